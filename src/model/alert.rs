@@ -1,0 +1,216 @@
+//! Alerts as Alertmanager and Prometheus describe them.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::{SeriesKey, SourceId, UnixMs};
+
+/// Label or annotation set. Sorted so that output and hashing are deterministic.
+/// Values are attacker-controlled bytes: sanitize before drawing, never put
+/// them in a shell string.
+pub type Labels = BTreeMap<String, String>;
+
+/// Alertmanager's identity of an alert: a hash of its label set.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Fingerprint(pub String);
+
+impl Fingerprint {
+    /// The fingerprint of a label set, computed locally (FNV-1a 64 over the
+    /// sorted pairs) for sources that do not supply one, such as the demo world.
+    #[must_use]
+    pub fn of_labels(labels: &Labels) -> Self {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for (k, v) in labels {
+            for b in k.bytes().chain([0xff]).chain(v.bytes()).chain([0xfe]) {
+                h ^= u64::from(b);
+                h = h.wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+        Self(format!("{h:016x}"))
+    }
+}
+
+impl fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Lifecycle of one alert as quell understands it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertState {
+    /// Known to the backend but not yet routed (Alertmanager `unprocessed`).
+    Unprocessed,
+    /// Rule condition true but its `for:` has not elapsed (Prometheus `pending`).
+    Pending,
+    /// Firing and notifying.
+    Firing,
+    /// Firing but silenced or inhibited (Alertmanager `suppressed`).
+    Suppressed,
+    /// No longer firing.
+    Resolved,
+}
+
+impl AlertState {
+    #[must_use]
+    pub fn is_active(self) -> bool {
+        matches!(self, Self::Firing | Self::Suppressed | Self::Unprocessed)
+    }
+
+    #[must_use]
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Unprocessed => "unprocessed",
+            Self::Pending => "pending",
+            Self::Firing => "firing",
+            Self::Suppressed => "suppressed",
+            Self::Resolved => "resolved",
+        }
+    }
+}
+
+/// Severity, ordered from most to least urgent (`Critical < Info` in `Ord`,
+/// so sorting ascending puts the worst first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Critical,
+    High,
+    Warning,
+    Info,
+    Unknown,
+}
+
+impl Severity {
+    /// Reads the conventional `severity` label; unknown words are `Unknown`,
+    /// never an error.
+    #[must_use]
+    pub fn from_label(value: Option<&str>) -> Self {
+        match value.map(str::to_ascii_lowercase).as_deref() {
+            Some("critical" | "crit" | "page" | "p1" | "fatal" | "emergency" | "disaster") => {
+                Self::Critical
+            }
+            Some("high" | "error" | "major" | "p2") => Self::High,
+            Some("warning" | "warn" | "minor" | "p3" | "average") => Self::Warning,
+            Some("info" | "informational" | "low" | "none" | "p4" | "p5" | "notice") => Self::Info,
+            _ => Self::Unknown,
+        }
+    }
+
+    /// Fixed-width word, so severity is readable without colour.
+    #[must_use]
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Critical => "CRIT",
+            Self::High => "HIGH",
+            Self::Warning => "WARN",
+            Self::Info => "INFO",
+            Self::Unknown => "----",
+        }
+    }
+
+    /// One-cell glyph shown before the word.
+    #[must_use]
+    pub fn glyph(self) -> &'static str {
+        match self {
+            Self::Critical => "\u{25c6}", // ◆
+            Self::High => "\u{25b2}",     // ▲
+            Self::Warning => "\u{25cf}",  // ●
+            Self::Info => "\u{25cb}",     // ○
+            Self::Unknown => "\u{00b7}",  // ·
+        }
+    }
+}
+
+/// One alert from one source (after HA merge: one per fingerprint).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Alert {
+    pub source: SourceId,
+    pub fingerprint: Fingerprint,
+    pub labels: Labels,
+    pub annotations: Labels,
+    pub state: AlertState,
+    pub starts_at: UnixMs,
+    /// When the source says it ends; for firing Prometheus alerts this is a
+    /// lease in the future, not a resolution.
+    pub ends_at: Option<UnixMs>,
+    pub updated_at: UnixMs,
+    pub generator_url: Option<String>,
+    #[serde(default)]
+    pub silenced_by: Vec<String>,
+    #[serde(default)]
+    pub inhibited_by: Vec<Fingerprint>,
+    /// Replica URLs (or names) that reported this alert in the last poll.
+    #[serde(default)]
+    pub replicas: Vec<String>,
+    /// The alert rule's expression, when known (charts).
+    #[serde(default)]
+    pub expr: Option<String>,
+    /// The series in the store that charts this alert's own metric.
+    #[serde(default)]
+    pub series: Option<SeriesKey>,
+}
+
+impl Alert {
+    #[must_use]
+    pub fn name(&self) -> &str {
+        self.labels.get("alertname").map_or("(no alertname)", String::as_str)
+    }
+
+    #[must_use]
+    pub fn severity(&self) -> Severity {
+        Severity::from_label(self.labels.get("severity").map(String::as_str))
+    }
+
+    /// The service the alert is about, from the usual labels.
+    #[must_use]
+    pub fn service(&self) -> Option<&str> {
+        ["service", "app", "job", "namespace"]
+            .iter()
+            .find_map(|k| self.labels.get(*k))
+            .map(String::as_str)
+    }
+
+    #[must_use]
+    pub fn summary(&self) -> Option<&str> {
+        self.annotations
+            .get("summary")
+            .or_else(|| self.annotations.get("description"))
+            .map(String::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(pairs: &[(&str, &str)]) -> Labels {
+        pairs.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect()
+    }
+
+    #[test]
+    fn fingerprint_is_stable_and_label_sensitive() {
+        let a = labels(&[("alertname", "X"), ("service", "db")]);
+        let b = labels(&[("service", "db"), ("alertname", "X")]);
+        let c = labels(&[("alertname", "X"), ("service", "dbx")]);
+        assert_eq!(Fingerprint::of_labels(&a), Fingerprint::of_labels(&b));
+        assert_ne!(Fingerprint::of_labels(&a), Fingerprint::of_labels(&c));
+        // A value boundary shift must not collide: {a="bc"} vs {ab="c"}.
+        let d = labels(&[("a", "bc")]);
+        let e = labels(&[("ab", "c")]);
+        assert_ne!(Fingerprint::of_labels(&d), Fingerprint::of_labels(&e));
+    }
+
+    #[test]
+    fn severity_words_and_order() {
+        assert_eq!(Severity::from_label(Some("CRITICAL")), Severity::Critical);
+        assert_eq!(Severity::from_label(Some("warning")), Severity::Warning);
+        assert_eq!(Severity::from_label(Some("\x1b[31m")), Severity::Unknown);
+        assert_eq!(Severity::from_label(None), Severity::Unknown);
+        assert!(Severity::Critical < Severity::Warning);
+    }
+}

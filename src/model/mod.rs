@@ -1,0 +1,29 @@
+//! The domain: what quell knows about the monitored world, as plain data.
+//!
+//! Owns the vocabulary every other module speaks (alerts, series, log records,
+//! changes, incidents, topology, source health, the published `View`). It holds
+//! no behaviour beyond small helpers on those types and must not depend on
+//! tokio, the terminal or any backend.
+
+mod alert;
+mod change;
+mod incident;
+mod log;
+mod series;
+mod source;
+mod time;
+mod topology;
+mod view;
+
+pub use alert::{Alert, AlertState, Fingerprint, Labels, Severity};
+pub use change::{ChangeEvent, ChangeKind};
+pub use incident::{
+    Confidence, Evidence, Incident, IncidentId, IncidentState, RootCause, TimelineEntry,
+    TimelineKind,
+};
+pub use log::{LogLevel, LogRecord};
+pub use series::{Sample, SeriesKey, SeriesMeta, Signal};
+pub use source::{SourceHealth, SourceId, SourceStatus};
+pub use time::{Clock, SystemClock, UnixMs, format_age, format_clock};
+pub use topology::Topology;
+pub use view::{AlertView, FaultTruth, View};

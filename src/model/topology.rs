@@ -1,0 +1,158 @@
+//! The service dependency graph: who calls whom.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use serde::{Deserialize, Serialize};
+
+/// Directed graph of calls, `caller -> callee`. A fault in a callee shows up
+/// in its callers; the root cause of a cascade is downstream (callee side).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Topology {
+    callees: BTreeMap<String, BTreeSet<String>>,
+    callers: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl Topology {
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    #[must_use]
+    pub fn from_edges<'a>(edges: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let mut t = Self::new();
+        for (a, b) in edges {
+            t.add_edge(a, b);
+        }
+        t
+    }
+
+    pub fn add_service(&mut self, s: &str) {
+        self.callees.entry(s.to_string()).or_default();
+        self.callers.entry(s.to_string()).or_default();
+    }
+
+    pub fn add_edge(&mut self, caller: &str, callee: &str) {
+        if caller == callee {
+            return;
+        }
+        self.add_service(caller);
+        self.add_service(callee);
+        self.callees.entry(caller.to_string()).or_default().insert(callee.to_string());
+        self.callers.entry(callee.to_string()).or_default().insert(caller.to_string());
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.callees.is_empty()
+    }
+
+    pub fn services(&self) -> impl Iterator<Item = &str> {
+        self.callees.keys().map(String::as_str)
+    }
+
+    pub fn edges(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.callees
+            .iter()
+            .flat_map(|(a, bs)| bs.iter().map(move |b| (a.as_str(), b.as_str())))
+    }
+
+    pub fn callees(&self, s: &str) -> impl Iterator<Item = &str> {
+        self.callees.get(s).into_iter().flatten().map(String::as_str)
+    }
+
+    pub fn callers(&self, s: &str) -> impl Iterator<Item = &str> {
+        self.callers.get(s).into_iter().flatten().map(String::as_str)
+    }
+
+    #[must_use]
+    pub fn contains(&self, s: &str) -> bool {
+        self.callees.contains_key(s)
+    }
+
+    /// Services reachable from `s` by following calls (its transitive
+    /// dependencies), with their hop distance, up to `max_depth` hops.
+    #[must_use]
+    pub fn dependencies(&self, s: &str, max_depth: usize) -> BTreeMap<String, usize> {
+        self.walk(s, max_depth, true)
+    }
+
+    /// Services that (transitively) call `s`, with their hop distance.
+    #[must_use]
+    pub fn dependents(&self, s: &str, max_depth: usize) -> BTreeMap<String, usize> {
+        self.walk(s, max_depth, false)
+    }
+
+    fn walk(&self, s: &str, max_depth: usize, down: bool) -> BTreeMap<String, usize> {
+        let mut seen = BTreeMap::new();
+        let mut queue = VecDeque::from([(s.to_string(), 0usize)]);
+        while let Some((node, d)) = queue.pop_front() {
+            if d >= max_depth {
+                continue;
+            }
+            let next: Vec<&str> = if down {
+                self.callees(&node).collect()
+            } else {
+                self.callers(&node).collect()
+            };
+            for n in next {
+                if n != s && !seen.contains_key(n) {
+                    seen.insert(n.to_string(), d + 1);
+                    queue.push_back((n.to_string(), d + 1));
+                }
+            }
+        }
+        seen
+    }
+
+    /// Hop distance along call direction in either orientation (a calls ... b,
+    /// or b calls ... a), if within `max_depth`. Siblings are not related here.
+    #[must_use]
+    pub fn call_distance(&self, a: &str, b: &str, max_depth: usize) -> Option<usize> {
+        if a == b {
+            return Some(0);
+        }
+        let down = self.dependencies(a, max_depth).get(b).copied();
+        let up = self.dependents(a, max_depth).get(b).copied();
+        match (down, up) {
+            (Some(x), Some(y)) => Some(x.min(y)),
+            (x, y) => x.or(y),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shop() -> Topology {
+        Topology::from_edges([
+            ("frontend", "checkout"),
+            ("checkout", "payments"),
+            ("payments", "postgres"),
+            ("frontend", "cart"),
+            ("cart", "redis"),
+        ])
+    }
+
+    #[test]
+    fn walks_both_directions() {
+        let t = shop();
+        let deps = t.dependencies("frontend", 10);
+        assert_eq!(deps.get("postgres"), Some(&3));
+        assert_eq!(deps.get("redis"), Some(&2));
+        assert!(!deps.contains_key("frontend"));
+        let up = t.dependents("postgres", 10);
+        assert_eq!(up.get("frontend"), Some(&3));
+        assert!(!up.contains_key("redis"));
+    }
+
+    #[test]
+    fn call_distance_ignores_siblings_and_respects_depth() {
+        let t = shop();
+        assert_eq!(t.call_distance("checkout", "postgres", 3), Some(2));
+        assert_eq!(t.call_distance("postgres", "checkout", 3), Some(2));
+        assert_eq!(t.call_distance("postgres", "redis", 5), None);
+        assert_eq!(t.call_distance("frontend", "postgres", 2), None);
+    }
+}

@@ -1,0 +1,53 @@
+//! `View`: the published picture of the world after each engine pass.
+//!
+//! The pipeline builds one per pass and hands it to the UI (behind an `Arc`)
+//! and to `quell snapshot --json`. The UI renders only from this; it never
+//! reads the store.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Alert, ChangeEvent, Fingerprint, Incident, SourceHealth, UnixMs};
+
+/// An alert plus what the UI needs next to it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertView {
+    pub alert: Alert,
+    /// Recent values of the alert's own metric, oldest first, evenly spaced
+    /// (missing points as NaN). Empty when nothing charts it.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub spark: Vec<f64>,
+    /// The alert rule's threshold, when known, for drawing on the chart.
+    #[serde(default)]
+    pub threshold: Option<f64>,
+}
+
+/// Ground truth of one injected fault (demo world only).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FaultTruth {
+    pub id: String,
+    /// Scenario kind, e.g. `slow_database`.
+    pub kind: String,
+    pub root_service: String,
+    pub start: UnixMs,
+    pub end: UnixMs,
+    /// Alerts this fault caused, as (fingerprint, starts_at).
+    pub alerts: Vec<(Fingerprint, UnixMs)>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct View {
+    /// Time of this view (virtual in the demo).
+    pub now: UnixMs,
+    /// Incidents, most urgent first.
+    pub incidents: Vec<Incident>,
+    /// Every alert any listed incident refers to, plus all active ones.
+    pub alerts: BTreeMap<Fingerprint, AlertView>,
+    pub sources: Vec<SourceHealth>,
+    /// Recent changes (deploys), newest first.
+    pub changes: Vec<ChangeEvent>,
+    /// Demo world only.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub ground_truth: Vec<FaultTruth>,
+}

@@ -1,0 +1,258 @@
+//! The store: everything the connectors delivered, in bounded memory.
+//!
+//! Owns alerts by fingerprint (with a capped state history), metric series in
+//! ring buffers, log lines, changes and source health. Every collection has a
+//! cap from [`StoreLimits`]; nothing grows without one. It applies [`Ingest`]
+//! events and answers read-only queries; it does no analysis (that is the
+//! engine's) and no I/O.
+
+mod ring;
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+pub use ring::Ring;
+
+use crate::model::{
+    Alert, AlertState, ChangeEvent, Fingerprint, LogRecord, Sample, SeriesKey, SeriesMeta,
+    SourceHealth, SourceId, UnixMs,
+};
+
+/// Capacities. Defaults are documented in `config.example.toml` (`[store]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StoreLimits {
+    /// Samples kept per series (720 = 3 h at 15 s).
+    pub samples_per_series: usize,
+    /// Series kept; the least recently updated is evicted beyond this.
+    pub max_series: usize,
+    /// Alerts kept (active and resolved); oldest resolved evicted first.
+    pub max_alerts: usize,
+    /// State transitions remembered per alert fingerprint.
+    pub alert_history: usize,
+    /// Log lines kept.
+    pub log_lines: usize,
+    /// Change events (deploys) kept.
+    pub changes: usize,
+}
+
+impl Default for StoreLimits {
+    fn default() -> Self {
+        Self {
+            samples_per_series: 720,
+            max_series: 20_000,
+            max_alerts: 50_000,
+            alert_history: 32,
+            log_lines: 50_000,
+            changes: 1_000,
+        }
+    }
+}
+
+/// What a connector delivers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ingest {
+    /// One complete, successful poll of a source's current alerts. Alerts of
+    /// that source that were active and are absent from the poll resolve at `at`.
+    AlertPoll { source: SourceId, at: UnixMs, alerts: Vec<Alert> },
+    /// New samples of one series (appended; older-than-last samples dropped).
+    Samples { key: SeriesKey, meta: SeriesMeta, samples: Vec<Sample> },
+    Logs(Vec<LogRecord>),
+    Change(ChangeEvent),
+    Health(SourceHealth),
+}
+
+/// An alert and the transitions it went through.
+#[derive(Debug, Clone)]
+pub struct AlertEntry {
+    pub alert: Alert,
+    /// (time, state) transitions, oldest first, capped.
+    pub history: Ring<(UnixMs, AlertState)>,
+    /// How many times it went from resolved to active again (flapping).
+    pub refires: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct SeriesEntry {
+    pub meta: SeriesMeta,
+    pub samples: Ring<Sample>,
+    pub last_update: UnixMs,
+}
+
+#[derive(Debug, Clone)]
+pub struct Store {
+    limits: StoreLimits,
+    alerts: HashMap<Fingerprint, AlertEntry>,
+    series: HashMap<SeriesKey, SeriesEntry>,
+    logs: Ring<LogRecord>,
+    changes: Ring<ChangeEvent>,
+    health: BTreeMap<SourceId, SourceHealth>,
+}
+
+impl Store {
+    #[must_use]
+    pub fn new(limits: StoreLimits) -> Self {
+        Self {
+            logs: Ring::new(limits.log_lines),
+            changes: Ring::new(limits.changes),
+            limits,
+            alerts: HashMap::new(),
+            series: HashMap::new(),
+            health: BTreeMap::new(),
+        }
+    }
+
+    #[must_use]
+    pub fn limits(&self) -> &StoreLimits {
+        &self.limits
+    }
+
+    pub fn apply(&mut self, ev: Ingest) {
+        match ev {
+            Ingest::AlertPoll { source, at, alerts } => self.apply_poll(&source, at, alerts),
+            Ingest::Samples { key, meta, samples } => self.apply_samples(key, meta, &samples),
+            Ingest::Logs(lines) => {
+                for l in lines {
+                    self.logs.push(l);
+                }
+            }
+            Ingest::Change(c) => {
+                self.changes.push(c);
+            }
+            Ingest::Health(h) => {
+                self.health.insert(h.id.clone(), h);
+            }
+        }
+    }
+
+    fn apply_poll(&mut self, source: &str, at: UnixMs, alerts: Vec<Alert>) {
+        let mut seen = std::collections::HashSet::with_capacity(alerts.len());
+        for a in alerts {
+            seen.insert(a.fingerprint.clone());
+            self.upsert_alert(a);
+        }
+        for entry in self.alerts.values_mut() {
+            let a = &mut entry.alert;
+            if a.source == source && a.state.is_active() && !seen.contains(&a.fingerprint) {
+                a.state = AlertState::Resolved;
+                a.ends_at = Some(at);
+                a.updated_at = at;
+                entry.history.push((at, AlertState::Resolved));
+            }
+        }
+        self.evict_alerts();
+    }
+
+    fn upsert_alert(&mut self, a: Alert) {
+        let cap = self.limits.alert_history;
+        match self.alerts.get_mut(&a.fingerprint) {
+            Some(entry) => {
+                if entry.alert.state != a.state {
+                    if entry.alert.state == AlertState::Resolved && a.state.is_active() {
+                        entry.refires += 1;
+                    }
+                    entry.history.push((a.updated_at, a.state));
+                }
+                entry.alert = a;
+            }
+            None => {
+                let mut history = Ring::new(cap);
+                history.push((a.starts_at, a.state));
+                self.alerts
+                    .insert(a.fingerprint.clone(), AlertEntry { alert: a, history, refires: 0 });
+            }
+        }
+    }
+
+    fn evict_alerts(&mut self) {
+        let excess = self.alerts.len().saturating_sub(self.limits.max_alerts);
+        if excess == 0 {
+            return;
+        }
+        // Oldest resolved first, then oldest by update time.
+        let mut order: Vec<(bool, UnixMs, Fingerprint)> = self
+            .alerts
+            .values()
+            .map(|e| (e.alert.state.is_active(), e.alert.updated_at, e.alert.fingerprint.clone()))
+            .collect();
+        order.sort();
+        for (_, _, fp) in order.into_iter().take(excess) {
+            self.alerts.remove(&fp);
+        }
+    }
+
+    fn apply_samples(&mut self, key: SeriesKey, meta: SeriesMeta, samples: &[Sample]) {
+        let cap = self.limits.samples_per_series;
+        let entry = self.series.entry(key).or_insert_with(|| SeriesEntry {
+            meta: meta.clone(),
+            samples: Ring::new(cap),
+            last_update: UnixMs::MIN,
+        });
+        entry.meta = meta;
+        for s in samples {
+            if entry.samples.back().is_none_or(|last| s.ts > last.ts) && s.value.is_finite() {
+                entry.samples.push(*s);
+                entry.last_update = entry.last_update.max(s.ts);
+            }
+        }
+        if self.series.len() > self.limits.max_series {
+            if let Some(oldest) =
+                self.series.iter().min_by_key(|(_, e)| e.last_update).map(|(k, _)| k.clone())
+            {
+                self.series.remove(&oldest);
+            }
+        }
+    }
+
+    pub fn alerts(&self) -> impl Iterator<Item = &AlertEntry> {
+        self.alerts.values()
+    }
+
+    #[must_use]
+    pub fn alert(&self, fp: &Fingerprint) -> Option<&AlertEntry> {
+        self.alerts.get(fp)
+    }
+
+    #[must_use]
+    pub fn alert_count(&self) -> usize {
+        self.alerts.len()
+    }
+
+    pub fn series(&self) -> impl Iterator<Item = (&SeriesKey, &SeriesEntry)> {
+        self.series.iter()
+    }
+
+    #[must_use]
+    pub fn series_by_key(&self, key: &SeriesKey) -> Option<&SeriesEntry> {
+        self.series.get(key)
+    }
+
+    #[must_use]
+    pub fn series_count(&self) -> usize {
+        self.series.len()
+    }
+
+    #[must_use]
+    pub fn logs(&self) -> &Ring<LogRecord> {
+        &self.logs
+    }
+
+    #[must_use]
+    pub fn changes(&self) -> &Ring<ChangeEvent> {
+        &self.changes
+    }
+
+    pub fn health(&self) -> impl Iterator<Item = &SourceHealth> {
+        self.health.values()
+    }
+
+    /// Total samples held, for memory accounting in benchmarks.
+    #[must_use]
+    pub fn sample_count(&self) -> usize {
+        self.series.values().map(|e| e.samples.len()).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests;
