@@ -1,1 +1,116 @@
-//! (work in progress)
+//! The engine: plain functions (and one small stateful correlator) over the
+//! store. No tokio, no terminal: the same code runs in the TUI, in
+//! `quell snapshot` and in evaluations.
+//!
+//! - [`correlate`] groups alert occurrences into incidents online and runs
+//!   their lifecycle (open → quiet → resolved).
+//! - [`deviation`] measures how far each service's signals left their
+//!   baseline and when (robust statistics).
+//! - [`rca`] ranks suspected root causes per incident with evidence.
+
+pub mod correlate;
+pub mod deviation;
+pub mod rca;
+#[cfg(test)]
+mod testutil;
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::HumanDuration;
+use crate::model::{Incident, Topology, UnixMs};
+use crate::store::Store;
+
+pub use correlate::Correlator;
+
+/// Engine tuning. Defaults are documented in `config.example.toml` (`[engine]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EngineConfig {
+    /// A new alert joins an incident when it starts within this long of the
+    /// incident's latest alert start (and is related to it).
+    pub group_window: HumanDuration,
+    /// Labels that make alerts of services outside the topology belong together.
+    pub group_by: Vec<String>,
+    /// Hops along the dependency graph within which alerts are related.
+    pub max_graph_distance: usize,
+    /// An incident with no active alerts stays "quiet" this long before it is resolved;
+    /// the same alert firing again meanwhile reopens it.
+    pub quiet_cooldown: HumanDuration,
+    /// Baseline window length before an incident, for deviation statistics.
+    pub baseline: HumanDuration,
+    /// Incidents remembered (resolved ones are dropped oldest first).
+    pub max_incidents: usize,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            group_window: HumanDuration::mins(5),
+            group_by: vec!["alertname".into(), "cluster".into()],
+            max_graph_distance: 3,
+            quiet_cooldown: HumanDuration::mins(5),
+            baseline: HumanDuration::mins(30),
+            max_incidents: 1_000,
+        }
+    }
+}
+
+impl EngineConfig {
+    /// Returns (key, message) for the first invalid value.
+    ///
+    /// # Errors
+    /// A zero or absurd window.
+    pub fn validate(&self) -> Result<(), (String, String)> {
+        if self.group_window.0.is_zero() {
+            return Err(("group_window".into(), "must be greater than 0".into()));
+        }
+        if self.baseline.0.as_secs() < 60 {
+            return Err(("baseline".into(), "must be at least 1m".into()));
+        }
+        if self.max_incidents == 0 {
+            return Err(("max_incidents".into(), "must be at least 1".into()));
+        }
+        if self.max_graph_distance > 16 {
+            return Err(("max_graph_distance".into(), "must be at most 16".into()));
+        }
+        Ok(())
+    }
+}
+
+/// The engine: the correlator plus root-cause ranking for open incidents.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    cfg: EngineConfig,
+    topology: Topology,
+    correlator: Correlator,
+}
+
+impl Engine {
+    #[must_use]
+    pub fn new(cfg: EngineConfig, topology: Topology) -> Self {
+        Self { correlator: Correlator::new(cfg.clone()), cfg, topology }
+    }
+
+    pub fn set_topology(&mut self, topology: Topology) {
+        self.topology = topology;
+    }
+
+    #[must_use]
+    pub fn topology(&self) -> &Topology {
+        &self.topology
+    }
+
+    /// One pass: fold new alert transitions into incidents, re-rank causes of
+    /// the incidents that are still open, and return all incidents, most
+    /// urgent first.
+    pub fn update(&mut self, store: &Store, now: UnixMs) -> Vec<Incident> {
+        let touched = self.correlator.ingest(store, &self.topology, now);
+        let index = deviation::SeriesIndex::build(store);
+        for inc in self.correlator.incidents_mut() {
+            if touched.contains(&inc.id) || inc.state == crate::model::IncidentState::Open {
+                rca::rank(inc, store, &index, &self.topology, &self.cfg, now);
+            }
+        }
+        self.correlator.sorted()
+    }
+}

@@ -1,0 +1,201 @@
+//! Configuration: embedded defaults, then the user's TOML file, then
+//! environment, then flags.
+//!
+//! Owns where the file is found, parsing it strictly (unknown keys are
+//! errors), and turning every problem into a [`ConfigError`] that names the
+//! file, line, key and what was expected — before the terminal is touched.
+//! It performs no network I/O and never logs secrets.
+
+mod duration;
+mod error;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+pub use duration::HumanDuration;
+pub use error::ConfigError;
+
+use crate::engine::EngineConfig;
+use crate::model::Topology;
+use crate::runbook::Runbook;
+use crate::store::StoreLimits;
+
+/// The whole configuration. Every key is documented in `config.example.toml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub ui: UiConfig,
+    /// Action name → key specs, e.g. `quit = ["q", "ctrl-c"]`.
+    pub keys: BTreeMap<String, Vec<String>>,
+    pub store: StoreLimits,
+    pub engine: EngineConfig,
+    pub demo: DemoConfig,
+    pub topology: TopologyConfig,
+    #[serde(rename = "runbook")]
+    pub runbooks: Vec<Runbook>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UiConfig {
+    /// Built-in (`dark`, `light`, `high-contrast`, `monochrome`) or a file in `themes_dir`.
+    pub theme: String,
+    /// Directory of user theme files (`NAME.toml`); default `<config dir>/themes`.
+    pub themes_dir: Option<PathBuf>,
+}
+
+impl Default for UiConfig {
+    fn default() -> Self {
+        Self { theme: "dark".into(), themes_dir: None }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DemoConfig {
+    /// Seed of the simulated world; the same seed replays the same faults.
+    pub seed: u64,
+    /// Simulated seconds per real second in the interactive demo.
+    pub speed: f64,
+}
+
+impl Default for DemoConfig {
+    fn default() -> Self {
+        Self { seed: 1, speed: 15.0 }
+    }
+}
+
+/// The service dependency graph, `calls = [["caller", "callee"], ...]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct TopologyConfig {
+    pub calls: Vec<[String; 2]>,
+}
+
+impl TopologyConfig {
+    #[must_use]
+    pub fn to_topology(&self) -> Topology {
+        Topology::from_edges(self.calls.iter().map(|[a, b]| (a.as_str(), b.as_str())))
+    }
+}
+
+/// Where the config came from, for messages and `--print-config`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigOrigin {
+    /// No file: embedded defaults (the demo world).
+    Defaults,
+    File(PathBuf),
+}
+
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub config: Config,
+    pub origin: ConfigOrigin,
+}
+
+/// The config file quell reads when no `--config` is given:
+/// `$QUELL_CONFIG`, else `$XDG_CONFIG_HOME/quell/config.toml`, else
+/// `~/.config/quell/config.toml` (on macOS too: CLI users expect it there).
+#[must_use]
+pub fn default_path() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("QUELL_CONFIG").filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(p));
+    }
+    config_dir().map(|d| d.join("config.toml"))
+}
+
+/// `$XDG_CONFIG_HOME/quell` or `~/.config/quell`.
+#[must_use]
+pub fn config_dir() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| directories::BaseDirs::new().map(|b| b.home_dir().join(".config")))?;
+    Some(base.join("quell"))
+}
+
+/// Platform data dir for history, audit log and ack state.
+#[must_use]
+pub fn data_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "quell").map(|p| p.data_dir().to_path_buf())
+}
+
+/// Loads the config: an explicit path must exist; the default path may be
+/// absent (then embedded defaults apply).
+///
+/// # Errors
+/// Unreadable file, TOML syntax, unknown keys, wrong types, invalid values.
+pub fn load(explicit: Option<&Path>) -> Result<Loaded, ConfigError> {
+    let (path, required) = match explicit {
+        Some(p) => (Some(p.to_path_buf()), true),
+        None => (default_path(), std::env::var_os("QUELL_CONFIG").is_some_and(|v| !v.is_empty())),
+    };
+    let Some(path) = path else {
+        return Ok(Loaded { config: Config::default(), origin: ConfigOrigin::Defaults });
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            let config = parse(&text, &path)?;
+            Ok(Loaded { config, origin: ConfigOrigin::File(path) })
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
+            Ok(Loaded { config: Config::default(), origin: ConfigOrigin::Defaults })
+        }
+        Err(e) => Err(ConfigError::Io { path, reason: e.to_string() }),
+    }
+}
+
+/// Parses and validates config text; `path` is only used in messages.
+///
+/// # Errors
+/// See [`load`].
+pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+    let config: Config =
+        toml::from_str(text).map_err(|e| ConfigError::from_toml(path, text, &e))?;
+    config.validate().map_err(|(key, message)| ConfigError::locate(path, text, &key, message))?;
+    Ok(config)
+}
+
+impl Config {
+    /// Semantic checks serde cannot express. Returns (dotted key, message).
+    fn validate(&self) -> Result<(), (String, String)> {
+        if self.demo.speed.is_nan() || self.demo.speed <= 0.0 || self.demo.speed > 10_000.0 {
+            return Err(("demo.speed".into(), "expected a number between 0 and 10000".into()));
+        }
+        self.engine.validate().map_err(|(k, m)| (format!("engine.{k}"), m))?;
+        let mut seen = std::collections::BTreeSet::new();
+        for rb in &self.runbooks {
+            if !seen.insert(rb.id.as_str()) {
+                return Err(("runbook.id".into(), format!("duplicate runbook id {:?}", rb.id)));
+            }
+            rb.parsed_matchers()
+                .map_err(|e| ("runbook.match".into(), format!("runbook {:?}: {e}", rb.id)))?;
+        }
+        for (i, [a, b]) in self.topology.calls.iter().enumerate() {
+            if a.trim().is_empty() || b.trim().is_empty() {
+                return Err(("topology.calls".into(), format!("entry {i}: empty service name")));
+            }
+        }
+        Ok(())
+    }
+
+    /// The effective config as TOML, for `--print-config`.
+    ///
+    /// # Errors
+    /// Serialization failure (should not happen for valid configs).
+    pub fn to_toml(&self) -> Result<String, toml::ser::Error> {
+        toml::to_string_pretty(self)
+    }
+
+    /// Whether any real source is configured; otherwise quell runs the demo.
+    #[must_use]
+    pub fn has_sources(&self) -> bool {
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,68 @@
+use super::*;
+
+fn err(text: &str) -> ConfigError {
+    parse(text, Path::new("/etc/q.toml")).expect_err("should fail")
+}
+
+#[test]
+fn empty_file_is_defaults() {
+    assert_eq!(parse("", Path::new("x")).unwrap(), Config::default());
+}
+
+#[test]
+fn unknown_key_names_line_and_key() {
+    let e = err("[ui]\ntheme = \"dark\"\nthemee = \"x\"\n");
+    let text = e.to_string();
+    assert!(text.contains("/etc/q.toml:3:1"), "{text}");
+    assert!(text.contains("ui.themee"), "{text}");
+    assert!(text.contains("unknown field"), "{text}");
+}
+
+#[test]
+fn wrong_type_says_what_was_expected() {
+    let e = err("[demo]\nseed = \"one\"\n");
+    let text = e.to_string();
+    assert!(text.contains(":2:"), "{text}");
+    assert!(text.contains("demo.seed"), "{text}");
+    assert!(text.contains("u64") || text.contains("integer"), "{text}");
+}
+
+#[test]
+fn syntax_error_points_at_line() {
+    let text = err("[ui\ntheme = 1\n").to_string();
+    assert!(text.contains("/etc/q.toml:1:"), "{text}");
+}
+
+#[test]
+fn validation_errors_locate_the_key() {
+    let text = err("[demo]\nseed = 3\nspeed = -1.0\n").to_string();
+    assert!(text.contains(":3:"), "{text}");
+    assert!(text.contains("demo.speed"), "{text}");
+}
+
+#[test]
+fn bad_runbook_matcher_is_rejected() {
+    let text = err("[[runbook]]\nid = \"r\"\ntitle = \"t\"\nmatch = [\"service=~\\\"(\\\"\"]\n").to_string();
+    assert!(text.contains("invalid regex"), "{text}");
+}
+
+#[test]
+fn bad_duration_is_rejected() {
+    let text = err("[engine]\ngroup_window = \"5 minutes\"\n").to_string();
+    assert!(text.contains("engine.group_window"), "{text}");
+    assert!(text.contains("invalid duration"), "{text}");
+}
+
+#[test]
+fn print_config_round_trips() {
+    let c = parse("[ui]\ntheme = \"light\"\n[topology]\ncalls = [[\"a\", \"b\"]]\n", Path::new("x")).unwrap();
+    let again = parse(&c.to_toml().unwrap(), Path::new("x")).unwrap();
+    assert_eq!(c, again);
+    assert!(again.topology.to_topology().contains("b"));
+}
+
+#[test]
+fn explicit_missing_file_is_an_error() {
+    let e = load(Some(Path::new("/nonexistent/quell.toml"))).expect_err("missing");
+    assert!(matches!(e, ConfigError::Io { .. }));
+}

@@ -1,0 +1,202 @@
+//! How far, and since when, a signal left its baseline.
+//!
+//! Robust statistics only (median and MAD), so one spike in the baseline does
+//! not hide a real shift, and a scale floor relative to the level, so a
+//! perfectly flat baseline does not turn noise into "100σ".
+
+use std::collections::HashMap;
+
+use crate::model::{Sample, Signal, UnixMs};
+use crate::store::{SeriesEntry, Store};
+
+/// A deviation strong enough to mention.
+pub const ANOMALY_Z: f64 = 4.0;
+/// Cap on reported z, so magnitudes stay comparable.
+const MAX_Z: f64 = 99.0;
+
+/// Series grouped by service, built once per engine pass.
+pub struct SeriesIndex<'a> {
+    by_service: HashMap<&'a str, Vec<&'a SeriesEntry>>,
+}
+
+impl<'a> SeriesIndex<'a> {
+    #[must_use]
+    pub fn build(store: &'a Store) -> Self {
+        let mut by_service: HashMap<&str, Vec<&SeriesEntry>> = HashMap::new();
+        for (_, e) in store.series() {
+            if let Some(s) = e.meta.service.as_deref() {
+                by_service.entry(s).or_default().push(e);
+            }
+        }
+        Self { by_service }
+    }
+
+    #[must_use]
+    pub fn service(&self, s: &str) -> &[&'a SeriesEntry] {
+        self.by_service.get(s).map_or(&[], Vec::as_slice)
+    }
+
+    #[must_use]
+    pub fn has(&self, s: &str) -> bool {
+        self.by_service.contains_key(s)
+    }
+}
+
+/// One signal's departure from its baseline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Deviation {
+    pub signal: Signal,
+    pub unit: String,
+    /// First sample of the sustained departure.
+    pub onset: UnixMs,
+    /// Largest robust z-score in the window, in the bad direction.
+    pub peak_z: f64,
+    pub baseline: f64,
+    pub peak_value: f64,
+}
+
+/// Median of a non-empty slice (sorts it).
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
+}
+
+/// Robust location and scale of the samples in `[from, to)`; `None` with too
+/// little history to judge.
+#[must_use]
+pub fn baseline(samples: &[Sample], from: UnixMs, to: UnixMs) -> Option<(f64, f64)> {
+    let mut xs: Vec<f64> =
+        samples.iter().filter(|s| s.ts >= from && s.ts < to).map(|s| s.value).collect();
+    if xs.len() < 8 {
+        return None;
+    }
+    let med = median(&mut xs);
+    let mut dev: Vec<f64> = xs.iter().map(|x| (x - med).abs()).collect();
+    let mad = median(&mut dev) * 1.4826;
+    let scale = mad.max(0.05 * med.abs()).max(1e-9);
+    Some((med, scale))
+}
+
+/// Analyses one series: baseline over `base`, departure searched in `window`.
+/// The departure must hold for two consecutive samples (z ≥ 4 then ≥ 3), so a
+/// lone spike is not an onset.
+#[must_use]
+pub fn analyze(
+    entry: &SeriesEntry,
+    base: (UnixMs, UnixMs),
+    window: (UnixMs, UnixMs),
+) -> Option<Deviation> {
+    let samples: Vec<Sample> = entry.samples.iter().copied().collect();
+    let (med, scale) = baseline(&samples, base.0, base.1)?;
+    let two_sided = !entry.meta.signal.bad_when_high();
+    let z_of = |x: f64| {
+        let z = (x - med) / scale;
+        (if two_sided { z.abs() } else { z }).min(MAX_Z)
+    };
+    let in_window: Vec<&Sample> =
+        samples.iter().filter(|s| s.ts >= window.0 && s.ts <= window.1).collect();
+    let mut onset = None;
+    let mut peak: Option<(f64, f64)> = None;
+    for (i, s) in in_window.iter().enumerate() {
+        let z = z_of(s.value);
+        if peak.is_none_or(|(pz, _)| z > pz) {
+            peak = Some((z, s.value));
+        }
+        if onset.is_none() && z >= ANOMALY_Z {
+            let next_ok = in_window.get(i + 1).is_none_or(|n| z_of(n.value) >= 3.0);
+            if next_ok {
+                onset = Some(s.ts);
+            }
+        }
+    }
+    let (peak_z, peak_value) = peak?;
+    Some(Deviation {
+        signal: entry.meta.signal.clone(),
+        unit: entry.meta.unit.clone(),
+        onset: onset?,
+        peak_z,
+        baseline: med,
+        peak_value,
+    })
+}
+
+/// Formats a signal value for an evidence line.
+#[must_use]
+pub fn format_value(signal: &Signal, unit: &str, v: f64) -> String {
+    match signal {
+        Signal::ErrorRatio => format!("{:.1}%", v * 100.0),
+        Signal::LatencyP99 if unit == "s" || unit.is_empty() => {
+            if v < 1.0 { format!("{:.0} ms", v * 1000.0) } else { format!("{v:.2} s") }
+        }
+        _ => {
+            let num = if v.abs() >= 100.0 { format!("{v:.0}") } else { format!("{v:.2}") };
+            if unit.is_empty() { num } else { format!("{num} {unit}") }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Labels, SeriesMeta};
+    use crate::store::Ring;
+
+    fn entry(signal: Signal, values: &[f64]) -> SeriesEntry {
+        let mut samples = Ring::new(1000);
+        for (i, v) in values.iter().enumerate() {
+            samples.push(Sample { ts: i as i64 * 15_000, value: *v });
+        }
+        SeriesEntry {
+            meta: SeriesMeta { labels: Labels::new(), service: Some("db".into()), signal, unit: "s".into() },
+            samples,
+            last_update: 0,
+        }
+    }
+
+    fn wobbly(n: usize, level: f64) -> Vec<f64> {
+        (0..n).map(|i| level * (1.0 + 0.01 * ((i * 7 % 5) as f64 - 2.0))).collect()
+    }
+
+    #[test]
+    fn finds_sustained_shift_and_its_onset() {
+        let mut v = wobbly(60, 0.05);
+        v.extend([0.05, 0.30, 0.40, 0.45, 0.50]);
+        let d = analyze(&entry(Signal::LatencyP99, &v), (0, 60 * 15_000), (0, 100 * 15_000))
+            .expect("deviation");
+        assert_eq!(d.onset, 61 * 15_000);
+        assert!(d.peak_z > 10.0, "{}", d.peak_z);
+        assert!((d.baseline - 0.05).abs() < 0.002);
+    }
+
+    #[test]
+    fn lone_spike_is_not_an_onset() {
+        let mut v = wobbly(60, 0.05);
+        v.extend([0.9, 0.05, 0.05, 0.05]);
+        assert!(analyze(&entry(Signal::LatencyP99, &v), (0, 60 * 15_000), (0, 100 * 15_000)).is_none());
+    }
+
+    #[test]
+    fn drop_counts_only_for_two_sided_signals() {
+        let mut v = wobbly(60, 100.0);
+        v.extend([10.0, 10.0, 10.0]);
+        let base = (0, 60 * 15_000);
+        let win = (0, 100 * 15_000);
+        assert!(analyze(&entry(Signal::RequestRate, &v), base, win).is_some());
+        assert!(analyze(&entry(Signal::LatencyP99, &v), base, win).is_none());
+    }
+
+    #[test]
+    fn too_little_history_is_not_judged() {
+        let v = [0.1, 0.1, 5.0, 5.0];
+        assert!(analyze(&entry(Signal::Cpu, &v), (0, 30_000), (0, 60_000)).is_none());
+    }
+
+    #[test]
+    fn values_format_by_signal() {
+        assert_eq!(format_value(&Signal::ErrorRatio, "", 0.123), "12.3%");
+        assert_eq!(format_value(&Signal::LatencyP99, "s", 0.412), "412 ms");
+        assert_eq!(format_value(&Signal::LatencyP99, "s", 2.5), "2.50 s");
+        assert_eq!(format_value(&Signal::Disk, "%", 91.0), "91.00 %");
+    }
+}

@@ -1,0 +1,332 @@
+//! Root-cause ranking for one incident, with the evidence for each candidate.
+//!
+//! Candidates are the incident's services and their dependencies. Each is
+//! scored on five things an experienced responder weighs:
+//! - onset: whose signals left their baseline first (causes precede effects);
+//! - magnitude: how far (robust z-score);
+//! - explanation: how many affected services depend on it (the common dependency);
+//! - change: a deploy or config change on it shortly before the onset;
+//! - logs: error lines on it rising above their baseline.
+//!
+//! A candidate whose own dependency deviated as early or earlier is most
+//! likely a victim and is discounted. Scores are in [0, 1]; confidence says
+//! how clearly the top candidate stands out.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::model::{
+    Alert, ChangeKind, Confidence, Evidence, Incident, LogLevel, RootCause, Topology,
+    UnixMs, format_age, format_clock,
+};
+use crate::store::Store;
+
+use super::EngineConfig;
+use super::correlate::headline_alert;
+use super::deviation::{self, Deviation, SeriesIndex};
+
+/// How far before the first alert the analysis window starts: `for:` durations
+/// and slow onsets mean the cause moved well before anything fired.
+const LOOKBACK_MS: i64 = 10 * 60_000;
+/// A dependency deviating this much earlier (or later) still counts as "as early".
+const SAME_TIME_MS: i64 = 15_000;
+/// Candidates reported per incident.
+const MAX_CAUSES: usize = 5;
+
+const W_ONSET: f64 = 0.30;
+const W_MAGNITUDE: f64 = 0.15;
+const W_EXPLAIN: f64 = 0.25;
+const W_CHANGE: f64 = 0.15;
+const W_LOGS: f64 = 0.10;
+const W_ALERTS: f64 = 0.05;
+
+struct Candidate {
+    service: String,
+    /// Strongest-earliest deviation first.
+    deviations: Vec<Deviation>,
+    alerts: Vec<String>,
+    change: Option<(UnixMs, String)>,
+    logs: Option<LogSignal>,
+}
+
+struct LogSignal {
+    since: UnixMs,
+    count: usize,
+    baseline_per_min: f64,
+    example: String,
+}
+
+impl Candidate {
+    fn onset(&self) -> Option<UnixMs> {
+        self.deviations.iter().map(|d| d.onset).min()
+    }
+
+    fn peak_z(&self) -> f64 {
+        self.deviations.iter().map(|d| d.peak_z).fold(0.0, f64::max)
+    }
+
+    fn implicated(&self) -> bool {
+        !self.deviations.is_empty() || !self.alerts.is_empty() || self.change.is_some() || self.logs.is_some()
+    }
+}
+
+/// Re-ranks `inc.root_causes` and refreshes its title from the store.
+pub fn rank(
+    inc: &mut Incident,
+    store: &Store,
+    index: &SeriesIndex<'_>,
+    topo: &Topology,
+    cfg: &EngineConfig,
+    now: UnixMs,
+) {
+    let alerts: Vec<&Alert> =
+        inc.alerts.iter().filter_map(|fp| store.alert(fp)).map(|e| &e.alert).collect();
+    let t0 = inc.started_at;
+    let end = inc.resolved_at.unwrap_or(now).max(t0);
+    let window = (t0 - LOOKBACK_MS, end);
+    let base = (window.0 - cfg.baseline.as_ms(), window.0);
+
+    let mut names: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for a in &alerts {
+        names.entry(a.service().unwrap_or("(unknown)")).or_default().push(a.name().to_string());
+    }
+    let mut services: BTreeSet<String> = names.keys().map(|s| (*s).to_string()).collect();
+    for s in names.keys() {
+        services.extend(topo.dependencies(s, cfg.max_graph_distance).into_keys());
+    }
+
+    let mut cands: Vec<Candidate> = services
+        .into_iter()
+        .map(|s| {
+            let mut deviations: Vec<Deviation> = index
+                .service(&s)
+                .iter()
+                .filter_map(|e| deviation::analyze(e, base, window))
+                .filter(|d| d.peak_z >= deviation::ANOMALY_Z)
+                .collect();
+            deviations.sort_by(|a, b| a.onset.cmp(&b.onset).then(b.peak_z.total_cmp(&a.peak_z)));
+            let alerts = names.get(s.as_str()).cloned().unwrap_or_default();
+            let change = recent_change(store, &s, window.0 - 20 * 60_000, end);
+            let logs = log_signal(store, &s, base, window);
+            Candidate { service: s, deviations, alerts, change, logs }
+        })
+        .collect();
+    cands.retain(Candidate::implicated);
+
+    let affected: Vec<&str> = cands.iter().map(|c| c.service.as_str()).collect();
+    let first_onset = cands.iter().filter_map(Candidate::onset).min();
+    let first_alert = alerts.iter().map(|a| a.starts_at).min().unwrap_or(t0);
+
+    let mut causes: Vec<RootCause> = cands
+        .iter()
+        .map(|c| score(c, &cands, &affected, topo, cfg, first_onset, first_alert))
+        .filter(|rc| rc.score > 0.05)
+        .collect();
+    causes.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.service.cmp(&b.service)));
+    causes.truncate(MAX_CAUSES);
+    assign_confidence(&mut causes);
+    inc.root_causes = causes;
+    inc.title = title(inc, &alerts);
+}
+
+fn score(
+    c: &Candidate,
+    all: &[Candidate],
+    affected: &[&str],
+    topo: &Topology,
+    cfg: &EngineConfig,
+    first_onset: Option<UnixMs>,
+    first_alert: UnixMs,
+) -> RootCause {
+    let mut evidence = Vec::new();
+    let onset = c.onset();
+    let onset_score = match (onset, first_onset) {
+        (Some(o), Some(f)) => 1.0 / (1.0 + (o - f) as f64 / 60_000.0),
+        _ => 0.0,
+    };
+    if let Some(d) = c.deviations.first() {
+        let lead = first_alert - d.onset;
+        let when = if lead > 0 {
+            format!(", {} before the first alert", format_age(lead))
+        } else {
+            String::new()
+        };
+        evidence.push(Evidence {
+            ts: d.onset,
+            text: format!(
+                "{} {} {:.1}σ {} baseline since {} ({} vs {}){when}",
+                c.service,
+                d.signal.describe(),
+                d.peak_z,
+                if d.signal.bad_when_high() { "above" } else { "off" },
+                format_clock(d.onset),
+                deviation::format_value(&d.signal, &d.unit, d.peak_value),
+                deviation::format_value(&d.signal, &d.unit, d.baseline),
+            ),
+        });
+        for extra in c.deviations.iter().skip(1).take(2) {
+            evidence.push(Evidence {
+                ts: extra.onset,
+                text: format!("{} also {:.1}σ off since {}", extra.signal.describe(), extra.peak_z, format_clock(extra.onset)),
+            });
+        }
+        if onset.is_some() && onset == first_onset && all.iter().filter(|x| x.onset().is_some()).count() > 1 {
+            evidence.push(Evidence { ts: d.onset, text: "earliest deviation among the affected services".into() });
+        }
+    }
+    let magnitude = (1.0 + c.peak_z()).ln() / 31f64.ln();
+
+    let explained: Vec<&str> = affected
+        .iter()
+        .copied()
+        .filter(|a| *a == c.service || topo.dependencies(a, cfg.max_graph_distance).contains_key(&c.service))
+        .collect();
+    let explain = explained.len() as f64 / affected.len().max(1) as f64;
+    if explained.len() > 1 {
+        evidence.push(Evidence {
+            ts: onset.unwrap_or(first_alert),
+            text: format!("{} of {} affected services depend on {} or are it", explained.len(), affected.len(), c.service),
+        });
+    }
+
+    let mut change_score = 0.0;
+    if let Some((ts, text)) = &c.change {
+        change_score = if text.starts_with("restart") { 0.3 } else { 1.0 };
+        let rel = onset.map_or(String::new(), |o| {
+            if o >= *ts { format!(", {} before the onset", format_age(o - ts)) } else { String::new() }
+        });
+        evidence.push(Evidence { ts: *ts, text: format!("{text} at {}{rel}", format_clock(*ts)) });
+    }
+
+    let mut logs_score = 0.0;
+    if let Some(l) = &c.logs {
+        logs_score = (l.count as f64 / 10.0).min(1.0);
+        evidence.push(Evidence {
+            ts: l.since,
+            text: format!(
+                "{} error log lines since {} (baseline {:.1}/min), e.g. \"{}\"",
+                l.count,
+                format_clock(l.since),
+                l.baseline_per_min,
+                l.example
+            ),
+        });
+    }
+
+    let alert_score = if c.alerts.is_empty() { 0.0 } else { 1.0 };
+    if !c.alerts.is_empty() {
+        let mut uniq: Vec<&String> = c.alerts.iter().collect();
+        uniq.sort();
+        uniq.dedup();
+        let list: Vec<&str> = uniq.iter().take(3).map(|s| s.as_str()).collect();
+        evidence.push(Evidence {
+            ts: first_alert,
+            text: format!("{} alert(s) on it: {}", c.alerts.len(), list.join(", ")),
+        });
+    }
+
+    let mut total = W_ONSET * onset_score
+        + W_MAGNITUDE * magnitude
+        + W_EXPLAIN * explain
+        + W_CHANGE * change_score
+        + W_LOGS * logs_score
+        + W_ALERTS * alert_score;
+
+    // A dependency that deviated as early and clearly makes this one a likely victim.
+    if let Some(o) = onset {
+        let earlier = all.iter().find(|d| {
+            d.service != c.service
+                && topo.dependencies(&c.service, cfg.max_graph_distance).contains_key(&d.service)
+                && d.peak_z() >= 6.0
+                && d.onset().is_some_and(|od| od <= o + SAME_TIME_MS)
+        });
+        if let Some(d) = earlier {
+            total *= 0.5;
+            evidence.push(Evidence {
+                ts: d.onset().unwrap_or(o),
+                text: format!("likely a victim: its dependency {} deviated at {}", d.service, format_clock(d.onset().unwrap_or(o))),
+            });
+        }
+    }
+    RootCause { service: c.service.clone(), score: total.clamp(0.0, 1.0), confidence: Confidence::Low, evidence }
+}
+
+fn assign_confidence(causes: &mut [RootCause]) {
+    let second = causes.get(1).map_or(0.0, |c| c.score);
+    if let Some(top) = causes.first_mut() {
+        let margin = top.score - second;
+        top.confidence = if top.score >= 0.55 && margin >= 0.15 {
+            Confidence::High
+        } else if top.score >= 0.35 && margin >= 0.05 {
+            Confidence::Medium
+        } else {
+            Confidence::Low
+        };
+    }
+    for c in causes.iter_mut().skip(1) {
+        c.confidence = if c.score >= 0.5 { Confidence::Medium } else { Confidence::Low };
+    }
+}
+
+/// The latest deploy/config change (or, failing that, restart) on `service` in `[from, to]`.
+fn recent_change(store: &Store, service: &str, from: UnixMs, to: UnixMs) -> Option<(UnixMs, String)> {
+    let mut best: Option<(u8, UnixMs, String)> = None;
+    for c in store.changes().iter().rev() {
+        if c.service != service || c.ts < from || c.ts > to {
+            continue;
+        }
+        let rank = if c.kind == ChangeKind::Restart { 0 } else { 1 };
+        if best.as_ref().is_none_or(|(r, _, _)| rank > *r) {
+            best = Some((rank, c.ts, format!("{} {}", c.kind.word(), c.description)));
+        }
+    }
+    best.map(|(_, ts, text)| (ts, text))
+}
+
+/// Error lines on `service` in the window, when clearly above the baseline rate.
+fn log_signal(store: &Store, service: &str, base: (UnixMs, UnixMs), window: (UnixMs, UnixMs)) -> Option<LogSignal> {
+    let mut base_count = 0usize;
+    let mut count = 0usize;
+    let mut first: Option<(UnixMs, &str)> = None;
+    for l in store.logs().iter() {
+        if l.level != LogLevel::Error || l.service.as_deref() != Some(service) {
+            continue;
+        }
+        if l.ts >= base.0 && l.ts < base.1 {
+            base_count += 1;
+        } else if l.ts >= window.0 && l.ts <= window.1 {
+            count += 1;
+            if first.is_none() {
+                first = Some((l.ts, &l.line));
+            }
+        }
+    }
+    let base_min = ((base.1 - base.0) as f64 / 60_000.0).max(1.0);
+    let win_min = ((window.1 - window.0) as f64 / 60_000.0).max(1.0);
+    let base_rate = base_count as f64 / base_min;
+    let (since, example) = first?;
+    (count >= 3 && count as f64 / win_min > 3.0 * base_rate + 0.2).then(|| LogSignal {
+        since,
+        count,
+        baseline_per_min: base_rate,
+        example: example.chars().take(80).collect(),
+    })
+}
+
+fn title(inc: &Incident, alerts: &[&Alert]) -> String {
+    let Some(head) = headline_alert(alerts.iter().copied()) else {
+        return inc.title.clone();
+    };
+    let mut svcs: Vec<&str> = inc.services.iter().map(String::as_str).take(3).collect();
+    if svcs.is_empty() {
+        svcs.push("?");
+    }
+    let more = inc.services.len().saturating_sub(3);
+    let extra = if more > 0 { format!(" +{more}") } else { String::new() };
+    let others = inc.alerts.len().saturating_sub(1);
+    let alerts_note = if others > 0 { format!(" (+{others} alerts)") } else { String::new() };
+    format!("{} on {}{extra}{alerts_note}", head.name(), svcs.join(", "))
+}
+
+
+#[cfg(test)]
+mod tests;

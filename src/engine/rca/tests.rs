@@ -1,0 +1,103 @@
+use super::*;
+use crate::engine::Engine;
+use crate::engine::testutil::*;
+use crate::model::{ChangeEvent, LogRecord};
+use crate::store::Ingest;
+
+fn top(engine: &mut Engine, s: &Store, now: UnixMs) -> Vec<Incident> {
+    engine.update(s, now)
+}
+
+#[test]
+fn slow_database_is_ranked_first_with_evidence() {
+    let mut s = store();
+    latency(&mut s, "postgres", 0.02, Some((150, 0.5)));
+    latency(&mut s, "payments", 0.05, Some((152, 0.6)));
+    latency(&mut s, "checkout", 0.08, Some((154, 0.7)));
+    latency(&mut s, "frontend", 0.10, Some((155, 0.8)));
+    latency(&mut s, "cart", 0.03, None);
+    latency(&mut s, "redis", 0.001, None);
+    poll(
+        &mut s,
+        at(160),
+        vec![
+            alert("HighLatency", "payments", "warning", at(157)),
+            alert("HighLatency", "checkout", "warning", at(158)),
+            alert("HighErrorRate", "frontend", "critical", at(159)),
+        ],
+    );
+    let mut e = Engine::new(EngineConfig::default(), shop());
+    let incs = top(&mut e, &s, at(160));
+    assert_eq!(incs.len(), 1);
+    let rc = &incs[0].root_causes;
+    assert_eq!(rc[0].service, "postgres", "{rc:#?}");
+    assert!(rc[0].score > rc[1].score);
+    let text: Vec<&str> = rc[0].evidence.iter().map(|e| e.text.as_str()).collect();
+    assert!(text.iter().any(|t| t.contains("p99 latency") && t.contains("σ above baseline")), "{text:?}");
+    assert!(text.iter().any(|t| t.contains("before the first alert")), "{text:?}");
+    assert!(rc.iter().any(|c| c.service == "payments" && c.evidence.iter().any(|e| e.text.contains("likely a victim"))));
+    assert!(incs[0].title.contains("HighErrorRate"), "{}", incs[0].title);
+}
+
+#[test]
+fn deploy_tips_the_balance() {
+    let mut s = store();
+    // Two services deviate at the same time; only checkout was just deployed.
+    latency(&mut s, "checkout", 0.08, Some((150, 0.9)));
+    latency(&mut s, "frontend", 0.10, Some((150, 0.9)));
+    s.apply(Ingest::Change(ChangeEvent {
+        ts: at(148),
+        service: "checkout".into(),
+        kind: crate::model::ChangeKind::Deploy,
+        description: "v1 -> v2".into(),
+    }));
+    poll(
+        &mut s,
+        at(156),
+        vec![alert("HighErrorRate", "frontend", "critical", at(155)), alert("HighErrorRate", "checkout", "critical", at(155))],
+    );
+    let mut e = Engine::new(EngineConfig::default(), shop());
+    let incs = top(&mut e, &s, at(156));
+    let rc = &incs[0].root_causes;
+    assert_eq!(rc[0].service, "checkout", "{rc:#?}");
+    assert!(rc[0].evidence.iter().any(|e| e.text.starts_with("deploy v1 -> v2")));
+}
+
+#[test]
+fn error_logs_become_evidence() {
+    let mut s = store();
+    latency(&mut s, "redis", 0.001, None);
+    latency(&mut s, "cart", 0.03, Some((150, 0.4)));
+    let lines = (150..158)
+        .map(|i| LogRecord {
+            ts: at(i),
+            source: "test".into(),
+            service: Some("cart".into()),
+            level: crate::model::LogLevel::Error,
+            line: format!("ERROR connection pool exhausted after {i} ms"),
+        })
+        .collect();
+    s.apply(Ingest::Logs(lines));
+    poll(&mut s, at(158), vec![alert("HighLatency", "cart", "warning", at(156))]);
+    let mut e = Engine::new(EngineConfig::default(), shop());
+    let incs = top(&mut e, &s, at(158));
+    let rc = &incs[0].root_causes[0];
+    assert_eq!(rc.service, "cart");
+    assert!(rc.evidence.iter().any(|e| e.text.contains("error log lines") && e.text.contains("pool exhausted")), "{rc:#?}");
+}
+
+#[test]
+fn no_data_means_low_confidence_not_a_guess_presented_as_fact() {
+    let mut s = store();
+    poll(
+        &mut s,
+        at(10),
+        vec![alert("Foo", "checkout", "warning", at(10)), alert("Bar", "payments", "warning", at(10))],
+    );
+    let mut e = Engine::new(EngineConfig::default(), shop());
+    let incs = top(&mut e, &s, at(10));
+    assert_eq!(incs.len(), 1);
+    for c in &incs[0].root_causes {
+        assert_ne!(c.confidence, Confidence::High, "{c:#?}");
+    }
+}
