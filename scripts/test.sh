@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what quell's tests need on a fresh Debian machine, then runs every
+# check CI runs: formatting, clippy (warnings are errors) and all tests.
+# This is the README's test command; .ci/run calls it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_pkgs=()
+command -v tmux >/dev/null 2>&1 || need_pkgs+=(tmux)
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  echo "==> installing ${need_pkgs[*]} (apt)"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
+fi
+
+echo "==> cargo fmt --check"
+cargo fmt --all -- --check
+
+echo "==> cargo clippy"
+cargo clippy --all-targets --locked -- -D warnings
+
+echo "==> cargo test"
+cargo test --locked --all-targets 2>&1 | tee target/test-output.log
