@@ -11,8 +11,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crate::model::{
-    Alert, AlertState, Fingerprint, Incident, IncidentId, IncidentState,
-    TimelineEntry, TimelineKind, Topology, UnixMs,
+    Alert, AlertState, Fingerprint, Incident, IncidentId, IncidentState, TimelineEntry,
+    TimelineKind, Topology, UnixMs,
 };
 use crate::store::Store;
 
@@ -39,8 +39,12 @@ pub struct Correlator {
     cfg: EngineConfig,
     incidents: Vec<Incident>,
     meta: HashMap<IncidentId, Meta>,
-    /// Occurrence → incident, for occurrences of alerts still in the store.
-    assigned: HashMap<(Fingerprint, UnixMs), IncidentId>,
+    /// Occurrences (fingerprint → [(start, incident)]) already assigned.
+    assigned: HashMap<Fingerprint, Vec<(UnixMs, IncidentId)>>,
+    /// Incident id → position in `incidents`.
+    pos: HashMap<IncidentId, usize>,
+    /// Service → non-resolved incidents with alerts on it.
+    by_service: HashMap<String, Vec<IncidentId>>,
     /// Occurrences whose resolution is already on a timeline.
     resolved_noted: HashSet<(Fingerprint, UnixMs)>,
 }
@@ -53,6 +57,8 @@ impl Correlator {
             incidents: Vec::new(),
             meta: HashMap::new(),
             assigned: HashMap::new(),
+            pos: HashMap::new(),
+            by_service: HashMap::new(),
             resolved_noted: HashSet::new(),
         }
     }
@@ -92,11 +98,22 @@ impl Correlator {
             .alerts()
             .map(|e| &e.alert)
             .filter(|a| a.state.is_active())
-            .filter(|a| !self.assigned.contains_key(&(a.fingerprint.clone(), a.starts_at)))
+            .filter(|a| self.assigned_to(&a.fingerprint, a.starts_at).is_none())
             .collect();
-        fresh.sort_by(|a, b| a.starts_at.cmp(&b.starts_at).then(a.fingerprint.cmp(&b.fingerprint)));
+        fresh.sort_by(|a, b| {
+            a.starts_at
+                .cmp(&b.starts_at)
+                .then(a.fingerprint.cmp(&b.fingerprint))
+        });
+        let mut hood_cache: HashMap<String, HashMap<String, usize>> = HashMap::new();
         for a in fresh {
-            let id = match self.best_incident(a, topo) {
+            let svc = a.service().unwrap_or("");
+            if !hood_cache.contains_key(svc) {
+                let hood = neighbourhood(topo, svc, self.cfg.max_graph_distance);
+                hood_cache.insert(svc.to_string(), hood);
+            }
+            let hood = hood_cache.get(svc);
+            let id = match self.best_incident(a, topo, hood) {
                 Some(id) => id,
                 None => self.open_incident(a),
             };
@@ -109,42 +126,86 @@ impl Correlator {
         touched
     }
 
-    fn group_key(&self, a: &Alert) -> Vec<String> {
-        self.cfg.group_by.iter().map(|k| a.labels.get(k).cloned().unwrap_or_default()).collect()
+    fn assigned_to(&self, fp: &Fingerprint, start: UnixMs) -> Option<&IncidentId> {
+        self.assigned
+            .get(fp)?
+            .iter()
+            .find(|(s, _)| *s == start)
+            .map(|(_, id)| id)
     }
 
-    fn best_incident(&self, a: &Alert, topo: &Topology) -> Option<IncidentId> {
+    fn incident_mut(&mut self, id: &IncidentId) -> Option<&mut Incident> {
+        let i = *self.pos.get(id)?;
+        self.incidents.get_mut(i)
+    }
+
+    fn group_key(&self, a: &Alert) -> Vec<String> {
+        self.cfg
+            .group_by
+            .iter()
+            .map(|k| a.labels.get(k).cloned().unwrap_or_default())
+            .collect()
+    }
+
+    /// Candidate incidents: those with alerts on the same service, on a
+    /// service within reach in the graph, with the same fingerprint, or — for
+    /// services the topology does not know — any open one (label check below).
+    fn best_incident(
+        &self,
+        a: &Alert,
+        topo: &Topology,
+        hood: Option<&HashMap<String, usize>>,
+    ) -> Option<IncidentId> {
         let svc = a.service().unwrap_or("");
         let known = topo.contains(svc);
         let window = self.cfg.group_window.as_ms();
+        let mut cands: Vec<(&IncidentId, usize)> = Vec::new();
+        if let Some(prev) = self.assigned.get(&a.fingerprint) {
+            cands.extend(prev.iter().map(|(_, id)| (id, 0)));
+        }
+        if let Some(ids) = self.by_service.get(svc) {
+            cands.extend(ids.iter().map(|id| (id, 0)));
+        }
+        if known {
+            for (s, d) in hood.into_iter().flatten() {
+                if let Some(ids) = self.by_service.get(s) {
+                    cands.extend(ids.iter().map(|id| (id, *d)));
+                }
+            }
+        } else {
+            let key = self.group_key(a);
+            for inc in self
+                .incidents
+                .iter()
+                .filter(|i| i.state == IncidentState::Open)
+            {
+                if self
+                    .meta
+                    .get(&inc.id)
+                    .is_some_and(|m| m.group_keys.contains(&key))
+                {
+                    cands.push((&inc.id, 1));
+                }
+            }
+        }
         let mut best: Option<(usize, UnixMs, &IncidentId)> = None;
-        for inc in &self.incidents {
-            let Some(m) = self.meta.get(&inc.id) else { continue };
-            let distance = match inc.state {
-                IncidentState::Resolved => None,
-                // A quiet incident only comes back for its own alerts.
-                IncidentState::Quiet => m.members.contains(&a.fingerprint).then_some(0),
-                IncidentState::Open => {
-                    if m.members.contains(&a.fingerprint) {
-                        Some(0)
-                    } else if (a.starts_at - m.last_alert_start).abs() > window {
-                        None
-                    } else if m.services.contains_key(svc) {
-                        Some(0)
-                    } else if known {
-                        m.services
-                            .keys()
-                            .filter_map(|s| topo.call_distance(svc, s, self.cfg.max_graph_distance))
-                            .min()
-                    } else {
-                        m.group_keys.contains(&self.group_key(a)).then_some(1)
-                    }
-                }
+        for (id, d) in cands {
+            let (Some(m), Some(inc)) = (
+                self.meta.get(id),
+                self.pos.get(id).and_then(|i| self.incidents.get(*i)),
+            ) else {
+                continue;
             };
-            if let Some(d) = distance {
-                if best.is_none_or(|(bd, bt, _)| d < bd || (d == bd && m.last_alert_start > bt)) {
-                    best = Some((d, m.last_alert_start, &inc.id));
-                }
+            let own = m.members.contains(&a.fingerprint);
+            let ok = match inc.state {
+                IncidentState::Resolved => false,
+                // A quiet incident only comes back for its own alerts.
+                IncidentState::Quiet => own,
+                IncidentState::Open => own || (a.starts_at - m.last_alert_start).abs() <= window,
+            };
+            let d = if own { 0 } else { d };
+            if ok && best.is_none_or(|(bd, bt, _)| d < bd || (d == bd && m.last_alert_start > bt)) {
+                best = Some((d, m.last_alert_start, id));
             }
         }
         best.map(|(_, _, id)| id.clone())
@@ -157,6 +218,7 @@ impl Correlator {
             n = n.wrapping_add(1);
             id = IncidentId(format!("I-{:06x}", n & 0xff_ffff));
         }
+        self.pos.insert(id.clone(), self.incidents.len());
         self.incidents.push(Incident {
             id: id.clone(),
             title: a.name().to_string(),
@@ -171,18 +233,35 @@ impl Correlator {
             timeline: Vec::new(),
             acked: false,
         });
-        self.meta.insert(id.clone(), Meta { last_alert_start: a.starts_at, ..Meta::default() });
+        self.meta.insert(
+            id.clone(),
+            Meta {
+                last_alert_start: a.starts_at,
+                ..Meta::default()
+            },
+        );
         id
     }
 
     fn join(&mut self, id: &IncidentId, a: &Alert) {
-        self.assigned.insert((a.fingerprint.clone(), a.starts_at), id.clone());
+        self.assigned
+            .entry(a.fingerprint.clone())
+            .or_default()
+            .push((a.starts_at, id.clone()));
         let group_key = self.group_key(a);
-        let Some(m) = self.meta.get_mut(id) else { return };
-        let Some(inc) = self.incidents.iter_mut().find(|i| &i.id == id) else { return };
+        let Some(m) = self.meta.get_mut(id) else {
+            return;
+        };
+        let Some(inc) = self.pos.get(id).and_then(|i| self.incidents.get_mut(*i)) else {
+            return;
+        };
         m.last_alert_start = m.last_alert_start.max(a.starts_at);
         m.quiet_since = None;
         let svc = a.service().unwrap_or("(unknown)").to_string();
+        let ids = self.by_service.entry(svc.clone()).or_default();
+        if !ids.contains(id) {
+            ids.push(id.clone());
+        }
         *m.services.entry(svc).or_default() += 1;
         m.group_keys.insert(group_key);
         if m.members.insert(a.fingerprint.clone()) && inc.alerts.len() < MAX_ALERTS_PER_INCIDENT {
@@ -205,33 +284,41 @@ impl Correlator {
             if a.state != AlertState::Resolved {
                 continue;
             }
-            let key = (a.fingerprint.clone(), a.starts_at);
-            let Some(id) = self.assigned.get(&key) else { continue };
-            if !self.resolved_noted.insert(key) {
+            let Some(id) = self.assigned_to(&a.fingerprint, a.starts_at).cloned() else {
+                continue;
+            };
+            if !self
+                .resolved_noted
+                .insert((a.fingerprint.clone(), a.starts_at))
+            {
                 continue;
             }
-            if let Some(inc) = self.incidents.iter_mut().find(|i| &i.id == id) {
+            if let Some(inc) = self.incident_mut(&id) {
                 let at = a.ends_at.unwrap_or(a.updated_at);
                 let text = format!("{} resolved on {}", a.name(), a.service().unwrap_or("?"));
                 push_timeline(inc, at, TimelineKind::AlertResolved, text);
                 inc.updated_at = inc.updated_at.max(at);
-                touched.insert(id.clone());
+                touched.insert(id);
             }
         }
     }
 
     fn lifecycle(&mut self, store: &Store, now: UnixMs, touched: &mut HashSet<IncidentId>) {
-        let mut active: HashSet<&IncidentId> = HashSet::new();
+        let mut active: HashSet<IncidentId> = HashSet::new();
         for e in store.alerts() {
             if e.alert.state.is_active() {
-                if let Some(id) = self.assigned.get(&(e.alert.fingerprint.clone(), e.alert.starts_at)) {
-                    active.insert(id);
+                if let Some(id) = self.assigned_to(&e.alert.fingerprint, e.alert.starts_at) {
+                    if !active.contains(id) {
+                        active.insert(id.clone());
+                    }
                 }
             }
         }
         let cooldown = self.cfg.quiet_cooldown.as_ms();
         for inc in &mut self.incidents {
-            let Some(m) = self.meta.get_mut(&inc.id) else { continue };
+            let Some(m) = self.meta.get_mut(&inc.id) else {
+                continue;
+            };
             let before = inc.state;
             if active.contains(&inc.id) {
                 inc.state = IncidentState::Open;
@@ -249,6 +336,19 @@ impl Correlator {
                 touched.insert(inc.id.clone());
             }
         }
+        // Resolved incidents leave the service index: they absorb nothing.
+        let resolved: HashSet<&IncidentId> = self
+            .incidents
+            .iter()
+            .filter(|i| i.state == IncidentState::Resolved)
+            .map(|i| &i.id)
+            .collect();
+        if !resolved.is_empty() {
+            for ids in self.by_service.values_mut() {
+                ids.retain(|id| !resolved.contains(id));
+            }
+            self.by_service.retain(|_, ids| !ids.is_empty());
+        }
     }
 
     /// Drops the oldest resolved incidents beyond the cap, and bookkeeping for
@@ -263,21 +363,43 @@ impl Correlator {
                 .map(|i| (i.updated_at, i.id.clone()))
                 .collect();
             resolved.sort();
-            let drop: HashSet<IncidentId> = resolved.into_iter().take(excess).map(|(_, id)| id).collect();
+            let drop: HashSet<IncidentId> = resolved
+                .into_iter()
+                .take(excess)
+                .map(|(_, id)| id)
+                .collect();
             self.incidents.retain(|i| !drop.contains(&i.id));
             for id in &drop {
                 self.meta.remove(id);
             }
-            self.assigned.retain(|_, id| !drop.contains(id));
+            for occ in self.assigned.values_mut() {
+                occ.retain(|(_, id)| !drop.contains(id));
+            }
+            self.assigned.retain(|_, occ| !occ.is_empty());
+            self.pos = self
+                .incidents
+                .iter()
+                .enumerate()
+                .map(|(i, inc)| (inc.id.clone(), i))
+                .collect();
         }
         if self.assigned.len() > 2 * store.alert_count() + 1024 {
-            self.assigned.retain(|(fp, start), _| {
-                store.alert(fp).is_some_and(|e| e.alert.starts_at == *start)
-            });
+            self.assigned.retain(|fp, _| store.alert(fp).is_some());
             let assigned = &self.assigned;
-            self.resolved_noted.retain(|k| assigned.contains_key(k));
+            self.resolved_noted
+                .retain(|(fp, _)| assigned.contains_key(fp));
         }
     }
+}
+
+/// Services within `depth` calls of `svc` in either direction, with distance.
+fn neighbourhood(topo: &Topology, svc: &str, depth: usize) -> HashMap<String, usize> {
+    let mut hood: HashMap<String, usize> = topo.dependencies(svc, depth).into_iter().collect();
+    for (s, d) in topo.dependents(svc, depth) {
+        let e = hood.entry(s).or_insert(d);
+        *e = (*e).min(d);
+    }
+    hood
 }
 
 fn fired_text(a: &Alert) -> String {
@@ -297,17 +419,20 @@ fn push_timeline(inc: &mut Incident, ts: UnixMs, kind: TimelineKind, text: Strin
 }
 
 fn fnv(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// Most severe first, then the earliest: the alert that names the incident.
 #[must_use]
 pub fn headline_alert<'a>(alerts: impl Iterator<Item = &'a Alert>) -> Option<&'a Alert> {
     alerts.min_by(|a, b| {
-        a.severity().cmp(&b.severity()).then(a.starts_at.cmp(&b.starts_at))
+        a.severity()
+            .cmp(&b.severity())
+            .then(a.starts_at.cmp(&b.starts_at))
     })
 }
-
 
 #[cfg(test)]
 mod tests;

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use crate::model::{Sample, Signal, UnixMs};
+use crate::model::{ChangeEvent, LogLevel, LogRecord, Sample, Signal, UnixMs};
 use crate::store::{SeriesEntry, Store};
 
 /// A deviation strong enough to mention.
@@ -14,9 +14,12 @@ pub const ANOMALY_Z: f64 = 4.0;
 /// Cap on reported z, so magnitudes stay comparable.
 const MAX_Z: f64 = 99.0;
 
-/// Series grouped by service, built once per engine pass.
+/// Series, error log lines and changes grouped by service, built once per
+/// engine pass so ranking many incidents never rescans the store.
 pub struct SeriesIndex<'a> {
     by_service: HashMap<&'a str, Vec<&'a SeriesEntry>>,
+    errors: HashMap<&'a str, Vec<&'a LogRecord>>,
+    changes: HashMap<&'a str, Vec<&'a ChangeEvent>>,
 }
 
 impl<'a> SeriesIndex<'a> {
@@ -28,7 +31,33 @@ impl<'a> SeriesIndex<'a> {
                 by_service.entry(s).or_default().push(e);
             }
         }
-        Self { by_service }
+        let mut errors: HashMap<&str, Vec<&LogRecord>> = HashMap::new();
+        for l in store.logs() {
+            if let (LogLevel::Error, Some(s)) = (l.level, l.service.as_deref()) {
+                errors.entry(s).or_default().push(l);
+            }
+        }
+        let mut changes: HashMap<&str, Vec<&ChangeEvent>> = HashMap::new();
+        for c in store.changes() {
+            changes.entry(c.service.as_str()).or_default().push(c);
+        }
+        Self {
+            by_service,
+            errors,
+            changes,
+        }
+    }
+
+    /// Error-level log lines of a service, oldest first.
+    #[must_use]
+    pub fn errors(&self, s: &str) -> &[&'a LogRecord] {
+        self.errors.get(s).map_or(&[], Vec::as_slice)
+    }
+
+    /// Changes on a service, oldest first.
+    #[must_use]
+    pub fn changes(&self, s: &str) -> &[&'a ChangeEvent] {
+        self.changes.get(s).map_or(&[], Vec::as_slice)
     }
 
     #[must_use]
@@ -59,15 +88,22 @@ pub struct Deviation {
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
     let n = v.len();
-    if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
 }
 
 /// Robust location and scale of the samples in `[from, to)`; `None` with too
 /// little history to judge.
 #[must_use]
 pub fn baseline(samples: &[Sample], from: UnixMs, to: UnixMs) -> Option<(f64, f64)> {
-    let mut xs: Vec<f64> =
-        samples.iter().filter(|s| s.ts >= from && s.ts < to).map(|s| s.value).collect();
+    let mut xs: Vec<f64> = samples
+        .iter()
+        .filter(|s| s.ts >= from && s.ts < to)
+        .map(|s| s.value)
+        .collect();
     if xs.len() < 8 {
         return None;
     }
@@ -94,8 +130,10 @@ pub fn analyze(
         let z = (x - med) / scale;
         (if two_sided { z.abs() } else { z }).min(MAX_Z)
     };
-    let in_window: Vec<&Sample> =
-        samples.iter().filter(|s| s.ts >= window.0 && s.ts <= window.1).collect();
+    let in_window: Vec<&Sample> = samples
+        .iter()
+        .filter(|s| s.ts >= window.0 && s.ts <= window.1)
+        .collect();
     let mut onset = None;
     let mut peak: Option<(f64, f64)> = None;
     for (i, s) in in_window.iter().enumerate() {
@@ -127,11 +165,23 @@ pub fn format_value(signal: &Signal, unit: &str, v: f64) -> String {
     match signal {
         Signal::ErrorRatio => format!("{:.1}%", v * 100.0),
         Signal::LatencyP99 if unit == "s" || unit.is_empty() => {
-            if v < 1.0 { format!("{:.0} ms", v * 1000.0) } else { format!("{v:.2} s") }
+            if v < 1.0 {
+                format!("{:.0} ms", v * 1000.0)
+            } else {
+                format!("{v:.2} s")
+            }
         }
         _ => {
-            let num = if v.abs() >= 100.0 { format!("{v:.0}") } else { format!("{v:.2}") };
-            if unit.is_empty() { num } else { format!("{num} {unit}") }
+            let num = if v.abs() >= 100.0 {
+                format!("{v:.0}")
+            } else {
+                format!("{v:.2}")
+            };
+            if unit.is_empty() {
+                num
+            } else {
+                format!("{num} {unit}")
+            }
         }
     }
 }
@@ -145,25 +195,39 @@ mod tests {
     fn entry(signal: Signal, values: &[f64]) -> SeriesEntry {
         let mut samples = Ring::new(1000);
         for (i, v) in values.iter().enumerate() {
-            samples.push(Sample { ts: i as i64 * 15_000, value: *v });
+            samples.push(Sample {
+                ts: i as i64 * 15_000,
+                value: *v,
+            });
         }
         SeriesEntry {
-            meta: SeriesMeta { labels: Labels::new(), service: Some("db".into()), signal, unit: "s".into() },
+            meta: SeriesMeta {
+                labels: Labels::new(),
+                service: Some("db".into()),
+                signal,
+                unit: "s".into(),
+            },
             samples,
             last_update: 0,
         }
     }
 
     fn wobbly(n: usize, level: f64) -> Vec<f64> {
-        (0..n).map(|i| level * (1.0 + 0.01 * ((i * 7 % 5) as f64 - 2.0))).collect()
+        (0..n)
+            .map(|i| level * (1.0 + 0.01 * ((i * 7 % 5) as f64 - 2.0)))
+            .collect()
     }
 
     #[test]
     fn finds_sustained_shift_and_its_onset() {
         let mut v = wobbly(60, 0.05);
         v.extend([0.05, 0.30, 0.40, 0.45, 0.50]);
-        let d = analyze(&entry(Signal::LatencyP99, &v), (0, 60 * 15_000), (0, 100 * 15_000))
-            .expect("deviation");
+        let d = analyze(
+            &entry(Signal::LatencyP99, &v),
+            (0, 60 * 15_000),
+            (0, 100 * 15_000),
+        )
+        .expect("deviation");
         assert_eq!(d.onset, 61 * 15_000);
         assert!(d.peak_z > 10.0, "{}", d.peak_z);
         assert!((d.baseline - 0.05).abs() < 0.002);
@@ -173,7 +237,14 @@ mod tests {
     fn lone_spike_is_not_an_onset() {
         let mut v = wobbly(60, 0.05);
         v.extend([0.9, 0.05, 0.05, 0.05]);
-        assert!(analyze(&entry(Signal::LatencyP99, &v), (0, 60 * 15_000), (0, 100 * 15_000)).is_none());
+        assert!(
+            analyze(
+                &entry(Signal::LatencyP99, &v),
+                (0, 60 * 15_000),
+                (0, 100 * 15_000)
+            )
+            .is_none()
+        );
     }
 
     #[test]

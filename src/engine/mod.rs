@@ -11,13 +11,16 @@
 pub mod correlate;
 pub mod deviation;
 pub mod rca;
+pub mod score;
 #[cfg(test)]
 mod testutil;
 
 use serde::{Deserialize, Serialize};
 
 use crate::config::HumanDuration;
-use crate::model::{Incident, Topology, UnixMs};
+use std::collections::HashMap;
+
+use crate::model::{Incident, IncidentId, IncidentState, Topology, UnixMs};
 use crate::store::Store;
 
 pub use correlate::Correlator;
@@ -83,12 +86,23 @@ pub struct Engine {
     cfg: EngineConfig,
     topology: Topology,
     correlator: Correlator,
+    /// When each incident was last ranked; open ones are re-ranked as data
+    /// arrives, at most every `RERANK_MS`.
+    last_ranked: HashMap<IncidentId, UnixMs>,
 }
+
+/// Minimum time between re-rankings of an open incident nothing new joined.
+const RERANK_MS: i64 = 15_000;
 
 impl Engine {
     #[must_use]
     pub fn new(cfg: EngineConfig, topology: Topology) -> Self {
-        Self { correlator: Correlator::new(cfg.clone()), cfg, topology }
+        Self {
+            correlator: Correlator::new(cfg.clone()),
+            cfg,
+            topology,
+            last_ranked: HashMap::new(),
+        }
     }
 
     pub fn set_topology(&mut self, topology: Topology) {
@@ -107,9 +121,20 @@ impl Engine {
         let touched = self.correlator.ingest(store, &self.topology, now);
         let index = deviation::SeriesIndex::build(store);
         for inc in self.correlator.incidents_mut() {
-            if touched.contains(&inc.id) || inc.state == crate::model::IncidentState::Open {
+            let due = inc.state == IncidentState::Open
+                && self
+                    .last_ranked
+                    .get(&inc.id)
+                    .is_none_or(|t| now - t >= RERANK_MS);
+            if touched.contains(&inc.id) || due {
                 rca::rank(inc, store, &index, &self.topology, &self.cfg, now);
+                self.last_ranked.insert(inc.id.clone(), now);
             }
+        }
+        if self.last_ranked.len() > self.correlator.incidents().len() * 2 + 64 {
+            let live: std::collections::HashSet<&IncidentId> =
+                self.correlator.incidents().iter().map(|i| &i.id).collect();
+            self.last_ranked.retain(|id, _| live.contains(id));
         }
         self.correlator.sorted()
     }

@@ -15,8 +15,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::{
-    Alert, ChangeKind, Confidence, Evidence, Incident, LogLevel, RootCause, Topology,
-    UnixMs, format_age, format_clock,
+    Alert, ChangeKind, Confidence, Evidence, Incident, RootCause, Topology, UnixMs, format_age,
+    format_clock,
 };
 use crate::store::Store;
 
@@ -65,7 +65,10 @@ impl Candidate {
     }
 
     fn implicated(&self) -> bool {
-        !self.deviations.is_empty() || !self.alerts.is_empty() || self.change.is_some() || self.logs.is_some()
+        !self.deviations.is_empty()
+            || !self.alerts.is_empty()
+            || self.change.is_some()
+            || self.logs.is_some()
     }
 }
 
@@ -78,8 +81,12 @@ pub fn rank(
     cfg: &EngineConfig,
     now: UnixMs,
 ) {
-    let alerts: Vec<&Alert> =
-        inc.alerts.iter().filter_map(|fp| store.alert(fp)).map(|e| &e.alert).collect();
+    let alerts: Vec<&Alert> = inc
+        .alerts
+        .iter()
+        .filter_map(|fp| store.alert(fp))
+        .map(|e| &e.alert)
+        .collect();
     let t0 = inc.started_at;
     let end = inc.resolved_at.unwrap_or(now).max(t0);
     let window = (t0 - LOOKBACK_MS, end);
@@ -87,7 +94,10 @@ pub fn rank(
 
     let mut names: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for a in &alerts {
-        names.entry(a.service().unwrap_or("(unknown)")).or_default().push(a.name().to_string());
+        names
+            .entry(a.service().unwrap_or("(unknown)"))
+            .or_default()
+            .push(a.name().to_string());
     }
     let mut services: BTreeSet<String> = names.keys().map(|s| (*s).to_string()).collect();
     for s in names.keys() {
@@ -105,9 +115,15 @@ pub fn rank(
                 .collect();
             deviations.sort_by(|a, b| a.onset.cmp(&b.onset).then(b.peak_z.total_cmp(&a.peak_z)));
             let alerts = names.get(s.as_str()).cloned().unwrap_or_default();
-            let change = recent_change(store, &s, window.0 - 20 * 60_000, end);
-            let logs = log_signal(store, &s, base, window);
-            Candidate { service: s, deviations, alerts, change, logs }
+            let change = recent_change(index, &s, window.0 - 20 * 60_000, end);
+            let logs = log_signal(index, &s, base, window);
+            Candidate {
+                service: s,
+                deviations,
+                alerts,
+                change,
+                logs,
+            }
         })
         .collect();
     cands.retain(Candidate::implicated);
@@ -157,7 +173,11 @@ fn score(
                 c.service,
                 d.signal.describe(),
                 d.peak_z,
-                if d.signal.bad_when_high() { "above" } else { "off" },
+                if d.signal.bad_when_high() {
+                    "above"
+                } else {
+                    "off"
+                },
                 format_clock(d.onset),
                 deviation::format_value(&d.signal, &d.unit, d.peak_value),
                 deviation::format_value(&d.signal, &d.unit, d.baseline),
@@ -166,11 +186,22 @@ fn score(
         for extra in c.deviations.iter().skip(1).take(2) {
             evidence.push(Evidence {
                 ts: extra.onset,
-                text: format!("{} also {:.1}σ off since {}", extra.signal.describe(), extra.peak_z, format_clock(extra.onset)),
+                text: format!(
+                    "{} also {:.1}σ off since {}",
+                    extra.signal.describe(),
+                    extra.peak_z,
+                    format_clock(extra.onset)
+                ),
             });
         }
-        if onset.is_some() && onset == first_onset && all.iter().filter(|x| x.onset().is_some()).count() > 1 {
-            evidence.push(Evidence { ts: d.onset, text: "earliest deviation among the affected services".into() });
+        if onset.is_some()
+            && onset == first_onset
+            && all.iter().filter(|x| x.onset().is_some()).count() > 1
+        {
+            evidence.push(Evidence {
+                ts: d.onset,
+                text: "earliest deviation among the affected services".into(),
+            });
         }
     }
     let magnitude = (1.0 + c.peak_z()).ln() / 31f64.ln();
@@ -178,23 +209,44 @@ fn score(
     let explained: Vec<&str> = affected
         .iter()
         .copied()
-        .filter(|a| *a == c.service || topo.dependencies(a, cfg.max_graph_distance).contains_key(&c.service))
+        .filter(|a| {
+            *a == c.service
+                || topo
+                    .dependencies(a, cfg.max_graph_distance)
+                    .contains_key(&c.service)
+        })
         .collect();
     let explain = explained.len() as f64 / affected.len().max(1) as f64;
     if explained.len() > 1 {
         evidence.push(Evidence {
             ts: onset.unwrap_or(first_alert),
-            text: format!("{} of {} affected services depend on {} or are it", explained.len(), affected.len(), c.service),
+            text: format!(
+                "{} of {} affected services depend on {} or are it",
+                explained.len(),
+                affected.len(),
+                c.service
+            ),
         });
     }
 
     let mut change_score = 0.0;
     if let Some((ts, text)) = &c.change {
-        change_score = if text.starts_with("restart") { 0.3 } else { 1.0 };
+        change_score = if text.starts_with("restart") {
+            0.3
+        } else {
+            1.0
+        };
         let rel = onset.map_or(String::new(), |o| {
-            if o >= *ts { format!(", {} before the onset", format_age(o - ts)) } else { String::new() }
+            if o >= *ts {
+                format!(", {} before the onset", format_age(o - ts))
+            } else {
+                String::new()
+            }
         });
-        evidence.push(Evidence { ts: *ts, text: format!("{text} at {}{rel}", format_clock(*ts)) });
+        evidence.push(Evidence {
+            ts: *ts,
+            text: format!("{text} at {}{rel}", format_clock(*ts)),
+        });
     }
 
     let mut logs_score = 0.0;
@@ -235,7 +287,9 @@ fn score(
     if let Some(o) = onset {
         let earlier = all.iter().find(|d| {
             d.service != c.service
-                && topo.dependencies(&c.service, cfg.max_graph_distance).contains_key(&d.service)
+                && topo
+                    .dependencies(&c.service, cfg.max_graph_distance)
+                    .contains_key(&d.service)
                 && d.peak_z() >= 6.0
                 && d.onset().is_some_and(|od| od <= o + SAME_TIME_MS)
         });
@@ -243,11 +297,20 @@ fn score(
             total *= 0.5;
             evidence.push(Evidence {
                 ts: d.onset().unwrap_or(o),
-                text: format!("likely a victim: its dependency {} deviated at {}", d.service, format_clock(d.onset().unwrap_or(o))),
+                text: format!(
+                    "likely a victim: its dependency {} deviated at {}",
+                    d.service,
+                    format_clock(d.onset().unwrap_or(o))
+                ),
             });
         }
     }
-    RootCause { service: c.service.clone(), score: total.clamp(0.0, 1.0), confidence: Confidence::Low, evidence }
+    RootCause {
+        service: c.service.clone(),
+        score: total.clamp(0.0, 1.0),
+        confidence: Confidence::Low,
+        evidence,
+    }
 }
 
 fn assign_confidence(causes: &mut [RootCause]) {
@@ -263,15 +326,24 @@ fn assign_confidence(causes: &mut [RootCause]) {
         };
     }
     for c in causes.iter_mut().skip(1) {
-        c.confidence = if c.score >= 0.5 { Confidence::Medium } else { Confidence::Low };
+        c.confidence = if c.score >= 0.5 {
+            Confidence::Medium
+        } else {
+            Confidence::Low
+        };
     }
 }
 
 /// The latest deploy/config change (or, failing that, restart) on `service` in `[from, to]`.
-fn recent_change(store: &Store, service: &str, from: UnixMs, to: UnixMs) -> Option<(UnixMs, String)> {
+fn recent_change(
+    index: &SeriesIndex<'_>,
+    service: &str,
+    from: UnixMs,
+    to: UnixMs,
+) -> Option<(UnixMs, String)> {
     let mut best: Option<(u8, UnixMs, String)> = None;
-    for c in store.changes().iter().rev() {
-        if c.service != service || c.ts < from || c.ts > to {
+    for c in index.changes(service).iter().rev() {
+        if c.ts < from || c.ts > to {
             continue;
         }
         let rank = if c.kind == ChangeKind::Restart { 0 } else { 1 };
@@ -283,14 +355,16 @@ fn recent_change(store: &Store, service: &str, from: UnixMs, to: UnixMs) -> Opti
 }
 
 /// Error lines on `service` in the window, when clearly above the baseline rate.
-fn log_signal(store: &Store, service: &str, base: (UnixMs, UnixMs), window: (UnixMs, UnixMs)) -> Option<LogSignal> {
+fn log_signal(
+    index: &SeriesIndex<'_>,
+    service: &str,
+    base: (UnixMs, UnixMs),
+    window: (UnixMs, UnixMs),
+) -> Option<LogSignal> {
     let mut base_count = 0usize;
     let mut count = 0usize;
     let mut first: Option<(UnixMs, &str)> = None;
-    for l in store.logs().iter() {
-        if l.level != LogLevel::Error || l.service.as_deref() != Some(service) {
-            continue;
-        }
+    for l in index.errors(service) {
         if l.ts >= base.0 && l.ts < base.1 {
             base_count += 1;
         } else if l.ts >= window.0 && l.ts <= window.1 {
@@ -321,12 +395,19 @@ fn title(inc: &Incident, alerts: &[&Alert]) -> String {
         svcs.push("?");
     }
     let more = inc.services.len().saturating_sub(3);
-    let extra = if more > 0 { format!(" +{more}") } else { String::new() };
+    let extra = if more > 0 {
+        format!(" +{more}")
+    } else {
+        String::new()
+    };
     let others = inc.alerts.len().saturating_sub(1);
-    let alerts_note = if others > 0 { format!(" (+{others} alerts)") } else { String::new() };
+    let alerts_note = if others > 0 {
+        format!(" (+{others} alerts)")
+    } else {
+        String::new()
+    };
     format!("{} on {}{extra}{alerts_note}", head.name(), svcs.join(", "))
 }
-
 
 #[cfg(test)]
 mod tests;

@@ -50,7 +50,12 @@ pub fn latency(store: &mut Store, service: &str, base: f64, shift: Option<(usize
     let mut labels = Labels::new();
     labels.insert("service".into(), service.into());
     let key = SeriesKey::of("p99", &labels);
-    let meta = SeriesMeta { labels, service: Some(service.into()), signal: Signal::LatencyP99, unit: "s".into() };
+    let meta = SeriesMeta {
+        labels,
+        service: Some(service.into()),
+        signal: Signal::LatencyP99,
+        unit: "s".into(),
+    };
     let samples = (0..200)
         .map(|i| {
             let wobble = 1.0 + 0.02 * (((i * 7) % 5) as f64 - 2.0);
@@ -58,7 +63,10 @@ pub fn latency(store: &mut Store, service: &str, base: f64, shift: Option<(usize
                 Some((at, high)) if i >= at => high,
                 _ => base * wobble,
             };
-            Sample { ts: T0 + i as i64 * STEP, value: v }
+            Sample {
+                ts: T0 + i as i64 * STEP,
+                value: v,
+            }
         })
         .collect();
     store.apply(Ingest::Samples { key, meta, samples });
@@ -69,7 +77,11 @@ pub fn store() -> Store {
 }
 
 pub fn poll(store: &mut Store, at: UnixMs, alerts: Vec<Alert>) {
-    store.apply(Ingest::AlertPoll { source: "test".into(), at, alerts });
+    store.apply(Ingest::AlertPoll {
+        source: "test".into(),
+        at,
+        alerts,
+    });
 }
 
 pub fn at(step: usize) -> UnixMs {

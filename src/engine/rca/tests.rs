@@ -33,9 +33,21 @@ fn slow_database_is_ranked_first_with_evidence() {
     assert_eq!(rc[0].service, "postgres", "{rc:#?}");
     assert!(rc[0].score > rc[1].score);
     let text: Vec<&str> = rc[0].evidence.iter().map(|e| e.text.as_str()).collect();
-    assert!(text.iter().any(|t| t.contains("p99 latency") && t.contains("σ above baseline")), "{text:?}");
-    assert!(text.iter().any(|t| t.contains("before the first alert")), "{text:?}");
-    assert!(rc.iter().any(|c| c.service == "payments" && c.evidence.iter().any(|e| e.text.contains("likely a victim"))));
+    assert!(
+        text.iter()
+            .any(|t| t.contains("p99 latency") && t.contains("σ above baseline")),
+        "{text:?}"
+    );
+    assert!(
+        text.iter().any(|t| t.contains("before the first alert")),
+        "{text:?}"
+    );
+    assert!(rc.iter().any(|c| {
+        c.service == "payments"
+            && c.evidence
+                .iter()
+                .any(|e| e.text.contains("likely a victim"))
+    }));
     assert!(incs[0].title.contains("HighErrorRate"), "{}", incs[0].title);
 }
 
@@ -54,13 +66,21 @@ fn deploy_tips_the_balance() {
     poll(
         &mut s,
         at(156),
-        vec![alert("HighErrorRate", "frontend", "critical", at(155)), alert("HighErrorRate", "checkout", "critical", at(155))],
+        vec![
+            alert("HighErrorRate", "frontend", "critical", at(155)),
+            alert("HighErrorRate", "checkout", "critical", at(155)),
+        ],
     );
     let mut e = Engine::new(EngineConfig::default(), shop());
     let incs = top(&mut e, &s, at(156));
     let rc = &incs[0].root_causes;
     assert_eq!(rc[0].service, "checkout", "{rc:#?}");
-    assert!(rc[0].evidence.iter().any(|e| e.text.starts_with("deploy v1 -> v2")));
+    assert!(
+        rc[0]
+            .evidence
+            .iter()
+            .any(|e| e.text.starts_with("deploy v1 -> v2"))
+    );
 }
 
 #[test]
@@ -78,12 +98,21 @@ fn error_logs_become_evidence() {
         })
         .collect();
     s.apply(Ingest::Logs(lines));
-    poll(&mut s, at(158), vec![alert("HighLatency", "cart", "warning", at(156))]);
+    poll(
+        &mut s,
+        at(158),
+        vec![alert("HighLatency", "cart", "warning", at(156))],
+    );
     let mut e = Engine::new(EngineConfig::default(), shop());
     let incs = top(&mut e, &s, at(158));
     let rc = &incs[0].root_causes[0];
     assert_eq!(rc.service, "cart");
-    assert!(rc.evidence.iter().any(|e| e.text.contains("error log lines") && e.text.contains("pool exhausted")), "{rc:#?}");
+    assert!(
+        rc.evidence
+            .iter()
+            .any(|e| e.text.contains("error log lines") && e.text.contains("pool exhausted")),
+        "{rc:#?}"
+    );
 }
 
 #[test]
@@ -92,7 +121,10 @@ fn no_data_means_low_confidence_not_a_guess_presented_as_fact() {
     poll(
         &mut s,
         at(10),
-        vec![alert("Foo", "checkout", "warning", at(10)), alert("Bar", "payments", "warning", at(10))],
+        vec![
+            alert("Foo", "checkout", "warning", at(10)),
+            alert("Bar", "payments", "warning", at(10)),
+        ],
     );
     let mut e = Engine::new(EngineConfig::default(), shop());
     let incs = top(&mut e, &s, at(10));

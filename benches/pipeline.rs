@@ -1,0 +1,164 @@
+//! Throughput and memory of the store and engine, without a terminal.
+//!
+//! `cargo bench --bench pipeline` prints one line per measurement; the
+//! numbers in the README's performance section come from here. A harness of
+//! our own (best of several runs) keeps the build lean.
+
+#![allow(clippy::unwrap_used, clippy::print_stdout, clippy::cast_precision_loss)]
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use quell::engine::{Engine, EngineConfig};
+use quell::model::{
+    Alert, AlertState, Fingerprint, Labels, Sample, SeriesKey, SeriesMeta, Signal, Topology,
+};
+use quell::store::{Ingest, Store, StoreLimits};
+
+fn best_of<F: FnMut() -> Duration>(runs: usize, mut f: F) -> Duration {
+    (0..runs).map(|_| f()).min().unwrap()
+}
+
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .map(str::to_string)
+        })
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        .unwrap_or(0)
+}
+
+fn store_ingest() {
+    let series = 1_000usize;
+    let per_batch = 100usize;
+    let batches = 20usize;
+    let metas: Vec<(SeriesKey, SeriesMeta)> = (0..series)
+        .map(|i| {
+            let mut labels = Labels::new();
+            labels.insert("service".into(), format!("svc{i}"));
+            (
+                SeriesKey::of("latency", &labels),
+                SeriesMeta {
+                    labels,
+                    service: Some(format!("svc{i}")),
+                    signal: Signal::LatencyP99,
+                    unit: "s".into(),
+                },
+            )
+        })
+        .collect();
+    let events: Vec<Ingest> = (0..batches)
+        .flat_map(|b| {
+            metas.iter().map(move |(k, m)| Ingest::Samples {
+                key: k.clone(),
+                meta: m.clone(),
+                samples: (0..per_batch)
+                    .map(|j| Sample {
+                        ts: ((b * per_batch + j) * 15_000) as i64,
+                        value: j as f64,
+                    })
+                    .collect(),
+            })
+        })
+        .collect();
+    let total = (series * per_batch * batches) as f64;
+    let t = best_of(3, || {
+        let evs = events.clone();
+        let mut store = Store::new(StoreLimits::default());
+        let start = Instant::now();
+        for ev in evs {
+            store.apply(ev);
+        }
+        let d = start.elapsed();
+        black_box(store.sample_count());
+        d
+    });
+    println!(
+        "store ingest: {:.2} M samples/s ({} samples into {} series of cap 720, best of 3: {:.1} ms)",
+        total / t.as_secs_f64() / 1e6,
+        total,
+        series,
+        t.as_secs_f64() * 1e3
+    );
+}
+
+fn alert(i: usize, start: i64) -> Alert {
+    let mut labels = Labels::new();
+    labels.insert("alertname".into(), format!("Alert{}", i % 20));
+    labels.insert("service".into(), format!("svc{}", i / 10));
+    labels.insert("instance".into(), format!("svc{}-{}:9100", i / 10, i % 10));
+    labels.insert(
+        "severity".into(),
+        if i % 7 == 0 { "critical" } else { "warning" }.into(),
+    );
+    Alert {
+        source: "bench".into(),
+        fingerprint: Fingerprint::of_labels(&labels),
+        labels,
+        annotations: Labels::new(),
+        state: AlertState::Firing,
+        starts_at: start,
+        ends_at: None,
+        updated_at: start,
+        generator_url: None,
+        silenced_by: vec![],
+        inhibited_by: vec![],
+        replicas: vec![],
+        expr: None,
+        series: None,
+    }
+}
+
+fn engine_pass() {
+    // 10,000 alerts on 1,000 services in chains of 10: 1,000 incidents.
+    let mut topo = Topology::new();
+    for s in 0..1_000 {
+        if s % 10 != 9 {
+            topo.add_edge(&format!("svc{s}"), &format!("svc{}", s + 1));
+        }
+    }
+    let alerts: Vec<Alert> = (0..10_000)
+        .map(|i| alert(i, 1_000_000 + (i as i64 / 100) * 1_000))
+        .collect();
+    let mut first = Duration::ZERO;
+    let mut quiet = Duration::ZERO;
+    let t = best_of(3, || {
+        let mut store = Store::new(StoreLimits::default());
+        store.apply(Ingest::AlertPoll {
+            source: "bench".into(),
+            at: 2_000_000,
+            alerts: alerts.clone(),
+        });
+        let mut engine = Engine::new(EngineConfig::default(), topo.clone());
+        let start = Instant::now();
+        let incs = engine.update(&store, 2_000_000);
+        first = start.elapsed();
+        black_box(incs.len());
+        let start = Instant::now();
+        black_box(engine.update(&store, 2_001_000).len());
+        quiet = start.elapsed();
+        let start = Instant::now();
+        black_box(engine.update(&store, 2_016_000).len());
+        start.elapsed()
+    });
+    println!(
+        "engine (10,000 alerts, 1,000 incidents): first pass {:.1} ms; pass with nothing new {:.2} ms; pass re-ranking all open incidents {:.2} ms",
+        first.as_secs_f64() * 1e3,
+        quiet.as_secs_f64() * 1e3,
+        t.as_secs_f64() * 1e3
+    );
+}
+
+fn main() {
+    let before = rss_kib();
+    store_ingest();
+    engine_pass();
+    println!(
+        "rss after benches: {} MiB (start {} MiB)",
+        rss_kib() / 1024,
+        before / 1024
+    );
+}

@@ -1,0 +1,128 @@
+//! Command-line interface: argument types and dispatch to the run modes.
+//!
+//! `main.rs` parses [`Cli`] and calls [`run`]. Every mode loads and validates
+//! the config before anything touches the terminal, so a bad config is a
+//! clear message on stderr and exit code 2, never a broken screen.
+
+mod logging;
+mod snapshot;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{self, ConfigOrigin, Loaded};
+
+#[derive(Debug, Parser)]
+#[command(name = "quell", version, about = "On-call incident triage in the terminal", long_about = None)]
+pub struct Cli {
+    /// Config file (default: $QUELL_CONFIG, else $XDG_CONFIG_HOME/quell/config.toml, else ~/.config/quell/config.toml).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Run the embedded demo world even if sources are configured.
+    #[arg(long, global = true)]
+    pub demo: bool,
+    /// Seed of the demo world.
+    #[arg(long, global = true, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Never write to any backend; hide dangerous runbooks.
+    #[arg(long)]
+    pub read_only: bool,
+    /// Theme name (overrides `ui.theme`).
+    #[arg(long, value_name = "NAME")]
+    pub theme: Option<String>,
+    /// Demo speed: simulated seconds per real second.
+    #[arg(long, value_name = "X")]
+    pub speed: Option<f64>,
+    /// Print the effective configuration as TOML and exit.
+    #[arg(long)]
+    pub print_config: bool,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the pipeline without a terminal and print what the engine sees.
+    Snapshot(SnapshotArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// Simulated seconds of the demo world to run after its warm-up.
+    #[arg(long, default_value_t = 600, value_name = "N")]
+    pub seconds: u64,
+    /// Print JSON (default: a short human summary).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs the parsed command line.
+#[must_use]
+pub fn run(cli: Cli) -> ExitCode {
+    let loaded = match config::load(cli.config.as_deref()) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("quell: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let loaded = match apply_flags(loaded, &cli) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("quell: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = if cli.print_config {
+        print_config(&loaded)
+    } else {
+        match &cli.command {
+            Some(Command::Snapshot(args)) => snapshot::run(&loaded, args),
+            None => interactive(&loaded, &cli),
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("quell: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Flags override the file (the last layer).
+fn apply_flags(mut loaded: Loaded, cli: &Cli) -> anyhow::Result<Loaded> {
+    if let Some(t) = &cli.theme {
+        loaded.config.ui.theme.clone_from(t);
+    }
+    if let Some(s) = cli.seed {
+        loaded.config.demo.seed = s;
+    }
+    if let Some(x) = cli.speed {
+        if !(x > 0.0 && x <= 10_000.0) {
+            anyhow::bail!("--speed must be between 0 and 10000, got {x}");
+        }
+        loaded.config.demo.speed = x;
+    }
+    Ok(loaded)
+}
+
+fn print_config(loaded: &Loaded) -> anyhow::Result<()> {
+    let origin = match &loaded.origin {
+        ConfigOrigin::Defaults => "embedded defaults (no config file)".to_string(),
+        ConfigOrigin::File(p) => p.display().to_string(),
+    };
+    let text = loaded.config.to_toml()?;
+    let mut out = std::io::stdout().lock();
+    std::io::Write::write_all(
+        &mut out,
+        format!("# effective quell config from {origin}\n{text}").as_bytes(),
+    )?;
+    Ok(())
+}
+
+fn interactive(_loaded: &Loaded, _cli: &Cli) -> anyhow::Result<()> {
+    anyhow::bail!("the interactive UI is not wired yet")
+}
