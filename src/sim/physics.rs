@@ -1,0 +1,354 @@
+//! The metric physics: how every service and pod evolves one step at a time.
+//!
+//! Owns the time-varying state (rates, errors, latencies, CPU, memory, disk,
+//! certificates, restarts) and the propagation rule that makes faults cascade:
+//! a caller's latency and errors this step are computed from its callees'
+//! values of the *previous* step, scaled by edge weights below one. So a fault
+//! shows at its root first and strongest, one hop further each step. It knows
+//! nothing about alerts, logs or schedules; faults reach it only as `Effects`.
+
+use std::collections::VecDeque;
+
+use crate::model::UnixMs;
+
+use super::faults::Effects;
+use super::rng::Rng;
+use super::topology::{Graph, SERVICES};
+
+const DAY_MS: i64 = 86_400_000;
+/// Steps ahead a predict_linear(…, 1h) looks at 15 s resolution.
+const STEPS_PER_HOUR: f64 = 240.0;
+const RESTART_WINDOW_MS: i64 = 10 * 60_000;
+/// cert-manager style renewal: a certificate is replaced this long before it expires.
+const RENEW_BEFORE_DAYS: f64 = 25.0;
+const CERT_LIFETIME_MS: i64 = 90 * DAY_MS;
+
+/// A quantity the rule evaluator can ask about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Metric {
+    RequestRate,
+    ErrorRatio,
+    LatencyP99,
+    CertDays,
+    Cpu,
+    Memory,
+    Disk,
+    /// Disk percent one hour from now at the recent fill rate.
+    DiskIn1h,
+    /// Restarts within the last ten minutes.
+    RecentRestarts,
+    RestartsTotal,
+}
+
+impl Metric {
+    pub(crate) fn per_pod(self) -> bool {
+        matches!(
+            self,
+            Self::Cpu
+                | Self::Memory
+                | Self::Disk
+                | Self::DiskIn1h
+                | Self::RecentRestarts
+                | Self::RestartsTotal
+        )
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct ServiceState {
+    pub rate: f64,
+    pub err: f64,
+    pub lat: f64,
+    /// Errors callers see on top of `err` (connections that never arrived).
+    pub conn_err: f64,
+    pub cert_not_after: UnixMs,
+    cert_faulty: bool,
+    /// The part of `err` inherited from callees, for "upstream" log lines.
+    pub upstream_err: f64,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct PodState {
+    pub cpu: f64,
+    pub mem: f64,
+    pub disk: f64,
+    disk_slope: f64,
+    pub restarts: u64,
+    /// Restart times inside the window; capped by the window and the OOM pace.
+    recent: VecDeque<UnixMs>,
+    down_steps: u8,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Physics {
+    pub svc: Vec<ServiceState>,
+    pub pods: Vec<PodState>,
+    rng: Rng,
+    prev_lat: Vec<f64>,
+    prev_err: Vec<f64>,
+}
+
+fn sq(x: f64) -> f64 {
+    x * x
+}
+
+impl Physics {
+    pub(crate) fn new(seed: u64, graph: &Graph, start: UnixMs) -> Self {
+        let mut rng = Rng::fork(seed, "physics");
+        let svc = SERVICES
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                #[allow(clippy::cast_possible_truncation)]
+                let days = rng.range(30.0, 85.0) * 86_400_000.0;
+                ServiceState {
+                    rate: s.rate,
+                    err: s.error_ratio,
+                    lat: graph.base_p99[i],
+                    conn_err: 0.0,
+                    cert_not_after: start + days as i64,
+                    cert_faulty: false,
+                    upstream_err: 0.0,
+                }
+            })
+            .collect();
+        let pods = graph
+            .instances
+            .iter()
+            .map(|p| {
+                let s = &SERVICES[p.service];
+                PodState {
+                    cpu: s.cpu,
+                    mem: s.memory,
+                    disk: s.disk,
+                    disk_slope: 0.0,
+                    restarts: 0,
+                    recent: VecDeque::new(),
+                    down_steps: 0,
+                }
+            })
+            .collect();
+        Self {
+            svc,
+            pods,
+            rng: Rng::fork(seed, "noise"),
+            prev_lat: Vec::new(),
+            prev_err: Vec::new(),
+        }
+    }
+
+    /// Advances to `now`; returns the pods that were OOM-killed this step.
+    pub(crate) fn step(&mut self, g: &Graph, now: UnixMs, fx: &[Effects]) -> Vec<usize> {
+        self.prev_lat.clear();
+        self.prev_lat.extend(self.svc.iter().map(|s| s.lat));
+        self.prev_err.clear();
+        self.prev_err
+            .extend(self.svc.iter().map(|s| (s.err + s.conn_err).min(1.0)));
+        #[allow(clippy::cast_precision_loss)]
+        let phase = (now.rem_euclid(DAY_MS)) as f64 / DAY_MS as f64;
+        let diurnal = 1.0 + 0.12 * (std::f64::consts::TAU * phase).sin();
+        let neutral = Effects::default();
+        let mut killed = Vec::new();
+        for (s, spec) in SERVICES.iter().enumerate() {
+            let e = fx.get(s).unwrap_or(&neutral);
+            let (gc, down, disk_err) = self.step_pods(g, s, now, diurnal, e, &mut killed);
+            let own_lat = (spec.self_p99 * e.lat_mult * (1.0 + 1.5 * gc) + e.lat_add)
+                * (0.07 * self.rng.normal()).exp();
+            let mut waits = 0.0;
+            let mut upstream = 0.0;
+            for edge in &g.callees[s] {
+                let lat = self.prev_lat[edge.callee];
+                waits += edge.lat_w * lat;
+                let t = spec.timeout;
+                let timeouts = 0.15 * sq(((lat - 0.6 * t) / (0.8 * t)).clamp(0.0, 1.0));
+                upstream += edge.err_w * self.prev_err[edge.callee] + timeouts;
+            }
+            let own_err = spec.error_ratio * (0.3 * self.rng.normal()).exp()
+                + e.err_add
+                + 0.6 * down
+                + disk_err;
+            let st = &mut self.svc[s];
+            st.lat = own_lat + waits;
+            st.err = (own_err + upstream).clamp(0.0, 1.0);
+            st.upstream_err = upstream.min(1.0);
+            st.conn_err = e.conn_err.clamp(0.0, 1.0);
+            st.rate = spec.rate
+                * diurnal
+                * e.rate_mult
+                * (1.0 - 0.8 * down)
+                * (1.0 + 0.03 * self.rng.normal());
+            match e.cert_not_after {
+                Some(t) => {
+                    st.cert_not_after = t;
+                    st.cert_faulty = true;
+                }
+                None if st.cert_faulty => {
+                    st.cert_faulty = false;
+                    st.cert_not_after = now + CERT_LIFETIME_MS;
+                }
+                None => {}
+            }
+            if !st.cert_faulty && days_until(st.cert_not_after, now) < RENEW_BEFORE_DAYS {
+                st.cert_not_after = now + CERT_LIFETIME_MS;
+            }
+        }
+        killed
+    }
+
+    /// Steps the pods of service `s`. Returns (GC pressure, share of pods
+    /// down, error ratio from full disks), each averaged over the pods.
+    fn step_pods(
+        &mut self,
+        g: &Graph,
+        s: usize,
+        now: UnixMs,
+        diurnal: f64,
+        e: &Effects,
+        killed: &mut Vec<usize>,
+    ) -> (f64, f64, f64) {
+        let spec = &SERVICES[s];
+        #[allow(clippy::cast_precision_loss)]
+        let n = g.pods[s].len().max(1) as f64;
+        let (mut gc, mut down, mut disk_err) = (0.0, 0.0, 0.0);
+        for (ordinal, &p) in g.pods[s].iter().enumerate() {
+            let z = [
+                self.rng.normal(),
+                self.rng.normal(),
+                self.rng.normal(),
+                self.rng.unit(),
+            ];
+            let pod = &mut self.pods[p];
+            if pod.down_steps > 0 {
+                pod.down_steps -= 1;
+                down += 1.0 / n;
+            }
+            if ordinal == 0 && e.leak > 0.0 {
+                pod.mem += e.leak * (0.8 + 0.4 * z[3]);
+            } else {
+                pod.mem += 0.2 * (spec.memory - pod.mem) + 0.4 * z[0];
+            }
+            if pod.mem >= 100.0 {
+                pod.restarts += 1;
+                pod.recent.push_back(now);
+                pod.mem = spec.memory;
+                pod.down_steps = 2;
+                killed.push(p);
+            }
+            while pod
+                .recent
+                .front()
+                .is_some_and(|&t| now - t > RESTART_WINDOW_MS)
+            {
+                pod.recent.pop_front();
+            }
+            let pressure = ((pod.mem - 85.0) / 15.0).clamp(0.0, 1.0);
+            gc += pressure / n;
+            pod.cpu = spec.cpu * diurnal * (1.0 + 0.05 * z[1]) + 25.0 * pressure;
+            if let Some(floor) = e.cpu_floor {
+                pod.cpu = pod.cpu.max(floor + 1.5 * z[1]);
+            }
+            if let (Some(center), 0) = (e.cpu_wobble, ordinal) {
+                pod.cpu = center + 3.0 * z[1];
+            }
+            pod.cpu = pod.cpu.clamp(0.5, 100.0);
+            let before = pod.disk;
+            if e.disk_fill > 0.0 {
+                pod.disk += e.disk_fill * (0.8 + 0.4 * z[3]);
+            } else if pod.disk > spec.disk + 0.5 {
+                // Cleanup after the fault: old files deleted, volume back to normal.
+                pod.disk = spec.disk + (pod.disk - spec.disk) * 0.3;
+            } else {
+                pod.disk = spec.disk + 0.03 * z[2];
+            }
+            pod.disk = pod.disk.clamp(0.0, 100.0);
+            pod.disk_slope = 0.9 * pod.disk_slope + 0.1 * (pod.disk - before);
+            if pod.disk > 95.0 {
+                disk_err += 0.25 * (pod.disk - 95.0) / 5.0 / n;
+            }
+        }
+        (gc, down, disk_err)
+    }
+
+    /// The current value of `metric` for service `s` or pod `p` (`idx` is a
+    /// pod index exactly when `metric.per_pod()`).
+    pub(crate) fn read(&self, metric: Metric, idx: usize, now: UnixMs) -> f64 {
+        let pod = |f: fn(&PodState) -> f64| self.pods.get(idx).map_or(0.0, f);
+        let svc = |f: fn(&ServiceState) -> f64| self.svc.get(idx).map_or(0.0, f);
+        match metric {
+            Metric::RequestRate => svc(|s| s.rate),
+            Metric::ErrorRatio => svc(|s| s.err),
+            Metric::LatencyP99 => svc(|s| s.lat),
+            Metric::CertDays => self
+                .svc
+                .get(idx)
+                .map_or(0.0, |s| days_until(s.cert_not_after, now)),
+            Metric::Cpu => pod(|p| p.cpu),
+            Metric::Memory => pod(|p| p.mem),
+            Metric::Disk => pod(|p| p.disk),
+            Metric::DiskIn1h => pod(|p| p.disk + p.disk_slope * STEPS_PER_HOUR),
+            #[allow(clippy::cast_precision_loss)]
+            Metric::RecentRestarts => pod(|p| p.recent.len() as f64),
+            #[allow(clippy::cast_precision_loss)]
+            Metric::RestartsTotal => pod(|p| p.restarts as f64),
+        }
+    }
+
+    /// Sizes of the internal buffers, for the boundedness test.
+    #[cfg(test)]
+    pub(crate) fn buffered(&self) -> usize {
+        self.pods.iter().map(|p| p.recent.len()).sum::<usize>() + self.prev_lat.len()
+    }
+}
+
+fn days_until(t: UnixMs, now: UnixMs) -> f64 {
+    #[allow(clippy::cast_precision_loss)]
+    let d = (t - now) as f64 / DAY_MS as f64;
+    d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::topology::index_of;
+
+    #[test]
+    fn root_deviates_first_then_callers_one_hop_per_step() {
+        let g = Graph::new(5);
+        let mut p = Physics::new(5, &g, 0);
+        let pg = index_of("postgres").unwrap_or(0);
+        let pay = index_of("payments").unwrap_or(0);
+        let chk = index_of("checkout").unwrap_or(0);
+        let mut fx = vec![Effects::default(); SERVICES.len()];
+        for t in 1..=20 {
+            p.step(&g, t * 15_000, &fx);
+        }
+        fx[pg].lat_add = 0.5;
+        p.step(&g, 21 * 15_000, &fx);
+        assert!(p.svc[pg].lat > 0.4);
+        assert!(p.svc[pay].lat < g.base_p99[pay] * 1.5);
+        p.step(&g, 22 * 15_000, &fx);
+        assert!(p.svc[pay].lat > 0.3);
+        assert!(p.svc[chk].lat < g.base_p99[chk] * 1.5);
+        p.step(&g, 23 * 15_000, &fx);
+        assert!(p.svc[chk].lat > g.base_p99[chk] + 0.1);
+        // Attenuation: the relative deviation shrinks with every hop (absolute
+        // excess can grow where paths fan in: checkout waits on two callees).
+        let ratio = |s: usize| p.svc[s].lat / g.base_p99[s];
+        assert!(ratio(pg) > ratio(pay) && ratio(pay) > ratio(chk));
+    }
+
+    #[test]
+    fn memory_leak_ends_in_oom_and_a_sawtooth() {
+        let g = Graph::new(5);
+        let mut p = Physics::new(5, &g, 0);
+        let s = index_of("cart").unwrap_or(0);
+        let mut fx = vec![Effects::default(); SERVICES.len()];
+        fx[s].leak = 3.0;
+        let mut kills = 0;
+        for t in 1..=80 {
+            kills += p.step(&g, t * 15_000, &fx).len();
+        }
+        assert!(kills >= 2, "{kills}");
+        assert!(p.read(Metric::RecentRestarts, g.pods[s][0], 80 * 15_000) >= 1.0);
+    }
+}

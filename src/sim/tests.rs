@@ -1,0 +1,251 @@
+//! Whole-world tests: determinism, quiet baselines, each fault kind's
+//! alerts and onset order, ground-truth coverage, and bounded state.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::physics::Metric;
+use super::topology::index_of;
+use super::*;
+use crate::model::{Alert, Fingerprint};
+
+const MINUTE: i64 = 60_000;
+const START: UnixMs = 1_700_000_000_000;
+
+fn alerts_of(out: &[Ingest]) -> Vec<Alert> {
+    out.iter()
+        .find_map(|i| match i {
+            Ingest::AlertPoll { alerts, .. } => Some(alerts.clone()),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
+fn spec(kind: FaultKind, target: &str, start_step: i64, minutes: i64) -> FaultSpec {
+    FaultSpec {
+        id: format!("t-{}", kind.name()),
+        kind,
+        target: target.into(),
+        start_offset_ms: start_step * STEP_MS,
+        duration_ms: minutes * MINUTE,
+        intensity: 1.0,
+    }
+}
+
+#[test]
+fn same_seed_same_world() {
+    let mut a = World::demo(42, START);
+    let mut b = World::demo(42, START);
+    let mut c = World::demo(43, START);
+    let mut differs = false;
+    for _ in 0..(DEMO_WARMUP_STEPS + 120) {
+        let (x, y, z) = (a.step(), b.step(), c.step());
+        assert_eq!(x, y);
+        differs |= x != z;
+    }
+    assert_eq!(a.ground_truth(), b.ground_truth());
+    assert!(differs);
+}
+
+#[test]
+fn step_delivers_one_of_everything() {
+    let mut w = World::demo(1, START);
+    let out = w.step();
+    assert_eq!(w.now(), START + STEP_MS);
+    let polls = out
+        .iter()
+        .filter(|i| matches!(i, Ingest::AlertPoll { .. }))
+        .count();
+    let samples = out
+        .iter()
+        .filter(|i| matches!(i, Ingest::Samples { .. }))
+        .count();
+    assert_eq!(polls, 1);
+    assert_eq!(samples, w.catalog.len());
+    assert!(out.iter().any(|i| matches!(
+        i,
+        Ingest::Health(h) if h.id == "demo" && h.status == SourceStatus::Ok && h.last_ok == Some(w.now())
+    )));
+    let Some(Ingest::Logs(lines)) = out.iter().find(|i| matches!(i, Ingest::Logs(_))) else {
+        panic!("no logs");
+    };
+    assert!(lines.len() >= SERVICES.len() && lines.len() < SERVICES.len() * 5);
+    assert_eq!(w.topology().services().count(), SERVICES.len());
+}
+
+#[test]
+fn clean_world_is_quiet_for_two_hours() {
+    for seed in [1, 2, 3] {
+        let mut w = World::new(seed, START, Vec::new());
+        for step in 0..480 {
+            let alerts = alerts_of(&w.step());
+            assert!(
+                alerts.is_empty(),
+                "seed {seed} step {step}: {:?}",
+                alerts[0].labels
+            );
+        }
+        assert_eq!(w.unattributed_alerts(), 0);
+    }
+}
+
+/// First step at which service `s` deviates clearly from its warm-up range,
+/// on any of its signals (pod signals included).
+fn onsets(kind: FaultKind, target: &str) -> (World, BTreeMap<usize, usize>, Vec<Alert>) {
+    const WARM: usize = 40;
+    let mut w = World::new(
+        9,
+        START,
+        vec![spec(kind, target, i64::try_from(WARM).unwrap_or(0) + 1, 10)],
+    );
+    let n = SERVICES.len();
+    let mut hi = vec![[f64::MIN; 6]; n];
+    let mut onset = BTreeMap::new();
+    let mut seen = Vec::new();
+    for step in 0..(WARM + 60) {
+        let now_alerts = alerts_of(&w.step());
+        let now = w.now();
+        for (s, hi) in hi.iter_mut().enumerate() {
+            let pods = &w.graph.pods[s];
+            let pod_max = |m| {
+                pods.iter()
+                    .map(|&p| w.physics.read(m, p, now))
+                    .fold(f64::MIN, f64::max)
+            };
+            let v = [
+                w.physics.read(Metric::LatencyP99, s, now),
+                w.physics.read(Metric::ErrorRatio, s, now),
+                pod_max(Metric::Cpu),
+                pod_max(Metric::Memory),
+                pod_max(Metric::Disk),
+                -w.physics.read(Metric::CertDays, s, now),
+            ];
+            if step < WARM {
+                for (h, x) in hi.iter_mut().zip(v) {
+                    *h = h.max(x);
+                }
+                continue;
+            }
+            let margin = [hi[0] * 0.5, 0.02, 10.0, 8.0, 4.0, 20.0];
+            if v.iter().zip(*hi).zip(margin).any(|((x, h), m)| *x > h + m) {
+                onset.entry(s).or_insert(step);
+            }
+        }
+        seen.extend(now_alerts);
+    }
+    (w, onset, seen)
+}
+
+#[test]
+fn every_fault_kind_alerts_at_its_root_and_root_deviates_first() {
+    let cases = [
+        (FaultKind::SlowDatabase, "postgres"),
+        (FaultKind::MemoryLeak, "cart"),
+        (FaultKind::BadDeploy, "payments"),
+        (FaultKind::DiskFilling, "elasticsearch"),
+        (FaultKind::NetworkLoss, "redis"),
+        (FaultKind::FlappingNoise, "catalog"),
+        (FaultKind::CertExpiry, "inventory"),
+        (FaultKind::CpuSaturation, "search"),
+    ];
+    for (kind, target) in cases {
+        let (w, onset, alerts) = onsets(kind, target);
+        let root = index_of(target).unwrap_or(usize::MAX);
+        let truth = w.ground_truth();
+        assert_eq!(truth.len(), 1);
+        assert!(
+            !truth[0].alerts.is_empty(),
+            "{kind:?}: no alerts attributed"
+        );
+        let near: BTreeSet<&str> = std::iter::once(target)
+            .chain(w.graph.callers[root].iter().map(|&c| SERVICES[c].name))
+            .collect();
+        assert!(
+            alerts
+                .iter()
+                .any(|a| a.service().is_some_and(|s| near.contains(s))),
+            "{kind:?}: no alert on or next to {target}"
+        );
+        assert_eq!(w.unattributed_alerts(), 0, "{kind:?}");
+        let Some(&r) = onset.get(&root) else {
+            panic!("{kind:?}: root never deviated")
+        };
+        for (&s, &t) in &onset {
+            if s != root {
+                assert!(
+                    r < t,
+                    "{kind:?}: {} deviated at {t}, root at {r}",
+                    SERVICES[s].name
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn demo_first_alert_right_after_warmup_and_truth_covers_alerts() {
+    let mut w = World::demo(7, START);
+    let warm = i64::try_from(DEMO_WARMUP_STEPS).unwrap_or(0);
+    let mut first: Option<UnixMs> = None;
+    let mut occurrences: BTreeSet<(Fingerprint, UnixMs)> = BTreeSet::new();
+    for _ in 0..(DEMO_WARMUP_STEPS + 4 * 240) {
+        for a in alerts_of(&w.step()) {
+            first = Some(first.map_or(a.starts_at, |f| f.min(a.starts_at)));
+            occurrences.insert((a.fingerprint, a.starts_at));
+        }
+    }
+    let Some(first) = first else {
+        panic!("no alert in four hours")
+    };
+    assert!(first > START + warm * STEP_MS, "alert during warm-up");
+    assert!(
+        first <= START + (warm + 6) * STEP_MS,
+        "first alert late: {}",
+        (first - START) / STEP_MS
+    );
+    let truth = w.ground_truth();
+    let attributed: BTreeSet<(Fingerprint, UnixMs)> = truth
+        .iter()
+        .flat_map(|t| t.alerts.iter().cloned())
+        .collect();
+    let missing = occurrences.difference(&attributed).count();
+    assert_eq!(
+        missing,
+        0,
+        "{missing} of {} alert occurrences unattributed",
+        occurrences.len()
+    );
+    assert_eq!(w.unattributed_alerts(), 0);
+    let per_hour = truth.len() as f64 / 4.0;
+    assert!(
+        (4.5..=8.5).contains(&per_hour),
+        "{per_hour} faults per hour"
+    );
+    let kinds: BTreeSet<&str> = truth.iter().map(|t| t.kind.as_str()).collect();
+    assert_eq!(kinds.len(), FaultKind::ALL.len());
+    let silent: Vec<&str> = truth
+        .iter()
+        .filter(|t| t.alerts.is_empty())
+        .map(|t| t.id.as_str())
+        .collect();
+    assert!(
+        silent.len() <= truth.len() / 5,
+        "faults without alerts: {silent:?}"
+    );
+}
+
+#[test]
+fn state_stays_bounded_over_a_long_run() {
+    let mut w = World::demo(5, START);
+    let mut peak = (0, 0, 0);
+    for _ in 0..6_000 {
+        w.step();
+        peak.0 = peak.0.max(w.active.len());
+        peak.1 = peak.1.max(w.upcoming.len());
+        peak.2 = peak.2.max(w.physics.buffered());
+    }
+    assert!(peak.0 <= 4, "{peak:?}");
+    assert!(peak.1 <= 12, "{peak:?}");
+    assert!(peak.2 <= 200, "{peak:?}");
+    assert!(w.truth.len() <= MAX_TRUTH_FAULTS);
+    assert!(w.truth.iter().all(|t| t.alerts.len() <= MAX_TRUTH_ALERTS));
+}
