@@ -109,8 +109,8 @@ pub(crate) struct Effects {
     pub cpu_wobble: Option<f64>,
     /// Percent points of memory the first instance leaks per step.
     pub leak: f64,
-    /// Percent points of disk every instance fills per step.
-    pub disk_fill: f64,
+    /// Every instance's volume fills steadily so that it is full at this time.
+    pub disk_full_at: Option<UnixMs>,
     /// The certificate in use expires at this time.
     pub cert_not_after: Option<UnixMs>,
     /// The fault rooted here, for fault-specific log lines.
@@ -128,7 +128,7 @@ impl Default for Effects {
             cpu_floor: None,
             cpu_wobble: None,
             leak: 0.0,
-            disk_fill: 0.0,
+            disk_full_at: None,
             cert_not_after: None,
             root_of: None,
         }
@@ -174,7 +174,13 @@ impl ActiveFault {
                 fx.err_add += 0.12 * i * ramp(2.0);
                 fx.lat_mult *= 1.0 + 0.4 * ramp(2.0);
             }
-            FaultKind::DiskFilling => fx.disk_fill += 0.55 * i,
+            FaultKind::DiskFilling => {
+                // Full at ~70% of the fault at intensity 1: the slow burn is
+                // visible (predictive alert) long before writes fail.
+                #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
+                let to_full = ((self.end - self.start) as f64 * (0.7 / i.max(0.5)).min(1.2)) as i64;
+                fx.disk_full_at = Some(self.start + to_full);
+            }
             FaultKind::NetworkLoss => {
                 fx.lat_add += 0.15 * i;
                 fx.rate_mult *= (1.0 - 0.25 * i).max(0.05);
@@ -193,6 +199,9 @@ impl ActiveFault {
             FaultKind::CpuSaturation => {
                 fx.cpu_floor = Some((90.0 + 4.0 * i).min(99.5));
                 fx.lat_mult *= 1.0 + 3.0 * i * ramp(3.0);
+                // Queueing delay behind a pinned CPU, noticeable even for a
+                // service whose own work is sub-millisecond.
+                fx.lat_add += 0.08 * i * ramp(3.0);
                 fx.err_add += 0.004 * i;
             }
         }

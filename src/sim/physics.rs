@@ -11,6 +11,7 @@ use std::collections::VecDeque;
 
 use crate::model::UnixMs;
 
+use super::STEP_MS;
 use super::faults::Effects;
 use super::rng::Rng;
 use super::topology::{Graph, SERVICES};
@@ -252,8 +253,11 @@ impl Physics {
             }
             pod.cpu = pod.cpu.clamp(0.5, 100.0);
             let before = pod.disk;
-            if e.disk_fill > 0.0 {
-                pod.disk += e.disk_fill * (0.8 + 0.4 * z[3]);
+            if let Some(full_at) = e.disk_full_at {
+                #[allow(clippy::cast_precision_loss)]
+                let steps_left = ((full_at - now) as f64 / STEP_MS as f64).max(1.0);
+                let rate = ((99.0 - pod.disk) / steps_left).max(0.05);
+                pod.disk += rate * (0.8 + 0.4 * z[3]);
             } else if pod.disk > spec.disk + 0.5 {
                 // Cleanup after the fault: old files deleted, volume back to normal.
                 pod.disk = spec.disk + (pod.disk - spec.disk) * 0.3;
