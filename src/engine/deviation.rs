@@ -82,6 +82,9 @@ pub struct Deviation {
     pub peak_z: f64,
     pub baseline: f64,
     pub peak_value: f64,
+    /// Last sample still clearly off (z ≥ 3): a departure that ended before
+    /// an incident began cannot have caused it.
+    pub last_off: UnixMs,
 }
 
 /// Median of a non-empty slice (sorts it).
@@ -135,9 +138,13 @@ pub fn analyze(
         .filter(|s| s.ts >= window.0 && s.ts <= window.1)
         .collect();
     let mut onset = None;
+    let mut last_off = UnixMs::MIN;
     let mut peak: Option<(f64, f64)> = None;
     for (i, s) in in_window.iter().enumerate() {
         let z = z_of(s.value);
+        if z >= 3.0 {
+            last_off = s.ts;
+        }
         if peak.is_none_or(|(pz, _)| z > pz) {
             peak = Some((z, s.value));
         }
@@ -156,6 +163,7 @@ pub fn analyze(
         peak_z,
         baseline: med,
         peak_value,
+        last_off,
     })
 }
 

@@ -15,7 +15,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::{
-    Alert, ChangeKind, Confidence, Evidence, Incident, RootCause, Topology, UnixMs, format_age,
+    Alert, ChangeKind, Confidence, Evidence, Incident, RootCause, Signal, Topology, UnixMs, format_age,
     format_clock,
 };
 use crate::store::Store;
@@ -29,6 +29,8 @@ use super::deviation::{self, Deviation, SeriesIndex};
 const LOOKBACK_MS: i64 = 10 * 60_000;
 /// A dependency deviating this much earlier (or later) still counts as "as early".
 const SAME_TIME_MS: i64 = 15_000;
+/// A departure must still be visible this close to the first alert to count.
+const STILL_OFF_MS: i64 = 3 * 60_000;
 /// Candidates reported per incident.
 const MAX_CAUSES: usize = 5;
 
@@ -111,7 +113,7 @@ pub fn rank(
                 .service(&s)
                 .iter()
                 .filter_map(|e| deviation::analyze(e, base, window))
-                .filter(|d| d.peak_z >= deviation::ANOMALY_Z)
+                .filter(|d| d.peak_z >= deviation::ANOMALY_Z && d.last_off >= t0 - STILL_OFF_MS)
                 .collect();
             deviations.sort_by(|a, b| a.onset.cmp(&b.onset).then(b.peak_z.total_cmp(&a.peak_z)));
             let alerts = names.get(s.as_str()).cloned().unwrap_or_default();
@@ -127,6 +129,15 @@ pub fn rank(
         })
         .collect();
     cands.retain(Candidate::implicated);
+    // A fault propagates hop by hop: a dependency can only explain the
+    // alerting services if every service on the way shows trouble too.
+    // Without this, a hub (ingress, DNS) would "depend on" every unrelated
+    // deviation in the system.
+    let implicated: BTreeSet<&str> = cands.iter().map(|c| c.service.as_str()).collect();
+    let alerting: Vec<&str> = names.keys().copied().collect();
+    let reach = troubled_reach(topo, &alerting, &implicated, usize::MAX);
+    let reach: BTreeSet<String> = reach.into_iter().map(str::to_string).collect();
+    cands.retain(|c| reach.contains(&c.service));
 
     let affected: Vec<&str> = cands.iter().map(|c| c.service.as_str()).collect();
     let first_onset = cands.iter().filter_map(Candidate::onset).min();
@@ -134,7 +145,7 @@ pub fn rank(
 
     let mut causes: Vec<RootCause> = cands
         .iter()
-        .map(|c| score(c, &cands, &affected, topo, cfg, first_onset, first_alert))
+        .map(|c| score(c, &cands, &affected, topo, first_onset, first_alert))
         .filter(|rc| rc.score > 0.05)
         .collect();
     causes.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.service.cmp(&b.service)));
@@ -149,7 +160,6 @@ fn score(
     all: &[Candidate],
     affected: &[&str],
     topo: &Topology,
-    cfg: &EngineConfig,
     first_onset: Option<UnixMs>,
     first_alert: UnixMs,
 ) -> RootCause {
@@ -206,15 +216,11 @@ fn score(
     }
     let magnitude = (1.0 + c.peak_z()).ln() / 31f64.ln();
 
+    let implicated: BTreeSet<&str> = affected.iter().copied().collect();
     let explained: Vec<&str> = affected
         .iter()
         .copied()
-        .filter(|a| {
-            *a == c.service
-                || topo
-                    .dependencies(a, cfg.max_graph_distance)
-                    .contains_key(&c.service)
-        })
+        .filter(|a| troubled_reach(topo, &[a], &implicated, usize::MAX).contains(c.service.as_str()))
         .collect();
     let explain = explained.len() as f64 / affected.len().max(1) as f64;
     if explained.len() > 1 {
@@ -285,11 +291,19 @@ fn score(
 
     // A dependency that deviated as early and clearly makes this one a likely victim.
     if let Some(o) = onset {
+        // Only symptoms that travel along calls (latency, errors, traffic)
+        // can be inherited from a dependency; a full disk is one's own.
+        let inheritable = c.deviations.first().is_some_and(|d| {
+            matches!(d.signal, Signal::LatencyP99 | Signal::ErrorRatio | Signal::RequestRate)
+        });
+        let below = if inheritable {
+            troubled_reach(topo, &[c.service.as_str()], &implicated, usize::MAX)
+        } else {
+            BTreeSet::new()
+        };
         let earlier = all.iter().find(|d| {
             d.service != c.service
-                && topo
-                    .dependencies(&c.service, cfg.max_graph_distance)
-                    .contains_key(&d.service)
+                && below.contains(d.service.as_str())
                 && d.peak_z() >= 6.0
                 && d.onset().is_some_and(|od| od <= o + SAME_TIME_MS)
         });
@@ -311,6 +325,32 @@ fn score(
         confidence: Confidence::Low,
         evidence,
     }
+}
+
+/// Services reachable from `from` (included) by following calls through
+/// services in `troubled` only.
+fn troubled_reach<'a>(
+    topo: &'a Topology,
+    from: &[&'a str],
+    troubled: &BTreeSet<&str>,
+    max_depth: usize,
+) -> BTreeSet<&'a str> {
+    let mut seen: BTreeSet<&str> = from.iter().copied().collect();
+    let mut frontier: Vec<&str> = from.to_vec();
+    let mut depth = 0;
+    while !frontier.is_empty() && depth < max_depth {
+        let mut next = Vec::new();
+        for s in frontier {
+            for d in topo.callees(s) {
+                if troubled.contains(d) && seen.insert(d) {
+                    next.push(d);
+                }
+            }
+        }
+        frontier = next;
+        depth += 1;
+    }
+    seen
 }
 
 fn assign_confidence(causes: &mut [RootCause]) {
