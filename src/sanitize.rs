@@ -1,1 +1,347 @@
-//! (work in progress)
+//! The one sanitizer every external string passes before it reaches a
+//! terminal buffer.
+//!
+//! Label values, annotations, evidence text, log lines, source error reasons
+//! and runbook output are attacker-controlled: a label value such as
+//! `\x1b]52;c;<base64>\x07` would write the operator's clipboard, `\x1b[2J`
+//! would wipe the screen and U+202E would make `gnp.exe` read as `exe.png`.
+//! This module removes all of that and measures what is left by display
+//! width. It must not do layout or styling; it only turns hostile text into
+//! inert, width-bounded text.
+//!
+//! What is removed:
+//! * ESC and complete (or truncated) CSI, OSC, DCS, APC, PM and SOS
+//!   sequences, including their 8-bit C1 introducers (U+009B, U+009D, ...);
+//! * other C0 controls, DEL and C1 controls (U+0080–U+009F), `\r`;
+//! * bidi embeddings, overrides, isolates and marks.
+//!
+//! Tab becomes a space; a newline becomes `⏎` in one-line contexts
+//! ([`clean`], [`clean_line`]) or splits lines in [`clean_lines`].
+
+use std::borrow::Cow;
+
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+/// Upper bound on the display width [`clean`] returns, so a 100 kB label
+/// cannot make every frame do 100 kB of work.
+pub const MAX_WIDTH: usize = 4096;
+
+/// Shown in place of a newline in one-line contexts.
+pub const NEWLINE_MARK: char = '\u{23ce}'; // ⏎
+
+/// Marks text cut to fit.
+pub const ELLIPSIS: char = '\u{2026}'; // …
+
+const ESC: char = '\u{1b}';
+const BEL: char = '\u{07}';
+/// 8-bit String Terminator.
+const ST8: char = '\u{9c}';
+
+/// Cleans `s` for a one-line context, capped at [`MAX_WIDTH`] columns.
+/// Borrows when there is nothing to change (the common case).
+#[must_use]
+pub fn clean(s: &str) -> Cow<'_, str> {
+    if is_inert(s) && s.width() <= MAX_WIDTH {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(clean_line(s, MAX_WIDTH))
+}
+
+/// Cleans `s` for a one-line context and cuts it to `max_width` columns,
+/// ending with `…` when cut.
+#[must_use]
+pub fn clean_line(s: &str, max_width: usize) -> String {
+    let mut out = Sink::new(max_width);
+    strip_into(s, &mut out);
+    out.finish()
+}
+
+/// Cleans `s` for a multi-line context: one entry per line of the input,
+/// each capped at [`MAX_WIDTH`], at most `max_lines` lines (the last one says
+/// how many were left out).
+#[must_use]
+pub fn clean_lines(s: &str, max_lines: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let total = s.split('\n').count();
+    for (i, raw) in s.split('\n').enumerate() {
+        if i + 1 == max_lines && total > max_lines {
+            lines.push(format!("{ELLIPSIS} {} more lines", total - i));
+            break;
+        }
+        if i >= max_lines {
+            break;
+        }
+        lines.push(clean_line(raw, MAX_WIDTH));
+    }
+    lines
+}
+
+/// Cuts already-clean text to `max_width` columns with `…`. Borrows when it fits.
+#[must_use]
+pub fn truncate(s: &str, max_width: usize) -> Cow<'_, str> {
+    if s.width() <= max_width {
+        return Cow::Borrowed(s);
+    }
+    let mut out = Sink::new(max_width);
+    for c in s.chars() {
+        if !out.push(c) {
+            break;
+        }
+    }
+    Cow::Owned(out.finish())
+}
+
+/// Display width of (clean) text, in terminal columns.
+#[must_use]
+pub fn width(s: &str) -> usize {
+    s.width()
+}
+
+/// True when no character of `s` needs removing or replacing.
+fn is_inert(s: &str) -> bool {
+    s.chars().all(|c| !needs_attention(c))
+}
+
+fn needs_attention(c: char) -> bool {
+    c.is_control() || is_bidi_control(c)
+}
+
+/// Characters that reorder text: embeddings and overrides (U+202A–U+202E),
+/// isolates (U+2066–U+2069), LRM/RLM and the Arabic letter mark.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
+}
+
+/// Accumulates output up to a display width, remembering whether anything
+/// was cut so the ellipsis is added exactly once.
+struct Sink {
+    out: String,
+    width: usize,
+    max: usize,
+    cut: bool,
+}
+
+impl Sink {
+    fn new(max: usize) -> Self {
+        Self {
+            out: String::new(),
+            width: 0,
+            max,
+            cut: false,
+        }
+    }
+
+    /// Appends one printable char; returns false once the width is exhausted.
+    fn push(&mut self, c: char) -> bool {
+        if self.cut {
+            return false;
+        }
+        let c = match c {
+            '\n' => NEWLINE_MARK,
+            '\t' => ' ',
+            _ => c,
+        };
+        let w = c.width().unwrap_or(0);
+        // Whether the ellipsis is needed is only known once something does
+        // not fit, so `finish` makes room for it afterwards.
+        if self.width + w > self.max {
+            self.cut = true;
+            return false;
+        }
+        self.out.push(c);
+        self.width += w;
+        true
+    }
+
+    fn finish(mut self) -> String {
+        if self.cut {
+            if self.max == 0 {
+                return String::new();
+            }
+            // Drop chars from the end until the ellipsis fits.
+            while self.width + 1 > self.max {
+                match self.out.pop() {
+                    Some(c) => self.width -= c.width().unwrap_or(0),
+                    None => break,
+                }
+            }
+            self.out.push(ELLIPSIS);
+        }
+        self.out
+    }
+}
+
+/// Walks `s`, skipping escape sequences and controls, feeding the rest to `out`.
+fn strip_into(s: &str, out: &mut Sink) {
+    let mut it = s.chars().peekable();
+    while let Some(c) = it.next() {
+        match c {
+            ESC => match it.peek().copied() {
+                Some('[') => {
+                    it.next();
+                    skip_csi(&mut it);
+                }
+                Some(']' | 'P' | '_' | '^' | 'X') => {
+                    it.next();
+                    skip_string(&mut it);
+                }
+                // nF escapes (`ESC ( B` and friends): intermediates then a final.
+                Some('\u{20}'..='\u{2f}') => {
+                    while it.next_if(|c| ('\u{20}'..='\u{2f}').contains(c)).is_some() {}
+                    it.next_if(|c| ('\u{30}'..='\u{7e}').contains(c));
+                }
+                // Two-character escapes (`ESC 7`, `ESC c`, `ESC M`, ...).
+                Some('\u{30}'..='\u{7e}') => {
+                    it.next();
+                }
+                _ => {}
+            },
+            '\u{9b}' => skip_csi(&mut it),
+            '\u{90}' | '\u{98}' | '\u{9d}' | '\u{9e}' | '\u{9f}' => skip_string(&mut it),
+            '\n' | '\t' => {
+                if !out.push(c) {
+                    return;
+                }
+            }
+            c if c.is_control() || is_bidi_control(c) => {}
+            c => {
+                if !out.push(c) {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Skips a CSI body: parameters (0x30–0x3F), intermediates (0x20–0x2F) and
+/// one final byte (0x40–0x7E). Anything else ends the sequence early and is
+/// processed as ordinary text (the terminal would abort the sequence too).
+fn skip_csi(it: &mut std::iter::Peekable<std::str::Chars<'_>>) {
+    while it.next_if(|c| ('\u{30}'..='\u{3f}').contains(c)).is_some() {}
+    while it.next_if(|c| ('\u{20}'..='\u{2f}').contains(c)).is_some() {}
+    it.next_if(|c| ('\u{40}'..='\u{7e}').contains(c));
+}
+
+/// Skips an OSC/DCS/APC/PM/SOS body up to BEL, `ESC \` or the 8-bit ST.
+/// An unterminated string swallows the rest of the input, as a terminal
+/// would: its payload is exactly what must never be shown or executed.
+fn skip_string(it: &mut std::iter::Peekable<std::str::Chars<'_>>) {
+    while let Some(c) = it.next() {
+        match c {
+            BEL | ST8 => return,
+            ESC => {
+                it.next_if_eq(&'\\');
+                return;
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_inert(s: &str) {
+        for c in s.chars() {
+            assert!(!c.is_control(), "control {:?} left in {s:?}", c as u32);
+            assert!(!is_bidi_control(c), "bidi {:?} left in {s:?}", c as u32);
+        }
+    }
+
+    #[test]
+    fn plain_text_is_borrowed() {
+        assert!(matches!(clean("payments p99 > 2s"), Cow::Borrowed(_)));
+        assert!(matches!(clean("日本語 ok"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn osc52_clipboard_write_is_removed() {
+        let hostile = "db\x1b]52;c;cm0gLXJmIH4=\x07-primary";
+        assert_eq!(clean(hostile), "db-primary");
+        // ST-terminated variant.
+        assert_eq!(clean("a\x1b]52;c;Zm9v\x1b\\b"), "ab");
+        // Unterminated: the payload never shows.
+        assert_eq!(clean("a\x1b]52;c;Zm9vYmFy"), "a");
+    }
+
+    #[test]
+    fn csi_sequences_are_removed() {
+        assert_eq!(clean("\x1b[2Jwiped"), "wiped");
+        assert_eq!(clean("\x1b[31mred\x1b[0m"), "red");
+        assert_eq!(clean("\x1b[?1049lout"), "out");
+        assert_eq!(clean("x\x1b[1;31"), "x");
+        // 8-bit CSI (U+009B) as a terminal in UTF-8 mode may honour it.
+        assert_eq!(clean("a\u{9b}2Jb"), "ab");
+        assert_eq!(clean("a\u{9d}0;title\u{9c}b"), "ab");
+    }
+
+    #[test]
+    fn other_escapes_and_strings_are_removed() {
+        assert_eq!(clean("\x1bPq#0;2;0;0;0\x1b\\ok"), "ok"); // DCS sixel
+        assert_eq!(clean("\x1b_Gf=100;AAAA\x1b\\ok"), "ok"); // APC kitty graphics
+        assert_eq!(clean("\x1b^pm\x1b\\ok"), "ok");
+        assert_eq!(clean("\x1bXsos\x07ok"), "ok");
+        assert_eq!(clean("\x1b(Bok\x1bc"), "ok");
+        assert_eq!(clean("lone\x1b"), "lone");
+    }
+
+    #[test]
+    fn controls_bidi_and_newlines() {
+        assert_eq!(clean("a\tb"), "a b");
+        assert_eq!(clean("a\r\nb"), "a\u{23ce}b");
+        assert_eq!(clean("a\x07\x08\x7f\u{85}b"), "ab");
+        assert_eq!(clean("invoice\u{202e}gnp.exe"), "invoicegnp.exe");
+        assert_eq!(clean("\u{2066}x\u{2069}\u{200e}\u{200f}\u{061c}"), "x");
+        assert_eq!(clean_lines("one\ntwo\x1b[2J\r", 10), vec!["one", "two"]);
+    }
+
+    #[test]
+    fn clean_lines_caps_line_count() {
+        let many = "x\n".repeat(50);
+        let lines = clean_lines(&many, 5);
+        assert_eq!(lines.len(), 5);
+        assert!(lines[4].contains("more lines"));
+    }
+
+    #[test]
+    fn width_is_capped_with_ellipsis() {
+        assert_eq!(clean_line("abcdef", 4), "abc\u{2026}");
+        assert_eq!(clean_line("abcd", 4), "abcd");
+        assert_eq!(clean_line("abc", 0), "");
+        // Wide chars: never exceed the budget, even when a wide char straddles it.
+        let s = clean_line("日本語テキスト", 6);
+        assert!(s.width() <= 6, "{s}");
+        assert!(s.ends_with(ELLIPSIS));
+        assert_eq!(truncate("ab日本", 4), "ab\u{2026}");
+        assert_eq!(truncate("ab", 4), "ab");
+    }
+
+    #[test]
+    fn huge_hostile_strings_are_bounded_and_inert() {
+        let mut s = String::new();
+        while s.len() < 100_000 {
+            s.push_str("\x1b[2J\u{202e}日本\x1b]52;c;QUJD\x07\u{9b}31m\r\n\t");
+        }
+        let out = clean(&s);
+        assert!(out.width() <= MAX_WIDTH);
+        assert_inert(&out);
+        assert!(out.contains('日'));
+        let short = clean_line(&s, 20);
+        assert!(short.width() <= 20);
+        assert_inert(&short);
+        let plain = "x".repeat(100_000);
+        assert_eq!(clean(&plain).width(), MAX_WIDTH);
+    }
+
+    #[test]
+    fn every_single_char_is_handled() {
+        // Each code point alone, and after ESC, comes out inert.
+        for cp in (0u32..0x3000).chain(0xfff0..0x10000) {
+            if let Some(c) = char::from_u32(cp) {
+                assert_inert(&clean(&c.to_string()));
+                assert_inert(&clean(&format!("\x1b{c}tail")));
+            }
+        }
+    }
+}

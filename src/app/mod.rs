@@ -1,1 +1,27 @@
-//! (work in progress)
+//! The application core, Elm style: `State` (what the screen shows), `Msg`
+//! (what happened), `Action` (what a key means), `Effect` (what the loop
+//! must do) and `update`, the only function that mutates `State`.
+//!
+//! Nothing here touches the terminal, the network or the clock, so every
+//! behaviour is testable with plain values. Rendering lives in `ui/`, the
+//! terminal and the event loop in `tui/`.
+
+mod action;
+pub mod command;
+mod input;
+mod nav;
+mod query;
+mod state;
+mod update;
+
+pub use action::{Action, Effect, Msg, action_names};
+pub use query::{alerts_of, runbook_keys};
+pub use state::{
+    Completion, Cursors, Flash, FlashKind, Mode, Pane, STALE_AFTER_TICKS, SortOrder, State,
+};
+pub use update::{context, update};
+
+#[cfg(test)]
+pub(crate) mod fixture;
+#[cfg(test)]
+mod tests;

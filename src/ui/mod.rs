@@ -1,1 +1,99 @@
-//! (work in progress)
+//! Drawing: `render` is a pure function of `State` and a `Theme`.
+//!
+//! Owns layout, panes, widgets, the keymap table and themes. It must not
+//! mutate state, do I/O or know about the terminal backend: the same code
+//! draws into a real terminal and into `TestBackend` in tests. Every
+//! string that came from outside goes through `crate::sanitize` before it
+//! reaches the buffer. See `layout` for the screen sketch.
+
+pub mod keymap;
+mod keyspec;
+pub mod layout;
+pub mod panes;
+mod text;
+pub mod theme;
+pub mod widgets;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Wrap};
+
+use crate::app::State;
+use theme::{Role, Theme};
+
+pub use keymap::{Context, KeySpec, Keymap, KeymapError};
+pub use theme::ThemeError;
+
+/// Draws the whole screen.
+pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
+    let area = frame.area();
+    if area.is_empty() {
+        return;
+    }
+    if !layout::fits(area) {
+        too_small(frame, area, state, theme);
+        return;
+    }
+    let a = layout::areas(area, state.visible.len());
+    panes::header::render(frame, a.header, state, theme);
+    if !state.has_data {
+        waiting(frame, a.body, theme);
+    } else if state.drill.is_some() {
+        panes::alert_detail::render(frame, a.body, state, theme);
+    } else {
+        panes::incidents::render(frame, a.incidents, state, theme);
+        panes::detail::render(frame, a.detail, state, theme);
+        panes::causes::render(frame, a.causes, state, theme);
+        panes::runbooks::render(frame, a.runbooks, state, theme);
+    }
+    if state.help_open {
+        panes::help::render(frame, a.body, state, theme);
+    }
+    panes::footer::render(frame, a.footer, state, theme);
+}
+
+fn centered(area: Rect, lines: u16) -> Rect {
+    let h = lines.min(area.height);
+    Rect {
+        y: area.y + (area.height - h) / 2,
+        height: h,
+        ..area
+    }
+}
+
+fn waiting(frame: &mut Frame, body: Rect, theme: &Theme) {
+    let text = vec![
+        Line::styled("waiting for data\u{2026}", theme.style(Role::Title)),
+        Line::styled(
+            "sources are being polled; the header shows their health",
+            theme.style(Role::TextDim),
+        ),
+    ];
+    frame.render_widget(Paragraph::new(text).centered(), centered(body, 2));
+}
+
+/// Shown below 80×24 instead of panes that would be unreadable.
+fn too_small(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let text = format!(
+        "terminal too small (need {}\u{00d7}{}, have {}\u{00d7}{})",
+        layout::MIN_WIDTH,
+        layout::MIN_HEIGHT,
+        area.width,
+        area.height
+    );
+    let quit = state
+        .keymap
+        .first_label(Context::Main, crate::app::Action::Quit)
+        .unwrap_or_default();
+    let p = Paragraph::new(vec![
+        Line::styled(text, theme.style(Role::FlashError)),
+        Line::raw(format!("{quit} quits")),
+    ])
+    .centered()
+    .wrap(Wrap { trim: true });
+    frame.render_widget(p, centered(area, 4));
+}
+
+#[cfg(test)]
+mod tests;

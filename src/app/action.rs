@@ -1,0 +1,225 @@
+//! The vocabulary between the outside world and `update`: messages in
+//! (`Msg`), named actions the keymap produces (`Action`), and effects out
+//! (`Effect`) for the loop to execute.
+//!
+//! Action names are part of the config format (`[keys]` in config.toml), so
+//! they are stable strings; renaming one is a breaking change.
+
+use std::sync::Arc;
+
+use crossterm::event::KeyEvent;
+
+use crate::model::View;
+use crate::ui::theme::Theme;
+
+/// Everything that can happen to the app.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    /// A key event from the terminal (only presses count; repeats and
+    /// releases are ignored by `update`).
+    Key(KeyEvent),
+    /// A named action, as if its key had been pressed (tests, future mouse).
+    Action(Action),
+    /// The terminal was resized to (columns, rows).
+    Resize(u16, u16),
+    /// One second passed (flash expiry, "no update for" ages).
+    Tick,
+    /// The pipeline published a new picture of the world.
+    View(Arc<View>),
+    /// Result of an `Effect::LoadTheme`, with the error already worded.
+    ThemeLoaded(Result<Theme, String>),
+}
+
+/// Things `update` asks the loop to do; it never does I/O itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    Quit,
+    /// Load the named theme and answer with `Msg::ThemeLoaded`.
+    LoadTheme(String),
+    /// Ring the terminal bell (failed completion).
+    Bell,
+}
+
+/// A named action that keys are bound to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Action {
+    Quit,
+    Up,
+    Down,
+    Top,
+    Bottom,
+    PageUp,
+    PageDown,
+    NextPane,
+    PrevPane,
+    Enter,
+    Back,
+    Filter,
+    Command,
+    Help,
+    Mark,
+    Ack,
+    Silence,
+    Copy,
+    /// Run the runbook offered on key `1`–`9`.
+    Runbook(u8),
+    /// Accept the filter or run the command line.
+    Submit,
+    /// Leave the filter (clearing it) or the command line.
+    Cancel,
+    /// Tab-complete the command line.
+    Complete,
+}
+
+impl Action {
+    /// Every action, in the order help lists them.
+    pub const ALL: [Self; 30] = [
+        Self::Up,
+        Self::Down,
+        Self::Top,
+        Self::Bottom,
+        Self::PageUp,
+        Self::PageDown,
+        Self::NextPane,
+        Self::PrevPane,
+        Self::Enter,
+        Self::Back,
+        Self::Filter,
+        Self::Command,
+        Self::Mark,
+        Self::Ack,
+        Self::Silence,
+        Self::Copy,
+        Self::Runbook(1),
+        Self::Runbook(2),
+        Self::Runbook(3),
+        Self::Runbook(4),
+        Self::Runbook(5),
+        Self::Runbook(6),
+        Self::Runbook(7),
+        Self::Runbook(8),
+        Self::Runbook(9),
+        Self::Help,
+        Self::Quit,
+        Self::Submit,
+        Self::Cancel,
+        Self::Complete,
+    ];
+
+    /// The stable name used in config files.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Quit => "quit",
+            Self::Up => "up",
+            Self::Down => "down",
+            Self::Top => "top",
+            Self::Bottom => "bottom",
+            Self::PageUp => "page_up",
+            Self::PageDown => "page_down",
+            Self::NextPane => "next_pane",
+            Self::PrevPane => "prev_pane",
+            Self::Enter => "enter",
+            Self::Back => "back",
+            Self::Filter => "filter",
+            Self::Command => "command",
+            Self::Help => "help",
+            Self::Mark => "mark",
+            Self::Ack => "ack",
+            Self::Silence => "silence",
+            Self::Copy => "copy",
+            Self::Runbook(n) => match n {
+                1 => "runbook_1",
+                2 => "runbook_2",
+                3 => "runbook_3",
+                4 => "runbook_4",
+                5 => "runbook_5",
+                6 => "runbook_6",
+                7 => "runbook_7",
+                8 => "runbook_8",
+                _ => "runbook_9",
+            },
+            Self::Submit => "submit",
+            Self::Cancel => "cancel",
+            Self::Complete => "complete",
+        }
+    }
+
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.name() == name)
+    }
+
+    /// One line for the help overlay.
+    #[must_use]
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Quit => "quit quell",
+            Self::Up => "move up",
+            Self::Down => "move down",
+            Self::Top => "go to the first row",
+            Self::Bottom => "go to the last row",
+            Self::PageUp => "page up",
+            Self::PageDown => "page down",
+            Self::NextPane => "focus the next pane",
+            Self::PrevPane => "focus the previous pane",
+            Self::Enter => "drill in (incident → alerts → alert detail)",
+            Self::Back => "back out / close / clear the filter",
+            Self::Filter => "fuzzy filter incidents",
+            Self::Command => "command line (:theme, :sort, :help, :q)",
+            Self::Help => "toggle this help",
+            Self::Mark => "mark / unmark the incident",
+            Self::Ack => "acknowledge (not available yet)",
+            Self::Silence => "silence (not available yet)",
+            Self::Copy => "copy a summary (not available yet)",
+            Self::Runbook(_) => "run the runbook on this key",
+            Self::Submit => "keep the filter / run the command",
+            Self::Cancel => "clear the filter / leave the command line",
+            Self::Complete => "complete the command or argument",
+        }
+    }
+
+    /// A one-word label for the footer.
+    #[must_use]
+    pub fn short(self) -> &'static str {
+        match self {
+            Self::Up | Self::Down => "move",
+            Self::Enter => "open",
+            Self::Back => "back",
+            Self::Filter => "filter",
+            Self::Command => "cmd",
+            Self::Help => "help",
+            Self::Quit => "quit",
+            Self::Mark => "mark",
+            Self::NextPane | Self::PrevPane => "pane",
+            Self::Submit => "keep",
+            Self::Cancel => "clear",
+            Self::Complete => "complete",
+            _ => self.name(),
+        }
+    }
+}
+
+/// Names of every action, for documentation and config validation.
+#[must_use]
+pub fn action_names() -> Vec<&'static str> {
+    Action::ALL.iter().map(|a| a.name()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_are_unique() {
+        let names = action_names();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), names.len());
+        for a in Action::ALL {
+            assert_eq!(Action::from_name(a.name()), Some(a));
+        }
+        assert_eq!(Action::from_name("runbook_0"), None);
+    }
+}

@@ -1,0 +1,170 @@
+//! The `:` command line: the command table (which the help overlay lists),
+//! parsing a typed line, and Tab completion of command names and arguments.
+//!
+//! Pure string work; what a command does is decided in `update`.
+
+use super::state::SortOrder;
+
+/// One command as the help overlay lists it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommandSpec {
+    pub name: &'static str,
+    pub aliases: &'static [&'static str],
+    pub usage: &'static str,
+    pub help: &'static str,
+}
+
+pub const COMMANDS: &[CommandSpec] = &[
+    CommandSpec {
+        name: "theme",
+        aliases: &[],
+        usage: ":theme NAME",
+        help: "switch colour theme",
+    },
+    CommandSpec {
+        name: "sort",
+        aliases: &[],
+        usage: ":sort severity|age|alerts|title",
+        help: "order the incident list",
+    },
+    CommandSpec {
+        name: "help",
+        aliases: &[],
+        usage: ":help",
+        help: "show this help",
+    },
+    CommandSpec {
+        name: "quit",
+        aliases: &["q"],
+        usage: ":q  :quit",
+        help: "quit quell",
+    },
+];
+
+/// A parsed command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Empty,
+    Theme(Option<String>),
+    Sort(Option<String>),
+    Help,
+    Quit,
+    Unknown(String),
+}
+
+#[must_use]
+pub fn parse(line: &str) -> Command {
+    let mut words = line.split_whitespace();
+    let Some(head) = words.next() else {
+        return Command::Empty;
+    };
+    let arg = words.next().map(str::to_string);
+    match resolve(head) {
+        Some("theme") => Command::Theme(arg),
+        Some("sort") => Command::Sort(arg),
+        Some("help") => Command::Help,
+        Some("quit") => Command::Quit,
+        _ => Command::Unknown(head.to_string()),
+    }
+}
+
+/// The canonical name of a command word or alias.
+fn resolve(word: &str) -> Option<&'static str> {
+    COMMANDS
+        .iter()
+        .find(|c| c.name == word || c.aliases.contains(&word))
+        .map(|c| c.name)
+}
+
+/// Complete command lines that extend `line`: command names while the first
+/// word is typed, then theme names or sort keys as the argument.
+#[must_use]
+pub fn candidates(line: &str, theme_names: &[String]) -> Vec<String> {
+    let trimmed = line.trim_start();
+    match trimmed.split_once(' ') {
+        None => COMMANDS
+            .iter()
+            .filter(|c| c.name.starts_with(trimmed))
+            .map(|c| {
+                if c.name == "theme" || c.name == "sort" {
+                    format!("{} ", c.name)
+                } else {
+                    c.name.to_string()
+                }
+            })
+            .collect(),
+        Some((head, arg)) => {
+            let arg = arg.trim_start();
+            let options: Vec<String> = match resolve(head) {
+                Some("theme") => theme_names.to_vec(),
+                Some("sort") => SortOrder::ALL
+                    .iter()
+                    .map(|o| o.name().to_string())
+                    .collect(),
+                _ => Vec::new(),
+            };
+            options
+                .into_iter()
+                .filter(|o| o.starts_with(arg))
+                .map(|o| format!("{head} {o}"))
+                .collect()
+        }
+    }
+}
+
+/// The longest prefix every candidate shares.
+#[must_use]
+pub fn common_prefix(cands: &[String]) -> String {
+    let Some(first) = cands.first() else {
+        return String::new();
+    };
+    let mut prefix: &str = first;
+    for c in &cands[1..] {
+        let end = prefix
+            .char_indices()
+            .zip(c.chars())
+            .take_while(|((_, a), b)| a == b)
+            .last()
+            .map_or(0, |((i, a), _)| i + a.len_utf8());
+        prefix = prefix.get(..end).unwrap_or_default();
+    }
+    prefix.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_commands_and_aliases() {
+        assert_eq!(parse("q"), Command::Quit);
+        assert_eq!(parse(" quit "), Command::Quit);
+        assert_eq!(parse("sort age"), Command::Sort(Some("age".into())));
+        assert_eq!(parse("theme"), Command::Theme(None));
+        assert_eq!(parse("frobnicate x"), Command::Unknown("frobnicate".into()));
+        assert_eq!(parse("   "), Command::Empty);
+    }
+
+    #[test]
+    fn completes_names_then_arguments() {
+        let themes = vec![
+            "dark".to_string(),
+            "high-contrast".to_string(),
+            "light".to_string(),
+        ];
+        assert_eq!(candidates("th", &themes), vec!["theme "]);
+        assert_eq!(candidates("", &themes).len(), COMMANDS.len());
+        assert_eq!(candidates("theme h", &themes), vec!["theme high-contrast"]);
+        assert_eq!(candidates("theme ", &themes).len(), 3);
+        assert_eq!(
+            candidates("sort a", &themes),
+            vec!["sort age", "sort alerts"]
+        );
+        assert!(candidates("nope x", &themes).is_empty());
+        assert_eq!(
+            common_prefix(&["sort age".into(), "sort alerts".into()]),
+            "sort a"
+        );
+        assert_eq!(common_prefix(&["日本".into(), "日x".into()]), "日");
+    }
+}

@@ -1,0 +1,312 @@
+//! Test fixture: a small, fixed `View` (three incidents, their alerts with
+//! sparks and gaps, ranked root causes with evidence, two sources) and a
+//! `State` built on it. Shared by the `app` and `ui` tests. One label value
+//! and one annotation are hostile on purpose: they must come out inert.
+
+use std::sync::Arc;
+
+use crate::app::{Msg, State, update};
+use crate::model::{
+    Alert, AlertState, AlertView, Confidence, Evidence, Fingerprint, Incident, IncidentId,
+    IncidentState, Labels, RootCause, Severity, SourceHealth, SourceStatus, TimelineEntry,
+    TimelineKind, View,
+};
+use crate::runbook::Runbook;
+use crate::ui::keymap::Keymap;
+use crate::ui::theme::Theme;
+
+/// 2024-05-01 03:12:45 UTC.
+pub const NOW: i64 = 1_714_533_165_000;
+const MIN: i64 = 60_000;
+
+/// A label value that tries to write the clipboard, clear the screen and
+/// flip text direction.
+pub const HOSTILE: &str = "pod-7\x1b]52;c;cm0gLXJmIH4=\x07\x1b[2J\u{202e}evil\x07\r\n";
+
+fn labels(pairs: &[(&str, &str)]) -> Labels {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+        .collect()
+}
+
+fn alert(
+    name: &str,
+    service: &str,
+    severity: &str,
+    extra: &[(&str, &str)],
+    mins_ago: i64,
+    spark: Vec<f64>,
+) -> AlertView {
+    let mut l = labels(&[
+        ("alertname", name),
+        ("service", service),
+        ("severity", severity),
+    ]);
+    l.extend(labels(extra));
+    let annotations = labels(&[
+        ("summary", &format!("{name} on {service}")),
+        (
+            "description",
+            "Line one of the description.\nLine two\x1b[31m in red?",
+        ),
+    ]);
+    AlertView {
+        alert: Alert {
+            source: "demo".into(),
+            fingerprint: Fingerprint::of_labels(&l),
+            labels: l,
+            annotations,
+            state: AlertState::Firing,
+            starts_at: NOW - mins_ago * MIN,
+            ends_at: None,
+            updated_at: NOW,
+            generator_url: None,
+            silenced_by: Vec::new(),
+            inhibited_by: Vec::new(),
+            replicas: Vec::new(),
+            expr: None,
+            series: None,
+        },
+        spark,
+        threshold: Some(0.5),
+    }
+}
+
+fn ramp(n: usize, gap_at: Option<usize>) -> Vec<f64> {
+    (0..n)
+        .map(|i| {
+            if Some(i) == gap_at {
+                f64::NAN
+            } else {
+                (i as f64 / 4.0).sin().abs() * (i as f64 / n as f64)
+            }
+        })
+        .collect()
+}
+
+fn cause(service: &str, score: f64, confidence: Confidence, evidence: &[(i64, &str)]) -> RootCause {
+    RootCause {
+        service: service.into(),
+        score,
+        confidence,
+        evidence: evidence
+            .iter()
+            .map(|(m, t)| Evidence {
+                ts: NOW - m * MIN,
+                text: (*t).into(),
+            })
+            .collect(),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn incident(
+    id: &str,
+    title: &str,
+    severity: Severity,
+    state: IncidentState,
+    mins_ago: i64,
+    alerts: &[&AlertView],
+    services: &[&str],
+    causes: Vec<RootCause>,
+) -> Incident {
+    Incident {
+        id: IncidentId(id.into()),
+        title: title.into(),
+        severity,
+        state,
+        started_at: NOW - mins_ago * MIN,
+        updated_at: NOW,
+        resolved_at: None,
+        alerts: alerts.iter().map(|a| a.alert.fingerprint.clone()).collect(),
+        services: services.iter().map(|s| (*s).to_string()).collect(),
+        root_causes: causes,
+        timeline: alerts
+            .iter()
+            .map(|a| TimelineEntry {
+                ts: a.alert.starts_at,
+                kind: TimelineKind::AlertFired,
+                text: format!(
+                    "{} fired on {}",
+                    a.alert.name(),
+                    a.alert.service().unwrap_or("?")
+                ),
+            })
+            .collect(),
+        acked: false,
+    }
+}
+
+#[must_use]
+pub fn view() -> View {
+    let a1 = alert(
+        "HighLatency",
+        "checkout",
+        "critical",
+        &[("instance", "checkout-1")],
+        12,
+        ramp(60, Some(40)),
+    );
+    let a2 = alert(
+        "HighLatency",
+        "payments",
+        "critical",
+        &[("instance", "payments-0")],
+        11,
+        ramp(60, None),
+    );
+    let a3 = alert(
+        "ErrorBudgetBurn",
+        "checkout",
+        "high",
+        &[("pod", HOSTILE)],
+        10,
+        ramp(30, Some(3)),
+    );
+    let a4 = alert(
+        "DBConnectionsSaturated",
+        "postgres",
+        "critical",
+        &[],
+        13,
+        ramp(60, None),
+    );
+    let b1 = alert(
+        "DiskFilling",
+        "logs",
+        "warning",
+        &[("instance", "logs-2")],
+        95,
+        vec![1.0; 40],
+    );
+    let c1 = alert("CertExpiringSoon", "edge", "info", &[], 300, Vec::new());
+    let i1 = incident(
+        "I-3f2a",
+        "checkout and payments latency; postgres connections saturated",
+        Severity::Critical,
+        IncidentState::Open,
+        13,
+        &[&a1, &a2, &a3, &a4],
+        &["checkout", "payments", "postgres"],
+        vec![
+            cause(
+                "postgres",
+                0.82,
+                Confidence::High,
+                &[
+                    (14, "deploy postgres v14.2 -> v14.3"),
+                    (13, "connections 95% of max (anomaly, 6.1σ)"),
+                ],
+            ),
+            cause(
+                "payments",
+                0.31,
+                Confidence::Low,
+                &[(11, "p99 latency 2.4s, calls postgres")],
+            ),
+        ],
+    );
+    let mut i2 = incident(
+        "I-77b0",
+        "logs disk filling",
+        Severity::Warning,
+        IncidentState::Open,
+        95,
+        &[&b1],
+        &["logs"],
+        vec![cause(
+            "logs",
+            0.6,
+            Confidence::Medium,
+            &[(95, "disk usage +4%/h")],
+        )],
+    );
+    i2.acked = true;
+    let i3 = incident(
+        "I-0c19",
+        "edge certificate expiring",
+        Severity::Info,
+        IncidentState::Resolved,
+        300,
+        &[&c1],
+        &["edge"],
+        Vec::new(),
+    );
+    let alerts = [a1, a2, a3, a4, b1, c1]
+        .into_iter()
+        .map(|a| (a.alert.fingerprint.clone(), a))
+        .collect();
+    View {
+        now: NOW,
+        incidents: vec![i1, i2, i3],
+        alerts,
+        sources: vec![
+            SourceHealth {
+                id: "demo".into(),
+                kind: "demo".into(),
+                status: SourceStatus::Ok,
+                last_ok: Some(NOW - 2_000),
+                interval_ms: 5_000,
+            },
+            SourceHealth {
+                id: "am-eu".into(),
+                kind: "alertmanager".into(),
+                status: SourceStatus::Down {
+                    since: NOW - 3 * MIN,
+                    attempts: 4,
+                    reason: "connection refused".into(),
+                },
+                last_ok: Some(NOW - 3 * MIN),
+                interval_ms: 15_000,
+            },
+        ],
+        changes: Vec::new(),
+        ground_truth: Vec::new(),
+    }
+}
+
+#[must_use]
+pub fn runbooks() -> Vec<Runbook> {
+    let rb = |id: &str, title: &str, m: &str, dangerous: bool| Runbook {
+        id: id.into(),
+        title: title.into(),
+        description: String::new(),
+        path: format!("/opt/runbooks/{id}.sh"),
+        sha256: String::new(),
+        args: Vec::new(),
+        matchers: vec![m.into()],
+        key: None,
+        confirm: crate::runbook::Confirm::Yes,
+        dangerous,
+    };
+    vec![
+        rb(
+            "pg-conns",
+            "Show postgres connections by client",
+            "service=\"postgres\"",
+            false,
+        ),
+        rb(
+            "restart-payments",
+            "Restart payments pods",
+            "service=\"payments\"",
+            true,
+        ),
+        rb(
+            "rotate-logs",
+            "Rotate and compress logs",
+            "service=\"logs\"",
+            false,
+        ),
+    ]
+}
+
+/// A state with the fixture view applied and theme names known.
+#[must_use]
+pub fn state() -> State {
+    let mut s = State::new(Theme::default(), Keymap::defaults(), runbooks(), false);
+    s.theme_names = Theme::available(None);
+    update(&mut s, Msg::View(Arc::new(view())));
+    s
+}

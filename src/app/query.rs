@@ -1,0 +1,205 @@
+//! Read-only questions about `State` that both `update` and the renderer
+//! ask: which incidents are visible, which is selected, its alerts (grouped),
+//! which runbooks it is offered.
+//!
+//! Everything here is derived from the view and the interactive state; it
+//! must not mutate anything except `recompute_visible`, which refreshes the
+//! cached list after the view, filter or sort changed.
+
+use std::cmp::Reverse;
+
+use fuzzy_matcher::FuzzyMatcher;
+use fuzzy_matcher::skim::SkimMatcherV2;
+
+use super::state::{SortOrder, State};
+use crate::model::{AlertView, Incident, IncidentState, View};
+use crate::runbook::Runbook;
+
+impl State {
+    /// The incident under the cursor of the incidents list.
+    #[must_use]
+    pub fn selected_incident(&self) -> Option<&Incident> {
+        self.visible
+            .get(self.cursors.incidents)
+            .and_then(|&i| self.view.incidents.get(i))
+    }
+
+    /// The selected incident's alerts, grouped by alert name (sorted by
+    /// name, then severity, then service), skipping any the view lacks.
+    #[must_use]
+    pub fn incident_alerts(&self) -> Vec<&AlertView> {
+        self.selected_incident()
+            .map_or_else(Vec::new, |inc| alerts_of(&self.view, inc))
+    }
+
+    /// The alert under the cursor of the alerts pane.
+    #[must_use]
+    pub fn selected_alert(&self) -> Option<&AlertView> {
+        self.incident_alerts().get(self.cursors.alerts).copied()
+    }
+
+    /// The alert whose detail view is open.
+    #[must_use]
+    pub fn drilled_alert(&self) -> Option<&AlertView> {
+        self.drill.as_ref().and_then(|fp| self.view.alerts.get(fp))
+    }
+
+    /// Runbooks that apply to any alert of the selected incident, with
+    /// their keys; dangerous ones are hidden in read-only mode.
+    #[must_use]
+    pub fn offered_runbooks(&self) -> Vec<(u8, &Runbook)> {
+        let alerts = self.incident_alerts();
+        if alerts.is_empty() {
+            return Vec::new();
+        }
+        runbook_keys(&self.runbooks)
+            .into_iter()
+            .filter(|(_, rb)| !(self.read_only && rb.dangerous))
+            .filter(|(_, rb)| alerts.iter().any(|a| rb.applies_to(&a.alert.labels)))
+            .collect()
+    }
+
+    /// Rebuilds `visible` from the view, filter and sort, keeping the
+    /// selection on the same incident when it is still listed.
+    pub fn recompute_visible(&mut self) {
+        let view = &self.view;
+        let matcher = SkimMatcherV2::default();
+        let pattern = self.filter.trim();
+        let mut rows: Vec<usize> = (0..view.incidents.len())
+            .filter(|&i| {
+                pattern.is_empty() || matches_filter(&matcher, view, &view.incidents[i], pattern)
+            })
+            .collect();
+        let inc = |i: &usize| &view.incidents[*i];
+        match self.sort {
+            SortOrder::Severity => {
+                rows.sort_by_key(|i| {
+                    (
+                        inc(i).severity,
+                        state_rank(inc(i).state),
+                        Reverse(inc(i).started_at),
+                    )
+                });
+            }
+            SortOrder::Age => rows.sort_by_key(|i| Reverse(inc(i).started_at)),
+            SortOrder::Alerts => {
+                rows.sort_by_key(|i| (Reverse(inc(i).alerts.len()), inc(i).severity))
+            }
+            SortOrder::Title => rows.sort_by_cached_key(|i| inc(i).title.to_lowercase()),
+        }
+        self.visible = rows;
+        let found = self.selected.as_ref().and_then(|id| {
+            self.visible
+                .iter()
+                .position(|&i| self.view.incidents.get(i).is_some_and(|x| &x.id == id))
+        });
+        match found {
+            Some(pos) => self.cursors.incidents = pos,
+            None => {
+                self.cursors.incidents = self
+                    .cursors
+                    .incidents
+                    .min(self.visible.len().saturating_sub(1));
+                self.reset_incident_cursors();
+            }
+        }
+        self.selected = self.selected_incident().map(|i| i.id.clone());
+        self.clamp_cursors();
+    }
+
+    /// Cursors below the incident level start over when the incident changes.
+    pub fn reset_incident_cursors(&mut self) {
+        self.cursors.alerts = 0;
+        self.cursors.causes = 0;
+        self.cursors.runbooks = 0;
+    }
+
+    /// Keeps every cursor inside its list after the lists changed.
+    pub fn clamp_cursors(&mut self) {
+        let alerts = self.incident_alerts().len();
+        let causes = self.selected_incident().map_or(0, |i| i.root_causes.len());
+        let runbooks = self.offered_runbooks().len();
+        let c = &mut self.cursors;
+        c.alerts = c.alerts.min(alerts.saturating_sub(1));
+        c.causes = c.causes.min(causes.saturating_sub(1));
+        c.runbooks = c.runbooks.min(runbooks.saturating_sub(1));
+    }
+}
+
+fn state_rank(s: IncidentState) -> u8 {
+    match s {
+        IncidentState::Open => 0,
+        IncidentState::Quiet => 1,
+        IncidentState::Resolved => 2,
+    }
+}
+
+/// An incident's alerts in display order: grouped by name.
+#[must_use]
+pub fn alerts_of<'v>(view: &'v View, inc: &Incident) -> Vec<&'v AlertView> {
+    let mut out: Vec<&AlertView> = inc
+        .alerts
+        .iter()
+        .filter_map(|fp| view.alerts.get(fp))
+        .collect();
+    out.sort_by(|a, b| {
+        (
+            a.alert.name(),
+            a.alert.severity(),
+            a.alert.service(),
+            &a.alert.fingerprint,
+        )
+            .cmp(&(
+                b.alert.name(),
+                b.alert.severity(),
+                b.alert.service(),
+                &b.alert.fingerprint,
+            ))
+    });
+    out
+}
+
+/// Runbooks with their keys: an explicit `key` wins, the others take the
+/// lowest free digit in config order. Runbooks beyond nine get no key.
+#[must_use]
+pub fn runbook_keys(runbooks: &[Runbook]) -> Vec<(u8, &Runbook)> {
+    let digit = |c: char| {
+        c.to_digit(10)
+            .and_then(|d| u8::try_from(d).ok())
+            .filter(|d| (1..=9).contains(d))
+    };
+    let mut taken: Vec<u8> = runbooks
+        .iter()
+        .filter_map(|r| r.key.and_then(digit))
+        .collect();
+    let mut out = Vec::new();
+    for rb in runbooks {
+        let key = match rb.key.and_then(digit) {
+            Some(k) => Some(k),
+            None => {
+                let free = (1..=9).find(|k| !taken.contains(k));
+                if let Some(k) = free {
+                    taken.push(k);
+                }
+                free
+            }
+        };
+        if let Some(k) = key {
+            out.push((k, rb));
+        }
+    }
+    out.sort_by_key(|(k, _)| *k);
+    out
+}
+
+/// Fuzzy match over the title, id, services, alert names and label values.
+fn matches_filter(m: &SkimMatcherV2, view: &View, inc: &Incident, pattern: &str) -> bool {
+    let hit = |s: &str| m.fuzzy_match(s, pattern).is_some();
+    if hit(&inc.title) || hit(&inc.id.0) || inc.services.iter().any(|s| hit(s)) {
+        return true;
+    }
+    inc.alerts
+        .iter()
+        .filter_map(|fp| view.alerts.get(fp))
+        .any(|a| hit(a.alert.name()) || a.alert.labels.values().any(|v| hit(v)))
+}

@@ -1,0 +1,189 @@
+//! `State`: everything the screen shows, and nothing else.
+//!
+//! Rendering reads it, `update` alone writes it. It holds the latest `View`
+//! by `Arc` (never a copy of the store) plus purely interactive state:
+//! selections, focus, filter, command line, overlays, flash, marks.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use crate::model::{Fingerprint, IncidentId, View};
+use crate::runbook::Runbook;
+use crate::ui::keymap::Keymap;
+use crate::ui::theme::Theme;
+
+/// The panes of the main screen, in Tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Pane {
+    Incidents,
+    Alerts,
+    Causes,
+    Runbooks,
+}
+
+impl Pane {
+    pub const ORDER: [Self; 4] = [Self::Incidents, Self::Alerts, Self::Causes, Self::Runbooks];
+
+    #[must_use]
+    pub fn next(self, forward: bool) -> Self {
+        let i = Self::ORDER.iter().position(|p| *p == self).unwrap_or(0);
+        let n = Self::ORDER.len();
+        Self::ORDER[if forward {
+            (i + 1) % n
+        } else {
+            (i + n - 1) % n
+        }]
+    }
+}
+
+/// What the keyboard is typing into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    Filter,
+    Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortOrder {
+    /// Worst severity first, then newest.
+    Severity,
+    /// Newest first.
+    Age,
+    /// Most alerts first.
+    Alerts,
+    /// Alphabetical by title.
+    Title,
+}
+
+impl SortOrder {
+    pub const ALL: [Self; 4] = [Self::Severity, Self::Age, Self::Alerts, Self::Title];
+
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Severity => "severity",
+            Self::Age => "age",
+            Self::Alerts => "alerts",
+            Self::Title => "title",
+        }
+    }
+
+    #[must_use]
+    pub fn from_name(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|o| o.name() == s)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlashKind {
+    Info,
+    Error,
+}
+
+/// A short message in the footer that expires after a few ticks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flash {
+    pub text: String,
+    pub kind: FlashKind,
+    pub ticks_left: u8,
+}
+
+/// Tab completion in progress on the command line.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Completion {
+    /// Full command lines the Tab key cycles through.
+    pub candidates: Vec<String>,
+    /// Index of the candidate currently in the line.
+    pub index: usize,
+}
+
+/// Cursor (selected row) per pane, plus scroll offsets of the overlays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Cursors {
+    pub incidents: usize,
+    pub alerts: usize,
+    pub causes: usize,
+    pub runbooks: usize,
+    pub detail_scroll: usize,
+    pub help_scroll: usize,
+}
+
+/// Seconds without a new view before the header says so.
+pub const STALE_AFTER_TICKS: u32 = 10;
+
+#[derive(Debug, Clone)]
+pub struct State {
+    pub view: Arc<View>,
+    /// False until the first view arrives ("waiting for data…").
+    pub has_data: bool,
+    /// Ticks since the last view arrived.
+    pub ticks_since_view: u32,
+    /// Indices into `view.incidents` after filter and sort: what the list shows.
+    pub visible: Vec<usize>,
+    /// Identity of the selected incident, so the selection follows it when
+    /// a new view reorders the list.
+    pub selected: Option<IncidentId>,
+    pub cursors: Cursors,
+    pub focus: Pane,
+    pub mode: Mode,
+    /// The filter in effect (live while typing it).
+    pub filter: String,
+    /// The command line being typed (without the `:`).
+    pub command: String,
+    pub completion: Option<Completion>,
+    pub help_open: bool,
+    /// The alert whose detail view is open.
+    pub drill: Option<Fingerprint>,
+    pub sort: SortOrder,
+    pub flash: Option<Flash>,
+    pub theme: Theme,
+    /// Theme names `:theme` completes.
+    pub theme_names: Vec<String>,
+    pub marked: BTreeSet<IncidentId>,
+    /// Terminal size (columns, rows).
+    pub size: (u16, u16),
+    pub keymap: Keymap,
+    pub runbooks: Vec<Runbook>,
+    pub read_only: bool,
+    /// Something changed since the last frame.
+    pub dirty: bool,
+}
+
+impl State {
+    #[must_use]
+    pub fn new(theme: Theme, keymap: Keymap, runbooks: Vec<Runbook>, read_only: bool) -> Self {
+        Self {
+            view: Arc::new(View::default()),
+            has_data: false,
+            ticks_since_view: 0,
+            visible: Vec::new(),
+            selected: None,
+            cursors: Cursors::default(),
+            focus: Pane::Incidents,
+            mode: Mode::Normal,
+            filter: String::new(),
+            command: String::new(),
+            completion: None,
+            help_open: false,
+            drill: None,
+            sort: SortOrder::Severity,
+            flash: None,
+            theme,
+            theme_names: Vec::new(),
+            marked: BTreeSet::new(),
+            size: (80, 24),
+            keymap,
+            runbooks,
+            read_only,
+            dirty: true,
+        }
+    }
+
+    /// Seconds without a new view, when that is long enough to mention.
+    #[must_use]
+    pub fn stale_for(&self) -> Option<u32> {
+        (self.has_data && self.ticks_since_view >= STALE_AFTER_TICKS)
+            .then_some(self.ticks_since_view)
+    }
+}

@@ -1,0 +1,250 @@
+//! `update`: the only function that mutates `State`.
+//!
+//! Synchronous and pure: it turns a message into state changes and a list
+//! of effects for the loop. It must never do I/O, sleep or look at the
+//! clock; time arrives as `Msg::Tick`.
+
+use crossterm::event::{KeyEvent, KeyEventKind};
+
+use super::action::{Action, Effect, Msg};
+use super::state::{Flash, FlashKind, Mode, Pane, State};
+use crate::ui::keymap::Context;
+
+/// How many ticks (seconds) a flash message stays.
+const FLASH_TICKS: u8 = 4;
+
+/// Applies one message; sets `state.dirty` when the screen must be redrawn.
+pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(ev) => on_key(state, &ev),
+        Msg::Action(a) => {
+            state.dirty = true;
+            apply(state, a)
+        }
+        Msg::Resize(w, h) => {
+            state.size = (w, h);
+            state.dirty = true;
+            Vec::new()
+        }
+        Msg::Tick => {
+            on_tick(state);
+            Vec::new()
+        }
+        Msg::View(view) => {
+            state.view = view;
+            state.has_data = true;
+            state.ticks_since_view = 0;
+            state.recompute_visible();
+            if state.drill.is_some() && state.drilled_alert().is_none() {
+                state.drill = None;
+                state.flash_info("the alert left the view");
+            }
+            state.dirty = true;
+            Vec::new()
+        }
+        Msg::ThemeLoaded(result) => {
+            match result {
+                Ok(theme) => {
+                    let msg = format!("theme: {}", theme.name());
+                    state.theme = theme;
+                    state.flash_info(msg);
+                }
+                Err(e) => state.flash_error(e),
+            }
+            state.dirty = true;
+            Vec::new()
+        }
+    }
+}
+
+fn on_tick(state: &mut State) {
+    state.ticks_since_view = state.ticks_since_view.saturating_add(1);
+    if state.stale_for().is_some() {
+        state.dirty = true;
+    }
+    if let Some(f) = &mut state.flash {
+        f.ticks_left = f.ticks_left.saturating_sub(1);
+        if f.ticks_left == 0 {
+            state.flash = None;
+            state.dirty = true;
+        }
+    }
+}
+
+fn on_key(state: &mut State, ev: &KeyEvent) -> Vec<Effect> {
+    // Windows reports releases too, and held keys repeat; only presses act.
+    if ev.kind != KeyEventKind::Press {
+        return Vec::new();
+    }
+    state.dirty = true;
+    let ctx = context(state);
+    match state.keymap.action_for(ctx, ev) {
+        Some(action) => apply(state, action),
+        None if ctx == Context::Input => {
+            super::input::edit(state, ev);
+            Vec::new()
+        }
+        None => Vec::new(),
+    }
+}
+
+/// Which keymap table applies right now.
+#[must_use]
+pub fn context(state: &State) -> Context {
+    if state.mode != Mode::Normal {
+        Context::Input
+    } else if state.help_open {
+        Context::Help
+    } else {
+        Context::Main
+    }
+}
+
+fn apply(state: &mut State, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Quit => return vec![Effect::Quit],
+        Action::Up => super::nav::step(state, -1),
+        Action::Down => super::nav::step(state, 1),
+        Action::PageUp => super::nav::page(state, false),
+        Action::PageDown => super::nav::page(state, true),
+        Action::Top => super::nav::jump(state, false),
+        Action::Bottom => super::nav::jump(state, true),
+        Action::NextPane | Action::PrevPane => {
+            if state.drill.is_none() && !state.help_open {
+                state.focus = state.focus.next(action == Action::NextPane);
+            }
+        }
+        Action::Enter => enter(state),
+        Action::Back => back(state),
+        Action::Help => {
+            state.help_open = !state.help_open;
+            state.cursors.help_scroll = 0;
+        }
+        Action::Filter => {
+            state.mode = Mode::Filter;
+        }
+        Action::Command => {
+            state.mode = Mode::Command;
+            state.command.clear();
+            state.completion = None;
+        }
+        Action::Mark => mark(state),
+        Action::Ack | Action::Silence => not_yet(state, action),
+        Action::Copy => {
+            state.flash_info("copy: not available yet (coming with the OSC 52 incident summary)");
+        }
+        Action::Runbook(n) => runbook(state, n),
+        Action::Submit | Action::Cancel | Action::Complete => {
+            return super::input::apply(state, action);
+        }
+    }
+    Vec::new()
+}
+
+fn enter(state: &mut State) {
+    if state.help_open || state.drill.is_some() {
+        return;
+    }
+    match state.focus {
+        Pane::Incidents => {
+            if state.selected_incident().is_some() {
+                state.focus = Pane::Alerts;
+            }
+        }
+        Pane::Alerts => {
+            if let Some(fp) = state.selected_alert().map(|a| a.alert.fingerprint.clone()) {
+                state.drill = Some(fp);
+                state.cursors.detail_scroll = 0;
+            }
+        }
+        Pane::Runbooks => {
+            let key = state
+                .offered_runbooks()
+                .get(state.cursors.runbooks)
+                .map(|(k, _)| *k);
+            if let Some(k) = key {
+                runbook(state, k);
+            }
+        }
+        Pane::Causes => {}
+    }
+}
+
+/// Esc peels one layer: help, then the alert detail, then pane focus, then
+/// the filter.
+fn back(state: &mut State) {
+    if state.help_open {
+        state.help_open = false;
+    } else if state.drill.is_some() {
+        state.drill = None;
+        state.focus = Pane::Alerts;
+    } else if state.focus != Pane::Incidents {
+        state.focus = Pane::Incidents;
+    } else if !state.filter.is_empty() {
+        state.filter.clear();
+        state.recompute_visible();
+        state.flash_info("filter cleared");
+    }
+}
+
+/// Space toggles the mark on the selected incident and moves down, so a
+/// run of incidents is marked by holding the key.
+fn mark(state: &mut State) {
+    let Some(id) = state.selected_incident().map(|i| i.id.clone()) else {
+        return;
+    };
+    if !state.marked.remove(&id) {
+        state.marked.insert(id);
+    }
+    if state.focus == Pane::Incidents && state.drill.is_none() {
+        super::nav::step(state, 1);
+    }
+}
+
+fn not_yet(state: &mut State, action: Action) {
+    let what = action.name();
+    if state.read_only {
+        state.flash_error(format!("{what}: disabled in read-only mode"));
+        return;
+    }
+    let targets = if state.marked.is_empty() {
+        1
+    } else {
+        state.marked.len()
+    };
+    state.flash_info(format!(
+        "{what}: not available yet (coming with Alertmanager write-back); {targets} incident(s) untouched"
+    ));
+}
+
+fn runbook(state: &mut State, key: u8) {
+    let found = state
+        .offered_runbooks()
+        .into_iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, rb)| crate::sanitize::clean_line(&rb.title, 40));
+    match found {
+        Some(title) => state.flash_info(format!(
+            "runbook {key} \u{201c}{title}\u{201d}: running runbooks is not available yet"
+        )),
+        None => state.flash_error(format!("no runbook on key {key} for this incident")),
+    }
+}
+
+impl State {
+    pub fn flash_info(&mut self, text: impl Into<String>) {
+        self.flash = Some(Flash {
+            text: text.into(),
+            kind: FlashKind::Info,
+            ticks_left: FLASH_TICKS,
+        });
+    }
+
+    pub fn flash_error(&mut self, text: impl Into<String>) {
+        self.flash = Some(Flash {
+            text: text.into(),
+            kind: FlashKind::Error,
+            ticks_left: FLASH_TICKS,
+        });
+    }
+}

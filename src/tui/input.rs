@@ -1,0 +1,68 @@
+//! Terminal input on a dedicated thread: crossterm's blocking reader feeds
+//! key and resize messages into a channel the async loop selects on. The
+//! thread polls with a timeout so it notices shutdown; it must not touch
+//! state or draw.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crossterm::event::{self, Event};
+use tokio::sync::mpsc;
+
+use crate::app::Msg;
+
+/// How often the reader checks whether it should stop.
+const POLL: Duration = Duration::from_millis(100);
+
+pub struct InputThread {
+    stop: Arc<AtomicBool>,
+    handle: Option<JoinHandle<()>>,
+}
+
+impl InputThread {
+    /// Starts reading. Key and resize events arrive on `tx`; a read error
+    /// ends the thread (the channel closing tells the loop).
+    ///
+    /// # Errors
+    /// When the thread cannot be spawned.
+    pub fn spawn(tx: mpsc::UnboundedSender<Msg>) -> std::io::Result<Self> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        let handle = std::thread::Builder::new()
+            .name("quell-input".into())
+            .spawn(move || {
+                while !flag.load(Ordering::Relaxed) {
+                    match event::poll(POLL) {
+                        Ok(false) => {}
+                        Ok(true) => {
+                            let msg = match event::read() {
+                                Ok(Event::Key(k)) => Msg::Key(k),
+                                Ok(Event::Resize(w, h)) => Msg::Resize(w, h),
+                                Ok(_) => continue,
+                                Err(_) => break,
+                            };
+                            if tx.send(msg).is_err() {
+                                break;
+                            }
+                        }
+                        Err(_) => break,
+                    }
+                }
+            })?;
+        Ok(Self {
+            stop,
+            handle: Some(handle),
+        })
+    }
+}
+
+impl Drop for InputThread {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! The alert detail view (Enter on an alert): a larger chart of its metric
+//! with the threshold, then its state, labels and annotations, scrollable.
+//!
+//! ```text
+//! ┌ HighLatency · checkout checkout-1 ─────────────────────────────────────┐
+//! │ 0.98 ▕          ▂▅█▇          ▃▆█                                        │
+//! │ thr  ▕╌╌╌╌╌╌╌╌╌╌████╌╌╌╌╌╌╌╌╌╌███╌╌╌╌╌╌╌                                 │
+//! │ 0.01 ▕▁▂▃▅▆▇▆▅▃▂████▆▅▃▂▁▁▂▃▅▆███·▃▂▁                                     │
+//! │ ◆ CRIT firing since 03:00:45 (12m) · source demo                         │
+//! │ labels                                                                   │
+//! │   alertname = HighLatency                                                │
+//! │ annotations                                                              │
+//! │   summary                                                                │
+//! │     HighLatency on checkout                                              │
+//! └──────────────────────────────────────────────────────────────────────────┘
+//! ```
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{block, title_text};
+use crate::app::State;
+use crate::model::{AlertView, format_age, format_clock};
+use crate::sanitize;
+use crate::ui::text::cols;
+use crate::ui::theme::{Role, Theme};
+use crate::ui::widgets::BarChart;
+use crate::ui::widgets::spark::{bounds, compact, threshold_row};
+
+/// Lines per annotation value before the rest is summarised.
+const MAX_ANNOTATION_LINES: usize = 12;
+
+/// Lines the detail text has (for scroll clamping in `update`).
+#[must_use]
+pub fn content_len(state: &State) -> usize {
+    state
+        .drilled_alert()
+        .map_or(0, |a| lines(a, state, None, 200).len())
+}
+
+pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let Some(a) = state.drilled_alert() else {
+        return;
+    };
+    let title = title_text(
+        &format!("{} \u{00b7} {}", a.alert.name(), super::detail::target(a)),
+        area,
+        8,
+    );
+    let b = block(vec![Span::raw(title)], true, theme);
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    if inner.is_empty() {
+        return;
+    }
+    let chart_h = (inner.height / 3).clamp(3, 12).min(inner.height);
+    chart(
+        frame,
+        Rect {
+            height: chart_h,
+            ..inner
+        },
+        a,
+        theme,
+    );
+    let text_area = Rect {
+        y: inner.y.saturating_add(chart_h),
+        height: inner.height - chart_h,
+        ..inner
+    };
+    if text_area.is_empty() {
+        return;
+    }
+    let all = lines(a, state, Some(theme), cols(text_area.width));
+    let scroll = state.cursors.detail_scroll.min(all.len().saturating_sub(1));
+    let shown: Vec<Line> = all
+        .into_iter()
+        .skip(scroll)
+        .take(usize::from(text_area.height))
+        .collect();
+    frame.render_widget(Paragraph::new(shown), text_area);
+}
+
+fn chart(frame: &mut Frame, area: Rect, a: &AlertView, theme: &Theme) {
+    let dim = theme.style(Role::TextDim);
+    if a.spark.is_empty() {
+        frame.render_widget(
+            Paragraph::new("no chart: nothing charts this alert's metric").style(dim),
+            area,
+        );
+        return;
+    }
+    let axis_w: u16 = 8;
+    let plot_w = usize::from(area.width.saturating_sub(axis_w));
+    let tail = &a.spark[a.spark.len().saturating_sub(plot_w)..];
+    let (lo, hi) = bounds(tail, a.threshold);
+    let t_row = threshold_row(&a.spark, plot_w, a.threshold, u32::from(area.height));
+    for dy in 0..area.height {
+        let from_bottom = u32::from(area.height - 1 - dy);
+        let label = if dy == 0 {
+            compact(hi)
+        } else if from_bottom == 0 {
+            compact(lo)
+        } else if Some(from_bottom) == t_row {
+            a.threshold
+                .map_or_else(String::new, |t| format!("\u{2265}{}", compact(t)))
+        } else {
+            String::new()
+        };
+        let r = Rect {
+            y: area.y + dy,
+            height: 1,
+            width: axis_w.min(area.width),
+            ..area
+        };
+        frame.render_widget(Line::styled(format!("{label:>6} \u{2595}"), dim), r);
+    }
+    let plot = Rect {
+        x: area.x.saturating_add(axis_w),
+        width: area.width.saturating_sub(axis_w),
+        ..area
+    };
+    frame.render_widget(
+        BarChart {
+            data: &a.spark,
+            threshold: a.threshold,
+            style: theme.style(Role::Spark),
+            gap_style: theme.style(Role::SparkGap),
+            threshold_style: theme.style(Role::Threshold),
+        },
+        plot,
+    );
+}
+
+/// The text part. `theme` is `None` when only counting lines.
+fn lines<'a>(a: &AlertView, state: &State, theme: Option<&Theme>, width: usize) -> Vec<Line<'a>> {
+    let st = |r: Role| theme.map(|t| t.style(r)).unwrap_or_default();
+    let al = &a.alert;
+    let sev = al.severity();
+    let sev_style = theme.map(|t| t.severity(sev)).unwrap_or_default();
+    let mut out = vec![Line::from(vec![
+        Span::styled(format!("{} {}", sev.glyph(), sev.word()), sev_style),
+        Span::styled(
+            sanitize::clean_line(
+                &format!(
+                    " {} since {} ({}) \u{00b7} source {}",
+                    al.state.word(),
+                    format_clock(al.starts_at),
+                    format_age(state.view.now - al.starts_at),
+                    al.source
+                ),
+                width.saturating_sub(7),
+            ),
+            st(Role::Text),
+        ),
+    ])];
+    if let Some(t) = a.threshold.filter(|t| t.is_finite()) {
+        out.push(Line::styled(
+            format!("threshold {}", compact(t)),
+            st(Role::TextDim),
+        ));
+    }
+    out.push(Line::styled("labels", st(Role::Title)));
+    let key_w = al
+        .labels
+        .keys()
+        .map(|k| sanitize::width(&sanitize::clean(k)))
+        .max()
+        .unwrap_or(0)
+        .min(24);
+    for (k, v) in &al.labels {
+        let key = crate::ui::text::cell(k, key_w);
+        out.push(Line::from(vec![
+            Span::styled(format!("  {key} = "), st(Role::TextDim)),
+            Span::styled(
+                sanitize::clean_line(v, width.saturating_sub(key_w + 5)),
+                st(Role::Text),
+            ),
+        ]));
+    }
+    if !al.annotations.is_empty() {
+        out.push(Line::styled("annotations", st(Role::Title)));
+    }
+    for (k, v) in &al.annotations {
+        out.push(Line::styled(
+            format!("  {}", sanitize::clean_line(k, width.saturating_sub(2))),
+            st(Role::TextDim),
+        ));
+        for l in sanitize::clean_lines(v, MAX_ANNOTATION_LINES) {
+            out.push(Line::styled(
+                format!("    {}", sanitize::truncate(&l, width.saturating_sub(4))),
+                st(Role::Text),
+            ));
+        }
+    }
+    out
+}

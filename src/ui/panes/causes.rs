@@ -1,0 +1,78 @@
+//! Suspected root causes of the selected incident, ranked: service, score,
+//! confidence (said plainly when low) and timestamped evidence lines.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::block;
+use crate::app::{Pane, State};
+use crate::model::{Confidence, format_clock};
+use crate::sanitize;
+use crate::ui::text::{cell, cols, scroll_to};
+use crate::ui::theme::{Role, Theme};
+
+pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let focused = state.focus == Pane::Causes;
+    let b = block(vec![Span::raw("Root causes")], focused, theme);
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    if inner.is_empty() {
+        return;
+    }
+    let dim = theme.style(Role::TextDim);
+    let Some(inc) = state.selected_incident() else {
+        frame.render_widget(Paragraph::new("no incident selected").style(dim), inner);
+        return;
+    };
+    if inc.root_causes.is_empty() {
+        frame.render_widget(Paragraph::new("no suspected cause yet").style(dim), inner);
+        return;
+    }
+    let width = cols(inner.width);
+    let mut lines = Vec::new();
+    let mut cursor_line = 0;
+    for (i, rc) in inc.root_causes.iter().enumerate() {
+        let selected = focused && i == state.cursors.causes;
+        if i == state.cursors.causes {
+            cursor_line = lines.len();
+        }
+        let (conf_text, conf_role) = match rc.confidence {
+            Confidence::Low => ("low confidence", Role::ConfidenceLow),
+            Confidence::Medium => ("medium", Role::ConfidenceMedium),
+            Confidence::High => ("high", Role::ConfidenceHigh),
+        };
+        let head = theme.style(if selected {
+            Role::Selection
+        } else {
+            Role::Title
+        });
+        let score = if rc.score.is_finite() {
+            format!(" {:.2} ", rc.score.clamp(0.0, 1.0))
+        } else {
+            " -.-- ".into()
+        };
+        // Same name width on every row so scores line up.
+        let name_w = width.saturating_sub(3 + 6 + 14).min(24);
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:>2} ", i + 1), head),
+            Span::styled(cell(&rc.service, name_w), head),
+            Span::styled(score, theme.style(Role::Text)),
+            Span::styled(conf_text, theme.style(conf_role)),
+        ]));
+        for ev in &rc.evidence {
+            lines.push(Line::from(vec![
+                Span::styled(format!("   {} ", format_clock(ev.ts)), dim),
+                Span::styled(
+                    sanitize::clean_line(&ev.text, width.saturating_sub(12)),
+                    theme.style(Role::Evidence),
+                ),
+            ]));
+        }
+    }
+    let height = usize::from(inner.height);
+    let first = scroll_to(cursor_line, height, lines.len()).min(cursor_line);
+    let shown: Vec<Line> = lines.into_iter().skip(first).take(height).collect();
+    frame.render_widget(Paragraph::new(shown), inner);
+}

@@ -1,0 +1,232 @@
+//! The incident detail: services and start, the latest timeline entries,
+//! then the incident's alerts grouped by alert name, each with a sparkline
+//! of its own metric.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{block, title_text};
+use crate::app::{Pane, State};
+use crate::model::{AlertState, AlertView, Incident, format_age, format_clock};
+use crate::sanitize;
+use crate::ui::text::{cell, cols, scroll_to};
+use crate::ui::theme::{Role, Theme};
+use crate::ui::widgets::Sparkline;
+
+enum Row<'a> {
+    Group(&'a str, usize),
+    Alert(usize, &'a AlertView),
+}
+
+pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let focused = state.focus == Pane::Alerts;
+    let Some(inc) = state.selected_incident() else {
+        let b = block(vec![Span::raw("Incident")], focused, theme);
+        let inner = b.inner(area);
+        frame.render_widget(b, area);
+        frame.render_widget(
+            Paragraph::new("no incident selected").style(theme.style(Role::TextDim)),
+            inner,
+        );
+        return;
+    };
+    let title = title_text(&format!("{} \u{00b7} {}", inc.id, inc.title), area, 0);
+    let b = block(vec![Span::raw(title)], focused, theme);
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    if inner.is_empty() {
+        return;
+    }
+    let width = cols(inner.width);
+    let mut top = summary(inc, state, theme, width, usize::from(inner.height) / 4);
+    let alerts = state.incident_alerts();
+    let rule = format!("\u{2500}\u{2500} alerts ({}) ", alerts.len());
+    let fill = "\u{2500}".repeat(width.saturating_sub(sanitize::width(&rule)));
+    top.push(Line::styled(
+        format!("{rule}{fill}"),
+        theme.style(Role::Border),
+    ));
+    let top_h = u16::try_from(top.len())
+        .unwrap_or(u16::MAX)
+        .min(inner.height);
+    frame.render_widget(
+        Paragraph::new(top),
+        Rect {
+            height: top_h,
+            ..inner
+        },
+    );
+    let list = Rect {
+        y: inner.y.saturating_add(top_h),
+        height: inner.height - top_h,
+        ..inner
+    };
+    render_alerts(frame, list, state, theme, &alerts, focused);
+}
+
+/// Services and start time, then the latest `max_timeline` timeline entries.
+fn summary<'a>(
+    inc: &Incident,
+    state: &State,
+    theme: &Theme,
+    width: usize,
+    max_timeline: usize,
+) -> Vec<Line<'a>> {
+    let dim = theme.style(Role::TextDim);
+    let since = format!(
+        " \u{00b7} since {} ({})",
+        format_clock(inc.started_at),
+        format_age(state.view.now - inc.started_at)
+    );
+    let services = sanitize::clean_line(
+        &inc.services.join(", "),
+        width.saturating_sub(since.chars().count() + 10),
+    );
+    let mut lines = vec![Line::from(vec![
+        Span::styled("services ", dim),
+        Span::styled(services, theme.style(Role::Text)),
+        Span::styled(since, dim),
+    ])];
+    // The newest entries, oldest of them first, whatever order the engine keeps.
+    let mut entries: Vec<_> = inc.timeline.iter().collect();
+    entries.sort_by_key(|e| e.ts);
+    let n = max_timeline.clamp(1, 8);
+    for e in entries.iter().skip(entries.len().saturating_sub(n)) {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{} ", format_clock(e.ts)), dim),
+            Span::styled(
+                sanitize::clean_line(&e.text, width.saturating_sub(9)),
+                theme.style(Role::Text),
+            ),
+        ]));
+    }
+    lines
+}
+
+fn render_alerts(
+    frame: &mut Frame,
+    area: Rect,
+    state: &State,
+    theme: &Theme,
+    alerts: &[&AlertView],
+    focused: bool,
+) {
+    if area.is_empty() {
+        return;
+    }
+    let mut rows = Vec::new();
+    let mut cursor_row = 0;
+    for (i, a) in alerts.iter().enumerate() {
+        let name = a.alert.name();
+        if i == 0 || alerts[i - 1].alert.name() != name {
+            let n = alerts[i..]
+                .iter()
+                .take_while(|b| b.alert.name() == name)
+                .count();
+            rows.push(Row::Group(name, n));
+        }
+        if i == state.cursors.alerts {
+            cursor_row = rows.len();
+        }
+        rows.push(Row::Alert(i, a));
+    }
+    let height = usize::from(area.height);
+    let first = scroll_to(cursor_row, height, rows.len());
+    let width = cols(area.width);
+    let spark_w = (width / 4).clamp(8, 40).min(width);
+    let state_w = 9;
+    let target_w = width.saturating_sub(2 + 7 + 1 + state_w + spark_w + 1);
+    for (dy, row) in (0u16..).zip(rows.iter().skip(first).take(height)) {
+        let y = area.y.saturating_add(dy);
+        let line_area = Rect {
+            y,
+            height: 1,
+            ..area
+        };
+        match row {
+            Row::Group(name, n) => {
+                let label = if *n > 1 {
+                    format!("{name} \u{00d7}{n}")
+                } else {
+                    (*name).to_string()
+                };
+                frame.render_widget(
+                    Line::styled(cell(&label, width), theme.style(Role::Title)),
+                    line_area,
+                );
+            }
+            Row::Alert(i, a) => {
+                let selected = focused && *i == state.cursors.alerts;
+                let text = if selected {
+                    theme.style(Role::Selection)
+                } else {
+                    theme.style(Role::Text)
+                };
+                let sev = a.alert.severity();
+                let line = Line::from(vec![
+                    Span::styled(if selected { "\u{25b6} " } else { "  " }, text),
+                    Span::styled(
+                        format!("{} {} ", sev.glyph(), sev.word()),
+                        theme.severity(sev),
+                    ),
+                    Span::styled(cell(&target(a), target_w), text),
+                    Span::styled(" ", text),
+                    Span::styled(cell(state_word(a.alert.state), state_w), text),
+                ]);
+                frame.render_widget(line, line_area);
+                let spark_x = area
+                    .x
+                    .saturating_add(u16::try_from(width - spark_w).unwrap_or(0));
+                let spark_area = Rect {
+                    x: spark_x,
+                    y,
+                    width: u16::try_from(spark_w).unwrap_or(0),
+                    height: 1,
+                };
+                if a.spark.is_empty() {
+                    frame.render_widget(
+                        Line::styled("no chart", theme.style(Role::TextDim)),
+                        spark_area,
+                    );
+                } else {
+                    frame.render_widget(
+                        Sparkline {
+                            data: &a.spark,
+                            style: theme.style(Role::Spark),
+                            gap_style: theme.style(Role::SparkGap),
+                        },
+                        spark_area,
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Alert states in at most 8 columns.
+fn state_word(s: AlertState) -> &'static str {
+    match s {
+        AlertState::Unprocessed => "new",
+        AlertState::Pending => "pending",
+        AlertState::Firing => "firing",
+        AlertState::Suppressed => "silenced",
+        AlertState::Resolved => "resolved",
+    }
+}
+
+/// What an alert is about beyond its name: service and instance/pod.
+#[must_use]
+pub fn target(a: &AlertView) -> String {
+    let l = &a.alert.labels;
+    let service = a.alert.service().unwrap_or("");
+    let where_ = ["instance", "pod", "node", "host"]
+        .iter()
+        .find_map(|k| l.get(*k));
+    match where_ {
+        Some(w) if !service.is_empty() => format!("{service} {w}"),
+        Some(w) => w.clone(),
+        None => service.to_string(),
+    }
+}

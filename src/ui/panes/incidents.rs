@@ -1,0 +1,172 @@
+//! The incidents list: one row per incident with severity glyph and word,
+//! title, age, alert count, ack marker and state. Marked rows carry `*`.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::block;
+use crate::app::{Mode, Pane, State};
+use crate::model::{Incident, IncidentState, format_age};
+use crate::sanitize;
+use crate::ui::text::{cell, cell_right, cols, scroll_to};
+use crate::ui::theme::{Role, Theme};
+
+/// Show the services column from this inner width on.
+const SERVICES_FROM: usize = 120;
+
+pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let focused = state.focus == Pane::Incidents;
+    let total = state.view.incidents.len();
+    let mut title = vec![Span::raw(format!("Incidents {}", state.visible.len()))];
+    if state.visible.len() != total {
+        title.push(Span::raw(format!("/{total}")));
+    }
+    if !state.filter.is_empty() {
+        let f = sanitize::clean_line(&state.filter, 20);
+        title.push(Span::styled(
+            format!(" \u{00b7} /{f}"),
+            theme.style(Role::Input),
+        ));
+    }
+    title.push(Span::styled(
+        format!(" \u{00b7} sort {}", state.sort.name()),
+        theme.style(Role::TextDim),
+    ));
+    if !state.marked.is_empty() {
+        title.push(Span::styled(
+            format!(" \u{00b7} {} marked", state.marked.len()),
+            theme.style(Role::Marked),
+        ));
+    }
+    let block = block(title, focused, theme);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.is_empty() {
+        return;
+    }
+
+    if state.visible.is_empty() {
+        let msg = if total == 0 {
+            "no incidents \u{2014} all quiet".to_string()
+        } else if state.mode == Mode::Filter {
+            "no incident matches the filter (Esc clears it)".to_string()
+        } else {
+            "no incident matches the filter".to_string()
+        };
+        frame.render_widget(Paragraph::new(msg).style(theme.style(Role::TextDim)), inner);
+        return;
+    }
+
+    let height = usize::from(inner.height);
+    let first = scroll_to(state.cursors.incidents, height, state.visible.len());
+    let lines: Vec<Line> = state
+        .visible
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(height)
+        .filter_map(|(row, &i)| state.view.incidents.get(i).map(|inc| (row, inc)))
+        .map(|(row, inc)| {
+            let selected = row == state.cursors.incidents;
+            line(
+                inc,
+                state,
+                theme,
+                cols(inner.width),
+                selected,
+                selected && focused,
+            )
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn line<'a>(
+    inc: &Incident,
+    state: &State,
+    theme: &Theme,
+    width: usize,
+    selected: bool,
+    focused: bool,
+) -> Line<'a> {
+    let text_role = match inc.state {
+        IncidentState::Open => Role::Text,
+        IncidentState::Quiet => Role::StateQuiet,
+        IncidentState::Resolved => Role::StateResolved,
+    };
+    let mut row = theme.style(text_role);
+    if focused {
+        row = row.patch(theme.style(Role::Selection));
+    }
+    let cursor = if selected { "\u{25b6}" } else { " " };
+    let marked = state.marked.contains(&inc.id);
+    let sev = theme.severity(inc.severity);
+
+    let age = format_age(state.view.now - inc.started_at);
+    let n = inc.alerts.len();
+    let count = format!("{n} alert{}", if n == 1 { "" } else { "s" });
+    let ack = if inc.acked { "\u{2713} acked" } else { "" };
+    // cursor, mark, glyph+word (6), spaces, age 6, count 9, ack 7, state 8.
+    let fixed = 1 + 1 + 6 + 1 + 1 + 6 + 1 + 9 + 1 + 7 + 1 + 8;
+    let mut flex = width.saturating_sub(fixed);
+    let services = if width >= SERVICES_FROM {
+        let w = (flex / 3).min(40);
+        flex -= w + 1;
+        Some(w)
+    } else {
+        None
+    };
+
+    let mut spans = vec![
+        Span::styled(
+            cursor,
+            if focused {
+                theme.style(Role::Selection)
+            } else {
+                theme.style(Role::Text)
+            },
+        ),
+        Span::styled(if marked { "*" } else { " " }, theme.style(Role::Marked)),
+        Span::styled(
+            format!("{} {}", inc.severity.glyph(), inc.severity.word()),
+            sev,
+        ),
+        Span::styled(" ", row),
+        Span::styled(cell(&inc.title, flex), row),
+    ];
+    if let Some(w) = services {
+        spans.push(Span::styled(" ", row));
+        spans.push(Span::styled(
+            cell(&inc.services.join(","), w),
+            row.patch(theme.style(Role::TextDim)),
+        ));
+    }
+    spans.extend([
+        Span::styled(" ", row),
+        Span::styled(cell_right(&age, 6), row),
+        Span::styled(" ", row),
+        Span::styled(cell_right(&count, 9), row),
+        Span::styled(" ", row),
+        Span::styled(
+            cell(ack, 7),
+            if focused {
+                row
+            } else {
+                theme.style(Role::StateAcked)
+            },
+        ),
+        Span::styled(" ", row),
+        Span::styled(cell(inc.state.word(), 8), row),
+    ]);
+    if marked && !focused {
+        for s in spans.iter_mut().skip(4) {
+            s.style = s
+                .style
+                .patch(Style::default().add_modifier(theme.style(Role::Marked).add_modifier));
+        }
+    }
+    Line::from(spans)
+}

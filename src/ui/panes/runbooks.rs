@@ -1,0 +1,71 @@
+//! Runbooks that apply to the selected incident (their matchers hold for
+//! at least one of its alerts), with the key that will run them. Running is
+//! not built yet: the keys answer with a flash that says so.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::block;
+use crate::app::{Pane, State};
+use crate::sanitize;
+use crate::ui::text::{cols, scroll_to};
+use crate::ui::theme::{Role, Theme};
+
+pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let focused = state.focus == Pane::Runbooks;
+    let offered = state.offered_runbooks();
+    let b = block(
+        vec![Span::raw(format!("Runbooks {}", offered.len()))],
+        focused,
+        theme,
+    );
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    if inner.is_empty() {
+        return;
+    }
+    let dim = theme.style(Role::TextDim);
+    if offered.is_empty() {
+        let msg = if state.runbooks.is_empty() {
+            "no runbooks configured"
+        } else {
+            "no runbook applies"
+        };
+        frame.render_widget(Paragraph::new(msg).style(dim), inner);
+        return;
+    }
+    let width = cols(inner.width);
+    let height = usize::from(inner.height);
+    let first = scroll_to(state.cursors.runbooks, height, offered.len());
+    let lines: Vec<Line> = offered
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(height)
+        .map(|(i, (key, rb))| {
+            let selected = focused && i == state.cursors.runbooks;
+            let text = theme.style(if selected {
+                Role::Selection
+            } else {
+                Role::Text
+            });
+            let mut spans = vec![
+                Span::styled(format!("{key} "), theme.style(Role::FooterKey)),
+                Span::styled(
+                    sanitize::clean_line(
+                        &rb.title,
+                        width.saturating_sub(if rb.dangerous { 12 } else { 2 }),
+                    ),
+                    text,
+                ),
+            ];
+            if rb.dangerous {
+                spans.push(Span::styled(" dangerous", theme.style(Role::FlashError)));
+            }
+            Line::from(spans)
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}

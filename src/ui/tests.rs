@@ -1,0 +1,244 @@
+//! Rendering tests: whole screens drawn into `TestBackend` from the fixture
+//! view, compared with insta snapshots (layout and text), plus explicit
+//! style assertions (snapshots are colour-blind) and hostile-input checks.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::Color;
+
+use super::render;
+use super::theme::{Role, Theme};
+use crate::app::{Msg, State, fixture, update};
+
+fn draw(state: &State, theme: &Theme, w: u16, h: u16) -> Buffer {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| render(f, state, theme)).unwrap();
+    term.backend().buffer().clone()
+}
+
+fn text(buf: &Buffer) -> String {
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn keys(state: &mut State, ks: &str) {
+    for c in ks.chars() {
+        let code = match c {
+            '\n' => KeyCode::Enter,
+            '\x1b' => KeyCode::Esc,
+            '\t' => KeyCode::Tab,
+            c => KeyCode::Char(c),
+        };
+        update(state, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    }
+}
+
+/// Every cell's symbol is inert: no ESC, BEL, other controls or bidi marks.
+fn assert_inert(buf: &Buffer) {
+    for cell in &buf.content {
+        for c in cell.symbol().chars() {
+            assert!(!c.is_control(), "control {:#x} on screen", c as u32);
+            assert!(
+                !matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'),
+                "bidi on screen"
+            );
+        }
+    }
+}
+
+/// Position of the first occurrence of `needle` on screen.
+fn find(buf: &Buffer, needle: &str) -> Option<(u16, u16)> {
+    let first = needle.chars().next()?.to_string();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            let matches = needle.chars().enumerate().all(|(i, c)| {
+                x + (i as u16) < buf.area.width && buf[(x + i as u16, y)].symbol() == c.to_string()
+            });
+            if buf[(x, y)].symbol() == first && matches {
+                return Some((x, y));
+            }
+        }
+    }
+    None
+}
+
+#[test]
+fn main_screen_80x24() {
+    let s = fixture::state();
+    let buf = draw(&s, &s.theme, 80, 24);
+    assert_inert(&buf);
+    insta::assert_snapshot!("main_80x24", text(&buf));
+}
+
+#[test]
+fn main_screen_200x50() {
+    let s = fixture::state();
+    let buf = draw(&s, &s.theme, 200, 50);
+    assert_inert(&buf);
+    insta::assert_snapshot!("main_200x50", text(&buf));
+}
+
+#[test]
+fn alert_detail_with_hostile_labels() {
+    let mut s = fixture::state();
+    // Alerts pane, second alert (ErrorBudgetBurn, whose pod label is hostile).
+    keys(&mut s, "\nj\n");
+    assert!(s.drill.is_some());
+    for (w, h) in [(80, 24), (200, 50)] {
+        let buf = draw(&s, &s.theme, w, h);
+        assert_inert(&buf);
+        let t = text(&buf);
+        assert!(t.contains("pod-7"), "label value shown, sanitized");
+        assert!(!t.contains("cm0gLXJmIH4"), "OSC 52 payload never shown");
+        if w == 80 {
+            insta::assert_snapshot!("alert_detail_80x24", t);
+        }
+    }
+}
+
+#[test]
+fn help_overlay_lists_the_keymap() {
+    let mut s = fixture::state();
+    keys(&mut s, "?");
+    let buf = draw(&s, &s.theme, 80, 24);
+    let t = text(&buf);
+    insta::assert_snapshot!("help_80x24", t);
+    let big = text(&draw(&s, &s.theme, 200, 50));
+    for line in [
+        "move down",
+        "fuzzy filter incidents",
+        ":theme NAME",
+        "ctrl-c",
+        "run the runbook",
+    ] {
+        let shown = line.replace("ctrl-c", "^c");
+        assert!(big.contains(&shown), "help lacks {shown}");
+    }
+}
+
+#[test]
+fn help_and_footer_follow_key_overrides() {
+    let mut s = fixture::state();
+    let map = [
+        ("quit".to_string(), vec!["x".to_string()]),
+        ("help".to_string(), vec!["f2".to_string()]),
+    ]
+    .into_iter()
+    .collect();
+    s.keymap = crate::ui::keymap::Keymap::with_overrides(&map).unwrap();
+    let t = text(&draw(&s, &s.theme, 120, 30));
+    assert!(t.contains("x quit") && t.contains("F2 help"), "{t}");
+    assert!(!t.contains("q quit"));
+    update(
+        &mut s,
+        Msg::Key(KeyEvent::new(KeyCode::F(2), KeyModifiers::NONE)),
+    );
+    let t = text(&draw(&s, &s.theme, 120, 40));
+    assert!(t.contains("x ") && t.contains("quit quell"));
+}
+
+#[test]
+fn filter_and_command_lines_show_in_the_footer() {
+    let mut s = fixture::state();
+    keys(&mut s, "/disk");
+    let t = text(&draw(&s, &s.theme, 80, 24));
+    insta::assert_snapshot!("filter_80x24", t);
+    keys(&mut s, "\n:sort a\t");
+    let t = text(&draw(&s, &s.theme, 80, 24));
+    assert!(t.contains(":sort a") && t.contains("[age alerts]"), "{t}");
+}
+
+#[test]
+fn waiting_and_too_small_screens() {
+    let s = State::new(Theme::default(), Default::default(), Vec::new(), false);
+    let t = text(&draw(&s, &s.theme, 80, 24));
+    assert!(t.contains("waiting for data"));
+    let t = text(&draw(&fixture::state(), &s.theme, 79, 24));
+    assert!(
+        t.contains("terminal too small (need 80×24, have 79×24)"),
+        "{t}"
+    );
+}
+
+#[test]
+fn never_panics_at_any_size() {
+    let mut s = fixture::state();
+    for setup in ["", "?", "\nj\n", "/x", ":th"] {
+        keys(&mut s, "\x1b\x1b\x1b");
+        keys(&mut s, setup);
+        for (w, h) in [
+            (0, 0),
+            (1, 1),
+            (10, 3),
+            (79, 23),
+            (80, 24),
+            (81, 25),
+            (120, 24),
+            (80, 200),
+            (1000, 1000),
+        ] {
+            update(&mut s, Msg::Resize(w, h));
+            assert_inert(&draw(&s, &s.theme, w, h));
+        }
+    }
+}
+
+#[test]
+fn severity_has_theme_colour_and_reads_without_it() {
+    let s = fixture::state();
+    let dark = Theme::load("dark", None).unwrap();
+    let buf = draw(&s, &dark, 80, 24);
+    let crit = dark.style(Role::SeverityCritical).fg;
+    assert!(crit.is_some());
+    let (x, y) = find(&buf, "CRIT").unwrap();
+    assert_eq!(buf[(x, y)].fg, crit.unwrap());
+    let (x, y) = find(&buf, "WARN").unwrap();
+    assert_eq!(
+        buf[(x, y)].fg,
+        dark.style(Role::SeverityWarning).fg.unwrap()
+    );
+
+    let mono = Theme::load("monochrome", None).unwrap();
+    let buf = draw(&s, &mono, 80, 24);
+    let (x, y) = find(&buf, "◆ CRIT").expect("glyph and word without colour");
+    assert_eq!(buf[(x, y)].fg, Color::Reset);
+    assert!(find(&buf, "● WARN").is_some());
+    for cell in &buf.content {
+        assert!(
+            cell.fg == Color::Reset && cell.bg == Color::Reset,
+            "monochrome draws colour"
+        );
+    }
+}
+
+#[test]
+fn low_confidence_is_said_plainly() {
+    let s = fixture::state();
+    let buf = draw(&s, &s.theme, 200, 50);
+    let (x, y) = find(&buf, "low confidence").unwrap();
+    assert_eq!(
+        buf[(x, y)].fg,
+        s.theme.style(Role::ConfidenceLow).fg.unwrap()
+    );
+    assert!(find(&buf, "deploy postgres").is_some());
+}
+
+#[test]
+fn focus_is_visible_on_the_border() {
+    let mut s = fixture::state();
+    keys(&mut s, "\t");
+    let buf = draw(&s, &s.theme, 80, 24);
+    let a = super::layout::areas(buf.area, s.visible.len());
+    let focused = s.theme.style(Role::BorderFocused).fg.unwrap();
+    assert_eq!(buf[(a.detail.x, a.detail.y)].fg, focused);
+    assert_eq!(buf[(a.detail.x, a.detail.y)].symbol(), "┏");
+    assert_ne!(buf[(a.incidents.x, a.incidents.y)].fg, focused);
+}
