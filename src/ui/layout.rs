@@ -11,7 +11,7 @@
 //! ├───────────────────────────────────────────────┬──────────────────────────────┤
 //! │ incident detail: timeline, then alerts        │ root causes (ranked, with    │
 //! │ grouped by alertname, each with a sparkline   │ evidence)            (3/5)   │
-//! │                                  (~58% wide)  ├──────────────────────────────┤
+//! │                          (50% wide, 58% ≥100) ├──────────────────────────────┤
 //! │                                               │ runbooks, keys 1–9   (2/5)   │
 //! ├───────────────────────────────────────────────┴──────────────────────────────┤
 //! │ footer: key hints from the keymap, or the filter/command line, + flash  (1) │
@@ -63,7 +63,10 @@ pub fn areas(area: Rect, incident_rows: usize) -> Areas {
     let incidents = Rect::new(x, body.y, w, inc_h);
     let lower_y = body.y.saturating_add(inc_h);
     let lower_h = body_h - inc_h;
-    let detail_w = (u32::from(w) * 58 / 100).max(40).min(u32::from(w));
+    // Narrow screens split evenly so evidence lines stay readable; wide
+    // ones give the alerts and their sparklines the extra room.
+    let share = if w < 100 { 50 } else { 58 };
+    let detail_w = (u32::from(w) * share / 100).max(40).min(u32::from(w));
     let detail_w = u16::try_from(detail_w).unwrap_or(w);
     let detail = Rect::new(x, lower_y, detail_w, lower_h);
     let right_x = x.saturating_add(detail_w);

@@ -9,8 +9,10 @@ use ratatui::widgets::Paragraph;
 use super::block;
 use crate::app::{Pane, State};
 use crate::model::{Confidence, format_clock};
-use crate::sanitize;
-use crate::ui::text::{cell, cols, scroll_to};
+use crate::ui::text::{cell, cols, scroll_to, wrap};
+
+/// ` HH:MM:SS ` before each evidence line.
+const EVIDENCE_INDENT: usize = 10;
 use crate::ui::theme::{Role, Theme};
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
@@ -61,14 +63,20 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             Span::styled(score, theme.style(Role::Text)),
             Span::styled(conf_text, theme.style(conf_role)),
         ]));
+        // Evidence wraps (up to three lines each): it is the part people read.
+        let text_w = width.saturating_sub(EVIDENCE_INDENT);
         for ev in &rc.evidence {
-            lines.push(Line::from(vec![
-                Span::styled(format!("   {} ", format_clock(ev.ts)), dim),
-                Span::styled(
-                    sanitize::clean_line(&ev.text, width.saturating_sub(12)),
-                    theme.style(Role::Evidence),
-                ),
-            ]));
+            for (j, part) in wrap(&ev.text, text_w, 3).into_iter().enumerate() {
+                let stamp = if j == 0 {
+                    format!(" {} ", format_clock(ev.ts))
+                } else {
+                    " ".repeat(EVIDENCE_INDENT)
+                };
+                lines.push(Line::from(vec![
+                    Span::styled(stamp, dim),
+                    Span::styled(part, theme.style(Role::Evidence)),
+                ]));
+            }
         }
     }
     let height = usize::from(inner.height);

@@ -76,18 +76,17 @@ fn summary<'a>(
 ) -> Vec<Line<'a>> {
     let dim = theme.style(Role::TextDim);
     let since = format!(
-        " \u{00b7} since {} ({})",
+        "since {} ({}) \u{00b7} ",
         format_clock(inc.started_at),
         format_age(state.view.now - inc.started_at)
     );
     let services = sanitize::clean_line(
         &inc.services.join(", "),
-        width.saturating_sub(since.chars().count() + 10),
+        width.saturating_sub(sanitize::width(&since)),
     );
     let mut lines = vec![Line::from(vec![
-        Span::styled("services ", dim),
-        Span::styled(services, theme.style(Role::Text)),
         Span::styled(since, dim),
+        Span::styled(services, theme.style(Role::Text)),
     ])];
     // The newest entries, oldest of them first, whatever order the engine keeps.
     let mut entries: Vec<_> = inc.timeline.iter().collect();
@@ -135,7 +134,7 @@ fn render_alerts(
     let height = usize::from(area.height);
     let first = scroll_to(cursor_row, height, rows.len());
     let width = cols(area.width);
-    let spark_w = (width / 4).clamp(8, 40).min(width);
+    let spark_w = (width / 5).clamp(6, 40).min(width);
     let state_w = 9;
     let target_w = width.saturating_sub(2 + 7 + 1 + state_w + spark_w + 1);
     for (dy, row) in (0u16..).zip(rows.iter().skip(first).take(height)) {
