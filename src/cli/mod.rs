@@ -123,6 +123,57 @@ fn print_config(loaded: &Loaded) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn interactive(_loaded: &Loaded, _cli: &Cli) -> anyhow::Result<()> {
-    anyhow::bail!("the interactive UI is not wired yet")
+fn interactive(loaded: &Loaded, cli: &Cli) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    use std::sync::Arc;
+
+    use crate::connectors::demo::{self, DemoOptions};
+    use crate::ui::keymap::Keymap;
+    use crate::ui::theme::Theme;
+
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        anyhow::bail!("quell needs a terminal; for scripts use `quell snapshot --json`");
+    }
+    let cfg = &loaded.config;
+    let theme_dir = config::themes_dir(cfg);
+    // Everything that can fail on configuration fails here, before the terminal is touched.
+    let theme = Theme::from_env_or(&cfg.ui.theme, theme_dir.as_deref())?;
+    let keymap = Keymap::with_overrides(&cfg.keys)?;
+    let runbooks = if cfg.runbooks.is_empty() && !cfg.has_sources() {
+        crate::runbook::demo::runbooks()
+    } else {
+        cfg.runbooks.clone()
+    };
+    if cfg.has_sources() && !cli.demo {
+        anyhow::bail!("live sources are not supported yet; run `quell --demo`");
+    }
+    let log = logging::init();
+    tracing::info!(config = ?loaded.origin, log = ?log, "quell starting");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let (tx, rx) = tokio::sync::watch::channel(Arc::new(crate::model::View::default()));
+        let opts = DemoOptions {
+            seed: cfg.demo.seed,
+            speed: cfg.demo.speed,
+            limits: cfg.store.clone(),
+            engine: cfg.engine.clone(),
+        };
+        let world = demo::spawn(opts, tx);
+        let tui = crate::tui::TuiOptions {
+            theme,
+            keymap,
+            runbooks,
+            read_only: cli.read_only,
+            user_theme_dir: theme_dir,
+        };
+        let result = crate::tui::run(tui, rx).await;
+        world.abort();
+        result
+    })?;
+    // Don't wait for blocked threads (the key reader) on the way out.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(100));
+    Ok(())
 }

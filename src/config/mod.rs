@@ -117,6 +117,12 @@ pub fn config_dir() -> Option<PathBuf> {
     Some(base.join("quell"))
 }
 
+/// Where user themes live: `ui.themes_dir`, else `<config dir>/themes`.
+#[must_use]
+pub fn themes_dir(cfg: &Config) -> Option<PathBuf> {
+    cfg.ui.themes_dir.clone().or_else(|| config_dir().map(|d| d.join("themes")))
+}
+
 /// Platform data dir for history, audit log and ack state.
 #[must_use]
 pub fn data_dir() -> Option<PathBuf> {
@@ -166,6 +172,10 @@ impl Config {
             return Err(("demo.speed".into(), "expected a number between 0 and 10000".into()));
         }
         self.engine.validate().map_err(|(k, m)| (format!("engine.{k}"), m))?;
+        crate::ui::keymap::Keymap::with_overrides(&self.keys)
+            .map_err(|e| ("keys".to_string(), e.to_string()))?;
+        crate::ui::theme::Theme::load(&self.ui.theme, themes_dir(self).as_deref())
+            .map_err(|e| ("ui.theme".to_string(), e.to_string()))?;
         let mut seen = std::collections::BTreeSet::new();
         for rb in &self.runbooks {
             if !seen.insert(rb.id.as_str()) {

@@ -66,3 +66,13 @@ fn explicit_missing_file_is_an_error() {
     let e = load(Some(Path::new("/nonexistent/quell.toml"))).expect_err("missing");
     assert!(matches!(e, ConfigError::Io { .. }));
 }
+
+#[test]
+fn unknown_theme_and_bad_key_are_config_errors() {
+    let text = err("[ui]\ntheme = \"no-such-theme\"\n").to_string();
+    assert!(text.contains("ui.theme") && text.contains(":2:"), "{text}");
+    let text = err("[keys]\nquit = [\"ctrl-ctrl-\"]\n").to_string();
+    assert!(text.contains("keys") && text.contains("quit"), "{text}");
+    let text = err("[keys]\nno_such_action = [\"x\"]\n").to_string();
+    assert!(text.contains("no_such_action"), "{text}");
+}

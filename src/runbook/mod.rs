@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::Labels;
 
+pub mod demo;
 pub mod matcher;
 
 pub use matcher::{MatchOp, Matcher, MatcherError};

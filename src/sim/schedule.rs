@@ -62,8 +62,10 @@ impl DemoSchedule {
     pub(crate) fn new(seed: u64) -> Self {
         Self {
             rng: Rng::fork(seed, "schedule"),
-            // The first fault is active from the first step after warm-up.
-            next_main_offset: (i64::try_from(DEMO_WARMUP_STEPS).unwrap_or(0) + 1) * STEP_MS,
+            // The first fault starts three steps before the warm-up ends, so
+            // its first alert fires a step or two after it: a newcomer sees an
+            // incident within seconds.
+            next_main_offset: (i64::try_from(DEMO_WARMUP_STEPS).unwrap_or(0) - 3) * STEP_MS,
             cycle: Vec::new(),
             cycle_pos: 0,
             island_pos: 0,
@@ -225,10 +227,10 @@ mod tests {
         let specs = generate(11, 12);
         let warm = i64::try_from(DEMO_WARMUP_STEPS).unwrap_or(0) * STEP_MS;
         assert_eq!(specs[0].kind, FaultKind::BadDeploy);
-        assert_eq!(specs[0].start_offset_ms, warm + STEP_MS);
+        assert_eq!(specs[0].start_offset_ms, warm - 3 * STEP_MS);
         let first_hour = specs
             .iter()
-            .filter(|s| s.start_offset_ms >= warm && s.start_offset_ms < warm + 60 * MINUTE)
+            .filter(|s| s.start_offset_ms >= warm - 3 * STEP_MS && s.start_offset_ms < warm + 60 * MINUTE)
             .count();
         assert!(
             (4..=8).contains(&first_hour),

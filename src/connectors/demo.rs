@@ -1,0 +1,112 @@
+//! The demo world as a connector: the simulation stepped in accelerated real
+//! time, fed through the same pipeline (store → engine → `View`) as real data.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tokio::time::MissedTickBehavior;
+
+use crate::engine::EngineConfig;
+use crate::model::{Clock, SystemClock, View};
+use crate::pipeline::Pipeline;
+use crate::sim::{self, World};
+use crate::store::StoreLimits;
+
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    pub seed: u64,
+    /// Simulated seconds per real second.
+    pub speed: f64,
+    pub limits: StoreLimits,
+    pub engine: EngineConfig,
+}
+
+/// Builds the world with its warm-up history already run, ending at the wall
+/// clock's "now", so the first view has baselines and sparklines at once.
+#[must_use]
+pub fn warmed_up(opts: &DemoOptions) -> (World, Pipeline, View) {
+    let warmup_ms = sim::STEP_MS * i64::try_from(sim::DEMO_WARMUP_STEPS).unwrap_or(0);
+    let mut world = World::demo(opts.seed, SystemClock.now() - warmup_ms);
+    let mut pipe = Pipeline::new(opts.limits.clone(), opts.engine.clone(), world.topology());
+    for _ in 0..sim::DEMO_WARMUP_STEPS {
+        pipe.ingest_all(world.step());
+    }
+    pipe.set_ground_truth(world.ground_truth());
+    let view = pipe.analyze(world.now());
+    (world, pipe, view)
+}
+
+/// Runs the demo until every receiver of `tx` is gone.
+#[must_use]
+pub fn spawn(opts: DemoOptions, tx: watch::Sender<Arc<View>>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let (mut world, mut pipe, view) = warmed_up(&opts);
+        if tx.send(Arc::new(view)).is_err() {
+            return;
+        }
+        // speed is validated to (0, 10000] by config; clamp anyway.
+        let period_ms = (sim::STEP_MS as f64 / opts.speed.clamp(0.01, 10_000.0)).max(1.0);
+        let mut tick = tokio::time::interval(Duration::from_millis(period_ms as u64));
+        tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
+        tick.tick().await;
+        loop {
+            tokio::select! {
+                () = tx.closed() => return,
+                _ = tick.tick() => {}
+            }
+            pipe.ingest_all(world.step());
+            pipe.set_ground_truth(world.ground_truth());
+            let view = pipe.analyze(world.now());
+            if tx.send(Arc::new(view)).is_err() {
+                return;
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn warm_up_gives_history_but_no_incident_yet_or_a_fresh_one() {
+        let opts = DemoOptions {
+            seed: 1,
+            speed: 15.0,
+            limits: StoreLimits::default(),
+            engine: EngineConfig::default(),
+        };
+        let (_, pipe, view) = warmed_up(&opts);
+        assert!(pipe.store().series_count() >= 12 * 6, "{}", pipe.store().series_count());
+        assert!(!view.sources.is_empty());
+        let now = SystemClock.now();
+        assert!((view.now - now).abs() < 60_000, "demo clock starts at the wall clock");
+    }
+
+    #[tokio::test(flavor = "current_thread", start_paused = true)]
+    async fn publishes_views_until_receivers_go_away() {
+        let opts = DemoOptions {
+            seed: 3,
+            speed: 1_000.0,
+            limits: StoreLimits::default(),
+            engine: EngineConfig::default(),
+        };
+        let (tx, mut rx) = watch::channel(Arc::new(View::default()));
+        let handle = spawn(opts, tx);
+        let mut incidents = 0;
+        for _ in 0..40 {
+            if rx.changed().await.is_err() {
+                break;
+            }
+            incidents = rx.borrow_and_update().incidents.len();
+            if incidents > 0 {
+                break;
+            }
+        }
+        assert!(incidents > 0, "the demo opened an incident within 40 steps after warm-up");
+        drop(rx);
+        tokio::time::timeout(Duration::from_secs(60), handle).await.expect("stops").expect("no panic");
+    }
+}
