@@ -2,6 +2,11 @@
 //! key and resize messages into a channel the async loop selects on. The
 //! thread polls with a timeout so it notices shutdown; it must not touch
 //! state or draw.
+//!
+//! The thread is never joined: when the terminal hangs up (SSH dropped,
+//! tmux server killed) crossterm keeps reading EOF inside `poll` and never
+//! returns, and waiting for it would keep a dead quell alive. The process
+//! exiting ends it.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,7 +23,7 @@ const POLL: Duration = Duration::from_millis(100);
 
 pub struct InputThread {
     stop: Arc<AtomicBool>,
-    handle: Option<JoinHandle<()>>,
+    _handle: JoinHandle<()>,
 }
 
 impl InputThread {
@@ -53,16 +58,14 @@ impl InputThread {
             })?;
         Ok(Self {
             stop,
-            handle: Some(handle),
+            _handle: handle,
         })
     }
 }
 
 impl Drop for InputThread {
+    /// Asks the thread to stop at its next poll timeout, without waiting.
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
-        if let Some(h) = self.handle.take() {
-            let _ = h.join();
-        }
     }
 }

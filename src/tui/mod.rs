@@ -107,7 +107,14 @@ pub async fn run(opts: TuiOptions, mut views: watch::Receiver<Arc<View>>) -> any
                     Vec::new()
                 }
             },
-            _ = tick.tick() => vec![Msg::Tick],
+            _ = tick.tick() => {
+                // A hung-up terminal (SSH gone without SIGHUP reaching us)
+                // fails this ioctl; there is nobody left to draw for.
+                if crossterm::terminal::size().is_err() {
+                    break;
+                }
+                vec![Msg::Tick]
+            }
             () = tokio::time::sleep_until(frame_due), if state.dirty => Vec::new(),
         };
         let mut quit = false;
@@ -135,7 +142,6 @@ pub async fn run(opts: TuiOptions, mut views: watch::Receiver<Arc<View>>) -> any
             last_frame = Instant::now();
         }
     }
-    drop(_input);
     Ok(())
 }
 

@@ -134,7 +134,10 @@ fn render_alerts(
     let height = usize::from(area.height);
     let first = scroll_to(cursor_row, height, rows.len());
     let width = cols(area.width);
-    let spark_w = (width / 5).clamp(6, 40).min(width);
+    // Narrow panes keep room for the target; wide ones give it to the chart.
+    let spark_w = if width >= 80 { width / 3 } else { width / 5 }
+        .clamp(6, 60)
+        .min(width);
     let state_w = 9;
     let target_w = width.saturating_sub(2 + 7 + 1 + state_w + spark_w + 1);
     for (dy, row) in (0u16..).zip(rows.iter().skip(first).take(height)) {

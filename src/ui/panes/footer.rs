@@ -52,18 +52,23 @@ fn hints(state: &State) -> Vec<(&'static [Action], &'static str)> {
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let base = theme.style(Role::Footer);
     let width = usize::from(area.width);
-    let flash = state.flash.as_ref().map(|f| {
-        let role = if f.kind == FlashKind::Error {
-            Role::FlashError
-        } else {
-            Role::FlashInfo
-        };
-        let text = sanitize::clean_line(
-            &format!(" {} ", f.text),
-            width.saturating_sub(10).max(width / 2),
-        );
-        Span::styled(text, theme.style(role))
-    });
+    // While typing, the line being typed owns the footer.
+    let flash = state
+        .flash
+        .as_ref()
+        .filter(|_| state.mode == Mode::Normal)
+        .map(|f| {
+            let role = if f.kind == FlashKind::Error {
+                Role::FlashError
+            } else {
+                Role::FlashInfo
+            };
+            let text = sanitize::clean_line(
+                &format!(" {} ", f.text),
+                width.saturating_sub(10).max(width / 2),
+            );
+            Span::styled(text, theme.style(role))
+        });
     let flash_w = flash.as_ref().map_or(0, |s| sanitize::width(&s.content));
     let room = width.saturating_sub(flash_w + 1);
 
