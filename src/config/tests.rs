@@ -76,3 +76,22 @@ fn unknown_theme_and_bad_key_are_config_errors() {
     let text = err("[keys]\nno_such_action = [\"x\"]\n").to_string();
     assert!(text.contains("no_such_action"), "{text}");
 }
+
+#[test]
+fn example_config_parses_to_the_defaults_and_mentions_every_key() {
+    let text = include_str!("../../config.example.toml");
+    let parsed = parse(text, Path::new("config.example.toml")).unwrap();
+    assert_eq!(parsed, Config::default());
+    let defaults: toml::Table = toml::from_str(&Config::default().to_toml().unwrap()).unwrap();
+    for (table, value) in &defaults {
+        assert!(text.contains(&format!("[{table}]")) || text.contains(&format!("[[{table}]]")), "{table}");
+        if let Some(keys) = value.as_table() {
+            for key in keys.keys() {
+                assert!(text.contains(&format!("{key} =")), "config.example.toml lacks {table}.{key}");
+            }
+        }
+    }
+    for field in ["themes_dir", "id", "title", "path", "sha256", "args", "match", "key", "confirm", "dangerous"] {
+        assert!(text.contains(&format!("{field} =")), "config.example.toml lacks {field}");
+    }
+}
