@@ -252,6 +252,16 @@ fn help_toggles_and_swallows_main_keys() {
     ch(&mut s, 'j');
     assert_eq!(s.cursors.incidents, 0, "j scrolls help, not the list");
     assert_eq!(s.cursors.help_scroll, 1);
+    ch(&mut s, 'G');
+    let bottom = s.cursors.help_scroll;
+    ch(&mut s, 'k');
+    assert_eq!(
+        s.cursors.help_scroll,
+        bottom - 1,
+        "scrolling back up from the bottom moves at once"
+    );
+    ch(&mut s, 'g');
+    assert_eq!(s.cursors.help_scroll, 0);
     ch(&mut s, '?');
     assert!(!s.help_open);
     ch(&mut s, ':');

@@ -111,6 +111,12 @@ fn help_overlay_lists_the_keymap() {
     let buf = draw(&s, &s.theme, 80, 24);
     let t = text(&buf);
     insta::assert_snapshot!("help_80x24", t);
+    keys(&mut s, "G");
+    let bottom = text(&draw(&s, &s.theme, 80, 24));
+    assert!(
+        bottom.contains("Severity") && bottom.contains("◆ CRIT"),
+        "G shows the end of help:\n{bottom}"
+    );
     let big = text(&draw(&s, &s.theme, 200, 50));
     for line in [
         "move down",

@@ -15,24 +15,33 @@ use crate::ui::theme::{Role, Theme};
 
 const KEY_COL: usize = 16;
 
-/// Lines of help text (for scroll clamping in `update`).
+/// How far the help can scroll: until its last line is at the bottom.
 #[must_use]
 pub fn content_len(state: &State) -> usize {
-    lines(&state.keymap, None).len()
+    let len = lines(&state.keymap, None).len();
+    let (w, h) = state.size;
+    let body = crate::ui::layout::areas(Rect::new(0, 0, w, h), state.visible.len()).body;
+    let inner = usize::from(popup(body, len).height.saturating_sub(2));
+    len.saturating_sub(inner) + 1
 }
 
-pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let all = lines(&state.keymap, Some(theme));
+/// The overlay's rectangle: centred, at most 76 wide, as tall as needed.
+fn popup(area: Rect, len: usize) -> Rect {
     let w = area.width.saturating_sub(4).min(76);
-    let h = u16::try_from(all.len() + 2)
+    let h = u16::try_from(len + 2)
         .unwrap_or(u16::MAX)
         .min(area.height.saturating_sub(2));
-    let popup = Rect {
+    Rect {
         x: area.x + (area.width - w) / 2,
         y: area.y + (area.height - h) / 2,
         width: w,
         height: h,
-    };
+    }
+}
+
+pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let all = lines(&state.keymap, Some(theme));
+    let popup = popup(area, all.len());
     frame.render_widget(Clear, popup);
     let km = &state.keymap;
     let label = |a| km.first_label(Context::Help, a).unwrap_or_default();
