@@ -81,13 +81,19 @@ impl Tmux {
         );
     }
 
-    /// Polls the screen until `pred` holds; fails with the last screen.
+    /// Polls the screen until `pred` holds on a settled screen; fails with
+    /// the last screen. Settled means two captures 100 ms apart agree:
+    /// `capture-pane` can land in the middle of a frame being written.
     fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();
         loop {
             let s = self.screen();
             if pred(&s) {
-                return s;
+                std::thread::sleep(Duration::from_millis(100));
+                let again = self.screen();
+                if again == s {
+                    return s;
+                }
             }
             assert!(
                 start.elapsed() < WAIT,
@@ -157,15 +163,17 @@ fn demo_session_keys_and_clean_exit() {
     tmux.wait_for("back from the detail", |s| s.contains("Root causes"));
 
     tmux.keys(&["?"]);
-    let s = tmux.wait_for("the help overlay", |s| s.contains("Keys: main"));
-    assert!(s.contains("move down") && s.contains("quit quell"), "{s}");
+    tmux.wait_for("the help overlay", |s| {
+        s.contains("Keys: main") && s.contains("move down") && s.contains("quit quell")
+    });
     tmux.keys(&["Escape"]);
     tmux.wait_for("help closed", |s| !s.contains("Keys: main"));
 
     tmux.keys(&["/"]);
     tmux.literal("zzqqxxjj");
-    let s = tmux.wait_for("the filter line", |s| s.contains("/zzqqxxjj"));
-    assert!(s.contains("0 of"), "nothing matches nonsense:\n{s}");
+    tmux.wait_for("the filter line matching nothing", |s| {
+        s.contains("/zzqqxxjj") && s.contains("0 of")
+    });
     tmux.keys(&["Escape"]);
     tmux.wait_for("the filter cleared", |s| {
         !s.contains("zzqqxxjj") && s.contains('\u{25b6}')
