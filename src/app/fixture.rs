@@ -266,19 +266,15 @@ pub fn view() -> View {
     }
 }
 
+/// Runbooks as a config file declares them (their matcher cache is private
+/// to `runbook`, so they are built the way config builds them).
 #[must_use]
 pub fn runbooks() -> Vec<Runbook> {
-    let rb = |id: &str, title: &str, m: &str, dangerous: bool| Runbook {
-        id: id.into(),
-        title: title.into(),
-        description: String::new(),
-        path: format!("/opt/runbooks/{id}.sh"),
-        sha256: String::new(),
-        args: Vec::new(),
-        matchers: vec![m.into()],
-        key: None,
-        confirm: crate::runbook::Confirm::Yes,
-        dangerous,
+    let rb = |id: &str, title: &str, m: &str, dangerous: bool| -> Runbook {
+        let text = format!(
+            "id = \"{id}\"\ntitle = \"{title}\"\npath = \"/opt/runbooks/{id}.sh\"\nmatch = [{m:?}]\ndangerous = {dangerous}\n"
+        );
+        toml::from_str(&text).unwrap()
     };
     vec![
         rb(
