@@ -22,11 +22,7 @@ fn best_of<F: FnMut() -> Duration>(runs: usize, mut f: F) -> Duration {
 fn rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .map(str::to_string)
-        })
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).map(str::to_string))
         .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
         .unwrap_or(0)
 }
@@ -56,10 +52,7 @@ fn store_ingest() {
                 key: k.clone(),
                 meta: m.clone(),
                 samples: (0..per_batch)
-                    .map(|j| Sample {
-                        ts: ((b * per_batch + j) * 15_000) as i64,
-                        value: j as f64,
-                    })
+                    .map(|j| Sample { ts: ((b * per_batch + j) * 15_000) as i64, value: j as f64 })
                     .collect(),
             })
         })
@@ -90,10 +83,7 @@ fn alert(i: usize, start: i64) -> Alert {
     labels.insert("alertname".into(), format!("Alert{}", i % 20));
     labels.insert("service".into(), format!("svc{}", i / 10));
     labels.insert("instance".into(), format!("svc{}-{}:9100", i / 10, i % 10));
-    labels.insert(
-        "severity".into(),
-        if i % 7 == 0 { "critical" } else { "warning" }.into(),
-    );
+    labels.insert("severity".into(), if i % 7 == 0 { "critical" } else { "warning" }.into());
     Alert {
         source: "bench".into(),
         fingerprint: Fingerprint::of_labels(&labels),
@@ -120,9 +110,8 @@ fn engine_pass() {
             topo.add_edge(&format!("svc{s}"), &format!("svc{}", s + 1));
         }
     }
-    let alerts: Vec<Alert> = (0..10_000)
-        .map(|i| alert(i, 1_000_000 + (i as i64 / 100) * 1_000))
-        .collect();
+    let alerts: Vec<Alert> =
+        (0..10_000).map(|i| alert(i, 1_000_000 + (i as i64 / 100) * 1_000)).collect();
     let mut first = Duration::ZERO;
     let mut quiet = Duration::ZERO;
     let t = best_of(3, || {
@@ -156,9 +145,5 @@ fn main() {
     let before = rss_kib();
     store_ingest();
     engine_pass();
-    println!(
-        "rss after benches: {} MiB (start {} MiB)",
-        rss_kib() / 1024,
-        before / 1024
-    );
+    println!("rss after benches: {} MiB (start {} MiB)", rss_kib() / 1024, before / 1024);
 }

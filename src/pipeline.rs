@@ -29,11 +29,7 @@ pub struct Pipeline {
 impl Pipeline {
     #[must_use]
     pub fn new(limits: StoreLimits, engine: EngineConfig, topology: Topology) -> Self {
-        Self {
-            store: Store::new(limits),
-            engine: Engine::new(engine, topology),
-            truth: Vec::new(),
-        }
+        Self { store: Store::new(limits), engine: Engine::new(engine, topology), truth: Vec::new() }
     }
 
     pub fn ingest(&mut self, ev: Ingest) {
@@ -77,29 +73,18 @@ impl Pipeline {
         let mut alerts = BTreeMap::new();
         for fp in wanted {
             if let Some(e) = self.store.alert(fp) {
-                alerts
-                    .entry(fp.clone())
-                    .or_insert_with(|| self.alert_view(&e.alert));
+                alerts.entry(fp.clone()).or_insert_with(|| self.alert_view(&e.alert));
             }
         }
         for e in self.store.alerts().filter(|e| e.alert.state.is_active()) {
-            alerts
-                .entry(e.alert.fingerprint.clone())
-                .or_insert_with(|| self.alert_view(&e.alert));
+            alerts.entry(e.alert.fingerprint.clone()).or_insert_with(|| self.alert_view(&e.alert));
         }
         View {
             now,
             incidents,
             alerts,
             sources: self.store.health().cloned().collect(),
-            changes: self
-                .store
-                .changes()
-                .iter()
-                .rev()
-                .take(CHANGES_IN_VIEW)
-                .cloned()
-                .collect(),
+            changes: self.store.changes().iter().rev().take(CHANGES_IN_VIEW).cloned().collect(),
             ground_truth: self.truth.clone(),
         }
     }
@@ -111,17 +96,9 @@ impl Pipeline {
             .and_then(|k| self.store.series_by_key(k))
             .map(|s| {
                 let n = s.samples.len();
-                s.samples
-                    .iter()
-                    .skip(n.saturating_sub(SPARK_POINTS))
-                    .map(|x| x.value)
-                    .collect()
+                s.samples.iter().skip(n.saturating_sub(SPARK_POINTS)).map(|x| x.value).collect()
             })
             .unwrap_or_default();
-        AlertView {
-            alert: a.clone(),
-            spark,
-            threshold: None,
-        }
+        AlertView { alert: a.clone(), spark, threshold: None }
     }
 }

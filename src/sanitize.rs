@@ -123,12 +123,7 @@ struct Sink {
 
 impl Sink {
     fn new(max: usize) -> Self {
-        Self {
-            out: String::new(),
-            width: 0,
-            max,
-            cut: false,
-        }
+        Self { out: String::new(), width: 0, max, cut: false }
     }
 
     /// Appends one printable char; returns false once the width is exhausted.

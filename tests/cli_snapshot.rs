@@ -74,7 +74,9 @@ fn missing_explicit_config_is_an_error() {
     let home = temp_home("missing");
     let out = quell(&["--config", "/nonexistent/q.toml", "snapshot"], &home);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read config /nonexistent/q.toml"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("cannot read config /nonexistent/q.toml")
+    );
 }
 
 #[test]

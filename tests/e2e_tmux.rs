@@ -21,21 +21,8 @@ struct Tmux {
 impl Tmux {
     fn start(name: &str, cmd: &str, home: &Path) -> Self {
         let socket = format!("quell-e2e-{name}-{}", std::process::id());
-        let t = Self {
-            socket,
-            home: home.to_path_buf(),
-        };
-        let out = t.cmd(&[
-            "new-session",
-            "-d",
-            "-s",
-            "e2e",
-            "-x",
-            "100",
-            "-y",
-            "30",
-            cmd,
-        ]);
+        let t = Self { socket, home: home.to_path_buf() };
+        let out = t.cmd(&["new-session", "-d", "-s", "e2e", "-x", "100", "-y", "30", cmd]);
         assert!(
             out.status.success(),
             "tmux new-session failed: {}",
@@ -74,11 +61,7 @@ impl Tmux {
     }
 
     fn literal(&self, text: &str) {
-        assert!(
-            self.cmd(&["send-keys", "-t", "e2e", "-l", text])
-                .status
-                .success()
-        );
+        assert!(self.cmd(&["send-keys", "-t", "e2e", "-l", text]).status.success());
     }
 
     /// Polls the screen until `pred` holds on a settled screen; fails with
@@ -95,10 +78,7 @@ impl Tmux {
                     return s;
                 }
             }
-            assert!(
-                start.elapsed() < WAIT,
-                "timed out waiting for {what}; screen:\n{s}"
-            );
+            assert!(start.elapsed() < WAIT, "timed out waiting for {what}; screen:\n{s}");
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -111,14 +91,8 @@ impl Drop for Tmux {
 }
 
 fn require_tmux() {
-    let ok = Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        ok,
-        "tmux is required for the end-to-end test: install tmux (apt-get install tmux)"
-    );
+    let ok = Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success());
+    assert!(ok, "tmux is required for the end-to-end test: install tmux (apt-get install tmux)");
 }
 
 #[test]
@@ -129,25 +103,16 @@ fn demo_session_keys_and_clean_exit() {
     let exit_file = home.join("exit-status");
     let bin = env!("CARGO_BIN_EXE_quell");
     // Only this test's own fixed strings go into the shell line.
-    let cmd = format!(
-        "'{bin}' --demo; echo EXIT=$? > '{}'; sleep 120",
-        exit_file.display()
-    );
+    let cmd = format!("'{bin}' --demo; echo EXIT=$? > '{}'; sleep 120", exit_file.display());
     let tmux = Tmux::start("keys", &cmd, &home);
 
-    let s = tmux.wait_for("the first incident", |s| {
-        s.contains("Incidents") && s.contains('\u{25b6}')
-    });
+    let s =
+        tmux.wait_for("the first incident", |s| s.contains("Incidents") && s.contains('\u{25b6}'));
     assert!(s.contains("demo"), "header names the demo source:\n{s}");
-    assert!(
-        s.contains("? help") && s.contains("q quit"),
-        "footer hints:\n{s}"
-    );
+    assert!(s.contains("? help") && s.contains("q quit"), "footer hints:\n{s}");
 
     tmux.keys(&["j"]);
-    tmux.wait_for("the list after j", |s| {
-        s.contains("Incidents") && s.contains('\u{25b6}')
-    });
+    tmux.wait_for("the list after j", |s| s.contains("Incidents") && s.contains('\u{25b6}'));
 
     // Enter: focus moves to the incident's alerts (a second cursor appears).
     tmux.keys(&["Enter"]);
@@ -155,9 +120,8 @@ fn demo_session_keys_and_clean_exit() {
 
     // Enter again: the alert detail with its labels.
     tmux.keys(&["Enter"]);
-    let s = tmux.wait_for("the alert detail", |s| {
-        s.contains("alertname =") && s.contains("labels")
-    });
+    let s =
+        tmux.wait_for("the alert detail", |s| s.contains("alertname =") && s.contains("labels"));
     assert!(s.contains("Esc back"), "{s}");
     tmux.keys(&["Escape"]);
     tmux.wait_for("back from the detail", |s| s.contains("Root causes"));
@@ -175,9 +139,7 @@ fn demo_session_keys_and_clean_exit() {
         s.contains("/zzqqxxjj") && s.contains("0 of")
     });
     tmux.keys(&["Escape"]);
-    tmux.wait_for("the filter cleared", |s| {
-        !s.contains("zzqqxxjj") && s.contains('\u{25b6}')
-    });
+    tmux.wait_for("the filter cleared", |s| !s.contains("zzqqxxjj") && s.contains('\u{25b6}'));
 
     tmux.keys(&["q"]);
     let start = Instant::now();
@@ -185,33 +147,18 @@ fn demo_session_keys_and_clean_exit() {
         if let Ok(s) = std::fs::read_to_string(&exit_file) {
             break s;
         }
-        assert!(
-            start.elapsed() < WAIT,
-            "quell did not exit after q; screen:\n{}",
-            tmux.screen()
-        );
+        assert!(start.elapsed() < WAIT, "quell did not exit after q; screen:\n{}", tmux.screen());
         std::thread::sleep(Duration::from_millis(100));
     };
     assert_eq!(status.trim(), "EXIT=0");
 
     // The terminal is back: alternate screen off, quell's panes gone.
     let alt = tmux.cmd(&["display-message", "-p", "-t", "e2e", "#{alternate_on}"]);
-    assert_eq!(
-        String::from_utf8_lossy(&alt.stdout).trim(),
-        "0",
-        "alternate screen still on"
-    );
+    assert_eq!(String::from_utf8_lossy(&alt.stdout).trim(), "0", "alternate screen still on");
     let s = tmux.screen();
-    assert!(
-        !s.contains("Root causes"),
-        "quell's screen left behind:\n{s}"
-    );
+    assert!(!s.contains("Root causes"), "quell's screen left behind:\n{s}");
     let cursor = tmux.cmd(&["display-message", "-p", "-t", "e2e", "#{cursor_flag}"]);
-    assert_eq!(
-        String::from_utf8_lossy(&cursor.stdout).trim(),
-        "1",
-        "cursor still hidden"
-    );
+    assert_eq!(String::from_utf8_lossy(&cursor.stdout).trim(), "1", "cursor still hidden");
     drop(tmux);
     let _ = std::fs::remove_dir_all(&home);
 }
@@ -228,11 +175,7 @@ fn children(pid: u32) -> Vec<u32> {
 /// Gone, or a zombie waiting for a reaper: either way no longer running.
 fn exited(pid: u32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| {
-            s.rsplit(')')
-                .next()
-                .is_some_and(|rest| rest.trim_start().starts_with('Z'))
-        })
+        .map(|s| s.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z')))
         .unwrap_or(true)
 }
 
@@ -245,10 +188,7 @@ fn hangup_of_the_terminal_ends_quell() {
     let tmux = Tmux::start("hup", &format!("'{bin}' --demo; sleep 120"), &home);
     tmux.wait_for("the first incident", |s| s.contains('\u{25b6}'));
     let pane = tmux.cmd(&["display-message", "-p", "-t", "e2e", "#{pane_pid}"]);
-    let shell: u32 = String::from_utf8_lossy(&pane.stdout)
-        .trim()
-        .parse()
-        .unwrap();
+    let shell: u32 = String::from_utf8_lossy(&pane.stdout).trim().parse().unwrap();
     let quell = children(shell);
     assert_eq!(quell.len(), 1, "expected quell under the pane shell");
     // Killing the server closes the pty, as a dropped SSH connection does.

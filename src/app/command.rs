@@ -15,30 +15,15 @@ pub struct CommandSpec {
 }
 
 pub const COMMANDS: &[CommandSpec] = &[
-    CommandSpec {
-        name: "theme",
-        aliases: &[],
-        usage: ":theme NAME",
-        help: "switch colour theme",
-    },
+    CommandSpec { name: "theme", aliases: &[], usage: ":theme NAME", help: "switch colour theme" },
     CommandSpec {
         name: "sort",
         aliases: &[],
         usage: ":sort severity|age|alerts|title",
         help: "order the incident list",
     },
-    CommandSpec {
-        name: "help",
-        aliases: &[],
-        usage: ":help",
-        help: "show this help",
-    },
-    CommandSpec {
-        name: "quit",
-        aliases: &["q"],
-        usage: ":q  :quit",
-        help: "quit quell",
-    },
+    CommandSpec { name: "help", aliases: &[], usage: ":help", help: "show this help" },
+    CommandSpec { name: "quit", aliases: &["q"], usage: ":q  :quit", help: "quit quell" },
 ];
 
 /// A parsed command line.
@@ -70,10 +55,7 @@ pub fn parse(line: &str) -> Command {
 
 /// The canonical name of a command word or alias.
 fn resolve(word: &str) -> Option<&'static str> {
-    COMMANDS
-        .iter()
-        .find(|c| c.name == word || c.aliases.contains(&word))
-        .map(|c| c.name)
+    COMMANDS.iter().find(|c| c.name == word || c.aliases.contains(&word)).map(|c| c.name)
 }
 
 /// Complete command lines that extend `line`: command names while the first
@@ -97,10 +79,7 @@ pub fn candidates(line: &str, theme_names: &[String]) -> Vec<String> {
             let arg = arg.trim_start();
             let options: Vec<String> = match resolve(head) {
                 Some("theme") => theme_names.to_vec(),
-                Some("sort") => SortOrder::ALL
-                    .iter()
-                    .map(|o| o.name().to_string())
-                    .collect(),
+                Some("sort") => SortOrder::ALL.iter().map(|o| o.name().to_string()).collect(),
                 _ => Vec::new(),
             };
             options
@@ -147,24 +126,14 @@ mod tests {
 
     #[test]
     fn completes_names_then_arguments() {
-        let themes = vec![
-            "dark".to_string(),
-            "high-contrast".to_string(),
-            "light".to_string(),
-        ];
+        let themes = vec!["dark".to_string(), "high-contrast".to_string(), "light".to_string()];
         assert_eq!(candidates("th", &themes), vec!["theme "]);
         assert_eq!(candidates("", &themes).len(), COMMANDS.len());
         assert_eq!(candidates("theme h", &themes), vec!["theme high-contrast"]);
         assert_eq!(candidates("theme ", &themes).len(), 3);
-        assert_eq!(
-            candidates("sort a", &themes),
-            vec!["sort age", "sort alerts"]
-        );
+        assert_eq!(candidates("sort a", &themes), vec!["sort age", "sort alerts"]);
         assert!(candidates("nope x", &themes).is_empty());
-        assert_eq!(
-            common_prefix(&["sort age".into(), "sort alerts".into()]),
-            "sort a"
-        );
+        assert_eq!(common_prefix(&["sort age".into(), "sort alerts".into()]), "sort a");
         assert_eq!(common_prefix(&["日本".into(), "日x".into()]), "日");
     }
 }

@@ -24,10 +24,7 @@ const MIN: i64 = 60_000;
 pub const HOSTILE: &str = "pod-7\x1b]52;c;cm0gLXJmIH4=\x07\x1b[2J\u{202e}evil\x07\r\n";
 
 fn labels(pairs: &[(&str, &str)]) -> Labels {
-    pairs
-        .iter()
-        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
-        .collect()
+    pairs.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect()
 }
 
 fn alert(
@@ -38,18 +35,11 @@ fn alert(
     mins_ago: i64,
     spark: Vec<f64>,
 ) -> AlertView {
-    let mut l = labels(&[
-        ("alertname", name),
-        ("service", service),
-        ("severity", severity),
-    ]);
+    let mut l = labels(&[("alertname", name), ("service", service), ("severity", severity)]);
     l.extend(labels(extra));
     let annotations = labels(&[
         ("summary", &format!("{name} on {service}")),
-        (
-            "description",
-            "Line one of the description.\nLine two\x1b[31m in red?",
-        ),
+        ("description", "Line one of the description.\nLine two\x1b[31m in red?"),
     ]);
     AlertView {
         alert: Alert {
@@ -92,10 +82,7 @@ fn cause(service: &str, score: f64, confidence: Confidence, evidence: &[(i64, &s
         confidence,
         evidence: evidence
             .iter()
-            .map(|(m, t)| Evidence {
-                ts: NOW - m * MIN,
-                text: (*t).into(),
-            })
+            .map(|(m, t)| Evidence { ts: NOW - m * MIN, text: (*t).into() })
             .collect(),
     }
 }
@@ -127,11 +114,7 @@ fn incident(
             .map(|a| TimelineEntry {
                 ts: a.alert.starts_at,
                 kind: TimelineKind::AlertFired,
-                text: format!(
-                    "{} fired on {}",
-                    a.alert.name(),
-                    a.alert.service().unwrap_or("?")
-                ),
+                text: format!("{} fired on {}", a.alert.name(), a.alert.service().unwrap_or("?")),
             })
             .collect(),
         acked: false,
@@ -156,30 +139,10 @@ pub fn view() -> View {
         11,
         ramp(60, None),
     );
-    let a3 = alert(
-        "ErrorBudgetBurn",
-        "checkout",
-        "high",
-        &[("pod", HOSTILE)],
-        10,
-        ramp(30, Some(3)),
-    );
-    let a4 = alert(
-        "DBConnectionsSaturated",
-        "postgres",
-        "critical",
-        &[],
-        13,
-        ramp(60, None),
-    );
-    let b1 = alert(
-        "DiskFilling",
-        "logs",
-        "warning",
-        &[("instance", "logs-2")],
-        95,
-        vec![1.0; 40],
-    );
+    let a3 =
+        alert("ErrorBudgetBurn", "checkout", "high", &[("pod", HOSTILE)], 10, ramp(30, Some(3)));
+    let a4 = alert("DBConnectionsSaturated", "postgres", "critical", &[], 13, ramp(60, None));
+    let b1 = alert("DiskFilling", "logs", "warning", &[("instance", "logs-2")], 95, vec![1.0; 40]);
     let c1 = alert("CertExpiringSoon", "edge", "info", &[], 300, Vec::new());
     let i1 = incident(
         "I-3f2a",
@@ -199,12 +162,7 @@ pub fn view() -> View {
                     (13, "connections 95% of max (anomaly, 6.1σ)"),
                 ],
             ),
-            cause(
-                "payments",
-                0.31,
-                Confidence::Low,
-                &[(11, "p99 latency 2.4s, calls postgres")],
-            ),
+            cause("payments", 0.31, Confidence::Low, &[(11, "p99 latency 2.4s, calls postgres")]),
         ],
     );
     let mut i2 = incident(
@@ -215,12 +173,7 @@ pub fn view() -> View {
         95,
         &[&b1],
         &["logs"],
-        vec![cause(
-            "logs",
-            0.6,
-            Confidence::Medium,
-            &[(95, "disk usage +4%/h")],
-        )],
+        vec![cause("logs", 0.6, Confidence::Medium, &[(95, "disk usage +4%/h")])],
     );
     i2.acked = true;
     let i3 = incident(
@@ -233,10 +186,8 @@ pub fn view() -> View {
         &["edge"],
         Vec::new(),
     );
-    let alerts = [a1, a2, a3, a4, b1, c1]
-        .into_iter()
-        .map(|a| (a.alert.fingerprint.clone(), a))
-        .collect();
+    let alerts =
+        [a1, a2, a3, a4, b1, c1].into_iter().map(|a| (a.alert.fingerprint.clone(), a)).collect();
     View {
         now: NOW,
         incidents: vec![i1, i2, i3],
@@ -277,24 +228,9 @@ pub fn runbooks() -> Vec<Runbook> {
         toml::from_str(&text).unwrap()
     };
     vec![
-        rb(
-            "pg-conns",
-            "Show postgres connections by client",
-            "service=\"postgres\"",
-            false,
-        ),
-        rb(
-            "restart-payments",
-            "Restart payments pods",
-            "service=\"payments\"",
-            true,
-        ),
-        rb(
-            "rotate-logs",
-            "Rotate and compress logs",
-            "service=\"logs\"",
-            false,
-        ),
+        rb("pg-conns", "Show postgres connections by client", "service=\"postgres\"", false),
+        rb("restart-payments", "Restart payments pods", "service=\"payments\"", true),
+        rb("rotate-logs", "Rotate and compress logs", "service=\"logs\"", false),
     ]
 }
 

@@ -35,9 +35,7 @@ pub fn edit(state: &mut State, ev: &KeyEvent) {
         }
         KeyCode::Char(c)
             if !c.is_control()
-                && !ev
-                    .modifiers
-                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+                && !ev.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
                 && line.chars().count() < MAX_INPUT =>
         {
             line.push(c);
@@ -108,16 +106,10 @@ fn complete(state: &mut State) -> Vec<Effect> {
             let prefix = command::common_prefix(&cands);
             if prefix.len() > state.command.len() {
                 state.command = prefix;
-                state.completion = Some(Completion {
-                    candidates: cands,
-                    index: usize::MAX,
-                });
+                state.completion = Some(Completion { candidates: cands, index: usize::MAX });
             } else {
                 state.command.clone_from(&cands[0]);
-                state.completion = Some(Completion {
-                    candidates: cands,
-                    index: 0,
-                });
+                state.completion = Some(Completion { candidates: cands, index: 0 });
             }
             Vec::new()
         }

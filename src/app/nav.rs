@@ -20,11 +20,7 @@ pub fn page(state: &mut State, down: bool) {
 }
 
 pub fn jump(state: &mut State, to_end: bool) {
-    let target = if to_end {
-        focused_len(state).saturating_sub(1)
-    } else {
-        0
-    };
+    let target = if to_end { focused_len(state).saturating_sub(1) } else { 0 };
     set_cursor(state, target);
 }
 

@@ -19,17 +19,14 @@ impl State {
     /// The incident under the cursor of the incidents list.
     #[must_use]
     pub fn selected_incident(&self) -> Option<&Incident> {
-        self.visible
-            .get(self.cursors.incidents)
-            .and_then(|&i| self.view.incidents.get(i))
+        self.visible.get(self.cursors.incidents).and_then(|&i| self.view.incidents.get(i))
     }
 
     /// The selected incident's alerts, grouped by alert name (sorted by
     /// name, then severity, then service), skipping any the view lacks.
     #[must_use]
     pub fn incident_alerts(&self) -> Vec<&AlertView> {
-        self.selected_incident()
-            .map_or_else(Vec::new, |inc| alerts_of(&self.view, inc))
+        self.selected_incident().map_or_else(Vec::new, |inc| alerts_of(&self.view, inc))
     }
 
     /// The alert under the cursor of the alerts pane.
@@ -74,11 +71,7 @@ impl State {
         match self.sort {
             SortOrder::Severity => {
                 rows.sort_by_key(|i| {
-                    (
-                        inc(i).severity,
-                        state_rank(inc(i).state),
-                        Reverse(inc(i).started_at),
-                    )
+                    (inc(i).severity, state_rank(inc(i).state), Reverse(inc(i).started_at))
                 });
             }
             SortOrder::Age => rows.sort_by_key(|i| Reverse(inc(i).started_at)),
@@ -96,10 +89,8 @@ impl State {
         match found {
             Some(pos) => self.cursors.incidents = pos,
             None => {
-                self.cursors.incidents = self
-                    .cursors
-                    .incidents
-                    .min(self.visible.len().saturating_sub(1));
+                self.cursors.incidents =
+                    self.cursors.incidents.min(self.visible.len().saturating_sub(1));
                 self.reset_incident_cursors();
             }
         }
@@ -137,24 +128,14 @@ fn state_rank(s: IncidentState) -> u8 {
 /// An incident's alerts in display order: grouped by name.
 #[must_use]
 pub fn alerts_of<'v>(view: &'v View, inc: &Incident) -> Vec<&'v AlertView> {
-    let mut out: Vec<&AlertView> = inc
-        .alerts
-        .iter()
-        .filter_map(|fp| view.alerts.get(fp))
-        .collect();
+    let mut out: Vec<&AlertView> = inc.alerts.iter().filter_map(|fp| view.alerts.get(fp)).collect();
     out.sort_by(|a, b| {
-        (
-            a.alert.name(),
-            a.alert.severity(),
-            a.alert.service(),
-            &a.alert.fingerprint,
-        )
-            .cmp(&(
-                b.alert.name(),
-                b.alert.severity(),
-                b.alert.service(),
-                &b.alert.fingerprint,
-            ))
+        (a.alert.name(), a.alert.severity(), a.alert.service(), &a.alert.fingerprint).cmp(&(
+            b.alert.name(),
+            b.alert.severity(),
+            b.alert.service(),
+            &b.alert.fingerprint,
+        ))
     });
     out
 }
@@ -163,15 +144,9 @@ pub fn alerts_of<'v>(view: &'v View, inc: &Incident) -> Vec<&'v AlertView> {
 /// lowest free digit in config order. Runbooks beyond nine get no key.
 #[must_use]
 pub fn runbook_keys(runbooks: &[Runbook]) -> Vec<(u8, &Runbook)> {
-    let digit = |c: char| {
-        c.to_digit(10)
-            .and_then(|d| u8::try_from(d).ok())
-            .filter(|d| (1..=9).contains(d))
-    };
-    let mut taken: Vec<u8> = runbooks
-        .iter()
-        .filter_map(|r| r.key.and_then(digit))
-        .collect();
+    let digit =
+        |c: char| c.to_digit(10).and_then(|d| u8::try_from(d).ok()).filter(|d| (1..=9).contains(d));
+    let mut taken: Vec<u8> = runbooks.iter().filter_map(|r| r.key.and_then(digit)).collect();
     let mut out = Vec::new();
     for rb in runbooks {
         let key = match rb.key.and_then(digit) {

@@ -28,11 +28,7 @@ impl Pane {
     pub fn next(self, forward: bool) -> Self {
         let i = Self::ORDER.iter().position(|p| *p == self).unwrap_or(0);
         let n = Self::ORDER.len();
-        Self::ORDER[if forward {
-            (i + 1) % n
-        } else {
-            (i + n - 1) % n
-        }]
+        Self::ORDER[if forward { (i + 1) % n } else { (i + n - 1) % n }]
     }
 }
 

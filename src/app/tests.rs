@@ -23,9 +23,7 @@ fn typed(s: &mut State, text: &str) {
 }
 
 fn selected_id(s: &State) -> String {
-    s.selected_incident()
-        .map(|i| i.id.0.clone())
-        .unwrap_or_default()
+    s.selected_incident().map(|i| i.id.0.clone()).unwrap_or_default()
 }
 
 #[test]
@@ -166,11 +164,7 @@ fn sort_command_reorders() {
     typed(&mut s, "sort title");
     press(&mut s, KeyCode::Enter);
     assert_eq!(s.sort, SortOrder::Title);
-    let titles: Vec<&str> = s
-        .visible
-        .iter()
-        .map(|&i| s.view.incidents[i].title.as_str())
-        .collect();
+    let titles: Vec<&str> = s.visible.iter().map(|&i| s.view.incidents[i].title.as_str()).collect();
     assert_eq!(
         titles,
         [
@@ -293,13 +287,7 @@ fn unbuilt_actions_say_so_honestly() {
         assert!(text.contains("not available yet"), "{c}: {text}");
     }
     ch(&mut s, '1');
-    assert!(
-        s.flash
-            .clone()
-            .unwrap()
-            .text
-            .contains("running runbooks is not available yet")
-    );
+    assert!(s.flash.clone().unwrap().text.contains("running runbooks is not available yet"));
     ch(&mut s, '9');
     assert_eq!(s.flash.clone().unwrap().kind, FlashKind::Error);
     s.read_only = true;
@@ -310,11 +298,8 @@ fn unbuilt_actions_say_so_honestly() {
 #[test]
 fn runbooks_offered_by_labels_and_hidden_when_dangerous_in_read_only() {
     let mut s = fixture::state();
-    let offered: Vec<String> = s
-        .offered_runbooks()
-        .iter()
-        .map(|(k, r)| format!("{k}:{}", r.id))
-        .collect();
+    let offered: Vec<String> =
+        s.offered_runbooks().iter().map(|(k, r)| format!("{k}:{}", r.id)).collect();
     assert_eq!(offered, ["1:pg-conns", "2:restart-payments"]);
     s.read_only = true;
     assert_eq!(s.offered_runbooks().len(), 1);
@@ -325,9 +310,7 @@ fn runbooks_offered_by_labels_and_hidden_when_dangerous_in_read_only() {
 
 #[test]
 fn custom_keymap_drives_update() {
-    let map = [("quit".to_string(), vec!["x".to_string()])]
-        .into_iter()
-        .collect();
+    let map = [("quit".to_string(), vec!["x".to_string()])].into_iter().collect();
     let mut s = fixture::state();
     s.keymap = Keymap::with_overrides(&map).unwrap();
     assert!(ch(&mut s, 'q').is_empty());

@@ -158,10 +158,7 @@ fn enter(state: &mut State) {
             }
         }
         Pane::Runbooks => {
-            let key = state
-                .offered_runbooks()
-                .get(state.cursors.runbooks)
-                .map(|(k, _)| *k);
+            let key = state.offered_runbooks().get(state.cursors.runbooks).map(|(k, _)| *k);
             if let Some(k) = key {
                 runbook(state, k);
             }
@@ -207,11 +204,7 @@ fn not_yet(state: &mut State, action: Action) {
         state.flash_error(format!("{what}: disabled in read-only mode"));
         return;
     }
-    let targets = if state.marked.is_empty() {
-        1
-    } else {
-        state.marked.len()
-    };
+    let targets = if state.marked.is_empty() { 1 } else { state.marked.len() };
     state.flash_info(format!(
         "{what}: not available yet (coming with Alertmanager write-back); {targets} incident(s) untouched"
     ));
@@ -233,18 +226,12 @@ fn runbook(state: &mut State, key: u8) {
 
 impl State {
     pub fn flash_info(&mut self, text: impl Into<String>) {
-        self.flash = Some(Flash {
-            text: text.into(),
-            kind: FlashKind::Info,
-            ticks_left: FLASH_TICKS,
-        });
+        self.flash =
+            Some(Flash { text: text.into(), kind: FlashKind::Info, ticks_left: FLASH_TICKS });
     }
 
     pub fn flash_error(&mut self, text: impl Into<String>) {
-        self.flash = Some(Flash {
-            text: text.into(),
-            kind: FlashKind::Error,
-            ticks_left: FLASH_TICKS,
-        });
+        self.flash =
+            Some(Flash { text: text.into(), kind: FlashKind::Error, ticks_left: FLASH_TICKS });
     }
 }

@@ -11,11 +11,7 @@ pub fn init() -> Option<std::path::PathBuf> {
     let dir = crate::config::data_dir()?;
     std::fs::create_dir_all(&dir).ok()?;
     let path = dir.join("quell.log");
-    let file = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .ok()?;
+    let file = OpenOptions::new().create(true).append(true).open(&path).ok()?;
     let filter = EnvFilter::try_from_env("QUELL_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -149,10 +149,8 @@ fn interactive(loaded: &Loaded, cli: &Cli) -> anyhow::Result<()> {
     }
     let log = logging::init();
     tracing::info!(config = ?loaded.origin, log = ?log, "quell starting");
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     runtime.block_on(async {
         let (tx, rx) = tokio::sync::watch::channel(Arc::new(crate::model::View::default()));
         let opts = DemoOptions {

@@ -37,7 +37,8 @@ pub fn demo_view(loaded: &Loaded, seconds: u64) -> View {
     let mut world = World::demo(cfg.demo.seed, start);
     let mut pipe = Pipeline::new(cfg.store.clone(), cfg.engine.clone(), world.topology());
     let steps = sim::DEMO_WARMUP_STEPS
-        + usize::try_from(seconds.saturating_mul(1000) / sim::STEP_MS.unsigned_abs()).unwrap_or(usize::MAX);
+        + usize::try_from(seconds.saturating_mul(1000) / sim::STEP_MS.unsigned_abs())
+            .unwrap_or(usize::MAX);
     let mut view = View::default();
     for _ in 0..steps {
         pipe.ingest_all(world.step());
@@ -59,7 +60,9 @@ pub fn run(loaded: &Loaded, args: &SnapshotArgs) -> anyhow::Result<()> {
         let report = Report {
             mode: "demo",
             now: view.now,
-            now_utc: chrono::DateTime::from_timestamp_millis(view.now).map(|t| t.to_rfc3339()).unwrap_or_default(),
+            now_utc: chrono::DateTime::from_timestamp_millis(view.now)
+                .map(|t| t.to_rfc3339())
+                .unwrap_or_default(),
             sources: &view.sources,
             incidents: &view.incidents,
             alerts: view.alerts.values().map(|a| &a.alert).collect(),
@@ -79,7 +82,12 @@ fn loaded_demo_forced() -> bool {
 }
 
 fn write_text(out: &mut impl Write, view: &View, eval: Option<&Scorecard>) -> std::io::Result<()> {
-    writeln!(out, "quell snapshot at {} UTC: {} incidents", format_clock(view.now), view.incidents.len())?;
+    writeln!(
+        out,
+        "quell snapshot at {} UTC: {} incidents",
+        format_clock(view.now),
+        view.incidents.len()
+    )?;
     for i in &view.incidents {
         let cause = i.root_causes.first().map_or_else(
             || "no suspected cause".to_string(),

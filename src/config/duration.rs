@@ -36,7 +36,9 @@ impl HumanDuration {
         if t == "0" {
             return Ok(Self(Duration::ZERO));
         }
-        let bad = || format!("invalid duration {s:?}: expected e.g. \"30s\", \"5m\", \"1h30m\", \"250ms\"");
+        let bad = || {
+            format!("invalid duration {s:?}: expected e.g. \"30s\", \"5m\", \"1h30m\", \"250ms\"")
+        };
         if t.is_empty() {
             return Err(bad());
         }

@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConfigError {
-    Io { path: PathBuf, reason: String },
+    Io {
+        path: PathBuf,
+        reason: String,
+    },
     Invalid {
         path: PathBuf,
         /// 1-based; 0 when unknown.
@@ -77,7 +80,8 @@ impl ConfigError {
             let t = l.trim_start();
             t.strip_prefix(last).is_some_and(|r| r.trim_start().starts_with('='))
         });
-        let (line, column) = found.map_or((0, 0), |(i, l)| (i + 1, l.len() - l.trim_start().len() + 1));
+        let (line, column) =
+            found.map_or((0, 0), |(i, l)| (i + 1, l.len() - l.trim_start().len() + 1));
         Self::Invalid {
             path: path.to_path_buf(),
             line,

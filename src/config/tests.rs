@@ -42,7 +42,8 @@ fn validation_errors_locate_the_key() {
 
 #[test]
 fn bad_runbook_matcher_is_rejected() {
-    let text = err("[[runbook]]\nid = \"r\"\ntitle = \"t\"\nmatch = [\"service=~\\\"(\\\"\"]\n").to_string();
+    let text = err("[[runbook]]\nid = \"r\"\ntitle = \"t\"\nmatch = [\"service=~\\\"(\\\"\"]\n")
+        .to_string();
     assert!(text.contains("invalid regex"), "{text}");
 }
 
@@ -55,7 +56,9 @@ fn bad_duration_is_rejected() {
 
 #[test]
 fn print_config_round_trips() {
-    let c = parse("[ui]\ntheme = \"light\"\n[topology]\ncalls = [[\"a\", \"b\"]]\n", Path::new("x")).unwrap();
+    let c =
+        parse("[ui]\ntheme = \"light\"\n[topology]\ncalls = [[\"a\", \"b\"]]\n", Path::new("x"))
+            .unwrap();
     let again = parse(&c.to_toml().unwrap(), Path::new("x")).unwrap();
     assert_eq!(c, again);
     assert!(again.topology.to_topology().contains("b"));
@@ -84,14 +87,31 @@ fn example_config_parses_to_the_defaults_and_mentions_every_key() {
     assert_eq!(parsed, Config::default());
     let defaults: toml::Table = toml::from_str(&Config::default().to_toml().unwrap()).unwrap();
     for (table, value) in &defaults {
-        assert!(text.contains(&format!("[{table}]")) || text.contains(&format!("[[{table}]]")), "{table}");
+        assert!(
+            text.contains(&format!("[{table}]")) || text.contains(&format!("[[{table}]]")),
+            "{table}"
+        );
         if let Some(keys) = value.as_table() {
             for key in keys.keys() {
-                assert!(text.contains(&format!("{key} =")), "config.example.toml lacks {table}.{key}");
+                assert!(
+                    text.contains(&format!("{key} =")),
+                    "config.example.toml lacks {table}.{key}"
+                );
             }
         }
     }
-    for field in ["themes_dir", "id", "title", "path", "sha256", "args", "match", "key", "confirm", "dangerous"] {
+    for field in [
+        "themes_dir",
+        "id",
+        "title",
+        "path",
+        "sha256",
+        "args",
+        "match",
+        "key",
+        "confirm",
+        "dangerous",
+    ] {
         assert!(text.contains(&format!("{field} =")), "config.example.toml lacks {field}");
     }
 }

@@ -107,6 +107,9 @@ mod tests {
         }
         assert!(incidents > 0, "the demo opened an incident within 40 steps after warm-up");
         drop(rx);
-        tokio::time::timeout(Duration::from_secs(60), handle).await.expect("stops").expect("no panic");
+        tokio::time::timeout(Duration::from_secs(60), handle)
+            .await
+            .expect("stops")
+            .expect("no panic");
     }
 }

@@ -100,11 +100,7 @@ impl Correlator {
             .filter(|a| a.state.is_active())
             .filter(|a| self.assigned_to(&a.fingerprint, a.starts_at).is_none())
             .collect();
-        fresh.sort_by(|a, b| {
-            a.starts_at
-                .cmp(&b.starts_at)
-                .then(a.fingerprint.cmp(&b.fingerprint))
-        });
+        fresh.sort_by(|a, b| a.starts_at.cmp(&b.starts_at).then(a.fingerprint.cmp(&b.fingerprint)));
         let mut hood_cache: HashMap<String, HashMap<String, usize>> = HashMap::new();
         for a in fresh {
             let svc = a.service().unwrap_or("");
@@ -127,11 +123,7 @@ impl Correlator {
     }
 
     fn assigned_to(&self, fp: &Fingerprint, start: UnixMs) -> Option<&IncidentId> {
-        self.assigned
-            .get(fp)?
-            .iter()
-            .find(|(s, _)| *s == start)
-            .map(|(_, id)| id)
+        self.assigned.get(fp)?.iter().find(|(s, _)| *s == start).map(|(_, id)| id)
     }
 
     fn incident_mut(&mut self, id: &IncidentId) -> Option<&mut Incident> {
@@ -140,11 +132,7 @@ impl Correlator {
     }
 
     fn group_key(&self, a: &Alert) -> Vec<String> {
-        self.cfg
-            .group_by
-            .iter()
-            .map(|k| a.labels.get(k).cloned().unwrap_or_default())
-            .collect()
+        self.cfg.group_by.iter().map(|k| a.labels.get(k).cloned().unwrap_or_default()).collect()
     }
 
     /// Candidate incidents: those with alerts on the same service, on a
@@ -174,26 +162,17 @@ impl Correlator {
             }
         } else {
             let key = self.group_key(a);
-            for inc in self
-                .incidents
-                .iter()
-                .filter(|i| i.state == IncidentState::Open)
-            {
-                if self
-                    .meta
-                    .get(&inc.id)
-                    .is_some_and(|m| m.group_keys.contains(&key))
-                {
+            for inc in self.incidents.iter().filter(|i| i.state == IncidentState::Open) {
+                if self.meta.get(&inc.id).is_some_and(|m| m.group_keys.contains(&key)) {
                     cands.push((&inc.id, 1));
                 }
             }
         }
         let mut best: Option<(usize, UnixMs, &IncidentId)> = None;
         for (id, d) in cands {
-            let (Some(m), Some(inc)) = (
-                self.meta.get(id),
-                self.pos.get(id).and_then(|i| self.incidents.get(*i)),
-            ) else {
+            let (Some(m), Some(inc)) =
+                (self.meta.get(id), self.pos.get(id).and_then(|i| self.incidents.get(*i)))
+            else {
                 continue;
             };
             let own = m.members.contains(&a.fingerprint);
@@ -233,21 +212,12 @@ impl Correlator {
             timeline: Vec::new(),
             acked: false,
         });
-        self.meta.insert(
-            id.clone(),
-            Meta {
-                last_alert_start: a.starts_at,
-                ..Meta::default()
-            },
-        );
+        self.meta.insert(id.clone(), Meta { last_alert_start: a.starts_at, ..Meta::default() });
         id
     }
 
     fn join(&mut self, id: &IncidentId, a: &Alert) {
-        self.assigned
-            .entry(a.fingerprint.clone())
-            .or_default()
-            .push((a.starts_at, id.clone()));
+        self.assigned.entry(a.fingerprint.clone()).or_default().push((a.starts_at, id.clone()));
         let group_key = self.group_key(a);
         let Some(m) = self.meta.get_mut(id) else {
             return;
@@ -287,10 +257,7 @@ impl Correlator {
             let Some(id) = self.assigned_to(&a.fingerprint, a.starts_at).cloned() else {
                 continue;
             };
-            if !self
-                .resolved_noted
-                .insert((a.fingerprint.clone(), a.starts_at))
-            {
+            if !self.resolved_noted.insert((a.fingerprint.clone(), a.starts_at)) {
                 continue;
             }
             if let Some(inc) = self.incident_mut(&id) {
@@ -363,11 +330,8 @@ impl Correlator {
                 .map(|i| (i.updated_at, i.id.clone()))
                 .collect();
             resolved.sort();
-            let drop: HashSet<IncidentId> = resolved
-                .into_iter()
-                .take(excess)
-                .map(|(_, id)| id)
-                .collect();
+            let drop: HashSet<IncidentId> =
+                resolved.into_iter().take(excess).map(|(_, id)| id).collect();
             self.incidents.retain(|i| !drop.contains(&i.id));
             for id in &drop {
                 self.meta.remove(id);
@@ -376,18 +340,13 @@ impl Correlator {
                 occ.retain(|(_, id)| !drop.contains(id));
             }
             self.assigned.retain(|_, occ| !occ.is_empty());
-            self.pos = self
-                .incidents
-                .iter()
-                .enumerate()
-                .map(|(i, inc)| (inc.id.clone(), i))
-                .collect();
+            self.pos =
+                self.incidents.iter().enumerate().map(|(i, inc)| (inc.id.clone(), i)).collect();
         }
         if self.assigned.len() > 2 * store.alert_count() + 1024 {
             self.assigned.retain(|fp, _| store.alert(fp).is_some());
             let assigned = &self.assigned;
-            self.resolved_noted
-                .retain(|(fp, _)| assigned.contains_key(fp));
+            self.resolved_noted.retain(|(fp, _)| assigned.contains_key(fp));
         }
     }
 }
@@ -419,19 +378,13 @@ fn push_timeline(inc: &mut Incident, ts: UnixMs, kind: TimelineKind, text: Strin
 }
 
 fn fnv(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 /// Most severe first, then the earliest: the alert that names the incident.
 #[must_use]
 pub fn headline_alert<'a>(alerts: impl Iterator<Item = &'a Alert>) -> Option<&'a Alert> {
-    alerts.min_by(|a, b| {
-        a.severity()
-            .cmp(&b.severity())
-            .then(a.starts_at.cmp(&b.starts_at))
-    })
+    alerts.min_by(|a, b| a.severity().cmp(&b.severity()).then(a.starts_at.cmp(&b.starts_at)))
 }
 
 #[cfg(test)]

@@ -41,11 +41,7 @@ impl<'a> SeriesIndex<'a> {
         for c in store.changes() {
             changes.entry(c.service.as_str()).or_default().push(c);
         }
-        Self {
-            by_service,
-            errors,
-            changes,
-        }
+        Self { by_service, errors, changes }
     }
 
     /// Error-level log lines of a service, oldest first.
@@ -91,22 +87,15 @@ pub struct Deviation {
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
     let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
+    if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
 }
 
 /// Robust location and scale of the samples in `[from, to)`; `None` with too
 /// little history to judge.
 #[must_use]
 pub fn baseline(samples: &[Sample], from: UnixMs, to: UnixMs) -> Option<(f64, f64)> {
-    let mut xs: Vec<f64> = samples
-        .iter()
-        .filter(|s| s.ts >= from && s.ts < to)
-        .map(|s| s.value)
-        .collect();
+    let mut xs: Vec<f64> =
+        samples.iter().filter(|s| s.ts >= from && s.ts < to).map(|s| s.value).collect();
     if xs.len() < 8 {
         return None;
     }
@@ -133,10 +122,8 @@ pub fn analyze(
         let z = (x - med) / scale;
         (if two_sided { z.abs() } else { z }).min(MAX_Z)
     };
-    let in_window: Vec<&Sample> = samples
-        .iter()
-        .filter(|s| s.ts >= window.0 && s.ts <= window.1)
-        .collect();
+    let in_window: Vec<&Sample> =
+        samples.iter().filter(|s| s.ts >= window.0 && s.ts <= window.1).collect();
     let mut onset = None;
     let mut last_off = UnixMs::MIN;
     let mut peak: Option<(f64, f64)> = None;
@@ -180,16 +167,8 @@ pub fn format_value(signal: &Signal, unit: &str, v: f64) -> String {
             }
         }
         _ => {
-            let num = if v.abs() >= 100.0 {
-                format!("{v:.0}")
-            } else {
-                format!("{v:.2}")
-            };
-            if unit.is_empty() {
-                num
-            } else {
-                format!("{num} {unit}")
-            }
+            let num = if v.abs() >= 100.0 { format!("{v:.0}") } else { format!("{v:.2}") };
+            if unit.is_empty() { num } else { format!("{num} {unit}") }
         }
     }
 }
@@ -203,10 +182,7 @@ mod tests {
     fn entry(signal: Signal, values: &[f64]) -> SeriesEntry {
         let mut samples = Ring::new(1000);
         for (i, v) in values.iter().enumerate() {
-            samples.push(Sample {
-                ts: i as i64 * 15_000,
-                value: *v,
-            });
+            samples.push(Sample { ts: i as i64 * 15_000, value: *v });
         }
         SeriesEntry {
             meta: SeriesMeta {
@@ -221,21 +197,15 @@ mod tests {
     }
 
     fn wobbly(n: usize, level: f64) -> Vec<f64> {
-        (0..n)
-            .map(|i| level * (1.0 + 0.01 * ((i * 7 % 5) as f64 - 2.0)))
-            .collect()
+        (0..n).map(|i| level * (1.0 + 0.01 * ((i * 7 % 5) as f64 - 2.0))).collect()
     }
 
     #[test]
     fn finds_sustained_shift_and_its_onset() {
         let mut v = wobbly(60, 0.05);
         v.extend([0.05, 0.30, 0.40, 0.45, 0.50]);
-        let d = analyze(
-            &entry(Signal::LatencyP99, &v),
-            (0, 60 * 15_000),
-            (0, 100 * 15_000),
-        )
-        .expect("deviation");
+        let d = analyze(&entry(Signal::LatencyP99, &v), (0, 60 * 15_000), (0, 100 * 15_000))
+            .expect("deviation");
         assert_eq!(d.onset, 61 * 15_000);
         assert!(d.peak_z > 10.0, "{}", d.peak_z);
         assert!((d.baseline - 0.05).abs() < 0.002);
@@ -246,12 +216,7 @@ mod tests {
         let mut v = wobbly(60, 0.05);
         v.extend([0.9, 0.05, 0.05, 0.05]);
         assert!(
-            analyze(
-                &entry(Signal::LatencyP99, &v),
-                (0, 60 * 15_000),
-                (0, 100 * 15_000)
-            )
-            .is_none()
+            analyze(&entry(Signal::LatencyP99, &v), (0, 60 * 15_000), (0, 100 * 15_000)).is_none()
         );
     }
 

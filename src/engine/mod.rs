@@ -122,10 +122,7 @@ impl Engine {
         let index = deviation::SeriesIndex::build(store);
         for inc in self.correlator.incidents_mut() {
             let due = inc.state == IncidentState::Open
-                && self
-                    .last_ranked
-                    .get(&inc.id)
-                    .is_none_or(|t| now - t >= RERANK_MS);
+                && self.last_ranked.get(&inc.id).is_none_or(|t| now - t >= RERANK_MS);
             if touched.contains(&inc.id) || due {
                 rca::rank(inc, store, &index, &self.topology, &self.cfg, now);
                 self.last_ranked.insert(inc.id.clone(), now);

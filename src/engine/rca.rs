@@ -15,8 +15,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::{
-    Alert, ChangeKind, Confidence, Evidence, Incident, RootCause, Signal, Topology, UnixMs, format_age,
-    format_clock,
+    Alert, ChangeKind, Confidence, Evidence, Incident, RootCause, Signal, Topology, UnixMs,
+    format_age, format_clock,
 };
 use crate::store::Store;
 
@@ -83,12 +83,8 @@ pub fn rank(
     cfg: &EngineConfig,
     now: UnixMs,
 ) {
-    let alerts: Vec<&Alert> = inc
-        .alerts
-        .iter()
-        .filter_map(|fp| store.alert(fp))
-        .map(|e| &e.alert)
-        .collect();
+    let alerts: Vec<&Alert> =
+        inc.alerts.iter().filter_map(|fp| store.alert(fp)).map(|e| &e.alert).collect();
     let t0 = inc.started_at;
     let end = inc.resolved_at.unwrap_or(now).max(t0);
     let window = (t0 - LOOKBACK_MS, end);
@@ -96,10 +92,7 @@ pub fn rank(
 
     let mut names: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for a in &alerts {
-        names
-            .entry(a.service().unwrap_or("(unknown)"))
-            .or_default()
-            .push(a.name().to_string());
+        names.entry(a.service().unwrap_or("(unknown)")).or_default().push(a.name().to_string());
     }
     let mut services: BTreeSet<String> = names.keys().map(|s| (*s).to_string()).collect();
     for s in names.keys() {
@@ -119,13 +112,7 @@ pub fn rank(
             let alerts = names.get(s.as_str()).cloned().unwrap_or_default();
             let change = recent_change(index, &s, window.0 - 20 * 60_000, end);
             let logs = log_signal(index, &s, base, window);
-            Candidate {
-                service: s,
-                deviations,
-                alerts,
-                change,
-                logs,
-            }
+            Candidate { service: s, deviations, alerts, change, logs }
         })
         .collect();
     cands.retain(Candidate::implicated);
@@ -183,11 +170,7 @@ fn score(
                 c.service,
                 d.signal.describe(),
                 d.peak_z,
-                if d.signal.bad_when_high() {
-                    "above"
-                } else {
-                    "off"
-                },
+                if d.signal.bad_when_high() { "above" } else { "off" },
                 format_clock(d.onset),
                 deviation::format_value(&d.signal, &d.unit, d.peak_value),
                 deviation::format_value(&d.signal, &d.unit, d.baseline),
@@ -220,7 +203,9 @@ fn score(
     let explained: Vec<&str> = affected
         .iter()
         .copied()
-        .filter(|a| troubled_reach(topo, &[a], &implicated, usize::MAX).contains(c.service.as_str()))
+        .filter(|a| {
+            troubled_reach(topo, &[a], &implicated, usize::MAX).contains(c.service.as_str())
+        })
         .collect();
     let explain = explained.len() as f64 / affected.len().max(1) as f64;
     if explained.len() > 1 {
@@ -237,11 +222,7 @@ fn score(
 
     let mut change_score = 0.0;
     if let Some((ts, text)) = &c.change {
-        change_score = if text.starts_with("restart") {
-            0.3
-        } else {
-            1.0
-        };
+        change_score = if text.starts_with("restart") { 0.3 } else { 1.0 };
         let rel = onset.map_or(String::new(), |o| {
             if o >= *ts {
                 format!(", {} before the onset", format_age(o - ts))
@@ -249,10 +230,7 @@ fn score(
                 String::new()
             }
         });
-        evidence.push(Evidence {
-            ts: *ts,
-            text: format!("{text} at {}{rel}", format_clock(*ts)),
-        });
+        evidence.push(Evidence { ts: *ts, text: format!("{text} at {}{rel}", format_clock(*ts)) });
     }
 
     let mut logs_score = 0.0;
@@ -366,11 +344,7 @@ fn assign_confidence(causes: &mut [RootCause]) {
         };
     }
     for c in causes.iter_mut().skip(1) {
-        c.confidence = if c.score >= 0.5 {
-            Confidence::Medium
-        } else {
-            Confidence::Low
-        };
+        c.confidence = if c.score >= 0.5 { Confidence::Medium } else { Confidence::Low };
     }
 }
 
@@ -435,17 +409,9 @@ fn title(inc: &Incident, alerts: &[&Alert]) -> String {
         svcs.push("?");
     }
     let more = inc.services.len().saturating_sub(3);
-    let extra = if more > 0 {
-        format!(" +{more}")
-    } else {
-        String::new()
-    };
+    let extra = if more > 0 { format!(" +{more}") } else { String::new() };
     let others = inc.alerts.len().saturating_sub(1);
-    let alerts_note = if others > 0 {
-        format!(" (+{others} alerts)")
-    } else {
-        String::new()
-    };
+    let alerts_note = if others > 0 { format!(" (+{others} alerts)") } else { String::new() };
     format!("{} on {}{extra}{alerts_note}", head.name(), svcs.join(", "))
 }
 

@@ -59,22 +59,14 @@ pub fn score_parts(incidents: &[Incident], truth: &[FaultTruth], now: UnixMs) ->
         for (fp, start) in &f.alerts {
             if let Some(inc) = incidents.iter().find(|i| holds(i, fp, *start, now)) {
                 *counts.entry(inc.id.0.as_str()).or_default() += 1;
-                faults_in
-                    .entry(inc.id.0.as_str())
-                    .or_default()
-                    .insert(f.id.as_str());
+                faults_in.entry(inc.id.0.as_str()).or_default().insert(f.id.as_str());
             }
         }
-        let primary = counts
-            .iter()
-            .max_by_key(|(id, n)| (**n, std::cmp::Reverse(**id)))
-            .map(|(id, _)| *id);
+        let primary =
+            counts.iter().max_by_key(|(id, n)| (**n, std::cmp::Reverse(**id))).map(|(id, _)| *id);
         let inc = primary.and_then(|id| incidents.iter().find(|i| i.id.0 == id));
         let rank = inc.and_then(|i| {
-            i.root_causes
-                .iter()
-                .position(|c| c.service == f.root_service)
-                .map(|p| p + 1)
+            i.root_causes.iter().position(|c| c.service == f.root_service).map(|p| p + 1)
         });
         outcomes.push(FaultOutcome {
             fault: f.id.clone(),
@@ -83,23 +75,14 @@ pub fn score_parts(incidents: &[Incident], truth: &[FaultTruth], now: UnixMs) ->
             alerts: f.alerts.len(),
             incident: primary.map(str::to_string),
             rank,
-            top_cause: inc
-                .and_then(|i| i.root_causes.first())
-                .map(|c| c.service.clone()),
+            top_cause: inc.and_then(|i| i.root_causes.first()).map(|c| c.service.clone()),
         });
     }
     let with_alerts = outcomes.iter().filter(|o| o.alerts > 0).count();
     let top1 = outcomes.iter().filter(|o| o.rank == Some(1)).count();
-    let top3 = outcomes
-        .iter()
-        .filter(|o| o.rank.is_some_and(|r| r <= 3))
-        .count();
+    let top3 = outcomes.iter().filter(|o| o.rank.is_some_and(|r| r <= 3)).count();
     let ratio = |n: usize| {
-        if with_alerts == 0 {
-            0.0
-        } else {
-            n as f64 / with_alerts as f64
-        }
+        if with_alerts == 0 { 0.0 } else { n as f64 / with_alerts as f64 }
     };
     Scorecard {
         faults: truth.len(),

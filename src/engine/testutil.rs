@@ -63,10 +63,7 @@ pub fn latency(store: &mut Store, service: &str, base: f64, shift: Option<(usize
                 Some((at, high)) if i >= at => high,
                 _ => base * wobble,
             };
-            Sample {
-                ts: T0 + i as i64 * STEP,
-                value: v,
-            }
+            Sample { ts: T0 + i as i64 * STEP, value: v }
         })
         .collect();
     store.apply(Ingest::Samples { key, meta, samples });
@@ -77,11 +74,7 @@ pub fn store() -> Store {
 }
 
 pub fn poll(store: &mut Store, at: UnixMs, alerts: Vec<Alert>) {
-    store.apply(Ingest::AlertPoll {
-        source: "test".into(),
-        at,
-        alerts,
-    });
+    store.apply(Ingest::AlertPoll { source: "test".into(), at, alerts });
 }
 
 pub fn at(step: usize) -> UnixMs {

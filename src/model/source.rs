@@ -14,17 +14,33 @@ pub enum SourceStatus {
     Starting,
     Ok,
     /// Answered, but slower than its budget.
-    Slow { millis: u64 },
+    Slow {
+        millis: u64,
+    },
     /// Unreachable since `since`, after `attempts` tries.
-    Down { since: UnixMs, attempts: u32, reason: String },
+    Down {
+        since: UnixMs,
+        attempts: u32,
+        reason: String,
+    },
     /// Credentials rejected; polling stops until the user retries.
-    AuthFailed { reason: String },
-    Tls { reason: String },
+    AuthFailed {
+        reason: String,
+    },
+    Tls {
+        reason: String,
+    },
     /// The body could not be understood; `excerpt` is escaped.
-    BadResponse { excerpt: String },
-    TooLarge { limit_bytes: u64 },
+    BadResponse {
+        excerpt: String,
+    },
+    TooLarge {
+        limit_bytes: u64,
+    },
     /// Answered with warnings (e.g. Thanos partial response).
-    Partial { warnings: Vec<String> },
+    Partial {
+        warnings: Vec<String>,
+    },
 }
 
 impl SourceStatus {

@@ -52,9 +52,7 @@ impl Topology {
     }
 
     pub fn edges(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.callees
-            .iter()
-            .flat_map(|(a, bs)| bs.iter().map(move |b| (a.as_str(), b.as_str())))
+        self.callees.iter().flat_map(|(a, bs)| bs.iter().map(move |b| (a.as_str(), b.as_str())))
     }
 
     pub fn callees(&self, s: &str) -> impl Iterator<Item = &str> {
@@ -90,11 +88,8 @@ impl Topology {
             if d >= max_depth {
                 continue;
             }
-            let next: Vec<&str> = if down {
-                self.callees(&node).collect()
-            } else {
-                self.callers(&node).collect()
-            };
+            let next: Vec<&str> =
+                if down { self.callees(&node).collect() } else { self.callers(&node).collect() };
             for n in next {
                 if n != s && !seen.contains_key(n) {
                     seen.insert(n.to_string(), d + 1);

@@ -15,6 +15,7 @@ fn rb(id: &str, title: &str, description: &str, matchers: &[&str], dangerous: bo
         key: None,
         confirm: if dangerous { Confirm::Typed } else { Confirm::Yes },
         dangerous,
+        compiled: super::Compiled::default(),
     }
 }
 
@@ -22,11 +23,47 @@ fn rb(id: &str, title: &str, description: &str, matchers: &[&str], dangerous: bo
 #[must_use]
 pub fn runbooks() -> Vec<Runbook> {
     vec![
-        rb("restart-service", "Restart the service's pods", "Rolling restart of the affected deployment.", &[r#"severity=~"critical|warning""#], false),
-        rb("rollback-deploy", "Roll back the last deploy", "Re-deploys the previous version.", &[r#"alertname=~"HighErrorRate|HighLatency""#], true),
-        rb("failover-postgres", "Fail over the primary database", "Promotes the standby.", &[r#"service=~"postgres|warehouse-db""#], true),
-        rb("flush-redis", "Flush the cache's evicted keys", "Clears keys and warms the cache.", &[r#"service="redis""#], false),
-        rb("expand-volume", "Expand the data volume by 20%", "Grows the volume online.", &[r#"alertname=~"Disk.*""#], false),
-        rb("renew-cert", "Renew the TLS certificate", "Requests and installs a new certificate.", &[r#"alertname=~"Cert.*""#], false),
+        rb(
+            "restart-service",
+            "Restart the service's pods",
+            "Rolling restart of the affected deployment.",
+            &[r#"severity=~"critical|warning""#],
+            false,
+        ),
+        rb(
+            "rollback-deploy",
+            "Roll back the last deploy",
+            "Re-deploys the previous version.",
+            &[r#"alertname=~"HighErrorRate|HighLatency""#],
+            true,
+        ),
+        rb(
+            "failover-postgres",
+            "Fail over the primary database",
+            "Promotes the standby.",
+            &[r#"service=~"postgres|warehouse-db""#],
+            true,
+        ),
+        rb(
+            "flush-redis",
+            "Flush the cache's evicted keys",
+            "Clears keys and warms the cache.",
+            &[r#"service="redis""#],
+            false,
+        ),
+        rb(
+            "expand-volume",
+            "Expand the data volume by 20%",
+            "Grows the volume online.",
+            &[r#"alertname=~"Disk.*""#],
+            false,
+        ),
+        rb(
+            "renew-cert",
+            "Renew the TLS certificate",
+            "Requests and installs a new certificate.",
+            &[r#"alertname=~"Cert.*""#],
+            false,
+        ),
     ]
 }

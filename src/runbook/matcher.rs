@@ -57,19 +57,20 @@ impl Matcher {
     /// # Errors
     /// An invalid label name or regex.
     pub fn new(name: &str, op: MatchOp, value: &str) -> Result<Self, MatcherError> {
-        let valid_name = name.chars().enumerate().all(|(i, c)| {
-            c == '_' || c.is_ascii_alphabetic() || (i > 0 && c.is_ascii_digit())
-        });
+        let valid_name = name
+            .chars()
+            .enumerate()
+            .all(|(i, c)| c == '_' || c.is_ascii_alphabetic() || (i > 0 && c.is_ascii_digit()));
         if name.is_empty() || !valid_name {
             return Err(MatcherError::BadName(name.to_string()));
         }
         let re = match op {
-            MatchOp::Re | MatchOp::NotRe => Some(
-                Regex::new(&format!("^(?:{value})$")).map_err(|e| MatcherError::BadRegex {
+            MatchOp::Re | MatchOp::NotRe => {
+                Some(Regex::new(&format!("^(?:{value})$")).map_err(|e| MatcherError::BadRegex {
                     input: format!("{name}{}{value}", op.as_str()),
                     reason: e.to_string(),
-                })?,
-            ),
+                })?)
+            }
             _ => None,
         };
         Ok(Self { name: name.to_string(), op, value: value.to_string(), re })

@@ -4,6 +4,8 @@
 //! to. Running them (integrity checks, argv without a shell, audit) is built
 //! on top of this; nothing here executes anything.
 
+use std::sync::OnceLock;
+
 use serde::{Deserialize, Serialize};
 
 use crate::model::Labels;
@@ -52,6 +54,20 @@ pub struct Runbook {
     /// Hidden in `--read-only`.
     #[serde(default)]
     pub dangerous: bool,
+    /// Matchers compiled once, on first use (regex compilation is costly
+    /// and `applies_to` runs for every alert on every frame).
+    #[serde(skip)]
+    compiled: Compiled,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Compiled(OnceLock<Result<Vec<Matcher>, MatcherError>>);
+
+/// A cache, not data: two runbooks are equal whatever their caches hold.
+impl PartialEq for Compiled {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 impl Runbook {
@@ -59,8 +75,12 @@ impl Runbook {
     ///
     /// # Errors
     /// The first matcher that does not parse.
-    pub fn parsed_matchers(&self) -> Result<Vec<Matcher>, MatcherError> {
-        self.matchers.iter().map(|m| Matcher::parse(m)).collect()
+    pub fn parsed_matchers(&self) -> Result<&[Matcher], MatcherError> {
+        self.compiled
+            .0
+            .get_or_init(|| self.matchers.iter().map(|m| Matcher::parse(m)).collect())
+            .as_deref()
+            .map_err(Clone::clone)
     }
 
     /// Whether this runbook is offered for an alert with these labels.

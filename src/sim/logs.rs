@@ -13,22 +13,11 @@ use super::physics::Physics;
 use super::rng::Rng;
 use super::topology::{Graph, Role, SERVICES};
 
-const PATHS: &[&str] = &[
-    "/api/cart",
-    "/api/products",
-    "/api/checkout",
-    "/api/search",
-    "/api/orders",
-    "/login",
-];
+const PATHS: &[&str] =
+    &["/api/cart", "/api/products", "/api/checkout", "/api/search", "/api/orders", "/login"];
 
 fn ip(r: &mut Rng) -> String {
-    format!(
-        "10.{}.{}.{}",
-        10 + r.below(20),
-        r.below(256),
-        2 + r.below(250)
-    )
+    format!("10.{}.{}.{}", 10 + r.below(20), r.below(256), 2 + r.below(250))
 }
 
 fn hex(r: &mut Rng, digits: usize) -> String {
@@ -70,11 +59,9 @@ fn info_line(role: Role, name: &str, lat: f64, r: &mut Rng) -> String {
             r.below(1000),
             r.below(1_000_000)
         ),
-        Role::Cache => format!(
-            "Accepted connection from {}:{} ({name})",
-            ip(r),
-            30_000 + r.below(30_000)
-        ),
+        Role::Cache => {
+            format!("Accepted connection from {}:{} ({name})", ip(r), 30_000 + r.below(30_000))
+        }
         Role::Queue => format!(
             "published message id={}-{} routing_key=orders.created size={}",
             hex(r, 8),
@@ -98,10 +85,7 @@ fn fault_line(
     r: &mut Rng,
 ) -> (LogLevel, String) {
     let lat = p.svc[s].lat;
-    let disk = g.pods[s]
-        .iter()
-        .map(|&i| p.pods[i].disk)
-        .fold(0.0, f64::max);
+    let disk = g.pods[s].iter().map(|&i| p.pods[i].disk).fold(0.0, f64::max);
     let mem = g.pods[s].first().map_or(0.0, |&i| p.pods[i].mem);
     let warn = r.chance(0.5);
     match kind {
@@ -203,10 +187,7 @@ fn worst_callee(g: &Graph, p: &Physics, s: usize) -> Option<(usize, &'static str
         let st = &p.svc[c];
         st.err + st.conn_err + (st.lat / g.base_p99[c].max(1e-3) - 1.0).max(0.0) * 0.01
     };
-    let c = g.callees[s]
-        .iter()
-        .map(|e| e.callee)
-        .max_by(|&a, &b| score(a).total_cmp(&score(b)))?;
+    let c = g.callees[s].iter().map(|e| e.callee).max_by(|&a, &b| score(a).total_cmp(&score(b)))?;
     let st = &p.svc[c];
     let why = if st.conn_err > 0.0 {
         "connection failed"

@@ -210,11 +210,7 @@ impl World {
         for f in fired {
             self.attribute(f);
         }
-        out.push(Ingest::AlertPoll {
-            source: "demo".into(),
-            at: now,
-            alerts,
-        });
+        out.push(Ingest::AlertPoll { source: "demo".into(), at: now, alerts });
         out
     }
 
@@ -224,11 +220,7 @@ impl World {
         if let Some(demo) = &mut self.demo {
             demo.extend_to(offset, &mut self.upcoming);
         }
-        while self
-            .upcoming
-            .front()
-            .is_some_and(|s| s.start_offset_ms <= offset)
-        {
+        while self.upcoming.front().is_some_and(|s| s.start_offset_ms <= offset) {
             let Some(spec) = self.upcoming.pop_front() else {
                 break;
             };
@@ -302,13 +294,8 @@ impl World {
         self.next_benign_deploy = self.now + gap;
         // Away from any fault's blast radius, so a deploy is never a false lead
         // that happens to be right.
-        let busy = self
-            .active
-            .iter()
-            .fold(0u64, |m, f| m | self.graph.blast[f.root]);
-        let free: Vec<usize> = (0..SERVICES.len())
-            .filter(|&s| busy & (1 << s) == 0)
-            .collect();
+        let busy = self.active.iter().fold(0u64, |m, f| m | self.graph.blast[f.root]);
+        let free: Vec<usize> = (0..SERVICES.len()).filter(|&s| busy & (1 << s) == 0).collect();
         let Some(&s) = free.get(self.deploy_rng.below(free.len())) else {
             return;
         };
@@ -344,10 +331,5 @@ fn version(v: (u32, u32, u32)) -> String {
 }
 
 fn deploy(ts: UnixMs, s: usize, description: String) -> ChangeEvent {
-    ChangeEvent {
-        ts,
-        service: SERVICES[s].name.to_string(),
-        kind: ChangeKind::Deploy,
-        description,
-    }
+    ChangeEvent { ts, service: SERVICES[s].name.to_string(), kind: ChangeKind::Deploy, description }
 }

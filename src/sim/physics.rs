@@ -143,8 +143,7 @@ impl Physics {
         self.prev_lat.clear();
         self.prev_lat.extend(self.svc.iter().map(|s| s.lat));
         self.prev_err.clear();
-        self.prev_err
-            .extend(self.svc.iter().map(|s| (s.err + s.conn_err).min(1.0)));
+        self.prev_err.extend(self.svc.iter().map(|s| (s.err + s.conn_err).min(1.0)));
         #[allow(clippy::cast_precision_loss)]
         let phase = (now.rem_euclid(DAY_MS)) as f64 / DAY_MS as f64;
         let diurnal = 1.0 + 0.12 * (std::f64::consts::TAU * phase).sin();
@@ -212,12 +211,7 @@ impl Physics {
         let n = g.pods[s].len().max(1) as f64;
         let (mut gc, mut down, mut disk_err) = (0.0, 0.0, 0.0);
         for (ordinal, &p) in g.pods[s].iter().enumerate() {
-            let z = [
-                self.rng.normal(),
-                self.rng.normal(),
-                self.rng.normal(),
-                self.rng.unit(),
-            ];
+            let z = [self.rng.normal(), self.rng.normal(), self.rng.normal(), self.rng.unit()];
             let pod = &mut self.pods[p];
             if pod.down_steps > 0 {
                 pod.down_steps -= 1;
@@ -235,11 +229,7 @@ impl Physics {
                 pod.down_steps = 2;
                 killed.push(p);
             }
-            while pod
-                .recent
-                .front()
-                .is_some_and(|&t| now - t > RESTART_WINDOW_MS)
-            {
+            while pod.recent.front().is_some_and(|&t| now - t > RESTART_WINDOW_MS) {
                 pod.recent.pop_front();
             }
             let pressure = ((pod.mem - 85.0) / 15.0).clamp(0.0, 1.0);
@@ -282,10 +272,9 @@ impl Physics {
             Metric::RequestRate => svc(|s| s.rate),
             Metric::ErrorRatio => svc(|s| s.err),
             Metric::LatencyP99 => svc(|s| s.lat),
-            Metric::CertDays => self
-                .svc
-                .get(idx)
-                .map_or(0.0, |s| days_until(s.cert_not_after, now)),
+            Metric::CertDays => {
+                self.svc.get(idx).map_or(0.0, |s| days_until(s.cert_not_after, now))
+            }
             Metric::Cpu => pod(|p| p.cpu),
             Metric::Memory => pod(|p| p.mem),
             Metric::Disk => pod(|p| p.disk),

@@ -15,9 +15,7 @@ impl Rng {
     pub(crate) fn new(seed: u64) -> Self {
         // Mixing the seed once keeps seeds 0, 1, 2... from starting in
         // visibly correlated states.
-        let mut r = Self {
-            state: seed ^ 0x5851_f42d_4c95_7f2d,
-        };
+        let mut r = Self { state: seed ^ 0x5851_f42d_4c95_7f2d };
         r.next_u64();
         r
     }

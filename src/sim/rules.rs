@@ -147,11 +147,7 @@ impl RuleEngine {
         let mut bindings = Vec::new();
         for (r, rule) in RULES.iter().enumerate() {
             let subjects: Vec<(usize, usize, Option<usize>)> = if rule.metric.per_pod() {
-                g.instances
-                    .iter()
-                    .enumerate()
-                    .map(|(p, i)| (p, i.service, Some(p)))
-                    .collect()
+                g.instances.iter().enumerate().map(|(p, i)| (p, i.service, Some(p))).collect()
             } else {
                 (0..SERVICES.len()).map(|s| (s, s, None)).collect()
             };
@@ -166,10 +162,8 @@ impl RuleEngine {
                 labels.insert("job".into(), SERVICES[service].name.into());
                 let series = catalog.key_for(rule.metric, idx);
                 let sel = series.as_ref().map_or("", SeriesKey::as_str);
-                let expr = rule
-                    .expr
-                    .replace("{sel}", sel)
-                    .replace("{thr}", &format!("{threshold}"));
+                let expr =
+                    rule.expr.replace("{sel}", sel).replace("{thr}", &format!("{threshold}"));
                 let subject = pod
                     .and_then(|p| g.instances.get(p))
                     .map_or(SERVICES[service].name, |i| &i.name);
@@ -207,11 +201,7 @@ impl RuleEngine {
         for (b, slot) in self.bindings.iter().zip(self.slots.iter_mut()) {
             let rule = &RULES[b.rule];
             let v = read(rule.metric, b.idx);
-            let bad = if rule.above {
-                v > b.threshold
-            } else {
-                v < b.threshold
-            };
+            let bad = if rule.above { v > b.threshold } else { v < b.threshold };
             let clear = if rule.above {
                 v < b.threshold - rule.clear
             } else {
@@ -252,10 +242,7 @@ fn alert(b: &Binding, rule: &Rule, v: f64, since: UnixMs, now: UnixMs) -> Alert 
     let mut annotations = Labels::new();
     annotations.insert("summary".into(), summary);
     annotations.insert("description".into(), rule.description.into());
-    annotations.insert(
-        "runbook_url".into(),
-        format!("https://runbooks.example.com/{}", rule.name),
-    );
+    annotations.insert("runbook_url".into(), format!("https://runbooks.example.com/{}", rule.name));
     Alert {
         source: "demo".into(),
         fingerprint: b.fingerprint.clone(),
@@ -347,11 +334,7 @@ mod tests {
         let Some(a) = a else { panic!("not firing") };
         assert_eq!(a.starts_at, 75_000);
         assert_eq!(a.ends_at, Some(t + 15_000 + LEASE_MS));
-        assert!(
-            a.summary().is_some_and(|s| s.contains("20.0%")),
-            "{:?}",
-            a.summary()
-        );
+        assert!(a.summary().is_some_and(|s| s.contains("20.0%")), "{:?}", a.summary());
         assert!(a.series.is_some() && a.expr.as_deref().is_some_and(|x| x.contains("> 0.05")));
         // Inside the hysteresis band it keeps firing; below it, it resolves.
         err.set(0.045);
@@ -377,11 +360,7 @@ mod tests {
         assert!((latency_threshold(0.006) - 0.056).abs() < 1e-9);
         assert!((latency_threshold(0.4) - 1.0).abs() < 1e-9);
         let (e, g) = engine();
-        for b in e
-            .bindings()
-            .iter()
-            .filter(|b| RULES[b.rule].name == "HighLatency")
-        {
+        for b in e.bindings().iter().filter(|b| RULES[b.rule].name == "HighLatency") {
             assert!(b.threshold > 2.0 * g.base_p99[b.service]);
         }
     }

@@ -17,14 +17,7 @@ const MINUTE: i64 = 60_000;
 const LOOKAHEAD_MS: i64 = 30 * MINUTE;
 /// Roughly one shop fault in four gets an island fault alongside.
 const ISLAND_CHANCE: f64 = 0.25;
-const FIRST_TARGETS: &[&str] = &[
-    "checkout",
-    "payments",
-    "cart",
-    "catalog",
-    "search",
-    "inventory",
-];
+const FIRST_TARGETS: &[&str] = &["checkout", "payments", "cart", "catalog", "search", "inventory"];
 
 pub(crate) fn eligible(kind: FaultKind, service: usize) -> bool {
     let role = SERVICES[service].role;
@@ -136,11 +129,7 @@ impl DemoSchedule {
         if self.recent.len() > 4 {
             self.recent.pop_front();
         }
-        let intensity = if self.seq == 0 {
-            1.2
-        } else {
-            self.rng.range(0.9, 1.4)
-        };
+        let intensity = if self.seq == 0 { 1.2 } else { self.rng.range(0.9, 1.4) };
         FaultSpec {
             id: self.next_id(kind),
             kind,
@@ -152,14 +141,9 @@ impl DemoSchedule {
     }
 
     fn pick_target(&mut self, kind: FaultKind) -> usize {
-        let all: Vec<usize> = (0..SERVICES.len())
-            .filter(|&s| !on_island(s) && eligible(kind, s))
-            .collect();
-        let fresh: Vec<usize> = all
-            .iter()
-            .copied()
-            .filter(|s| !self.recent.contains(s))
-            .collect();
+        let all: Vec<usize> =
+            (0..SERVICES.len()).filter(|&s| !on_island(s) && eligible(kind, s)).collect();
+        let fresh: Vec<usize> = all.iter().copied().filter(|s| !self.recent.contains(s)).collect();
         let pool = if fresh.is_empty() { &all } else { &fresh };
         pool.get(self.rng.below(pool.len())).copied().unwrap_or(0)
     }
@@ -173,9 +157,8 @@ impl DemoSchedule {
         }
         let kind = FaultKind::ALL[self.island_pos % FaultKind::ALL.len()];
         self.island_pos += 1;
-        let targets: Vec<usize> = (0..SERVICES.len())
-            .filter(|&s| on_island(s) && eligible(kind, s))
-            .collect();
+        let targets: Vec<usize> =
+            (0..SERVICES.len()).filter(|&s| on_island(s) && eligible(kind, s)).collect();
         let target = *targets.get(self.rng.below(targets.len()))?;
         let duration = self.duration(kind);
         self.last_island_end = start + duration;
@@ -230,28 +213,19 @@ mod tests {
         assert_eq!(specs[0].start_offset_ms, warm - 3 * STEP_MS);
         let first_hour = specs
             .iter()
-            .filter(|s| s.start_offset_ms >= warm - 3 * STEP_MS && s.start_offset_ms < warm + 60 * MINUTE)
+            .filter(|s| {
+                s.start_offset_ms >= warm - 3 * STEP_MS && s.start_offset_ms < warm + 60 * MINUTE
+            })
             .count();
-        assert!(
-            (4..=8).contains(&first_hour),
-            "{first_hour} faults in the first hour"
-        );
+        assert!((4..=8).contains(&first_hour), "{first_hour} faults in the first hour");
         for k in FaultKind::ALL {
             assert!(specs.iter().any(|s| s.kind == k), "{k:?} never scheduled");
         }
         let targets: std::collections::BTreeSet<&str> =
             specs.iter().map(|s| s.target.as_str()).collect();
         assert!(targets.len() >= 12, "only {targets:?}");
-        assert!(
-            specs
-                .iter()
-                .any(|s| on_island(index_of(&s.target).unwrap_or(0)))
-        );
-        assert!(
-            specs
-                .windows(2)
-                .all(|w| w[0].start_offset_ms <= w[1].start_offset_ms)
-        );
+        assert!(specs.iter().any(|s| on_island(index_of(&s.target).unwrap_or(0))));
+        assert!(specs.windows(2).all(|w| w[0].start_offset_ms <= w[1].start_offset_ms));
         for s in &specs {
             let (lo, hi) = s.kind.duration_minutes();
             assert!(s.duration_ms >= lo * MINUTE - STEP_MS && s.duration_ms <= (hi + 1) * MINUTE);

@@ -23,11 +23,7 @@ const POD_SERIES: [(Metric, &str, &str); 4] = [
     (Metric::Cpu, "container_cpu_usage_percent", "%"),
     (Metric::Memory, "container_memory_usage_percent", "%"),
     (Metric::Disk, "kubelet_volume_used_percent", "%"),
-    (
-        Metric::RestartsTotal,
-        "kube_pod_container_status_restarts_total",
-        "",
-    ),
+    (Metric::RestartsTotal, "kube_pod_container_status_restarts_total", ""),
 ];
 
 fn signal(metric: Metric) -> Signal {
@@ -107,10 +103,7 @@ impl Catalog {
             Metric::RecentRestarts => Metric::RestartsTotal,
             m => m,
         };
-        self.series
-            .iter()
-            .find(|s| s.metric == raw && s.idx == idx)
-            .map(|s| s.key.clone())
+        self.series.iter().find(|s| s.metric == raw && s.idx == idx).map(|s| s.key.clone())
     }
 
     pub(crate) fn len(&self) -> usize {

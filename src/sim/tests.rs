@@ -51,14 +51,8 @@ fn step_delivers_one_of_everything() {
     let mut w = World::demo(1, START);
     let out = w.step();
     assert_eq!(w.now(), START + STEP_MS);
-    let polls = out
-        .iter()
-        .filter(|i| matches!(i, Ingest::AlertPoll { .. }))
-        .count();
-    let samples = out
-        .iter()
-        .filter(|i| matches!(i, Ingest::Samples { .. }))
-        .count();
+    let polls = out.iter().filter(|i| matches!(i, Ingest::AlertPoll { .. })).count();
+    let samples = out.iter().filter(|i| matches!(i, Ingest::Samples { .. })).count();
     assert_eq!(polls, 1);
     assert_eq!(samples, w.catalog.len());
     assert!(out.iter().any(|i| matches!(
@@ -78,11 +72,7 @@ fn clean_world_is_quiet_for_two_hours() {
         let mut w = World::new(seed, START, Vec::new());
         for step in 0..480 {
             let alerts = alerts_of(&w.step());
-            assert!(
-                alerts.is_empty(),
-                "seed {seed} step {step}: {:?}",
-                alerts[0].labels
-            );
+            assert!(alerts.is_empty(), "seed {seed} step {step}: {:?}", alerts[0].labels);
         }
         assert_eq!(w.unattributed_alerts(), 0);
     }
@@ -92,11 +82,8 @@ fn clean_world_is_quiet_for_two_hours() {
 /// on any of its signals (pod signals included).
 fn onsets(kind: FaultKind, target: &str) -> (World, BTreeMap<usize, usize>, Vec<Alert>) {
     const WARM: usize = 40;
-    let mut w = World::new(
-        9,
-        START,
-        vec![spec(kind, target, i64::try_from(WARM).unwrap_or(0) + 1, 10)],
-    );
+    let mut w =
+        World::new(9, START, vec![spec(kind, target, i64::try_from(WARM).unwrap_or(0) + 1, 10)]);
     let n = SERVICES.len();
     let mut hi = vec![[f64::MIN; 6]; n];
     let mut onset = BTreeMap::new();
@@ -106,11 +93,8 @@ fn onsets(kind: FaultKind, target: &str) -> (World, BTreeMap<usize, usize>, Vec<
         let now = w.now();
         for (s, hi) in hi.iter_mut().enumerate() {
             let pods = &w.graph.pods[s];
-            let pod_max = |m| {
-                pods.iter()
-                    .map(|&p| w.physics.read(m, p, now))
-                    .fold(f64::MIN, f64::max)
-            };
+            let pod_max =
+                |m| pods.iter().map(|&p| w.physics.read(m, p, now)).fold(f64::MIN, f64::max);
             let v = [
                 w.physics.read(Metric::LatencyP99, s, now),
                 w.physics.read(Metric::ErrorRatio, s, now),
@@ -152,30 +136,19 @@ fn every_fault_kind_alerts_at_its_root_and_root_deviates_first() {
         let root = index_of(target).unwrap_or(usize::MAX);
         let truth = w.ground_truth();
         assert_eq!(truth.len(), 1);
-        assert!(
-            !truth[0].alerts.is_empty(),
-            "{kind:?}: no alerts attributed"
-        );
+        assert!(!truth[0].alerts.is_empty(), "{kind:?}: no alerts attributed");
         let near: BTreeSet<&str> = std::iter::once(target)
             .chain(w.graph.callers[root].iter().map(|&c| SERVICES[c].name))
             .collect();
         assert!(
-            alerts
-                .iter()
-                .any(|a| a.service().is_some_and(|s| near.contains(s))),
+            alerts.iter().any(|a| a.service().is_some_and(|s| near.contains(s))),
             "{kind:?}: no alert on or next to {target}"
         );
         assert_eq!(w.unattributed_alerts(), 0, "{kind:?}");
-        let Some(&r) = onset.get(&root) else {
-            panic!("{kind:?}: root never deviated")
-        };
+        let Some(&r) = onset.get(&root) else { panic!("{kind:?}: root never deviated") };
         for (&s, &t) in &onset {
             if s != root {
-                assert!(
-                    r < t,
-                    "{kind:?}: {} deviated at {t}, root at {r}",
-                    SERVICES[s].name
-                );
+                assert!(r < t, "{kind:?}: {} deviated at {t}, root at {r}", SERVICES[s].name);
             }
         }
     }
@@ -193,9 +166,7 @@ fn demo_first_alert_right_after_warmup_and_truth_covers_alerts() {
             occurrences.insert((a.fingerprint, a.starts_at));
         }
     }
-    let Some(first) = first else {
-        panic!("no alert in four hours")
-    };
+    let Some(first) = first else { panic!("no alert in four hours") };
     assert!(first > START + warm * STEP_MS, "alert during warm-up");
     assert!(
         first <= START + (warm + 6) * STEP_MS,
@@ -203,34 +174,18 @@ fn demo_first_alert_right_after_warmup_and_truth_covers_alerts() {
         (first - START) / STEP_MS
     );
     let truth = w.ground_truth();
-    let attributed: BTreeSet<(Fingerprint, UnixMs)> = truth
-        .iter()
-        .flat_map(|t| t.alerts.iter().cloned())
-        .collect();
+    let attributed: BTreeSet<(Fingerprint, UnixMs)> =
+        truth.iter().flat_map(|t| t.alerts.iter().cloned()).collect();
     let missing = occurrences.difference(&attributed).count();
-    assert_eq!(
-        missing,
-        0,
-        "{missing} of {} alert occurrences unattributed",
-        occurrences.len()
-    );
+    assert_eq!(missing, 0, "{missing} of {} alert occurrences unattributed", occurrences.len());
     assert_eq!(w.unattributed_alerts(), 0);
     let per_hour = truth.len() as f64 / 4.0;
-    assert!(
-        (4.5..=8.5).contains(&per_hour),
-        "{per_hour} faults per hour"
-    );
+    assert!((4.5..=8.5).contains(&per_hour), "{per_hour} faults per hour");
     let kinds: BTreeSet<&str> = truth.iter().map(|t| t.kind.as_str()).collect();
     assert_eq!(kinds.len(), FaultKind::ALL.len());
-    let silent: Vec<&str> = truth
-        .iter()
-        .filter(|t| t.alerts.is_empty())
-        .map(|t| t.id.as_str())
-        .collect();
-    assert!(
-        silent.len() <= truth.len() / 5,
-        "faults without alerts: {silent:?}"
-    );
+    let silent: Vec<&str> =
+        truth.iter().filter(|t| t.alerts.is_empty()).map(|t| t.id.as_str()).collect();
+    assert!(silent.len() <= truth.len() / 5, "faults without alerts: {silent:?}");
 }
 
 #[test]

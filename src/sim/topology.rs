@@ -177,11 +177,7 @@ impl Graph {
         let mut callers = vec![Vec::new(); n];
         for &(a, b, lat_w, err_w) in EDGES {
             if let (Some(a), Some(b)) = (index_of(a), index_of(b)) {
-                callees[a].push(Edge {
-                    callee: b,
-                    lat_w,
-                    err_w,
-                });
+                callees[a].push(Edge { callee: b, lat_w, err_w });
                 callers[b].push(a);
             }
         }
@@ -197,14 +193,7 @@ impl Graph {
                 instances.push(Instance { service: i, name });
             }
         }
-        let mut g = Self {
-            callees,
-            callers,
-            blast,
-            instances,
-            pods,
-            base_p99: vec![0.0; n],
-        };
+        let mut g = Self { callees, callers, blast, instances, pods, base_p99: vec![0.0; n] };
         g.base_p99 = (0..n).map(|s| g.steady_p99(s, 0)).collect();
         g
     }
@@ -214,10 +203,8 @@ impl Graph {
         if depth > SERVICES.len() {
             return SERVICES[s].self_p99;
         }
-        let waits: f64 = self.callees[s]
-            .iter()
-            .map(|e| e.lat_w * self.steady_p99(e.callee, depth + 1))
-            .sum();
+        let waits: f64 =
+            self.callees[s].iter().map(|e| e.lat_w * self.steady_p99(e.callee, depth + 1)).sum();
         SERVICES[s].self_p99 + waits
     }
 

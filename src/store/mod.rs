@@ -55,9 +55,17 @@ impl Default for StoreLimits {
 pub enum Ingest {
     /// One complete, successful poll of a source's current alerts. Alerts of
     /// that source that were active and are absent from the poll resolve at `at`.
-    AlertPoll { source: SourceId, at: UnixMs, alerts: Vec<Alert> },
+    AlertPoll {
+        source: SourceId,
+        at: UnixMs,
+        alerts: Vec<Alert>,
+    },
     /// New samples of one series (appended; older-than-last samples dropped).
-    Samples { key: SeriesKey, meta: SeriesMeta, samples: Vec<Sample> },
+    Samples {
+        key: SeriesKey,
+        meta: SeriesMeta,
+        samples: Vec<Sample>,
+    },
     Logs(Vec<LogRecord>),
     Change(ChangeEvent),
     Health(SourceHealth),

@@ -23,7 +23,12 @@ fn alert(source: &str, name: &str, state: AlertState, at: UnixMs) -> Alert {
 }
 
 fn meta() -> SeriesMeta {
-    SeriesMeta { labels: Labels::new(), service: Some("db".into()), signal: Signal::Cpu, unit: String::new() }
+    SeriesMeta {
+        labels: Labels::new(),
+        service: Some("db".into()),
+        signal: Signal::Cpu,
+        unit: String::new(),
+    }
 }
 
 #[test]
@@ -103,6 +108,7 @@ fn out_of_order_and_non_finite_samples_are_dropped() {
         Sample { ts: 30, value: 3.0 },
     ];
     s.apply(Ingest::Samples { key: key.clone(), meta: meta(), samples });
-    let got: Vec<i64> = s.series_by_key(&key).expect("series").samples.iter().map(|x| x.ts).collect();
+    let got: Vec<i64> =
+        s.series_by_key(&key).expect("series").samples.iter().map(|x| x.ts).collect();
     assert_eq!(got, vec![10, 30]);
 }

@@ -38,9 +38,7 @@ impl TerminalGuard {
             restore();
             chained(info);
         }));
-        let guard = Self {
-            previous_hook: previous,
-        };
+        let guard = Self { previous_hook: previous };
         ACTIVE.store(true, Ordering::SeqCst);
         enable_raw_mode()?;
         execute!(io::stdout(), EnterAlternateScreen, Hide)?;

@@ -35,31 +35,26 @@ impl InputThread {
     pub fn spawn(tx: mpsc::UnboundedSender<Msg>) -> std::io::Result<Self> {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&stop);
-        let handle = std::thread::Builder::new()
-            .name("quell-input".into())
-            .spawn(move || {
-                while !flag.load(Ordering::Relaxed) {
-                    match event::poll(POLL) {
-                        Ok(false) => {}
-                        Ok(true) => {
-                            let msg = match event::read() {
-                                Ok(Event::Key(k)) => Msg::Key(k),
-                                Ok(Event::Resize(w, h)) => Msg::Resize(w, h),
-                                Ok(_) => continue,
-                                Err(_) => break,
-                            };
-                            if tx.send(msg).is_err() {
-                                break;
-                            }
+        let handle = std::thread::Builder::new().name("quell-input".into()).spawn(move || {
+            while !flag.load(Ordering::Relaxed) {
+                match event::poll(POLL) {
+                    Ok(false) => {}
+                    Ok(true) => {
+                        let msg = match event::read() {
+                            Ok(Event::Key(k)) => Msg::Key(k),
+                            Ok(Event::Resize(w, h)) => Msg::Resize(w, h),
+                            Ok(_) => continue,
+                            Err(_) => break,
+                        };
+                        if tx.send(msg).is_err() {
+                            break;
                         }
-                        Err(_) => break,
                     }
+                    Err(_) => break,
                 }
-            })?;
-        Ok(Self {
-            stop,
-            _handle: handle,
-        })
+            }
+        })?;
+        Ok(Self { stop, _handle: handle })
     }
 }
 

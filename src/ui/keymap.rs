@@ -86,18 +86,9 @@ pub enum KeymapError {
     #[error("unknown action `{action}` in [keys] (known: {known})")]
     UnknownAction { action: String, known: String },
     #[error("action `{action}`: bad key `{spec}`: {reason}")]
-    BadKey {
-        action: String,
-        spec: String,
-        reason: String,
-    },
+    BadKey { action: String, spec: String, reason: String },
     #[error("key `{key}` is bound to both `{action}` and `{other}` in the {context} context")]
-    Conflict {
-        key: String,
-        action: String,
-        other: String,
-        context: &'static str,
-    },
+    Conflict { key: String, action: String, other: String, context: &'static str },
 }
 
 /// Bindings per context: action → keys, in the order help shows them.
@@ -120,10 +111,7 @@ impl Keymap {
         for (ctx, action, specs) in DEFAULTS {
             // The default table is ours and tested; a bad spec in it would be
             // caught by `defaults_parse`, so skipping is unreachable in practice.
-            let keys = specs
-                .iter()
-                .filter_map(|s| KeySpec::parse(s).ok())
-                .collect();
+            let keys = specs.iter().filter_map(|s| KeySpec::parse(s).ok()).collect();
             tables.entry(*ctx).or_default().push((*action, keys));
         }
         Self { tables }
@@ -196,26 +184,18 @@ impl Keymap {
     #[must_use]
     pub fn action_for(&self, ctx: Context, ev: &KeyEvent) -> Option<Action> {
         let key = KeySpec::from_event(ev);
-        self.bindings(ctx)
-            .find(|(_, keys)| keys.contains(&key))
-            .map(|(a, _)| a)
+        self.bindings(ctx).find(|(_, keys)| keys.contains(&key)).map(|(a, _)| a)
     }
 
     /// The keys bound to an action in a context (empty when unbound).
     #[must_use]
     pub fn keys(&self, ctx: Context, action: Action) -> &[KeySpec] {
-        self.bindings(ctx)
-            .find(|(a, _)| *a == action)
-            .map_or(&[], |(_, k)| k)
+        self.bindings(ctx).find(|(a, _)| *a == action).map_or(&[], |(_, k)| k)
     }
 
     /// All bindings of a context in help order.
     pub fn bindings(&self, ctx: Context) -> impl Iterator<Item = (Action, &[KeySpec])> {
-        self.tables
-            .get(&ctx)
-            .into_iter()
-            .flatten()
-            .map(|(a, k)| (*a, k.as_slice()))
+        self.tables.get(&ctx).into_iter().flatten().map(|(a, k)| (*a, k.as_slice()))
     }
 
     /// The first key of an action, as a short label (`?` when unbound is
@@ -235,12 +215,7 @@ mod tests {
     fn ov(pairs: &[(&str, &[&str])]) -> BTreeMap<String, Vec<String>> {
         pairs
             .iter()
-            .map(|(a, ks)| {
-                (
-                    (*a).to_string(),
-                    ks.iter().map(|k| (*k).to_string()).collect(),
-                )
-            })
+            .map(|(a, ks)| ((*a).to_string(), ks.iter().map(|k| (*k).to_string()).collect()))
             .collect()
     }
 
@@ -267,10 +242,7 @@ mod tests {
         assert_eq!(km.action_for(Context::Main, &x), Some(Action::Quit));
         assert_eq!(km.action_for(Context::Help, &x), Some(Action::Quit));
         assert_eq!(km.action_for(Context::Main, &q), None);
-        assert_eq!(
-            km.first_label(Context::Main, Action::Quit).as_deref(),
-            Some("x")
-        );
+        assert_eq!(km.first_label(Context::Main, Action::Quit).as_deref(), Some("x"));
     }
 
     #[test]
@@ -297,9 +269,6 @@ mod tests {
         );
         assert!(err.to_string().contains("quit") && err.to_string().contains("ctrl-banana"));
         let err = Keymap::with_overrides(&ov(&[("down", &["s"])])).unwrap_err();
-        assert!(
-            matches!(err, KeymapError::Conflict { ref key, .. } if key == "s"),
-            "{err}"
-        );
+        assert!(matches!(err, KeymapError::Conflict { ref key, .. } if key == "s"), "{err}");
     }
 }

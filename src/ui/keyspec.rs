@@ -139,12 +139,7 @@ impl fmt::Display for KeySpec {
             KeyCode::Char(' ') => f.write_str("space"),
             KeyCode::Char(c) => write!(f, "{c}"),
             KeyCode::F(n) => write!(f, "f{n}"),
-            code => f.write_str(
-                NAMES
-                    .iter()
-                    .find(|(_, c)| *c == code)
-                    .map_or("?", |(n, _)| n),
-            ),
+            code => f.write_str(NAMES.iter().find(|(_, c)| *c == code).map_or("?", |(n, _)| n)),
         }
     }
 }
@@ -205,10 +200,7 @@ mod tests {
             let k = spec(s);
             assert_eq!(spec(&k.to_string()), k, "{s} -> {k}");
         }
-        assert_eq!(
-            spec("shift-tab"),
-            KeySpec::new(KeyCode::BackTab, KeyModifiers::NONE)
-        );
+        assert_eq!(spec("shift-tab"), KeySpec::new(KeyCode::BackTab, KeyModifiers::NONE));
         assert_eq!(spec("shift-g"), spec("G"));
         assert_eq!(spec("ctrl-C"), spec("ctrl-c"));
         assert_eq!(spec("PageDown"), spec("pgdn"));

@@ -46,12 +46,7 @@ pub fn fits(area: Rect) -> bool {
 /// listed) lets a short list give its spare rows to the panes below.
 #[must_use]
 pub fn areas(area: Rect, incident_rows: usize) -> Areas {
-    let Rect {
-        x,
-        y,
-        width: w,
-        height: h,
-    } = area;
+    let Rect { x, y, width: w, height: h } = area;
     let header = Rect::new(x, y, w, h.min(1));
     let footer_h = u16::from(h >= 2);
     let footer = Rect::new(x, y.saturating_add(h.saturating_sub(footer_h)), w, footer_h);
@@ -76,21 +71,9 @@ pub fn areas(area: Rect, incident_rows: usize) -> Areas {
     let runbooks_h = (lower_h / 5 * 2).clamp(lower_h.min(4), lower_h.min(10));
     let causes_h = lower_h - runbooks_h;
     let causes = Rect::new(right_x, lower_y, right_w, causes_h);
-    let runbooks = Rect::new(
-        right_x,
-        lower_y.saturating_add(causes_h),
-        right_w,
-        lower_h - causes_h,
-    );
-    Areas {
-        header,
-        body,
-        footer,
-        incidents,
-        detail,
-        causes,
-        runbooks,
-    }
+    let runbooks =
+        Rect::new(right_x, lower_y.saturating_add(causes_h), right_w, lower_h - causes_h);
+    Areas { header, body, footer, incidents, detail, causes, runbooks }
 }
 
 #[cfg(test)]
@@ -99,26 +82,12 @@ mod tests {
 
     #[test]
     fn every_area_stays_inside_the_screen() {
-        for (w, h) in [
-            (0, 0),
-            (1, 1),
-            (10, 3),
-            (80, 24),
-            (200, 50),
-            (1000, 1000),
-            (u16::MAX, u16::MAX),
-        ] {
+        for (w, h) in
+            [(0, 0), (1, 1), (10, 3), (80, 24), (200, 50), (1000, 1000), (u16::MAX, u16::MAX)]
+        {
             let screen = Rect::new(0, 0, w, h);
             let a = areas(screen, 3);
-            for r in [
-                a.header,
-                a.body,
-                a.footer,
-                a.incidents,
-                a.detail,
-                a.causes,
-                a.runbooks,
-            ] {
+            for r in [a.header, a.body, a.footer, a.incidents, a.detail, a.causes, a.runbooks] {
                 assert!(screen.union(r) == screen || r.is_empty(), "{w}x{h}: {r:?}");
             }
         }

@@ -55,11 +55,7 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
 
 fn centered(area: Rect, lines: u16) -> Rect {
     let h = lines.min(area.height);
-    Rect {
-        y: area.y + (area.height - h) / 2,
-        height: h,
-        ..area
-    }
+    Rect { y: area.y + (area.height - h) / 2, height: h, ..area }
 }
 
 fn waiting(frame: &mut Frame, body: Rect, theme: &Theme) {
@@ -82,10 +78,8 @@ fn too_small(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         area.width,
         area.height
     );
-    let quit = state
-        .keymap
-        .first_label(Context::Main, crate::app::Action::Quit)
-        .unwrap_or_default();
+    let quit =
+        state.keymap.first_label(Context::Main, crate::app::Action::Quit).unwrap_or_default();
     let p = Paragraph::new(vec![
         Line::styled(text, theme.style(Role::FlashError)),
         Line::raw(format!("{quit} quits")),

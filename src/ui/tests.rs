@@ -118,13 +118,8 @@ fn help_overlay_lists_the_keymap() {
         "G shows the end of help:\n{bottom}"
     );
     let big = text(&draw(&s, &s.theme, 200, 50));
-    for line in [
-        "move down",
-        "fuzzy filter incidents",
-        ":theme NAME",
-        "ctrl-c",
-        "run the runbook",
-    ] {
+    for line in ["move down", "fuzzy filter incidents", ":theme NAME", "ctrl-c", "run the runbook"]
+    {
         let shown = line.replace("ctrl-c", "^c");
         assert!(big.contains(&shown), "help lacks {shown}");
     }
@@ -133,20 +128,15 @@ fn help_overlay_lists_the_keymap() {
 #[test]
 fn help_and_footer_follow_key_overrides() {
     let mut s = fixture::state();
-    let map = [
-        ("quit".to_string(), vec!["x".to_string()]),
-        ("help".to_string(), vec!["f2".to_string()]),
-    ]
-    .into_iter()
-    .collect();
+    let map =
+        [("quit".to_string(), vec!["x".to_string()]), ("help".to_string(), vec!["f2".to_string()])]
+            .into_iter()
+            .collect();
     s.keymap = crate::ui::keymap::Keymap::with_overrides(&map).unwrap();
     let t = text(&draw(&s, &s.theme, 120, 30));
     assert!(t.contains("x quit") && t.contains("F2 help"), "{t}");
     assert!(!t.contains("q quit"));
-    update(
-        &mut s,
-        Msg::Key(KeyEvent::new(KeyCode::F(2), KeyModifiers::NONE)),
-    );
+    update(&mut s, Msg::Key(KeyEvent::new(KeyCode::F(2), KeyModifiers::NONE)));
     let t = text(&draw(&s, &s.theme, 120, 40));
     assert!(t.contains("x ") && t.contains("quit quell"));
 }
@@ -168,10 +158,7 @@ fn waiting_and_too_small_screens() {
     let t = text(&draw(&s, &s.theme, 80, 24));
     assert!(t.contains("waiting for data"));
     let t = text(&draw(&fixture::state(), &s.theme, 79, 24));
-    assert!(
-        t.contains("terminal too small (need 80×24, have 79×24)"),
-        "{t}"
-    );
+    assert!(t.contains("terminal too small (need 80×24, have 79×24)"), "{t}");
 }
 
 #[test]
@@ -207,10 +194,7 @@ fn severity_has_theme_colour_and_reads_without_it() {
     let (x, y) = find(&buf, "CRIT").unwrap();
     assert_eq!(buf[(x, y)].fg, crit.unwrap());
     let (x, y) = find(&buf, "WARN").unwrap();
-    assert_eq!(
-        buf[(x, y)].fg,
-        dark.style(Role::SeverityWarning).fg.unwrap()
-    );
+    assert_eq!(buf[(x, y)].fg, dark.style(Role::SeverityWarning).fg.unwrap());
 
     let mono = Theme::load("monochrome", None).unwrap();
     let buf = draw(&s, &mono, 80, 24);
@@ -218,10 +202,7 @@ fn severity_has_theme_colour_and_reads_without_it() {
     assert_eq!(buf[(x, y)].fg, Color::Reset);
     assert!(find(&buf, "● WARN").is_some());
     for cell in &buf.content {
-        assert!(
-            cell.fg == Color::Reset && cell.bg == Color::Reset,
-            "monochrome draws colour"
-        );
+        assert!(cell.fg == Color::Reset && cell.bg == Color::Reset, "monochrome draws colour");
     }
 }
 
@@ -230,10 +211,7 @@ fn low_confidence_is_said_plainly() {
     let s = fixture::state();
     let buf = draw(&s, &s.theme, 200, 50);
     let (x, y) = find(&buf, "low confidence").unwrap();
-    assert_eq!(
-        buf[(x, y)].fg,
-        s.theme.style(Role::ConfidenceLow).fg.unwrap()
-    );
+    assert_eq!(buf[(x, y)].fg, s.theme.style(Role::ConfidenceLow).fg.unwrap());
     assert!(find(&buf, "deploy postgres").is_some());
 }
 

@@ -120,10 +120,7 @@ mod tests {
 
     #[test]
     fn wraps_words_and_marks_the_cut() {
-        assert_eq!(
-            wrap("deploy v1 -> v2 at noon", 10, 3),
-            ["deploy v1", "-> v2 at", "noon"]
-        );
+        assert_eq!(wrap("deploy v1 -> v2 at noon", 10, 3), ["deploy v1", "-> v2 at", "noon"]);
         assert_eq!(wrap("abcdefghij", 4, 2), ["abcd", "efg\u{2026}"]);
         assert_eq!(wrap("one two three four", 9, 1), ["one two\u{2026}"]);
         assert!(wrap("", 5, 2).is_empty());

@@ -83,10 +83,7 @@ roles! {
 const BUILTIN: &[(&str, &str)] = &[
     ("dark", include_str!("../../themes/dark.toml")),
     ("light", include_str!("../../themes/light.toml")),
-    (
-        "high-contrast",
-        include_str!("../../themes/high-contrast.toml"),
-    ),
+    ("high-contrast", include_str!("../../themes/high-contrast.toml")),
     ("monochrome", include_str!("../../themes/monochrome.toml")),
 ];
 
@@ -104,12 +101,7 @@ pub enum ThemeError {
     #[error("theme `{name}`: unknown role `{role}`")]
     UnknownRole { name: String, role: String },
     #[error("theme `{name}`, role `{role}`: bad style `{spec}`: {reason}")]
-    BadStyle {
-        name: String,
-        role: String,
-        spec: String,
-        reason: String,
-    },
+    BadStyle { name: String, role: String, spec: String, reason: String },
     #[error("theme `{name}`: parent chain too deep or circular")]
     ParentCycle { name: String },
 }
@@ -134,10 +126,8 @@ impl Default for Theme {
     /// The built-in dark theme, or a plain one if it were ever broken (a
     /// unit test proves every built-in loads).
     fn default() -> Self {
-        Self::load("dark", None).unwrap_or_else(|_| Self {
-            name: "plain".into(),
-            styles: BTreeMap::new(),
-        })
+        Self::load("dark", None)
+            .unwrap_or_else(|_| Self { name: "plain".into(), styles: BTreeMap::new() })
     }
 }
 
@@ -149,10 +139,7 @@ impl Theme {
     /// or a parent cycle.
     pub fn load(name: &str, user_dir: Option<&Path>) -> Result<Self, ThemeError> {
         let styles = resolve(name, user_dir, 0, None)?;
-        Ok(Self {
-            name: name.to_string(),
-            styles,
-        })
+        Ok(Self { name: name.to_string(), styles })
     }
 
     /// `monochrome` when `NO_COLOR` is set and non-empty, else `load(name)`.
@@ -207,10 +194,7 @@ impl Theme {
 }
 
 fn valid_name(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 /// Reads a theme's text: the user's file shadows a built-in of the same
@@ -233,14 +217,12 @@ fn source(name: &str, user_dir: Option<&Path>, skip_user: bool) -> Result<String
             }
         }
     }
-    BUILTIN
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, t)| (*t).to_string())
-        .ok_or_else(|| ThemeError::NotFound {
+    BUILTIN.iter().find(|(n, _)| *n == name).map(|(_, t)| (*t).to_string()).ok_or_else(|| {
+        ThemeError::NotFound {
             name: name.to_string(),
             available: Theme::available(user_dir).join(", "),
-        })
+        }
+    })
 }
 
 fn resolve(
@@ -250,28 +232,19 @@ fn resolve(
     child: Option<&str>,
 ) -> Result<BTreeMap<Role, Style>, ThemeError> {
     if depth > MAX_DEPTH {
-        return Err(ThemeError::ParentCycle {
-            name: name.to_string(),
-        });
+        return Err(ThemeError::ParentCycle { name: name.to_string() });
     }
     let text = source(name, user_dir, child == Some(name))?;
-    let file: ThemeFile = toml::from_str(&text).map_err(|e| ThemeError::Parse {
-        name: name.into(),
-        reason: e.to_string(),
-    })?;
+    let file: ThemeFile = toml::from_str(&text)
+        .map_err(|e| ThemeError::Parse { name: name.into(), reason: e.to_string() })?;
     let mut styles = match &file.parent {
         Some(parent) => resolve(parent, user_dir, depth + 1, Some(name))?,
         None => BTreeMap::new(),
     };
     for (role_name, spec) in &file.styles {
-        let role = Role::ALL
-            .iter()
-            .copied()
-            .find(|r| r.name() == role_name)
-            .ok_or_else(|| ThemeError::UnknownRole {
-                name: name.into(),
-                role: role_name.clone(),
-            })?;
+        let role = Role::ALL.iter().copied().find(|r| r.name() == role_name).ok_or_else(|| {
+            ThemeError::UnknownRole { name: name.into(), role: role_name.clone() }
+        })?;
         let style = parse_style(spec).map_err(|reason| ThemeError::BadStyle {
             name: name.into(),
             role: role_name.clone(),
@@ -317,8 +290,7 @@ fn parse_style(spec: &str) -> Result<Style, String> {
 }
 
 fn parse_color(s: &str) -> Result<Color, String> {
-    s.parse::<Color>()
-        .map_err(|_| format!("unknown colour `{s}`"))
+    s.parse::<Color>().map_err(|_| format!("unknown colour `{s}`"))
 }
 
 #[cfg(test)]
@@ -340,11 +312,7 @@ mod tests {
         let t = Theme::load("monochrome", None).unwrap();
         for role in Role::ALL {
             let s = t.style(*role);
-            assert!(
-                s.fg.is_none() && s.bg.is_none(),
-                "{} has colour",
-                role.name()
-            );
+            assert!(s.fg.is_none() && s.bg.is_none(), "{} has colour", role.name());
         }
     }
 
@@ -353,15 +321,9 @@ mod tests {
         let s = parse_style("black on yellow bold").unwrap();
         assert_eq!(
             s,
-            Style::default()
-                .fg(Color::Black)
-                .bg(Color::Yellow)
-                .add_modifier(Modifier::BOLD)
+            Style::default().fg(Color::Black).bg(Color::Yellow).add_modifier(Modifier::BOLD)
         );
-        assert_eq!(
-            parse_style("#ff0000").unwrap().fg,
-            Some(Color::Rgb(255, 0, 0))
-        );
+        assert_eq!(parse_style("#ff0000").unwrap().fg, Some(Color::Rgb(255, 0, 0)));
         assert!(parse_style("red blue").is_err());
         assert!(parse_style("on").is_err());
         assert!(parse_style("chartreuse-ish").is_err());
@@ -381,11 +343,7 @@ mod tests {
             "parent = \"dark\"\n[styles]\n\"text\" = \"green\"\n",
         )
         .unwrap();
-        std::fs::write(
-            dir.join("bad.toml"),
-            "[styles]\n\"severity.critcal\" = \"red\"\n",
-        )
-        .unwrap();
+        std::fs::write(dir.join("bad.toml"), "[styles]\n\"severity.critcal\" = \"red\"\n").unwrap();
         std::fs::write(dir.join("loop.toml"), "parent = \"loop2\"\n").unwrap();
         std::fs::write(dir.join("loop2.toml"), "parent = \"loop\"\n").unwrap();
         let mine = Theme::load("mine", Some(&dir)).unwrap();
@@ -398,18 +356,9 @@ mod tests {
         assert!(
             matches!(Theme::load("bad", Some(&dir)), Err(ThemeError::UnknownRole { role, .. }) if role == "severity.critcal")
         );
-        assert!(matches!(
-            Theme::load("loop", Some(&dir)),
-            Err(ThemeError::ParentCycle { .. })
-        ));
-        assert!(matches!(
-            Theme::load("../etc/passwd", Some(&dir)),
-            Err(ThemeError::BadName(_))
-        ));
-        assert!(matches!(
-            Theme::load("nope", Some(&dir)),
-            Err(ThemeError::NotFound { .. })
-        ));
+        assert!(matches!(Theme::load("loop", Some(&dir)), Err(ThemeError::ParentCycle { .. })));
+        assert!(matches!(Theme::load("../etc/passwd", Some(&dir)), Err(ThemeError::BadName(_))));
+        assert!(matches!(Theme::load("nope", Some(&dir)), Err(ThemeError::NotFound { .. })));
         assert!(Theme::available(Some(&dir)).contains(&"mine".to_string()));
         std::fs::remove_dir_all(&dir).ok();
     }

@@ -20,10 +20,7 @@ fn cascade_is_one_incident_and_unrelated_fault_is_another() {
     c.ingest(&s, &topo, at(105));
     let incs = c.sorted();
     assert_eq!(incs.len(), 2, "{incs:#?}");
-    let big = incs
-        .iter()
-        .find(|i| i.alerts.len() == 3)
-        .expect("cascade incident");
+    let big = incs.iter().find(|i| i.alerts.len() == 3).expect("cascade incident");
     assert_eq!(big.severity, crate::model::Severity::Critical);
     assert!(big.services.contains(&"postgres".to_string()));
     assert!(!big.services.contains(&"warehouse".to_string()));
@@ -84,11 +81,7 @@ fn lifecycle_open_quiet_resolved_and_reopen() {
     assert_eq!(c.incidents()[0].state, IncidentState::Resolved);
     assert_eq!(c.incidents()[0].resolved_at, Some(at(15)));
     // A resolved incident does not absorb new alerts.
-    poll(
-        &mut s,
-        at(40),
-        vec![alert("HighLatency", "postgres", "warning", at(40))],
-    );
+    poll(&mut s, at(40), vec![alert("HighLatency", "postgres", "warning", at(40))]);
     c.ingest(&s, &topo, at(40));
     assert_eq!(c.incidents().len(), 2);
 }
@@ -115,16 +108,9 @@ fn unknown_services_group_by_labels() {
 fn incidents_are_bounded() {
     let topo = Topology::new();
     let mut s = store();
-    let mut c = Correlator::new(EngineConfig {
-        max_incidents: 5,
-        ..cfg()
-    });
+    let mut c = Correlator::new(EngineConfig { max_incidents: 5, ..cfg() });
     for i in 0..40 {
-        poll(
-            &mut s,
-            at(i * 100),
-            vec![alert(&format!("A{i}"), "x", "info", at(i * 100))],
-        );
+        poll(&mut s, at(i * 100), vec![alert(&format!("A{i}"), "x", "info", at(i * 100))]);
         c.ingest(&s, &topo, at(i * 100));
         poll(&mut s, at(i * 100 + 1), vec![]);
         c.ingest(&s, &topo, at(i * 100 + 50));

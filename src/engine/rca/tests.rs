@@ -34,19 +34,12 @@ fn slow_database_is_ranked_first_with_evidence() {
     assert!(rc[0].score > rc[1].score);
     let text: Vec<&str> = rc[0].evidence.iter().map(|e| e.text.as_str()).collect();
     assert!(
-        text.iter()
-            .any(|t| t.contains("p99 latency") && t.contains("σ above baseline")),
+        text.iter().any(|t| t.contains("p99 latency") && t.contains("σ above baseline")),
         "{text:?}"
     );
-    assert!(
-        text.iter().any(|t| t.contains("before the first alert")),
-        "{text:?}"
-    );
+    assert!(text.iter().any(|t| t.contains("before the first alert")), "{text:?}");
     assert!(rc.iter().any(|c| {
-        c.service == "payments"
-            && c.evidence
-                .iter()
-                .any(|e| e.text.contains("likely a victim"))
+        c.service == "payments" && c.evidence.iter().any(|e| e.text.contains("likely a victim"))
     }));
     assert!(incs[0].title.contains("HighErrorRate"), "{}", incs[0].title);
 }
@@ -75,12 +68,7 @@ fn deploy_tips_the_balance() {
     let incs = top(&mut e, &s, at(156));
     let rc = &incs[0].root_causes;
     assert_eq!(rc[0].service, "checkout", "{rc:#?}");
-    assert!(
-        rc[0]
-            .evidence
-            .iter()
-            .any(|e| e.text.starts_with("deploy v1 -> v2"))
-    );
+    assert!(rc[0].evidence.iter().any(|e| e.text.starts_with("deploy v1 -> v2")));
 }
 
 #[test]
@@ -98,11 +86,7 @@ fn error_logs_become_evidence() {
         })
         .collect();
     s.apply(Ingest::Logs(lines));
-    poll(
-        &mut s,
-        at(158),
-        vec![alert("HighLatency", "cart", "warning", at(156))],
-    );
+    poll(&mut s, at(158), vec![alert("HighLatency", "cart", "warning", at(156))]);
     let mut e = Engine::new(EngineConfig::default(), shop());
     let incs = top(&mut e, &s, at(158));
     let rc = &incs[0].root_causes[0];

@@ -35,20 +35,15 @@ const MAX_ANNOTATION_LINES: usize = 12;
 /// Lines the detail text has (for scroll clamping in `update`).
 #[must_use]
 pub fn content_len(state: &State) -> usize {
-    state
-        .drilled_alert()
-        .map_or(0, |a| lines(a, state, None, 200).len())
+    state.drilled_alert().map_or(0, |a| lines(a, state, None, 200).len())
 }
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let Some(a) = state.drilled_alert() else {
         return;
     };
-    let title = title_text(
-        &format!("{} \u{00b7} {}", a.alert.name(), super::detail::target(a)),
-        area,
-        8,
-    );
+    let title =
+        title_text(&format!("{} \u{00b7} {}", a.alert.name(), super::detail::target(a)), area, 8);
     let b = block(vec![Span::raw(title)], true, theme);
     let inner = b.inner(area);
     frame.render_widget(b, area);
@@ -56,30 +51,16 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         return;
     }
     let chart_h = (inner.height / 3).clamp(3, 12).min(inner.height);
-    chart(
-        frame,
-        Rect {
-            height: chart_h,
-            ..inner
-        },
-        a,
-        theme,
-    );
-    let text_area = Rect {
-        y: inner.y.saturating_add(chart_h),
-        height: inner.height - chart_h,
-        ..inner
-    };
+    chart(frame, Rect { height: chart_h, ..inner }, a, theme);
+    let text_area =
+        Rect { y: inner.y.saturating_add(chart_h), height: inner.height - chart_h, ..inner };
     if text_area.is_empty() {
         return;
     }
     let all = lines(a, state, Some(theme), cols(text_area.width));
     let scroll = state.cursors.detail_scroll.min(all.len().saturating_sub(1));
-    let shown: Vec<Line> = all
-        .into_iter()
-        .skip(scroll)
-        .take(usize::from(text_area.height))
-        .collect();
+    let shown: Vec<Line> =
+        all.into_iter().skip(scroll).take(usize::from(text_area.height)).collect();
     frame.render_widget(Paragraph::new(shown), text_area);
 }
 
@@ -104,24 +85,15 @@ fn chart(frame: &mut Frame, area: Rect, a: &AlertView, theme: &Theme) {
         } else if from_bottom == 0 {
             compact(lo)
         } else if Some(from_bottom) == t_row {
-            a.threshold
-                .map_or_else(String::new, |t| format!("\u{2265}{}", compact(t)))
+            a.threshold.map_or_else(String::new, |t| format!("\u{2265}{}", compact(t)))
         } else {
             String::new()
         };
-        let r = Rect {
-            y: area.y + dy,
-            height: 1,
-            width: axis_w.min(area.width),
-            ..area
-        };
+        let r = Rect { y: area.y + dy, height: 1, width: axis_w.min(area.width), ..area };
         frame.render_widget(Line::styled(format!("{label:>6} \u{2595}"), dim), r);
     }
-    let plot = Rect {
-        x: area.x.saturating_add(axis_w),
-        width: area.width.saturating_sub(axis_w),
-        ..area
-    };
+    let plot =
+        Rect { x: area.x.saturating_add(axis_w), width: area.width.saturating_sub(axis_w), ..area };
     frame.render_widget(
         BarChart {
             data: &a.spark,
@@ -157,27 +129,16 @@ fn lines<'a>(a: &AlertView, state: &State, theme: Option<&Theme>, width: usize) 
         ),
     ])];
     if let Some(t) = a.threshold.filter(|t| t.is_finite()) {
-        out.push(Line::styled(
-            format!("threshold {}", compact(t)),
-            st(Role::TextDim),
-        ));
+        out.push(Line::styled(format!("threshold {}", compact(t)), st(Role::TextDim)));
     }
     out.push(Line::styled("labels", st(Role::Title)));
-    let key_w = al
-        .labels
-        .keys()
-        .map(|k| sanitize::width(&sanitize::clean(k)))
-        .max()
-        .unwrap_or(0)
-        .min(24);
+    let key_w =
+        al.labels.keys().map(|k| sanitize::width(&sanitize::clean(k))).max().unwrap_or(0).min(24);
     for (k, v) in &al.labels {
         let key = crate::ui::text::cell(k, key_w);
         out.push(Line::from(vec![
             Span::styled(format!("  {key} = "), st(Role::TextDim)),
-            Span::styled(
-                sanitize::clean_line(v, width.saturating_sub(key_w + 5)),
-                st(Role::Text),
-            ),
+            Span::styled(sanitize::clean_line(v, width.saturating_sub(key_w + 5)), st(Role::Text)),
         ]));
     }
     if !al.annotations.is_empty() {

@@ -45,11 +45,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             Confidence::Medium => ("medium", Role::ConfidenceMedium),
             Confidence::High => ("high", Role::ConfidenceHigh),
         };
-        let head = theme.style(if selected {
-            Role::Selection
-        } else {
-            Role::Title
-        });
+        let head = theme.style(if selected { Role::Selection } else { Role::Title });
         let score = if rc.score.is_finite() {
             format!(" {:.2} ", rc.score.clamp(0.0, 1.0))
         } else {

@@ -44,25 +44,10 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let alerts = state.incident_alerts();
     let rule = format!("\u{2500}\u{2500} alerts ({}) ", alerts.len());
     let fill = "\u{2500}".repeat(width.saturating_sub(sanitize::width(&rule)));
-    top.push(Line::styled(
-        format!("{rule}{fill}"),
-        theme.style(Role::Border),
-    ));
-    let top_h = u16::try_from(top.len())
-        .unwrap_or(u16::MAX)
-        .min(inner.height);
-    frame.render_widget(
-        Paragraph::new(top),
-        Rect {
-            height: top_h,
-            ..inner
-        },
-    );
-    let list = Rect {
-        y: inner.y.saturating_add(top_h),
-        height: inner.height - top_h,
-        ..inner
-    };
+    top.push(Line::styled(format!("{rule}{fill}"), theme.style(Role::Border)));
+    let top_h = u16::try_from(top.len()).unwrap_or(u16::MAX).min(inner.height);
+    frame.render_widget(Paragraph::new(top), Rect { height: top_h, ..inner });
+    let list = Rect { y: inner.y.saturating_add(top_h), height: inner.height - top_h, ..inner };
     render_alerts(frame, list, state, theme, &alerts, focused);
 }
 
@@ -120,10 +105,7 @@ fn render_alerts(
     for (i, a) in alerts.iter().enumerate() {
         let name = a.alert.name();
         if i == 0 || alerts[i - 1].alert.name() != name {
-            let n = alerts[i..]
-                .iter()
-                .take_while(|b| b.alert.name() == name)
-                .count();
+            let n = alerts[i..].iter().take_while(|b| b.alert.name() == name).count();
             rows.push(Row::Group(name, n));
         }
         if i == state.cursors.alerts {
@@ -135,25 +117,16 @@ fn render_alerts(
     let first = scroll_to(cursor_row, height, rows.len());
     let width = cols(area.width);
     // Narrow panes keep room for the target; wide ones give it to the chart.
-    let spark_w = if width >= 80 { width / 3 } else { width / 5 }
-        .clamp(6, 60)
-        .min(width);
+    let spark_w = if width >= 80 { width / 3 } else { width / 5 }.clamp(6, 60).min(width);
     let state_w = 9;
     let target_w = width.saturating_sub(2 + 7 + 1 + state_w + spark_w + 1);
     for (dy, row) in (0u16..).zip(rows.iter().skip(first).take(height)) {
         let y = area.y.saturating_add(dy);
-        let line_area = Rect {
-            y,
-            height: 1,
-            ..area
-        };
+        let line_area = Rect { y, height: 1, ..area };
         match row {
             Row::Group(name, n) => {
-                let label = if *n > 1 {
-                    format!("{name} \u{00d7}{n}")
-                } else {
-                    (*name).to_string()
-                };
+                let label =
+                    if *n > 1 { format!("{name} \u{00d7}{n}") } else { (*name).to_string() };
                 frame.render_widget(
                     Line::styled(cell(&label, width), theme.style(Role::Title)),
                     line_area,
@@ -161,32 +134,20 @@ fn render_alerts(
             }
             Row::Alert(i, a) => {
                 let selected = focused && *i == state.cursors.alerts;
-                let text = if selected {
-                    theme.style(Role::Selection)
-                } else {
-                    theme.style(Role::Text)
-                };
+                let text =
+                    if selected { theme.style(Role::Selection) } else { theme.style(Role::Text) };
                 let sev = a.alert.severity();
                 let line = Line::from(vec![
                     Span::styled(if selected { "\u{25b6} " } else { "  " }, text),
-                    Span::styled(
-                        format!("{} {} ", sev.glyph(), sev.word()),
-                        theme.severity(sev),
-                    ),
+                    Span::styled(format!("{} {} ", sev.glyph(), sev.word()), theme.severity(sev)),
                     Span::styled(cell(&target(a), target_w), text),
                     Span::styled(" ", text),
                     Span::styled(cell(state_word(a.alert.state), state_w), text),
                 ]);
                 frame.render_widget(line, line_area);
-                let spark_x = area
-                    .x
-                    .saturating_add(u16::try_from(width - spark_w).unwrap_or(0));
-                let spark_area = Rect {
-                    x: spark_x,
-                    y,
-                    width: u16::try_from(spark_w).unwrap_or(0),
-                    height: 1,
-                };
+                let spark_x = area.x.saturating_add(u16::try_from(width - spark_w).unwrap_or(0));
+                let spark_area =
+                    Rect { x: spark_x, y, width: u16::try_from(spark_w).unwrap_or(0), height: 1 };
                 if a.spark.is_empty() {
                     frame.render_widget(
                         Line::styled("no chart", theme.style(Role::TextDim)),
@@ -223,9 +184,7 @@ fn state_word(s: AlertState) -> &'static str {
 pub fn target(a: &AlertView) -> String {
     let l = &a.alert.labels;
     let service = a.alert.service().unwrap_or("");
-    let where_ = ["instance", "pod", "node", "host"]
-        .iter()
-        .find_map(|k| l.get(*k));
+    let where_ = ["instance", "pod", "node", "host"].iter().find_map(|k| l.get(*k));
     match where_ {
         Some(w) if !service.is_empty() => format!("{service} {w}"),
         Some(w) => w.clone(),

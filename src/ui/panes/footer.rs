@@ -21,10 +21,9 @@ fn hints(state: &State) -> Vec<(&'static [Action], &'static str)> {
                 (&[Action::Cancel], "cancel"),
             ]
         }
-        (Context::Input, _) => vec![
-            (&[Action::Submit], "keep filter"),
-            (&[Action::Cancel], "clear"),
-        ],
+        (Context::Input, _) => {
+            vec![(&[Action::Submit], "keep filter"), (&[Action::Cancel], "clear")]
+        }
         (Context::Help, _) => vec![
             (&[Action::Down, Action::Up], "scroll"),
             (&[Action::Back], "close"),
@@ -53,22 +52,12 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let base = theme.style(Role::Footer);
     let width = usize::from(area.width);
     // While typing, the line being typed owns the footer.
-    let flash = state
-        .flash
-        .as_ref()
-        .filter(|_| state.mode == Mode::Normal)
-        .map(|f| {
-            let role = if f.kind == FlashKind::Error {
-                Role::FlashError
-            } else {
-                Role::FlashInfo
-            };
-            let text = sanitize::clean_line(
-                &format!(" {} ", f.text),
-                width.saturating_sub(10).max(width / 2),
-            );
-            Span::styled(text, theme.style(role))
-        });
+    let flash = state.flash.as_ref().filter(|_| state.mode == Mode::Normal).map(|f| {
+        let role = if f.kind == FlashKind::Error { Role::FlashError } else { Role::FlashInfo };
+        let text =
+            sanitize::clean_line(&format!(" {} ", f.text), width.saturating_sub(10).max(width / 2));
+        Span::styled(text, theme.style(role))
+    });
     let flash_w = flash.as_ref().map_or(0, |s| sanitize::width(&s.content));
     let room = width.saturating_sub(flash_w + 1);
 
@@ -79,10 +68,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     };
     let used: usize = left.iter().map(|s| sanitize::width(&s.content)).sum();
     let mut spans = left;
-    spans.push(Span::styled(
-        " ".repeat(width.saturating_sub(used + flash_w)),
-        base,
-    ));
+    spans.push(Span::styled(" ".repeat(width.saturating_sub(used + flash_w)), base));
     spans.extend(flash);
     frame.render_widget(Paragraph::new(Line::from(spans)).style(base), area);
 }
@@ -92,10 +78,8 @@ fn hint_line<'a>(state: &State, theme: &Theme, room: usize) -> Vec<Span<'a>> {
     let mut spans = vec![Span::raw(" ")];
     let mut used = 1;
     for (actions, label) in hints(state) {
-        let keys: Vec<String> = actions
-            .iter()
-            .filter_map(|a| state.keymap.first_label(ctx, *a))
-            .collect();
+        let keys: Vec<String> =
+            actions.iter().filter_map(|a| state.keymap.first_label(ctx, *a)).collect();
         if keys.is_empty() {
             continue;
         }
@@ -106,30 +90,20 @@ fn hint_line<'a>(state: &State, theme: &Theme, room: usize) -> Vec<Span<'a>> {
         }
         used += w;
         spans.push(Span::styled(keys, theme.style(Role::FooterKey)));
-        spans.push(Span::styled(
-            format!(" {label}  "),
-            theme.style(Role::Footer),
-        ));
+        spans.push(Span::styled(format!(" {label}  "), theme.style(Role::Footer)));
     }
     spans
 }
 
 fn matches(state: &State) -> String {
-    format!(
-        "  {} of {} incidents",
-        state.visible.len(),
-        state.view.incidents.len()
-    )
+    format!("  {} of {} incidents", state.visible.len(), state.view.incidents.len())
 }
 
 fn completions(state: &State) -> String {
     match &state.completion {
         Some(c) if c.candidates.len() > 1 => {
-            let names: Vec<&str> = c
-                .candidates
-                .iter()
-                .map(|s| s.rsplit(' ').next().unwrap_or(s))
-                .collect();
+            let names: Vec<&str> =
+                c.candidates.iter().map(|s| s.rsplit(' ').next().unwrap_or(s)).collect();
             format!("  [{}]", names.join(" "))
         }
         _ => String::new(),

@@ -14,19 +14,14 @@ use crate::ui::theme::{Role, Theme};
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let view = &state.view;
     let base = theme.style(Role::Header);
-    let mut left: Vec<Span> = vec![Span::styled(
-        " quell ",
-        base.patch(theme.style(Role::Title)),
-    )];
+    let mut left: Vec<Span> = vec![Span::styled(" quell ", base.patch(theme.style(Role::Title)))];
     if state.read_only {
         left.push(Span::styled("[read-only] ", base));
     }
     for src in &view.sources {
         let id = sanitize::clean_line(&src.id, 16);
         let (word, bad) = if src.status.is_healthy() && src.is_stale(view.now) {
-            let age = src
-                .last_ok
-                .map_or_else(|| "never".to_string(), |t| format_age(view.now - t));
+            let age = src.last_ok.map_or_else(|| "never".to_string(), |t| format_age(view.now - t));
             (format!("stale {age}"), true)
         } else if let SourceStatus::Down { since, .. } = &src.status {
             (format!("down {}", format_age(view.now - since)), true)
@@ -39,22 +34,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         left.push(Span::styled(" \u{2502} ", base));
     }
 
-    let open = view
-        .incidents
-        .iter()
-        .filter(|i| i.state != IncidentState::Resolved)
-        .count();
-    let firing = view
-        .alerts
-        .values()
-        .filter(|a| a.alert.state == AlertState::Firing)
-        .count();
+    let open = view.incidents.iter().filter(|i| i.state != IncidentState::Resolved).count();
+    let firing = view.alerts.values().filter(|a| a.alert.state == AlertState::Firing).count();
     let mut right = String::new();
     if let Some(secs) = state.stale_for() {
-        right.push_str(&format!(
-            "no update for {} \u{2502} ",
-            format_age(i64::from(secs) * 1000)
-        ));
+        right.push_str(&format!("no update for {} \u{2502} ", format_age(i64::from(secs) * 1000)));
     }
     if state.has_data {
         right.push_str(&format!("{open} open \u{00b7} {firing} firing"));
@@ -79,9 +63,6 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     }
     let pad = total.saturating_sub(used + right_w);
     spans.push(Span::styled(" ".repeat(pad), base));
-    spans.push(Span::styled(
-        sanitize::truncate(&right, total).into_owned(),
-        base,
-    ));
+    spans.push(Span::styled(sanitize::truncate(&right, total).into_owned(), base));
     frame.render_widget(Paragraph::new(Line::from(spans)).style(base), area);
 }

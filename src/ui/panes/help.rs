@@ -28,9 +28,7 @@ pub fn content_len(state: &State) -> usize {
 /// The overlay's rectangle: centred, at most 76 wide, as tall as needed.
 fn popup(area: Rect, len: usize) -> Rect {
     let w = area.width.saturating_sub(4).min(76);
-    let h = u16::try_from(len + 2)
-        .unwrap_or(u16::MAX)
-        .min(area.height.saturating_sub(2));
+    let h = u16::try_from(len + 2).unwrap_or(u16::MAX).min(area.height.saturating_sub(2));
     Rect {
         x: area.x + (area.width - w) / 2,
         y: area.y + (area.height - h) / 2,
@@ -54,25 +52,16 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let b = block(vec![Span::raw(title)], true, theme);
     let inner = b.inner(popup);
     frame.render_widget(b.style(theme.style(Role::Help)), popup);
-    let scroll = state
-        .cursors
-        .help_scroll
-        .min(all.len().saturating_sub(usize::from(inner.height)));
-    let shown: Vec<Line> = all
-        .into_iter()
-        .skip(scroll)
-        .take(usize::from(inner.height))
-        .collect();
+    let scroll = state.cursors.help_scroll.min(all.len().saturating_sub(usize::from(inner.height)));
+    let shown: Vec<Line> = all.into_iter().skip(scroll).take(usize::from(inner.height)).collect();
     frame.render_widget(Paragraph::new(shown), inner);
 }
 
 fn keys_text(keys: &[KeySpec]) -> String {
     let labels: Vec<String> = keys.iter().map(KeySpec::label).collect();
     // A run of consecutive digits (the runbook keys) reads as `1–9`.
-    let digits: Vec<u32> = labels
-        .iter()
-        .filter_map(|l| l.parse::<u32>().ok().filter(|d| *d < 10))
-        .collect();
+    let digits: Vec<u32> =
+        labels.iter().filter_map(|l| l.parse::<u32>().ok().filter(|d| *d < 10)).collect();
     if labels.len() > 2
         && digits.len() == labels.len()
         && digits.windows(2).all(|w| w[1] == w[0] + 1)
@@ -86,10 +75,7 @@ fn lines<'a>(keymap: &Keymap, theme: Option<&Theme>) -> Vec<Line<'a>> {
     let st = |r: Role| theme.map(|t| t.style(r)).unwrap_or_default();
     let mut out = Vec::new();
     for ctx in Context::ALL {
-        out.push(Line::styled(
-            format!("Keys: {}", ctx.name()),
-            st(Role::Title),
-        ));
+        out.push(Line::styled(format!("Keys: {}", ctx.name()), st(Role::Title)));
         let mut runbooks_listed = false;
         for (action, keys) in keymap.bindings(ctx) {
             // Nine runbook actions read better as one line.
@@ -120,13 +106,9 @@ fn lines<'a>(keymap: &Keymap, theme: Option<&Theme>) -> Vec<Line<'a>> {
     out.push(Line::raw(""));
     out.push(Line::styled("Severity", st(Role::Title)));
     let mut legend = vec![Span::raw("  ")];
-    for s in [
-        Severity::Critical,
-        Severity::High,
-        Severity::Warning,
-        Severity::Info,
-        Severity::Unknown,
-    ] {
+    for s in
+        [Severity::Critical, Severity::High, Severity::Warning, Severity::Info, Severity::Unknown]
+    {
         legend.push(Span::styled(
             format!("{} {}", s.glyph(), s.word()),
             theme.map(|t| t.severity(s)).unwrap_or_default(),

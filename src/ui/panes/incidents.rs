@@ -26,10 +26,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     }
     if !state.filter.is_empty() {
         let f = sanitize::clean_line(&state.filter, 20);
-        title.push(Span::styled(
-            format!(" \u{00b7} /{f}"),
-            theme.style(Role::Input),
-        ));
+        title.push(Span::styled(format!(" \u{00b7} /{f}"), theme.style(Role::Input)));
     }
     title.push(Span::styled(
         format!(" \u{00b7} sort {}", state.sort.name()),
@@ -71,14 +68,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         .filter_map(|(row, &i)| state.view.incidents.get(i).map(|inc| (row, inc)))
         .map(|(row, inc)| {
             let selected = row == state.cursors.incidents;
-            line(
-                inc,
-                state,
-                theme,
-                cols(inner.width),
-                selected,
-                selected && focused,
-            )
+            line(inc, state, theme, cols(inner.width), selected, selected && focused)
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
@@ -123,17 +113,10 @@ fn line<'a>(
     let mut spans = vec![
         Span::styled(
             cursor,
-            if focused {
-                theme.style(Role::Selection)
-            } else {
-                theme.style(Role::Text)
-            },
+            if focused { theme.style(Role::Selection) } else { theme.style(Role::Text) },
         ),
         Span::styled(if marked { "*" } else { " " }, theme.style(Role::Marked)),
-        Span::styled(
-            format!("{} {}", inc.severity.glyph(), inc.severity.word()),
-            sev,
-        ),
+        Span::styled(format!("{} {}", inc.severity.glyph(), inc.severity.word()), sev),
         Span::styled(" ", row),
         Span::styled(cell(&inc.title, flex), row),
     ];
@@ -150,14 +133,7 @@ fn line<'a>(
         Span::styled(" ", row),
         Span::styled(cell_right(&count, 9), row),
         Span::styled(" ", row),
-        Span::styled(
-            cell(ack, 7),
-            if focused {
-                row
-            } else {
-                theme.style(Role::StateAcked)
-            },
-        ),
+        Span::styled(cell(ack, 7), if focused { row } else { theme.style(Role::StateAcked) }),
         Span::styled(" ", row),
         Span::styled(cell(inc.state.word(), 8), row),
     ]);

@@ -16,11 +16,7 @@ use crate::ui::theme::{Role, Theme};
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let focused = state.focus == Pane::Runbooks;
     let offered = state.offered_runbooks();
-    let b = block(
-        vec![Span::raw(format!("Runbooks {}", offered.len()))],
-        focused,
-        theme,
-    );
+    let b = block(vec![Span::raw(format!("Runbooks {}", offered.len()))], focused, theme);
     let inner = b.inner(area);
     frame.render_widget(b, area);
     if inner.is_empty() {
@@ -28,11 +24,8 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     }
     let dim = theme.style(Role::TextDim);
     if offered.is_empty() {
-        let msg = if state.runbooks.is_empty() {
-            "no runbooks configured"
-        } else {
-            "no runbook applies"
-        };
+        let msg =
+            if state.runbooks.is_empty() { "no runbooks configured" } else { "no runbook applies" };
         frame.render_widget(Paragraph::new(msg).style(dim), inner);
         return;
     }
@@ -46,11 +39,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         .take(height)
         .map(|(i, (key, rb))| {
             let selected = focused && i == state.cursors.runbooks;
-            let text = theme.style(if selected {
-                Role::Selection
-            } else {
-                Role::Text
-            });
+            let text = theme.style(if selected { Role::Selection } else { Role::Text });
             let mut spans = vec![
                 Span::styled(format!("{key} "), theme.style(Role::FooterKey)),
                 Span::styled(

@@ -35,11 +35,7 @@ pub fn scale(data: &[f64], width: usize, levels: u32, extra: Option<f64>) -> Vec
     let (lo, hi) = bounds(tail, extra);
     let mut out = vec![Column::Pad; width.saturating_sub(tail.len())];
     for &v in tail {
-        out.push(if v.is_finite() {
-            Column::Level(level(v, lo, hi, levels))
-        } else {
-            Column::Gap
-        });
+        out.push(if v.is_finite() { Column::Level(level(v, lo, hi, levels)) } else { Column::Gap });
     }
     out
 }
@@ -62,9 +58,7 @@ pub fn bounds(data: &[f64], extra: Option<f64>) -> (f64, f64) {
         .copied()
         .chain(extra)
         .filter(|v| v.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
-            (lo.min(v), hi.max(v))
-        })
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)))
 }
 
 /// Maps `v` into `1..=levels`; a flat series sits in the middle.
@@ -76,11 +70,7 @@ pub fn level(v: f64, lo: f64, hi: f64, levels: u32) -> u32 {
     }
     let frac = ((v - lo) / (hi - lo)).clamp(0.0, 1.0);
     // Truncation is intended: a level is a whole number of eighths.
-    #[allow(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        clippy::cast_precision_loss
-    )]
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
     let l = 1 + (frac * f64::from(levels - 1)).round() as u32;
     l.clamp(1, levels)
 }
@@ -136,8 +126,7 @@ impl Widget for BarChart<'_> {
                     Column::Level(l) => {
                         let filled = l.saturating_sub(r * 8).min(8);
                         if filled > 0 {
-                            cell.set_symbol(BLOCKS[filled as usize])
-                                .set_style(self.style);
+                            cell.set_symbol(BLOCKS[filled as usize]).set_style(self.style);
                         } else if threshold_row == Some(r) {
                             cell.set_symbol("╌").set_style(self.threshold_style);
                         }
@@ -188,33 +177,18 @@ mod tests {
         let mut buf = Buffer::empty(area);
         w.render(area, &mut buf);
         (0..height)
-            .map(|y| {
-                (0..width)
-                    .map(|x| buf[(x, y)].symbol().to_string())
-                    .collect()
-            })
+            .map(|y| (0..width).map(|x| buf[(x, y)].symbol().to_string()).collect())
             .collect()
     }
 
     fn spark(data: &[f64], width: u16) -> String {
-        draw(
-            Sparkline {
-                data,
-                style: Style::default(),
-                gap_style: Style::default(),
-            },
-            width,
-            1,
-        )
-        .remove(0)
+        draw(Sparkline { data, style: Style::default(), gap_style: Style::default() }, width, 1)
+            .remove(0)
     }
 
     #[test]
     fn sparkline_scales_and_shows_gaps() {
-        assert_eq!(
-            spark(&[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0], 8),
-            "▁▂▃▄▅▆▇█"
-        );
+        assert_eq!(spark(&[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0], 8), "▁▂▃▄▅▆▇█");
         assert_eq!(spark(&[1.0, f64::NAN, 3.0], 3), "▁·█");
         // Right-aligned when short, newest points kept when long.
         assert_eq!(spark(&[1.0, 2.0], 4), "  ▁█");
@@ -247,15 +221,7 @@ mod tests {
     fn widgets_survive_degenerate_areas() {
         let data = [1.0, 2.0];
         let style = Style::default();
-        draw(
-            Sparkline {
-                data: &data,
-                style,
-                gap_style: style,
-            },
-            0,
-            0,
-        );
+        draw(Sparkline { data: &data, style, gap_style: style }, 0, 0);
         draw(
             BarChart {
                 data: &data,
