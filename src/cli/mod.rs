@@ -4,6 +4,7 @@
 //! the config before anything touches the terminal, so a bad config is a
 //! clear message on stderr and exit code 2, never a broken screen.
 
+pub mod eval;
 mod logging;
 mod snapshot;
 
@@ -46,6 +47,9 @@ pub struct Cli {
 pub enum Command {
     /// Run the pipeline without a terminal and print what the engine sees.
     Snapshot(SnapshotArgs),
+    /// Measure the engine: `quell eval nab|loghub|scenarios ...`.
+    #[command(subcommand)]
+    Eval(eval::EvalCommand),
 }
 
 #[derive(Debug, Args)]
@@ -80,6 +84,7 @@ pub fn run(cli: Cli) -> ExitCode {
     } else {
         match &cli.command {
             Some(Command::Snapshot(args)) => snapshot::run(&loaded, args),
+            Some(Command::Eval(cmd)) => eval::run(cmd),
             None => interactive(&loaded, &cli),
         }
     };
