@@ -141,8 +141,39 @@ fn engine_pass() {
     );
 }
 
+/// The demo world through the whole pipeline (store, engine, view) for
+/// simulated hours, reporting resident memory: it must plateau.
+fn demo_memory() {
+    use quell::pipeline::Pipeline;
+    use quell::sim::{self, World};
+    let mut world = World::demo(1, 1_767_240_000_000);
+    let mut pipe = Pipeline::new(StoreLimits::default(), EngineConfig::default(), world.topology());
+    let steps_per_hour = 3_600_000 / sim::STEP_MS as usize;
+    let start = Instant::now();
+    let mut report = Vec::new();
+    for hour in 1..=24 {
+        for _ in 0..steps_per_hour {
+            pipe.ingest_all(world.step());
+            black_box(pipe.analyze(world.now()).incidents.len());
+        }
+        if [1, 6, 12, 24].contains(&hour) {
+            report.push(format!("{hour}h: {} MiB", rss_kib() / 1024));
+        }
+    }
+    let per_step = start.elapsed().as_secs_f64() * 1e3 / (24 * steps_per_hour) as f64;
+    println!(
+        "demo world, 24 simulated hours through store+engine+view: RSS {} (series {}, samples {}, alerts {}); {:.2} ms per 15 s step",
+        report.join(", "),
+        pipe.store().series_count(),
+        pipe.store().sample_count(),
+        pipe.store().alert_count(),
+        per_step
+    );
+}
+
 fn main() {
     let before = rss_kib();
+    demo_memory();
     store_ingest();
     engine_pass();
     println!("rss after benches: {} MiB (start {} MiB)", rss_kib() / 1024, before / 1024);

@@ -29,6 +29,8 @@ use super::deviation::{self, Deviation, SeriesIndex};
 const LOOKBACK_MS: i64 = 10 * 60_000;
 /// A dependency deviating this much earlier (or later) still counts as "as early".
 const SAME_TIME_MS: i64 = 15_000;
+/// How long before an onset a deploy or config change is suspect.
+const CHANGE_LOOKBACK_MS: i64 = 30 * 60_000;
 /// A departure must still be visible this close to the first alert to count.
 const STILL_OFF_MS: i64 = 3 * 60_000;
 /// Candidates reported per incident.
@@ -110,7 +112,10 @@ pub fn rank(
                 .collect();
             deviations.sort_by(|a, b| a.onset.cmp(&b.onset).then(b.peak_z.total_cmp(&a.peak_z)));
             let alerts = names.get(s.as_str()).cloned().unwrap_or_default();
-            let change = recent_change(index, &s, window.0 - 20 * 60_000, end);
+            // A change counts when it precedes the trouble: one made after the
+            // onset (a rollback, a restart by the responder) is a response.
+            let anchor = deviations.first().map_or(t0, |d| d.onset);
+            let change = recent_change(index, &s, anchor - CHANGE_LOOKBACK_MS, anchor + 60_000);
             let logs = log_signal(index, &s, base, window);
             Candidate { service: s, deviations, alerts, change, logs }
         })
@@ -166,10 +171,10 @@ fn score(
         evidence.push(Evidence {
             ts: d.onset,
             text: format!(
-                "{} {} {:.1}σ {} baseline since {} ({} vs {}){when}",
+                "{} {} {} {} baseline since {} ({} vs {}){when}",
                 c.service,
                 d.signal.describe(),
-                d.peak_z,
+                sigma(d.peak_z),
                 if d.signal.bad_when_high() { "above" } else { "off" },
                 format_clock(d.onset),
                 deviation::format_value(&d.signal, &d.unit, d.peak_value),
@@ -180,9 +185,9 @@ fn score(
             evidence.push(Evidence {
                 ts: extra.onset,
                 text: format!(
-                    "{} also {:.1}σ off since {}",
+                    "{} also {} off since {}",
                     extra.signal.describe(),
-                    extra.peak_z,
+                    sigma(extra.peak_z),
                     format_clock(extra.onset)
                 ),
             });
@@ -303,6 +308,11 @@ fn score(
         confidence: Confidence::Low,
         evidence,
     }
+}
+
+/// `8.1σ`, or `>99σ` at the cap (the exact figure means nothing that far out).
+fn sigma(z: f64) -> String {
+    if z >= 99.0 { ">99σ".to_string() } else { format!("{z:.1}σ") }
 }
 
 /// Services reachable from `from` (included) by following calls through
