@@ -32,6 +32,8 @@ struct Meta {
     /// `group_by` label tuples of alerts on services outside the topology.
     group_keys: BTreeSet<Vec<String>>,
     members: HashSet<Fingerprint>,
+    /// Services with an alert of this incident still active (as of the last pass).
+    active_services: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -168,7 +170,7 @@ impl Correlator {
                 }
             }
         }
-        let mut best: Option<(usize, UnixMs, &IncidentId)> = None;
+        let mut best: Option<((usize, bool, UnixMs), &IncidentId)> = None;
         for (id, d) in cands {
             let (Some(m), Some(inc)) =
                 (self.meta.get(id), self.pos.get(id).and_then(|i| self.incidents.get(*i)))
@@ -176,18 +178,30 @@ impl Correlator {
                 continue;
             };
             let own = m.members.contains(&a.fingerprint);
+            // A problem still in progress on this very service absorbs the
+            // alert however long it has been going: slow burns fire their
+            // second alert long after the first. (Not for related services:
+            // back-to-back faults on neighbours would merge.)
+            let ongoing = m.active_services.contains(svc);
+            let recent = (a.starts_at - m.last_alert_start).abs() <= window;
+            // A re-fire (flapping) rejoins its incident while that incident
+            // is still moving; an old incident does not claim a new problem.
+            let refire = own && (a.starts_at - m.last_alert_start).abs() <= 3 * window;
             let ok = match inc.state {
                 IncidentState::Resolved => false,
                 // A quiet incident only comes back for its own alerts.
-                IncidentState::Quiet => own,
-                IncidentState::Open => own || (a.starts_at - m.last_alert_start).abs() <= window,
+                IncidentState::Quiet => refire,
+                IncidentState::Open => refire || ongoing || recent,
             };
-            let d = if own { 0 } else { d };
-            if ok && best.is_none_or(|(bd, bt, _)| d < bd || (d == bd && m.last_alert_start > bt)) {
-                best = Some((d, m.last_alert_start, id));
+            let d = if own || ongoing { 0 } else { d };
+            // Closest first; then a problem still active on this service;
+            // then the most recently active incident.
+            let key = (d, !ongoing, -m.last_alert_start);
+            if ok && best.as_ref().is_none_or(|(bk, _)| key < *bk) {
+                best = Some((key, id));
             }
         }
-        best.map(|(_, _, id)| id.clone())
+        best.map(|(_, id)| id.clone())
     }
 
     fn open_incident(&mut self, a: &Alert) -> IncidentId {
@@ -271,12 +285,15 @@ impl Correlator {
     }
 
     fn lifecycle(&mut self, store: &Store, now: UnixMs, touched: &mut HashSet<IncidentId>) {
-        let mut active: HashSet<IncidentId> = HashSet::new();
+        let mut active: HashMap<IncidentId, BTreeSet<String>> = HashMap::new();
         for e in store.alerts() {
             if e.alert.state.is_active() {
                 if let Some(id) = self.assigned_to(&e.alert.fingerprint, e.alert.starts_at) {
-                    if !active.contains(id) {
-                        active.insert(id.clone());
+                    let svc = e.alert.service().unwrap_or("(unknown)").to_string();
+                    if let Some(set) = active.get_mut(id) {
+                        set.insert(svc);
+                    } else {
+                        active.insert(id.clone(), BTreeSet::from([svc]));
                     }
                 }
             }
@@ -287,7 +304,8 @@ impl Correlator {
                 continue;
             };
             let before = inc.state;
-            if active.contains(&inc.id) {
+            m.active_services = active.remove(&inc.id).unwrap_or_default();
+            if !m.active_services.is_empty() {
                 inc.state = IncidentState::Open;
                 m.quiet_since = None;
             } else if inc.state != IncidentState::Resolved {

@@ -81,6 +81,9 @@ pub struct Deviation {
     /// Last sample still clearly off (z ≥ 3): a departure that ended before
     /// an incident began cannot have caused it.
     pub last_off: UnixMs,
+    /// Already off at the first sample of the window: the real onset is
+    /// earlier and unknown (often the tail of a previous problem).
+    pub preexisting: bool,
 }
 
 /// Median of a non-empty slice (sorts it).
@@ -146,6 +149,7 @@ pub fn analyze(
     Some(Deviation {
         signal: entry.meta.signal.clone(),
         unit: entry.meta.unit.clone(),
+        preexisting: onset.is_some() && onset == in_window.first().map(|s| s.ts),
         onset: onset?,
         peak_z,
         baseline: med,

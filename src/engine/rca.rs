@@ -60,8 +60,11 @@ struct LogSignal {
 }
 
 impl Candidate {
+    /// The first departure that began inside the window; a departure that
+    /// was already under way when the window opened has no known onset and
+    /// does not take part in the race to be first.
     fn onset(&self) -> Option<UnixMs> {
-        self.deviations.iter().map(|d| d.onset).min()
+        self.deviations.iter().filter(|d| !d.preexisting).map(|d| d.onset).min()
     }
 
     fn peak_z(&self) -> f64 {
@@ -110,7 +113,11 @@ pub fn rank(
                 .filter_map(|e| deviation::analyze(e, base, window))
                 .filter(|d| d.peak_z >= deviation::ANOMALY_Z && d.last_off >= t0 - STILL_OFF_MS)
                 .collect();
-            deviations.sort_by(|a, b| a.onset.cmp(&b.onset).then(b.peak_z.total_cmp(&a.peak_z)));
+            deviations.sort_by(|a, b| {
+                (a.preexisting, a.onset)
+                    .cmp(&(b.preexisting, b.onset))
+                    .then(b.peak_z.total_cmp(&a.peak_z))
+            });
             let alerts = names.get(s.as_str()).cloned().unwrap_or_default();
             // A change counts when it precedes the trouble: one made after the
             // onset (a rollback, a restart by the responder) is a response.
@@ -163,7 +170,9 @@ fn score(
     };
     if let Some(d) = c.deviations.first() {
         let lead = first_alert - d.onset;
-        let when = if lead > 0 {
+        let when = if d.preexisting {
+            ", already off before the incident (onset unknown)".to_string()
+        } else if lead > 0 {
             format!(", {} before the first alert", format_age(lead))
         } else {
             String::new()
@@ -171,11 +180,12 @@ fn score(
         evidence.push(Evidence {
             ts: d.onset,
             text: format!(
-                "{} {} {} {} baseline since {} ({} vs {}){when}",
+                "{} {} {} {} baseline {} {} ({} vs {}){when}",
                 c.service,
                 d.signal.describe(),
                 sigma(d.peak_z),
                 if d.signal.bad_when_high() { "above" } else { "off" },
+                if d.preexisting { "by" } else { "since" },
                 format_clock(d.onset),
                 deviation::format_value(&d.signal, &d.unit, d.peak_value),
                 deviation::format_value(&d.signal, &d.unit, d.baseline),

@@ -19,6 +19,7 @@ mod logs;
 mod physics;
 mod rng;
 mod rules;
+pub mod scenario;
 mod schedule;
 mod signals;
 #[cfg(test)]
