@@ -54,7 +54,7 @@ fn big_view() -> View {
             alerts.insert(fp.clone(), AlertView { alert, spark, threshold: None });
             fps.push(fp);
         }
-        incidents.push(Incident {
+        incidents.push(Arc::new(Incident {
             id: IncidentId(format!("I-{i:06x}")),
             title: format!("Alert0 on svc{i}-0, svc{i}-1 (+9 alerts)"),
             severity: [Severity::Critical, Severity::Warning][i % 2],
@@ -80,7 +80,7 @@ fn big_view() -> View {
                 .collect(),
             timeline: vec![],
             acked: false,
-        });
+        }));
     }
     View {
         now,

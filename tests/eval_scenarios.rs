@@ -41,7 +41,17 @@ fn a_scenario_file_from_the_documented_format_runs() {
          [[fault]]\nkind = \"slow_database\"\ntarget = \"postgres\"\nstart = \"2m\"\nduration = \"8m\"\nintensity = 1.3\n",
     )
     .unwrap();
-    let out = quell(&["eval", "scenarios", "--seeds", "1", "--dir", dir.to_str().unwrap(), "--only", "user-", "--json"]);
+    let out = quell(&[
+        "eval",
+        "scenarios",
+        "--seeds",
+        "1",
+        "--dir",
+        dir.to_str().unwrap(),
+        "--only",
+        "user-",
+        "--json",
+    ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let runs = v["runs_detail"].as_array().unwrap();
@@ -55,7 +65,11 @@ fn a_scenario_file_from_the_documented_format_runs() {
 fn a_broken_scenario_file_is_named_in_the_error() {
     let dir = std::env::temp_dir().join(format!("quell-scn-bad-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("broken.toml"), "name = \"b\"\nduration = \"20m\"\n[[fault]]\nkind = \"meteor\"\n").unwrap();
+    std::fs::write(
+        dir.join("broken.toml"),
+        "name = \"b\"\nduration = \"20m\"\n[[fault]]\nkind = \"meteor\"\n",
+    )
+    .unwrap();
     let out = quell(&["eval", "scenarios", "--dir", dir.to_str().unwrap()]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);

@@ -19,7 +19,10 @@ impl State {
     /// The incident under the cursor of the incidents list.
     #[must_use]
     pub fn selected_incident(&self) -> Option<&Incident> {
-        self.visible.get(self.cursors.incidents).and_then(|&i| self.view.incidents.get(i))
+        self.visible
+            .get(self.cursors.incidents)
+            .and_then(|&i| self.view.incidents.get(i))
+            .map(|a| &**a)
     }
 
     /// The selected incident's alerts, grouped by alert name (sorted by

@@ -21,7 +21,7 @@ struct Report<'a> {
     now: i64,
     now_utc: String,
     sources: &'a [SourceHealth],
-    incidents: &'a [Incident],
+    incidents: &'a [std::sync::Arc<Incident>],
     alerts: Vec<&'a crate::model::Alert>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     ground_truth: &'a [crate::model::FaultTruth],

@@ -9,6 +9,7 @@
 //! one is reopened only by one of its own alerts firing again.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 use crate::model::{
     Alert, AlertState, Fingerprint, Incident, IncidentId, IncidentState, TimelineEntry,
@@ -39,7 +40,7 @@ struct Meta {
 #[derive(Debug, Clone)]
 pub struct Correlator {
     cfg: EngineConfig,
-    incidents: Vec<Incident>,
+    incidents: Vec<Arc<Incident>>,
     meta: HashMap<IncidentId, Meta>,
     /// Occurrences (fingerprint → [(start, incident)]) already assigned.
     assigned: HashMap<Fingerprint, Vec<(UnixMs, IncidentId)>>,
@@ -65,21 +66,23 @@ impl Correlator {
         }
     }
 
-    pub fn incidents_mut(&mut self) -> impl Iterator<Item = &mut Incident> {
+    /// Incidents for in-place updates; each is cloned only if a published
+    /// view still shares it (copy-on-write).
+    pub fn incidents_mut(&mut self) -> impl Iterator<Item = &mut Arc<Incident>> {
         self.incidents.iter_mut()
     }
 
     #[must_use]
-    pub fn incidents(&self) -> &[Incident] {
+    pub fn incidents(&self) -> &[Arc<Incident>] {
         &self.incidents
     }
 
     /// Incidents, open first, then by severity, then most recent.
     #[must_use]
-    pub fn sorted(&self) -> Vec<Incident> {
+    pub fn sorted(&self) -> Vec<Arc<Incident>> {
         let mut v = self.incidents.clone();
         v.sort_by(|a, b| {
-            let rank = |i: &Incident| match i.state {
+            let rank = |i: &Arc<Incident>| match i.state {
                 IncidentState::Open => 0,
                 IncidentState::Quiet => 1,
                 IncidentState::Resolved => 2,
@@ -118,6 +121,17 @@ impl Correlator {
             self.join(&id, a);
             touched.insert(id);
         }
+        // Services, most alerted first: once per touched incident, not per alert.
+        for id in &touched {
+            if let (Some(m), Some(&p)) = (self.meta.get(id), self.pos.get(id)) {
+                let mut services: Vec<(&String, &usize)> = m.services.iter().collect();
+                services.sort_by(|x, y| y.1.cmp(x.1).then(x.0.cmp(y.0)));
+                if let Some(inc) = self.incidents.get_mut(p) {
+                    Arc::make_mut(inc).services =
+                        services.into_iter().map(|(s, _)| s.clone()).collect();
+                }
+            }
+        }
         self.note_resolutions(store, &mut touched);
         self.lifecycle(store, now, &mut touched);
         self.bound(store);
@@ -130,7 +144,7 @@ impl Correlator {
 
     fn incident_mut(&mut self, id: &IncidentId) -> Option<&mut Incident> {
         let i = *self.pos.get(id)?;
-        self.incidents.get_mut(i)
+        self.incidents.get_mut(i).map(Arc::make_mut)
     }
 
     fn group_key(&self, a: &Alert) -> Vec<String> {
@@ -212,7 +226,7 @@ impl Correlator {
             id = IncidentId(format!("I-{:06x}", n & 0xff_ffff));
         }
         self.pos.insert(id.clone(), self.incidents.len());
-        self.incidents.push(Incident {
+        self.incidents.push(Arc::new(Incident {
             id: id.clone(),
             title: a.name().to_string(),
             severity: a.severity(),
@@ -225,7 +239,7 @@ impl Correlator {
             root_causes: Vec::new(),
             timeline: Vec::new(),
             acked: false,
-        });
+        }));
         self.meta.insert(id.clone(), Meta { last_alert_start: a.starts_at, ..Meta::default() });
         id
     }
@@ -239,6 +253,7 @@ impl Correlator {
         let Some(inc) = self.pos.get(id).and_then(|i| self.incidents.get_mut(*i)) else {
             return;
         };
+        let inc = Arc::make_mut(inc);
         m.last_alert_start = m.last_alert_start.max(a.starts_at);
         m.quiet_since = None;
         let svc = a.service().unwrap_or("(unknown)").to_string();
@@ -256,9 +271,6 @@ impl Correlator {
         inc.severity = inc.severity.min(a.severity());
         inc.state = IncidentState::Open;
         inc.resolved_at = None;
-        let mut services: Vec<(&String, &usize)> = m.services.iter().collect();
-        services.sort_by(|x, y| y.1.cmp(x.1).then(x.0.cmp(y.0)));
-        inc.services = services.into_iter().map(|(s, _)| s.clone()).collect();
         push_timeline(inc, a.starts_at, TimelineKind::AlertFired, fired_text(a));
     }
 
@@ -285,50 +297,59 @@ impl Correlator {
     }
 
     fn lifecycle(&mut self, store: &Store, now: UnixMs, touched: &mut HashSet<IncidentId>) {
-        let mut active: HashMap<IncidentId, BTreeSet<String>> = HashMap::new();
+        // Services with active alerts, per incident position; borrowed, so a
+        // quiet pass allocates next to nothing.
+        let mut active: HashMap<usize, BTreeSet<&str>> = HashMap::new();
         for e in store.alerts() {
-            if e.alert.state.is_active() {
-                if let Some(id) = self.assigned_to(&e.alert.fingerprint, e.alert.starts_at) {
-                    let svc = e.alert.service().unwrap_or("(unknown)").to_string();
-                    if let Some(set) = active.get_mut(id) {
-                        set.insert(svc);
-                    } else {
-                        active.insert(id.clone(), BTreeSet::from([svc]));
-                    }
-                }
+            if !e.alert.state.is_active() {
+                continue;
+            }
+            let pos = self
+                .assigned_to(&e.alert.fingerprint, e.alert.starts_at)
+                .and_then(|id| self.pos.get(id));
+            if let Some(&p) = pos {
+                active.entry(p).or_default().insert(e.alert.service().unwrap_or("(unknown)"));
             }
         }
         let cooldown = self.cfg.quiet_cooldown.as_ms();
-        for inc in &mut self.incidents {
+        let mut newly_resolved = false;
+        for (p, inc) in self.incidents.iter_mut().enumerate() {
             let Some(m) = self.meta.get_mut(&inc.id) else {
                 continue;
             };
-            let before = inc.state;
-            m.active_services = active.remove(&inc.id).unwrap_or_default();
-            if !m.active_services.is_empty() {
-                inc.state = IncidentState::Open;
-                m.quiet_since = None;
-            } else if inc.state != IncidentState::Resolved {
-                let since = *m.quiet_since.get_or_insert(inc.updated_at.min(now));
-                inc.state = if now - since >= cooldown {
-                    inc.resolved_at = Some(since);
-                    IncidentState::Resolved
-                } else {
-                    IncidentState::Quiet
-                };
+            let act = active.remove(&p).unwrap_or_default();
+            if !m.active_services.iter().map(String::as_str).eq(act.iter().copied()) {
+                m.active_services = act.iter().map(|s| (*s).to_string()).collect();
             }
-            if inc.state != before {
-                touched.insert(inc.id.clone());
+            let (state, resolved_at) = if !act.is_empty() {
+                m.quiet_since = None;
+                (IncidentState::Open, inc.resolved_at)
+            } else if inc.state == IncidentState::Resolved {
+                (inc.state, inc.resolved_at)
+            } else {
+                let since = *m.quiet_since.get_or_insert(inc.updated_at.min(now));
+                if now - since >= cooldown {
+                    (IncidentState::Resolved, Some(since))
+                } else {
+                    (IncidentState::Quiet, inc.resolved_at)
+                }
+            };
+            if state != inc.state || resolved_at != inc.resolved_at {
+                let i = Arc::make_mut(inc);
+                i.state = state;
+                i.resolved_at = resolved_at;
+                touched.insert(i.id.clone());
+                newly_resolved |= state == IncidentState::Resolved;
             }
         }
         // Resolved incidents leave the service index: they absorb nothing.
-        let resolved: HashSet<&IncidentId> = self
-            .incidents
-            .iter()
-            .filter(|i| i.state == IncidentState::Resolved)
-            .map(|i| &i.id)
-            .collect();
-        if !resolved.is_empty() {
+        if newly_resolved {
+            let resolved: HashSet<&IncidentId> = self
+                .incidents
+                .iter()
+                .filter(|i| i.state == IncidentState::Resolved)
+                .map(|i| &i.id)
+                .collect();
             for ids in self.by_service.values_mut() {
                 ids.retain(|id| !resolved.contains(id));
             }
@@ -350,16 +371,19 @@ impl Correlator {
             resolved.sort();
             let drop: HashSet<IncidentId> =
                 resolved.into_iter().take(excess).map(|(_, id)| id).collect();
-            self.incidents.retain(|i| !drop.contains(&i.id));
-            for id in &drop {
-                self.meta.remove(id);
+            // Open incidents over the cap are kept: nothing live is dropped.
+            if !drop.is_empty() {
+                self.incidents.retain(|i| !drop.contains(&i.id));
+                for id in &drop {
+                    self.meta.remove(id);
+                }
+                for occ in self.assigned.values_mut() {
+                    occ.retain(|(_, id)| !drop.contains(id));
+                }
+                self.assigned.retain(|_, occ| !occ.is_empty());
+                self.pos =
+                    self.incidents.iter().enumerate().map(|(i, inc)| (inc.id.clone(), i)).collect();
             }
-            for occ in self.assigned.values_mut() {
-                occ.retain(|(_, id)| !drop.contains(id));
-            }
-            self.assigned.retain(|_, occ| !occ.is_empty());
-            self.pos =
-                self.incidents.iter().enumerate().map(|(i, inc)| (inc.id.clone(), i)).collect();
         }
         if self.assigned.len() > 2 * store.alert_count() + 1024 {
             self.assigned.retain(|fp, _| store.alert(fp).is_some());

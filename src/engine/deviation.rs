@@ -44,6 +44,15 @@ impl<'a> SeriesIndex<'a> {
         Self { by_service, errors, changes }
     }
 
+    /// Whether anything at all is known about a service (series, error
+    /// lines or changes): a service with no data cannot be implicated.
+    #[must_use]
+    pub fn knows(&self, s: &str) -> bool {
+        self.by_service.contains_key(s)
+            || self.errors.contains_key(s)
+            || self.changes.contains_key(s)
+    }
+
     /// Error-level log lines of a service, oldest first.
     #[must_use]
     pub fn errors(&self, s: &str) -> &[&'a LogRecord] {

@@ -117,14 +117,17 @@ impl Engine {
     /// One pass: fold new alert transitions into incidents, re-rank causes of
     /// the incidents that are still open, and return all incidents, most
     /// urgent first.
-    pub fn update(&mut self, store: &Store, now: UnixMs) -> Vec<Incident> {
+    pub fn update(&mut self, store: &Store, now: UnixMs) -> Vec<std::sync::Arc<Incident>> {
         let touched = self.correlator.ingest(store, &self.topology, now);
-        let index = deviation::SeriesIndex::build(store);
+        // The series/log/change index is only built when something needs ranking.
+        let mut index: Option<deviation::SeriesIndex<'_>> = None;
         for inc in self.correlator.incidents_mut() {
             let due = inc.state == IncidentState::Open
                 && self.last_ranked.get(&inc.id).is_none_or(|t| now - t >= RERANK_MS);
             if touched.contains(&inc.id) || due {
-                rca::rank(inc, store, &index, &self.topology, &self.cfg, now);
+                let index = index.get_or_insert_with(|| deviation::SeriesIndex::build(store));
+                let inc = std::sync::Arc::make_mut(inc);
+                rca::rank(inc, store, index, &self.topology, &self.cfg, now);
                 self.last_ranked.insert(inc.id.clone(), now);
             }
         }

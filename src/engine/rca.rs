@@ -12,7 +12,7 @@
 //! likely a victim and is discounted. Scores are in [0, 1]; confidence says
 //! how clearly the top candidate stands out.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 
 use crate::model::{
     Alert, ChangeKind, Confidence, Evidence, Incident, RootCause, Signal, Topology, UnixMs,
@@ -99,52 +99,64 @@ pub fn rank(
     for a in &alerts {
         names.entry(a.service().unwrap_or("(unknown)")).or_default().push(a.name().to_string());
     }
-    let mut services: BTreeSet<String> = names.keys().map(|s| (*s).to_string()).collect();
-    for s in names.keys() {
-        services.extend(topo.dependencies(s, cfg.max_graph_distance).into_keys());
+    let build = |s: &str| {
+        let mut deviations: Vec<Deviation> = index
+            .service(s)
+            .iter()
+            .filter_map(|e| deviation::analyze(e, base, window))
+            .filter(|d| d.peak_z >= deviation::ANOMALY_Z && d.last_off >= t0 - STILL_OFF_MS)
+            .collect();
+        deviations.sort_by(|a, b| {
+            (a.preexisting, a.onset)
+                .cmp(&(b.preexisting, b.onset))
+                .then(b.peak_z.total_cmp(&a.peak_z))
+        });
+        let alerts = names.get(s).cloned().unwrap_or_default();
+        // A change counts when it precedes the trouble: one made after the
+        // onset (a rollback, a restart by the responder) is a response.
+        let anchor = deviations.first().map_or(t0, |d| d.onset);
+        let change = recent_change(index, s, anchor - CHANGE_LOOKBACK_MS, anchor + 60_000);
+        let logs = log_signal(index, s, base, window);
+        Candidate { service: s.to_string(), deviations, alerts, change, logs }
+    };
+    // Candidates: the alerting services, then their dependencies reached hop
+    // by hop through services that show trouble themselves. A fault
+    // propagates hop by hop, so a dependency can only explain the alerting
+    // services if every service on the way is troubled too; without this a
+    // hub (ingress, DNS) would "depend on" every unrelated deviation.
+    let mut seen: HashSet<&str> = names.keys().copied().collect();
+    let mut queue: VecDeque<(&str, usize)> = names.keys().map(|s| (*s, 0)).collect();
+    let mut cands: Vec<Candidate> = Vec::new();
+    while let Some((s, depth)) = queue.pop_front() {
+        let c = build(s);
+        if !c.implicated() {
+            continue;
+        }
+        if depth < cfg.max_graph_distance {
+            for d in topo.callees(s) {
+                if index.knows(d) && seen.insert(d) {
+                    queue.push_back((d, depth + 1));
+                }
+            }
+        }
+        cands.push(c);
     }
-
-    let mut cands: Vec<Candidate> = services
-        .into_iter()
-        .map(|s| {
-            let mut deviations: Vec<Deviation> = index
-                .service(&s)
-                .iter()
-                .filter_map(|e| deviation::analyze(e, base, window))
-                .filter(|d| d.peak_z >= deviation::ANOMALY_Z && d.last_off >= t0 - STILL_OFF_MS)
-                .collect();
-            deviations.sort_by(|a, b| {
-                (a.preexisting, a.onset)
-                    .cmp(&(b.preexisting, b.onset))
-                    .then(b.peak_z.total_cmp(&a.peak_z))
-            });
-            let alerts = names.get(s.as_str()).cloned().unwrap_or_default();
-            // A change counts when it precedes the trouble: one made after the
-            // onset (a rollback, a restart by the responder) is a response.
-            let anchor = deviations.first().map_or(t0, |d| d.onset);
-            let change = recent_change(index, &s, anchor - CHANGE_LOOKBACK_MS, anchor + 60_000);
-            let logs = log_signal(index, &s, base, window);
-            Candidate { service: s, deviations, alerts, change, logs }
-        })
-        .collect();
-    cands.retain(Candidate::implicated);
-    // A fault propagates hop by hop: a dependency can only explain the
-    // alerting services if every service on the way shows trouble too.
-    // Without this, a hub (ingress, DNS) would "depend on" every unrelated
-    // deviation in the system.
-    let implicated: BTreeSet<&str> = cands.iter().map(|c| c.service.as_str()).collect();
-    let alerting: Vec<&str> = names.keys().copied().collect();
-    let reach = troubled_reach(topo, &alerting, &implicated, usize::MAX);
-    let reach: BTreeSet<String> = reach.into_iter().map(str::to_string).collect();
-    cands.retain(|c| reach.contains(&c.service));
+    cands.sort_by(|a, b| a.service.cmp(&b.service));
 
     let affected: Vec<&str> = cands.iter().map(|c| c.service.as_str()).collect();
+    // Each affected service's troubled reach, computed once (ranking a big
+    // incident would otherwise walk the graph once per pair).
+    let implicated: BTreeSet<&str> = affected.iter().copied().collect();
+    let reach_of: std::collections::HashMap<&str, BTreeSet<&str>> = affected
+        .iter()
+        .map(|a| (*a, troubled_reach(topo, &[a], &implicated, usize::MAX)))
+        .collect();
     let first_onset = cands.iter().filter_map(Candidate::onset).min();
     let first_alert = alerts.iter().map(|a| a.starts_at).min().unwrap_or(t0);
 
     let mut causes: Vec<RootCause> = cands
         .iter()
-        .map(|c| score(c, &cands, &affected, topo, first_onset, first_alert))
+        .map(|c| score(c, &cands, &affected, &reach_of, first_onset, first_alert))
         .filter(|rc| rc.score > 0.05)
         .collect();
     causes.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.service.cmp(&b.service)));
@@ -158,7 +170,7 @@ fn score(
     c: &Candidate,
     all: &[Candidate],
     affected: &[&str],
-    topo: &Topology,
+    reach_of: &std::collections::HashMap<&str, BTreeSet<&str>>,
     first_onset: Option<UnixMs>,
     first_alert: UnixMs,
 ) -> RootCause {
@@ -214,13 +226,10 @@ fn score(
     }
     let magnitude = (1.0 + c.peak_z()).ln() / 31f64.ln();
 
-    let implicated: BTreeSet<&str> = affected.iter().copied().collect();
     let explained: Vec<&str> = affected
         .iter()
         .copied()
-        .filter(|a| {
-            troubled_reach(topo, &[a], &implicated, usize::MAX).contains(c.service.as_str())
-        })
+        .filter(|a| reach_of.get(a).is_some_and(|r| r.contains(c.service.as_str())))
         .collect();
     let explain = explained.len() as f64 / affected.len().max(1) as f64;
     if explained.len() > 1 {
@@ -289,11 +298,9 @@ fn score(
         let inheritable = c.deviations.first().is_some_and(|d| {
             matches!(d.signal, Signal::LatencyP99 | Signal::ErrorRatio | Signal::RequestRate)
         });
-        let below = if inheritable {
-            troubled_reach(topo, &[c.service.as_str()], &implicated, usize::MAX)
-        } else {
-            BTreeSet::new()
-        };
+        let empty = BTreeSet::new();
+        let below =
+            if inheritable { reach_of.get(c.service.as_str()).unwrap_or(&empty) } else { &empty };
         let earlier = all.iter().find(|d| {
             d.service != c.service
                 && below.contains(d.service.as_str())

@@ -6,6 +6,7 @@
 //! faults when it holds occurrences of two different faults.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -51,7 +52,7 @@ pub fn score(view: &View) -> Scorecard {
 }
 
 #[must_use]
-pub fn score_parts(incidents: &[Incident], truth: &[FaultTruth], now: UnixMs) -> Scorecard {
+pub fn score_parts(incidents: &[Arc<Incident>], truth: &[FaultTruth], now: UnixMs) -> Scorecard {
     let mut outcomes = Vec::new();
     let mut faults_in: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for f in truth {
@@ -106,8 +107,8 @@ mod tests_support {
     use super::*;
     use crate::model::{Confidence, IncidentId, IncidentState, RootCause, Severity};
 
-    pub(super) fn inc(id: &str, fps: &[&str], causes: &[&str]) -> Incident {
-        Incident {
+    pub(super) fn inc(id: &str, fps: &[&str], causes: &[&str]) -> Arc<Incident> {
+        Arc::new(Incident {
             id: IncidentId(id.into()),
             title: String::new(),
             severity: Severity::Warning,
@@ -128,7 +129,7 @@ mod tests_support {
                 .collect(),
             timeline: vec![],
             acked: false,
-        }
+        })
     }
 
     pub(super) fn fault(id: &str, root: &str, fps: &[&str]) -> FaultTruth {
@@ -220,7 +221,7 @@ fn choose2(n: u64) -> f64 {
 }
 
 #[must_use]
-pub fn grouping(incidents: &[Incident], truth: &[FaultTruth], now: UnixMs) -> Grouping {
+pub fn grouping(incidents: &[Arc<Incident>], truth: &[FaultTruth], now: UnixMs) -> Grouping {
     // (true cluster, predicted cluster) per occurrence; an occurrence no
     // incident holds is its own predicted cluster.
     let mut labels: Vec<(usize, String)> = Vec::new();

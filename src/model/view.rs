@@ -5,6 +5,7 @@
 //! reads the store.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -40,8 +41,9 @@ pub struct FaultTruth {
 pub struct View {
     /// Time of this view (virtual in the demo).
     pub now: UnixMs,
-    /// Incidents, most urgent first.
-    pub incidents: Vec<Incident>,
+    /// Incidents, most urgent first. Shared with the engine copy-on-write:
+    /// publishing a view does not copy incidents that did not change.
+    pub incidents: Vec<Arc<Incident>>,
     /// Every alert any listed incident refers to, plus all active ones.
     pub alerts: BTreeMap<Fingerprint, AlertView>,
     pub sources: Vec<SourceHealth>,

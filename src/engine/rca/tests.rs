@@ -4,7 +4,7 @@ use crate::engine::testutil::*;
 use crate::model::{ChangeEvent, LogRecord};
 use crate::store::Ingest;
 
-fn top(engine: &mut Engine, s: &Store, now: UnixMs) -> Vec<Incident> {
+fn top(engine: &mut Engine, s: &Store, now: UnixMs) -> Vec<std::sync::Arc<Incident>> {
     engine.update(s, now)
 }
 
