@@ -6,6 +6,7 @@
 
 pub mod eval;
 mod logging;
+mod live_snapshot;
 mod snapshot;
 
 use std::path::PathBuf;
@@ -83,7 +84,7 @@ pub fn run(cli: Cli) -> ExitCode {
         print_config(&loaded)
     } else {
         match &cli.command {
-            Some(Command::Snapshot(args)) => snapshot::run(&loaded, args),
+            Some(Command::Snapshot(args)) => snapshot::run(&loaded, args, cli.demo),
             Some(Command::Eval(cmd)) => eval::run(cmd),
             None => interactive(&loaded, &cli),
         }
@@ -149,9 +150,7 @@ fn interactive(loaded: &Loaded, cli: &Cli) -> anyhow::Result<()> {
     } else {
         cfg.runbooks.clone()
     };
-    if cfg.has_sources() && !cli.demo {
-        anyhow::bail!("live sources are not supported yet; run `quell --demo`");
-    }
+    let live = cfg.has_sources() && !cli.demo;
     let log = logging::init();
     tracing::info!(config = ?loaded.origin, log = ?log, "quell starting");
     let runtime =
@@ -164,7 +163,11 @@ fn interactive(loaded: &Loaded, cli: &Cli) -> anyhow::Result<()> {
             limits: cfg.store.clone(),
             engine: cfg.engine.clone(),
         };
-        let world = demo::spawn(opts, tx);
+        let (world, live) = if live {
+            (None, Some(crate::connectors::live::spawn(cfg, tx)?))
+        } else {
+            (Some(demo::spawn(opts, tx)), None)
+        };
         let tui = crate::tui::TuiOptions {
             theme,
             keymap,
@@ -173,7 +176,10 @@ fn interactive(loaded: &Loaded, cli: &Cli) -> anyhow::Result<()> {
             user_theme_dir: theme_dir,
         };
         let result = crate::tui::run(tui, rx).await;
-        world.abort();
+        if let Some(w) = world {
+            w.abort();
+        }
+        drop(live);
         result
     })?;
     // Don't wait for blocked threads (the key reader) on the way out.
