@@ -8,13 +8,23 @@ cd "$(dirname "$0")/.."
 dest="${QUELL_TEST_SERVERS:-target/test-servers}"
 bin="$dest/bin"
 want=(prometheus alertmanager amtool victoria-metrics vmalert)
+# Debian's Alertmanager reads its default notification template from this
+# absolute path (no flag overrides it), so the unpacked copy goes there.
+tmpl_dir=/usr/share/prometheus/alertmanager
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+install_templates() {
+  if [ ! -f "$tmpl_dir/default.tmpl" ]; then
+    $SUDO mkdir -p "$tmpl_dir"
+    $SUDO cp "$dest/root$tmpl_dir/"*.tmpl "$tmpl_dir/"
+  fi
+}
 missing=0
 for b in "${want[@]}"; do [ -x "$bin/$b" ] || missing=1; done
 if [ "$missing" -eq 0 ] && command -v htpasswd >/dev/null 2>&1; then
+  install_templates
   exit 0
 fi
-SUDO=""
-[ "$(id -u)" -ne 0 ] && SUDO="sudo"
 echo "==> fetching test servers into $dest (apt-get download + dpkg -x)"
 $SUDO apt-get update -qq
 command -v htpasswd >/dev/null 2>&1 ||
@@ -39,4 +49,5 @@ for b in "${want[@]}"; do
   ln -sf "$(realpath "$src")" "$bin/$b"
 done
 rm -rf "$dest/debs"
+install_templates
 echo "==> test servers ready: $(ls "$bin" | tr '\n' ' ')"

@@ -80,9 +80,9 @@ impl Default for ConnectionConfig {
 }
 
 /// One Alertmanager cluster: every replica is polled.
-// No `deny_unknown_fields` on the outer struct: serde cannot combine it with
-// `flatten`; the flattened `ConnectionConfig` rejects unknown keys instead.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+// serde cannot combine `deny_unknown_fields` with `flatten`: keys neither
+// struct knows land in `unknown`, and validation rejects them by name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AlertmanagerConfig {
     pub name: String,
     /// One URL per replica of the cluster.
@@ -93,6 +93,8 @@ pub struct AlertmanagerConfig {
     pub resolve_grace: HumanDuration,
     #[serde(flatten)]
     pub conn: ConnectionConfig,
+    #[serde(flatten, skip_serializing)]
+    pub unknown: BTreeMap<String, toml::Value>,
 }
 
 fn default_resolve_grace() -> HumanDuration {
@@ -113,7 +115,7 @@ pub struct SignalQuery {
 }
 
 /// A Prometheus-compatible engine (Prometheus, Thanos, Mimir, vmalert + VictoriaMetrics).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PrometheusConfig {
     pub name: String,
     pub url: String,
@@ -131,6 +133,8 @@ pub struct PrometheusConfig {
     pub signals: Vec<SignalQuery>,
     #[serde(flatten)]
     pub conn: ConnectionConfig,
+    #[serde(flatten, skip_serializing)]
+    pub unknown: BTreeMap<String, toml::Value>,
 }
 
 fn yes() -> bool {
@@ -149,6 +153,7 @@ pub(super) fn validate(
     let mut names = std::collections::BTreeSet::new();
     for am in ams {
         check_name(&mut names, &am.name, "alertmanager")?;
+        check_unknown(&am.unknown, "alertmanager")?;
         if am.urls.is_empty() {
             return Err(("alertmanager.urls".into(), format!("{:?}: list at least one URL", am.name)));
         }
@@ -159,6 +164,7 @@ pub(super) fn validate(
     }
     for p in proms {
         check_name(&mut names, &p.name, "prometheus")?;
+        check_unknown(&p.unknown, "prometheus")?;
         check_url(&p.url, "prometheus.url")?;
         if let Some(r) = &p.rules_url {
             check_url(r, "prometheus.rules_url")?;
@@ -190,6 +196,16 @@ fn check_name(
         return Err((format!("{table}.name"), format!("duplicate source name {name:?}")));
     }
     Ok(())
+}
+
+fn check_unknown(
+    unknown: &BTreeMap<String, toml::Value>,
+    table: &str,
+) -> Result<(), (String, String)> {
+    match unknown.keys().next() {
+        Some(k) => Err((format!("{table}.{k}"), format!("unknown field `{k}`"))),
+        None => Ok(()),
+    }
 }
 
 fn check_url(u: &str, key: &str) -> Result<(), (String, String)> {
@@ -256,10 +272,11 @@ mod tests {
     fn example_sources() -> String {
         let text = include_str!("../../config.example.toml");
         let start = text.find("# [[alertmanager]]").unwrap_or(0);
+        let toml_line = regex::Regex::new(r#"^(\[|[A-Za-z_][A-Za-z0-9_]* = |\s*$)"#).unwrap();
         text[start..]
             .lines()
             .map(|l| l.strip_prefix("# ").unwrap_or(l))
-            .filter(|l| !l.starts_with('#'))
+            .filter(|l| toml_line.is_match(l))
             .collect::<Vec<_>>()
             .join("\n")
     }

@@ -206,6 +206,7 @@ pub fn error_message(body: &[u8]) -> String {
 /// so an excerpt is always safe to log and draw.
 #[must_use]
 pub fn escape_excerpt(body: &[u8]) -> String {
+    let body = body.trim_ascii();
     let cut = &body[..body.len().min(200)];
     let mut out = String::with_capacity(cut.len() + 8);
     for chunk in cut.utf8_chunks() {
@@ -223,7 +224,7 @@ pub fn escape_excerpt(body: &[u8]) -> String {
     if body.len() > 200 {
         out.push('…');
     }
-    out.trim().to_string()
+    out
 }
 
 fn authorization(conn: &ConnectionConfig) -> Result<Option<HeaderValue>, SetupError> {
@@ -319,8 +320,8 @@ mod tests {
 
     #[test]
     fn excerpts_escape_controls_and_invalid_utf8_and_cut_at_200() {
-        let e = escape_excerpt(b"a\x1b[31mb\xffc\n");
-        assert_eq!(e, "a\\u{1b}[31mb\\xffc\\n");
+        let e = escape_excerpt(b"a\x1b[31mb\xffc\nd\n");
+        assert_eq!(e, "a\\u{1b}[31mb\\xffc\\nd");
         let long = vec![b'x'; 1000];
         assert_eq!(escape_excerpt(&long).chars().count(), 201);
     }
