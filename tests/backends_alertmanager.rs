@@ -11,7 +11,9 @@ use quell::model::{AlertState, Clock, Fingerprint, SourceStatus, SystemClock};
 use quell::pipeline::Pipeline;
 use quell::store::Ingest;
 use support::servers::{Alertmanager, TempDir};
-use support::{alert_json, am_alert_count, am_toml, config, eventually, post_alerts, snapshot_json};
+use support::{
+    alert_json, am_alert_count, am_toml, config, eventually, post_alerts, snapshot_json,
+};
 
 fn cluster(name: &str, urls: &[String]) -> Cluster {
     let cfg = config(&am_toml(name, urls, ""));
@@ -39,8 +41,16 @@ async fn posted_alerts_show_in_snapshot_json_grouped_into_incidents() {
     post_alerts(
         &am.url(),
         &[
-            alert_json(&[("alertname", "HighLatency"), ("service", "payments"), ("severity", "critical")]),
-            alert_json(&[("alertname", "HighErrors"), ("service", "payments"), ("severity", "warning")]),
+            alert_json(&[
+                ("alertname", "HighLatency"),
+                ("service", "payments"),
+                ("severity", "critical"),
+            ]),
+            alert_json(&[
+                ("alertname", "HighErrors"),
+                ("service", "payments"),
+                ("severity", "warning"),
+            ]),
             alert_json(&[("alertname", "DiskFull"), ("service", "logs"), ("severity", "warning")]),
         ],
     )
@@ -64,7 +74,8 @@ async fn posted_alerts_show_in_snapshot_json_grouped_into_incidents() {
         assert_eq!(a["fingerprint"].as_str().unwrap().len(), 16);
     }
     let incidents = json["incidents"].as_array().unwrap();
-    let sizes: Vec<usize> = incidents.iter().map(|i| i["alerts"].as_array().unwrap().len()).collect();
+    let sizes: Vec<usize> =
+        incidents.iter().map(|i| i["alerts"].as_array().unwrap().len()).collect();
     assert!(sizes.contains(&2), "the two payments alerts form one incident: {sizes:?}");
     assert_eq!(sizes.iter().sum::<usize>(), 3, "{sizes:?}");
     assert_eq!(json["sources"][0]["status"]["state"], "ok", "{:#}", json["sources"]);
@@ -99,7 +110,10 @@ async fn fingerprints_match_prometheus_and_hostile_labels_arrive_intact() {
         assert_eq!(a.labels.get(k).map(String::as_str), Some(v), "label {k} intact in the view");
     }
     // Our Prometheus-style fingerprint is Alertmanager's own.
-    assert_eq!(a.fingerprint, quell::connectors::alertmanager::api::prometheus_fingerprint(&a.labels));
+    assert_eq!(
+        a.fingerprint,
+        quell::connectors::alertmanager::api::prometheus_fingerprint(&a.labels)
+    );
     // Rendering sanitizes: nothing that moves the cursor or rings a bell survives.
     let shown = quell::sanitize::clean_line(&a.labels["esc"], 200);
     assert!(!shown.contains('\u{1b}') && !shown.contains('\u{7}'), "{shown:?}");
@@ -127,7 +141,10 @@ async fn ha_pair_shows_one_alert_with_both_replicas_and_survives_a_replica_down(
     let events = c.cycle().await;
     match health_of(&events) {
         SourceStatus::Partial { warnings } => {
-            assert!(warnings.iter().any(|w| w.contains(&b.url()) && w.contains("down")), "{warnings:?}");
+            assert!(
+                warnings.iter().any(|w| w.contains(&b.url()) && w.contains("down")),
+                "{warnings:?}"
+            );
         }
         s => panic!("one replica down is degraded, got {s:?}"),
     }
@@ -154,12 +171,20 @@ async fn restart_makes_alerts_vanish_but_never_resolve() {
     assert_eq!(pipe.store().alert(&fp).unwrap().alert.state, AlertState::Firing);
 
     am.restart();
-    assert_eq!(am_alert_count(&am.url()).await, 0, "a restarted Alertmanager has forgotten its alerts");
+    assert_eq!(
+        am_alert_count(&am.url()).await,
+        0,
+        "a restarted Alertmanager has forgotten its alerts"
+    );
     c.retry(); // skip the backoff instead of waiting for it
     let events = c.cycle().await;
     assert!(health_of(&events).is_healthy(), "{:?}", health_of(&events));
     pipe.ingest_all(events);
-    assert_eq!(pipe.store().alert(&fp).unwrap().alert.state, AlertState::Firing, "absent after restart is not resolved");
+    assert_eq!(
+        pipe.store().alert(&fp).unwrap().alert.state,
+        AlertState::Firing,
+        "absent after restart is not resolved"
+    );
 
     post_alerts(&am.url(), &[alert]).await; // Prometheus re-sends
     pipe.ingest_all(c.cycle().await);

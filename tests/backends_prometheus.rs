@@ -92,8 +92,12 @@ async fn rule_alerts_reach_snapshot_with_expression_and_chart() {
     assert_eq!(a["expr"], "app_errors_total > 5");
     assert!(a["series"].as_str().unwrap().starts_with("app_errors_total > 5{"), "{a:#}");
     assert_eq!(json["incidents"].as_array().unwrap().len(), 1);
-    let states: Vec<&str> =
-        json["sources"].as_array().unwrap().iter().map(|s| s["status"]["state"].as_str().unwrap()).collect();
+    let states: Vec<&str> = json["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["status"]["state"].as_str().unwrap())
+        .collect();
     assert_eq!(states, vec!["ok", "ok"], "{:#}", json["sources"]);
 
     // Through the library: the chart has points, the signal became a series.
@@ -108,7 +112,11 @@ async fn rule_alerts_reach_snapshot_with_expression_and_chart() {
 async fn prometheus_alone_supplies_alerts_and_signal_series() {
     let s = start_stack();
     let cfg = config(&prom_toml(&s.prom.url(), true));
-    let mut pipe = quell::pipeline::Pipeline::new(cfg.store.clone(), cfg.engine.clone(), cfg.topology.to_topology());
+    let mut pipe = quell::pipeline::Pipeline::new(
+        cfg.store.clone(),
+        cfg.engine.clone(),
+        cfg.topology.to_topology(),
+    );
     let mut joiner = quell::connectors::live::Joiner::new(&cfg);
     let mut sources = quell::connectors::live::sources(&cfg).unwrap();
     let quell::connectors::live::Source::Prometheus(engine) = &mut sources[0] else { panic!() };
@@ -117,7 +125,10 @@ async fn prometheus_alone_supplies_alerts_and_signal_series() {
         for ev in engine.cycle().await {
             joiner.apply(ev, &mut pipe);
         }
-        firing = pipe.store().alerts().any(|e| e.alert.state == AlertState::Firing && e.alert.series.is_some());
+        firing = pipe
+            .store()
+            .alerts()
+            .any(|e| e.alert.state == AlertState::Firing && e.alert.series.is_some());
         if firing {
             break;
         }

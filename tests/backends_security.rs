@@ -24,22 +24,48 @@ fn make_certs(dir: &TempDir) {
     let d = &dir.0;
     let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
     run(Command::new("openssl").current_dir(d).args(["req", "-x509"]).args(ec).args([
-        "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=quell-test-ca",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=quell-test-ca",
     ]));
     run(Command::new("openssl").current_dir(d).args(["req"]).args(ec).args([
-        "-keyout", "key.pem", "-out", "leaf.csr", "-subj", "/CN=127.0.0.1",
+        "-keyout",
+        "key.pem",
+        "-out",
+        "leaf.csr",
+        "-subj",
+        "/CN=127.0.0.1",
     ]));
     dir.file("leaf.ext", "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n");
     run(Command::new("openssl").current_dir(d).args([
-        "x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-        "-out", "cert.pem", "-days", "2", "-extfile", "leaf.ext",
+        "x509",
+        "-req",
+        "-in",
+        "leaf.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "cert.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "leaf.ext",
     ]));
 }
 
 fn bcrypt(password: &str) -> String {
-    let out = Command::new("htpasswd").args(["-nbBC", "10", "quell", password]).output().expect(
-        "htpasswd (apache2-utils) is needed: scripts/fetch-test-servers.sh installs it",
-    );
+    let out = Command::new("htpasswd")
+        .args(["-nbBC", "10", "quell", password])
+        .output()
+        .expect("htpasswd (apache2-utils) is needed: scripts/fetch-test-servers.sh installs it");
     assert!(out.status.success());
     let line = String::from_utf8(out.stdout).unwrap();
     line.trim().split_once(':').unwrap().1.to_string()
@@ -75,11 +101,15 @@ async fn self_signed_tls_fails_with_a_reason_and_works_with_ca_file() {
     let (status, _) = status_with("", &https).await;
     match status {
         SourceStatus::Tls { reason } => {
-            assert!(reason.to_lowercase().contains("issuer") || reason.contains("certificate"), "{reason}");
+            assert!(
+                reason.to_lowercase().contains("issuer") || reason.contains("certificate"),
+                "{reason}"
+            );
         }
         s => panic!("expected a TLS error, got {s:?}"),
     }
-    let ca = format!("[alertmanager.tls]\nca_file = {:?}\n", d.join("ca.pem").display().to_string());
+    let ca =
+        format!("[alertmanager.tls]\nca_file = {:?}\n", d.join("ca.pem").display().to_string());
     let (status, _) = status_with(&ca, &https).await;
     assert_eq!(status, SourceStatus::Ok);
 
@@ -100,13 +130,19 @@ async fn wrong_password_is_auth_failed_and_right_one_works() {
     let am = Alertmanager::single(&[format!("--web.config.file={}", web.display())]);
     let pw = |p: &str| -> String {
         let f = dir.file(&format!("pw-{p}"), &format!("{p}\n"));
-        format!("[alertmanager.auth]\nusername = \"quell\"\npassword_file = {:?}\n", f.display().to_string())
+        format!(
+            "[alertmanager.auth]\nusername = \"quell\"\npassword_file = {:?}\n",
+            f.display().to_string()
+        )
     };
     let cfg = config(&am_toml("sec", &[am.url()], &pw("wrong")));
     let mut c = Cluster::new(cfg.alertmanager[0].clone()).unwrap();
     for _ in 0..3 {
         let events = c.cycle().await;
-        assert!(events.iter().all(|e| !matches!(e, Ingest::AlertPoll { .. })), "no data from a rejected poll");
+        assert!(
+            events.iter().all(|e| !matches!(e, Ingest::AlertPoll { .. })),
+            "no data from a rejected poll"
+        );
         let h = c.health();
         assert!(matches!(h.status, SourceStatus::AuthFailed { .. }), "{:?}", h.status);
     }

@@ -15,7 +15,8 @@ use support::stub::{Reply, Stub};
 use support::{am_toml, config};
 
 fn cluster(url: &str, extra: &str) -> Cluster {
-    Cluster::new(config(&am_toml("stub", &[url.to_string()], extra)).alertmanager[0].clone()).unwrap()
+    Cluster::new(config(&am_toml("stub", &[url.to_string()], extra)).alertmanager[0].clone())
+        .unwrap()
 }
 
 fn polled(events: &[Ingest]) -> Option<usize> {
@@ -42,7 +43,8 @@ async fn garbage_body_is_a_bad_response_with_an_escaped_excerpt() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_answers_are_slow_and_hung_ones_time_out_as_down() {
-    let slow = Stub::start(Reply { delay: Duration::from_millis(600), ..Reply::json(b"[]".to_vec()) });
+    let slow =
+        Stub::start(Reply { delay: Duration::from_millis(600), ..Reply::json(b"[]".to_vec()) });
     let mut c = cluster(&slow.url(), "slow_after = \"300ms\"");
     let events = c.cycle().await;
     assert_eq!(polled(&events), Some(0));
@@ -55,7 +57,9 @@ async fn slow_answers_are_slow_and_hung_ones_time_out_as_down() {
     assert!(t.elapsed() < Duration::from_secs(10), "the total timeout bounds a cycle");
     assert_eq!(polled(&events), None);
     match c.health().status {
-        SourceStatus::Down { attempts: 1, reason, .. } => assert!(reason.contains("timed out"), "{reason}"),
+        SourceStatus::Down { attempts: 1, reason, .. } => {
+            assert!(reason.contains("timed out"), "{reason}")
+        }
         s => panic!("{s:?}"),
     }
 }
@@ -67,7 +71,9 @@ async fn auth_failure_stops_requests_until_retry() {
     for _ in 0..3 {
         c.cycle().await;
     }
-    assert!(matches!(c.health().status, SourceStatus::AuthFailed { ref reason } if reason.contains("Unauthorized")));
+    assert!(
+        matches!(c.health().status, SourceStatus::AuthFailed { ref reason } if reason.contains("Unauthorized"))
+    );
     assert_eq!(stub.count(), 1, "no lockout loop: one rejected request, then none");
     c.retry();
     c.cycle().await;
@@ -116,5 +122,7 @@ async fn fifty_thousand_alerts_are_handled_or_capped() {
     let analysed = t.elapsed();
     assert_eq!(view.alerts.len(), 50_000);
     assert!(!view.incidents.is_empty());
-    eprintln!("50k alerts ({size} bytes): fetch+parse+merge {fetched:?}, ingest+correlate {analysed:?}");
+    eprintln!(
+        "50k alerts ({size} bytes): fetch+parse+merge {fetched:?}, ingest+correlate {analysed:?}"
+    );
 }

@@ -16,9 +16,8 @@ pub fn view(cfg: &Config) -> anyhow::Result<View> {
         .enable_all()
         .build()
         .context("starting the runtime")?;
-    let view = runtime
-        .block_on(crate::connectors::live::snapshot(cfg))
-        .context("setting up sources")?;
+    let view =
+        runtime.block_on(crate::connectors::live::snapshot(cfg)).context("setting up sources")?;
     runtime.shutdown_timeout(std::time::Duration::from_millis(100));
     Ok(view)
 }

@@ -5,8 +5,8 @@
 //! clear message on stderr and exit code 2, never a broken screen.
 
 pub mod eval;
-mod logging;
 mod live_snapshot;
+mod logging;
 mod snapshot;
 
 use std::path::PathBuf;

@@ -155,7 +155,10 @@ pub(super) fn validate(
         check_name(&mut names, &am.name, "alertmanager")?;
         check_unknown(&am.unknown, "alertmanager")?;
         if am.urls.is_empty() {
-            return Err(("alertmanager.urls".into(), format!("{:?}: list at least one URL", am.name)));
+            return Err((
+                "alertmanager.urls".into(),
+                format!("{:?}: list at least one URL", am.name),
+            ));
         }
         for u in &am.urls {
             check_url(u, "alertmanager.urls")?;
@@ -228,16 +231,25 @@ fn check_conn(c: &ConnectionConfig, table: &str) -> Result<(), (String, String)>
     }
     let basic = a.username.is_some();
     if basic && (a.token_file.is_some() || a.token_env.is_some()) {
-        return Err((format!("{table}.auth.username"), "bearer token or basic auth, not both".into()));
+        return Err((
+            format!("{table}.auth.username"),
+            "bearer token or basic auth, not both".into(),
+        ));
     }
     if basic && a.password_file.is_none() && a.password_env.is_none() {
-        return Err((format!("{table}.auth.username"), "needs password_file or password_env".into()));
+        return Err((
+            format!("{table}.auth.username"),
+            "needs password_file or password_env".into(),
+        ));
     }
     if !basic && (a.password_file.is_some() || a.password_env.is_some()) {
         return Err((format!("{table}.auth.username"), "a password needs a username".into()));
     }
     if c.tls.cert_file.is_some() != c.tls.key_file.is_some() {
-        return Err((format!("{table}.tls.cert_file"), "give cert_file and key_file together".into()));
+        return Err((
+            format!("{table}.tls.cert_file"),
+            "give cert_file and key_file together".into(),
+        ));
     }
     for name in c.headers.keys() {
         if name.eq_ignore_ascii_case("authorization") {
@@ -326,7 +338,10 @@ mod tests {
                 "[[alertmanager]]\nname = \"x\"\nurls = [\"http://a\"]\n[[prometheus]]\nname = \"x\"\nurl = \"http://b\"\n",
                 "duplicate",
             ),
-            ("[[prometheus]]\nname = \"p\"\nurl = \"http://b\"\n[prometheus.tls]\ncert_file = \"c\"\n", "key_file"),
+            (
+                "[[prometheus]]\nname = \"p\"\nurl = \"http://b\"\n[prometheus.tls]\ncert_file = \"c\"\n",
+                "key_file",
+            ),
         ];
         for (text, want) in cases {
             let e = parse(text, Path::new("t.toml")).unwrap_err().to_string();

@@ -59,17 +59,19 @@ impl Http {
     pub fn new(conn: &ConnectionConfig) -> Result<Self, SetupError> {
         let mut headers = HeaderMap::new();
         for (k, v) in &conn.headers {
-            let name = HeaderName::from_bytes(k.as_bytes())
-                .map_err(|e| SetupError::Secret { what: format!("header {k:?}"), reason: e.to_string() })?;
-            let value = HeaderValue::from_str(v)
-                .map_err(|e| SetupError::Secret { what: format!("header {k:?}"), reason: e.to_string() })?;
+            let name = HeaderName::from_bytes(k.as_bytes()).map_err(|e| SetupError::Secret {
+                what: format!("header {k:?}"),
+                reason: e.to_string(),
+            })?;
+            let value = HeaderValue::from_str(v).map_err(|e| SetupError::Secret {
+                what: format!("header {k:?}"),
+                reason: e.to_string(),
+            })?;
             headers.insert(name, value);
         }
         if let Some(t) = &conn.tenant {
-            let value = HeaderValue::from_str(t).map_err(|e| SetupError::Secret {
-                what: "tenant".into(),
-                reason: e.to_string(),
-            })?;
+            let value = HeaderValue::from_str(t)
+                .map_err(|e| SetupError::Secret { what: "tenant".into(), reason: e.to_string() })?;
             headers.insert(HeaderName::from_static("x-scope-orgid"), value);
         }
         if let Some(auth) = authorization(conn)? {
@@ -111,13 +113,7 @@ impl Http {
     /// # Errors
     /// See [`FetchError`].
     pub async fn get(&self, url: &str, query: &[(&str, String)]) -> Result<Vec<u8>, FetchError> {
-        let resp = self
-            .client
-            .get(url)
-            .query(query)
-            .send()
-            .await
-            .map_err(|e| self.classify(&e))?;
+        let resp = self.client.get(url).query(query).send().await.map_err(|e| self.classify(&e))?;
         let status = resp.status();
         let body = self.read_capped(resp).await?;
         if status.is_success() {
@@ -270,16 +266,13 @@ fn secret_from_file(path: &std::path::Path, what: &str) -> Result<String, SetupE
 }
 
 fn secret_from_env(var: &str, what: &str) -> Result<String, SetupError> {
-    std::env::var(var).map_err(|_| SetupError::Secret {
-        what: format!("{what} {var}"),
-        reason: "not set".into(),
-    })
+    std::env::var(var)
+        .map_err(|_| SetupError::Secret { what: format!("{what} {var}"), reason: "not set".into() })
 }
 
 /// Standard base64 with padding (basic auth only; too small for a crate).
 fn base64(input: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] =
-        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
     for chunk in input.chunks(3) {
         let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
@@ -301,7 +294,8 @@ mod tests {
 
     #[test]
     fn base64_matches_rfc4648_vectors() {
-        for (i, o) in [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foobar", "Zm9vYmFy")]
+        for (i, o) in
+            [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foobar", "Zm9vYmFy")]
         {
             assert_eq!(base64(i.as_bytes()), o);
         }

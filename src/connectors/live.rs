@@ -96,8 +96,10 @@ impl Joiner {
         match ev {
             Event::Ingest(Ingest::AlertPoll { source, at, mut alerts }) => {
                 if self.am_sources.contains(&source) {
-                    self.am_alerts
-                        .insert(source.clone(), alerts.iter().map(|a| a.fingerprint.clone()).collect());
+                    self.am_alerts.insert(
+                        source.clone(),
+                        alerts.iter().map(|a| a.fingerprint.clone()).collect(),
+                    );
                 } else {
                     alerts.retain(|a| !self.am_alerts.values().any(|s| s.contains(&a.fingerprint)));
                 }

@@ -38,7 +38,10 @@ pub struct Chart {
 pub enum Event {
     Ingest(Ingest),
     /// The alerting rules of one engine (replaces earlier ones).
-    Rules { source: SourceId, rules: Vec<RuleInfo> },
+    Rules {
+        source: SourceId,
+        rules: Vec<RuleInfo>,
+    },
     /// Charts made this cycle, to attach to the same alerts from Alertmanager.
     Charts(Vec<Chart>),
     /// Caller/callee pairs learned from the topology query.

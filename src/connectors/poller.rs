@@ -179,7 +179,10 @@ mod tests {
         let first = backoff(i, 1, &mut j);
         assert!(first >= Duration::from_secs(5) && first <= Duration::from_secs(10), "{first:?}");
         let fourth = backoff(i, 4, &mut j);
-        assert!(fourth >= Duration::from_secs(40) && fourth <= Duration::from_secs(80), "{fourth:?}");
+        assert!(
+            fourth >= Duration::from_secs(40) && fourth <= Duration::from_secs(80),
+            "{fourth:?}"
+        );
         let many = backoff(i, 40, &mut j);
         assert!(many <= MAX_BACKOFF && many >= MAX_BACKOFF / 2, "{many:?}");
         let a: Vec<Duration> = (0..5).map(|_| backoff(i, 3, &mut j)).collect();
@@ -194,7 +197,9 @@ mod tests {
         e.failed(t0, 1_000, &FetchError::Down("refused".into()), i);
         e.failed(t0, 2_000, &FetchError::Timeout(i), i);
         match &e.status {
-            SourceStatus::Down { since, attempts, .. } => assert_eq!((*since, *attempts), (1_000, 2)),
+            SourceStatus::Down { since, attempts, .. } => {
+                assert_eq!((*since, *attempts), (1_000, 2))
+            }
             s => panic!("{s:?}"),
         }
         assert!(!e.is_due(t0), "backs off");

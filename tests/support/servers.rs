@@ -94,7 +94,11 @@ impl Server {
             Ok(p) => p,
             Err(_) => {
                 let _ = child.kill();
-                panic!("{} did not report its port:\n{}", bin.display(), log.lock().unwrap().join("\n"));
+                panic!(
+                    "{} did not report its port:\n{}",
+                    bin.display(),
+                    log.lock().unwrap().join("\n")
+                );
             }
         };
         Self { child, port, log }
@@ -137,7 +141,8 @@ pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-const AM_CONFIG: &str = "route:\n  receiver: 'null'\n  group_wait: 1s\nreceivers:\n  - name: 'null'\n";
+const AM_CONFIG: &str =
+    "route:\n  receiver: 'null'\n  group_wait: 1s\nreceivers:\n  - name: 'null'\n";
 
 /// One Alertmanager with its own temp dir.
 pub struct Alertmanager {

@@ -20,7 +20,12 @@ pub struct Reply {
 
 impl Reply {
     pub fn json(body: Vec<u8>) -> Self {
-        Self { status: 200, body: Arc::new(body), delay: Duration::ZERO, content_type: "application/json" }
+        Self {
+            status: 200,
+            body: Arc::new(body),
+            delay: Duration::ZERO,
+            content_type: "application/json",
+        }
     }
 }
 

@@ -116,7 +116,11 @@ impl Cluster {
         self.absorb(results, now_ms)
     }
 
-    fn absorb(&mut self, results: Vec<(usize, ReplicaResult, Duration)>, now_ms: UnixMs) -> Vec<Ingest> {
+    fn absorb(
+        &mut self,
+        results: Vec<(usize, ReplicaResult, Duration)>,
+        now_ms: UnixMs,
+    ) -> Vec<Ingest> {
         let grace = self.cfg.resolve_grace.as_ms();
         let interval = self.cfg.conn.interval.0;
         let now = Instant::now();
@@ -126,7 +130,8 @@ impl Cluster {
             let Some(ep) = self.endpoints.get_mut(i) else { continue };
             match result {
                 Ok((alerts, status)) => {
-                    let was_failing = !matches!(ep.status, SourceStatus::Starting) && !ep.status.is_healthy();
+                    let was_failing =
+                        !matches!(ep.status, SourceStatus::Starting) && !ep.status.is_healthy();
                     ep.succeeded(now, now_ms, elapsed, self.cfg.conn.slow_after.0, vec![]);
                     if was_failing {
                         self.alerts.disrupted(now_ms, grace);
@@ -152,14 +157,21 @@ impl Cluster {
                 }
             }
         }
-        if self.endpoints.iter().any(|e| !e.status.is_healthy() && e.status != SourceStatus::Starting) {
+        if self
+            .endpoints
+            .iter()
+            .any(|e| !e.status.is_healthy() && e.status != SourceStatus::Starting)
+        {
             self.alerts.disrupted(now_ms, grace);
         }
         let mut events = Vec::new();
         if !answers.is_empty() {
             let most = answers.iter().map(|a| a.alerts.len()).max().unwrap_or(0);
             for a in answers.iter().filter(|a| a.alerts.is_empty() && most > 0) {
-                self.warnings.push(format!("replica {} reports no alerts while a peer reports {most}", a.replica));
+                self.warnings.push(format!(
+                    "replica {} reports no alerts while a peer reports {most}",
+                    a.replica
+                ));
                 self.alerts.disrupted(now_ms, grace);
             }
             let fresh = merge::union(answers);
@@ -186,7 +198,9 @@ impl Cluster {
                 bad.iter().map(|e| format!("replica {}: {}", e.url, describe(&e.status))).collect();
             warnings.extend(self.warnings.iter().cloned());
             SourceStatus::Partial { warnings }
-        } else if let Some(slow) = self.endpoints.iter().find(|e| matches!(e.status, SourceStatus::Slow { .. })) {
+        } else if let Some(slow) =
+            self.endpoints.iter().find(|e| matches!(e.status, SourceStatus::Slow { .. }))
+        {
             slow.status.clone()
         } else if self.endpoints.iter().all(|e| e.status == SourceStatus::Starting) {
             SourceStatus::Starting
@@ -218,7 +232,9 @@ impl Cluster {
 #[must_use]
 pub fn describe(s: &SourceStatus) -> String {
     match s {
-        SourceStatus::Down { attempts, reason, .. } => format!("down ({attempts} attempts): {reason}"),
+        SourceStatus::Down { attempts, reason, .. } => {
+            format!("down ({attempts} attempts): {reason}")
+        }
         SourceStatus::AuthFailed { reason } => format!("auth failed: {reason}"),
         SourceStatus::Tls { reason } => format!("TLS error: {reason}"),
         SourceStatus::BadResponse { excerpt } => format!("bad response: {excerpt}"),

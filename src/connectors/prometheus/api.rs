@@ -25,8 +25,8 @@ struct Envelope<T> {
 /// # Errors
 /// Not JSON of the expected shape, or `status: error`.
 pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<(T, Vec<String>), FetchError> {
-    let env: Envelope<T> =
-        serde_json::from_slice(body).map_err(|_| FetchError::Bad { excerpt: escape_excerpt(body) })?;
+    let env: Envelope<T> = serde_json::from_slice(body)
+        .map_err(|_| FetchError::Bad { excerpt: escape_excerpt(body) })?;
     match env.data {
         Some(d) if env.status == "success" => Ok((d, env.warnings)),
         _ => Err(FetchError::Bad {
@@ -121,7 +121,9 @@ mod tests {
         .unwrap();
         assert_eq!(w, vec!["store down".to_string()]);
         assert_eq!(d.result[0].samples(), vec![Sample { ts: 1500, value: 2.0 }]);
-        let e = decode::<QueryData>(br#"{"status":"error","errorType":"bad_data","error":"parse error"}"#);
+        let e = decode::<QueryData>(
+            br#"{"status":"error","errorType":"bad_data","error":"parse error"}"#,
+        );
         assert_eq!(e.unwrap_err(), FetchError::Bad { excerpt: "parse error".into() });
         assert!(matches!(decode::<QueryData>(b"<html>"), Err(FetchError::Bad { .. })));
     }

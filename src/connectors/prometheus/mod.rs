@@ -45,7 +45,10 @@ impl Engine {
     ///
     /// # Errors
     /// Secrets or certificates named in the config cannot be read.
-    pub fn new(cfg: PrometheusConfig, topology: Option<TopologyConfig>) -> Result<Self, SetupError> {
+    pub fn new(
+        cfg: PrometheusConfig,
+        topology: Option<TopologyConfig>,
+    ) -> Result<Self, SetupError> {
         let http = Http::new(&cfg.conn)?;
         let endpoint = Endpoint::new(cfg.url.clone(), Instant::now());
         let jitter = Jitter::seeded(&cfg.name);
@@ -112,7 +115,8 @@ impl Engine {
         events: &mut Vec<Event>,
     ) -> Result<(), FetchError> {
         let rb = self.rules_base();
-        let body = self.http.get(&format!("{rb}/api/v1/rules"), &[("type", "alert".into())]).await?;
+        let body =
+            self.http.get(&format!("{rb}/api/v1/rules"), &[("type", "alert".into())]).await?;
         let (rules, w): (RulesData, _) = decode(&body)?;
         warnings.extend(w);
         let rules: Vec<RuleInfo> = rules
@@ -181,7 +185,9 @@ impl Engine {
             let pick = result
                 .result
                 .iter()
-                .find(|s| s.metric.iter().all(|(k, v)| k == "__name__" || a.labels.get(k) == Some(v)))
+                .find(|s| {
+                    s.metric.iter().all(|(k, v)| k == "__name__" || a.labels.get(k) == Some(v))
+                })
                 .or_else(|| (result.result.len() == 1).then(|| &result.result[0]));
             let Some(series) = pick else { continue };
             let key = SeriesKey::of(&expr, &series.metric);
@@ -191,7 +197,11 @@ impl Engine {
                 signal: Signal::Other("alert expression".into()),
                 unit: String::new(),
             };
-            events.push(Event::Ingest(Ingest::Samples { key: key.clone(), meta, samples: series.samples() }));
+            events.push(Event::Ingest(Ingest::Samples {
+                key: key.clone(),
+                meta,
+                samples: series.samples(),
+            }));
             a.series = Some(key.clone());
             charts.push(Chart { fingerprint: a.fingerprint.clone(), expr, series: key });
         }
@@ -214,7 +224,8 @@ impl Engine {
         ];
         let r = self.http.get(&format!("{}/api/v1/query_range", self.base()), &q).await;
         let body = r.inspect_err(|e| warnings.push(format!("query_range: {e}")))?;
-        let (data, w) = decode::<QueryData>(&body).inspect_err(|e| warnings.push(format!("query_range: {e}")))?;
+        let (data, w) = decode::<QueryData>(&body)
+            .inspect_err(|e| warnings.push(format!("query_range: {e}")))?;
         warnings.extend(w);
         Ok(data)
     }
@@ -222,14 +233,21 @@ impl Engine {
     async fn signals(&self, now: UnixMs, warnings: &mut Vec<String>, events: &mut Vec<Event>) {
         let window = self.cfg.chart_window.as_ms();
         for s in &self.cfg.signals {
-            let Ok(data) = self.range(&s.query, now - window, now, warnings).await else { continue };
+            let Ok(data) = self.range(&s.query, now - window, now, warnings).await else {
+                continue;
+            };
             let Some(first) = data.result.first() else { continue };
             let signal = parse_signal(&s.signal);
             let mut labels = Labels::new();
             labels.insert("service".into(), s.service.clone());
             labels.insert("signal".into(), s.signal.clone());
             let key = SeriesKey::of("quell:signal", &labels);
-            let meta = SeriesMeta { labels, service: Some(s.service.clone()), signal, unit: s.unit.clone() };
+            let meta = SeriesMeta {
+                labels,
+                service: Some(s.service.clone()),
+                signal,
+                unit: s.unit.clone(),
+            };
             events.push(Event::Ingest(Ingest::Samples { key, meta, samples: first.samples() }));
         }
     }
@@ -237,7 +255,11 @@ impl Engine {
     async fn topology(&self, warnings: &mut Vec<String>, events: &mut Vec<Event>) {
         let Some(t) = &self.topology else { return };
         let Some(query) = &t.query else { return };
-        let body = match self.http.get(&format!("{}/api/v1/query", self.base()), &[("query", query.clone())]).await {
+        let body = match self
+            .http
+            .get(&format!("{}/api/v1/query", self.base()), &[("query", query.clone())])
+            .await
+        {
             Ok(b) => b,
             Err(e) => return warnings.push(format!("topology query: {e}")),
         };
@@ -247,7 +269,12 @@ impl Engine {
         let edges: BTreeSet<(String, String)> = data
             .result
             .iter()
-            .filter_map(|s| Some((s.metric.get(&t.caller_label)?.clone(), s.metric.get(&t.callee_label)?.clone())))
+            .filter_map(|s| {
+                Some((
+                    s.metric.get(&t.caller_label)?.clone(),
+                    s.metric.get(&t.callee_label)?.clone(),
+                ))
+            })
             .filter(|(a, b)| !a.is_empty() && !b.is_empty())
             .collect();
         events.push(Event::Topology(edges.into_iter().collect()));
@@ -283,9 +310,7 @@ impl Engine {
 #[must_use]
 pub fn rule_for<'a>(rules: &'a [RuleInfo], labels: &Labels) -> Option<&'a RuleInfo> {
     let name = labels.get("alertname")?;
-    rules
-        .iter()
-        .find(|r| &r.name == name && r.labels.iter().all(|(k, v)| labels.get(k) == Some(v)))
+    rules.iter().find(|r| &r.name == name && r.labels.iter().all(|(k, v)| labels.get(k) == Some(v)))
 }
 
 #[must_use]
@@ -311,8 +336,16 @@ mod tests {
             pairs.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect()
         };
         let rules = vec![
-            RuleInfo { name: "High".into(), labels: mk(&[("severity", "page")]), query: "a > 1".into() },
-            RuleInfo { name: "High".into(), labels: mk(&[("severity", "warn")]), query: "a > 0".into() },
+            RuleInfo {
+                name: "High".into(),
+                labels: mk(&[("severity", "page")]),
+                query: "a > 1".into(),
+            },
+            RuleInfo {
+                name: "High".into(),
+                labels: mk(&[("severity", "warn")]),
+                query: "a > 0".into(),
+            },
         ];
         let alert = mk(&[("alertname", "High"), ("severity", "warn"), ("job", "x")]);
         assert_eq!(rule_for(&rules, &alert).map(|r| r.query.as_str()), Some("a > 0"));
