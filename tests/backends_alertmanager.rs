@@ -197,3 +197,42 @@ async fn restart_makes_alerts_vanish_but_never_resolve() {
     );
     assert_eq!(entry.refires, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restart_between_two_polls_is_recognised_by_its_uptime() {
+    let mut am = Alertmanager::single(&[]);
+    post_alerts(&am.url(), &[alert_json(&[("alertname", "Quick"), ("service", "db")])]).await;
+    let mut c = cluster("am", &[am.url()]);
+    let mut pipe = pipeline();
+    pipe.ingest_all(c.cycle().await);
+    assert_eq!(pipe.store().alert_count(), 1);
+    // Alertmanager reports its start time with one-second precision.
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    am.restart(); // no poll sees it down
+    let events = c.cycle().await;
+    assert!(health_of(&events).is_healthy());
+    pipe.ingest_all(events);
+    let e = pipe.store().alerts().next().unwrap();
+    assert_eq!(e.alert.state, AlertState::Firing, "an empty answer right after a restart is not an all-clear");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alert_resolved_at_the_source_resolves_in_quell() {
+    let am = Alertmanager::single(&[]);
+    let mut alert = alert_json(&[("alertname", "Transient"), ("service", "db")]);
+    post_alerts(&am.url(), std::slice::from_ref(&alert)).await;
+    let mut c = cluster("am", &[am.url()]);
+    let mut pipe = pipeline();
+    pipe.ingest_all(c.cycle().await);
+    alert["endsAt"] = serde_json::Value::from(chrono::Utc::now().to_rfc3339());
+    post_alerts(&am.url(), &[alert]).await;
+    let url = am.url();
+    eventually(Duration::from_secs(10), "the API to drop the resolved alert", || {
+        let url = url.clone();
+        async move { am_alert_count(&url).await == 0 }
+    })
+    .await;
+    pipe.ingest_all(c.cycle().await);
+    let e = pipe.store().alerts().next().unwrap();
+    assert_eq!(e.alert.state, AlertState::Resolved, "a healthy, undisturbed source said so");
+}
