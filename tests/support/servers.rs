@@ -209,3 +209,25 @@ impl Alertmanager {
         self.server.url()
     }
 }
+
+impl Server {
+    /// Starts a server that cannot report a port-0 address (VictoriaMetrics,
+    /// vmalert): on a free port picked here, ready once it accepts connections.
+    pub fn start_on_port(bin: &Path, args: &[String], port: u16) -> Self {
+        let mut child = Command::new(bin)
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if Instant::now() > deadline || child.try_wait().ok().flatten().is_some() {
+                let _ = child.kill();
+                panic!("{} did not listen on {port}", bin.display());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Self { child, port, log: Arc::new(Mutex::new(Vec::new())) }
+    }
+}
