@@ -49,9 +49,16 @@ pub fn demo_view(loaded: &Loaded, seconds: u64) -> View {
     view
 }
 
-pub fn run(loaded: &Loaded, args: &SnapshotArgs, demo: bool) -> anyhow::Result<()> {
-    let live = loaded.config.has_sources() && !demo;
-    let view = if live {
+pub fn run(
+    loaded: &Loaded,
+    args: &SnapshotArgs,
+    demo: bool,
+    replay: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    let live = replay.is_some() || (loaded.config.has_sources() && !demo);
+    let view = if let Some(path) = replay {
+        crate::connectors::record::replay_view(&loaded.config, path)?
+    } else if live {
         super::live_snapshot::view(&loaded.config)?
     } else {
         demo_view(loaded, args.seconds)
@@ -60,7 +67,13 @@ pub fn run(loaded: &Loaded, args: &SnapshotArgs, demo: bool) -> anyhow::Result<(
     let mut out = std::io::stdout().lock();
     if args.json {
         let report = Report {
-            mode: if live { "live" } else { "demo" },
+            mode: if replay.is_some() {
+                "replay"
+            } else if live {
+                "live"
+            } else {
+                "demo"
+            },
             now: view.now,
             now_utc: chrono::DateTime::from_timestamp_millis(view.now)
                 .map(|t| t.to_rfc3339())

@@ -164,13 +164,13 @@ impl Drop for Live {
     }
 }
 
-/// Starts every source and the pipeline task publishing to `views`.
+/// Starts one task per source, all sending into the returned receiver.
 ///
 /// # Errors
 /// See [`sources`].
-pub fn spawn(cfg: &Config, views: watch::Sender<Arc<View>>) -> Result<Live, SetupError> {
+pub fn spawn_sources(cfg: &Config) -> Result<(Live, mpsc::Receiver<Event>), SetupError> {
     let srcs = sources(cfg)?;
-    let (etx, mut erx) = mpsc::channel::<Event>(CHANNEL);
+    let (etx, erx) = mpsc::channel::<Event>(CHANNEL);
     let (retry, retry_rx) = watch::channel(0u64);
     let mut tasks = Vec::new();
     for mut src in srcs {
@@ -194,10 +194,18 @@ pub fn spawn(cfg: &Config, views: watch::Sender<Arc<View>>) -> Result<Live, Setu
             }
         }));
     }
-    drop(etx);
+    Ok((Live { tasks, retry }, erx))
+}
+
+/// Starts every source and the pipeline task publishing to `views`.
+///
+/// # Errors
+/// See [`sources`].
+pub fn spawn(cfg: &Config, views: watch::Sender<Arc<View>>) -> Result<Live, SetupError> {
+    let (mut live, mut erx) = spawn_sources(cfg)?;
     let mut pipe = Pipeline::new(cfg.store.clone(), cfg.engine.clone(), cfg.topology.to_topology());
     let mut joiner = Joiner::new(cfg);
-    tasks.push(tokio::spawn(async move {
+    live.tasks.push(tokio::spawn(async move {
         loop {
             let first = tokio::select! {
                 ev = erx.recv() => ev,
@@ -215,7 +223,7 @@ pub fn spawn(cfg: &Config, views: watch::Sender<Arc<View>>) -> Result<Live, Setu
             }
         }
     }));
-    Ok(Live { tasks, retry })
+    Ok(live)
 }
 
 /// One poll cycle of every source, through the same joiner and pipeline:

@@ -4,7 +4,7 @@
 //! delivers typed events; none of them touches UI state. `demo` drives the
 //! embedded world; `alertmanager` and `prometheus` poll real backends over
 //! the shared `http` client and `poller` discipline; `live` runs them all
-//! into one pipeline task.
+//! into one pipeline task; `record` writes and replays what they deliver.
 
 pub mod alertmanager;
 pub mod demo;
@@ -12,12 +12,15 @@ pub mod http;
 pub mod live;
 pub mod poller;
 pub mod prometheus;
+pub mod record;
+
+use serde::{Deserialize, Serialize};
 
 use crate::model::{Fingerprint, Labels, SeriesKey, SourceId};
 use crate::store::Ingest;
 
 /// An alerting rule as a Prometheus-compatible engine reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleInfo {
     pub name: String,
     pub labels: Labels,
@@ -26,7 +29,7 @@ pub struct RuleInfo {
 }
 
 /// A charted alert: which stored series shows its expression.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Chart {
     pub fingerprint: Fingerprint,
     pub expr: String,
@@ -34,7 +37,7 @@ pub struct Chart {
 }
 
 /// What a real connector delivers to the live pipeline task.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Event {
     Ingest(Ingest),
     /// The alerting rules of one engine (replaces earlier ones).
