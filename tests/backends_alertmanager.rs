@@ -213,7 +213,11 @@ async fn restart_between_two_polls_is_recognised_by_its_uptime() {
     assert!(health_of(&events).is_healthy());
     pipe.ingest_all(events);
     let e = pipe.store().alerts().next().unwrap();
-    assert_eq!(e.alert.state, AlertState::Firing, "an empty answer right after a restart is not an all-clear");
+    assert_eq!(
+        e.alert.state,
+        AlertState::Firing,
+        "an empty answer right after a restart is not an all-clear"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -59,3 +59,43 @@ async fn live_views_follow_the_server_and_keep_data_through_an_outage() {
     tokio::time::timeout(Duration::from_secs(5), rx.changed()).await.unwrap().unwrap();
     drop(live);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn record_then_replay_gives_the_same_alerts() {
+    let am = Alertmanager::single(&[]);
+    post_alerts(&am.url(), &[alert_json(&[("alertname", "Recorded"), ("service", "web")])]).await;
+    let dir = support::servers::TempDir::new("rec");
+    let cfg_path = dir.file("quell.toml", &am_toml("am", &[am.url()], ""));
+    let rec = dir.0.join("rec.ndjson");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_quell"))
+        .args(["record", "--config"])
+        .arg(&cfg_path)
+        .arg("--out")
+        .arg(&rec)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output()).await.unwrap().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&rec).unwrap();
+    assert!(text.lines().count() >= 2, "several polls recorded: {text}");
+
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_quell"))
+        .args(["snapshot", "--json", "--replay"])
+        .arg(&rec)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["mode"], "replay");
+    assert_eq!(json["alerts"].as_array().unwrap().len(), 1);
+    assert_eq!(json["alerts"][0]["labels"]["alertname"], "Recorded");
+    assert_eq!(json["alerts"][0]["state"], "firing");
+    assert_eq!(json["sources"][0]["id"], "am");
+}

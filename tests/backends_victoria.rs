@@ -72,7 +72,11 @@ async fn vmalert_rules_and_victoria_metrics_charts() {
     assert_eq!(view.alerts.len(), 1, "{:?}", view.alerts.keys().collect::<Vec<_>>());
     let a = view.alerts.values().next().unwrap();
     assert_eq!(a.alert.source, "am");
-    assert_eq!(a.alert.expr.as_deref(), Some("app_errors_total > 5"), "expression from vmalert's rules");
+    assert_eq!(
+        a.alert.expr.as_deref(),
+        Some("app_errors_total > 5"),
+        "expression from vmalert's rules"
+    );
     assert!(a.alert.series.is_some(), "charted from VictoriaMetrics");
     assert!(!a.spark.is_empty());
 }

@@ -65,10 +65,8 @@ impl Recorder {
     /// # Errors
     /// Writing or rotating failed.
     pub fn write(&mut self, at: UnixMs, event: Event) -> Result<(), RecordError> {
-        let mut line = serde_json::to_vec(&Line { at, event }).map_err(|e| RecordError::Io {
-            path: self.path.clone(),
-            reason: e.to_string(),
-        })?;
+        let mut line = serde_json::to_vec(&Line { at, event })
+            .map_err(|e| RecordError::Io { path: self.path.clone(), reason: e.to_string() })?;
         line.push(b'\n');
         if self.written > 0 && self.written + line.len() as u64 > self.max_bytes {
             self.rotate()?;
@@ -212,7 +210,10 @@ mod tests {
         assert_eq!(view.now, 9);
         assert!(view.sources.iter().any(|s| s.id == "s9"));
         std::fs::write(&path, "{not json\n").unwrap();
-        assert!(matches!(replay_view(&Config::default(), &path), Err(RecordError::Parse { line: 1, .. })));
+        assert!(matches!(
+            replay_view(&Config::default(), &path),
+            Err(RecordError::Parse { line: 1, .. })
+        ));
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
