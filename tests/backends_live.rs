@@ -67,7 +67,7 @@ async fn record_then_replay_gives_the_same_alerts() {
     let dir = support::servers::TempDir::new("rec");
     let cfg_path = dir.file("quell.toml", &am_toml("am", &[am.url()], ""));
     let rec = dir.0.join("rec.ndjson");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_quell"))
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_quell"))
         .args(["record", "--config"])
         .arg(&cfg_path)
         .arg("--out")
