@@ -126,3 +126,36 @@ async fn fifty_thousand_alerts_are_handled_or_capped() {
         "50k alerts ({size} bytes): fetch+parse+merge {fetched:?}, ingest+correlate {analysed:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prometheus_path_tenant_token_and_partial_warnings() {
+    let body = br#"{"status":"success","warnings":["store eu-2 unreachable"],
+        "data":{"groups":[],"alerts":[],"resultType":"matrix","result":[]}}"#;
+    let stub = Stub::start(Reply::json(body.to_vec()));
+    let dir = support::servers::TempDir::new("tok");
+    let token = dir.file("token", "s3cret-token\n");
+    let text = format!(
+        "[[prometheus]]\nname = \"mimir\"\nurl = {:?}\nbase_path = \"/prometheus\"\ntenant = \"team-a\"\n\
+         headers = {{ \"X-Extra\" = \"1\" }}\n[prometheus.auth]\ntoken_file = {:?}\n",
+        stub.url(),
+        token.display().to_string()
+    );
+    let cfg = config(&text);
+    let mut engine =
+        quell::connectors::prometheus::Engine::new(cfg.prometheus[0].clone(), None).unwrap();
+    engine.cycle().await;
+    match engine.health().status {
+        SourceStatus::Partial { warnings } => {
+            assert_eq!(warnings, vec!["store eu-2 unreachable".to_string()])
+        }
+        s => panic!("warnings with 200 are partial data, got {s:?}"),
+    }
+    let heads = stub.heads.lock().unwrap().clone();
+    let first = &heads[0];
+    assert!(first.starts_with("get /prometheus/api/v1/rules"), "{first}");
+    assert!(first.contains("x-scope-orgid: team-a"), "{first}");
+    assert!(first.contains("authorization: bearer s3cret-token\r\n"), "{first}");
+    assert!(first.contains("x-extra: 1"), "{first}");
+    // The secret never shows in what quell prints about its config.
+    assert!(!cfg.to_toml().unwrap().contains("s3cret"));
+}

@@ -32,6 +32,8 @@ impl Reply {
 pub struct Stub {
     pub port: u16,
     pub requests: Arc<AtomicUsize>,
+    /// Request heads (request line and headers) received, oldest first.
+    pub heads: Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Stub {
@@ -41,11 +43,14 @@ impl Stub {
         let port = listener.local_addr().unwrap().port();
         let requests = Arc::new(AtomicUsize::new(0));
         let count = Arc::clone(&requests);
+        let heads = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = Arc::clone(&heads);
         std::thread::spawn(move || {
             for conn in listener.incoming() {
                 let Ok(mut conn) = conn else { continue };
                 let reply = reply.clone();
                 let count = Arc::clone(&count);
+                let sink = Arc::clone(&sink);
                 std::thread::spawn(move || {
                     let mut buf = [0u8; 8192];
                     let mut seen = Vec::new();
@@ -56,6 +61,7 @@ impl Stub {
                         }
                     }
                     count.fetch_add(1, Ordering::SeqCst);
+                    sink.lock().unwrap().push(String::from_utf8_lossy(&seen).to_lowercase());
                     std::thread::sleep(reply.delay);
                     let head = format!(
                         "HTTP/1.1 {} X\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
@@ -68,7 +74,7 @@ impl Stub {
                 });
             }
         });
-        Self { port, requests }
+        Self { port, requests, heads }
     }
 
     pub fn url(&self) -> String {

@@ -91,7 +91,11 @@ impl Engine {
             return events;
         }
         let mut warnings = Vec::new();
-        match self.poll(now_ms, &mut warnings, &mut events).await {
+        let polled = self.poll(now_ms, &mut warnings, &mut events).await;
+        // Every call of a cycle may repeat the same warning (Thanos does).
+        let mut seen = BTreeSet::new();
+        warnings.retain(|w| seen.insert(w.clone()));
+        match polled {
             Ok(()) => self.endpoint.succeeded(
                 Instant::now(),
                 now_ms,
