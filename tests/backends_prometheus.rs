@@ -33,7 +33,7 @@ struct Stack {
 fn start_stack() -> Stack {
     let metrics = Stub::start(Reply {
         content_type: "text/plain; version=0.0.4",
-        ..Reply::json(b"app_errors_total{service=\"payments\"} 10\napp_requests_total{service=\"payments\"} 100\n".to_vec())
+        ..Reply::json(b"app_errors_total{service=\"payments\"} 10\napp_requests_total{service=\"payments\"} 100\ncalls_total{client=\"web\",server=\"payments\"} 1\n".to_vec())
     });
     let am = Alertmanager::single(&[]);
     let dir = TempDir::new("prom");
@@ -111,7 +111,8 @@ async fn rule_alerts_reach_snapshot_with_expression_and_chart() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prometheus_alone_supplies_alerts_and_signal_series() {
     let s = start_stack();
-    let cfg = config(&prom_toml(&s.prom.url(), true));
+    let topo = "[topology]\nquery = 'calls_total'\n";
+    let cfg = config(&format!("{topo}{}", prom_toml(&s.prom.url(), true)));
     let mut pipe = quell::pipeline::Pipeline::new(
         cfg.store.clone(),
         cfg.engine.clone(),
@@ -121,8 +122,12 @@ async fn prometheus_alone_supplies_alerts_and_signal_series() {
     let mut sources = quell::connectors::live::sources(&cfg).unwrap();
     let quell::connectors::live::Source::Prometheus(engine) = &mut sources[0] else { panic!() };
     let mut firing = false;
+    let mut edges = Vec::new();
     for _ in 0..80 {
         for ev in engine.cycle().await {
+            if let quell::connectors::Event::Topology(e) = &ev {
+                edges.clone_from(e);
+            }
             joiner.apply(ev, &mut pipe);
         }
         firing = pipe
@@ -135,6 +140,11 @@ async fn prometheus_alone_supplies_alerts_and_signal_series() {
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     assert!(firing, "the rule fired and was charted");
+    assert_eq!(
+        edges,
+        vec![("web".to_string(), "payments".to_string())],
+        "topology learned from the query"
+    );
     let e = pipe.store().alerts().next().unwrap();
     assert_eq!(e.alert.source, "prom");
     assert_eq!(e.alert.expr.as_deref(), Some("app_errors_total > 5"));
