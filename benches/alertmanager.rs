@@ -3,6 +3,10 @@
 //! json` fetching and printing the same alerts, side by side in one run.
 //!
 //! `cargo bench --bench alertmanager` (needs scripts/fetch-test-servers.sh).
+//!
+//! Measured 2026-11-23 on the shared 2-core dev machine (Alertmanager 0.25):
+//! quell 1.01 s (8 incidents) vs amtool 1.56 s, median of 5; quell's RSS
+//! grew by about 69 MiB with the 10,000 alerts loaded.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
 #[path = "../tests/support/mod.rs"]

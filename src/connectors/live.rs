@@ -217,13 +217,26 @@ pub fn spawn(cfg: &Config, views: watch::Sender<Arc<View>>) -> Result<Live, Setu
             while let Ok(ev) = erx.try_recv() {
                 joiner.apply(ev, &mut pipe);
             }
-            let view = pipe.analyze(SystemClock.now());
+            let view = analyze_off_loop(&mut pipe);
             if views.send(Arc::new(view)).is_err() {
                 return;
             }
         }
     }));
     Ok(live)
+}
+
+/// One engine pass. On a multi-threaded runtime the worker hands its other
+/// tasks (the UI loop among them) to another thread for the duration, so a
+/// 50,000-alert correlation never stalls key handling.
+fn analyze_off_loop(pipe: &mut Pipeline) -> View {
+    let multi = tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    if multi {
+        tokio::task::block_in_place(|| pipe.analyze(SystemClock.now()))
+    } else {
+        pipe.analyze(SystemClock.now())
+    }
 }
 
 /// One poll cycle of every source, through the same joiner and pipeline:

@@ -18,9 +18,14 @@ pub fn config(text: &str) -> Config {
 /// `[[alertmanager]]` with the given replica URLs and a fast interval.
 pub fn am_toml(name: &str, urls: &[String], extra: &str) -> String {
     let list: Vec<String> = urls.iter().map(|u| format!("{u:?}")).collect();
-    let timeout = if extra.starts_with("timeout =") { "" } else { "timeout = \"3s\"\n" };
+    // `extra` may override the defaults below.
+    let default = |line: &'static str| {
+        let key = line.split(" =").next().unwrap_or(line);
+        if extra.starts_with(&format!("{key} =")) { "" } else { line }
+    };
+    let (interval, timeout) = (default("interval = \"200ms\"\n"), default("timeout = \"3s\"\n"));
     format!(
-        "[[alertmanager]]\nname = \"{name}\"\nurls = [{}]\ninterval = \"200ms\"\n{timeout}connect_timeout = \"1s\"\nresolve_grace = \"30s\"\n{extra}\n",
+        "[[alertmanager]]\nname = \"{name}\"\nurls = [{}]\n{interval}{timeout}connect_timeout = \"1s\"\nresolve_grace = \"30s\"\n{extra}\n",
         list.join(", ")
     )
 }

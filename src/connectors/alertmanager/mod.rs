@@ -262,10 +262,18 @@ async fn fetch_replica(
     now: UnixMs,
 ) -> ReplicaResult {
     let body = http.get(&format!("{base}/api/v2/alerts"), &[]).await?;
-    let parsed: Vec<ApiAlert> = serde_json::from_slice(&body)
-        .map_err(|_| FetchError::Bad { excerpt: escape_excerpt(&body) })?;
-    drop(body);
-    let alerts = parsed.into_iter().map(|a| a.into_alert(source, replica, now)).collect();
+    let (src, rep) = (source.to_string(), replica.to_string());
+    // Tens of megabytes of JSON: parse on the blocking pool, not a worker.
+    let alerts = tokio::task::spawn_blocking(move || {
+        let parsed: Vec<ApiAlert> = serde_json::from_slice(&body)
+            .map_err(|_| FetchError::Bad { excerpt: escape_excerpt(&body) })?;
+        drop(body);
+        Ok::<Vec<Alert>, FetchError>(
+            parsed.into_iter().map(|a| a.into_alert(&src, &rep, now)).collect(),
+        )
+    })
+    .await
+    .map_err(|e| FetchError::Bad { excerpt: format!("parser stopped: {e}") })??;
     let status = match http.get(&format!("{base}/api/v2/status"), &[]).await {
         Ok(b) => serde_json::from_slice::<ApiStatus>(&b).ok(),
         Err(e) => {
