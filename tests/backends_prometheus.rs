@@ -110,7 +110,7 @@ async fn rule_alerts_reach_snapshot_with_expression_and_chart() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prometheus_alone_supplies_alerts_and_signal_series() {
-    let s = start_stack();
+    let mut s = start_stack();
     let topo = "[topology]\nquery = 'calls_total'\n";
     let cfg = config(&format!("{topo}{}", prom_toml(&s.prom.url(), true)));
     let mut pipe = quell::pipeline::Pipeline::new(
@@ -155,4 +155,19 @@ async fn prometheus_alone_supplies_alerts_and_signal_series() {
         .expect("signal series stored");
     assert_eq!(signal.1.meta.service.as_deref(), Some("payments"));
     assert!(signal.1.samples.iter().any(|x| (x.value - 0.1).abs() < 1e-9));
+
+    // Prometheus goes away: its alert stays, the source is down.
+    s.prom.kill();
+    for ev in engine.cycle().await {
+        assert!(!matches!(
+            ev,
+            quell::connectors::Event::Ingest(quell::store::Ingest::AlertPoll { .. })
+        ));
+        joiner.apply(ev, &mut pipe);
+    }
+    assert!(matches!(engine.health().status, quell::model::SourceStatus::Down { .. }));
+    assert!(
+        pipe.store().alerts().all(|e| e.alert.state == AlertState::Firing),
+        "an outage never resolves"
+    );
 }

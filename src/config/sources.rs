@@ -129,6 +129,10 @@ pub struct PrometheusConfig {
     /// Chart window before an alert's start (and after, up to now).
     #[serde(default = "default_chart_window")]
     pub chart_window: HumanDuration,
+    /// After an outage, alerts missing from the engine's answers are kept
+    /// this long (rules re-evaluate after a restart).
+    #[serde(default = "default_resolve_grace")]
+    pub resolve_grace: HumanDuration,
     #[serde(default, rename = "signal")]
     pub signals: Vec<SignalQuery>,
     #[serde(flatten)]

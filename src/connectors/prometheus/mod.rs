@@ -20,6 +20,7 @@ use crate::model::{
 use crate::store::Ingest;
 
 use super::alertmanager::api::{parse_time, prometheus_fingerprint};
+use super::alertmanager::merge::ClusterAlerts;
 use super::alertmanager::{api_base, describe};
 use super::http::{FetchError, Http, SetupError};
 use super::poller::{Endpoint, Jitter};
@@ -38,6 +39,8 @@ pub struct Engine {
     http: Http,
     endpoint: Endpoint,
     jitter: Jitter,
+    /// Alerts shown, kept through outages like an Alertmanager cluster's.
+    shown: ClusterAlerts,
 }
 
 impl Engine {
@@ -52,7 +55,7 @@ impl Engine {
         let http = Http::new(&cfg.conn)?;
         let endpoint = Endpoint::new(cfg.url.clone(), Instant::now());
         let jitter = Jitter::seeded(&cfg.name);
-        Ok(Self { cfg, topology, http, endpoint, jitter })
+        Ok(Self { cfg, topology, http, endpoint, jitter, shown: ClusterAlerts::default() })
     }
 
     #[must_use]
@@ -95,29 +98,46 @@ impl Engine {
         // Every call of a cycle may repeat the same warning (Thanos does).
         let mut seen = BTreeSet::new();
         warnings.retain(|w| seen.insert(w.clone()));
+        let grace = self.cfg.resolve_grace.as_ms();
         match polled {
-            Ok(()) => self.endpoint.succeeded(
-                Instant::now(),
-                now_ms,
-                started.elapsed(),
-                self.cfg.conn.slow_after.0,
-                warnings,
-            ),
+            Ok(fresh) => {
+                let was_failing = self.endpoint.status != SourceStatus::Starting
+                    && !self.endpoint.status.is_healthy();
+                self.endpoint.succeeded(
+                    Instant::now(),
+                    now_ms,
+                    started.elapsed(),
+                    self.cfg.conn.slow_after.0,
+                    warnings,
+                );
+                if was_failing {
+                    self.shown.disrupted(now_ms, grace);
+                }
+                if self.cfg.alerts {
+                    let fresh = fresh.into_iter().map(|a| (a.fingerprint.clone(), a)).collect();
+                    let alerts = self.shown.settle(now_ms, fresh);
+                    let source = self.cfg.name.clone();
+                    events.push(Event::Ingest(Ingest::AlertPoll { source, at: now_ms, alerts }));
+                }
+            }
             Err(e) => {
                 tracing::warn!(source = %self.cfg.name, "poll failed: {e}");
                 self.endpoint.failed(Instant::now(), now_ms, &e, self.cfg.conn.interval.0);
+                self.shown.disrupted(now_ms, grace);
             }
         }
         events.push(Event::Ingest(Ingest::Health(self.health())));
         events
     }
 
+    /// Rules, charts, signals and topology into `events`; returns the
+    /// engine's current alerts (published by `cycle` through the absence rule).
     async fn poll(
         &self,
         now: UnixMs,
         warnings: &mut Vec<String>,
         events: &mut Vec<Event>,
-    ) -> Result<(), FetchError> {
+    ) -> Result<Vec<Alert>, FetchError> {
         let rb = self.rules_base();
         let body =
             self.http.get(&format!("{rb}/api/v1/rules"), &[("type", "alert".into())]).await?;
@@ -138,16 +158,9 @@ impl Engine {
         let charts = self.chart(&mut alerts, now, warnings, events).await;
         events.push(Event::Rules { source: self.cfg.name.clone(), rules });
         events.push(Event::Charts(charts));
-        if self.cfg.alerts {
-            events.push(Event::Ingest(Ingest::AlertPoll {
-                source: self.cfg.name.clone(),
-                at: now,
-                alerts,
-            }));
-        }
         self.signals(now, warnings, events).await;
         self.topology(warnings, events).await;
-        Ok(())
+        Ok(alerts)
     }
 
     fn to_alert(&self, a: api::PromAlert, rules: &[RuleInfo], now: UnixMs) -> Alert {
