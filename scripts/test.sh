@@ -21,5 +21,6 @@ cargo fmt --all -- --check
 echo "==> cargo clippy"
 cargo clippy --all-targets --locked -- -D warnings
 
+scripts/fetch-test-servers.sh # real Prometheus/Alertmanager/VictoriaMetrics for tests/backends_*.rs
 echo "==> cargo test"
 cargo test --locked

@@ -5,7 +5,9 @@
 //! clear message on stderr and exit code 2, never a broken screen.
 
 pub mod eval;
+mod live_snapshot;
 mod logging;
+mod record;
 mod snapshot;
 
 use std::path::PathBuf;
@@ -36,6 +38,9 @@ pub struct Cli {
     /// Demo speed: simulated seconds per real second.
     #[arg(long, value_name = "X")]
     pub speed: Option<f64>,
+    /// Replay a recording made by `quell record` instead of polling (with --speed N).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub replay: Option<PathBuf>,
     /// Print the effective configuration as TOML and exit.
     #[arg(long)]
     pub print_config: bool,
@@ -47,6 +52,8 @@ pub struct Cli {
 pub enum Command {
     /// Run the pipeline without a terminal and print what the engine sees.
     Snapshot(SnapshotArgs),
+    /// Record everything the configured sources deliver, as NDJSON, until Ctrl-C.
+    Record(RecordArgs),
     /// Measure the engine: `quell eval nab|loghub|scenarios ...`.
     #[command(subcommand)]
     Eval(eval::EvalCommand),
@@ -60,6 +67,16 @@ pub struct SnapshotArgs {
     /// Print JSON (default: a short human summary).
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// Recording file (rotated to FILE.1 when it reaches --max-mb).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Size cap of the recording in MiB.
+    #[arg(long, default_value_t = 256, value_name = "N")]
+    pub max_mb: u64,
 }
 
 /// Runs the parsed command line.
@@ -83,7 +100,10 @@ pub fn run(cli: Cli) -> ExitCode {
         print_config(&loaded)
     } else {
         match &cli.command {
-            Some(Command::Snapshot(args)) => snapshot::run(&loaded, args),
+            Some(Command::Snapshot(args)) => {
+                snapshot::run(&loaded, args, cli.demo, cli.replay.as_deref())
+            }
+            Some(Command::Record(args)) => record::run(&loaded, args),
             Some(Command::Eval(cmd)) => eval::run(cmd),
             None => interactive(&loaded, &cli),
         }
@@ -149,9 +169,7 @@ fn interactive(loaded: &Loaded, cli: &Cli) -> anyhow::Result<()> {
     } else {
         cfg.runbooks.clone()
     };
-    if cfg.has_sources() && !cli.demo {
-        anyhow::bail!("live sources are not supported yet; run `quell --demo`");
-    }
+    let live = cfg.has_sources() && !cli.demo && cli.replay.is_none();
     let log = logging::init();
     tracing::info!(config = ?loaded.origin, log = ?log, "quell starting");
     let runtime =
@@ -164,7 +182,14 @@ fn interactive(loaded: &Loaded, cli: &Cli) -> anyhow::Result<()> {
             limits: cfg.store.clone(),
             engine: cfg.engine.clone(),
         };
-        let world = demo::spawn(opts, tx);
+        let (world, live) = if let Some(path) = &cli.replay {
+            let speed = cli.speed.unwrap_or(1.0);
+            (Some(crate::connectors::record::spawn_replay(cfg, path.clone(), speed, tx)), None)
+        } else if live {
+            (None, Some(crate::connectors::live::spawn(cfg, tx)?))
+        } else {
+            (Some(demo::spawn(opts, tx)), None)
+        };
         let tui = crate::tui::TuiOptions {
             theme,
             keymap,
@@ -173,7 +198,10 @@ fn interactive(loaded: &Loaded, cli: &Cli) -> anyhow::Result<()> {
             user_theme_dir: theme_dir,
         };
         let result = crate::tui::run(tui, rx).await;
-        world.abort();
+        if let Some(w) = world {
+            w.abort();
+        }
+        drop(live);
         result
     })?;
     // Don't wait for blocked threads (the key reader) on the way out.

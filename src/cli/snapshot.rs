@@ -49,16 +49,31 @@ pub fn demo_view(loaded: &Loaded, seconds: u64) -> View {
     view
 }
 
-pub fn run(loaded: &Loaded, args: &SnapshotArgs) -> anyhow::Result<()> {
-    if loaded.config.has_sources() && !loaded_demo_forced() {
-        anyhow::bail!("snapshot of live sources is not available yet; use --demo");
-    }
-    let view = demo_view(loaded, args.seconds);
-    let evaluation = Some(score::score(&view));
+pub fn run(
+    loaded: &Loaded,
+    args: &SnapshotArgs,
+    demo: bool,
+    replay: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    let live = replay.is_some() || (loaded.config.has_sources() && !demo);
+    let view = if let Some(path) = replay {
+        crate::connectors::record::replay_view(&loaded.config, path)?
+    } else if live {
+        super::live_snapshot::view(&loaded.config)?
+    } else {
+        demo_view(loaded, args.seconds)
+    };
+    let evaluation = (!live).then(|| score::score(&view));
     let mut out = std::io::stdout().lock();
     if args.json {
         let report = Report {
-            mode: "demo",
+            mode: if replay.is_some() {
+                "replay"
+            } else if live {
+                "live"
+            } else {
+                "demo"
+            },
             now: view.now,
             now_utc: chrono::DateTime::from_timestamp_millis(view.now)
                 .map(|t| t.to_rfc3339())
@@ -75,10 +90,6 @@ pub fn run(loaded: &Loaded, args: &SnapshotArgs) -> anyhow::Result<()> {
         write_text(&mut out, &view, evaluation.as_ref())?;
     }
     Ok(())
-}
-
-fn loaded_demo_forced() -> bool {
-    true
 }
 
 fn write_text(out: &mut impl Write, view: &View, eval: Option<&Scorecard>) -> std::io::Result<()> {

@@ -8,6 +8,7 @@
 
 mod duration;
 mod error;
+mod sources;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -16,6 +17,9 @@ use serde::{Deserialize, Serialize};
 
 pub use duration::HumanDuration;
 pub use error::ConfigError;
+pub use sources::{
+    AlertmanagerConfig, AuthConfig, ConnectionConfig, PrometheusConfig, SignalQuery, TlsConfig,
+};
 
 use crate::engine::EngineConfig;
 use crate::model::Topology;
@@ -35,6 +39,10 @@ pub struct Config {
     pub topology: TopologyConfig,
     #[serde(rename = "runbook")]
     pub runbooks: Vec<Runbook>,
+    /// Alertmanager clusters, `[[alertmanager]]`.
+    pub alertmanager: Vec<AlertmanagerConfig>,
+    /// Prometheus-compatible engines, `[[prometheus]]`.
+    pub prometheus: Vec<PrometheusConfig>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -68,10 +76,27 @@ impl Default for DemoConfig {
 }
 
 /// The service dependency graph, `calls = [["caller", "callee"], ...]`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TopologyConfig {
     pub calls: Vec<[String; 2]>,
+    /// PromQL returning caller/callee pairs (e.g. service-graph metrics), run
+    /// on the first `[[prometheus]]`; its edges are added to `calls`.
+    pub query: Option<String>,
+    /// Labels of `query`'s result naming the caller and the callee.
+    pub caller_label: String,
+    pub callee_label: String,
+}
+
+impl Default for TopologyConfig {
+    fn default() -> Self {
+        Self {
+            calls: Vec::new(),
+            query: None,
+            caller_label: "client".into(),
+            callee_label: "server".into(),
+        }
+    }
 }
 
 impl TopologyConfig {
@@ -189,6 +214,7 @@ impl Config {
                 return Err(("topology.calls".into(), format!("entry {i}: empty service name")));
             }
         }
+        sources::validate(&self.alertmanager, &self.prometheus)?;
         Ok(())
     }
 
@@ -203,7 +229,7 @@ impl Config {
     /// Whether any real source is configured; otherwise quell runs the demo.
     #[must_use]
     pub fn has_sources(&self) -> bool {
-        false
+        !self.alertmanager.is_empty() || !self.prometheus.is_empty()
     }
 }
 

@@ -1,8 +1,52 @@
 //! Connectors: the tasks that bring data into the pipeline.
 //!
 //! Each connector owns its polling loop (interval, timeout, backoff) and
-//! delivers typed [`crate::store::Ingest`] events; none of them touches UI
-//! state. For now the only one is the embedded demo world; Alertmanager and
-//! Prometheus connectors plug in beside it.
+//! delivers typed events; none of them touches UI state. `demo` drives the
+//! embedded world; `alertmanager` and `prometheus` poll real backends over
+//! the shared `http` client and `poller` discipline; `live` runs them all
+//! into one pipeline task; `record` writes and replays what they deliver.
 
+pub mod alertmanager;
 pub mod demo;
+pub mod http;
+pub mod live;
+pub mod poller;
+pub mod prometheus;
+pub mod record;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Fingerprint, Labels, SeriesKey, SourceId};
+use crate::store::Ingest;
+
+/// An alerting rule as a Prometheus-compatible engine reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleInfo {
+    pub name: String,
+    pub labels: Labels,
+    /// The PromQL expression (charts).
+    pub query: String,
+}
+
+/// A charted alert: which stored series shows its expression.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Chart {
+    pub fingerprint: Fingerprint,
+    pub expr: String,
+    pub series: SeriesKey,
+}
+
+/// What a real connector delivers to the live pipeline task.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Event {
+    Ingest(Ingest),
+    /// The alerting rules of one engine (replaces earlier ones).
+    Rules {
+        source: SourceId,
+        rules: Vec<RuleInfo>,
+    },
+    /// Charts made this cycle, to attach to the same alerts from Alertmanager.
+    Charts(Vec<Chart>),
+    /// Caller/callee pairs learned from the topology query.
+    Topology(Vec<(String, String)>),
+}

@@ -50,8 +50,8 @@ impl Default for StoreLimits {
     }
 }
 
-/// What a connector delivers.
-#[derive(Debug, Clone, PartialEq)]
+/// What a connector delivers. Serializable so `quell record` can write it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Ingest {
     /// One complete, successful poll of a source's current alerts. Alerts of
     /// that source that were active and are absent from the poll resolve at `at`.

@@ -31,6 +31,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         let style = base.patch(theme.style(if bad { Role::SourceBad } else { Role::SourceOk }));
         left.push(Span::styled(format!("{id} "), base));
         left.push(Span::styled(word, style));
+        if src.kind.contains("INSECURE") {
+            left.push(Span::styled(" INSECURE-TLS", base.patch(theme.style(Role::SourceBad))));
+        }
         left.push(Span::styled(" \u{2502} ", base));
     }
 

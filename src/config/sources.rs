@@ -1,0 +1,368 @@
+//! Source sections of the config: `[[alertmanager]]`, `[[prometheus]]` and
+//! the connection options they share (auth, TLS, headers, timing).
+//!
+//! Holds only *where* secrets live (`token_file`, `token_env`, ...), never
+//! the secrets themselves, so `--print-config` and logs cannot leak them.
+//! Validation here is syntactic; files and variables are read when the
+//! connectors start.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use super::HumanDuration;
+
+/// Credentials, by reference. At most one of bearer token or basic auth.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    /// File holding a bearer token (trailing whitespace trimmed).
+    pub token_file: Option<PathBuf>,
+    /// Environment variable holding a bearer token.
+    pub token_env: Option<String>,
+    /// Basic auth user; needs `password_file` or `password_env`.
+    pub username: Option<String>,
+    pub password_file: Option<PathBuf>,
+    pub password_env: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct TlsConfig {
+    /// PEM CA bundle trusted in addition to the built-in roots.
+    pub ca_file: Option<PathBuf>,
+    /// PEM client certificate and key (mutual TLS); both or neither.
+    pub cert_file: Option<PathBuf>,
+    pub key_file: Option<PathBuf>,
+    /// Accept any certificate. Shown loudly in the header.
+    pub insecure_skip_verify: bool,
+}
+
+/// How one source is reached; shared by every source kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConnectionConfig {
+    /// Path prefix before the API, e.g. `/api/alertmanager/grafana` or `/prometheus`.
+    pub base_path: String,
+    /// Extra request headers (not `Authorization`: use `[*.auth]`).
+    pub headers: BTreeMap<String, String>,
+    /// Sent as `X-Scope-OrgID` (Mimir, Cortex, Loki).
+    pub tenant: Option<String>,
+    pub auth: AuthConfig,
+    pub tls: TlsConfig,
+    /// Time between polls (±10 % jitter).
+    pub interval: HumanDuration,
+    pub connect_timeout: HumanDuration,
+    /// Whole request, body included.
+    pub timeout: HumanDuration,
+    /// Answers slower than this mark the source "slow".
+    pub slow_after: HumanDuration,
+    /// Bodies larger than this are cut off while streaming: "too large".
+    pub max_response_bytes: u64,
+}
+
+impl Default for ConnectionConfig {
+    fn default() -> Self {
+        Self {
+            base_path: String::new(),
+            headers: BTreeMap::new(),
+            tenant: None,
+            auth: AuthConfig::default(),
+            tls: TlsConfig::default(),
+            interval: HumanDuration::secs(15),
+            connect_timeout: HumanDuration::secs(5),
+            timeout: HumanDuration::secs(20),
+            slow_after: HumanDuration::secs(5),
+            max_response_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// One Alertmanager cluster: every replica is polled.
+// serde cannot combine `deny_unknown_fields` with `flatten`: keys neither
+// struct knows land in `unknown`, and validation rejects them by name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertmanagerConfig {
+    pub name: String,
+    /// One URL per replica of the cluster.
+    pub urls: Vec<String>,
+    /// After a replica was down or restarted, alerts missing from its answers
+    /// are kept this long (Prometheus re-sends them every resend delay).
+    #[serde(default = "default_resolve_grace")]
+    pub resolve_grace: HumanDuration,
+    #[serde(flatten)]
+    pub conn: ConnectionConfig,
+    #[serde(flatten, skip_serializing)]
+    pub unknown: BTreeMap<String, toml::Value>,
+}
+
+fn default_resolve_grace() -> HumanDuration {
+    HumanDuration::mins(3)
+}
+
+/// A per-service golden-signal query, polled into a series.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignalQuery {
+    pub service: String,
+    /// `request_rate`, `error_ratio`, `latency_p99`, `cpu`, `memory`, `disk`, or any other word.
+    pub signal: String,
+    /// PromQL returning one series (the first is used).
+    pub query: String,
+    #[serde(default)]
+    pub unit: String,
+}
+
+/// A Prometheus-compatible engine (Prometheus, Thanos, Mimir, vmalert + VictoriaMetrics).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PrometheusConfig {
+    pub name: String,
+    pub url: String,
+    /// Where `/api/v1/rules` and `/api/v1/alerts` are served, when not at
+    /// `url` (vmalert beside VictoriaMetrics).
+    #[serde(default)]
+    pub rules_url: Option<String>,
+    /// Also show Prometheus's own firing alerts (those no Alertmanager reports).
+    #[serde(default = "yes")]
+    pub alerts: bool,
+    /// Chart window before an alert's start (and after, up to now).
+    #[serde(default = "default_chart_window")]
+    pub chart_window: HumanDuration,
+    /// After an outage, alerts missing from the engine's answers are kept
+    /// this long (rules re-evaluate after a restart).
+    #[serde(default = "default_resolve_grace")]
+    pub resolve_grace: HumanDuration,
+    #[serde(default, rename = "signal")]
+    pub signals: Vec<SignalQuery>,
+    #[serde(flatten)]
+    pub conn: ConnectionConfig,
+    #[serde(flatten, skip_serializing)]
+    pub unknown: BTreeMap<String, toml::Value>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_chart_window() -> HumanDuration {
+    HumanDuration::mins(30)
+}
+
+/// Returns (key, message) of the first problem, in config's validate style.
+pub(super) fn validate(
+    ams: &[AlertmanagerConfig],
+    proms: &[PrometheusConfig],
+) -> Result<(), (String, String)> {
+    let mut names = std::collections::BTreeSet::new();
+    for am in ams {
+        check_name(&mut names, &am.name, "alertmanager")?;
+        check_unknown(&am.unknown, "alertmanager")?;
+        if am.urls.is_empty() {
+            return Err((
+                "alertmanager.urls".into(),
+                format!("{:?}: list at least one URL", am.name),
+            ));
+        }
+        for u in &am.urls {
+            check_url(u, "alertmanager.urls")?;
+        }
+        check_conn(&am.conn, "alertmanager")?;
+    }
+    for p in proms {
+        check_name(&mut names, &p.name, "prometheus")?;
+        check_unknown(&p.unknown, "prometheus")?;
+        check_url(&p.url, "prometheus.url")?;
+        if let Some(r) = &p.rules_url {
+            check_url(r, "prometheus.rules_url")?;
+        }
+        check_conn(&p.conn, "prometheus")?;
+        for s in &p.signals {
+            if s.service.trim().is_empty() || s.query.trim().is_empty() {
+                return Err((
+                    "prometheus.signal".into(),
+                    format!("{:?}: every signal needs a service and a query", p.name),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_name(
+    names: &mut std::collections::BTreeSet<String>,
+    name: &str,
+    table: &str,
+) -> Result<(), (String, String)> {
+    let ok = !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if !ok {
+        return Err((format!("{table}.name"), format!("{name:?}: use letters, digits, - _ .")));
+    }
+    if !names.insert(name.to_string()) {
+        return Err((format!("{table}.name"), format!("duplicate source name {name:?}")));
+    }
+    Ok(())
+}
+
+fn check_unknown(
+    unknown: &BTreeMap<String, toml::Value>,
+    table: &str,
+) -> Result<(), (String, String)> {
+    match unknown.keys().next() {
+        Some(k) => Err((format!("{table}.{k}"), format!("unknown field `{k}`"))),
+        None => Ok(()),
+    }
+}
+
+fn check_url(u: &str, key: &str) -> Result<(), (String, String)> {
+    match reqwest::Url::parse(u) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
+            if url.password().is_some() {
+                return Err((key.into(), "no credentials in URLs: use [auth]".into()));
+            }
+            Ok(())
+        }
+        Ok(_) => Err((key.into(), format!("{u:?}: expected an http:// or https:// URL"))),
+        Err(e) => Err((key.into(), format!("{u:?}: {e}"))),
+    }
+}
+
+fn check_conn(c: &ConnectionConfig, table: &str) -> Result<(), (String, String)> {
+    let a = &c.auth;
+    if a.token_file.is_some() && a.token_env.is_some() {
+        return Err((format!("{table}.auth.token_env"), "give token_file or token_env".into()));
+    }
+    let basic = a.username.is_some();
+    if basic && (a.token_file.is_some() || a.token_env.is_some()) {
+        return Err((
+            format!("{table}.auth.username"),
+            "bearer token or basic auth, not both".into(),
+        ));
+    }
+    if basic && a.password_file.is_none() && a.password_env.is_none() {
+        return Err((
+            format!("{table}.auth.username"),
+            "needs password_file or password_env".into(),
+        ));
+    }
+    if !basic && (a.password_file.is_some() || a.password_env.is_some()) {
+        return Err((format!("{table}.auth.username"), "a password needs a username".into()));
+    }
+    if c.tls.cert_file.is_some() != c.tls.key_file.is_some() {
+        return Err((
+            format!("{table}.tls.cert_file"),
+            "give cert_file and key_file together".into(),
+        ));
+    }
+    for name in c.headers.keys() {
+        if name.eq_ignore_ascii_case("authorization") {
+            return Err((
+                format!("{table}.headers"),
+                "no inline Authorization header: use [auth] token_file/token_env".into(),
+            ));
+        }
+        if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
+            return Err((format!("{table}.headers"), format!("{name:?} is not a header name")));
+        }
+    }
+    if c.interval.0 < std::time::Duration::from_millis(100) {
+        return Err((format!("{table}.interval"), "must be at least 100ms".into()));
+    }
+    if c.timeout.0.is_zero() || c.connect_timeout.0.is_zero() {
+        return Err((format!("{table}.timeout"), "timeouts must be above zero".into()));
+    }
+    if c.max_response_bytes < 1024 {
+        return Err((format!("{table}.max_response_bytes"), "must be at least 1024".into()));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::super::{Config, parse};
+
+    /// The commented source examples in config.example.toml, uncommented.
+    fn example_sources() -> String {
+        let text = include_str!("../../config.example.toml");
+        let start = text.find("# [[alertmanager]]").unwrap_or(0);
+        let toml_line = regex::Regex::new(r#"^(\[|[A-Za-z_][A-Za-z0-9_]* = |\s*$)"#).unwrap();
+        text[start..]
+            .lines()
+            .map(|l| l.strip_prefix("# ").unwrap_or(l))
+            .filter(|l| toml_line.is_match(l))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn commented_examples_have_the_right_shape() {
+        let cfg: Config = toml::from_str(&example_sources()).unwrap();
+        let am = &cfg.alertmanager[0];
+        assert_eq!(am.urls.len(), 2);
+        assert_eq!(am.conn.tenant.as_deref(), Some("team-a"));
+        assert_eq!(am.conn.auth.token_env.as_deref(), Some("AM_TOKEN"));
+        assert!(am.conn.tls.ca_file.is_some());
+        let p = &cfg.prometheus[0];
+        assert_eq!(p.signals[0].signal, "error_ratio");
+        assert_eq!(p.rules_url.as_deref(), Some("http://vmalert.example:8880"));
+    }
+
+    #[test]
+    fn minimal_sources_parse_and_count_as_sources() {
+        let cfg = parse(
+            "[[alertmanager]]\nname = \"am\"\nurls = [\"http://127.0.0.1:9093\"]\n\
+             [[prometheus]]\nname = \"p\"\nurl = \"http://127.0.0.1:9090\"\nbase_path = \"/prometheus\"\n",
+            Path::new("t.toml"),
+        )
+        .unwrap();
+        assert!(cfg.has_sources());
+        assert_eq!(cfg.alertmanager[0].conn.interval.0.as_secs(), 15);
+        assert!(!Config::default().has_sources());
+    }
+
+    #[test]
+    fn mistakes_are_located_errors() {
+        let cases = [
+            ("[[alertmanager]]\nname = \"am\"\nurls = [\"http://a\"]\ntimout = \"1s\"\n", "timout"),
+            ("[[alertmanager]]\nname = \"am\"\nurls = []\n", "alertmanager.urls"),
+            ("[[alertmanager]]\nname = \"am\"\nurls = [\"ftp://a\"]\n", "alertmanager.urls"),
+            ("[[alertmanager]]\nname = \"am\"\nurls = [\"http://u:p@a\"]\n", "no credentials"),
+            (
+                "[[alertmanager]]\nname = \"am\"\nurls = [\"http://a\"]\nheaders = { Authorization = \"Bearer x\" }\n",
+                "Authorization",
+            ),
+            (
+                "[[alertmanager]]\nname = \"am\"\nurls = [\"http://a\"]\n[alertmanager.auth]\nusername = \"u\"\n",
+                "password_file",
+            ),
+            (
+                "[[alertmanager]]\nname = \"x\"\nurls = [\"http://a\"]\n[[prometheus]]\nname = \"x\"\nurl = \"http://b\"\n",
+                "duplicate",
+            ),
+            (
+                "[[prometheus]]\nname = \"p\"\nurl = \"http://b\"\n[prometheus.tls]\ncert_file = \"c\"\n",
+                "key_file",
+            ),
+        ];
+        for (text, want) in cases {
+            let e = parse(text, Path::new("t.toml")).unwrap_err().to_string();
+            assert!(e.contains(want), "{text}\n=> {e}");
+            assert!(e.contains("t.toml"), "{e}");
+        }
+    }
+
+    #[test]
+    fn print_config_names_secret_locations_only() {
+        let cfg = parse(
+            "[[alertmanager]]\nname = \"am\"\nurls = [\"http://a\"]\n[alertmanager.auth]\ntoken_env = \"AM_TOKEN\"\n",
+            Path::new("t.toml"),
+        )
+        .unwrap();
+        let text = cfg.to_toml().unwrap();
+        assert!(text.contains("token_env = \"AM_TOKEN\""), "{text}");
+        assert!(!text.contains("Bearer"));
+    }
+}

@@ -1,0 +1,299 @@
+//! Alertmanager (API v2) connector: one cluster, every replica polled each
+//! cycle, answers merged (see [`merge`]), health per cluster.
+//!
+//! Speaks `/api/v2/alerts` and `/api/v2/status` under a configurable base
+//! path (Grafana, Mimir). Emits [`Ingest`] events only; never touches UI
+//! state. An `AlertPoll` is sent only when a replica answered, so an outage
+//! leaves the last data in place (shown stale), never resolved.
+
+pub mod api;
+pub mod merge;
+
+use std::time::{Duration, Instant};
+
+use tokio::task::JoinSet;
+
+use crate::config::AlertmanagerConfig;
+use crate::model::{Alert, Clock, SourceHealth, SourceStatus, SystemClock, UnixMs};
+use crate::store::Ingest;
+
+use super::http::{FetchError, Http, SetupError, escape_excerpt};
+use super::poller::{Endpoint, Jitter};
+use api::{ApiAlert, ApiStatus};
+use merge::{ClusterAlerts, ReplicaAnswer};
+
+/// One configured Alertmanager cluster.
+#[derive(Debug)]
+pub struct Cluster {
+    cfg: AlertmanagerConfig,
+    http: Http,
+    endpoints: Vec<Endpoint>,
+    uptimes: Vec<Option<String>>,
+    alerts: ClusterAlerts,
+    version: String,
+    peers: usize,
+    warnings: Vec<String>,
+    jitter: Jitter,
+}
+
+type ReplicaResult = Result<(Vec<Alert>, Option<ApiStatus>), FetchError>;
+
+impl Cluster {
+    /// # Errors
+    /// Secrets or certificates named in the config cannot be read.
+    pub fn new(cfg: AlertmanagerConfig) -> Result<Self, SetupError> {
+        let http = Http::new(&cfg.conn)?;
+        let now = Instant::now();
+        let endpoints = cfg.urls.iter().map(|u| Endpoint::new(u.clone(), now)).collect();
+        let jitter = Jitter::seeded(&cfg.name);
+        Ok(Self {
+            uptimes: vec![None; cfg.urls.len()],
+            cfg,
+            http,
+            endpoints,
+            alerts: ClusterAlerts::default(),
+            version: String::new(),
+            peers: 0,
+            warnings: Vec::new(),
+            jitter,
+        })
+    }
+
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.cfg.name
+    }
+
+    /// The user asked to retry (e.g. after an auth failure).
+    pub fn retry(&mut self) {
+        let now = Instant::now();
+        for e in &mut self.endpoints {
+            e.retry(now);
+        }
+    }
+
+    /// How long to wait before the next cycle: the interval with jitter, or
+    /// sooner if a failing replica's backoff ends first.
+    pub fn next_wait(&mut self) -> Duration {
+        let interval = self.jitter.spread(self.cfg.conn.interval.0, 0.1);
+        let now = Instant::now();
+        self.endpoints
+            .iter()
+            .filter(|e| !e.status.is_healthy())
+            .filter_map(Endpoint::next_at)
+            .map(|t| t.saturating_duration_since(now))
+            .fold(interval, Duration::min)
+    }
+
+    /// Polls every replica that is due, concurrently (one request per
+    /// replica at most), and returns what to ingest.
+    pub async fn cycle(&mut self) -> Vec<Ingest> {
+        let started = Instant::now();
+        let now_ms = SystemClock.now();
+        let mut set = JoinSet::new();
+        for (i, ep) in self.endpoints.iter().enumerate() {
+            if !ep.is_due(started) {
+                continue;
+            }
+            let http = self.http.clone();
+            let base = api_base(&ep.url, &self.cfg.conn.base_path);
+            let source = self.cfg.name.clone();
+            let replica = ep.url.clone();
+            set.spawn(async move {
+                let t = Instant::now();
+                let r = fetch_replica(&http, &base, &source, &replica, now_ms).await;
+                (i, r, t.elapsed())
+            });
+        }
+        let mut results: Vec<(usize, ReplicaResult, Duration)> = Vec::new();
+        while let Some(joined) = set.join_next().await {
+            match joined {
+                Ok(r) => results.push(r),
+                Err(e) => tracing::error!(source = %self.cfg.name, "replica poll task failed: {e}"),
+            }
+        }
+        results.sort_by_key(|r| r.0);
+        self.absorb(results, now_ms)
+    }
+
+    fn absorb(
+        &mut self,
+        results: Vec<(usize, ReplicaResult, Duration)>,
+        now_ms: UnixMs,
+    ) -> Vec<Ingest> {
+        let grace = self.cfg.resolve_grace.as_ms();
+        let interval = self.cfg.conn.interval.0;
+        let now = Instant::now();
+        self.warnings.clear();
+        let mut answers = Vec::new();
+        for (i, result, elapsed) in results {
+            let Some(ep) = self.endpoints.get_mut(i) else { continue };
+            match result {
+                Ok((alerts, status)) => {
+                    let was_failing =
+                        !matches!(ep.status, SourceStatus::Starting) && !ep.status.is_healthy();
+                    ep.succeeded(now, now_ms, elapsed, self.cfg.conn.slow_after.0, vec![]);
+                    if was_failing {
+                        self.alerts.disrupted(now_ms, grace);
+                    }
+                    if let Some(st) = status {
+                        let restarted = self.uptimes[i].as_ref().is_some_and(|u| *u != st.uptime);
+                        if restarted {
+                            tracing::info!(replica = %ep.url, "alertmanager restarted");
+                            self.alerts.disrupted(now_ms, grace);
+                        }
+                        if st.cluster.status == "settling" {
+                            self.warnings.push(format!("replica {}: cluster settling", ep.url));
+                        }
+                        self.uptimes[i] = Some(st.uptime);
+                        self.version = st.version_info.version;
+                        self.peers = st.cluster.peers.len();
+                    }
+                    answers.push(ReplicaAnswer { replica: ep.url.clone(), alerts });
+                }
+                Err(e) => {
+                    tracing::warn!(source = %self.cfg.name, replica = %ep.url, "poll failed: {e}");
+                    ep.failed(now, now_ms, &e, interval);
+                }
+            }
+        }
+        if self
+            .endpoints
+            .iter()
+            .any(|e| !e.status.is_healthy() && e.status != SourceStatus::Starting)
+        {
+            self.alerts.disrupted(now_ms, grace);
+        }
+        let mut events = Vec::new();
+        if !answers.is_empty() {
+            let most = answers.iter().map(|a| a.alerts.len()).max().unwrap_or(0);
+            for a in answers.iter().filter(|a| a.alerts.is_empty() && most > 0) {
+                self.warnings.push(format!(
+                    "replica {} reports no alerts while a peer reports {most}",
+                    a.replica
+                ));
+                self.alerts.disrupted(now_ms, grace);
+            }
+            let fresh = merge::union(answers);
+            let alerts = self.alerts.settle(now_ms, fresh);
+            events.push(Ingest::AlertPoll { source: self.cfg.name.clone(), at: now_ms, alerts });
+        }
+        events.push(Ingest::Health(self.health()));
+        events
+    }
+
+    /// The cluster's health: the replicas' worst when all fail, "partial
+    /// data" naming the degraded replicas when some do.
+    #[must_use]
+    pub fn health(&self) -> SourceHealth {
+        let bad: Vec<&Endpoint> = self
+            .endpoints
+            .iter()
+            .filter(|e| !e.status.is_healthy() && e.status != SourceStatus::Starting)
+            .collect();
+        let status = if !bad.is_empty() && bad.len() == self.endpoints.len() {
+            bad[0].status.clone()
+        } else if !bad.is_empty() || !self.warnings.is_empty() {
+            let mut warnings: Vec<String> =
+                bad.iter().map(|e| format!("replica {}: {}", e.url, describe(&e.status))).collect();
+            warnings.extend(self.warnings.iter().cloned());
+            SourceStatus::Partial { warnings }
+        } else if let Some(slow) =
+            self.endpoints.iter().find(|e| matches!(e.status, SourceStatus::Slow { .. }))
+        {
+            slow.status.clone()
+        } else if self.endpoints.iter().all(|e| e.status == SourceStatus::Starting) {
+            SourceStatus::Starting
+        } else {
+            SourceStatus::Ok
+        };
+        let mut kind = String::from("alertmanager");
+        if !self.version.is_empty() {
+            kind.push(' ');
+            kind.push_str(&crate::sanitize::clean_line(&self.version, 20));
+        }
+        if self.endpoints.len() > 1 || self.peers > 1 {
+            kind.push_str(&format!(", {} replicas, {} peers", self.endpoints.len(), self.peers));
+        }
+        if self.cfg.conn.tls.insecure_skip_verify {
+            kind.push_str(", INSECURE TLS (certificates not verified)");
+        }
+        SourceHealth {
+            id: self.cfg.name.clone(),
+            kind,
+            status,
+            last_ok: self.endpoints.iter().filter_map(|e| e.last_ok).max(),
+            interval_ms: u64::try_from(self.cfg.conn.interval.as_ms()).unwrap_or(u64::MAX),
+        }
+    }
+}
+
+/// One line for a replica's state in a cluster's warnings.
+#[must_use]
+pub fn describe(s: &SourceStatus) -> String {
+    match s {
+        SourceStatus::Down { attempts, reason, .. } => {
+            format!("down ({attempts} attempts): {reason}")
+        }
+        SourceStatus::AuthFailed { reason } => format!("auth failed: {reason}"),
+        SourceStatus::Tls { reason } => format!("TLS error: {reason}"),
+        SourceStatus::BadResponse { excerpt } => format!("bad response: {excerpt}"),
+        SourceStatus::TooLarge { limit_bytes } => format!("response over {limit_bytes} bytes"),
+        other => other.word().to_string(),
+    }
+}
+
+/// `https://host:9093` + `/api/alertmanager/grafana` → the prefix before `/api/v2`.
+#[must_use]
+pub fn api_base(url: &str, base_path: &str) -> String {
+    let path = base_path.trim_matches('/');
+    if path.is_empty() {
+        url.trim_end_matches('/').to_string()
+    } else {
+        format!("{}/{path}", url.trim_end_matches('/'))
+    }
+}
+
+async fn fetch_replica(
+    http: &Http,
+    base: &str,
+    source: &str,
+    replica: &str,
+    now: UnixMs,
+) -> ReplicaResult {
+    let body = http.get(&format!("{base}/api/v2/alerts"), &[]).await?;
+    let (src, rep) = (source.to_string(), replica.to_string());
+    // Tens of megabytes of JSON: parse on the blocking pool, not a worker.
+    let alerts = tokio::task::spawn_blocking(move || {
+        let parsed: Vec<ApiAlert> = serde_json::from_slice(&body)
+            .map_err(|_| FetchError::Bad { excerpt: escape_excerpt(&body) })?;
+        drop(body);
+        Ok::<Vec<Alert>, FetchError>(
+            parsed.into_iter().map(|a| a.into_alert(&src, &rep, now)).collect(),
+        )
+    })
+    .await
+    .map_err(|e| FetchError::Bad { excerpt: format!("parser stopped: {e}") })??;
+    let status = match http.get(&format!("{base}/api/v2/status"), &[]).await {
+        Ok(b) => serde_json::from_slice::<ApiStatus>(&b).ok(),
+        Err(e) => {
+            tracing::debug!(%replica, "status unavailable: {e}");
+            None
+        }
+    };
+    Ok((alerts, status))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_paths_join_cleanly() {
+        assert_eq!(api_base("http://a:9093/", ""), "http://a:9093");
+        assert_eq!(
+            api_base("http://g", "/api/alertmanager/grafana/"),
+            "http://g/api/alertmanager/grafana"
+        );
+    }
+}

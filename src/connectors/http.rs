@@ -1,0 +1,322 @@
+//! HTTP for every real connector: one configured client per source, GETs
+//! with a response size cap enforced while the body streams in, and every
+//! failure sorted into a [`FetchError`] the poller turns into source health.
+//!
+//! Secrets are read here, once, from the files and variables the config
+//! names; they live only inside the client's default headers (marked
+//! sensitive) and never reach a log line or an error message.
+
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::{Client, StatusCode};
+use thiserror::Error;
+
+use crate::config::ConnectionConfig;
+
+/// Why a request did not give a usable body.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum FetchError {
+    #[error("unreachable: {0}")]
+    Down(String),
+    #[error("timed out after {0:?}")]
+    Timeout(Duration),
+    #[error("TLS: {0}")]
+    Tls(String),
+    #[error("credentials rejected (HTTP {status}): {message}")]
+    Auth { status: u16, message: String },
+    #[error("HTTP {status}: {message}")]
+    Status { status: u16, message: String },
+    #[error("response larger than {0} bytes")]
+    TooLarge(u64),
+    /// The body is not what the API promises; `excerpt` is escaped.
+    #[error("bad response: {excerpt}")]
+    Bad { excerpt: String },
+}
+
+/// A client could not be built from the config (unreadable secret or cert).
+#[derive(Debug, Error)]
+pub enum SetupError {
+    #[error("{what}: {reason}")]
+    Secret { what: String, reason: String },
+    #[error("TLS setup: {0}")]
+    Tls(String),
+}
+
+/// One source's HTTP client with its limits.
+#[derive(Debug, Clone)]
+pub struct Http {
+    client: Client,
+    max_bytes: u64,
+    timeout: Duration,
+}
+
+impl Http {
+    /// Builds the client: headers, tenant, auth, TLS, timeouts.
+    ///
+    /// # Errors
+    /// A secret file or variable is missing, or a PEM file is unreadable.
+    pub fn new(conn: &ConnectionConfig) -> Result<Self, SetupError> {
+        let mut headers = HeaderMap::new();
+        for (k, v) in &conn.headers {
+            let name = HeaderName::from_bytes(k.as_bytes()).map_err(|e| SetupError::Secret {
+                what: format!("header {k:?}"),
+                reason: e.to_string(),
+            })?;
+            let value = HeaderValue::from_str(v).map_err(|e| SetupError::Secret {
+                what: format!("header {k:?}"),
+                reason: e.to_string(),
+            })?;
+            headers.insert(name, value);
+        }
+        if let Some(t) = &conn.tenant {
+            let value = HeaderValue::from_str(t)
+                .map_err(|e| SetupError::Secret { what: "tenant".into(), reason: e.to_string() })?;
+            headers.insert(HeaderName::from_static("x-scope-orgid"), value);
+        }
+        if let Some(auth) = authorization(conn)? {
+            headers.insert(reqwest::header::AUTHORIZATION, auth);
+        }
+        let mut b = Client::builder()
+            .use_rustls_tls()
+            .default_headers(headers)
+            .connect_timeout(conn.connect_timeout.0)
+            .timeout(conn.timeout.0)
+            .pool_max_idle_per_host(2)
+            .user_agent(concat!("quell/", env!("CARGO_PKG_VERSION")));
+        if let Some(ca) = &conn.tls.ca_file {
+            let pem = read_file(ca, "tls.ca_file")?;
+            for cert in reqwest::Certificate::from_pem_bundle(&pem)
+                .map_err(|e| SetupError::Tls(format!("{}: {e}", ca.display())))?
+            {
+                b = b.add_root_certificate(cert);
+            }
+        }
+        if let (Some(cert), Some(key)) = (&conn.tls.cert_file, &conn.tls.key_file) {
+            let mut pem = read_file(cert, "tls.cert_file")?;
+            pem.push(b'\n');
+            pem.extend(read_file(key, "tls.key_file")?);
+            let id = reqwest::Identity::from_pem(&pem)
+                .map_err(|e| SetupError::Tls(format!("client certificate: {e}")))?;
+            b = b.identity(id);
+        }
+        if conn.tls.insecure_skip_verify {
+            tracing::warn!("TLS certificate verification is disabled for a source");
+            b = b.danger_accept_invalid_certs(true);
+        }
+        let client = b.build().map_err(|e| SetupError::Tls(error_chain(&e)))?;
+        Ok(Self { client, max_bytes: conn.max_response_bytes, timeout: conn.timeout.0 })
+    }
+
+    /// GETs `url` with query pairs and returns the body, at most the cap.
+    ///
+    /// # Errors
+    /// See [`FetchError`].
+    pub async fn get(&self, url: &str, query: &[(&str, String)]) -> Result<Vec<u8>, FetchError> {
+        let resp = self.client.get(url).query(query).send().await.map_err(|e| self.classify(&e))?;
+        let status = resp.status();
+        let body = self.read_capped(resp).await?;
+        if status.is_success() {
+            return Ok(body);
+        }
+        let message = error_message(&body);
+        if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
+            return Err(FetchError::Auth { status: status.as_u16(), message });
+        }
+        Err(FetchError::Status { status: status.as_u16(), message })
+    }
+
+    async fn read_capped(&self, mut resp: reqwest::Response) -> Result<Vec<u8>, FetchError> {
+        if resp.content_length().is_some_and(|n| n > self.max_bytes) {
+            return Err(FetchError::TooLarge(self.max_bytes));
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| self.classify(&e))? {
+            if (body.len() + chunk.len()) as u64 > self.max_bytes {
+                return Err(FetchError::TooLarge(self.max_bytes));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+
+    fn classify(&self, e: &reqwest::Error) -> FetchError {
+        let chain = error_chain(e);
+        if e.is_timeout() {
+            return FetchError::Timeout(self.timeout);
+        }
+        let lower = chain.to_ascii_lowercase();
+        if ["certificate", "tls", "handshake", "unknownissuer", "invalid peer"]
+            .iter()
+            .any(|w| lower.contains(w))
+        {
+            return FetchError::Tls(tls_reason(&chain));
+        }
+        if e.is_decode() || e.is_body() {
+            return FetchError::Bad { excerpt: escape_excerpt(chain.as_bytes()) };
+        }
+        FetchError::Down(chain)
+    }
+}
+
+/// Every message in an error's source chain, deduplicated, `: `-joined.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur: Option<&dyn std::error::Error> = Some(e);
+    while let Some(err) = cur {
+        let s = err.to_string();
+        if !parts.iter().any(|p| p.contains(&s)) {
+            parts.push(s);
+        }
+        cur = err.source();
+    }
+    parts.join(": ")
+}
+
+/// The most specific part of a TLS error chain (rustls puts it last).
+fn tls_reason(chain: &str) -> String {
+    chain.rsplit(": ").find(|p| !p.trim().is_empty()).unwrap_or(chain).trim().to_string()
+}
+
+/// Alertmanager errors come as a JSON string, a `{code, message}` object or
+/// plain text; Prometheus as `{status, errorType, error}`. Returns the
+/// message, escaped and cut to 200 bytes.
+#[must_use]
+pub fn error_message(body: &[u8]) -> String {
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(serde_json::Value::String(s)) => escape_excerpt(s.as_bytes()),
+        Ok(serde_json::Value::Object(m)) => {
+            let text = ["message", "error", "msg"]
+                .iter()
+                .find_map(|k| m.get(*k).and_then(serde_json::Value::as_str));
+            match text {
+                Some(t) => escape_excerpt(t.as_bytes()),
+                None => escape_excerpt(body),
+            }
+        }
+        _ => escape_excerpt(body),
+    }
+}
+
+/// The first 200 bytes, with control characters and invalid UTF-8 escaped
+/// so an excerpt is always safe to log and draw.
+#[must_use]
+pub fn escape_excerpt(body: &[u8]) -> String {
+    let body = body.trim_ascii();
+    let cut = &body[..body.len().min(200)];
+    let mut out = String::with_capacity(cut.len() + 8);
+    for chunk in cut.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if c.is_control() {
+                out.extend(c.escape_default());
+            } else {
+                out.push(c);
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    if body.len() > 200 {
+        out.push('…');
+    }
+    out
+}
+
+fn authorization(conn: &ConnectionConfig) -> Result<Option<HeaderValue>, SetupError> {
+    let a = &conn.auth;
+    let token = match (&a.token_file, &a.token_env) {
+        (Some(f), _) => Some(secret_from_file(f, "auth.token_file")?),
+        (None, Some(var)) => Some(secret_from_env(var, "auth.token_env")?),
+        (None, None) => None,
+    };
+    let value = if let Some(t) = token {
+        format!("Bearer {t}")
+    } else if let Some(user) = &a.username {
+        let password = match (&a.password_file, &a.password_env) {
+            (Some(f), _) => secret_from_file(f, "auth.password_file")?,
+            (None, Some(var)) => secret_from_env(var, "auth.password_env")?,
+            (None, None) => String::new(),
+        };
+        format!("Basic {}", base64(format!("{user}:{password}").as_bytes()))
+    } else {
+        return Ok(None);
+    };
+    let mut v = HeaderValue::from_str(&value).map_err(|_| SetupError::Secret {
+        what: "auth".into(),
+        reason: "the secret contains characters not allowed in a header".into(),
+    })?;
+    v.set_sensitive(true);
+    Ok(Some(v))
+}
+
+fn read_file(path: &std::path::Path, what: &str) -> Result<Vec<u8>, SetupError> {
+    std::fs::read(path).map_err(|e| SetupError::Secret {
+        what: format!("{what} {}", path.display()),
+        reason: e.to_string(),
+    })
+}
+
+fn secret_from_file(path: &std::path::Path, what: &str) -> Result<String, SetupError> {
+    let bytes = read_file(path, what)?;
+    String::from_utf8(bytes).map(|s| s.trim_end().to_string()).map_err(|_| SetupError::Secret {
+        what: format!("{what} {}", path.display()),
+        reason: "not UTF-8".into(),
+    })
+}
+
+fn secret_from_env(var: &str, what: &str) -> Result<String, SetupError> {
+    std::env::var(var)
+        .map_err(|_| SetupError::Secret { what: format!("{what} {var}"), reason: "not set".into() })
+}
+
+/// Standard base64 with padding (basic auth only; too small for a crate).
+fn base64(input: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
+    for chunk in input.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_rfc4648_vectors() {
+        for (i, o) in
+            [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foobar", "Zm9vYmFy")]
+        {
+            assert_eq!(base64(i.as_bytes()), o);
+        }
+    }
+
+    #[test]
+    fn error_bodies_in_all_three_shapes() {
+        assert_eq!(error_message(br#""bad matcher format: x""#), "bad matcher format: x");
+        assert_eq!(error_message(br#"{"code":400,"message":"nope"}"#), "nope");
+        assert_eq!(error_message(b"Unauthorized\n"), "Unauthorized");
+        assert_eq!(
+            error_message(br#"{"status":"error","errorType":"bad_data","error":"parse error"}"#),
+            "parse error"
+        );
+    }
+
+    #[test]
+    fn excerpts_escape_controls_and_invalid_utf8_and_cut_at_200() {
+        let e = escape_excerpt(b"a\x1b[31mb\xffc\nd\n");
+        assert_eq!(e, "a\\u{1b}[31mb\\xffc\\nd");
+        let long = vec![b'x'; 1000];
+        assert_eq!(escape_excerpt(&long).chars().count(), 201);
+    }
+}

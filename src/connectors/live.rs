@@ -1,0 +1,256 @@
+//! The live driver: one tokio task per configured source, all sending
+//! [`Event`]s over one bounded channel to one pipeline task that owns the
+//! [`Pipeline`], joins rules and charts to alerts, runs the engine when
+//! something arrived (bursts coalesced) and publishes `Arc<View>` over a
+//! watch channel. The UI only ever sees views.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+use crate::config::Config;
+use crate::model::{Clock, Fingerprint, SourceId, SystemClock, Topology, View};
+use crate::pipeline::Pipeline;
+use crate::store::Ingest;
+
+use super::alertmanager::Cluster;
+use super::http::SetupError;
+use super::prometheus::{Engine, rule_for};
+use super::{Chart, Event, RuleInfo};
+
+/// Events buffered between the sources and the pipeline task.
+const CHANNEL: usize = 256;
+
+/// One configured source, of either kind.
+#[derive(Debug)]
+pub enum Source {
+    Alertmanager(Cluster),
+    Prometheus(Engine),
+}
+
+impl Source {
+    pub async fn cycle(&mut self) -> Vec<Event> {
+        match self {
+            Self::Alertmanager(c) => c.cycle().await.into_iter().map(Event::Ingest).collect(),
+            Self::Prometheus(e) => e.cycle().await,
+        }
+    }
+
+    fn next_wait(&mut self) -> Duration {
+        match self {
+            Self::Alertmanager(c) => c.next_wait(),
+            Self::Prometheus(e) => e.next_wait(),
+        }
+    }
+
+    fn retry(&mut self) {
+        match self {
+            Self::Alertmanager(c) => c.retry(),
+            Self::Prometheus(e) => e.retry(),
+        }
+    }
+}
+
+/// Builds every configured source; Prometheus engines first, so a one-shot
+/// cycle learns rules before it sees Alertmanager's alerts.
+///
+/// # Errors
+/// A secret or certificate file named in the config cannot be read.
+pub fn sources(cfg: &Config) -> Result<Vec<Source>, SetupError> {
+    let mut out = Vec::new();
+    for (i, p) in cfg.prometheus.iter().enumerate() {
+        let topo = (i == 0 && cfg.topology.query.is_some()).then(|| cfg.topology.clone());
+        out.push(Source::Prometheus(Engine::new(p.clone(), topo)?));
+    }
+    for a in &cfg.alertmanager {
+        out.push(Source::Alertmanager(Cluster::new(a.clone())?));
+    }
+    Ok(out)
+}
+
+/// Joins what engines know (rules, charts) to what Alertmanager reports,
+/// and hides an engine's own alert when an Alertmanager reports it too.
+#[derive(Debug, Default)]
+pub struct Joiner {
+    rules: BTreeMap<SourceId, Vec<RuleInfo>>,
+    charts: HashMap<Fingerprint, Chart>,
+    am_sources: HashSet<SourceId>,
+    am_alerts: HashMap<SourceId, HashSet<Fingerprint>>,
+    base_topology: Topology,
+}
+
+impl Joiner {
+    #[must_use]
+    pub fn new(cfg: &Config) -> Self {
+        Self {
+            am_sources: cfg.alertmanager.iter().map(|a| a.name.clone()).collect(),
+            base_topology: cfg.topology.to_topology(),
+            ..Self::default()
+        }
+    }
+
+    pub fn apply(&mut self, ev: Event, pipe: &mut Pipeline) {
+        match ev {
+            Event::Ingest(Ingest::AlertPoll { source, at, mut alerts }) => {
+                if self.am_sources.contains(&source) {
+                    self.am_alerts.insert(
+                        source.clone(),
+                        alerts.iter().map(|a| a.fingerprint.clone()).collect(),
+                    );
+                } else {
+                    alerts.retain(|a| !self.am_alerts.values().any(|s| s.contains(&a.fingerprint)));
+                }
+                for a in &mut alerts {
+                    if let Some(c) = self.charts.get(&a.fingerprint) {
+                        a.expr.get_or_insert_with(|| c.expr.clone());
+                        a.series.get_or_insert_with(|| c.series.clone());
+                    }
+                    if a.expr.is_none() {
+                        a.expr = self
+                            .rules
+                            .values()
+                            .find_map(|r| rule_for(r, &a.labels))
+                            .map(|r| r.query.clone());
+                    }
+                }
+                pipe.ingest(Ingest::AlertPoll { source, at, alerts });
+            }
+            Event::Ingest(other) => pipe.ingest(other),
+            Event::Rules { source, rules } => {
+                self.rules.insert(source, rules);
+            }
+            Event::Charts(charts) => {
+                for c in charts {
+                    self.charts.insert(c.fingerprint.clone(), c);
+                }
+                // Bounded: charts of alerts no longer firing are dropped.
+                if self.charts.len() > 10_000 {
+                    self.charts.clear();
+                }
+            }
+            Event::Topology(edges) => {
+                let mut t = self.base_topology.clone();
+                for (a, b) in &edges {
+                    t.add_edge(a, b);
+                }
+                pipe.set_topology(t);
+            }
+        }
+    }
+}
+
+/// Handle on the running live sources; dropping it stops them.
+#[derive(Debug)]
+pub struct Live {
+    tasks: Vec<JoinHandle<()>>,
+    retry: watch::Sender<u64>,
+}
+
+impl Live {
+    /// Retry every source now (clears "auth failed" stops).
+    pub fn retry(&self) {
+        self.retry.send_modify(|n| *n += 1);
+    }
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+/// Starts one task per source, all sending into the returned receiver.
+///
+/// # Errors
+/// See [`sources`].
+pub fn spawn_sources(cfg: &Config) -> Result<(Live, mpsc::Receiver<Event>), SetupError> {
+    let srcs = sources(cfg)?;
+    let (etx, erx) = mpsc::channel::<Event>(CHANNEL);
+    let (retry, retry_rx) = watch::channel(0u64);
+    let mut tasks = Vec::new();
+    for mut src in srcs {
+        let tx = etx.clone();
+        let mut retry_rx = retry_rx.clone();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                for ev in src.cycle().await {
+                    if tx.send(ev).await.is_err() {
+                        return;
+                    }
+                }
+                let wait = src.next_wait();
+                tokio::select! {
+                    () = tokio::time::sleep(wait) => {}
+                    r = retry_rx.changed() => {
+                        if r.is_err() { return; }
+                        src.retry();
+                    }
+                }
+            }
+        }));
+    }
+    Ok((Live { tasks, retry }, erx))
+}
+
+/// Starts every source and the pipeline task publishing to `views`.
+///
+/// # Errors
+/// See [`sources`].
+pub fn spawn(cfg: &Config, views: watch::Sender<Arc<View>>) -> Result<Live, SetupError> {
+    let (mut live, mut erx) = spawn_sources(cfg)?;
+    let mut pipe = Pipeline::new(cfg.store.clone(), cfg.engine.clone(), cfg.topology.to_topology());
+    let mut joiner = Joiner::new(cfg);
+    live.tasks.push(tokio::spawn(async move {
+        loop {
+            let first = tokio::select! {
+                ev = erx.recv() => ev,
+                () = views.closed() => return,
+            };
+            let Some(ev) = first else { return };
+            joiner.apply(ev, &mut pipe);
+            // Coalesce a burst into one engine pass.
+            while let Ok(ev) = erx.try_recv() {
+                joiner.apply(ev, &mut pipe);
+            }
+            let view = analyze_off_loop(&mut pipe);
+            if views.send(Arc::new(view)).is_err() {
+                return;
+            }
+        }
+    }));
+    Ok(live)
+}
+
+/// One engine pass. On a multi-threaded runtime the worker hands its other
+/// tasks (the UI loop among them) to another thread for the duration, so a
+/// 50,000-alert correlation never stalls key handling.
+fn analyze_off_loop(pipe: &mut Pipeline) -> View {
+    let multi = tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    if multi {
+        tokio::task::block_in_place(|| pipe.analyze(SystemClock.now()))
+    } else {
+        pipe.analyze(SystemClock.now())
+    }
+}
+
+/// One poll cycle of every source, through the same joiner and pipeline:
+/// `quell snapshot` with live sources.
+///
+/// # Errors
+/// See [`sources`].
+pub async fn snapshot(cfg: &Config) -> Result<View, SetupError> {
+    let mut pipe = Pipeline::new(cfg.store.clone(), cfg.engine.clone(), cfg.topology.to_topology());
+    let mut joiner = Joiner::new(cfg);
+    for mut src in sources(cfg)? {
+        for ev in src.cycle().await {
+            joiner.apply(ev, &mut pipe);
+        }
+    }
+    Ok(pipe.analyze(SystemClock.now()))
+}

@@ -1,0 +1,373 @@
+//! Prometheus-compatible engine connector (Prometheus, Thanos, Mimir,
+//! VictoriaMetrics + vmalert): learns alerting rules' expressions, reads
+//! firing alerts, charts each alert's expression around its start with
+//! `query_range`, polls per-service golden-signal queries into series and
+//! optionally learns topology edges from a query.
+//!
+//! Emits [`Event`]s only; the live driver joins rules and charts to
+//! Alertmanager's alerts. Never touches UI state.
+
+pub mod api;
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use crate::config::{PrometheusConfig, TopologyConfig};
+use crate::model::{
+    Alert, AlertState, Clock, Labels, SeriesKey, SeriesMeta, Signal, SourceHealth, SourceStatus,
+    SystemClock, UnixMs,
+};
+use crate::store::Ingest;
+
+use super::alertmanager::api::{parse_time, prometheus_fingerprint};
+use super::alertmanager::merge::ClusterAlerts;
+use super::alertmanager::{api_base, describe};
+use super::http::{FetchError, Http, SetupError};
+use super::poller::{Endpoint, Jitter};
+use super::{Chart, Event, RuleInfo};
+use api::{AlertsData, QueryData, RulesData, decode};
+
+/// Alerts charted per cycle at most (each is one `query_range`).
+const MAX_CHARTS: usize = 50;
+/// Points per chart.
+const CHART_POINTS: i64 = 120;
+
+#[derive(Debug)]
+pub struct Engine {
+    cfg: PrometheusConfig,
+    topology: Option<TopologyConfig>,
+    http: Http,
+    endpoint: Endpoint,
+    jitter: Jitter,
+    /// Alerts shown, kept through outages like an Alertmanager cluster's.
+    shown: ClusterAlerts,
+}
+
+impl Engine {
+    /// `topology` is passed to the first engine only, when it has a query.
+    ///
+    /// # Errors
+    /// Secrets or certificates named in the config cannot be read.
+    pub fn new(
+        cfg: PrometheusConfig,
+        topology: Option<TopologyConfig>,
+    ) -> Result<Self, SetupError> {
+        let http = Http::new(&cfg.conn)?;
+        let endpoint = Endpoint::new(cfg.url.clone(), Instant::now());
+        let jitter = Jitter::seeded(&cfg.name);
+        Ok(Self { cfg, topology, http, endpoint, jitter, shown: ClusterAlerts::default() })
+    }
+
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.cfg.name
+    }
+
+    pub fn retry(&mut self) {
+        self.endpoint.retry(Instant::now());
+    }
+
+    pub fn next_wait(&mut self) -> Duration {
+        let interval = self.jitter.spread(self.cfg.conn.interval.0, 0.1);
+        match (self.endpoint.status.is_healthy(), self.endpoint.next_at()) {
+            (false, Some(t)) => t.saturating_duration_since(Instant::now()).min(interval),
+            (false, None) => interval,
+            (true, _) => interval,
+        }
+    }
+
+    fn base(&self) -> String {
+        api_base(&self.cfg.url, &self.cfg.conn.base_path)
+    }
+
+    fn rules_base(&self) -> String {
+        api_base(self.cfg.rules_url.as_deref().unwrap_or(&self.cfg.url), &self.cfg.conn.base_path)
+    }
+
+    /// One poll of rules, alerts, charts, signals and topology.
+    pub async fn cycle(&mut self) -> Vec<Event> {
+        let started = Instant::now();
+        let now_ms = SystemClock.now();
+        let mut events = Vec::new();
+        if !self.endpoint.is_due(started) {
+            events.push(Event::Ingest(Ingest::Health(self.health())));
+            return events;
+        }
+        let mut warnings = Vec::new();
+        let polled = self.poll(now_ms, &mut warnings, &mut events).await;
+        // Every call of a cycle may repeat the same warning (Thanos does).
+        let mut seen = BTreeSet::new();
+        warnings.retain(|w| seen.insert(w.clone()));
+        let grace = self.cfg.resolve_grace.as_ms();
+        match polled {
+            Ok(fresh) => {
+                let was_failing = self.endpoint.status != SourceStatus::Starting
+                    && !self.endpoint.status.is_healthy();
+                self.endpoint.succeeded(
+                    Instant::now(),
+                    now_ms,
+                    started.elapsed(),
+                    self.cfg.conn.slow_after.0,
+                    warnings,
+                );
+                if was_failing {
+                    self.shown.disrupted(now_ms, grace);
+                }
+                if self.cfg.alerts {
+                    let fresh = fresh.into_iter().map(|a| (a.fingerprint.clone(), a)).collect();
+                    let alerts = self.shown.settle(now_ms, fresh);
+                    let source = self.cfg.name.clone();
+                    events.push(Event::Ingest(Ingest::AlertPoll { source, at: now_ms, alerts }));
+                }
+            }
+            Err(e) => {
+                tracing::warn!(source = %self.cfg.name, "poll failed: {e}");
+                self.endpoint.failed(Instant::now(), now_ms, &e, self.cfg.conn.interval.0);
+                self.shown.disrupted(now_ms, grace);
+            }
+        }
+        events.push(Event::Ingest(Ingest::Health(self.health())));
+        events
+    }
+
+    /// Rules, charts, signals and topology into `events`; returns the
+    /// engine's current alerts (published by `cycle` through the absence rule).
+    async fn poll(
+        &self,
+        now: UnixMs,
+        warnings: &mut Vec<String>,
+        events: &mut Vec<Event>,
+    ) -> Result<Vec<Alert>, FetchError> {
+        let rb = self.rules_base();
+        let body =
+            self.http.get(&format!("{rb}/api/v1/rules"), &[("type", "alert".into())]).await?;
+        let (rules, w): (RulesData, _) = decode(&body)?;
+        warnings.extend(w);
+        let rules: Vec<RuleInfo> = rules
+            .groups
+            .into_iter()
+            .flat_map(|g| g.rules)
+            .filter(|r| r.kind == "alerting")
+            .map(|r| RuleInfo { name: r.name, labels: r.labels, query: r.query })
+            .collect();
+        let body = self.http.get(&format!("{rb}/api/v1/alerts"), &[]).await?;
+        let (data, w): (AlertsData, _) = decode(&body)?;
+        warnings.extend(w);
+        let mut alerts: Vec<Alert> =
+            data.alerts.into_iter().map(|a| self.to_alert(a, &rules, now)).collect();
+        let charts = self.chart(&mut alerts, now, warnings, events).await;
+        events.push(Event::Rules { source: self.cfg.name.clone(), rules });
+        events.push(Event::Charts(charts));
+        self.signals(now, warnings, events).await;
+        self.topology(warnings, events).await;
+        Ok(alerts)
+    }
+
+    fn to_alert(&self, a: api::PromAlert, rules: &[RuleInfo], now: UnixMs) -> Alert {
+        let state = if a.state == "firing" { AlertState::Firing } else { AlertState::Pending };
+        let expr = rule_for(rules, &a.labels).map(|r| r.query.clone());
+        Alert {
+            source: self.cfg.name.clone(),
+            fingerprint: prometheus_fingerprint(&a.labels),
+            starts_at: parse_time(a.active_at.as_deref()).unwrap_or(now),
+            labels: a.labels,
+            annotations: a.annotations,
+            state,
+            ends_at: None,
+            updated_at: now,
+            generator_url: None,
+            silenced_by: vec![],
+            inhibited_by: vec![],
+            replicas: vec![self.cfg.url.clone()],
+            expr,
+            series: None,
+        }
+    }
+
+    /// Charts each firing alert's expression from `chart_window` before its
+    /// start until now; sets `Alert.series` to the stored series.
+    async fn chart(
+        &self,
+        alerts: &mut [Alert],
+        now: UnixMs,
+        warnings: &mut Vec<String>,
+        events: &mut Vec<Event>,
+    ) -> Vec<Chart> {
+        let mut charts = Vec::new();
+        let window = self.cfg.chart_window.as_ms();
+        for a in alerts.iter_mut().filter(|a| a.expr.is_some()).take(MAX_CHARTS) {
+            let Some(expr) = a.expr.clone() else { continue };
+            let start = a.starts_at.saturating_sub(window).min(now - 60_000);
+            let Ok(result) = self.range(&expr, start, now, warnings).await else { continue };
+            let pick = result
+                .result
+                .iter()
+                .find(|s| {
+                    s.metric.iter().all(|(k, v)| k == "__name__" || a.labels.get(k) == Some(v))
+                })
+                .or_else(|| (result.result.len() == 1).then(|| &result.result[0]));
+            let Some(series) = pick else { continue };
+            let key = SeriesKey::of(&expr, &series.metric);
+            let meta = SeriesMeta {
+                labels: series.metric.clone(),
+                service: a.service().map(str::to_string),
+                signal: Signal::Other("alert expression".into()),
+                unit: String::new(),
+            };
+            events.push(Event::Ingest(Ingest::Samples {
+                key: key.clone(),
+                meta,
+                samples: series.samples(),
+            }));
+            a.series = Some(key.clone());
+            charts.push(Chart { fingerprint: a.fingerprint.clone(), expr, series: key });
+        }
+        charts
+    }
+
+    async fn range(
+        &self,
+        query: &str,
+        start: UnixMs,
+        end: UnixMs,
+        warnings: &mut Vec<String>,
+    ) -> Result<QueryData, FetchError> {
+        let step = ((end - start) / CHART_POINTS).max(1_000);
+        let q = [
+            ("query", query.to_string()),
+            ("start", format!("{:.3}", start as f64 / 1000.0)),
+            ("end", format!("{:.3}", end as f64 / 1000.0)),
+            ("step", format!("{}s", step / 1000)),
+        ];
+        let r = self.http.get(&format!("{}/api/v1/query_range", self.base()), &q).await;
+        let body = r.inspect_err(|e| warnings.push(format!("query_range: {e}")))?;
+        let (data, w) = decode::<QueryData>(&body)
+            .inspect_err(|e| warnings.push(format!("query_range: {e}")))?;
+        warnings.extend(w);
+        Ok(data)
+    }
+
+    async fn signals(&self, now: UnixMs, warnings: &mut Vec<String>, events: &mut Vec<Event>) {
+        let window = self.cfg.chart_window.as_ms();
+        for s in &self.cfg.signals {
+            let Ok(data) = self.range(&s.query, now - window, now, warnings).await else {
+                continue;
+            };
+            let Some(first) = data.result.first() else { continue };
+            let signal = parse_signal(&s.signal);
+            let mut labels = Labels::new();
+            labels.insert("service".into(), s.service.clone());
+            labels.insert("signal".into(), s.signal.clone());
+            let key = SeriesKey::of("quell:signal", &labels);
+            let meta = SeriesMeta {
+                labels,
+                service: Some(s.service.clone()),
+                signal,
+                unit: s.unit.clone(),
+            };
+            events.push(Event::Ingest(Ingest::Samples { key, meta, samples: first.samples() }));
+        }
+    }
+
+    async fn topology(&self, warnings: &mut Vec<String>, events: &mut Vec<Event>) {
+        let Some(t) = &self.topology else { return };
+        let Some(query) = &t.query else { return };
+        let body = match self
+            .http
+            .get(&format!("{}/api/v1/query", self.base()), &[("query", query.clone())])
+            .await
+        {
+            Ok(b) => b,
+            Err(e) => return warnings.push(format!("topology query: {e}")),
+        };
+        let Ok((data, _)) = decode::<QueryData>(&body) else {
+            return warnings.push("topology query: unexpected answer".into());
+        };
+        let edges: BTreeSet<(String, String)> = data
+            .result
+            .iter()
+            .filter_map(|s| {
+                Some((
+                    s.metric.get(&t.caller_label)?.clone(),
+                    s.metric.get(&t.callee_label)?.clone(),
+                ))
+            })
+            .filter(|(a, b)| !a.is_empty() && !b.is_empty())
+            .collect();
+        events.push(Event::Topology(edges.into_iter().collect()));
+    }
+
+    #[must_use]
+    pub fn health(&self) -> SourceHealth {
+        let mut kind = String::from("prometheus");
+        if self.cfg.conn.tls.insecure_skip_verify {
+            kind.push_str(", INSECURE TLS (certificates not verified)");
+        }
+        let status = match &self.endpoint.status {
+            SourceStatus::Partial { warnings } => {
+                SourceStatus::Partial { warnings: warnings.iter().take(5).cloned().collect() }
+            }
+            s => s.clone(),
+        };
+        if !status.is_healthy() {
+            tracing::debug!(source = %self.cfg.name, "{}", describe(&status));
+        }
+        SourceHealth {
+            id: self.cfg.name.clone(),
+            kind,
+            status,
+            last_ok: self.endpoint.last_ok,
+            interval_ms: u64::try_from(self.cfg.conn.interval.as_ms()).unwrap_or(u64::MAX),
+        }
+    }
+}
+
+/// The rule an alert came from: same alertname, and the rule's own labels
+/// all present on the alert.
+#[must_use]
+pub fn rule_for<'a>(rules: &'a [RuleInfo], labels: &Labels) -> Option<&'a RuleInfo> {
+    let name = labels.get("alertname")?;
+    rules.iter().find(|r| &r.name == name && r.labels.iter().all(|(k, v)| labels.get(k) == Some(v)))
+}
+
+#[must_use]
+pub fn parse_signal(word: &str) -> Signal {
+    match word {
+        "request_rate" | "rate" => Signal::RequestRate,
+        "error_ratio" | "errors" => Signal::ErrorRatio,
+        "latency_p99" | "latency" => Signal::LatencyP99,
+        "cpu" => Signal::Cpu,
+        "memory" => Signal::Memory,
+        "disk" => Signal::Disk,
+        other => Signal::Other(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alerts_match_rules_by_name_and_rule_labels() {
+        let mk = |pairs: &[(&str, &str)]| -> Labels {
+            pairs.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect()
+        };
+        let rules = vec![
+            RuleInfo {
+                name: "High".into(),
+                labels: mk(&[("severity", "page")]),
+                query: "a > 1".into(),
+            },
+            RuleInfo {
+                name: "High".into(),
+                labels: mk(&[("severity", "warn")]),
+                query: "a > 0".into(),
+            },
+        ];
+        let alert = mk(&[("alertname", "High"), ("severity", "warn"), ("job", "x")]);
+        assert_eq!(rule_for(&rules, &alert).map(|r| r.query.as_str()), Some("a > 0"));
+        assert!(rule_for(&rules, &mk(&[("alertname", "Other")])).is_none());
+        assert_eq!(parse_signal("error_ratio"), Signal::ErrorRatio);
+        assert_eq!(parse_signal("queue"), Signal::Other("queue".into()));
+    }
+}

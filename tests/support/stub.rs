@@ -1,0 +1,87 @@
+//! A tiny HTTP server inside the test process, for failure modes the real
+//! servers cannot be asked to produce: garbage bodies, slow answers, huge
+//! answers. Std `TcpListener`, one thread per connection.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+/// What every request gets.
+#[derive(Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub body: Arc<Vec<u8>>,
+    pub delay: Duration,
+    pub content_type: &'static str,
+}
+
+impl Reply {
+    pub fn json(body: Vec<u8>) -> Self {
+        Self {
+            status: 200,
+            body: Arc::new(body),
+            delay: Duration::ZERO,
+            content_type: "application/json",
+        }
+    }
+}
+
+pub struct Stub {
+    pub port: u16,
+    pub requests: Arc<AtomicUsize>,
+    /// Request heads (request line and headers) received, oldest first.
+    pub heads: Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Stub {
+    /// Serves `reply` to every request until the process ends.
+    pub fn start(reply: Reply) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let requests = Arc::new(AtomicUsize::new(0));
+        let count = Arc::clone(&requests);
+        let heads = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = Arc::clone(&heads);
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(mut conn) = conn else { continue };
+                let reply = reply.clone();
+                let count = Arc::clone(&count);
+                let sink = Arc::clone(&sink);
+                std::thread::spawn(move || {
+                    let mut buf = [0u8; 8192];
+                    let mut seen = Vec::new();
+                    while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match conn.read(&mut buf) {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => seen.extend_from_slice(&buf[..n]),
+                        }
+                    }
+                    count.fetch_add(1, Ordering::SeqCst);
+                    sink.lock().unwrap().push(String::from_utf8_lossy(&seen).to_lowercase());
+                    std::thread::sleep(reply.delay);
+                    let head = format!(
+                        "HTTP/1.1 {} X\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                        reply.status,
+                        reply.content_type,
+                        reply.body.len()
+                    );
+                    let _ = conn.write_all(head.as_bytes());
+                    let _ = conn.write_all(&reply.body);
+                });
+            }
+        });
+        Self { port, requests, heads }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn count(&self) -> usize {
+        self.requests.load(Ordering::SeqCst)
+    }
+}
