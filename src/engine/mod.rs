@@ -10,6 +10,7 @@
 
 pub mod correlate;
 pub mod deviation;
+pub mod logs;
 pub mod rca;
 pub mod score;
 #[cfg(test)]
