@@ -55,27 +55,33 @@ fn loghub_lines() -> Vec<String> {
 
 fn synthetic(n: usize, templates: usize) -> Vec<String> {
     let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-    let mut next = || {
+    let mut next = move || {
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
         x
     };
-    let words = ["alpha", "beta", "gamma", "delta", "kappa", "sigma", "omega", "theta"];
+    // A template is four words spelt from its number (letters only, so the
+    // masker keeps them); lines add a duration, an address and an id.
+    let word = |t: usize, k: usize| -> String {
+        let mut v = (t as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(k as u32 * 16);
+        (0..6)
+            .map(|_| {
+                let c = char::from(b'a' + u8::try_from(v % 26).unwrap_or(0));
+                v /= 26;
+                c
+            })
+            .collect()
+    };
     (0..n)
         .map(|_| {
             let t = usize::try_from(next() % templates as u64).unwrap_or(0);
-            // Three template words chosen by t make up to 8^3 * 4 shapes;
-            // the template number itself is spelt out in letters.
-            let w = |k: usize| words[(t >> (3 * k)) % 8];
-            let tag: String =
-                format!("{t:x}").chars().map(|c| char::from(b'g' + (c as u8 % 16))).collect();
             format!(
-                "{} {} {} request {} took {}ms from 10.0.{}.{} id={:x}",
-                w(0),
-                w(1),
-                w(2),
-                tag,
+                "{} {} {} {} took {}ms from 10.0.{}.{} id={:x}",
+                word(t, 0),
+                word(t, 1),
+                word(t, 2),
+                word(t, 3),
                 next() % 900,
                 next() % 256,
                 next() % 256,

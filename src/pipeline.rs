@@ -33,12 +33,15 @@ impl Pipeline {
     }
 
     pub fn ingest(&mut self, ev: Ingest) {
+        if let Ingest::Logs(recs) = &ev {
+            self.engine.observe_logs(recs);
+        }
         self.store.apply(ev);
     }
 
     pub fn ingest_all(&mut self, evs: impl IntoIterator<Item = Ingest>) {
         for ev in evs {
-            self.store.apply(ev);
+            self.ingest(ev);
         }
     }
 

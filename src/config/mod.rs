@@ -33,6 +33,7 @@ pub struct Config {
     pub engine: EngineConfig,
     pub demo: DemoConfig,
     pub topology: TopologyConfig,
+    pub logs: crate::connectors::logs::LogsConfig,
     #[serde(rename = "runbook")]
     pub runbooks: Vec<Runbook>,
 }

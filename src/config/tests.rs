@@ -111,6 +111,9 @@ fn example_config_parses_to_the_defaults_and_mentions_every_key() {
         "key",
         "confirm",
         "dangerous",
+        "service",
+        "argv",
+        "unit",
     ] {
         assert!(text.contains(&format!("{field} =")), "config.example.toml lacks {field}");
     }

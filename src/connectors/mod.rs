@@ -6,3 +6,4 @@
 //! Prometheus connectors plug in beside it.
 
 pub mod demo;
+pub mod logs;

@@ -90,6 +90,8 @@ pub struct Engine {
     /// When each incident was last ranked; open ones are re-ranked as data
     /// arrives, at most every `RERANK_MS`.
     last_ranked: HashMap<IncidentId, UnixMs>,
+    /// Log templates per service, fed as log lines arrive.
+    patterns: logs::LogPatterns,
 }
 
 /// Minimum time between re-rankings of an open incident nothing new joined.
@@ -103,7 +105,18 @@ impl Engine {
             cfg,
             topology,
             last_ranked: HashMap::new(),
+            patterns: logs::LogPatterns::default(),
         }
+    }
+
+    /// Mines templates from new log lines (call once per line, in order).
+    pub fn observe_logs(&mut self, recs: &[crate::model::LogRecord]) {
+        self.patterns.observe_all(recs);
+    }
+
+    #[must_use]
+    pub fn log_patterns(&self) -> &logs::LogPatterns {
+        &self.patterns
     }
 
     pub fn set_topology(&mut self, topology: Topology) {
@@ -126,6 +139,7 @@ impl Engine {
                 && self.last_ranked.get(&inc.id).is_none_or(|t| now - t >= RERANK_MS);
             if touched.contains(&inc.id) || due {
                 rca::rank(inc, store, &index, &self.topology, &self.cfg, now);
+                logs::evidence::annotate(inc, &self.patterns, self.cfg.baseline.as_ms(), now);
                 self.last_ranked.insert(inc.id.clone(), now);
             }
         }
