@@ -79,3 +79,102 @@ pub fn cut(s: &str, max: usize) -> &str {
     }
     &s[..end]
 }
+
+/// Every configured log source, polled together.
+#[derive(Debug, Default)]
+pub struct LogSources {
+    files: Vec<(file::FileTail, String, String)>,
+    commands: Vec<(command::CommandStream, String, String, bool)>,
+}
+
+impl LogSources {
+    /// Opens every source. Files are followed from their end (as `tail -F`);
+    /// a command that cannot start is returned as an error message beside
+    /// the sources that did start, so one bad entry does not stop the rest.
+    #[must_use]
+    pub fn start(cfg: &LogsConfig) -> (Self, Vec<String>) {
+        let mut s = Self::default();
+        let mut errors = Vec::new();
+        for f in &cfg.file {
+            let id = format!("file:{}", f.path.display());
+            s.files.push((file::FileTail::new(&f.path, false), id, f.service.clone()));
+        }
+        let commands = cfg.command.iter().map(|c| (c.argv.clone(), false, &c.service));
+        let journals =
+            cfg.journald.iter().map(|j| (journald::argv(j.unit.as_deref()), true, &j.service));
+        for (argv, is_journal, service) in commands.chain(journals) {
+            let id =
+                format!("{}:{}", if is_journal { "journald" } else { "command" }, argv.join(" "));
+            match command::CommandStream::spawn(&argv) {
+                Ok(c) => s.commands.push((c, id, service.clone(), is_journal)),
+                Err(e) => errors.push(format!("{id}: {e}")),
+            }
+        }
+        (s, errors)
+    }
+
+    /// New records from every source, stamped `now` (journald entries keep
+    /// their own timestamps), plus one message per source that failed.
+    pub fn poll(&mut self, now: UnixMs) -> (Vec<LogRecord>, Vec<String>) {
+        let mut out = Vec::new();
+        let mut errors = Vec::new();
+        for (tail, id, service) in &mut self.files {
+            match tail.poll() {
+                Ok(lines) => out.extend(lines.iter().map(|l| record(id, service, now, l))),
+                Err(e) => errors.push(format!("{id}: {e}")),
+            }
+        }
+        for (cmd, id, service, is_journal) in &mut self.commands {
+            for l in cmd.poll() {
+                let r = if *is_journal {
+                    journald::parse(&l, id, service, now)
+                } else {
+                    Some(record(id, service, now, &l))
+                };
+                out.extend(r);
+            }
+        }
+        (out, errors)
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn polls_files_and_commands_with_their_service_labels() {
+        let dir = std::env::temp_dir().join(format!("quell-logsrc-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("a.log");
+        std::fs::write(&path, "").unwrap();
+        let cfg = LogsConfig {
+            file: vec![FileSource { path: path.clone(), service: "web".into() }],
+            command: vec![
+                CommandSource {
+                    argv: vec!["echo".into(), "ERROR boom".into()],
+                    service: "api".into(),
+                },
+                CommandSource { argv: vec!["/nonexistent/prog".into()], service: "x".into() },
+            ],
+            journald: vec![],
+        };
+        let (mut src, errors) = LogSources::start(&cfg);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        std::fs::write(&path, "GET / 200\n").unwrap();
+        let mut got = Vec::new();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while got.len() < 2 && std::time::Instant::now() < deadline {
+            got.extend(src.poll(7).0);
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        got.sort_by(|a, b| a.line.cmp(&b.line));
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert_eq!(
+            (got[0].service.as_deref(), got[0].level, got[0].ts),
+            (Some("api"), LogLevel::Error, 7)
+        );
+        assert_eq!((got[1].service.as_deref(), got[1].line.as_str()), (Some("web"), "GET / 200"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
