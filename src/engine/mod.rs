@@ -119,6 +119,12 @@ impl Engine {
         &self.patterns
     }
 
+    /// Baseline window length before an incident, in ms.
+    #[must_use]
+    pub fn baseline_ms(&self) -> i64 {
+        self.cfg.baseline.as_ms()
+    }
+
     pub fn set_topology(&mut self, topology: Topology) {
         self.topology = topology;
     }

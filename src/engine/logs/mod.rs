@@ -16,6 +16,7 @@ pub mod mask;
 pub mod miner;
 pub mod patterns;
 pub mod persist;
+pub mod view;
 
 pub use miner::{Miner, MinerConfig, Template, TemplateId};
 pub use patterns::{Finding, FindingKind, LogPatterns, PatternStats};

@@ -19,6 +19,9 @@ pub const KEEP_MINUTES: usize = 180;
 /// (service, template) entries kept.
 pub const MAX_STATS: usize = 20_000;
 const MINUTE: i64 = 60_000;
+/// Lines kept per (service, template) for the logs pane, and their length.
+const RECENT_LINES: usize = 5;
+const RECENT_CHARS: usize = 240;
 /// Service name for lines that carry none.
 const NO_SERVICE: &str = "-";
 
@@ -31,8 +34,8 @@ pub struct PatternStats {
     /// Worst level any of its lines had.
     pub level: LogLevel,
     pub total: u64,
-    /// Last line seen, capped.
-    pub example: String,
+    /// The last few lines, newest last, each capped.
+    pub recent: VecDeque<String>,
     /// (minute start, lines), oldest first.
     minutes: VecDeque<(UnixMs, u32)>,
 }
@@ -114,7 +117,7 @@ impl LogPatterns {
                 last_seen: rec.ts,
                 level: rec.level,
                 total: 0,
-                example: String::new(),
+                recent: VecDeque::new(),
                 minutes: VecDeque::new(),
             };
             self.stats.insert(key.clone(), fresh);
@@ -124,8 +127,10 @@ impl LogPatterns {
         s.last_seen = s.last_seen.max(rec.ts);
         // LogLevel orders Error first: the smaller is the worse.
         s.level = s.level.min(rec.level);
-        s.example.clear();
-        s.example.extend(rec.line.chars().take(300));
+        if s.recent.len() >= RECENT_LINES {
+            s.recent.pop_front();
+        }
+        s.recent.push_back(rec.line.chars().take(RECENT_CHARS).collect());
         let minute = rec.ts - rec.ts.rem_euclid(MINUTE);
         match s.minutes.back_mut() {
             Some((m, c)) if *m == minute => *c = c.saturating_add(1),
