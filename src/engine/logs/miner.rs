@@ -100,7 +100,7 @@ impl Template {
     }
 }
 
-/// Bucket key: token count and first token hash.
+/// Bucket key: token count and first constant token's hash.
 type Key = (u32, u64);
 
 #[derive(Debug, Clone, Default)]
@@ -321,5 +321,7 @@ impl Miner {
 
 fn key_of(tokens: &[u64]) -> Key {
     let n = u32::try_from(tokens.len()).unwrap_or(u32::MAX);
-    (n, tokens.first().copied().unwrap_or(WILD))
+    // The first constant token, not just the first token: lines that start
+    // with a timestamp or an id would otherwise all share one bucket.
+    (n, tokens.iter().copied().find(|h| *h != WILD).unwrap_or(WILD))
 }
