@@ -173,6 +173,7 @@ impl Config {
             return Err(("demo.speed".into(), "expected a number between 0 and 10000".into()));
         }
         self.engine.validate().map_err(|(k, m)| (format!("engine.{k}"), m))?;
+        self.logs.validate()?;
         crate::ui::keymap::Keymap::with_overrides(&self.keys)
             .map_err(|e| ("keys".to_string(), e.to_string()))?;
         crate::ui::theme::Theme::load(&self.ui.theme, themes_dir(self).as_deref())

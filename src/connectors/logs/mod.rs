@@ -50,6 +50,40 @@ pub struct LogsConfig {
     pub journald: Vec<JournaldSource>,
 }
 
+impl LogsConfig {
+    /// Returns (dotted key, message) for the first invalid entry.
+    ///
+    /// # Errors
+    /// An empty service label, path or argv.
+    pub fn validate(&self) -> Result<(), (String, String)> {
+        let empty = |k: &str, i: usize, what: &str| {
+            Err((format!("logs.{k}"), format!("entry {i}: empty {what}")))
+        };
+        for (i, f) in self.file.iter().enumerate() {
+            if f.service.trim().is_empty() {
+                return empty("file", i, "service");
+            }
+            if f.path.as_os_str().is_empty() {
+                return empty("file", i, "path");
+            }
+        }
+        for (i, c) in self.command.iter().enumerate() {
+            if c.service.trim().is_empty() {
+                return empty("command", i, "service");
+            }
+            if c.argv.first().is_none_or(|p| p.is_empty()) {
+                return empty("command", i, "argv (program first, then arguments)");
+            }
+        }
+        for (i, j) in self.journald.iter().enumerate() {
+            if j.service.trim().is_empty() {
+                return empty("journald", i, "service");
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Longest line kept; longer ones are cut (the rest is attacker padding or a
 /// stack dump that the template of its first part describes well enough).
 pub const MAX_LINE_BYTES: usize = 16 * 1024;
