@@ -33,12 +33,15 @@ impl Pipeline {
     }
 
     pub fn ingest(&mut self, ev: Ingest) {
+        if let Ingest::Logs(recs) = &ev {
+            self.engine.observe_logs(recs);
+        }
         self.store.apply(ev);
     }
 
     pub fn ingest_all(&mut self, evs: impl IntoIterator<Item = Ingest>) {
         for ev in evs {
-            self.store.apply(ev);
+            self.ingest(ev);
         }
     }
 
@@ -79,6 +82,12 @@ impl Pipeline {
         for e in self.store.alerts().filter(|e| e.alert.state.is_active()) {
             alerts.entry(e.alert.fingerprint.clone()).or_insert_with(|| self.alert_view(&e.alert));
         }
+        let log_patterns = crate::engine::logs::view::build(
+            self.engine.log_patterns(),
+            &incidents,
+            self.engine.baseline_ms(),
+            now,
+        );
         View {
             now,
             incidents,
@@ -86,6 +95,7 @@ impl Pipeline {
             sources: self.store.health().cloned().collect(),
             changes: self.store.changes().iter().rev().take(CHANGES_IN_VIEW).cloned().collect(),
             ground_truth: self.truth.clone(),
+            log_patterns,
         }
     }
 

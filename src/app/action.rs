@@ -61,6 +61,8 @@ pub enum Action {
     Ack,
     Silence,
     Copy,
+    /// Show the log patterns of the selected suspected cause (toggle).
+    Logs,
     /// Run the runbook offered on key `1`–`9`.
     Runbook(u8),
     /// Accept the filter or run the command line.
@@ -73,7 +75,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order help lists them.
-    pub const ALL: [Self; 30] = [
+    pub const ALL: [Self; 31] = [
         Self::Up,
         Self::Down,
         Self::Top,
@@ -90,6 +92,7 @@ impl Action {
         Self::Ack,
         Self::Silence,
         Self::Copy,
+        Self::Logs,
         Self::Runbook(1),
         Self::Runbook(2),
         Self::Runbook(3),
@@ -128,6 +131,7 @@ impl Action {
             Self::Ack => "ack",
             Self::Silence => "silence",
             Self::Copy => "copy",
+            Self::Logs => "logs",
             Self::Runbook(n) => match n {
                 1 => "runbook_1",
                 2 => "runbook_2",
@@ -172,6 +176,7 @@ impl Action {
             Self::Ack => "acknowledge (not available yet)",
             Self::Silence => "silence (not available yet)",
             Self::Copy => "copy a summary (not available yet)",
+            Self::Logs => "log patterns of the suspected cause (Enter: its lines)",
             Self::Runbook(_) => "run the runbook on this key",
             Self::Submit => "keep the filter / run the command",
             Self::Cancel => "clear the filter / leave the command line",

@@ -214,6 +214,7 @@ pub fn view() -> View {
         ],
         changes: Vec::new(),
         ground_truth: Vec::new(),
+        log_patterns: std::collections::BTreeMap::new(),
     }
 }
 

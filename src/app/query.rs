@@ -44,6 +44,24 @@ impl State {
         self.drill.as_ref().and_then(|fp| self.view.alerts.get(fp))
     }
 
+    /// The service whose logs the logs pane shows: the suspected cause under
+    /// the causes cursor, else the incident's first service.
+    #[must_use]
+    pub fn logs_service(&self) -> Option<&str> {
+        let inc = self.selected_incident()?;
+        inc.root_causes
+            .get(self.cursors.causes)
+            .or_else(|| inc.root_causes.first())
+            .map(|rc| rc.service.as_str())
+            .or_else(|| inc.services.first().map(String::as_str))
+    }
+
+    /// Log patterns of [`Self::logs_service`] in the current view.
+    #[must_use]
+    pub fn logs_patterns(&self) -> &[crate::model::LogPatternView] {
+        self.logs_service().and_then(|s| self.view.log_patterns.get(s)).map_or(&[], Vec::as_slice)
+    }
+
     /// Runbooks that apply to any alert of the selected incident, with
     /// their keys; dangerous ones are hidden in read-only mode.
     #[must_use]

@@ -129,6 +129,10 @@ pub struct State {
     pub command: String,
     pub completion: Option<Completion>,
     pub help_open: bool,
+    /// The logs pane replaces the runbooks pane (key `l`); `logs_lines`
+    /// shows the selected pattern's lines instead of the patterns.
+    pub logs_open: bool,
+    pub logs_lines: bool,
     /// The alert whose detail view is open.
     pub drill: Option<Fingerprint>,
     pub sort: SortOrder,
@@ -162,6 +166,8 @@ impl State {
             command: String::new(),
             completion: None,
             help_open: false,
+            logs_open: false,
+            logs_lines: false,
             drill: None,
             sort: SortOrder::Severity,
             flash: None,

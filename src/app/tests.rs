@@ -328,3 +328,37 @@ fn ticks_redraw_only_when_something_changes() {
     }
     assert!(s.dirty && s.stale_for().is_some());
 }
+
+#[test]
+fn logs_key_opens_patterns_enter_shows_lines_esc_backs_out() {
+    let mut s = fixture::state();
+    let svc = s.logs_service().map(str::to_string).unwrap_or_default();
+    assert!(!svc.is_empty());
+    let pattern = |text: &str| crate::model::LogPatternView {
+        id: text.into(),
+        text: text.into(),
+        level: crate::model::LogLevel::Error,
+        count: 3,
+        first_seen: 0,
+        last_seen: 0,
+        new: true,
+        spiking: false,
+        lines: vec![format!("{text} 1")],
+    };
+    let mut v = (*s.view).clone();
+    v.log_patterns.insert(svc, vec![pattern("a <*>"), pattern("b <*>")]);
+    s.view = Arc::new(v);
+    ch(&mut s, 'l');
+    assert!(s.logs_open);
+    assert_eq!(s.focus, Pane::Runbooks);
+    press(&mut s, KeyCode::Down);
+    assert_eq!(s.cursors.runbooks, 1);
+    press(&mut s, KeyCode::Down);
+    assert_eq!(s.cursors.runbooks, 1, "clamped to the patterns");
+    press(&mut s, KeyCode::Enter);
+    assert!(s.logs_lines);
+    press(&mut s, KeyCode::Esc);
+    assert!(!s.logs_lines && s.logs_open);
+    ch(&mut s, 'l');
+    assert!(!s.logs_open);
+}

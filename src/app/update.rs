@@ -134,6 +134,14 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             state.flash_info("copy: not available yet (coming with the OSC 52 incident summary)");
         }
         Action::Runbook(n) => runbook(state, n),
+        Action::Logs => {
+            state.logs_open = !state.logs_open;
+            state.logs_lines = false;
+            state.cursors.runbooks = 0;
+            if state.logs_open {
+                state.focus = Pane::Runbooks;
+            }
+        }
         Action::Submit | Action::Cancel | Action::Complete => {
             return super::input::apply(state, action);
         }
@@ -157,6 +165,7 @@ fn enter(state: &mut State) {
                 state.cursors.detail_scroll = 0;
             }
         }
+        Pane::Runbooks if state.logs_open => state.logs_lines = !state.logs_lines,
         Pane::Runbooks => {
             let key = state.offered_runbooks().get(state.cursors.runbooks).map(|(k, _)| *k);
             if let Some(k) = key {
@@ -175,6 +184,8 @@ fn back(state: &mut State) {
     } else if state.drill.is_some() {
         state.drill = None;
         state.focus = Pane::Alerts;
+    } else if state.logs_lines {
+        state.logs_lines = false;
     } else if state.focus != Pane::Incidents {
         state.focus = Pane::Incidents;
     } else if !state.filter.is_empty() {

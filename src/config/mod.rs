@@ -37,6 +37,7 @@ pub struct Config {
     pub engine: EngineConfig,
     pub demo: DemoConfig,
     pub topology: TopologyConfig,
+    pub logs: crate::connectors::logs::LogsConfig,
     #[serde(rename = "runbook")]
     pub runbooks: Vec<Runbook>,
     /// Alertmanager clusters, `[[alertmanager]]`.
@@ -197,6 +198,7 @@ impl Config {
             return Err(("demo.speed".into(), "expected a number between 0 and 10000".into()));
         }
         self.engine.validate().map_err(|(k, m)| (format!("engine.{k}"), m))?;
+        self.logs.validate()?;
         crate::ui::keymap::Keymap::with_overrides(&self.keys)
             .map_err(|e| ("keys".to_string(), e.to_string()))?;
         crate::ui::theme::Theme::load(&self.ui.theme, themes_dir(self).as_deref())

@@ -111,7 +111,27 @@ fn example_config_parses_to_the_defaults_and_mentions_every_key() {
         "key",
         "confirm",
         "dangerous",
+        "service",
+        "argv",
+        "unit",
     ] {
         assert!(text.contains(&format!("{field} =")), "config.example.toml lacks {field}");
     }
+}
+
+#[test]
+fn log_sources_parse_strictly() {
+    let ok = "[[logs.file]]\npath = \"/var/log/a.log\"\nservice = \"web\"\n\
+              [[logs.command]]\nargv = [\"kubectl\", \"logs\", \"-f\", \"x\"]\nservice = \"api\"\n\
+              [[logs.journald]]\nunit = \"db.service\"\nservice = \"db\"\n";
+    let c = parse(ok, Path::new("t.toml")).unwrap();
+    assert_eq!(c.logs.file[0].service, "web");
+    assert_eq!(c.logs.command[0].argv[0], "kubectl");
+    assert_eq!(c.logs.journald[0].unit.as_deref(), Some("db.service"));
+    let e = err("[[logs.command]]\nargv = []\nservice = \"api\"\n").to_string();
+    assert!(e.contains("logs.command") && e.contains("argv"), "{e}");
+    let e = err("[[logs.file]]\npath = \"/a\"\nservice = \"\"\n").to_string();
+    assert!(e.contains("service"), "{e}");
+    let e = err("[[logs.file]]\npath = \"/a\"\nservice = \"w\"\nshell = true\n").to_string();
+    assert!(e.contains("shell"), "{e}");
 }

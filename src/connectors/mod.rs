@@ -10,6 +10,7 @@ pub mod alertmanager;
 pub mod demo;
 pub mod http;
 pub mod live;
+pub mod logs;
 pub mod poller;
 pub mod prometheus;
 pub mod record;

@@ -10,6 +10,7 @@
 
 pub mod correlate;
 pub mod deviation;
+pub mod logs;
 pub mod rca;
 pub mod score;
 #[cfg(test)]
@@ -89,6 +90,8 @@ pub struct Engine {
     /// When each incident was last ranked; open ones are re-ranked as data
     /// arrives, at most every `RERANK_MS`.
     last_ranked: HashMap<IncidentId, UnixMs>,
+    /// Log templates per service, fed as log lines arrive.
+    patterns: logs::LogPatterns,
 }
 
 /// Minimum time between re-rankings of an open incident nothing new joined.
@@ -102,7 +105,24 @@ impl Engine {
             cfg,
             topology,
             last_ranked: HashMap::new(),
+            patterns: logs::LogPatterns::default(),
         }
+    }
+
+    /// Mines templates from new log lines (call once per line, in order).
+    pub fn observe_logs(&mut self, recs: &[crate::model::LogRecord]) {
+        self.patterns.observe_all(recs);
+    }
+
+    #[must_use]
+    pub fn log_patterns(&self) -> &logs::LogPatterns {
+        &self.patterns
+    }
+
+    /// Baseline window length before an incident, in ms.
+    #[must_use]
+    pub fn baseline_ms(&self) -> i64 {
+        self.cfg.baseline.as_ms()
     }
 
     pub fn set_topology(&mut self, topology: Topology) {
@@ -128,6 +148,7 @@ impl Engine {
                 let index = index.get_or_insert_with(|| deviation::SeriesIndex::build(store));
                 let inc = std::sync::Arc::make_mut(inc);
                 rca::rank(inc, store, index, &self.topology, &self.cfg, now);
+                logs::evidence::annotate(inc, &self.patterns, self.cfg.baseline.as_ms(), now);
                 self.last_ranked.insert(inc.id.clone(), now);
             }
         }

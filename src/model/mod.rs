@@ -26,4 +26,4 @@ pub use series::{Sample, SeriesKey, SeriesMeta, Signal};
 pub use source::{SourceHealth, SourceId, SourceStatus};
 pub use time::{Clock, SystemClock, UnixMs, format_age, format_clock};
 pub use topology::Topology;
-pub use view::{AlertView, FaultTruth, View};
+pub use view::{AlertView, FaultTruth, LogPatternView, View};

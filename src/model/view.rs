@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Alert, ChangeEvent, Fingerprint, Incident, SourceHealth, UnixMs};
+use super::{Alert, ChangeEvent, Fingerprint, Incident, LogLevel, SourceHealth, UnixMs};
 
 /// An alert plus what the UI needs next to it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -52,4 +52,27 @@ pub struct View {
     /// Demo world only.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub ground_truth: Vec<FaultTruth>,
+    /// Log templates of the services listed incidents involve, per service:
+    /// changed ones (new, spiking) first, then the busiest.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
+    pub log_patterns: BTreeMap<String, Vec<LogPatternView>>,
+}
+
+/// One log template on one service, for the logs pane. Text is raw
+/// (attacker-controlled): sanitize before drawing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogPatternView {
+    pub id: String,
+    /// Template text, variable parts as `<*>`.
+    pub text: String,
+    pub level: LogLevel,
+    pub count: u64,
+    pub first_seen: UnixMs,
+    pub last_seen: UnixMs,
+    /// First seen on this service during the incident's window.
+    pub new: bool,
+    /// Rate well above its baseline during the incident's window.
+    pub spiking: bool,
+    /// Its latest lines, oldest first.
+    pub lines: Vec<String>,
 }

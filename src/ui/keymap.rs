@@ -54,6 +54,7 @@ const DEFAULTS: &[(Context, Action, &[&str])] = &[
     (Context::Main, Action::Ack, &["a"]),
     (Context::Main, Action::Silence, &["s"]),
     (Context::Main, Action::Copy, &["y"]),
+    (Context::Main, Action::Logs, &["l"]),
     (Context::Main, Action::Runbook(1), &["1"]),
     (Context::Main, Action::Runbook(2), &["2"]),
     (Context::Main, Action::Runbook(3), &["3"]),

@@ -45,7 +45,23 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
         panes::incidents::render(frame, a.incidents, state, theme);
         panes::detail::render(frame, a.detail, state, theme);
         panes::causes::render(frame, a.causes, state, theme);
-        panes::runbooks::render(frame, a.runbooks, state, theme);
+        if state.logs_open {
+            let pane = panes::logs::LogsPane {
+                service: state.logs_service().unwrap_or("-"),
+                patterns: state.logs_patterns(),
+                selected: state.cursors.runbooks,
+                mode: if state.logs_lines {
+                    panes::logs::LogsMode::Lines
+                } else {
+                    panes::logs::LogsMode::Patterns
+                },
+                filter: &state.filter,
+                focused: state.focus == crate::app::Pane::Runbooks,
+            };
+            panes::logs::render(frame, a.runbooks, &pane, theme);
+        } else {
+            panes::runbooks::render(frame, a.runbooks, state, theme);
+        }
     }
     if state.help_open {
         panes::help::render(frame, a.body, state, theme);

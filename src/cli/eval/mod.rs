@@ -1,6 +1,7 @@
 //! `quell eval`: measure the engine against ground truth and public benchmarks.
 //! Each evaluation lives in its own file and shares nothing but this dispatch.
 
+mod csv;
 pub mod loghub;
 pub mod nab;
 pub mod scenarios;

@@ -1,0 +1,210 @@
+//! Tokenising and masking one log line, with no per-dataset rules.
+//!
+//! A line is split on whitespace. Inside each token, every run of "word"
+//! characters (letters, digits, `_ - . +`) that contains a digit is a
+//! variable: numbers, hex, IPs, UUIDs, block ids, timestamps, durations
+//! (`12ms`), versioned ids all have digits, while the words that make a
+//! template rarely do. A token with no letters left outside its variables
+//! (`10.0.0.1:80`, `(0x1f)`) is a variable as a whole, and consecutive
+//! whole-token variables collapse into one, so lists of numbers of varying
+//! length still fall into one template.
+//!
+//! Owns no state beyond a reusable scratch buffer, so masking allocates
+//! nothing per line once warm.
+
+/// The hash of a whole-token variable. Constant tokens never hash to it.
+pub const WILD: u64 = 0;
+
+/// The text shown for a variable part.
+pub const WILD_TEXT: &str = "<*>";
+
+/// Tokens kept per line; the rest of a longer line is one trailing variable,
+/// so an attacker's megabyte line costs no more than a normal one.
+pub const MAX_TOKENS: usize = 128;
+
+/// One masked line: token hashes plus the masked text of each token.
+#[derive(Debug, Default, Clone)]
+pub struct Masked {
+    /// One hash per token; [`WILD`] for a whole-token variable.
+    pub hashes: Vec<u64>,
+    /// Masked text of all tokens, concatenated; `spans` index into it.
+    text: String,
+    spans: Vec<(u32, u32)>,
+}
+
+impl Masked {
+    /// Masked text of token `i` (`<*>` for a whole-token variable).
+    #[must_use]
+    pub fn token(&self, i: usize) -> &str {
+        match (self.hashes.get(i), self.spans.get(i)) {
+            (Some(&h), Some(&(a, b))) if h != WILD => {
+                self.text.get(a as usize..b as usize).unwrap_or(WILD_TEXT)
+            }
+            _ => WILD_TEXT,
+        }
+    }
+
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.hashes.len()
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.hashes.is_empty()
+    }
+
+    /// Masks `line` into `self`, reusing its buffers.
+    pub fn fill(&mut self, line: &str) {
+        self.hashes.clear();
+        self.text.clear();
+        self.spans.clear();
+        for tok in line.split_ascii_whitespace() {
+            if self.hashes.len() + 1 >= MAX_TOKENS {
+                self.push_wild();
+                break;
+            }
+            let start = self.text.len();
+            let has_letter = mask_token(tok, &mut self.text);
+            if has_letter {
+                let end = self.text.len();
+                let h = hash_bytes(&self.text.as_bytes()[start..end]);
+                self.hashes.push(h);
+                self.spans.push((to_u32(start), to_u32(end)));
+            } else {
+                self.text.truncate(start);
+                self.push_wild();
+            }
+        }
+    }
+
+    fn push_wild(&mut self) {
+        if self.hashes.last() != Some(&WILD) {
+            self.hashes.push(WILD);
+            let at = to_u32(self.text.len());
+            self.spans.push((at, at));
+        }
+    }
+}
+
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+}
+
+fn is_connector(b: u8) -> bool {
+    matches!(b, b'.' | b'-' | b'+')
+}
+
+/// Appends the masked form of one whitespace-free token to `out`; returns
+/// whether it stays a constant token: some letter survived outside the
+/// variables, or it had no variable at all (pure punctuation like `-`).
+fn mask_token(tok: &str, out: &mut String) -> bool {
+    let b = tok.as_bytes();
+    let mut has_letter = false;
+    let mut has_var = false;
+    let mut i = 0;
+    while i < b.len() {
+        if is_word(b[i]) {
+            let start = i;
+            let mut digit = false;
+            let mut letter = false;
+            // A run of word characters, joined across single connectors
+            // (`10.0.0.1`, `a-b_c`, `1.5e+3`), but not across `....` leaders.
+            while i < b.len() {
+                if is_word(b[i]) {
+                    digit |= b[i].is_ascii_digit();
+                    letter |= b[i].is_ascii_alphabetic() || b[i] >= 0x80;
+                    i += 1;
+                } else if is_connector(b[i]) && b.get(i + 1).is_some_and(|&n| is_word(n)) {
+                    i += 1;
+                } else {
+                    break;
+                }
+            }
+            if digit {
+                has_var = true;
+                out.push_str(WILD_TEXT);
+            } else {
+                has_letter |= letter;
+                // Runs end on ASCII bytes, so this is a char boundary.
+                out.push_str(tok.get(start..i).unwrap_or(""));
+            }
+        } else {
+            let start = i;
+            i += 1;
+            while i < b.len() && !is_word(b[i]) {
+                i += 1;
+            }
+            out.push_str(tok.get(start..i).unwrap_or(""));
+        }
+    }
+    has_letter || !has_var
+}
+
+/// A fast 64-bit hash (FNV-style with a wide multiply); never returns [`WILD`].
+#[must_use]
+pub fn hash_bytes(b: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ (b.len() as u64);
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        h = mix(h ^ u64::from_le_bytes(w));
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut w = [0u8; 8];
+        w[..rest.len()].copy_from_slice(rest);
+        h = mix(h ^ u64::from_le_bytes(w));
+    }
+    if h == WILD { 1 } else { h }
+}
+
+fn mix(x: u64) -> u64 {
+    let m = u128::from(x) * 0x9e37_79b9_7f4a_7c15_u128;
+    #[allow(clippy::cast_possible_truncation)]
+    let folded = (m as u64) ^ ((m >> 64) as u64);
+    folded
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn masked(line: &str) -> Vec<String> {
+        let mut m = Masked::default();
+        m.fill(line);
+        (0..m.len()).map(|i| m.token(i).to_string()).collect()
+    }
+
+    #[test]
+    fn masks_generic_variables() {
+        assert_eq!(
+            masked("Receiving block blk_-123 src: /10.0.0.1:50010 dest: /10.0.0.2:50010"),
+            ["Receiving", "block", "<*>", "src:", "<*>", "dest:", "<*>"]
+        );
+        assert_eq!(masked("ambient=30 took 12ms"), ["ambient=<*>", "took", "<*>"]);
+        assert_eq!(masked("uuid 9c4b0f3e-1d2a-4b5c-8d7e-0123456789ab ok"), ["uuid", "<*>", "ok"]);
+        assert_eq!(masked("open /var/lib/x1/data"), ["open", "/var/lib/<*>/data"]);
+    }
+
+    #[test]
+    fn collapses_runs_of_variables_and_caps_length() {
+        assert_eq!(masked("ids 1 2 3 4 done"), ["ids", "<*>", "done"]);
+        let long = "w ".repeat(10_000);
+        let m = masked(&long);
+        assert_eq!(m.len(), MAX_TOKENS);
+        assert_eq!(m.last().map(String::as_str), Some("<*>"));
+    }
+
+    #[test]
+    fn hash_is_content_only_and_never_wild() {
+        assert_eq!(hash_bytes(b"abc"), hash_bytes(b"abc"));
+        assert_ne!(hash_bytes(b"abc"), hash_bytes(b"abd"));
+        assert_ne!(hash_bytes(b""), WILD);
+    }
+}
