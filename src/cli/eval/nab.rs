@@ -54,6 +54,8 @@ pub fn apply_settings(cfg: &mut DetectorConfig, sets: &[String]) -> anyhow::Resu
             "ratio" => cfg.ratio = v,
             "warmup" => cfg.warmup = v as u32,
             "hold_decay" => cfg.hold_decay = v,
+            "levels" => cfg.levels = v,
+            "context_weight" => cfg.context_weight = v,
             _ => anyhow::bail!("--set {s}: unknown setting {k}"),
         }
     }

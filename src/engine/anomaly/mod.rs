@@ -22,10 +22,12 @@
 //!
 //! [`nab`] scores detectors on the Numenta Anomaly Benchmark.
 
+pub mod context;
 pub mod nab;
 pub mod record;
 pub mod robust;
 
+use context::ContextNovelty;
 use record::Record;
 use robust::RobustLevel;
 
@@ -57,11 +59,15 @@ pub struct DetectorConfig {
     /// beats the decayed maximum of the scores before it, so one anomaly
     /// yields one alarm instead of a burst.
     pub hold_decay: f64,
+    /// Quantization levels of the context measure (0 turns it off).
+    pub levels: f64,
+    /// Weight of context novelty in the ensemble score.
+    pub context_weight: f64,
 }
 
 impl Default for DetectorConfig {
     fn default() -> Self {
-        Self { slow_alpha: 0.01, fast_alpha: 0.2, record_decay: 0.9995, ratio: 1.0, warmup: WARMUP, hold_decay: 0.99 }
+        Self { slow_alpha: 0.01, fast_alpha: 0.2, record_decay: 0.9995, ratio: 1.0, warmup: WARMUP, hold_decay: 0.99, levels: 16.0, context_weight: 1.0 }
     }
 }
 
@@ -75,6 +81,7 @@ pub struct Detector {
     step: RobustLevel,
     prev: Option<f64>,
     records: [Record; 3],
+    context: Option<ContextNovelty>,
     /// Decayed maximum of recent raw scores (see `hold_decay`).
     hold: f64,
     n: u32,
@@ -93,6 +100,7 @@ pub enum Kind {
     Spike,
     Shift,
     Step,
+    Context,
 }
 
 impl Default for Detector {
@@ -112,6 +120,7 @@ impl Detector {
             step: RobustLevel::new(cfg.slow_alpha),
             prev: None,
             records: [rec; 3],
+            context: (cfg.levels > 0.0).then(|| ContextNovelty::new(cfg.levels, cfg.warmup)),
             hold: 0.0,
             n: 0,
         }
@@ -164,6 +173,12 @@ impl Detector {
             self.step.update(d);
         }
         self.prev = Some(x);
+        if let Some(c) = &mut self.context {
+            let s = self.cfg.context_weight * c.update(x);
+            if warm && s > best.score {
+                best = Verdict { score: s, kind: Kind::Context };
+            }
+        }
         let held = self.hold;
         self.hold = (self.hold * self.cfg.hold_decay).max(best.score);
         if best.score <= held {
