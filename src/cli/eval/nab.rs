@@ -34,7 +34,8 @@ pub struct NabArgs {
     #[arg(long)]
     pub json: bool,
     /// Override a detector setting for experiments, e.g. `--set ratio=1.2`
-    /// (slow_alpha, fast_alpha, record_decay, ratio, warmup).
+    /// (slow_alpha, fast_alpha, record_decay, warmup, hold_decay, levels,
+    /// context_weight).
     #[arg(long, hide = true)]
     pub set: Vec<String>,
 }
@@ -51,7 +52,6 @@ pub fn apply_settings(cfg: &mut DetectorConfig, sets: &[String]) -> anyhow::Resu
             "slow_alpha" => cfg.slow_alpha = v,
             "fast_alpha" => cfg.fast_alpha = v,
             "record_decay" => cfg.record_decay = v,
-            "ratio" => cfg.ratio = v,
             "warmup" => cfg.warmup = v as u32,
             "hold_decay" => cfg.hold_decay = v,
             "levels" => cfg.levels = v,

@@ -32,11 +32,13 @@ use record::Record;
 use robust::RobustLevel;
 
 /// Score at and above which a sample is reported as anomalous: a surprise
-/// [`DEFAULT_RATIO`] times the series' record.
-pub const DEFAULT_THRESHOLD: f64 = 0.5;
+/// about 5% above the series' record (ratio⁴/(1 + ratio⁴) = 0.55), or a
+/// never-seen level (context score 0.6). Chosen once for the NAB corpus as
+/// a whole.
+pub const DEFAULT_THRESHOLD: f64 = 0.55;
 
 /// Samples a series needs before it is scored at all.
-pub const WARMUP: u32 = 150;
+pub const WARMUP: u32 = 300;
 
 /// Samples before surprises count towards the records.
 const SETTLE: u32 = 50;
@@ -51,8 +53,6 @@ pub struct DetectorConfig {
     pub fast_alpha: f64,
     /// Per-sample decay of the surprise records (re-arming after anomalies).
     pub record_decay: f64,
-    /// Surprise ratio to the record that maps to score 0.5.
-    pub ratio: f64,
     /// Samples before scoring starts.
     pub warmup: u32,
     /// Per-sample decay of the alarm hold: a score is only reported when it
@@ -67,7 +67,15 @@ pub struct DetectorConfig {
 
 impl Default for DetectorConfig {
     fn default() -> Self {
-        Self { slow_alpha: 0.01, fast_alpha: 0.2, record_decay: 0.9995, ratio: 1.0, warmup: WARMUP, hold_decay: 0.99, levels: 16.0, context_weight: 1.0 }
+        Self {
+            slow_alpha: 0.003,
+            fast_alpha: 0.05,
+            record_decay: 0.9999,
+            warmup: WARMUP,
+            hold_decay: 0.998,
+            levels: 10.0,
+            context_weight: 0.6,
+        }
     }
 }
 
@@ -162,7 +170,7 @@ impl Detector {
                 rec.update(u);
             }
             if warm {
-                let s = squash(rho / self.cfg.ratio);
+                let s = squash(rho);
                 if s > best.score {
                     best = Verdict { score: s, kind: [Kind::Spike, Kind::Shift, Kind::Step][i] };
                 }
