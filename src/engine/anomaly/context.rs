@@ -1,6 +1,6 @@
 //! Context novelty: has this series ever shown this short pattern before?
 //!
-//! Values are quantized into levels across the range seen while warming up
+//! Values are quantized into levels across the range seen early in warm-up
 //! (out-of-range values get levels of their own, past either end). The
 //! last one, two and three levels form three contexts; each is counted in a
 //! small hashed table. The novelty of a sample is the share of its contexts
@@ -29,8 +29,8 @@ pub struct ContextNovelty {
 }
 
 impl ContextNovelty {
-    /// `levels` quantization steps across the warm-up range, learned over
-    /// the first `warmup` samples.
+    /// `levels` quantization steps across the range of the first `warmup`
+    /// samples; scores from sample `2 · warmup + 1` on.
     #[must_use]
     pub fn new(levels: f64, warmup: u32) -> Self {
         Self {
@@ -68,6 +68,8 @@ impl ContextNovelty {
         let Some((lo, hi)) = self.range else {
             self.lo = self.lo.min(x);
             self.hi = self.hi.max(x);
+            // The warm-up learns the range, the same length again the
+            // contexts, so scoring does not start on an empty table.
             if self.seen >= self.warmup {
                 self.range = Some((self.lo, self.hi));
             }
@@ -83,8 +85,7 @@ impl ContextNovelty {
             }
             *c = c.saturating_add(1);
         }
-        // The first samples after warm-up have no full history yet.
-        if self.seen < self.warmup + ORDERS as u32 {
+        if self.seen <= 2 * self.warmup {
             return 0.0;
         }
         novel as f64 / ORDERS as f64

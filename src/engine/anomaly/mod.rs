@@ -201,3 +201,6 @@ fn squash(rho: f64) -> f64 {
     let r4 = (rho * rho) * (rho * rho);
     if r4.is_finite() { r4 / (1.0 + r4) } else { 1.0 }
 }
+
+#[cfg(test)]
+mod tests;
