@@ -95,6 +95,7 @@ fn big_view() -> View {
         }],
         changes: vec![],
         ground_truth: vec![],
+        anomalies: vec![],
     }
 }
 

@@ -27,6 +27,8 @@ struct Report<'a> {
     ground_truth: &'a [crate::model::FaultTruth],
     #[serde(skip_serializing_if = "Option::is_none")]
     evaluation: Option<Scorecard>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    anomalies: &'a [crate::model::AnomalyEvent],
 }
 
 /// Runs the demo world for warm-up + `seconds` of virtual time and returns the final view.
@@ -68,6 +70,7 @@ pub fn run(loaded: &Loaded, args: &SnapshotArgs) -> anyhow::Result<()> {
             alerts: view.alerts.values().map(|a| &a.alert).collect(),
             ground_truth: &view.ground_truth,
             evaluation,
+            anomalies: &view.anomalies,
         };
         serde_json::to_writer_pretty(&mut out, &report)?;
         writeln!(out)?;

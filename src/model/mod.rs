@@ -6,6 +6,7 @@
 //! tokio, the terminal or any backend.
 
 mod alert;
+mod anomaly;
 mod change;
 mod incident;
 mod log;
@@ -15,6 +16,7 @@ mod time;
 mod topology;
 mod view;
 
+pub use anomaly::AnomalyEvent;
 pub use alert::{Alert, AlertState, Fingerprint, Labels, Severity};
 pub use change::{ChangeEvent, ChangeKind};
 pub use incident::{

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Alert, ChangeEvent, Fingerprint, Incident, SourceHealth, UnixMs};
+use super::{Alert, AnomalyEvent, ChangeEvent, Fingerprint, Incident, SourceHealth, UnixMs};
 
 /// An alert plus what the UI needs next to it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -50,4 +50,7 @@ pub struct View {
     /// Demo world only.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub ground_truth: Vec<FaultTruth>,
+    /// Anomalies the streaming detectors found on metric series, newest first.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub anomalies: Vec<AnomalyEvent>,
 }

@@ -1,0 +1,75 @@
+//! Running the detectors over the store's series as samples arrive.
+//!
+//! Keeps one [`Detector`] per series and the time of the last sample it has
+//! seen, so each engine pass feeds only new samples (incremental, O(new
+//! samples)). Detectors of series the store has dropped are dropped too, so
+//! memory follows the store's own caps. Anomalies are kept newest last, at
+//! most `cap` of them.
+
+use std::collections::{HashMap, VecDeque};
+
+use super::{DEFAULT_THRESHOLD, Detector, Kind};
+use crate::model::{AnomalyEvent, SeriesKey, UnixMs};
+use crate::store::Store;
+
+#[derive(Debug, Clone)]
+pub struct LiveAnomalies {
+    detectors: HashMap<SeriesKey, (Detector, UnixMs)>,
+    recent: VecDeque<AnomalyEvent>,
+    cap: usize,
+}
+
+impl LiveAnomalies {
+    #[must_use]
+    pub fn new(cap: usize) -> Self {
+        Self { detectors: HashMap::new(), recent: VecDeque::new(), cap }
+    }
+
+    /// Feeds every sample newer than the last pass; returns how many
+    /// anomalies this pass found.
+    pub fn update(&mut self, store: &Store) -> usize {
+        let mut found = 0;
+        for (key, entry) in store.series() {
+            let (det, last) =
+                self.detectors.entry(key.clone()).or_insert_with(|| (Detector::default(), i64::MIN));
+            let since = *last;
+            for s in entry.samples.iter().filter(|s| s.ts > since) {
+                let v = det.observe(s.value);
+                *last = s.ts;
+                if v.score >= DEFAULT_THRESHOLD {
+                    found += 1;
+                    self.recent.push_back(AnomalyEvent {
+                        series: key.clone(),
+                        service: entry.meta.service.clone(),
+                        signal: entry.meta.signal.clone(),
+                        ts: s.ts,
+                        value: s.value,
+                        score: v.score,
+                        kind: kind_name(v.kind).into(),
+                    });
+                }
+            }
+        }
+        while self.recent.len() > self.cap {
+            self.recent.pop_front();
+        }
+        if self.detectors.len() > store.series_count() {
+            self.detectors.retain(|k, _| store.series_by_key(k).is_some());
+        }
+        found
+    }
+
+    /// Anomalies found so far, newest last.
+    pub fn recent(&self) -> impl DoubleEndedIterator<Item = &AnomalyEvent> {
+        self.recent.iter()
+    }
+}
+
+fn kind_name(k: Kind) -> &'static str {
+    match k {
+        Kind::Spike => "spike",
+        Kind::Shift => "shift",
+        Kind::Step => "step",
+        Kind::Context => "context",
+    }
+}
