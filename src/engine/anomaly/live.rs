@@ -73,3 +73,45 @@ fn kind_name(k: Kind) -> &'static str {
         Kind::Context => "context",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Labels, Sample, SeriesMeta, Signal};
+    use crate::store::{Ingest, StoreLimits};
+
+    fn push(store: &mut Store, from: usize, to: usize, spike_at: usize) {
+        let samples = (from..to)
+            .map(|i| Sample {
+                ts: i as i64 * 15_000,
+                value: if i == spike_at { 50.0 } else { 1.0 + 0.01 * ((i * 7 % 5) as f64) },
+            })
+            .collect();
+        store.apply(Ingest::Samples {
+            key: SeriesKey::new("lat{service=\"db\"}"),
+            meta: SeriesMeta {
+                labels: Labels::new(),
+                service: Some("db".into()),
+                signal: Signal::LatencyP99,
+                unit: "s".into(),
+            },
+            samples,
+        });
+    }
+
+    #[test]
+    fn feeds_only_new_samples_and_reports_each_anomaly_once() {
+        let limits = StoreLimits { samples_per_series: 2_000, ..StoreLimits::default() };
+        let mut store = Store::new(limits);
+        let mut live = LiveAnomalies::new(10);
+        push(&mut store, 0, 700, usize::MAX);
+        assert_eq!(live.update(&store), 0);
+        push(&mut store, 700, 720, 710);
+        assert_eq!(live.update(&store), 1);
+        // A pass with nothing new finds nothing and repeats nothing.
+        assert_eq!(live.update(&store), 0);
+        let a: Vec<_> = live.recent().collect();
+        assert_eq!(a.len(), 1);
+        assert_eq!((a[0].ts, a[0].service.as_deref()), (710 * 15_000, Some("db")));
+    }
+}
