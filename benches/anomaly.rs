@@ -51,7 +51,12 @@ fn throughput() {
         start.elapsed()
     });
     let rate = xs.len() as f64 / t.as_secs_f64();
-    println!("anomaly/ensemble: {} samples in {:.1} ms = {:.2} M samples/s (one core)", xs.len(), t.as_secs_f64() * 1e3, rate / 1e6);
+    println!(
+        "anomaly/ensemble: {} samples in {:.1} ms = {:.2} M samples/s (one core)",
+        xs.len(),
+        t.as_secs_f64() * 1e3,
+        rate / 1e6
+    );
 }
 
 fn memory() {
@@ -68,7 +73,9 @@ fn memory() {
     let after = rss_kib();
     black_box(&ds);
     let per = (after.saturating_sub(before)) as f64 * 1024.0 / n as f64;
-    println!("anomaly/memory: size_of::<Detector>() = {stack} B; measured {per:.0} B per series over {n} series");
+    println!(
+        "anomaly/memory: size_of::<Detector>() = {stack} B; measured {per:.0} B per series over {n} series"
+    );
 }
 
 fn main() {

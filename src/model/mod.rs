@@ -16,8 +16,8 @@ mod time;
 mod topology;
 mod view;
 
-pub use anomaly::AnomalyEvent;
 pub use alert::{Alert, AlertState, Fingerprint, Labels, Severity};
+pub use anomaly::AnomalyEvent;
 pub use change::{ChangeEvent, ChangeKind};
 pub use incident::{
     Confidence, Evidence, Incident, IncidentId, IncidentState, RootCause, TimelineEntry,

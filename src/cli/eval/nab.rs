@@ -213,12 +213,22 @@ pub fn run(args: &NabArgs) -> anyhow::Result<()> {
         "NAB: {} files, {} windows, {} rows; fixed threshold {:.3}",
         report.files, report.windows, report.rows, report.fixed_threshold
     )?;
-    writeln!(w, "{:<20} {:>8} {:>8} {:>10}   (tp/fn/fp fixed)", "profile", "fixed", "tuned", "tuned thr")?;
+    writeln!(
+        w,
+        "{:<20} {:>8} {:>8} {:>10}   (tp/fn/fp fixed)",
+        "profile", "fixed", "tuned", "tuned thr"
+    )?;
     for p in &report.profiles {
         writeln!(
             w,
             "{:<20} {:>8.2} {:>8.2} {:>10.4}   ({}/{}/{})",
-            p.profile, p.fixed.score, p.tuned.score, p.tuned.threshold, p.fixed.tp, p.fixed.fn_, p.fixed.fp
+            p.profile,
+            p.fixed.score,
+            p.tuned.score,
+            p.tuned.threshold,
+            p.fixed.tp,
+            p.fixed.fn_,
+            p.fixed.fp
         )?;
     }
     writeln!(w, "false positives per file per day (fixed): {:.3}", report.fp_per_file_per_day)?;

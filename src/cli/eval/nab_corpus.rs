@@ -31,9 +31,9 @@ impl Series {
     #[must_use]
     pub fn days_between(&self, from: usize, to: usize) -> f64 {
         let parse = |i: usize| {
-            self.timestamps.get(i).and_then(|t| {
-                chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S").ok()
-            })
+            self.timestamps
+                .get(i)
+                .and_then(|t| chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S").ok())
         };
         match (parse(from), parse(to)) {
             (Some(a), Some(b)) => (b - a).num_seconds() as f64 / 86_400.0,

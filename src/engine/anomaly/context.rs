@@ -56,7 +56,7 @@ impl ContextNovelty {
         // FNV-1a over the levels, with the order mixed in.
         let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ key.len() as u64;
         for &k in key {
-            h ^= u64::from(k.cast_unsigned());
+            h ^= u64::from(k as u32);
             h = h.wrapping_mul(0x0100_0000_01b3);
         }
         (h as usize) & (TABLE - 1)

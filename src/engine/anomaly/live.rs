@@ -30,8 +30,10 @@ impl LiveAnomalies {
     pub fn update(&mut self, store: &Store) -> usize {
         let mut found = 0;
         for (key, entry) in store.series() {
-            let (det, last) =
-                self.detectors.entry(key.clone()).or_insert_with(|| (Detector::default(), i64::MIN));
+            let (det, last) = self
+                .detectors
+                .entry(key.clone())
+                .or_insert_with(|| (Detector::default(), i64::MIN));
             let since = *last;
             for s in entry.samples.iter().filter(|s| s.ts > since) {
                 let v = det.observe(s.value);
