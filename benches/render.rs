@@ -96,6 +96,7 @@ fn big_view() -> View {
         changes: vec![],
         ground_truth: vec![],
         anomalies: vec![],
+        forecasts: vec![],
     }
 }
 

@@ -97,6 +97,7 @@ impl Pipeline {
             changes: self.store.changes().iter().rev().take(CHANGES_IN_VIEW).cloned().collect(),
             ground_truth: self.truth.clone(),
             anomalies: self.anomalies.recent().rev().cloned().collect(),
+            forecasts: LiveAnomalies::forecasts(&self.store),
         }
     }
 

@@ -190,6 +190,7 @@ pub fn view() -> View {
         [a1, a2, a3, a4, b1, c1].into_iter().map(|a| (a.alert.fingerprint.clone(), a)).collect();
     View {
         anomalies: Vec::new(),
+        forecasts: Vec::new(),
         now: NOW,
         incidents: vec![i1, i2, i3],
         alerts,

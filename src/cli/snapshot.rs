@@ -29,6 +29,8 @@ struct Report<'a> {
     evaluation: Option<Scorecard>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     anomalies: &'a [crate::model::AnomalyEvent],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    forecasts: &'a [crate::model::Forecast],
 }
 
 /// Runs the demo world for warm-up + `seconds` of virtual time and returns the final view.
@@ -71,6 +73,7 @@ pub fn run(loaded: &Loaded, args: &SnapshotArgs) -> anyhow::Result<()> {
             ground_truth: &view.ground_truth,
             evaluation,
             anomalies: &view.anomalies,
+            forecasts: &view.forecasts,
         };
         serde_json::to_writer_pretty(&mut out, &report)?;
         writeln!(out)?;

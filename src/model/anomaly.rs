@@ -17,3 +17,16 @@ pub struct AnomalyEvent {
     /// Which measure raised it: `spike`, `shift`, `step` or `context`.
     pub kind: String,
 }
+
+/// When a trending series is expected to cross its threshold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Forecast {
+    pub series: SeriesKey,
+    pub service: Option<String>,
+    pub signal: Signal,
+    pub threshold: f64,
+    pub eta: UnixMs,
+    /// Fast and slow ends of the ±2 SE band (`None`: may never breach).
+    pub earliest: UnixMs,
+    pub latest: Option<UnixMs>,
+}

@@ -17,7 +17,7 @@ mod topology;
 mod view;
 
 pub use alert::{Alert, AlertState, Fingerprint, Labels, Severity};
-pub use anomaly::AnomalyEvent;
+pub use anomaly::{AnomalyEvent, Forecast};
 pub use change::{ChangeEvent, ChangeKind};
 pub use incident::{
     Confidence, Evidence, Incident, IncidentId, IncidentState, RootCause, TimelineEntry,

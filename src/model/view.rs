@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Alert, AnomalyEvent, ChangeEvent, Fingerprint, Incident, SourceHealth, UnixMs};
+use super::{
+    Alert, AnomalyEvent, ChangeEvent, Fingerprint, Forecast, Incident, SourceHealth, UnixMs,
+};
 
 /// An alert plus what the UI needs next to it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -53,4 +55,7 @@ pub struct View {
     /// Anomalies the streaming detectors found on metric series, newest first.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub anomalies: Vec<AnomalyEvent>,
+    /// Time to breach for series with a known limit (disk usage in %), soonest first.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub forecasts: Vec<Forecast>,
 }

@@ -8,8 +8,14 @@
 
 use std::collections::{HashMap, VecDeque};
 
+use super::forecast::time_to_breach;
 use super::{DEFAULT_THRESHOLD, Detector, Kind};
-use crate::model::{AnomalyEvent, SeriesKey, UnixMs};
+use crate::model::{AnomalyEvent, Forecast, Sample, SeriesKey, Signal, UnixMs};
+
+/// Samples a forecast is fitted to (the trend of the last ones only).
+const FORECAST_SAMPLES: usize = 60;
+/// Breaches further out than this are not reported.
+const FORECAST_HORIZON_MS: i64 = 24 * 3_600_000;
 use crate::store::Store;
 
 #[derive(Debug, Clone)]
@@ -59,6 +65,40 @@ impl LiveAnomalies {
             self.detectors.retain(|k, _| store.series_by_key(k).is_some());
         }
         found
+    }
+
+    /// Time to breach of disk series in percent (limit 100%) from their
+    /// last `FORECAST_SAMPLES` samples, soonest first: only breaches within
+    /// `FORECAST_HORIZON_MS` whose whole band reaches the limit.
+    #[must_use]
+    pub fn forecasts(store: &Store) -> Vec<Forecast> {
+        let mut out: Vec<Forecast> = store
+            .series()
+            .filter(|(_, e)| e.meta.signal == Signal::Disk && e.meta.unit == "%")
+            .filter_map(|(key, e)| {
+                let n = e.samples.len();
+                let recent: Vec<Sample> =
+                    e.samples.iter().skip(n.saturating_sub(FORECAST_SAMPLES)).copied().collect();
+                let b = time_to_breach(&recent, 100.0)?;
+                let last = recent.last()?.ts;
+                // Only confident, near breaches: a band that may never reach
+                // the limit, or a date weeks out, is noise, not news.
+                if b.latest.is_none() || b.eta - last > FORECAST_HORIZON_MS {
+                    return None;
+                }
+                Some(Forecast {
+                    series: key.clone(),
+                    service: e.meta.service.clone(),
+                    signal: e.meta.signal.clone(),
+                    threshold: b.threshold,
+                    eta: b.eta,
+                    earliest: b.earliest,
+                    latest: b.latest,
+                })
+            })
+            .collect();
+        out.sort_by_key(|f| f.eta);
+        out
     }
 
     /// Anomalies found so far, newest last.
@@ -115,5 +155,26 @@ mod tests {
         let a: Vec<_> = live.recent().collect();
         assert_eq!(a.len(), 1);
         assert_eq!((a[0].ts, a[0].service.as_deref()), (710 * 15_000, Some("db")));
+    }
+
+    #[test]
+    fn a_filling_disk_gets_a_forecast() {
+        let mut store = Store::new(StoreLimits::default());
+        let samples =
+            (0..60).map(|i| Sample { ts: i * 60_000, value: 40.0 + i as f64 * 0.5 }).collect();
+        store.apply(Ingest::Samples {
+            key: SeriesKey::new("disk{service=\"db\"}"),
+            meta: SeriesMeta {
+                labels: Labels::new(),
+                service: Some("db".into()),
+                signal: Signal::Disk,
+                unit: "%".into(),
+            },
+            samples,
+        });
+        let f = LiveAnomalies::forecasts(&store);
+        assert_eq!(f.len(), 1);
+        // 69.5% at minute 59, rising 0.5 a minute: full at minute 120.
+        assert_eq!(f[0].eta, 120 * 60_000);
     }
 }

@@ -23,6 +23,7 @@
 //! [`nab`] scores detectors on the Numenta Anomaly Benchmark.
 
 pub mod context;
+pub mod forecast;
 pub mod live;
 pub mod nab;
 pub mod record;
