@@ -1,7 +1,8 @@
 //! Streaming anomaly detection on one metric series at a time.
 //!
 //! [`Detector`] takes one sample at a time in O(1) time and fixed memory
-//! (a few dozen floats, no history buffer) and returns an anomaly score in
+//! (a few dozen floats and an 8 KiB context table, no sample history) and
+//! returns an anomaly score in
 //! `[0, 1]`. It is plain Rust: the NAB evaluation, benchmarks and the live
 //! pipeline run the same code.
 //!
@@ -18,9 +19,15 @@
 //! - *spike*: the sample's distance from the slow baseline;
 //! - *shift*: a short mean's distance from the slow baseline (level shifts);
 //! - *step*: the change from the previous sample in units of typical change
-//!   (sudden jumps and trend breaks in smooth series).
+//!   (sudden jumps and trend breaks in smooth series);
+//! - *context* ([`context`]): a level or short pattern of levels the series
+//!   has never shown (flat stretches, new regimes), scored 0.6 when the
+//!   level itself is new.
 //!
-//! [`nab`] scores detectors on the Numenta Anomaly Benchmark.
+//! An alarm hold then keeps one anomaly from raising a burst of alarms: a
+//! score is reported only when it beats the decayed maximum of the scores
+//! before it. [`live`] runs detectors over the store, [`forecast`] projects
+//! time to breach, [`nab`] scores detectors on the Numenta Anomaly Benchmark.
 
 pub mod context;
 pub mod forecast;
