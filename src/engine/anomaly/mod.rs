@@ -2,9 +2,8 @@
 //!
 //! [`Detector`] takes one sample at a time in O(1) time and fixed memory
 //! (a few dozen floats and an 8 KiB context table, no sample history) and
-//! returns an anomaly score in
-//! `[0, 1]`. It is plain Rust: the NAB evaluation, benchmarks and the live
-//! pipeline run the same code.
+//! returns an anomaly score in `[0, 1]`. It is plain Rust: the NAB
+//! evaluation, benchmarks and the live pipeline run the same code.
 //!
 //! Method: several cheap *surprise* measures, each in units of a robust
 //! scale, are compared with the largest surprise of the same kind the series
