@@ -41,7 +41,11 @@ impl LiveAnomalies {
                 .entry(key.clone())
                 .or_insert_with(|| (Detector::default(), i64::MIN));
             let since = *last;
-            for s in entry.samples.iter().filter(|s| s.ts > since) {
+            // Walk back from the newest sample only as far as the last pass
+            // got, so a pass costs the new samples, not the whole ring.
+            let fresh = entry.samples.iter().rev().take_while(|s| s.ts > since).count();
+            let skip = entry.samples.len() - fresh;
+            for s in entry.samples.iter().skip(skip) {
                 let v = det.observe(s.value);
                 *last = s.ts;
                 if v.score >= DEFAULT_THRESHOLD {
