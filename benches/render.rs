@@ -96,6 +96,8 @@ fn big_view() -> View {
         changes: vec![],
         ground_truth: vec![],
         log_patterns: std::collections::BTreeMap::new(),
+        anomalies: vec![],
+        forecasts: vec![],
     }
 }
 

@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::engine::anomaly::live::LiveAnomalies;
 use crate::engine::{Engine, EngineConfig};
 use crate::model::{AlertView, FaultTruth, Fingerprint, IncidentState, Topology, UnixMs, View};
 use crate::store::{Ingest, Store, StoreLimits};
@@ -18,18 +19,26 @@ pub const SPARK_POINTS: usize = 60;
 const RESOLVED_IN_VIEW: usize = 200;
 /// Recent changes carried in each view.
 const CHANGES_IN_VIEW: usize = 50;
+/// Metric anomalies remembered and carried in each view.
+const ANOMALIES_IN_VIEW: usize = 200;
 
 #[derive(Debug, Clone)]
 pub struct Pipeline {
     store: Store,
     engine: Engine,
     truth: Vec<FaultTruth>,
+    anomalies: LiveAnomalies,
 }
 
 impl Pipeline {
     #[must_use]
     pub fn new(limits: StoreLimits, engine: EngineConfig, topology: Topology) -> Self {
-        Self { store: Store::new(limits), engine: Engine::new(engine, topology), truth: Vec::new() }
+        Self {
+            store: Store::new(limits),
+            engine: Engine::new(engine, topology),
+            truth: Vec::new(),
+            anomalies: LiveAnomalies::new(ANOMALIES_IN_VIEW),
+        }
     }
 
     pub fn ingest(&mut self, ev: Ingest) {
@@ -62,6 +71,7 @@ impl Pipeline {
     /// One engine pass over the store, and the view of its result.
     pub fn analyze(&mut self, now: UnixMs) -> View {
         let incidents = self.engine.update(&self.store, now);
+        self.anomalies.update(&self.store);
         let mut wanted: Vec<&Fingerprint> = Vec::new();
         let mut resolved_seen = 0usize;
         for inc in &incidents {
@@ -96,6 +106,8 @@ impl Pipeline {
             changes: self.store.changes().iter().rev().take(CHANGES_IN_VIEW).cloned().collect(),
             ground_truth: self.truth.clone(),
             log_patterns,
+            anomalies: self.anomalies.recent().rev().cloned().collect(),
+            forecasts: LiveAnomalies::forecasts(&self.store),
         }
     }
 

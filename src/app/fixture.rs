@@ -189,6 +189,8 @@ pub fn view() -> View {
     let alerts =
         [a1, a2, a3, a4, b1, c1].into_iter().map(|a| (a.alert.fingerprint.clone(), a)).collect();
     View {
+        anomalies: Vec::new(),
+        forecasts: Vec::new(),
         now: NOW,
         incidents: vec![Arc::new(i1), Arc::new(i2), Arc::new(i3)],
         alerts,

@@ -27,6 +27,10 @@ struct Report<'a> {
     ground_truth: &'a [crate::model::FaultTruth],
     #[serde(skip_serializing_if = "Option::is_none")]
     evaluation: Option<Scorecard>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    anomalies: &'a [crate::model::AnomalyEvent],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    forecasts: &'a [crate::model::Forecast],
 }
 
 /// Runs the demo world for warm-up + `seconds` of virtual time and returns the final view.
@@ -83,6 +87,8 @@ pub fn run(
             alerts: view.alerts.values().map(|a| &a.alert).collect(),
             ground_truth: &view.ground_truth,
             evaluation,
+            anomalies: &view.anomalies,
+            forecasts: &view.forecasts,
         };
         serde_json::to_writer_pretty(&mut out, &report)?;
         writeln!(out)?;

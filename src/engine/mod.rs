@@ -7,7 +7,9 @@
 //! - [`deviation`] measures how far each service's signals left their
 //!   baseline and when (robust statistics).
 //! - [`rca`] ranks suspected root causes per incident with evidence.
+//! - [`anomaly`] scores metric samples as they stream in (and NAB scoring).
 
+pub mod anomaly;
 pub mod correlate;
 pub mod deviation;
 pub mod logs;

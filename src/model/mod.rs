@@ -6,6 +6,7 @@
 //! tokio, the terminal or any backend.
 
 mod alert;
+mod anomaly;
 mod change;
 mod incident;
 mod log;
@@ -16,6 +17,7 @@ mod topology;
 mod view;
 
 pub use alert::{Alert, AlertState, Fingerprint, Labels, Severity};
+pub use anomaly::{AnomalyEvent, Forecast};
 pub use change::{ChangeEvent, ChangeKind};
 pub use incident::{
     Confidence, Evidence, Incident, IncidentId, IncidentState, RootCause, TimelineEntry,

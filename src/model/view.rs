@@ -9,7 +9,10 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Alert, ChangeEvent, Fingerprint, Incident, LogLevel, SourceHealth, UnixMs};
+use super::{
+    Alert, AnomalyEvent, ChangeEvent, Fingerprint, Forecast, Incident, LogLevel, SourceHealth,
+    UnixMs,
+};
 
 /// An alert plus what the UI needs next to it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -52,6 +55,12 @@ pub struct View {
     /// Demo world only.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub ground_truth: Vec<FaultTruth>,
+    /// Anomalies the streaming detectors found on metric series, newest first.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub anomalies: Vec<AnomalyEvent>,
+    /// Time to breach for series with a known limit (disk usage in %), soonest first.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub forecasts: Vec<Forecast>,
     /// Log templates of the services listed incidents involve, per service:
     /// changed ones (new, spiking) first, then the busiest.
     #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]

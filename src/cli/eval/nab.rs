@@ -1,16 +1,243 @@
-//! `quell eval nab`: Score the anomaly detectors on a dataset in NAB layout.
+//! `quell eval nab`: score the streaming anomaly detectors on a corpus in
+//! NAB layout, exactly as NAB scores (see `engine::anomaly::nab`).
+//!
+//! Each file is fed to a fresh [`Detector`] one row at a time, as a live
+//! series would be. Results go to `RESULTS/quell/<category>/quell_<file>.csv`
+//! in NAB's results format; scores are printed at the fixed operating
+//! threshold and at NAB's corpus-wide tuned threshold.
 
+#[path = "nab_corpus.rs"]
+pub mod corpus;
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
 use clap::Args;
+use serde::Serialize;
+
+use crate::engine::anomaly::nab::{self, Outcome, PROFILES, ScoredFile};
+use crate::engine::anomaly::{DEFAULT_THRESHOLD, Detector, DetectorConfig};
 
 #[derive(Debug, Args)]
 pub struct NabArgs {
+    /// Corpus directory with `data/` and `labels/combined_windows.json`.
+    pub dir: PathBuf,
+    /// Write per-row results under `RESULTS/quell/`.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Operating threshold (default: the detector's fixed one).
+    #[arg(long)]
+    pub threshold: Option<f64>,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+    /// Override a detector setting for experiments, e.g. `--set ratio=1.2`
+    /// (slow_alpha, fast_alpha, record_decay, warmup, hold_decay, levels,
+    /// context_weight).
+    #[arg(long, hide = true)]
+    pub set: Vec<String>,
+}
+
+/// Applies `key=value` overrides to a detector configuration.
+///
+/// # Errors
+/// An unknown key or a value that is not a number.
+pub fn apply_settings(cfg: &mut DetectorConfig, sets: &[String]) -> anyhow::Result<()> {
+    for s in sets {
+        let (k, v) = s.split_once('=').with_context(|| format!("--set {s}: expected key=value"))?;
+        let v: f64 = v.parse().with_context(|| format!("--set {s}: not a number"))?;
+        match k {
+            "slow_alpha" => cfg.slow_alpha = v,
+            "fast_alpha" => cfg.fast_alpha = v,
+            "record_decay" => cfg.record_decay = v,
+            "warmup" => cfg.warmup = v as u32,
+            "hold_decay" => cfg.hold_decay = v,
+            "levels" => cfg.levels = v,
+            "context_weight" => cfg.context_weight = v,
+            _ => anyhow::bail!("--set {s}: unknown setting {k}"),
+        }
+    }
+    Ok(())
+}
+
+/// Score of one profile at one threshold.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProfileScore {
+    pub threshold: f64,
+    pub score: f64,
+    pub raw: f64,
+    pub tp: usize,
+    pub fn_: usize,
+    pub fp: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProfileReport {
+    pub profile: &'static str,
+    pub fixed: ProfileScore,
+    pub tuned: ProfileScore,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FileReport {
+    pub file: String,
+    pub windows: usize,
+    pub detected: usize,
+    pub false_positives: usize,
+    pub fp_per_day: f64,
+}
+
+/// The whole evaluation.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub files: usize,
+    pub windows: usize,
+    pub rows: usize,
+    pub fixed_threshold: f64,
+    pub profiles: Vec<ProfileReport>,
+    /// False positives per file per day at the fixed threshold, over the
+    /// scored part of every file.
+    pub fp_per_file_per_day: f64,
+    pub per_file: Vec<FileReport>,
+}
+
+impl Report {
+    /// The named profile's scores.
+    #[must_use]
+    pub fn profile(&self, name: &str) -> Option<&ProfileReport> {
+        self.profiles.iter().find(|p| p.profile == name)
+    }
+}
+
+fn profile_score(threshold: f64, o: Outcome, p: &nab::Profile) -> ProfileScore {
+    ProfileScore {
+        threshold,
+        score: nab::normalized(o.raw, o.windows, p),
+        raw: o.raw,
+        tp: o.tp,
+        fn_: o.fn_,
+        fp: o.fp,
+    }
+}
+
+/// Runs the detectors over every labelled file under `dir` and scores them.
+///
+/// # Errors
+/// Unreadable corpus or results directory.
+pub fn evaluate(
+    dir: &Path,
+    out: Option<&Path>,
+    threshold: f64,
+    cfg: DetectorConfig,
+) -> anyhow::Result<Report> {
+    let corpus = corpus::load(dir)?;
+    let mut files = Vec::with_capacity(corpus.len());
+    let mut per_file = Vec::with_capacity(corpus.len());
+    let (mut fp_total, mut days_total, mut rows) = (0usize, 0.0f64, 0usize);
+    for s in &corpus {
+        let mut det = Detector::new(cfg);
+        let scores: Vec<f64> = s.values.iter().map(|&v| det.update(v)).collect();
+        if let Some(out) = out {
+            write_results(out, s, &scores)?;
+        }
+        let f = ScoredFile::new(&scores, &s.windows);
+        let o = f.outcome(threshold, &PROFILES[0]);
+        let days = s.days_between(nab::probation_len(s.values.len()), s.values.len() - 1);
+        fp_total += o.fp;
+        days_total += days;
+        rows += s.values.len();
+        per_file.push(FileReport {
+            file: s.name.clone(),
+            windows: o.windows,
+            detected: o.tp,
+            false_positives: o.fp,
+            fp_per_day: if days > 0.0 { o.fp as f64 / days } else { 0.0 },
+        });
+        files.push(f);
+    }
+    let profiles = PROFILES
+        .iter()
+        .map(|p| {
+            let fixed = nab::corpus_outcome(&files, threshold, p);
+            let (t, tuned) = nab::tune_threshold(&files, p);
+            ProfileReport {
+                profile: p.name,
+                fixed: profile_score(threshold, fixed, p),
+                tuned: profile_score(t, tuned, p),
+            }
+        })
+        .collect();
+    Ok(Report {
+        files: files.len(),
+        windows: files.iter().map(ScoredFile::windows).sum(),
+        rows,
+        fixed_threshold: threshold,
+        profiles,
+        fp_per_file_per_day: if days_total > 0.0 { fp_total as f64 / days_total } else { 0.0 },
+        per_file,
+    })
+}
+
+/// `RESULTS/quell/<category>/quell_<file>.csv`: `timestamp,value,anomaly_score,label`.
+fn write_results(out: &Path, s: &corpus::Series, scores: &[f64]) -> anyhow::Result<()> {
+    let (category, file) = s.name.rsplit_once('/').unwrap_or(("", s.name.as_str()));
+    let dir = out.join("quell").join(category);
+    fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let path = dir.join(format!("quell_{file}"));
+    let mut text = String::with_capacity(s.values.len() * 40);
+    text.push_str("timestamp,value,anomaly_score,label\n");
+    for (i, ((t, v), a)) in s.timestamps.iter().zip(&s.values).zip(scores).enumerate() {
+        let label = u8::from(s.in_window(i));
+        text.push_str(&format!("{t},{v},{a:.6},{label}\n"));
+    }
+    fs::write(&path, text).with_context(|| format!("writing {}", path.display()))
 }
 
 /// # Errors
-/// Not implemented yet.
-pub fn run(_args: &NabArgs) -> anyhow::Result<()> {
-    anyhow::bail!("quell eval nab is not implemented yet")
+/// Unreadable corpus, unwritable results, or a closed stdout.
+pub fn run(args: &NabArgs) -> anyhow::Result<()> {
+    let threshold = args.threshold.unwrap_or(DEFAULT_THRESHOLD);
+    let mut cfg = DetectorConfig::default();
+    apply_settings(&mut cfg, &args.set)?;
+    let report = evaluate(&args.dir, args.out.as_deref(), threshold, cfg)?;
+    let mut w = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut w, &report)?;
+        writeln!(w)?;
+        return Ok(());
+    }
+    writeln!(
+        w,
+        "NAB: {} files, {} windows, {} rows; fixed threshold {:.3}",
+        report.files, report.windows, report.rows, report.fixed_threshold
+    )?;
+    writeln!(
+        w,
+        "{:<20} {:>8} {:>8} {:>10}   (tp/fn/fp fixed)",
+        "profile", "fixed", "tuned", "tuned thr"
+    )?;
+    for p in &report.profiles {
+        writeln!(
+            w,
+            "{:<20} {:>8.2} {:>8.2} {:>10.4}   ({}/{}/{})",
+            p.profile,
+            p.fixed.score,
+            p.tuned.score,
+            p.tuned.threshold,
+            p.fixed.tp,
+            p.fixed.fn_,
+            p.fixed.fp
+        )?;
+    }
+    writeln!(w, "false positives per file per day (fixed): {:.3}", report.fp_per_file_per_day)?;
+    for f in &report.per_file {
+        writeln!(
+            w,
+            "  {:<55} {}/{} fp {:>3} ({:.2}/day)",
+            f.file, f.detected, f.windows, f.false_positives, f.fp_per_day
+        )?;
+    }
+    Ok(())
 }

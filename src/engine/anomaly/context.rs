@@ -1,0 +1,93 @@
+//! Context novelty: has this series ever shown this short pattern before?
+//!
+//! Values are quantized into levels across the range seen early in warm-up
+//! (out-of-range values get levels of their own, past either end). The
+//! last one, two and three levels form three contexts; each is counted in a
+//! small hashed table. The novelty of a sample is the share of its contexts
+//! never seen before, in `[0, 1]`. Catches shapes that are unusual without
+//! being extreme (a flat stretch where the series always moves, a dip that
+//! never recovers) which the record-based measures cannot see.
+//!
+//! Memory is fixed: one table of `TABLE` counters per series.
+
+/// Counters in the hashed context table (a power of two).
+const TABLE: usize = 4096;
+/// Context orders: the last 1, 2 and 3 levels.
+const ORDERS: usize = 3;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContextNovelty {
+    levels: f64,
+    /// Range learned while warming up; `None` until then.
+    range: Option<(f64, f64)>,
+    lo: f64,
+    hi: f64,
+    seen: u32,
+    warmup: u32,
+    recent: [i32; ORDERS],
+    counts: Box<[u16]>,
+}
+
+impl ContextNovelty {
+    /// `levels` quantization steps across the range of the first `warmup`
+    /// samples; scores from sample `2 · warmup + 1` on.
+    #[must_use]
+    pub fn new(levels: f64, warmup: u32) -> Self {
+        Self {
+            levels,
+            range: None,
+            lo: f64::INFINITY,
+            hi: f64::NEG_INFINITY,
+            seen: 0,
+            warmup,
+            recent: [0; ORDERS],
+            counts: vec![0u16; TABLE].into_boxed_slice(),
+        }
+    }
+
+    fn level(&self, x: f64, lo: f64, hi: f64) -> i32 {
+        let width = ((hi - lo) / self.levels).max(1e-9 * (1.0 + lo.abs()));
+        // Saturate far outliers into a few extreme levels so a huge value is
+        // one context, not a fresh one each time.
+        ((x - lo) / width).floor().clamp(-4.0, self.levels + 4.0) as i32
+    }
+
+    fn slot(key: &[i32]) -> usize {
+        // FNV-1a over the levels, with the order mixed in.
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ key.len() as u64;
+        for &k in key {
+            h ^= u64::from(k as u32);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        (h as usize) & (TABLE - 1)
+    }
+
+    /// Feeds one sample; returns its novelty in `[0, 1]` (0 while warming up).
+    pub fn update(&mut self, x: f64) -> f64 {
+        self.seen = self.seen.saturating_add(1);
+        let Some((lo, hi)) = self.range else {
+            self.lo = self.lo.min(x);
+            self.hi = self.hi.max(x);
+            // The warm-up learns the range, the same length again the
+            // contexts, so scoring does not start on an empty table.
+            if self.seen >= self.warmup {
+                self.range = Some((self.lo, self.hi));
+            }
+            return 0.0;
+        };
+        self.recent.rotate_right(1);
+        self.recent[0] = self.level(x, lo, hi);
+        let mut novel = 0usize;
+        for k in 1..=ORDERS {
+            let c = &mut self.counts[Self::slot(&self.recent[..k])];
+            if *c == 0 {
+                novel += 1;
+            }
+            *c = c.saturating_add(1);
+        }
+        if self.seen <= 2 * self.warmup {
+            return 0.0;
+        }
+        novel as f64 / ORDERS as f64
+    }
+}
