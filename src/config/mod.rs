@@ -231,7 +231,7 @@ impl Config {
     /// Whether any real source is configured; otherwise quell runs the demo.
     #[must_use]
     pub fn has_sources(&self) -> bool {
-        !self.alertmanager.is_empty() || !self.prometheus.is_empty()
+        !self.alertmanager.is_empty() || !self.prometheus.is_empty() || self.logs.has_any()
     }
 }
 

@@ -12,12 +12,15 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::config::Config;
-use crate::model::{Clock, Fingerprint, SourceId, SystemClock, Topology, View};
+use crate::model::{
+    Clock, Fingerprint, SourceHealth, SourceId, SourceStatus, SystemClock, Topology, View,
+};
 use crate::pipeline::Pipeline;
 use crate::store::Ingest;
 
 use super::alertmanager::Cluster;
 use super::http::SetupError;
+use super::logs::LogSources;
 use super::prometheus::{Engine, rule_for};
 use super::{Chart, Event, RuleInfo};
 
@@ -29,6 +32,30 @@ const CHANNEL: usize = 256;
 pub enum Source {
     Alertmanager(Cluster),
     Prometheus(Engine),
+    /// Every configured log source (files, commands, journald), polled together.
+    Logs(LogSources),
+}
+
+/// How often log sources are drained.
+const LOG_POLL: Duration = Duration::from_secs(1);
+
+/// Health of the log sources: ok, or down with the first failure's message.
+fn logs_health(errors: &[String], now: i64) -> Ingest {
+    let status = match errors.first() {
+        None => SourceStatus::Ok,
+        Some(e) => SourceStatus::Down {
+            since: now,
+            attempts: u32::try_from(errors.len()).unwrap_or(u32::MAX),
+            reason: e.clone(),
+        },
+    };
+    Ingest::Health(SourceHealth {
+        id: "logs".into(),
+        kind: "logs".into(),
+        last_ok: errors.is_empty().then_some(now),
+        status,
+        interval_ms: 1_000,
+    })
 }
 
 impl Source {
@@ -36,6 +63,15 @@ impl Source {
         match self {
             Self::Alertmanager(c) => c.cycle().await.into_iter().map(Event::Ingest).collect(),
             Self::Prometheus(e) => e.cycle().await,
+            Self::Logs(l) => {
+                let now = SystemClock.now();
+                let (lines, errors) = l.poll(now);
+                let mut out = vec![Event::Ingest(logs_health(&errors, now))];
+                if !lines.is_empty() {
+                    out.push(Event::Ingest(Ingest::Logs(lines)));
+                }
+                out
+            }
         }
     }
 
@@ -43,6 +79,7 @@ impl Source {
         match self {
             Self::Alertmanager(c) => c.next_wait(),
             Self::Prometheus(e) => e.next_wait(),
+            Self::Logs(_) => LOG_POLL,
         }
     }
 
@@ -50,6 +87,7 @@ impl Source {
         match self {
             Self::Alertmanager(c) => c.retry(),
             Self::Prometheus(e) => e.retry(),
+            Self::Logs(_) => {}
         }
     }
 }
@@ -67,6 +105,13 @@ pub fn sources(cfg: &Config) -> Result<Vec<Source>, SetupError> {
     }
     for a in &cfg.alertmanager {
         out.push(Source::Alertmanager(Cluster::new(a.clone())?));
+    }
+    if cfg.logs.has_any() {
+        let (logs, errors) = LogSources::start(&cfg.logs);
+        for e in &errors {
+            tracing::warn!(error = %e, "log source did not start");
+        }
+        out.push(Source::Logs(logs));
     }
     Ok(out)
 }
@@ -253,4 +298,37 @@ pub async fn snapshot(cfg: &Config) -> Result<View, SetupError> {
         }
     }
     Ok(pipe.analyze(SystemClock.now()))
+}
+
+#[cfg(all(test, unix))]
+mod log_tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn configured_log_commands_flow_as_ingest_events() {
+        let cfg = crate::config::parse(
+            "[[logs.command]]\nargv = [\"printf\", \"ERROR pool exhausted $(id)\\\\nok\\\\n\"]\nservice = \"payments\"\n",
+            std::path::Path::new("t.toml"),
+        )
+        .expect("config");
+        assert!(cfg.has_sources());
+        let mut srcs = sources(&cfg).expect("sources");
+        let Some(Source::Logs(_)) = srcs.last() else { panic!("no log source") };
+        let mut lines = Vec::new();
+        for _ in 0..50 {
+            for ev in srcs.last_mut().expect("source").cycle().await {
+                if let Event::Ingest(Ingest::Logs(l)) = ev {
+                    lines.extend(l);
+                }
+            }
+            if lines.len() >= 2 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert_eq!(lines[0].line, "ERROR pool exhausted $(id)", "passed literally, no shell");
+        assert_eq!(lines[0].service.as_deref(), Some("payments"));
+        assert_eq!(lines[0].level, crate::model::LogLevel::Error);
+    }
 }

@@ -55,6 +55,12 @@ impl LogsConfig {
     ///
     /// # Errors
     /// An empty service label, path or argv.
+    /// Whether any log source is configured.
+    #[must_use]
+    pub fn has_any(&self) -> bool {
+        !self.file.is_empty() || !self.command.is_empty() || !self.journald.is_empty()
+    }
+
     pub fn validate(&self) -> Result<(), (String, String)> {
         let empty = |k: &str, i: usize, what: &str| {
             Err((format!("logs.{k}"), format!("entry {i}: empty {what}")))
