@@ -28,10 +28,29 @@ pub enum Column {
     Level(u32),
 }
 
-/// The last `width` points of `data`, right-aligned.
+/// `data` fitted to `width` cells: as is when it fits, otherwise split into
+/// `width` consecutive buckets, each showing its largest finite value (NaN
+/// when it has none). The chart always spans the same time window whatever
+/// the terminal width, and a spike inside a bucket is never averaged away.
+#[must_use]
+pub fn fit(data: &[f64], width: usize) -> Vec<f64> {
+    if data.len() <= width || width == 0 {
+        return data.to_vec();
+    }
+    (0..width)
+        .map(|i| {
+            let from = i * data.len() / width;
+            let to = ((i + 1) * data.len() / width).max(from + 1);
+            data[from..to].iter().copied().filter(|v| v.is_finite()).reduce(f64::max).unwrap_or(f64::NAN)
+        })
+        .collect()
+}
+
+/// `data` fitted to `width` cells (see [`fit`]), right-aligned.
 #[must_use]
 pub fn scale(data: &[f64], width: usize, levels: u32, extra: Option<f64>) -> Vec<Column> {
-    let tail = &data[data.len().saturating_sub(width)..];
+    let fitted = fit(data, width);
+    let tail = &fitted[..];
     let (lo, hi) = bounds(tail, extra);
     let mut out = vec![Column::Pad; width.saturating_sub(tail.len())];
     for &v in tail {
@@ -45,7 +64,8 @@ pub fn scale(data: &[f64], width: usize, levels: u32, extra: Option<f64>) -> Vec
 #[must_use]
 pub fn threshold_row(data: &[f64], width: usize, threshold: Option<f64>, rows: u32) -> Option<u32> {
     let t = threshold.filter(|t| t.is_finite())?;
-    let tail = &data[data.len().saturating_sub(width)..];
+    let fitted = fit(data, width);
+    let tail = &fitted[..];
     let (lo, hi) = bounds(tail, Some(t));
     let l = level(t, lo, hi, rows.saturating_mul(8));
     Some((l.saturating_sub(1) / 8).min(rows.saturating_sub(1)))
@@ -190,9 +210,9 @@ mod tests {
     fn sparkline_scales_and_shows_gaps() {
         assert_eq!(spark(&[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0], 8), "▁▂▃▄▅▆▇█");
         assert_eq!(spark(&[1.0, f64::NAN, 3.0], 3), "▁·█");
-        // Right-aligned when short, newest points kept when long.
+        // Right-aligned when short; bucketed (max per cell) when long.
         assert_eq!(spark(&[1.0, 2.0], 4), "  ▁█");
-        assert_eq!(spark(&[9.0, 9.0, 1.0, 2.0], 2), "▁█");
+        assert_eq!(spark(&[9.0, 9.0, 1.0, 2.0], 2), "█▁");
         // Flat and all-NaN series do not divide by zero.
         assert_eq!(spark(&[5.0, 5.0], 2), "▄▄");
         assert_eq!(spark(&[f64::NAN, f64::INFINITY], 2), "··");
@@ -215,6 +235,24 @@ mod tests {
         );
         assert_eq!(rows[0], "╌█╌");
         assert_eq!(rows[1], "▁█·");
+    }
+
+    #[test]
+    fn long_series_are_bucketed_not_truncated() {
+        // A step late in a long series stays visible in a narrow sparkline,
+        // and a lone spike in the quiet part survives bucketing.
+        let mut data = vec![1.0; 60];
+        data[10] = 9.0;
+        for v in data.iter_mut().skip(48) {
+            *v = 10.0;
+        }
+        let f = fit(&data, 6);
+        assert_eq!(f.len(), 6);
+        assert_eq!(f[1], 9.0, "spike kept: {f:?}");
+        assert_eq!(f[5], 10.0);
+        assert_eq!(f[3], 1.0);
+        assert_eq!(fit(&[1.0, 2.0], 6), vec![1.0, 2.0]);
+        assert!(fit(&[f64::NAN; 12], 3).iter().all(|v| v.is_nan()));
     }
 
     #[test]
