@@ -41,7 +41,12 @@ pub fn fit(data: &[f64], width: usize) -> Vec<f64> {
         .map(|i| {
             let from = i * data.len() / width;
             let to = ((i + 1) * data.len() / width).max(from + 1);
-            data[from..to].iter().copied().filter(|v| v.is_finite()).reduce(f64::max).unwrap_or(f64::NAN)
+            data[from..to]
+                .iter()
+                .copied()
+                .filter(|v| v.is_finite())
+                .reduce(f64::max)
+                .unwrap_or(f64::NAN)
         })
         .collect()
 }
