@@ -84,22 +84,7 @@ fn alert(i: usize, start: i64) -> Alert {
     labels.insert("service".into(), format!("svc{}", i / 10));
     labels.insert("instance".into(), format!("svc{}-{}:9100", i / 10, i % 10));
     labels.insert("severity".into(), if i % 7 == 0 { "critical" } else { "warning" }.into());
-    Alert {
-        source: "bench".into(),
-        fingerprint: Fingerprint::of_labels(&labels),
-        labels,
-        annotations: Labels::new(),
-        state: AlertState::Firing,
-        starts_at: start,
-        ends_at: None,
-        updated_at: start,
-        generator_url: None,
-        silenced_by: vec![],
-        inhibited_by: vec![],
-        replicas: vec![],
-        expr: None,
-        series: None,
-    }
+    Alert::new("bench", labels, AlertState::Firing, start)
 }
 
 fn engine_pass() {
@@ -291,6 +276,11 @@ fn engine_targets() {
 }
 
 fn main() {
+    // `QUELL_BENCH=engine` runs only the engine targets (for profilers).
+    if std::env::var("QUELL_BENCH").is_ok_and(|v| v == "engine") {
+        engine_targets();
+        return;
+    }
     let before = rss_kib();
     demo_memory();
     store_ingest();

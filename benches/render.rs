@@ -11,8 +11,8 @@ use std::time::Instant;
 
 use quell::app::{Action, Msg, State, update};
 use quell::model::{
-    Alert, AlertState, AlertView, Confidence, Evidence, Fingerprint, Incident, IncidentId,
-    IncidentState, Labels, RootCause, Severity, SourceHealth, SourceStatus, View,
+    Alert, AlertState, AlertView, Confidence, Evidence, Incident, IncidentId, IncidentState,
+    Labels, RootCause, Severity, SourceHealth, SourceStatus, View,
 };
 use quell::ui::keymap::Keymap;
 use quell::ui::theme::Theme;
@@ -30,26 +30,11 @@ fn big_view() -> View {
             labels.insert("alertname".into(), format!("Alert{}", j % 4));
             labels.insert("service".into(), format!("svc{i}-{j}"));
             labels.insert("severity".into(), ["critical", "warning", "info"][j % 3].into());
-            let fp = Fingerprint::of_labels(&labels);
-            let alert = Alert {
-                source: "bench".into(),
-                fingerprint: fp.clone(),
-                labels,
-                annotations: Labels::from([(
-                    "summary".to_string(),
-                    "something is slow".to_string(),
-                )]),
-                state: AlertState::Firing,
-                starts_at: now - 60_000 * j as i64,
-                ends_at: None,
-                updated_at: now,
-                generator_url: None,
-                silenced_by: vec![],
-                inhibited_by: vec![],
-                replicas: vec![],
-                expr: None,
-                series: None,
-            };
+            let mut alert =
+                Alert::new("bench", labels, AlertState::Firing, now - 60_000 * j as i64);
+            alert.updated_at = now;
+            alert.annotations.insert("summary".into(), "something is slow".into());
+            let fp = alert.fingerprint.clone();
             let spark = (0..60).map(|k| ((k * 7 + j) % 13) as f64).collect();
             alerts.insert(fp.clone(), AlertView { alert, spark, threshold: None });
             fps.push(fp);

@@ -12,15 +12,14 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::model::{
-    Alert, AlertState, Fingerprint, Incident, IncidentId, IncidentState, TimelineEntry,
-    TimelineKind, Topology, UnixMs,
+    Alert, AlertState, Fingerprint, Incident, IncidentId, IncidentState, TimelineKind, Topology,
+    UnixMs,
 };
 use crate::store::Store;
 
 use super::EngineConfig;
+use timeline::{fired_text, push_timeline};
 
-/// Timeline entries kept per incident.
-const MAX_TIMELINE: usize = 200;
 /// Alerts listed per incident (a storm may hold more; the count stays exact).
 const MAX_ALERTS_PER_INCIDENT: usize = 5_000;
 
@@ -403,22 +402,6 @@ fn neighbourhood(topo: &Topology, svc: &str, depth: usize) -> HashMap<String, us
     hood
 }
 
-fn fired_text(a: &Alert) -> String {
-    let svc = a.service().unwrap_or("?");
-    match a.summary() {
-        Some(s) => format!("{} fired on {svc}: {s}", a.name()),
-        None => format!("{} fired on {svc}", a.name()),
-    }
-}
-
-fn push_timeline(inc: &mut Incident, ts: UnixMs, kind: TimelineKind, text: String) {
-    let pos = inc.timeline.partition_point(|e| e.ts <= ts);
-    inc.timeline.insert(pos, TimelineEntry { ts, kind, text });
-    if inc.timeline.len() > MAX_TIMELINE {
-        inc.timeline.remove(0);
-    }
-}
-
 fn fnv(s: &str) -> u64 {
     s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
@@ -431,3 +414,4 @@ pub fn headline_alert<'a>(alerts: impl Iterator<Item = &'a Alert>) -> Option<&'a
 
 #[cfg(test)]
 mod tests;
+mod timeline;

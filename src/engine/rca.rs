@@ -15,14 +15,15 @@
 use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 
 use crate::model::{
-    Alert, ChangeKind, Confidence, Evidence, Incident, RootCause, Signal, Topology, UnixMs,
-    format_age, format_clock,
+    Alert, Confidence, Evidence, Incident, RootCause, Signal, Topology, UnixMs, format_age,
+    format_clock,
 };
 use crate::store::Store;
 
 use super::EngineConfig;
 use super::correlate::headline_alert;
 use super::deviation::{self, Deviation, SeriesIndex};
+use inputs::{LogSignal, log_signal, recent_change, troubled_reach};
 
 /// How far before the first alert the analysis window starts: `for:` durations
 /// and slow onsets mean the cause moved well before anything fired.
@@ -50,13 +51,6 @@ struct Candidate {
     alerts: Vec<String>,
     change: Option<(UnixMs, String)>,
     logs: Option<LogSignal>,
-}
-
-struct LogSignal {
-    since: UnixMs,
-    count: usize,
-    baseline_per_min: f64,
-    example: String,
 }
 
 impl Candidate {
@@ -332,32 +326,6 @@ fn sigma(z: f64) -> String {
     if z >= 99.0 { ">99σ".to_string() } else { format!("{z:.1}σ") }
 }
 
-/// Services reachable from `from` (included) by following calls through
-/// services in `troubled` only.
-fn troubled_reach<'a>(
-    topo: &'a Topology,
-    from: &[&'a str],
-    troubled: &BTreeSet<&str>,
-    max_depth: usize,
-) -> BTreeSet<&'a str> {
-    let mut seen: BTreeSet<&str> = from.iter().copied().collect();
-    let mut frontier: Vec<&str> = from.to_vec();
-    let mut depth = 0;
-    while !frontier.is_empty() && depth < max_depth {
-        let mut next = Vec::new();
-        for s in frontier {
-            for d in topo.callees(s) {
-                if troubled.contains(d) && seen.insert(d) {
-                    next.push(d);
-                }
-            }
-        }
-        frontier = next;
-        depth += 1;
-    }
-    seen
-}
-
 fn assign_confidence(causes: &mut [RootCause]) {
     let second = causes.get(1).map_or(0.0, |c| c.score);
     if let Some(top) = causes.first_mut() {
@@ -375,58 +343,6 @@ fn assign_confidence(causes: &mut [RootCause]) {
     }
 }
 
-/// The latest deploy/config change (or, failing that, restart) on `service` in `[from, to]`.
-fn recent_change(
-    index: &SeriesIndex<'_>,
-    service: &str,
-    from: UnixMs,
-    to: UnixMs,
-) -> Option<(UnixMs, String)> {
-    let mut best: Option<(u8, UnixMs, String)> = None;
-    for c in index.changes(service).iter().rev() {
-        if c.ts < from || c.ts > to {
-            continue;
-        }
-        let rank = if c.kind == ChangeKind::Restart { 0 } else { 1 };
-        if best.as_ref().is_none_or(|(r, _, _)| rank > *r) {
-            best = Some((rank, c.ts, format!("{} {}", c.kind.word(), c.description)));
-        }
-    }
-    best.map(|(_, ts, text)| (ts, text))
-}
-
-/// Error lines on `service` in the window, when clearly above the baseline rate.
-fn log_signal(
-    index: &SeriesIndex<'_>,
-    service: &str,
-    base: (UnixMs, UnixMs),
-    window: (UnixMs, UnixMs),
-) -> Option<LogSignal> {
-    let mut base_count = 0usize;
-    let mut count = 0usize;
-    let mut first: Option<(UnixMs, &str)> = None;
-    for l in index.errors(service) {
-        if l.ts >= base.0 && l.ts < base.1 {
-            base_count += 1;
-        } else if l.ts >= window.0 && l.ts <= window.1 {
-            count += 1;
-            if first.is_none() {
-                first = Some((l.ts, &l.line));
-            }
-        }
-    }
-    let base_min = ((base.1 - base.0) as f64 / 60_000.0).max(1.0);
-    let win_min = ((window.1 - window.0) as f64 / 60_000.0).max(1.0);
-    let base_rate = base_count as f64 / base_min;
-    let (since, example) = first?;
-    (count >= 3 && count as f64 / win_min > 3.0 * base_rate + 0.2).then(|| LogSignal {
-        since,
-        count,
-        baseline_per_min: base_rate,
-        example: example.chars().take(80).collect(),
-    })
-}
-
 fn title(inc: &Incident, alerts: &[&Alert]) -> String {
     let Some(head) = headline_alert(alerts.iter().copied()) else {
         return inc.title.clone();
@@ -442,5 +358,6 @@ fn title(inc: &Incident, alerts: &[&Alert]) -> String {
     format!("{} on {}{extra}{alerts_note}", head.name(), svcs.join(", "))
 }
 
+mod inputs;
 #[cfg(test)]
 mod tests;

@@ -2,7 +2,7 @@
 //! baseline and a shift, and alerts.
 
 use crate::model::{
-    Alert, AlertState, Fingerprint, Labels, Sample, SeriesKey, SeriesMeta, Signal, Topology, UnixMs,
+    Alert, AlertState, Labels, Sample, SeriesKey, SeriesMeta, Signal, Topology, UnixMs,
 };
 use crate::store::{Ingest, Store, StoreLimits};
 
@@ -26,22 +26,7 @@ pub fn alert(name: &str, service: &str, severity: &str, starts_at: UnixMs) -> Al
     labels.insert("service".into(), service.into());
     labels.insert("severity".into(), severity.into());
     labels.insert("cluster".into(), "eu1".into());
-    Alert {
-        source: "test".into(),
-        fingerprint: Fingerprint::of_labels(&labels),
-        labels,
-        annotations: Labels::new(),
-        state: AlertState::Firing,
-        starts_at,
-        ends_at: None,
-        updated_at: starts_at,
-        generator_url: None,
-        silenced_by: vec![],
-        inhibited_by: vec![],
-        replicas: vec![],
-        expr: None,
-        series: None,
-    }
+    Alert::new("test", labels, AlertState::Firing, starts_at)
 }
 
 /// 200 steps of a latency series that is flat-ish at `base` and jumps to

@@ -156,6 +156,28 @@ pub struct Alert {
 }
 
 impl Alert {
+    /// An alert with the given labels (fingerprint computed from them),
+    /// started and last updated at `starts_at`, with nothing else known.
+    #[must_use]
+    pub fn new(source: &str, labels: Labels, state: AlertState, starts_at: UnixMs) -> Self {
+        Self {
+            source: source.to_string(),
+            fingerprint: Fingerprint::of_labels(&labels),
+            labels,
+            annotations: Labels::new(),
+            state,
+            starts_at,
+            ends_at: None,
+            updated_at: starts_at,
+            generator_url: None,
+            silenced_by: Vec::new(),
+            inhibited_by: Vec::new(),
+            replicas: Vec::new(),
+            expr: None,
+            series: None,
+        }
+    }
+
     #[must_use]
     pub fn name(&self) -> &str {
         self.labels.get("alertname").map_or("(no alertname)", String::as_str)

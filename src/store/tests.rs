@@ -4,22 +4,7 @@ use crate::model::{Labels, Signal};
 fn alert(source: &str, name: &str, state: AlertState, at: UnixMs) -> Alert {
     let mut labels = Labels::new();
     labels.insert("alertname".into(), name.into());
-    Alert {
-        source: source.into(),
-        fingerprint: Fingerprint::of_labels(&labels),
-        labels,
-        annotations: Labels::new(),
-        state,
-        starts_at: at,
-        ends_at: None,
-        updated_at: at,
-        generator_url: None,
-        silenced_by: vec![],
-        inhibited_by: vec![],
-        replicas: vec![],
-        expr: None,
-        series: None,
-    }
+    Alert::new(source, labels, state, at)
 }
 
 fn meta() -> SeriesMeta {

@@ -1,0 +1,23 @@
+//! An incident's timeline: what fired and resolved when, in time order,
+//! capped so a flapping alert cannot grow it without bound.
+
+use crate::model::{Alert, Incident, TimelineEntry, TimelineKind, UnixMs};
+
+/// Timeline entries kept per incident.
+const MAX_TIMELINE: usize = 200;
+
+pub(super) fn fired_text(a: &Alert) -> String {
+    let svc = a.service().unwrap_or("?");
+    match a.summary() {
+        Some(s) => format!("{} fired on {svc}: {s}", a.name()),
+        None => format!("{} fired on {svc}", a.name()),
+    }
+}
+
+pub(super) fn push_timeline(inc: &mut Incident, ts: UnixMs, kind: TimelineKind, text: String) {
+    let pos = inc.timeline.partition_point(|e| e.ts <= ts);
+    inc.timeline.insert(pos, TimelineEntry { ts, kind, text });
+    if inc.timeline.len() > MAX_TIMELINE {
+        inc.timeline.remove(0);
+    }
+}
