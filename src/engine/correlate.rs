@@ -8,7 +8,11 @@
 //! the `group_by` labels. A resolved incident never absorbs new alerts; a quiet
 //! one is reopened only by one of its own alerts firing again.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
+
+// Seeded per process (label-derived keys must not be predictable) and much
+// cheaper than SipHash on the short keys the correlator hashes per alert.
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::sync::Arc;
 
 use crate::model::{

@@ -4,7 +4,7 @@
 //! not hide a real shift, and a scale floor relative to the level, so a
 //! perfectly flat baseline does not turn noise into "100σ".
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use crate::model::{ChangeEvent, LogLevel, LogRecord, Sample, Signal, UnixMs};
 use crate::store::{SeriesEntry, Store};

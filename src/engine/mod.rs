@@ -21,7 +21,7 @@ mod testutil;
 use serde::{Deserialize, Serialize};
 
 use crate::config::HumanDuration;
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt, HashSet};
 
 use crate::model::{Incident, IncidentId, IncidentState, Topology, UnixMs};
 use crate::store::Store;
@@ -155,7 +155,7 @@ impl Engine {
             }
         }
         if self.last_ranked.len() > self.correlator.incidents().len() * 2 + 64 {
-            let live: std::collections::HashSet<&IncidentId> =
+            let live: HashSet<&IncidentId> =
                 self.correlator.incidents().iter().map(|i| &i.id).collect();
             self.last_ranked.retain(|id, _| live.contains(id));
         }

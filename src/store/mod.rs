@@ -8,7 +8,10 @@
 
 mod ring;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+// Seeded per process; far cheaper than SipHash for fingerprint keys.
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use serde::{Deserialize, Serialize};
 
@@ -135,7 +138,7 @@ impl Store {
     }
 
     fn apply_poll(&mut self, source: &str, at: UnixMs, alerts: Vec<Alert>) {
-        let mut seen = std::collections::HashSet::with_capacity(alerts.len());
+        let mut seen = HashSet::with_capacity(alerts.len());
         for a in alerts {
             seen.insert(a.fingerprint.clone());
             self.upsert_alert(a);
