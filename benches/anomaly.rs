@@ -7,22 +7,13 @@
 
 #![allow(clippy::unwrap_used, clippy::print_stdout, clippy::cast_precision_loss)]
 
+mod common;
+
+use common::{best_of, rss_kib};
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use quell::engine::anomaly::Detector;
-
-fn best_of<F: FnMut() -> Duration>(runs: usize, mut f: F) -> Duration {
-    (0..runs).map(|_| f()).min().unwrap()
-}
-
-fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).map(str::to_string))
-        .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
-        .unwrap_or(0)
-}
 
 /// A daily-ish wave with noise and occasional spikes, from a tiny LCG so the
 /// bench needs no dependency.

@@ -6,6 +6,9 @@
 
 #![allow(clippy::unwrap_used, clippy::print_stdout, clippy::cast_precision_loss)]
 
+mod common;
+
+use common::{best_of, rss_kib};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -14,18 +17,6 @@ use quell::model::{
     Alert, AlertState, Fingerprint, Labels, Sample, SeriesKey, SeriesMeta, Signal, Topology,
 };
 use quell::store::{Ingest, Store, StoreLimits};
-
-fn best_of<F: FnMut() -> Duration>(runs: usize, mut f: F) -> Duration {
-    (0..runs).map(|_| f()).min().unwrap()
-}
-
-fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).map(str::to_string))
-        .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
-        .unwrap_or(0)
-}
 
 fn store_ingest() {
     let series = 1_000usize;

@@ -7,9 +7,8 @@ use std::sync::Arc;
 
 use crate::app::{Msg, State, update};
 use crate::model::{
-    Alert, AlertState, AlertView, Confidence, Evidence, Fingerprint, Incident, IncidentId,
-    IncidentState, Labels, RootCause, Severity, SourceHealth, SourceStatus, TimelineEntry,
-    TimelineKind, View,
+    Alert, AlertState, AlertView, Confidence, Evidence, Incident, IncidentId, IncidentState,
+    Labels, RootCause, Severity, SourceHealth, SourceStatus, TimelineEntry, TimelineKind, View,
 };
 use crate::runbook::Runbook;
 use crate::ui::keymap::Keymap;
@@ -43,20 +42,9 @@ fn alert(
     ]);
     AlertView {
         alert: Alert {
-            source: "demo".into(),
-            fingerprint: Fingerprint::of_labels(&l),
-            labels: l,
             annotations,
-            state: AlertState::Firing,
-            starts_at: NOW - mins_ago * MIN,
-            ends_at: None,
             updated_at: NOW,
-            generator_url: None,
-            silenced_by: Vec::new(),
-            inhibited_by: Vec::new(),
-            replicas: Vec::new(),
-            expr: None,
-            series: None,
+            ..Alert::new("demo", l, AlertState::Firing, NOW - mins_ago * MIN)
         },
         spark,
         threshold: Some(0.5),
