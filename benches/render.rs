@@ -83,6 +83,7 @@ fn big_view() -> View {
         log_patterns: std::collections::BTreeMap::new(),
         anomalies: vec![],
         forecasts: vec![],
+        ..View::default()
     }
 }
 

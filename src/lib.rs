@@ -21,6 +21,7 @@
 //! `main.rs` only parses arguments; everything else lives here so tests and
 //! benchmarks use the same code.
 
+pub mod ack;
 pub mod app;
 pub mod cli;
 pub mod config;

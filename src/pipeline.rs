@@ -7,10 +7,14 @@
 //! store and engine work never runs on the UI loop.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::engine::anomaly::live::LiveAnomalies;
 use crate::engine::{Engine, EngineConfig};
-use crate::model::{AlertView, FaultTruth, Fingerprint, IncidentState, Topology, UnixMs, View};
+use crate::model::{
+    AckPhase, AckStatus, AlertView, FaultTruth, Fingerprint, Incident, IncidentState, Silence,
+    Topology, UnixMs, View,
+};
 use crate::store::{Ingest, Store, StoreLimits};
 
 /// Points in each alert's sparkline.
@@ -98,9 +102,14 @@ impl Pipeline {
             self.engine.baseline_ms(),
             now,
         );
+        let silences = silences_with_counts(&self.store, &alerts);
+        let acks = self.store.acks().to_vec();
+        let incidents = mark_acked(incidents, &alerts, &silences, &acks);
         View {
             now,
             incidents,
+            silences,
+            acks,
             alerts,
             sources: self.store.health().cloned().collect(),
             changes: self.store.changes().iter().rev().take(CHANGES_IN_VIEW).cloned().collect(),
@@ -123,4 +132,53 @@ impl Pipeline {
             .unwrap_or_default();
         AlertView { alert: a.clone(), spark, threshold: None }
     }
+}
+
+/// The store's silences, each with the number of alerts in the view that
+/// name it in `silenced_by` (the cluster's own judgement, so regexes need
+/// not be re-evaluated here).
+fn silences_with_counts(store: &Store, alerts: &BTreeMap<Fingerprint, AlertView>) -> Vec<Silence> {
+    let mut counts: foldhash::HashMap<&str, usize> = foldhash::HashMap::default();
+    for a in alerts.values().filter(|a| a.alert.state.is_active()) {
+        for id in &a.alert.silenced_by {
+            *counts.entry(id.as_str()).or_default() += 1;
+        }
+    }
+    store
+        .silences()
+        .map(|s| Silence { matched: counts.get(s.id.as_str()).copied().unwrap_or(0), ..s.clone() })
+        .collect()
+}
+
+/// Sets `acked` on incidents: quell holds a live ack for it, or every one
+/// of its active alerts is silenced by an acknowledgement (written by
+/// anyone, e.g. a teammate's quell or karma). Copies only incidents whose
+/// flag changes.
+fn mark_acked(
+    mut incidents: Vec<Arc<Incident>>,
+    alerts: &BTreeMap<Fingerprint, AlertView>,
+    silences: &[Silence],
+    acks: &[AckStatus],
+) -> Vec<Arc<Incident>> {
+    let ack_ids: foldhash::HashSet<&str> =
+        silences.iter().filter(|s| s.is_live() && s.is_ack()).map(|s| s.id.as_str()).collect();
+    for inc in &mut incidents {
+        let mine = acks
+            .iter()
+            .any(|a| a.incident == inc.id && !matches!(a.phase, AckPhase::Expiring { .. }));
+        let mut active = inc
+            .alerts
+            .iter()
+            .filter_map(|fp| alerts.get(fp))
+            .filter(|a| a.alert.state.is_active())
+            .peekable();
+        let by_silence = !ack_ids.is_empty()
+            && active.peek().is_some()
+            && active.all(|a| a.alert.silenced_by.iter().any(|id| ack_ids.contains(id.as_str())));
+        let acked = mine || by_silence;
+        if inc.acked != acked {
+            Arc::make_mut(inc).acked = acked;
+        }
+    }
+    incidents
 }

@@ -177,6 +177,8 @@ pub fn view() -> View {
     let alerts =
         [a1, a2, a3, a4, b1, c1].into_iter().map(|a| (a.alert.fingerprint.clone(), a)).collect();
     View {
+        silences: Vec::new(),
+        acks: Vec::new(),
         anomalies: Vec::new(),
         forecasts: Vec::new(),
         now: NOW,

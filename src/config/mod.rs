@@ -31,6 +31,8 @@ use crate::store::StoreLimits;
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     pub ui: UiConfig,
+    /// Acknowledgements and silences written to Alertmanager.
+    pub ack: crate::ack::AckConfig,
     /// Action name → key specs, e.g. `quit = ["q", "ctrl-c"]`.
     pub keys: BTreeMap<String, Vec<String>>,
     pub store: StoreLimits,

@@ -114,6 +114,35 @@ impl Http {
     /// See [`FetchError`].
     pub async fn get(&self, url: &str, query: &[(&str, String)]) -> Result<Vec<u8>, FetchError> {
         let resp = self.client.get(url).query(query).send().await.map_err(|e| self.classify(&e))?;
+        self.finish(resp).await
+    }
+
+    /// POSTs a JSON body (silences). Same errors as [`Http::get`].
+    ///
+    /// # Errors
+    /// See [`FetchError`]; a timeout may mean the server did act.
+    pub async fn post_json(&self, url: &str, body: Vec<u8>) -> Result<Vec<u8>, FetchError> {
+        let resp = self
+            .client
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| self.classify(&e))?;
+        self.finish(resp).await
+    }
+
+    /// DELETE (expiring a silence).
+    ///
+    /// # Errors
+    /// See [`FetchError`].
+    pub async fn delete(&self, url: &str) -> Result<Vec<u8>, FetchError> {
+        let resp = self.client.delete(url).send().await.map_err(|e| self.classify(&e))?;
+        self.finish(resp).await
+    }
+
+    async fn finish(&self, resp: reqwest::Response) -> Result<Vec<u8>, FetchError> {
         let status = resp.status();
         let body = self.read_capped(resp).await?;
         if status.is_success() {

@@ -11,6 +11,7 @@ mod change;
 mod incident;
 mod log;
 mod series;
+mod silence;
 mod source;
 mod time;
 mod topology;
@@ -25,6 +26,9 @@ pub use incident::{
 };
 pub use log::{LogLevel, LogRecord};
 pub use series::{Sample, SeriesKey, SeriesMeta, Signal};
+pub use silence::{
+    ACK_MARKER, AckPhase, AckStatus, Silence, SilenceMatcher, SilenceState, escape_matcher_value,
+};
 pub use source::{SourceHealth, SourceId, SourceStatus};
 pub use time::{Clock, SystemClock, UnixMs, format_age, format_clock};
 pub use topology::Topology;

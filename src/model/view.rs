@@ -10,8 +10,8 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Alert, AnomalyEvent, ChangeEvent, Fingerprint, Forecast, Incident, LogLevel, SourceHealth,
-    UnixMs,
+    AckStatus, Alert, AnomalyEvent, ChangeEvent, Fingerprint, Forecast, Incident, LogLevel,
+    Silence, SourceHealth, UnixMs,
 };
 
 /// An alert plus what the UI needs next to it.
@@ -65,6 +65,27 @@ pub struct View {
     /// changed ones (new, spiking) first, then the busiest.
     #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
     pub log_patterns: BTreeMap<String, Vec<LogPatternView>>,
+    /// Every cluster's silences: live ones first, each with how many alerts
+    /// of this view it silences.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub silences: Vec<Silence>,
+    /// Acknowledgements quell is writing or keeping alive.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub acks: Vec<AckStatus>,
+}
+
+impl View {
+    /// The silence with this id, if any cluster reports it.
+    #[must_use]
+    pub fn silence(&self, id: &str) -> Option<&Silence> {
+        self.silences.iter().find(|s| s.id == id)
+    }
+
+    /// quell's acknowledgement of an incident, if any.
+    #[must_use]
+    pub fn ack_of(&self, incident: &super::IncidentId) -> Option<&AckStatus> {
+        self.acks.iter().find(|a| &a.incident == incident)
+    }
 }
 
 /// One log template on one service, for the logs pane. Text is raw

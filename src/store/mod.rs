@@ -18,9 +18,12 @@ use serde::{Deserialize, Serialize};
 pub use ring::Ring;
 
 use crate::model::{
-    Alert, AlertState, ChangeEvent, Fingerprint, LogRecord, Sample, SeriesKey, SeriesMeta,
-    SourceHealth, SourceId, UnixMs,
+    AckStatus, Alert, AlertState, ChangeEvent, Fingerprint, LogRecord, Sample, SeriesKey,
+    SeriesMeta, Silence, SourceHealth, SourceId, UnixMs,
 };
+
+/// Silences kept per cluster (live ones always come first).
+const MAX_SILENCES_PER_SOURCE: usize = 5_000;
 
 /// Capacities. Defaults are documented in `config.example.toml` (`[store]`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -72,6 +75,13 @@ pub enum Ingest {
     Logs(Vec<LogRecord>),
     Change(ChangeEvent),
     Health(SourceHealth),
+    /// Every silence one Alertmanager cluster holds (replaces the earlier list).
+    Silences {
+        source: SourceId,
+        silences: Vec<Silence>,
+    },
+    /// The ack writer's state of every acknowledgement (replaces the earlier one).
+    Acks(Vec<AckStatus>),
 }
 
 /// An alert and the transitions it went through.
@@ -99,6 +109,8 @@ pub struct Store {
     logs: Ring<LogRecord>,
     changes: Ring<ChangeEvent>,
     health: BTreeMap<SourceId, SourceHealth>,
+    silences: BTreeMap<SourceId, Vec<Silence>>,
+    acks: Vec<AckStatus>,
 }
 
 impl Store {
@@ -111,6 +123,8 @@ impl Store {
             alerts: HashMap::new(),
             series: HashMap::new(),
             health: BTreeMap::new(),
+            silences: BTreeMap::new(),
+            acks: Vec::new(),
         }
     }
 
@@ -134,7 +148,24 @@ impl Store {
             Ingest::Health(h) => {
                 self.health.insert(h.id.clone(), h);
             }
+            Ingest::Silences { source, mut silences } => {
+                // Live ones first, newest first; expired ones are history, capped.
+                silences.sort_by_key(|s| (!s.is_live(), std::cmp::Reverse(s.updated_at)));
+                silences.truncate(MAX_SILENCES_PER_SOURCE);
+                self.silences.insert(source, silences);
+            }
+            Ingest::Acks(acks) => self.acks = acks,
         }
+    }
+
+    /// Every cluster's silences.
+    pub fn silences(&self) -> impl Iterator<Item = &Silence> {
+        self.silences.values().flatten()
+    }
+
+    #[must_use]
+    pub fn acks(&self) -> &[AckStatus] {
+        &self.acks
     }
 
     fn apply_poll(&mut self, source: &str, at: UnixMs, alerts: Vec<Alert>) {

@@ -161,6 +161,14 @@ impl Alertmanager {
         Self { server, dir, extra: flags }
     }
 
+    /// A single node on a given port (e.g. one a client already tried and failed).
+    pub fn single_at(port: u16) -> Self {
+        let dir = TempDir::new("am");
+        let flags = vec!["--cluster.listen-address=".to_string()];
+        let server = Self::launch(&dir, &format!("127.0.0.1:{port}"), &flags);
+        Self { server, dir, extra: flags }
+    }
+
     /// Two nodes gossiping on explicit ports.
     pub fn pair() -> (Self, Self) {
         let (g1, g2) = (free_port(), free_port());

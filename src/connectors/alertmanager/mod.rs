@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod merge;
+pub mod silences;
 
 use std::time::{Duration, Instant};
 
@@ -21,6 +22,7 @@ use super::http::{FetchError, Http, SetupError, escape_excerpt};
 use super::poller::{Endpoint, Jitter};
 use api::{ApiAlert, ApiStatus};
 use merge::{ClusterAlerts, ReplicaAnswer};
+use silences::ApiSilence;
 
 /// One configured Alertmanager cluster.
 #[derive(Debug)]
@@ -36,7 +38,8 @@ pub struct Cluster {
     jitter: Jitter,
 }
 
-type ReplicaResult = Result<(Vec<Alert>, Option<ApiStatus>), FetchError>;
+/// One replica's answer: alerts, status and silences (the last two best effort).
+type ReplicaResult = Result<(Vec<Alert>, Option<ApiStatus>, Option<Vec<ApiSilence>>), FetchError>;
 
 impl Cluster {
     /// # Errors
@@ -126,10 +129,12 @@ impl Cluster {
         let now = Instant::now();
         self.warnings.clear();
         let mut answers = Vec::new();
+        let mut silence_lists = Vec::new();
         for (i, result, elapsed) in results {
             let Some(ep) = self.endpoints.get_mut(i) else { continue };
             match result {
-                Ok((alerts, status)) => {
+                Ok((alerts, status, silences)) => {
+                    silence_lists.extend(silences);
                     let was_failing =
                         !matches!(ep.status, SourceStatus::Starting) && !ep.status.is_healthy();
                     ep.succeeded(now, now_ms, elapsed, self.cfg.conn.slow_after.0, vec![]);
@@ -177,6 +182,13 @@ impl Cluster {
             let fresh = merge::union(answers);
             let alerts = self.alerts.settle(now_ms, fresh);
             events.push(Ingest::AlertPoll { source: self.cfg.name.clone(), at: now_ms, alerts });
+        }
+        if !silence_lists.is_empty() {
+            let silences = silences::union(silence_lists)
+                .iter()
+                .map(|s| s.to_silence(&self.cfg.name))
+                .collect();
+            events.push(Ingest::Silences { source: self.cfg.name.clone(), silences });
         }
         events.push(Ingest::Health(self.health()));
         events
@@ -281,7 +293,30 @@ async fn fetch_replica(
             None
         }
     };
-    Ok((alerts, status))
+    let silences = match http.get(&format!("{base}/api/v2/silences"), &[]).await {
+        Ok(b) => serde_json::from_slice::<Vec<ApiSilence>>(&b).ok(),
+        Err(e) => {
+            tracing::debug!(%replica, "silences unavailable: {e}");
+            None
+        }
+    };
+    Ok((alerts, status, silences))
+}
+
+/// One silence client per replica of a cluster, for the ack writer.
+///
+/// # Errors
+/// Secrets or certificates named in the config cannot be read.
+pub fn silence_apis(cfg: &AlertmanagerConfig) -> Result<Vec<silences::SilenceApi>, SetupError> {
+    let http = Http::new(&cfg.conn)?;
+    Ok(cfg
+        .urls
+        .iter()
+        .map(|u| silences::SilenceApi {
+            http: http.clone(),
+            base: api_base(u, &cfg.conn.base_path),
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -1,0 +1,630 @@
+//! The ack writer: owns quell's acknowledgements and keeps them true on
+//! the clusters (see the module docs of `ack`).
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::{mpsc, watch};
+
+use super::backend::Backend;
+use super::plan::cover;
+use super::{AckCommand, AckConfig, AckTarget, Notice};
+use crate::connectors::alertmanager::silences::{ApiSilence, PostSilence, rfc3339};
+use crate::connectors::http::FetchError;
+use crate::model::{
+    ACK_MARKER, AckPhase, AckStatus, Clock, Fingerprint, IncidentId, SilenceMatcher, SilenceState,
+    SourceId, SystemClock, UnixMs, View,
+};
+use crate::store::Ingest;
+
+/// File name of the ack records inside the data dir.
+pub const FILE_NAME: &str = "acks.json";
+/// How often the writer looks at its acks when nothing asks it to.
+const CYCLE: Duration = Duration::from_secs(5);
+/// How often an ack that needs nothing is checked against the cluster
+/// (to notice a teammate expiring it).
+const VERIFY_MS: i64 = 60_000;
+
+/// One silence of an ack.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct SetState {
+    matchers: Vec<SilenceMatcher>,
+    id: Option<String>,
+    ends_at: Option<UnixMs>,
+}
+
+/// One ack as the writer keeps it (persisted).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Record {
+    status: AckStatus,
+    sets: Vec<SetState>,
+    next_try: UnixMs,
+    #[serde(default)]
+    verified_at: UnixMs,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Saved {
+    version: u32,
+    records: Vec<Record>,
+}
+
+/// Owns every ack and talks to the clusters through [`Backend`]s.
+#[derive(Debug)]
+pub struct Writer {
+    cfg: AckConfig,
+    author: String,
+    backends: BTreeMap<SourceId, Backend>,
+    records: Vec<Record>,
+    path: Option<PathBuf>,
+    notices: Vec<Notice>,
+}
+
+fn same_matchers(a: &[SilenceMatcher], b: &[SilenceMatcher]) -> bool {
+    let mut a = a.to_vec();
+    let mut b = b.to_vec();
+    a.sort();
+    b.sort();
+    a == b
+}
+
+fn backoff_ms(attempts: u32) -> i64 {
+    (5_000_i64 << attempts.min(6)).min(300_000)
+}
+
+fn is_transport(e: &FetchError) -> bool {
+    matches!(e, FetchError::Down(_) | FetchError::Timeout(_) | FetchError::Tls(_))
+}
+
+impl Writer {
+    /// A writer for these clusters, restoring records from `path` if given.
+    #[must_use]
+    pub fn new(
+        cfg: AckConfig,
+        backends: BTreeMap<SourceId, Backend>,
+        path: Option<PathBuf>,
+    ) -> Self {
+        let author = cfg.author();
+        let records = path.as_deref().map(load).unwrap_or_default();
+        Self { cfg, author, backends, records, path, notices: Vec::new() }
+    }
+
+    #[must_use]
+    pub fn author(&self) -> &str {
+        &self.author
+    }
+
+    /// Messages for the operator since the last call.
+    pub fn take_notices(&mut self) -> Vec<Notice> {
+        std::mem::take(&mut self.notices)
+    }
+
+    /// Every ack's current state.
+    #[must_use]
+    pub fn statuses(&self) -> Vec<AckStatus> {
+        self.records.iter().map(|r| r.status.clone()).collect()
+    }
+
+    /// The clock acks are judged by: the demo world's virtual time when
+    /// writing to it, else the wall clock.
+    #[must_use]
+    pub fn now(&self) -> UnixMs {
+        self.backends
+            .values()
+            .find_map(|b| match b {
+                Backend::Demo(d) => Some(d.now()),
+                Backend::Alertmanager { .. } => None,
+            })
+            .unwrap_or_else(|| SystemClock.now())
+    }
+
+    fn info(&mut self, s: String) {
+        self.notices.push(Notice::Info(s));
+    }
+
+    fn error(&mut self, s: String) {
+        self.notices.push(Notice::Error(s));
+    }
+
+    /// Takes one command from the UI; network work happens in [`Writer::cycle`]
+    /// (acks, unacks) or right here (editor silences, extend, expire).
+    pub async fn command(&mut self, cmd: AckCommand, now: UnixMs) {
+        match cmd {
+            AckCommand::Ack { incident, title, alerts, note } => {
+                self.ack(incident, &title, alerts, note, now);
+            }
+            AckCommand::Unack { incident } => {
+                let mut n = 0;
+                for r in self.records.iter_mut().filter(|r| r.status.incident == incident) {
+                    r.status.phase = AckPhase::Expiring { attempts: 0, last_error: None };
+                    r.next_try = now;
+                    n += 1;
+                }
+                if n == 0 {
+                    self.error(format!("{incident} has no acknowledgement from quell"));
+                } else {
+                    self.info(format!("un-acknowledging {incident}"));
+                }
+            }
+            AckCommand::Create { source, matchers, duration_ms, comment } => {
+                let post = PostSilence {
+                    id: None,
+                    matchers,
+                    starts_at: rfc3339(now),
+                    ends_at: rfc3339(now + duration_ms.max(60_000)),
+                    created_by: self.author.clone(),
+                    comment,
+                };
+                match self.backends.get(&source) {
+                    None => self.error(format!("no Alertmanager named {source:?}")),
+                    Some(b) => match b.post(&post).await {
+                        Ok(id) => self.info(format!("silence {id} created on {source}")),
+                        Err(e) => self.error(format!("silence not created on {source}: {e}")),
+                    },
+                }
+            }
+            AckCommand::Expire { source, id } => match self.backends.get(&source) {
+                None => self.error(format!("no Alertmanager named {source:?}")),
+                Some(b) => match b.expire(&id).await {
+                    Ok(()) => {
+                        self.info(format!("silence {id} expired"));
+                        for r in &mut self.records {
+                            r.sets.retain(|s| s.id.as_deref() != Some(id.as_str()));
+                        }
+                        self.records.retain(|r| !r.sets.is_empty());
+                    }
+                    Err(e) => self.error(format!("silence {id} not expired: {e}")),
+                },
+            },
+            AckCommand::Extend { source, id, by_ms } => {
+                let Some(b) = self.backends.get(&source) else {
+                    self.error(format!("no Alertmanager named {source:?}"));
+                    return;
+                };
+                let found = match b.list().await {
+                    Ok(list) => list.into_iter().find(|s| s.id == id),
+                    Err(e) => {
+                        self.error(format!("silence {id} not extended: {e}"));
+                        return;
+                    }
+                };
+                let Some(s) = found.filter(|s| s.state() != SilenceState::Expired) else {
+                    self.error(format!("silence {id} is gone or expired"));
+                    return;
+                };
+                let end = s.to_silence(&source).ends_at.max(now) + by_ms;
+                match b.post(&s.extended(end)).await {
+                    Ok(new_id) if new_id == id => self.info(format!("silence {id} extended")),
+                    Ok(new_id) => self.info(format!("silence {id} replaced by {new_id}")),
+                    Err(e) => self.error(format!("silence {id} not extended: {e}")),
+                }
+            }
+        }
+        self.save();
+    }
+
+    fn ack(
+        &mut self,
+        incident: IncidentId,
+        title: &str,
+        alerts: Vec<AckTarget>,
+        note: String,
+        now: UnixMs,
+    ) {
+        let mut by_source: BTreeMap<SourceId, Vec<AckTarget>> = BTreeMap::new();
+        let mut unsupported = 0usize;
+        for t in alerts {
+            if self.backends.contains_key(&t.source) {
+                by_source.entry(t.source.clone()).or_default().push(t);
+            } else {
+                unsupported += 1;
+            }
+        }
+        if by_source.is_empty() {
+            self.error(format!(
+                "{incident}: none of its {unsupported} active alert(s) comes from an Alertmanager; nothing to silence"
+            ));
+            return;
+        }
+        let comment = if note.trim().is_empty() {
+            format!("{ACK_MARKER} {title} (quell)")
+        } else {
+            format!("{ACK_MARKER} {} (quell)", note.trim())
+        };
+        for (source, targets) in by_source {
+            let labels: Vec<&crate::model::Labels> = targets.iter().map(|t| &t.labels).collect();
+            let sets = cover(&labels);
+            let fps: Vec<Fingerprint> = targets.iter().map(|t| t.fingerprint.clone()).collect();
+            if let Some(r) = self
+                .records
+                .iter_mut()
+                .find(|r| r.status.incident == incident && r.status.source == source)
+            {
+                // Acked again: keep what exists, add silences for new alerts.
+                for m in sets {
+                    if !r.sets.iter().any(|s| same_matchers(&s.matchers, &m)) {
+                        r.sets.push(SetState { matchers: m, id: None, ends_at: None });
+                    }
+                }
+                for fp in fps {
+                    if !r.status.fingerprints.contains(&fp) {
+                        r.status.fingerprints.push(fp);
+                    }
+                }
+                r.status.phase = AckPhase::Pending { attempts: 0, last_error: None };
+                r.status.note = comment.clone();
+                r.next_try = now;
+                continue;
+            }
+            self.records.push(Record {
+                status: AckStatus {
+                    incident: incident.clone(),
+                    source,
+                    fingerprints: fps,
+                    by: self.author.clone(),
+                    note: comment.clone(),
+                    at: now,
+                    silence_ids: Vec::new(),
+                    until: None,
+                    phase: AckPhase::Pending { attempts: 0, last_error: None },
+                },
+                sets: sets
+                    .into_iter()
+                    .map(|m| SetState { matchers: m, id: None, ends_at: None })
+                    .collect(),
+                next_try: now,
+                verified_at: now,
+            });
+        }
+        if unsupported > 0 {
+            self.info(format!(
+                "{incident}: {unsupported} alert(s) not from an Alertmanager were not silenced"
+            ));
+        }
+    }
+
+    /// Brings every due ack one step closer to what it should be on its
+    /// cluster. `firing` says whether an alert is still active. Returns
+    /// whether anything changed.
+    pub async fn cycle(&mut self, now: UnixMs, firing: &dyn Fn(&Fingerprint) -> bool) -> bool {
+        let before = self.statuses();
+        let sources: Vec<SourceId> = self.records.iter().map(|r| r.status.source.clone()).collect();
+        let mut sources = sources;
+        sources.sort();
+        sources.dedup();
+        for source in sources {
+            self.cycle_source(&source, now, firing).await;
+        }
+        let changed = before != self.statuses();
+        if changed {
+            self.save();
+        }
+        changed
+    }
+
+    fn due(&self, r: &Record, now: UnixMs, firing: &dyn Fn(&Fingerprint) -> bool) -> bool {
+        match r.status.phase {
+            AckPhase::Pending { .. } | AckPhase::Expiring { .. } => r.next_try <= now,
+            AckPhase::LocalOnly { .. } => false,
+            AckPhase::Active => {
+                let extend_before = self.cfg.duration.as_ms() / 3;
+                let soon = r.sets.iter().any(|s| s.ends_at.is_none_or(|e| e - now < extend_before));
+                let live = r.status.fingerprints.iter().any(firing);
+                r.next_try <= now && ((soon && live) || now - r.verified_at >= VERIFY_MS)
+            }
+        }
+    }
+
+    async fn cycle_source(
+        &mut self,
+        source: &str,
+        now: UnixMs,
+        firing: &dyn Fn(&Fingerprint) -> bool,
+    ) {
+        // Acks whose alerts resolved and whose silences ran out are done.
+        self.records.retain(|r| {
+            !(r.status.source == source
+                && r.status.phase == AckPhase::Active
+                && !r.status.fingerprints.iter().any(firing)
+                && r.sets.iter().all(|s| s.ends_at.is_some_and(|e| e <= now)))
+        });
+        let due: Vec<usize> = (0..self.records.len())
+            .filter(|&i| self.records[i].status.source == source)
+            .filter(|&i| self.due(&self.records[i], now, firing))
+            .collect();
+        if due.is_empty() {
+            return;
+        }
+        let Some(backend) = self.backends.get(source).cloned() else { return };
+        let list = match backend.list().await {
+            Ok(l) => l,
+            Err(e) => {
+                let msg = e.to_string();
+                if is_transport(&e)
+                    && let Some(b) = self.backends.get_mut(source)
+                {
+                    b.rotate();
+                }
+                for i in due {
+                    fail(&mut self.records[i], now, &msg);
+                }
+                return;
+            }
+        };
+        let mut drop_ids = Vec::new();
+        for i in due {
+            let outcome = if matches!(self.records[i].status.phase, AckPhase::Expiring { .. }) {
+                expire_record(&backend, &mut self.records[i], &list).await
+            } else {
+                self.step(&backend, i, &list, now, firing).await
+            };
+            let r = &mut self.records[i];
+            match outcome {
+                Step::Done => drop_ids.push(i),
+                Step::Ok => {
+                    r.verified_at = now;
+                    refresh_status(r);
+                }
+                Step::Gone => {
+                    drop_ids.push(i);
+                    let inc = r.status.incident.clone();
+                    self.notices.push(Notice::Info(format!(
+                        "the ack of {inc} was expired on the cluster by someone else"
+                    )));
+                }
+                Step::Failed(e, transport) => {
+                    fail(r, now, &e);
+                    if transport && let Some(b) = self.backends.get_mut(source) {
+                        b.rotate();
+                    }
+                }
+            }
+        }
+        for i in drop_ids.into_iter().rev() {
+            let r = self.records.remove(i);
+            if matches!(r.status.phase, AckPhase::Expiring { .. }) {
+                self.notices.push(Notice::Info(format!("{} un-acknowledged", r.status.incident)));
+            }
+        }
+    }
+
+    /// Pending or active ack: create what is missing, extend what is about
+    /// to end while its alerts fire.
+    async fn step(
+        &mut self,
+        backend: &Backend,
+        i: usize,
+        list: &[ApiSilence],
+        now: UnixMs,
+        firing: &dyn Fn(&Fingerprint) -> bool,
+    ) -> Step {
+        let duration = self.cfg.duration.as_ms();
+        let max_until = self.records[i].status.at + self.cfg.max_duration.as_ms();
+        let live = self.records[i].status.fingerprints.iter().any(firing);
+        let was_active = self.records[i].status.phase == AckPhase::Active;
+        let r = &mut self.records[i];
+        let mut gone = 0usize;
+        for set in &mut r.sets {
+            if let Some(id) = &set.id {
+                let on_server = list.iter().find(|s| &s.id == id);
+                match on_server.filter(|s| s.state() != SilenceState::Expired) {
+                    Some(s) => {
+                        let ends = s.to_silence("").ends_at;
+                        set.ends_at = Some(ends);
+                        let extend_before = duration / 3;
+                        if live && ends - now < extend_before && ends < max_until {
+                            let new_end = (now + duration).min(max_until);
+                            match backend.post(&s.extended(new_end)).await {
+                                Ok(new_id) => {
+                                    set.id = Some(new_id);
+                                    set.ends_at = Some(new_end);
+                                }
+                                Err(e) => return Step::Failed(e.to_string(), is_transport(&e)),
+                            }
+                        }
+                    }
+                    None => {
+                        let expected_live = set.ends_at.is_some_and(|e| e > now + 1_000);
+                        if was_active && expected_live {
+                            // Expired on the cluster while it should still run.
+                            gone += 1;
+                        } else if live {
+                            // Ran out (e.g. a long outage): make a new one.
+                            set.id = None;
+                            set.ends_at = None;
+                        } else {
+                            set.ends_at = Some(set.ends_at.unwrap_or(now).min(now));
+                        }
+                    }
+                }
+            }
+            if set.id.is_none() {
+                if !live && was_active {
+                    continue;
+                }
+                // Look it up first: a post that timed out may have landed.
+                let existing = list.iter().find(|s| {
+                    s.state() != SilenceState::Expired
+                        && s.created_by == r.status.by
+                        && s.comment.starts_with(ACK_MARKER)
+                        && same_matchers(&s.matchers, &set.matchers)
+                });
+                if let Some(s) = existing {
+                    set.id = Some(s.id.clone());
+                    set.ends_at = Some(s.to_silence("").ends_at);
+                    continue;
+                }
+                let end = (now + duration).min(max_until.max(now + 60_000));
+                let post = PostSilence {
+                    id: None,
+                    matchers: set.matchers.clone(),
+                    starts_at: rfc3339(now),
+                    ends_at: rfc3339(end),
+                    created_by: r.status.by.clone(),
+                    comment: r.status.note.clone(),
+                };
+                match backend.post(&post).await {
+                    Ok(id) => {
+                        set.id = Some(id);
+                        set.ends_at = Some(end);
+                    }
+                    Err(e) => return Step::Failed(e.to_string(), is_transport(&e)),
+                }
+            }
+        }
+        if gone > 0 && gone == r.sets.len() {
+            return Step::Gone;
+        }
+        r.status.phase = AckPhase::Active;
+        r.next_try = now;
+        Step::Ok
+    }
+
+    fn save(&self) {
+        let Some(path) = &self.path else { return };
+        let saved = Saved { version: 1, records: self.records.clone() };
+        if let Err(e) = save_atomic(path, &saved) {
+            tracing::warn!(path = %path.display(), "ack records not saved: {e}");
+        }
+    }
+}
+
+enum Step {
+    Ok,
+    Done,
+    Gone,
+    Failed(String, bool),
+}
+
+fn refresh_status(r: &mut Record) {
+    r.status.silence_ids = r.sets.iter().filter_map(|s| s.id.clone()).collect();
+    r.status.until = r.sets.iter().filter_map(|s| s.ends_at).max();
+}
+
+fn fail(r: &mut Record, now: UnixMs, msg: &str) {
+    let attempts = match &mut r.status.phase {
+        AckPhase::Pending { attempts, last_error }
+        | AckPhase::Expiring { attempts, last_error } => {
+            *attempts += 1;
+            *last_error = Some(msg.to_string());
+            *attempts
+        }
+        AckPhase::Active => {
+            // An extension failed: retry sooner than a fresh ack would.
+            1
+        }
+        AckPhase::LocalOnly { .. } => return,
+    };
+    r.next_try = now + backoff_ms(attempts);
+    refresh_status(r);
+}
+
+async fn expire_record(backend: &Backend, r: &mut Record, list: &[ApiSilence]) -> Step {
+    for set in &mut r.sets {
+        if set.id.is_none() {
+            // A create that may have landed: find it so it is expired too.
+            set.id = list
+                .iter()
+                .find(|s| {
+                    s.state() != SilenceState::Expired
+                        && s.created_by == r.status.by
+                        && s.comment.starts_with(ACK_MARKER)
+                        && same_matchers(&s.matchers, &set.matchers)
+                })
+                .map(|s| s.id.clone());
+        }
+    }
+    let mut remaining = Vec::new();
+    for set in std::mem::take(&mut r.sets) {
+        let Some(id) = &set.id else { continue };
+        match backend.expire(id).await {
+            Ok(()) => {}
+            Err(e) => {
+                let transport = is_transport(&e);
+                remaining.push(set);
+                r.sets = remaining;
+                refresh_status(r);
+                return Step::Failed(e.to_string(), transport);
+            }
+        }
+    }
+    r.sets = remaining;
+    Step::Done
+}
+
+fn load(path: &Path) -> Vec<Record> {
+    match std::fs::read(path) {
+        Ok(bytes) => match serde_json::from_slice::<Saved>(&bytes) {
+            Ok(s) => s.records,
+            Err(e) => {
+                tracing::warn!(path = %path.display(), "ack records unreadable, starting empty: {e}");
+                Vec::new()
+            }
+        },
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Writes JSON to a temporary file beside `path`, syncs it, renames it over.
+fn save_atomic(path: &Path, value: &impl Serialize) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension("json.tmp");
+    let mut f = std::fs::File::create(&tmp)?;
+    serde_json::to_writer(&mut f, value).map_err(std::io::Error::other)?;
+    f.flush()?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path)
+}
+
+/// Runs a writer: takes commands, cycles every few seconds, publishes
+/// every change as [`Ingest::Acks`] and notices for the operator.
+pub async fn run(
+    mut writer: Writer,
+    mut commands: mpsc::UnboundedReceiver<AckCommand>,
+    views: watch::Receiver<Arc<View>>,
+    acks_out: mpsc::Sender<Ingest>,
+    notices: mpsc::UnboundedSender<Notice>,
+) {
+    if acks_out.send(Ingest::Acks(writer.statuses())).await.is_err() {
+        return;
+    }
+    loop {
+        let cmd = tokio::select! {
+            c = commands.recv() => match c {
+                Some(c) => Some(c),
+                None => return,
+            },
+            () = tokio::time::sleep(CYCLE) => None,
+        };
+        let now = writer.now();
+        let mut changed = false;
+        if let Some(c) = cmd {
+            writer.command(c, now).await;
+            changed = true;
+        }
+        let view = Arc::clone(&views.borrow());
+        let firing =
+            |fp: &Fingerprint| view.alerts.get(fp).is_some_and(|a| a.alert.state.is_active());
+        changed |= writer.cycle(now, &firing).await;
+        for n in writer.take_notices() {
+            if notices.send(n).is_err() {
+                return;
+            }
+        }
+        if changed && acks_out.send(Ingest::Acks(writer.statuses())).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// `<data dir>/acks.json`.
+#[must_use]
+pub fn default_path() -> Option<PathBuf> {
+    crate::config::data_dir().map(|d| d.join(FILE_NAME))
+}

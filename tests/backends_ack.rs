@@ -1,0 +1,255 @@
+//! Acknowledgements written to a real Alertmanager (Debian's 0.25): one
+//! marked silence per ack, extended in place, expired on unack, seen by both
+//! replicas of an HA pair, pending while the cluster is down and applied
+//! exactly once after, never duplicated, persisted across restarts.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use quell::ack::backend::Backend;
+use quell::ack::writer::Writer;
+use quell::ack::{AckCommand, AckTarget};
+use quell::connectors::alertmanager::silence_apis;
+use quell::model::{AckPhase, Clock, Fingerprint, IncidentId, Labels, SystemClock};
+use support::servers::{Alertmanager, TempDir, free_port};
+use support::{alert_json, am_toml, config, eventually, post_alerts};
+
+const HOSTILE: &str = "x$(touch /tmp/quell-pwned)\"\\\n`id`; rm -rf ~";
+
+fn labels(pairs: &[(&str, &str)]) -> Labels {
+    pairs.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect()
+}
+
+fn writer(urls: &[String], path: Option<std::path::PathBuf>) -> Writer {
+    let cfg = config(&format!(
+        "{}\n[ack]\nauthor = \"ana@bastion\"\nduration = \"15m\"\nmax_duration = \"2h\"\n",
+        am_toml("am", urls, "")
+    ));
+    let apis = silence_apis(&cfg.alertmanager[0]).unwrap();
+    let backends =
+        BTreeMap::from([("am".to_string(), Backend::alertmanager(apis, urls[0].clone()))]);
+    Writer::new(cfg.ack, backends, path)
+}
+
+fn targets() -> (Vec<Labels>, Vec<AckTarget>) {
+    let ls = vec![
+        labels(&[("alertname", "Down"), ("instance", HOSTILE), ("job", "api")]),
+        labels(&[("alertname", "Down"), ("instance", "b:9100"), ("job", "api")]),
+    ];
+    let ts = ls
+        .iter()
+        .enumerate()
+        .map(|(i, l)| AckTarget {
+            source: "am".into(),
+            fingerprint: Fingerprint(format!("fp{i}")),
+            labels: l.clone(),
+        })
+        .collect();
+    (ls, ts)
+}
+
+fn ack_cmd(alerts: Vec<AckTarget>) -> AckCommand {
+    AckCommand::Ack {
+        incident: IncidentId("INC-1".into()),
+        title: "api down".into(),
+        alerts,
+        note: "on it".into(),
+    }
+}
+
+async fn silences(base: &str) -> Vec<serde_json::Value> {
+    let body = reqwest::get(format!("{base}/api/v2/silences")).await.unwrap().text().await.unwrap();
+    serde_json::from_str::<Vec<serde_json::Value>>(&body).unwrap()
+}
+
+async fn live_silences(base: &str) -> Vec<serde_json::Value> {
+    silences(base).await.into_iter().filter(|s| s["status"]["state"] != "expired").collect()
+}
+
+async fn alerts(base: &str) -> Vec<serde_json::Value> {
+    let body = reqwest::get(format!("{base}/api/v2/alerts")).await.unwrap().text().await.unwrap();
+    serde_json::from_str(&body).unwrap()
+}
+
+fn end_of(s: &serde_json::Value) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(s["endsAt"].as_str().unwrap()).unwrap().timestamp_millis()
+}
+
+fn yes(_: &Fingerprint) -> bool {
+    true
+}
+
+fn no(_: &Fingerprint) -> bool {
+    false
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ack_is_one_marked_silence_extended_in_place_and_expired_by_unack() {
+    let am = Alertmanager::single(&[]);
+    let url = am.url();
+    let (ls, ts) = targets();
+    let mut posted: Vec<serde_json::Value> = ls
+        .iter()
+        .map(|l| alert_json(&l.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect::<Vec<_>>()))
+        .collect();
+    posted.push(alert_json(&[("alertname", "Down"), ("instance", "c:9100"), ("job", "api")]));
+    post_alerts(&url, &posted).await;
+
+    let mut w = writer(std::slice::from_ref(&url), None);
+    let now = SystemClock.now();
+    w.command(ack_cmd(ts), now).await;
+    assert!(w.cycle(now, &yes).await);
+    let st = w.statuses();
+    assert_eq!(st.len(), 1);
+    assert_eq!(st[0].phase, AckPhase::Active);
+    assert_eq!(st[0].silence_ids.len(), 1, "two pods of one alert: one silence");
+
+    let live = live_silences(&url).await;
+    assert_eq!(live.len(), 1, "{live:?}");
+    let s = &live[0];
+    let id = s["id"].as_str().unwrap().to_string();
+    assert_eq!(st[0].silence_ids[0], id);
+    assert_eq!(s["createdBy"], "ana@bastion");
+    assert_eq!(s["comment"], "ACK! on it (quell)");
+
+    // The hostile value was escaped correctly: Alertmanager itself says the
+    // acked alerts (and only those) are silenced by it.
+    let u = url.clone();
+    let want = id.clone();
+    eventually(Duration::from_secs(10), "acked alerts suppressed", || {
+        let (u, want) = (u.clone(), want.clone());
+        async move {
+            let a = alerts(&u).await;
+            let silenced = |inst: &str| {
+                a.iter().any(|x| {
+                    x["labels"]["instance"] == inst
+                        && x["status"]["silencedBy"]
+                            .as_array()
+                            .is_some_and(|v| v.contains(&want.clone().into()))
+                })
+            };
+            silenced(HOSTILE) && silenced("b:9100") && !silenced("c:9100")
+        }
+    })
+    .await;
+
+    // Near its end while the alerts fire: extended in place, same id.
+    let later = now + 11 * 60_000;
+    let before_end = end_of(s);
+    assert!(w.cycle(later, &yes).await);
+    let live = live_silences(&url).await;
+    assert_eq!(live.len(), 1, "extension never forks the silence: {live:?}");
+    assert_eq!(live[0]["id"], id.as_str(), "same id");
+    let new_end = end_of(&live[0]);
+    assert!(new_end > before_end + 10 * 60_000, "{new_end} vs {before_end}");
+    assert_eq!(live[0]["startsAt"], s["startsAt"], "stored startsAt kept");
+    // Nothing due: no write.
+    assert!(!w.cycle(later + 1_000, &yes).await);
+    assert_eq!(end_of(&live_silences(&url).await[0]), new_end);
+
+    // Un-acknowledge: the silence expires, the ack is gone.
+    w.command(AckCommand::Unack { incident: IncidentId("INC-1".into()) }, later).await;
+    w.cycle(later, &yes).await;
+    assert!(w.statuses().is_empty());
+    assert!(live_silences(&url).await.is_empty());
+    let all = silences(&url).await;
+    assert_eq!(all.len(), 1, "expired, not duplicated: {all:?}");
+    assert_eq!(all[0]["status"]["state"], "expired");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resolved_alerts_let_the_ack_run_out_unextended() {
+    let am = Alertmanager::single(&[]);
+    let url = am.url();
+    let (_, ts) = targets();
+    let mut w = writer(std::slice::from_ref(&url), None);
+    let now = SystemClock.now();
+    w.command(ack_cmd(ts), now).await;
+    w.cycle(now, &yes).await;
+    let end = end_of(&live_silences(&url).await[0]);
+    // Alerts resolved: near the end nothing is extended.
+    w.cycle(now + 11 * 60_000, &no).await;
+    assert_eq!(end_of(&live_silences(&url).await[0]), end, "not extended");
+    // Past its end the ack is done.
+    w.cycle(now + 16 * 60_000, &no).await;
+    assert!(w.statuses().is_empty());
+    assert_eq!(silences(&url).await.len(), 1, "no new silence was made");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ha_pair_sees_the_ack_on_both_replicas_after_one_write() {
+    let (a, b) = Alertmanager::pair();
+    let urls = vec![a.url(), b.url()];
+    let (_, ts) = targets();
+    let mut w = writer(&urls, None);
+    let now = SystemClock.now();
+    w.command(ack_cmd(ts), now).await;
+    w.cycle(now, &yes).await;
+    let id = w.statuses()[0].silence_ids[0].clone();
+    for u in &urls {
+        let (u, id) = (u.clone(), id.clone());
+        eventually(Duration::from_secs(15), "gossip to both replicas", || {
+            let (u, id) = (u.clone(), id.clone());
+            async move {
+                let l = live_silences(&u).await;
+                l.len() == 1 && l[0]["id"] == id.as_str()
+            }
+        })
+        .await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ack_while_down_stays_pending_then_lands_exactly_once() {
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let dir = TempDir::new("acks");
+    let path = dir.0.join("acks.json");
+    let (_, ts) = targets();
+    let mut w = writer(std::slice::from_ref(&url), Some(path.clone()));
+    let now = SystemClock.now();
+    w.command(ack_cmd(ts.clone()), now).await;
+    w.cycle(now, &yes).await;
+    let st = w.statuses();
+    match &st[0].phase {
+        AckPhase::Pending { attempts, last_error } => {
+            assert_eq!(*attempts, 1);
+            assert!(
+                last_error.as_deref().is_some_and(|e| e.contains("unreachable")),
+                "{last_error:?}"
+            );
+        }
+        other => panic!("expected pending, got {other:?}"),
+    }
+    // Backoff: not retried at once.
+    assert!(!w.cycle(now + 1_000, &yes).await);
+
+    let am = Alertmanager::single_at(port);
+    let retry_at = SystemClock.now() + 60_000;
+    w.cycle(retry_at, &yes).await;
+    assert_eq!(w.statuses()[0].phase, AckPhase::Active);
+    assert_eq!(live_silences(&am.url()).await.len(), 1);
+
+    // A restart that lost the id (as after a post that timed out) looks the
+    // silence up instead of posting a second one.
+    drop(w);
+    std::fs::remove_file(&path).unwrap();
+    let mut again = writer(std::slice::from_ref(&url), Some(path.clone()));
+    again.command(ack_cmd(ts), retry_at).await;
+    again.cycle(retry_at, &yes).await;
+    assert_eq!(again.statuses()[0].phase, AckPhase::Active);
+    assert_eq!(live_silences(&am.url()).await.len(), 1, "never duplicated");
+
+    // Records persist: a new writer over the same file knows the ack.
+    drop(again);
+    let mut restored = writer(std::slice::from_ref(&url), Some(path));
+    let st = restored.statuses();
+    assert_eq!(st.len(), 1);
+    assert_eq!(st[0].silence_ids.len(), 1);
+    restored.command(AckCommand::Unack { incident: IncidentId("INC-1".into()) }, retry_at).await;
+    restored.cycle(retry_at, &yes).await;
+    assert!(live_silences(&am.url()).await.is_empty());
+}
