@@ -94,3 +94,30 @@ pub enum Notice {
     Info(String),
     Error(String),
 }
+
+/// The UI's end of a running ack writer.
+#[derive(Debug)]
+pub struct AckLink {
+    pub commands: tokio::sync::mpsc::UnboundedSender<AckCommand>,
+    pub notices: tokio::sync::mpsc::UnboundedReceiver<Notice>,
+    /// Who the silences name as creator.
+    pub author: String,
+    /// One Alertmanager URL per cluster, for `amtool` commands.
+    pub urls: std::collections::BTreeMap<SourceId, String>,
+}
+
+/// Starts `writer` on the current runtime. Its acks reach the pipeline as
+/// `Ingest::Acks` through `acks_out`; `views` tells it which alerts fire.
+#[must_use]
+pub fn spawn(
+    writer: writer::Writer,
+    views: tokio::sync::watch::Receiver<std::sync::Arc<crate::model::View>>,
+    acks_out: tokio::sync::mpsc::Sender<crate::store::Ingest>,
+) -> (AckLink, tokio::task::JoinHandle<()>) {
+    let (ctx, crx) = tokio::sync::mpsc::unbounded_channel();
+    let (ntx, nrx) = tokio::sync::mpsc::unbounded_channel();
+    let author = writer.author().to_string();
+    let urls = writer.urls();
+    let task = tokio::spawn(writer::run(writer, crx, views, acks_out, ntx));
+    (AckLink { commands: ctx, notices: nrx, author, urls }, task)
+}

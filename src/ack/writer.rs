@@ -93,6 +93,12 @@ impl Writer {
         Self { cfg, author, backends, records, path, notices: Vec::new() }
     }
 
+    /// One URL per cluster, for `amtool` commands.
+    #[must_use]
+    pub fn urls(&self) -> BTreeMap<SourceId, String> {
+        self.backends.iter().map(|(k, b)| (k.clone(), b.url().to_string())).collect()
+    }
+
     #[must_use]
     pub fn author(&self) -> &str {
         &self.author
@@ -290,7 +296,11 @@ impl Writer {
     /// Brings every due ack one step closer to what it should be on its
     /// cluster. `firing` says whether an alert is still active. Returns
     /// whether anything changed.
-    pub async fn cycle(&mut self, now: UnixMs, firing: &dyn Fn(&Fingerprint) -> bool) -> bool {
+    pub async fn cycle(
+        &mut self,
+        now: UnixMs,
+        firing: &(dyn Fn(&Fingerprint) -> bool + Sync),
+    ) -> bool {
         let before = self.statuses();
         let sources: Vec<SourceId> = self.records.iter().map(|r| r.status.source.clone()).collect();
         let mut sources = sources;
@@ -306,7 +316,7 @@ impl Writer {
         changed
     }
 
-    fn due(&self, r: &Record, now: UnixMs, firing: &dyn Fn(&Fingerprint) -> bool) -> bool {
+    fn due(&self, r: &Record, now: UnixMs, firing: &(dyn Fn(&Fingerprint) -> bool + Sync)) -> bool {
         match r.status.phase {
             AckPhase::Pending { .. } | AckPhase::Expiring { .. } => r.next_try <= now,
             AckPhase::LocalOnly { .. } => false,
@@ -323,7 +333,7 @@ impl Writer {
         &mut self,
         source: &str,
         now: UnixMs,
-        firing: &dyn Fn(&Fingerprint) -> bool,
+        firing: &(dyn Fn(&Fingerprint) -> bool + Sync),
     ) {
         // Acks whose alerts resolved and whose silences ran out are done.
         self.records.retain(|r| {
@@ -400,7 +410,7 @@ impl Writer {
         i: usize,
         list: &[ApiSilence],
         now: UnixMs,
-        firing: &dyn Fn(&Fingerprint) -> bool,
+        firing: &(dyn Fn(&Fingerprint) -> bool + Sync),
     ) -> Step {
         let duration = self.cfg.duration.as_ms();
         let max_until = self.records[i].status.at + self.cfg.max_duration.as_ms();

@@ -28,6 +28,8 @@ pub enum Msg {
     View(Arc<View>),
     /// Result of an `Effect::LoadTheme`, with the error already worded.
     ThemeLoaded(Result<Theme, String>),
+    /// A result from the ack writer (or another background task) for the operator.
+    Notice(crate::ack::Notice),
 }
 
 /// Things `update` asks the loop to do; it never does I/O itself.
@@ -38,6 +40,25 @@ pub enum Effect {
     LoadTheme(String),
     /// Ring the terminal bell (failed completion).
     Bell,
+    /// Hand a command to the ack writer.
+    Ack(crate::ack::AckCommand),
+    /// Put text on the clipboard (OSC 52); `what` names it in the flash.
+    Copy {
+        text: String,
+        what: String,
+    },
+    /// Write text to a file (`:export`).
+    Export {
+        path: String,
+        text: String,
+    },
+    /// Bell plus a desktop notification (OSC 9 and OSC 777).
+    Notify {
+        title: String,
+        body: String,
+    },
+    /// Retry every source now (clears "auth failed" stops).
+    Retry,
 }
 
 /// A named action that keys are bound to.
@@ -59,8 +80,18 @@ pub enum Action {
     Help,
     Mark,
     Ack,
+    /// Expire quell's ack of the selection.
+    Unack,
     Silence,
     Copy,
+    /// Copy the equivalent `amtool` commands.
+    CopyCommand,
+    /// Expire the selected silence (silences list).
+    Expire,
+    /// Extend the selected silence by an hour (silences list).
+    Extend,
+    /// Retry the selected source, or all (sources list).
+    Retry,
     /// Show the log patterns of the selected suspected cause (toggle).
     Logs,
     /// Run the runbook offered on key `1`–`9`.
@@ -75,7 +106,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order help lists them.
-    pub const ALL: [Self; 31] = [
+    pub const ALL: [Self; 36] = [
         Self::Up,
         Self::Down,
         Self::Top,
@@ -90,8 +121,13 @@ impl Action {
         Self::Command,
         Self::Mark,
         Self::Ack,
+        Self::Unack,
         Self::Silence,
         Self::Copy,
+        Self::CopyCommand,
+        Self::Expire,
+        Self::Extend,
+        Self::Retry,
         Self::Logs,
         Self::Runbook(1),
         Self::Runbook(2),
@@ -129,8 +165,13 @@ impl Action {
             Self::Help => "help",
             Self::Mark => "mark",
             Self::Ack => "ack",
+            Self::Unack => "unack",
             Self::Silence => "silence",
             Self::Copy => "copy",
+            Self::CopyCommand => "copy_command",
+            Self::Expire => "expire",
+            Self::Extend => "extend",
+            Self::Retry => "retry",
             Self::Logs => "logs",
             Self::Runbook(n) => match n {
                 1 => "runbook_1",
@@ -170,12 +211,17 @@ impl Action {
             Self::Enter => "drill in (incident → alerts → alert detail)",
             Self::Back => "back out / close / clear the filter",
             Self::Filter => "fuzzy filter incidents",
-            Self::Command => "command line (:theme, :sort, :help, :q)",
+            Self::Command => "command line (:ack :silence :silences :sources :export …)",
             Self::Help => "toggle this help",
             Self::Mark => "mark / unmark the incident",
-            Self::Ack => "acknowledge (not available yet)",
-            Self::Silence => "silence (not available yet)",
-            Self::Copy => "copy a summary (not available yet)",
+            Self::Ack => "acknowledge (marked rows / incident / alert)",
+            Self::Unack => "un-acknowledge (expire quell's ack silence)",
+            Self::Silence => "silence editor (matchers prefilled from the selection)",
+            Self::Copy => "copy a Markdown hand-off summary (OSC 52)",
+            Self::CopyCommand => "copy the equivalent amtool commands",
+            Self::Expire => "expire the selected silence",
+            Self::Extend => "extend the selected silence by 1h",
+            Self::Retry => "retry the source now (all sources from the main screen)",
             Self::Logs => "log patterns of the suspected cause (Enter: its lines)",
             Self::Runbook(_) => "run the runbook on this key",
             Self::Submit => "keep the filter / run the command",

@@ -22,6 +22,37 @@ pub const COMMANDS: &[CommandSpec] = &[
         usage: ":sort severity|age|alerts|title",
         help: "order the incident list",
     },
+    CommandSpec {
+        name: "ack",
+        aliases: &[],
+        usage: ":ack [NOTE]",
+        help: "acknowledge the selection with a note",
+    },
+    CommandSpec { name: "unack", aliases: &[], usage: ":unack", help: "expire quell's ack" },
+    CommandSpec {
+        name: "silence",
+        aliases: &[],
+        usage: ":silence MATCHER... [for=1h] [-- COMMENT]",
+        help: "create a silence (s prefills it)",
+    },
+    CommandSpec {
+        name: "silences",
+        aliases: &[],
+        usage: ":silences",
+        help: "list silences and acks (e extend, x expire)",
+    },
+    CommandSpec {
+        name: "sources",
+        aliases: &[],
+        usage: ":sources",
+        help: "health of every source (r retry)",
+    },
+    CommandSpec {
+        name: "export",
+        aliases: &[],
+        usage: ":export FILE",
+        help: "write the incident summary (Markdown) to FILE",
+    },
     CommandSpec { name: "help", aliases: &[], usage: ":help", help: "show this help" },
     CommandSpec { name: "quit", aliases: &["q"], usage: ":q  :quit", help: "quit quell" },
 ];
@@ -34,6 +65,12 @@ pub enum Command {
     Sort(Option<String>),
     Help,
     Quit,
+    Ack(String),
+    Unack,
+    Silence(String),
+    Silences,
+    Sources,
+    Export(String),
     Unknown(String),
 }
 
@@ -44,7 +81,15 @@ pub fn parse(line: &str) -> Command {
         return Command::Empty;
     };
     let arg = words.next().map(str::to_string);
+    // Everything after the command word, spaces kept (notes, matchers, paths).
+    let rest = line.trim_start().get(head.len()..).unwrap_or("").trim().to_string();
     match resolve(head) {
+        Some("ack") => Command::Ack(rest),
+        Some("unack") => Command::Unack,
+        Some("silence") => Command::Silence(rest),
+        Some("silences") => Command::Silences,
+        Some("sources") => Command::Sources,
+        Some("export") => Command::Export(rest),
         Some("theme") => Command::Theme(arg),
         Some("sort") => Command::Sort(arg),
         Some("help") => Command::Help,
@@ -68,7 +113,7 @@ pub fn candidates(line: &str, theme_names: &[String]) -> Vec<String> {
             .iter()
             .filter(|c| c.name.starts_with(trimmed))
             .map(|c| {
-                if c.name == "theme" || c.name == "sort" {
+                if matches!(c.name, "theme" | "sort" | "ack" | "silence" | "export") {
                     format!("{} ", c.name)
                 } else {
                     c.name.to_string()

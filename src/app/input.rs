@@ -12,7 +12,7 @@ use super::command::{self, Command};
 use super::state::{Completion, Mode, SortOrder, State};
 
 /// Longest filter or command line accepted, in characters.
-const MAX_INPUT: usize = 256;
+const MAX_INPUT: usize = 2_048;
 
 /// Edits the active line with a key the input keymap did not claim.
 pub fn edit(state: &mut State, ev: &KeyEvent) {
@@ -144,10 +144,29 @@ fn run(state: &mut State, line: &str) -> Vec<Effect> {
                 state.flash_error(format!("sort by what? {}", names.join("|")));
             }
         },
+        Command::Ack(note) => return super::ack::ack(state, &note),
+        Command::Unack => return super::ack::unack(state),
+        Command::Silence(args) => return super::ack::submit_silence(state, &args),
+        Command::Silences => super::overlay::open(state, super::state::Overlay::Silences),
+        Command::Sources => super::overlay::open(state, super::state::Overlay::Sources),
+        Command::Export(path) => return export(state, &path),
         Command::Unknown(word) => {
             let word = crate::sanitize::clean_line(&word, 24);
             state.flash_error(format!("unknown command :{word} (try :help)"));
         }
     }
     Vec::new()
+}
+
+fn export(state: &mut State, path: &str) -> Vec<Effect> {
+    if path.is_empty() {
+        state.flash_error("export to where? :export FILE");
+        return Vec::new();
+    }
+    let Some(inc) = state.selected_incident() else {
+        state.flash_error("export: no incident selected");
+        return Vec::new();
+    };
+    let text = super::ack::summary_markdown(&state.view, inc);
+    vec![Effect::Export { path: path.to_string(), text }]
 }

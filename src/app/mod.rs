@@ -6,10 +6,12 @@
 //! behaviour is testable with plain values. Rendering lives in `ui/`, the
 //! terminal and the event loop in `tui/`.
 
+pub mod ack;
 mod action;
 pub mod command;
 mod input;
 mod nav;
+pub mod overlay;
 mod query;
 mod state;
 mod update;
@@ -17,7 +19,7 @@ mod update;
 pub use action::{Action, Effect, Msg, action_names};
 pub use query::{alerts_of, runbook_keys};
 pub use state::{
-    Completion, Cursors, Flash, FlashKind, Mode, Pane, STALE_AFTER_TICKS, SortOrder, State,
+    Completion, Cursors, Flash, FlashKind, Mode, Overlay, Pane, STALE_AFTER_TICKS, SortOrder, State,
 };
 pub use update::{context, update};
 

@@ -28,7 +28,7 @@ pub fn jump(state: &mut State, to_end: bool) {
 fn page_rows(state: &State) -> usize {
     let (w, h) = state.size;
     let areas = crate::ui::layout::areas(Rect::new(0, 0, w, h), state.visible.len());
-    let rect = if state.help_open || state.drill.is_some() {
+    let rect = if state.help_open || state.drill.is_some() || state.overlay.is_some() {
         areas.body
     } else {
         match state.focus {
@@ -47,6 +47,9 @@ fn focused_len(state: &State) -> usize {
     if state.help_open {
         return crate::ui::panes::help::content_len(state);
     }
+    if let Some(o) = state.overlay {
+        return super::overlay::len(state, o);
+    }
     if state.drill.is_some() {
         return crate::ui::panes::alert_detail::content_len(state);
     }
@@ -63,6 +66,8 @@ fn cursor(state: &State) -> usize {
     let c = &state.cursors;
     if state.help_open {
         c.help_scroll
+    } else if state.overlay.is_some() {
+        c.overlay
     } else if state.drill.is_some() {
         c.detail_scroll
     } else {
@@ -78,6 +83,8 @@ fn cursor(state: &State) -> usize {
 fn set_cursor(state: &mut State, v: usize) {
     if state.help_open {
         state.cursors.help_scroll = v;
+    } else if state.overlay.is_some() {
+        state.cursors.overlay = v;
     } else if state.drill.is_some() {
         state.cursors.detail_scroll = v;
     } else {

@@ -32,6 +32,13 @@ impl Pane {
     }
 }
 
+/// A list shown over the panes (`:silences`, `:sources`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overlay {
+    Silences,
+    Sources,
+}
+
 /// What the keyboard is typing into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -103,6 +110,8 @@ pub struct Cursors {
     pub runbooks: usize,
     pub detail_scroll: usize,
     pub help_scroll: usize,
+    /// Selected row of the open list overlay.
+    pub overlay: usize,
 }
 
 /// Seconds without a new view before the header says so.
@@ -146,6 +155,21 @@ pub struct State {
     pub keymap: Keymap,
     pub runbooks: Vec<Runbook>,
     pub read_only: bool,
+    /// A list overlay is open.
+    pub overlay: Option<Overlay>,
+    /// An ack writer runs (false in read-only mode and replays).
+    pub can_write: bool,
+    /// Who acks and silences name as creator.
+    pub ack_author: String,
+    /// One Alertmanager URL per cluster, for `amtool` commands.
+    pub ack_urls: std::collections::BTreeMap<crate::model::SourceId, String>,
+    /// Ack and editor silence lengths (for commands quell shows).
+    pub ack_ms: i64,
+    pub silence_ms: i64,
+    /// Severity at or above which a new incident notifies; `None` never.
+    pub notify: Option<crate::model::Severity>,
+    /// Incidents already seen (no notification for them again).
+    pub seen_incidents: std::collections::HashSet<IncidentId>,
     /// Something changed since the last frame.
     pub dirty: bool,
 }
@@ -178,6 +202,14 @@ impl State {
             keymap,
             runbooks,
             read_only,
+            overlay: None,
+            can_write: false,
+            ack_author: String::new(),
+            ack_urls: std::collections::BTreeMap::new(),
+            ack_ms: 900_000,
+            silence_ms: 3_600_000,
+            notify: Some(crate::model::Severity::Critical),
+            seen_incidents: std::collections::HashSet::new(),
             dirty: true,
         }
     }

@@ -30,7 +30,20 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             on_tick(state);
             Vec::new()
         }
+        Msg::Notice(n) => {
+            match n {
+                crate::ack::Notice::Info(t) => {
+                    state.flash_info(crate::sanitize::clean_line(&t, 200))
+                }
+                crate::ack::Notice::Error(t) => {
+                    state.flash_error(crate::sanitize::clean_line(&t, 200));
+                }
+            }
+            state.dirty = true;
+            Vec::new()
+        }
         Msg::View(view) => {
+            let effects = notifications(state, &view);
             state.view = view;
             state.has_data = true;
             state.ticks_since_view = 0;
@@ -40,7 +53,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 state.flash_info("the alert left the view");
             }
             state.dirty = true;
-            Vec::new()
+            effects
         }
         Msg::ThemeLoaded(result) => {
             match result {
@@ -95,6 +108,8 @@ pub fn context(state: &State) -> Context {
         Context::Input
     } else if state.help_open {
         Context::Help
+    } else if state.overlay.is_some() {
+        Context::List
     } else {
         Context::Main
     }
@@ -129,9 +144,19 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             state.completion = None;
         }
         Action::Mark => mark(state),
-        Action::Ack | Action::Silence => not_yet(state, action),
-        Action::Copy => {
-            state.flash_info("copy: not available yet (coming with the OSC 52 incident summary)");
+        Action::Ack => return super::ack::ack(state, ""),
+        Action::Unack => return super::ack::unack(state),
+        Action::Silence => super::ack::open_silence_editor(state),
+        Action::Copy => return copy(state, false),
+        Action::CopyCommand => return copy(state, true),
+        Action::Expire | Action::Extend => {
+            if state.overlay == Some(super::state::Overlay::Silences) {
+                return super::overlay::silence_action(state, action == Action::Extend);
+            }
+        }
+        Action::Retry => {
+            state.flash_info("retrying every source now");
+            return vec![Effect::Retry];
         }
         Action::Runbook(n) => runbook(state, n),
         Action::Logs => {
@@ -181,6 +206,8 @@ fn enter(state: &mut State) {
 fn back(state: &mut State) {
     if state.help_open {
         state.help_open = false;
+    } else if state.overlay.is_some() {
+        state.overlay = None;
     } else if state.drill.is_some() {
         state.drill = None;
         state.focus = Pane::Alerts;
@@ -209,16 +236,51 @@ fn mark(state: &mut State) {
     }
 }
 
-fn not_yet(state: &mut State, action: Action) {
-    let what = action.name();
-    if state.read_only {
-        state.flash_error(format!("{what}: disabled in read-only mode"));
-        return;
+/// `y` / `Y`: the selected incident's Markdown summary or `amtool`
+/// commands, to the clipboard.
+fn copy(state: &mut State, commands: bool) -> Vec<Effect> {
+    let Some(inc) = state.selected_incident() else {
+        state.flash_error("copy: no incident selected");
+        return Vec::new();
+    };
+    let (text, what) = if commands {
+        (super::ack::amtool_commands(state, inc), "amtool commands")
+    } else {
+        (super::ack::summary_markdown(&state.view, inc), "Markdown summary")
+    };
+    if text.is_empty() {
+        state.flash_error("copy: no active alerts to build commands from");
+        return Vec::new();
     }
-    let targets = if state.marked.is_empty() { 1 } else { state.marked.len() };
-    state.flash_info(format!(
-        "{what}: not available yet (coming with Alertmanager write-back); {targets} incident(s) untouched"
-    ));
+    vec![Effect::Copy { text, what: what.to_string() }]
+}
+
+/// A new incident at or above the notify severity rings the bell and
+/// raises a desktop notification; incidents in the first view do not.
+fn notifications(state: &mut State, view: &crate::model::View) -> Vec<Effect> {
+    let first = !state.has_data;
+    let mut effects = Vec::new();
+    for inc in &view.incidents {
+        if state.seen_incidents.contains(&inc.id) {
+            continue;
+        }
+        state.seen_incidents.insert(inc.id.clone());
+        let loud = state.notify.is_some_and(|min| inc.severity <= min)
+            && inc.state != crate::model::IncidentState::Resolved;
+        if !first && loud && effects.is_empty() {
+            effects.push(Effect::Notify {
+                title: format!("quell: {} incident", inc.severity.word()),
+                body: crate::sanitize::clean_line(&inc.title, 120),
+            });
+        }
+    }
+    // Bounded: forget incidents no longer in the view.
+    if state.seen_incidents.len() > 4 * view.incidents.len() + 1_000 {
+        let live: std::collections::HashSet<_> =
+            view.incidents.iter().map(|i| i.id.clone()).collect();
+        state.seen_incidents.retain(|id| live.contains(id));
+    }
+    effects
 }
 
 fn runbook(state: &mut State, key: u8) {

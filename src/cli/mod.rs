@@ -181,21 +181,33 @@ fn interactive(loaded: &Loaded, cli: &Cli) -> anyhow::Result<()> {
             speed: cfg.demo.speed,
             limits: cfg.store.clone(),
             engine: cfg.engine.clone(),
+            ack: cfg.ack.clone(),
         };
-        let (world, live) = if let Some(path) = &cli.replay {
-            let speed = cli.speed.unwrap_or(1.0);
-            (Some(crate::connectors::record::spawn_replay(cfg, path.clone(), speed, tx)), None)
-        } else if live {
-            (None, Some(crate::connectors::live::spawn(cfg, tx)?))
-        } else {
-            (Some(demo::spawn(opts, tx)), None)
-        };
+        let (world, live, ack): (_, Option<crate::connectors::live::Live>, _) =
+            if let Some(path) = &cli.replay {
+                let speed = cli.speed.unwrap_or(1.0);
+                let replay = crate::connectors::record::spawn_replay(cfg, path.clone(), speed, tx);
+                (Some(replay), None, None)
+            } else if live {
+                let (live, ack) = crate::connectors::live::spawn(cfg, tx, cli.read_only)?;
+                (None, Some(live), ack)
+            } else {
+                let (world, ack) = demo::spawn(opts, tx, cli.read_only);
+                (Some(world), None, ack)
+            };
+        let retry: Option<Box<dyn Fn() + Send>> = live.as_ref().map(|l| {
+            let handle = l.retry_handle();
+            Box::new(move || handle.send_modify(|n| *n += 1)) as Box<dyn Fn() + Send>
+        });
         let tui = crate::tui::TuiOptions {
             theme,
             keymap,
             runbooks,
             read_only: cli.read_only,
             user_theme_dir: theme_dir,
+            ack,
+            ack_config: cfg.ack.clone(),
+            retry,
         };
         let result = crate::tui::run(tui, rx).await;
         if let Some(w) = world {

@@ -4,14 +4,20 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::watch;
+use std::collections::BTreeMap;
+
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
 
+use crate::ack::backend::{Backend, DemoSilences};
+use crate::ack::writer::Writer;
+use crate::ack::{AckConfig, AckLink};
 use crate::engine::EngineConfig;
 use crate::model::{Clock, SystemClock, View};
 use crate::pipeline::Pipeline;
 use crate::sim::{self, World};
+use crate::store::Ingest;
 use crate::store::StoreLimits;
 
 #[derive(Debug, Clone)]
@@ -21,6 +27,7 @@ pub struct DemoOptions {
     pub speed: f64,
     pub limits: StoreLimits,
     pub engine: EngineConfig,
+    pub ack: AckConfig,
 }
 
 /// Builds the world with its warm-up history already run, ending at the wall
@@ -38,11 +45,45 @@ pub fn warmed_up(opts: &DemoOptions) -> (World, Pipeline, View) {
     (world, pipe, view)
 }
 
-/// Runs the demo until every receiver of `tx` is gone.
+/// The demo world's Alertmanager name: alerts, silences and acks use it.
+pub const SOURCE: &str = "demo";
+
+/// One simulation step, with the demo's silences applied to its alerts the
+/// way Alertmanager would (matching alerts suppressed, naming the silence).
+fn step(world: &mut World, silences: &DemoSilences) -> Vec<Ingest> {
+    silences.set_now(world.now());
+    let mut out = world.step();
+    let mut listed = None;
+    for ev in &mut out {
+        if let Ingest::AlertPoll { alerts, .. } = ev {
+            listed = Some(silences.apply(alerts, SOURCE));
+        }
+    }
+    if let Some(list) = listed {
+        out.push(Ingest::Silences { source: SOURCE.into(), silences: list });
+    }
+    out
+}
+
+/// Runs the demo until every receiver of `tx` is gone. Unless read-only,
+/// acks and silences work on the demo world's own silence table.
 #[must_use]
-pub fn spawn(opts: DemoOptions, tx: watch::Sender<Arc<View>>) -> JoinHandle<()> {
-    tokio::spawn(async move {
+pub fn spawn(
+    opts: DemoOptions,
+    tx: watch::Sender<Arc<View>>,
+    read_only: bool,
+) -> (JoinHandle<()>, Option<AckLink>) {
+    let silences = DemoSilences::default();
+    let (acks_tx, mut acks_rx) = mpsc::channel::<Ingest>(16);
+    let link = (!read_only).then(|| {
+        let backends = BTreeMap::from([(SOURCE.to_string(), Backend::Demo(silences.clone()))]);
+        // Demo acks are not persisted: the demo world starts afresh each run.
+        let writer = Writer::new(opts.ack.clone(), backends, None);
+        crate::ack::spawn(writer, tx.subscribe(), acks_tx).0
+    });
+    let task = tokio::spawn(async move {
         let (mut world, mut pipe, view) = warmed_up(&opts);
+        silences.set_now(world.now());
         if tx.send(Arc::new(view)).is_err() {
             return;
         }
@@ -54,16 +95,25 @@ pub fn spawn(opts: DemoOptions, tx: watch::Sender<Arc<View>>) -> JoinHandle<()> 
         loop {
             tokio::select! {
                 () = tx.closed() => return,
+                Some(acks) = acks_rx.recv() => {
+                    pipe.ingest(acks);
+                    let view = pipe.analyze(world.now());
+                    if tx.send(Arc::new(view)).is_err() {
+                        return;
+                    }
+                    continue;
+                }
                 _ = tick.tick() => {}
             }
-            pipe.ingest_all(world.step());
+            pipe.ingest_all(step(&mut world, &silences));
             pipe.set_ground_truth(world.ground_truth());
             let view = pipe.analyze(world.now());
             if tx.send(Arc::new(view)).is_err() {
                 return;
             }
         }
-    })
+    });
+    (task, link)
 }
 
 #[cfg(test)]
@@ -77,6 +127,7 @@ mod tests {
             speed: 15.0,
             limits: StoreLimits::default(),
             engine: EngineConfig::default(),
+            ack: AckConfig::default(),
         };
         let (_, pipe, view) = warmed_up(&opts);
         assert!(pipe.store().series_count() >= 12 * 6, "{}", pipe.store().series_count());
@@ -92,9 +143,10 @@ mod tests {
             speed: 1_000.0,
             limits: StoreLimits::default(),
             engine: EngineConfig::default(),
+            ack: AckConfig::default(),
         };
         let (tx, mut rx) = watch::channel(Arc::new(View::default()));
-        let handle = spawn(opts, tx);
+        let (handle, _) = spawn(opts, tx, true);
         let mut incidents = 0;
         for _ in 0..40 {
             if rx.changed().await.is_err() {

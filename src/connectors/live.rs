@@ -18,11 +18,14 @@ use crate::model::{
 use crate::pipeline::Pipeline;
 use crate::store::Ingest;
 
-use super::alertmanager::Cluster;
+use super::alertmanager::{Cluster, silence_apis};
 use super::http::SetupError;
 use super::logs::LogSources;
 use super::prometheus::{Engine, rule_for};
 use super::{Chart, Event, RuleInfo};
+use crate::ack::AckLink;
+use crate::ack::backend::Backend;
+use crate::ack::writer::Writer;
 
 /// Events buffered between the sources and the pipeline task.
 const CHANNEL: usize = 256;
@@ -199,6 +202,12 @@ impl Live {
     pub fn retry(&self) {
         self.retry.send_modify(|n| *n += 1);
     }
+
+    /// A handle the UI can keep to retry every source.
+    #[must_use]
+    pub fn retry_handle(&self) -> watch::Sender<u64> {
+        self.retry.clone()
+    }
 }
 
 impl Drop for Live {
@@ -246,14 +255,33 @@ pub fn spawn_sources(cfg: &Config) -> Result<(Live, mpsc::Receiver<Event>), Setu
 ///
 /// # Errors
 /// See [`sources`].
-pub fn spawn(cfg: &Config, views: watch::Sender<Arc<View>>) -> Result<Live, SetupError> {
+pub fn spawn(
+    cfg: &Config,
+    views: watch::Sender<Arc<View>>,
+    read_only: bool,
+) -> Result<(Live, Option<AckLink>), SetupError> {
     let (mut live, mut erx) = spawn_sources(cfg)?;
     let mut pipe = Pipeline::new(cfg.store.clone(), cfg.engine.clone(), cfg.topology.to_topology());
     let mut joiner = Joiner::new(cfg);
+    let (acks_tx, mut acks_rx) = mpsc::channel::<Ingest>(16);
+    let link = if read_only || cfg.alertmanager.is_empty() {
+        None
+    } else {
+        let mut backends = BTreeMap::new();
+        for a in &cfg.alertmanager {
+            let url = a.urls.first().cloned().unwrap_or_default();
+            backends.insert(a.name.clone(), Backend::alertmanager(silence_apis(a)?, url));
+        }
+        let writer = Writer::new(cfg.ack.clone(), backends, crate::ack::writer::default_path());
+        let (link, task) = crate::ack::spawn(writer, views.subscribe(), acks_tx);
+        live.tasks.push(task);
+        Some(link)
+    };
     live.tasks.push(tokio::spawn(async move {
         loop {
             let first = tokio::select! {
                 ev = erx.recv() => ev,
+                Some(acks) = acks_rx.recv() => Some(Event::Ingest(acks)),
                 () = views.closed() => return,
             };
             let Some(ev) = first else { return };
@@ -268,7 +296,7 @@ pub fn spawn(cfg: &Config, views: watch::Sender<Arc<View>>) -> Result<Live, Setu
             }
         }
     }));
-    Ok(live)
+    Ok((live, link))
 }
 
 /// One engine pass. On a multi-threaded runtime the worker hands its other

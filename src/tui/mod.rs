@@ -9,6 +9,7 @@
 
 mod guard;
 mod input;
+pub mod terminal_io;
 
 use std::io::{self, Stdout, Write};
 use std::path::PathBuf;
@@ -24,6 +25,7 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, MissedTickBehavior};
 
+use crate::ack::AckLink;
 use crate::app::{Effect, Msg, State, update};
 use crate::model::View;
 use crate::runbook::Runbook;
@@ -43,6 +45,12 @@ pub struct TuiOptions {
     pub read_only: bool,
     /// Where `:theme NAME` looks for user themes besides the built-ins.
     pub user_theme_dir: Option<PathBuf>,
+    /// The running ack writer; `None` in read-only mode and replays.
+    pub ack: Option<AckLink>,
+    /// Acks and editor silences (for the durations commands show).
+    pub ack_config: crate::ack::AckConfig,
+    /// Retry every source now (live sources only).
+    pub retry: Option<Box<dyn Fn() + Send>>,
 }
 
 /// Runs the TUI until the user quits, SIGTERM or SIGHUP arrives, or the
@@ -57,6 +65,21 @@ pub async fn run(opts: TuiOptions, mut views: watch::Receiver<Arc<View>>) -> any
     let mut state = State::new(opts.theme, opts.keymap, opts.runbooks, opts.read_only);
     state.theme_names = Theme::available(opts.user_theme_dir.as_deref());
     let theme_dir = opts.user_theme_dir;
+    state.ack_ms = opts.ack_config.duration.as_ms();
+    state.silence_ms = opts.ack_config.silence_duration.as_ms();
+    let (ack_commands, mut notices) = match opts.ack {
+        Some(link) => {
+            state.can_write = true;
+            state.ack_author = link.author;
+            state.ack_urls = link.urls;
+            (Some(link.commands), Some(link.notices))
+        }
+        None => {
+            state.ack_author = opts.ack_config.author();
+            (None, None)
+        }
+    };
+    let retry = opts.retry;
 
     let _guard =
         guard::TerminalGuard::enter().context("entering raw mode and the alternate screen")?;
@@ -96,6 +119,7 @@ pub async fn run(opts: TuiOptions, mut views: watch::Receiver<Arc<View>>) -> any
                 }
                 None => break, // input is gone: nothing can drive the UI
             },
+            Some(n) = next_notice(&mut notices), if notices.is_some() => vec![Msg::Notice(n)],
             _ = sigterm.recv() => break,
             _ = sighup.recv() => break,
             changed = views.changed(), if views_open => match changed {
@@ -131,6 +155,42 @@ pub async fn run(opts: TuiOptions, mut views: watch::Receiver<Arc<View>>) -> any
                         let mut out = io::stdout();
                         let _ = out.write_all(b"\x07").and_then(|()| out.flush());
                     }
+                    Effect::Ack(cmd) => {
+                        let sent = ack_commands.as_ref().is_some_and(|tx| tx.send(cmd).is_ok());
+                        if !sent {
+                            state.flash_error("nothing is written: no ack writer is running");
+                            state.dirty = true;
+                        }
+                    }
+                    Effect::Copy { text, what } => {
+                        if terminal_io::write_raw(&terminal_io::osc52(&text)).is_ok() {
+                            state.flash_info(format!(
+                                "{what} copied ({} lines, OSC 52; tmux needs set-clipboard on)",
+                                text.lines().count()
+                            ));
+                        } else {
+                            state.flash_error("copy failed: the terminal did not take it");
+                        }
+                        state.dirty = true;
+                    }
+                    Effect::Export { path, text } => {
+                        match terminal_io::export(&path, &text) {
+                            Ok(p) => state.flash_info(format!("summary written to {p}")),
+                            Err(e) => state.flash_error(format!("export failed: {e}")),
+                        }
+                        state.dirty = true;
+                    }
+                    Effect::Notify { title, body } => {
+                        let _ = terminal_io::write_raw(&terminal_io::notification(&title, &body));
+                    }
+                    Effect::Retry => {
+                        if let Some(r) = &retry {
+                            r();
+                        } else {
+                            state.flash_info("nothing to retry: no remote sources");
+                            state.dirty = true;
+                        }
+                    }
                 }
             }
         }
@@ -157,4 +217,14 @@ fn draw(
     drawn.context("drawing a frame")?;
     state.dirty = false;
     Ok(())
+}
+
+/// The next notice, if a writer runs (the select arm is disabled otherwise).
+async fn next_notice(
+    rx: &mut Option<tokio::sync::mpsc::UnboundedReceiver<crate::ack::Notice>>,
+) -> Option<crate::ack::Notice> {
+    match rx.as_mut() {
+        Some(r) => r.recv().await,
+        None => None,
+    }
 }

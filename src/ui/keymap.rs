@@ -21,10 +21,12 @@ pub enum Context {
     Help,
     /// Typing a filter or a command line.
     Input,
+    /// A list overlay (`:silences`, `:sources`) is open.
+    List,
 }
 
 impl Context {
-    pub const ALL: [Self; 3] = [Self::Main, Self::Help, Self::Input];
+    pub const ALL: [Self; 4] = [Self::Main, Self::List, Self::Help, Self::Input];
 
     #[must_use]
     pub fn name(self) -> &'static str {
@@ -32,6 +34,7 @@ impl Context {
             Self::Main => "main",
             Self::Help => "help",
             Self::Input => "input (filter and command line)",
+            Self::List => "lists (:silences, :sources)",
         }
     }
 }
@@ -52,8 +55,11 @@ const DEFAULTS: &[(Context, Action, &[&str])] = &[
     (Context::Main, Action::Command, &[":"]),
     (Context::Main, Action::Mark, &["space"]),
     (Context::Main, Action::Ack, &["a"]),
+    (Context::Main, Action::Unack, &["A"]),
     (Context::Main, Action::Silence, &["s"]),
     (Context::Main, Action::Copy, &["y"]),
+    (Context::Main, Action::CopyCommand, &["Y"]),
+    (Context::Main, Action::Retry, &["R"]),
     (Context::Main, Action::Logs, &["l"]),
     (Context::Main, Action::Runbook(1), &["1"]),
     (Context::Main, Action::Runbook(2), &["2"]),
@@ -66,6 +72,16 @@ const DEFAULTS: &[(Context, Action, &[&str])] = &[
     (Context::Main, Action::Runbook(9), &["9"]),
     (Context::Main, Action::Help, &["?", "f1"]),
     (Context::Main, Action::Quit, &["q", "ctrl-c"]),
+    (Context::List, Action::Down, &["j", "down"]),
+    (Context::List, Action::Up, &["k", "up"]),
+    (Context::List, Action::Top, &["g", "home"]),
+    (Context::List, Action::Bottom, &["G", "end"]),
+    (Context::List, Action::Expire, &["x", "delete"]),
+    (Context::List, Action::Extend, &["e"]),
+    (Context::List, Action::Retry, &["r", "R"]),
+    (Context::List, Action::Back, &["esc", "q"]),
+    (Context::List, Action::Command, &[":"]),
+    (Context::List, Action::Help, &["?", "f1"]),
     (Context::Help, Action::Down, &["j", "down"]),
     (Context::Help, Action::Up, &["k", "up"]),
     (Context::Help, Action::Top, &["g", "home"]),

@@ -63,6 +63,9 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
             panes::runbooks::render(frame, a.runbooks, state, theme);
         }
     }
+    if let Some(which) = state.overlay.filter(|_| state.has_data) {
+        panes::lists::render(frame, a.body, state, theme, which);
+    }
     if state.help_open {
         panes::help::render(frame, a.body, state, theme);
     }

@@ -117,9 +117,17 @@ fn help_overlay_lists_the_keymap() {
         bottom.contains("Severity") && bottom.contains("◆ CRIT"),
         "G shows the end of help:\n{bottom}"
     );
-    let big = text(&draw(&s, &s.theme, 200, 50));
-    for line in ["move down", "fuzzy filter incidents", ":theme NAME", "ctrl-c", "run the runbook"]
-    {
+    keys(&mut s, "g");
+    let big = text(&draw(&s, &s.theme, 200, 120));
+    for line in [
+        "move down",
+        "fuzzy filter incidents",
+        ":theme NAME",
+        "ctrl-c",
+        "run the runbook",
+        "expire the selected silence",
+        ":silence MATCHER",
+    ] {
         let shown = line.replace("ctrl-c", "^c");
         assert!(big.contains(&shown), "help lacks {shown}");
     }

@@ -131,6 +131,16 @@ fn lines<'a>(a: &AlertView, state: &State, theme: Option<&Theme>, width: usize) 
     if let Some(t) = a.threshold.filter(|t| t.is_finite()) {
         out.push(Line::styled(format!("threshold {}", compact(t)), st(Role::TextDim)));
     }
+    if !al.replicas.is_empty() {
+        let reps = al.replicas.join(", ");
+        out.push(Line::styled(
+            sanitize::clean_line(&format!("reported by {reps}"), width),
+            st(Role::TextDim),
+        ));
+    }
+    out.extend(
+        suppression(a, state, width).into_iter().map(|l| Line::styled(l, st(Role::StateAcked))),
+    );
     out.push(Line::styled("labels", st(Role::Title)));
     let key_w =
         al.labels.keys().map(|k| sanitize::width(&sanitize::clean(k))).max().unwrap_or(0).min(24);
@@ -155,6 +165,40 @@ fn lines<'a>(a: &AlertView, state: &State, theme: Option<&Theme>, width: usize) 
                 st(Role::Text),
             ));
         }
+    }
+    out
+}
+
+/// Why an alert is suppressed: each silence (who, comment, until) and each
+/// inhibiting alert; and "resolved while silenced" (alertmanager#226).
+fn suppression(a: &AlertView, state: &State, width: usize) -> Vec<String> {
+    let al = &a.alert;
+    let mut out = Vec::new();
+    for id in &al.silenced_by {
+        let text = match state.view.silence(id) {
+            Some(s) => format!(
+                "{} by {} until {}: {} ({})",
+                if s.is_ack() { "acknowledged" } else { "silenced" },
+                s.created_by,
+                format_clock(s.ends_at),
+                s.comment,
+                s.id
+            ),
+            None => format!("silenced by {id}"),
+        };
+        out.push(sanitize::clean_line(&text, width));
+    }
+    for fp in &al.inhibited_by {
+        let text = match state.view.alerts.get(fp) {
+            Some(src) => {
+                format!("inhibited by {} \u{00b7} {}", src.alert.name(), super::detail::target(src))
+            }
+            None => format!("inhibited by alert {fp}"),
+        };
+        out.push(sanitize::clean_line(&text, width));
+    }
+    if al.state == crate::model::AlertState::Resolved && !al.silenced_by.is_empty() {
+        out.push("resolved while silenced: nobody was notified of either".into());
     }
     out
 }

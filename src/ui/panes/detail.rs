@@ -142,7 +142,7 @@ fn render_alerts(
                     Span::styled(format!("{} {} ", sev.glyph(), sev.word()), theme.severity(sev)),
                     Span::styled(cell(&target(a), target_w), text),
                     Span::styled(" ", text),
-                    Span::styled(cell(state_word(a.alert.state), state_w), text),
+                    Span::styled(cell(state_word(&a.alert), state_w), text),
                 ]);
                 frame.render_widget(line, line_area);
                 let spark_x = area.x.saturating_add(u16::try_from(width - spark_w).unwrap_or(0));
@@ -169,12 +169,18 @@ fn render_alerts(
 }
 
 /// Alert states in at most 8 columns.
-fn state_word(s: AlertState) -> &'static str {
-    match s {
+/// Inhibited and silenced alerts are told apart; an alert that resolved
+/// while silenced says so (nobody was notified of either).
+fn state_word(a: &crate::model::Alert) -> &'static str {
+    match a.state {
         AlertState::Unprocessed => "new",
         AlertState::Pending => "pending",
         AlertState::Firing => "firing",
+        AlertState::Suppressed if a.silenced_by.is_empty() && !a.inhibited_by.is_empty() => {
+            "inhibited"
+        }
         AlertState::Suppressed => "silenced",
+        AlertState::Resolved if !a.silenced_by.is_empty() => "res(sil)",
         AlertState::Resolved => "resolved",
     }
 }

@@ -24,6 +24,13 @@ fn hints(state: &State) -> Vec<(&'static [Action], &'static str)> {
         (Context::Input, _) => {
             vec![(&[Action::Submit], "keep filter"), (&[Action::Cancel], "clear")]
         }
+        (Context::List, _) => vec![
+            (&[Action::Down, Action::Up], "move"),
+            (&[Action::Extend], "extend 1h"),
+            (&[Action::Expire], "expire"),
+            (&[Action::Retry], "retry"),
+            (&[Action::Back], "close"),
+        ],
         (Context::Help, _) => vec![
             (&[Action::Down, Action::Up], "scroll"),
             (&[Action::Back], "close"),
@@ -100,6 +107,16 @@ fn matches(state: &State) -> String {
 }
 
 fn completions(state: &State) -> String {
+    // The silence editor previews what it would silence before submitting.
+    if let Some(args) = state.command.trim_start().strip_prefix("silence ") {
+        return match crate::app::ack::parse_silence(args, state.silence_ms) {
+            Ok(spec) => format!(
+                "  matches {} active alert(s) now",
+                crate::app::ack::preview_count(&state.view, &spec.matchers)
+            ),
+            Err(e) => format!("  {e}"),
+        };
+    }
     match &state.completion {
         Some(c) if c.candidates.len() > 1 => {
             let names: Vec<&str> =

@@ -101,7 +101,16 @@ fn lines<'a>(keymap: &Keymap, theme: Option<&Theme>) -> Vec<Line<'a>> {
     }
     out.push(Line::styled("Commands", st(Role::Title)));
     for c in COMMANDS {
-        out.push(entry(c.usage, c.help, &st));
+        if crate::sanitize::width(c.usage) > KEY_COL {
+            // A long usage gets its own line; its help goes under it.
+            out.push(Line::from(vec![
+                Span::raw("  "),
+                Span::styled(c.usage.to_string(), st(Role::FooterKey)),
+            ]));
+            out.push(entry("", c.help, &st));
+        } else {
+            out.push(entry(c.usage, c.help, &st));
+        }
     }
     out.push(Line::raw(""));
     out.push(Line::styled("Severity", st(Role::Title)));

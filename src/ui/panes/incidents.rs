@@ -16,6 +16,8 @@ use crate::ui::theme::{Role, Theme};
 
 /// Show the services column from this inner width on.
 const SERVICES_FROM: usize = 120;
+/// Width of the ack column ("ACK PENDING").
+const ACK_W: usize = 11;
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let focused = state.focus == Pane::Incidents;
@@ -98,9 +100,16 @@ fn line<'a>(
     let age = format_age(state.view.now - inc.started_at);
     let n = inc.alerts.len();
     let count = format!("{n} alert{}", if n == 1 { "" } else { "s" });
-    let ack = if inc.acked { "\u{2713} acked" } else { "" };
-    // cursor, mark, glyph+word (6), spaces, age 6, count 9, ack 7, state 8.
-    let fixed = 1 + 1 + 6 + 1 + 1 + 6 + 1 + 9 + 1 + 7 + 1 + 8;
+    let badge = crate::app::ack::ack_badge(&state.view, inc);
+    let ack = match badge {
+        Some("ACK") => "\u{2713} acked",
+        Some(b) => b,
+        None => "",
+    };
+    let ack_role =
+        if badge.is_some_and(|b| b != "ACK") { Role::FlashError } else { Role::StateAcked };
+    // cursor, mark, glyph+word (6), spaces, age 6, count 9, ack 11, state 8.
+    let fixed = 1 + 1 + 6 + 1 + 1 + 6 + 1 + 9 + 1 + ACK_W + 1 + 8;
     let mut flex = width.saturating_sub(fixed);
     let services = if width >= SERVICES_FROM {
         let w = (flex / 3).min(40);
@@ -133,7 +142,7 @@ fn line<'a>(
         Span::styled(" ", row),
         Span::styled(cell_right(&count, 9), row),
         Span::styled(" ", row),
-        Span::styled(cell(ack, 7), if focused { row } else { theme.style(Role::StateAcked) }),
+        Span::styled(cell(ack, ACK_W), if focused { row } else { theme.style(ack_role) }),
         Span::styled(" ", row),
         Span::styled(cell(inc.state.word(), 8), row),
     ]);

@@ -8,6 +8,7 @@ pub mod footer;
 pub mod header;
 pub mod help;
 pub mod incidents;
+pub mod lists;
 pub mod logs;
 pub mod runbooks;
 

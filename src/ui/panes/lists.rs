@@ -1,0 +1,214 @@
+//! The list overlays over the panes: `:silences` (pending acks, live
+//! silences ending soonest first, recently expired ones) and `:sources`
+//! (every source's health with its reason and last success).
+//!
+//! ```text
+//! ┌ Silences 3 · e extend 1h · x expire · esc close ─────────────────────────┐
+//! │ ACK    in 14m   2 alerts  ana@bastion (me)  ACK! on it  alertname="Down" │
+//! │ active in 52m   0 alerts  bob               maintenance  job="batch"     │
+//! └──────────────────────────────────────────────────────────────────────────┘
+//! ```
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph};
+
+use super::block;
+use crate::app::overlay::{SilenceRow, silence_rows};
+use crate::app::{Action, Overlay, State};
+use crate::model::{AckPhase, SourceStatus, format_age};
+use crate::sanitize;
+use crate::ui::keymap::Context;
+use crate::ui::text::{cell, cols, scroll_to};
+use crate::ui::theme::{Role, Theme};
+
+pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, which: Overlay) {
+    frame.render_widget(Clear, area);
+    let km = &state.keymap;
+    let key = |a| km.first_label(Context::List, a).unwrap_or_default();
+    let (title, rows) = match which {
+        Overlay::Silences => (
+            format!(
+                "Silences {} \u{00b7} {} extend 1h \u{00b7} {} expire \u{00b7} {} close",
+                silence_rows(&state.view).len(),
+                key(Action::Extend),
+                key(Action::Expire),
+                key(Action::Back)
+            ),
+            silences(state, theme, cols(area.width.saturating_sub(2))),
+        ),
+        Overlay::Sources => (
+            format!(
+                "Sources {} \u{00b7} {} retry now \u{00b7} {} close",
+                state.view.sources.len(),
+                key(Action::Retry),
+                key(Action::Back)
+            ),
+            sources(state, theme, cols(area.width.saturating_sub(2))),
+        ),
+    };
+    let b = block(vec![Span::raw(title)], true, theme);
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    if inner.is_empty() {
+        return;
+    }
+    if rows.is_empty() {
+        let msg = match which {
+            Overlay::Silences => "no silences on any cluster",
+            Overlay::Sources => "no sources",
+        };
+        frame.render_widget(Paragraph::new(msg).style(theme.style(Role::TextDim)), inner);
+        return;
+    }
+    let h = usize::from(inner.height);
+    let cur = state.cursors.overlay.min(rows.len() - 1);
+    let first = scroll_to(cur, h, rows.len());
+    let shown: Vec<Line> = rows
+        .into_iter()
+        .enumerate()
+        .skip(first)
+        .take(h)
+        .map(|(i, l)| if i == cur { l.patch_style(theme.style(Role::Selection)) } else { l })
+        .collect();
+    frame.render_widget(Paragraph::new(shown), inner);
+}
+
+/// "in 14m" or "3m ago".
+fn until(now: i64, t: i64) -> String {
+    if t >= now {
+        format!("in {}", format_age(t - now))
+    } else {
+        format!("{} ago", format_age(now - t))
+    }
+}
+
+fn silences<'a>(state: &State, theme: &Theme, width: usize) -> Vec<Line<'a>> {
+    let now = state.view.now;
+    let me = &state.ack_author;
+    silence_rows(&state.view)
+        .into_iter()
+        .map(|row| match row {
+            SilenceRow::PendingAck(a) => {
+                let (word, err) = match &a.phase {
+                    AckPhase::Pending { attempts, last_error } => {
+                        (if *attempts > 0 { "FAILING" } else { "PENDING" }, last_error.clone())
+                    }
+                    AckPhase::Expiring { last_error, .. } => ("UNACKING", last_error.clone()),
+                    _ => ("ACK", None),
+                };
+                let text = format!(
+                    "{} {} alert(s) of {} on {}{}",
+                    word,
+                    a.fingerprints.len(),
+                    a.incident,
+                    a.source,
+                    err.map(|e| format!(": {e}")).unwrap_or_default()
+                );
+                Line::styled(sanitize::clean_line(&text, width), theme.style(Role::FlashError))
+            }
+            SilenceRow::Silence(s) => {
+                let state_word = if !s.is_live() {
+                    "expired"
+                } else if s.is_ack() {
+                    "ACK"
+                } else if s.state == crate::model::SilenceState::Pending {
+                    "pending"
+                } else {
+                    "active"
+                };
+                let soon = s.is_live() && s.ends_at - now < 3_600_000;
+                let role = if !s.is_live() {
+                    Role::TextDim
+                } else if s.matched == 0 {
+                    Role::StateQuiet
+                } else {
+                    Role::Text
+                };
+                let matched = if s.is_live() && s.matched == 0 {
+                    "matches 0".to_string()
+                } else {
+                    format!("{} alert{}", s.matched, if s.matched == 1 { "" } else { "s" })
+                };
+                let who = if &s.created_by == me {
+                    format!("{} (me)", s.created_by)
+                } else {
+                    s.created_by.clone()
+                };
+                let matchers: Vec<String> = s.matchers.iter().map(ToString::to_string).collect();
+                let fixed = 8 + 1 + 10 + 1 + 10 + 1;
+                let rest = width.saturating_sub(fixed);
+                let who_w = (rest / 4).clamp(6, 24);
+                let comment_w = (rest / 3).clamp(6, 40);
+                let matcher_w = rest.saturating_sub(who_w + comment_w + 2);
+                Line::from(vec![
+                    Span::styled(
+                        cell(state_word, 8),
+                        theme.style(if s.is_ack() { Role::StateAcked } else { role }),
+                    ),
+                    Span::raw(" "),
+                    Span::styled(
+                        cell(&until(now, s.ends_at), 10),
+                        theme.style(if soon { Role::FlashError } else { role }),
+                    ),
+                    Span::raw(" "),
+                    Span::styled(cell(&matched, 10), theme.style(role)),
+                    Span::raw(" "),
+                    Span::styled(cell(&who, who_w), theme.style(role)),
+                    Span::raw(" "),
+                    Span::styled(cell(&s.comment, comment_w), theme.style(role)),
+                    Span::raw(" "),
+                    Span::styled(cell(&matchers.join(" "), matcher_w), theme.style(Role::TextDim)),
+                ])
+            }
+        })
+        .collect()
+}
+
+fn sources<'a>(state: &State, theme: &Theme, width: usize) -> Vec<Line<'a>> {
+    let now = state.view.now;
+    state
+        .view
+        .sources
+        .iter()
+        .map(|h| {
+            let detail = match &h.status {
+                SourceStatus::Down { since, attempts, reason } => {
+                    format!("down for {} ({attempts} attempts): {reason}", format_age(now - since))
+                }
+                SourceStatus::AuthFailed { reason } => {
+                    format!("auth failed, polling stopped until retry: {reason}")
+                }
+                SourceStatus::Tls { reason } => format!("TLS error: {reason}"),
+                SourceStatus::BadResponse { excerpt } => format!("bad response: {excerpt}"),
+                SourceStatus::TooLarge { limit_bytes } => {
+                    format!("response over the {limit_bytes}-byte cap")
+                }
+                SourceStatus::Slow { millis } => format!("slow: {millis} ms"),
+                SourceStatus::Partial { warnings } => {
+                    format!("partial data: {}", warnings.join("; "))
+                }
+                other => other.word().to_string(),
+            };
+            let last = h.last_ok.map_or_else(
+                || "never ok".to_string(),
+                |t| format!("ok {} ago", format_age(now - t)),
+            );
+            let role = if h.status.is_healthy() { Role::Text } else { Role::FlashError };
+            let name_w = (width / 5).clamp(6, 24);
+            let kind_w = (width / 4).clamp(6, 40);
+            let last_w = 14;
+            let detail_w = width.saturating_sub(name_w + kind_w + last_w + 3);
+            Line::from(vec![
+                Span::styled(cell(&h.id, name_w), theme.style(Role::Title)),
+                Span::raw(" "),
+                Span::styled(cell(&h.kind, kind_w), theme.style(Role::TextDim)),
+                Span::raw(" "),
+                Span::styled(cell(&last, last_w), theme.style(Role::TextDim)),
+                Span::raw(" "),
+                Span::styled(cell(&detail, detail_w), theme.style(role)),
+            ])
+        })
+        .collect()
+}
