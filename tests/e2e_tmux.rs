@@ -6,94 +6,12 @@
 //! than silently skipping.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod support;
+
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-const WAIT: Duration = Duration::from_secs(30);
-
-/// A private tmux server (own socket) with its own HOME, killed on drop.
-struct Tmux {
-    socket: String,
-    home: PathBuf,
-}
-
-impl Tmux {
-    fn start(name: &str, cmd: &str, home: &Path) -> Self {
-        let socket = format!("quell-e2e-{name}-{}", std::process::id());
-        let t = Self { socket, home: home.to_path_buf() };
-        let out = t.cmd(&["new-session", "-d", "-s", "e2e", "-x", "100", "-y", "30", cmd]);
-        assert!(
-            out.status.success(),
-            "tmux new-session failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        t
-    }
-
-    fn cmd(&self, args: &[&str]) -> Output {
-        // The server inherits this environment, and so does quell inside it:
-        // no user config, no user data, predictable colours.
-        Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .env("HOME", &self.home)
-            .env("XDG_CONFIG_HOME", self.home.join("config"))
-            .env("XDG_DATA_HOME", self.home.join("data"))
-            .env("XDG_STATE_HOME", self.home.join("state"))
-            .env("XDG_CACHE_HOME", self.home.join("cache"))
-            .env("TERM", "xterm-256color")
-            .env_remove("NO_COLOR")
-            .env_remove("TMUX")
-            .output()
-            .expect("running tmux")
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", "e2e"]).stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "e2e"];
-        args.extend_from_slice(keys);
-        assert!(self.cmd(&args).status.success());
-    }
-
-    fn literal(&self, text: &str) {
-        assert!(self.cmd(&["send-keys", "-t", "e2e", "-l", text]).status.success());
-    }
-
-    /// Polls the screen until `pred` holds on a settled screen; fails with
-    /// the last screen. Settled means two captures 100 ms apart agree:
-    /// `capture-pane` can land in the middle of a frame being written.
-    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.screen();
-            if pred(&s) {
-                std::thread::sleep(Duration::from_millis(100));
-                let again = self.screen();
-                if again == s {
-                    return s;
-                }
-            }
-            assert!(start.elapsed() < WAIT, "timed out waiting for {what}; screen:\n{s}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.cmd(&["kill-server"]);
-    }
-}
-
-fn require_tmux() {
-    let ok = Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success());
-    assert!(ok, "tmux is required for the end-to-end test: install tmux (apt-get install tmux)");
-}
+use support::tmux::{Tmux, WAIT, require_tmux};
 
 #[test]
 fn demo_session_keys_and_clean_exit() {
@@ -202,4 +120,92 @@ fn hangup_of_the_terminal_ends_quell() {
         std::thread::sleep(Duration::from_millis(100));
     }
     let _ = std::fs::remove_dir_all(&home);
+}
+
+/// `amtool silence query -o json` (active silences) against a real Alertmanager.
+fn amtool_silences(url: &str) -> Vec<serde_json::Value> {
+    let out = std::process::Command::new(support::servers::bin("amtool"))
+        .args(["silence", "query", "-o", "json", &format!("--alertmanager.url={url}")])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "amtool: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn ack_from_the_keyboard_is_a_marked_silence_and_read_only_writes_nothing() {
+    require_tmux();
+    let am = support::servers::Alertmanager::single(&[]);
+    let url = am.url();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(support::post_alerts(
+        &url,
+        &[support::alert_json(&[
+            ("alertname", "PaymentsDown"),
+            ("service", "payments"),
+            ("severity", "critical"),
+            ("instance", "x$(touch /tmp/quell-pwned)"),
+        ])],
+    ));
+    let home = std::env::temp_dir().join(format!("quell-e2e-ack-{}", std::process::id()));
+    std::fs::create_dir_all(&home).unwrap();
+    let cfg = home.join("quell.toml");
+    std::fs::write(
+        &cfg,
+        format!("{}\n[ack]\nauthor = \"e2e@quell\"\n", support::am_toml("am", &[url.clone()], "")),
+    )
+    .unwrap();
+    let bin = env!("CARGO_BIN_EXE_quell");
+
+    // Read-only: the key is refused and the server never sees a silence.
+    {
+        let cmd = format!("'{bin}' --read-only --config '{}'; sleep 120", cfg.display());
+        let tmux = Tmux::start("ro", &cmd, &home);
+        tmux.wait_for("the incident", |s| s.contains("PaymentsDown") && s.contains('\u{25b6}'));
+        tmux.keys(&["a"]);
+        tmux.wait_for("the refusal", |s| s.contains("read-only"));
+        std::thread::sleep(Duration::from_millis(500));
+        assert!(amtool_silences(&url).is_empty(), "read-only mode wrote to Alertmanager");
+    }
+
+    let cmd = format!("'{bin}' --config '{}'; sleep 120", cfg.display());
+    let tmux = Tmux::start("ack", &cmd, &home);
+    tmux.wait_for("the incident", |s| s.contains("PaymentsDown") && s.contains('\u{25b6}'));
+    tmux.keys(&["a"]);
+    tmux.wait_for("the acked row", |s| s.contains("\u{2713} acked"));
+    let live = amtool_silences(&url);
+    assert_eq!(live.len(), 1, "{live:?}");
+    assert!(live[0]["comment"].as_str().unwrap().starts_with("ACK! "), "{live:?}");
+    assert_eq!(live[0]["createdBy"], "e2e@quell");
+    let matchers = live[0]["matchers"].as_array().unwrap();
+    assert!(
+        matchers
+            .iter()
+            .any(|m| m["name"] == "instance" && m["value"] == "x$(touch /tmp/quell-pwned)"),
+        "the hostile value is matched literally: {matchers:?}"
+    );
+    assert!(!Path::new("/tmp/quell-pwned").exists());
+
+    // Hand-off: the summary copied and exported.
+    tmux.keys(&["y"]);
+    tmux.wait_for("the copy flash", |s| s.contains("Markdown summary copied"));
+    let md = home.join("handoff.md");
+    tmux.keys(&[":"]);
+    tmux.literal(&format!("export {}", md.display()));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the export flash", |s| s.contains("summary written"));
+    let text = std::fs::read_to_string(&md).unwrap();
+    assert!(
+        text.contains("PaymentsDown") && text.contains("**Acknowledged:** by e2e@quell"),
+        "{text}"
+    );
+
+    // Un-acknowledge: the silence expires on the server.
+    tmux.keys(&["A"]);
+    let start = Instant::now();
+    while !amtool_silences(&url).is_empty() {
+        assert!(start.elapsed() < WAIT, "the ack silence was not expired");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    tmux.wait_for("the row without ack", |s| !s.contains("\u{2713} acked"));
 }

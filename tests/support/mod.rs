@@ -4,6 +4,7 @@
 
 pub mod servers;
 pub mod stub;
+pub mod tmux;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
