@@ -152,7 +152,10 @@ fn ack_from_the_keyboard_is_a_marked_silence_and_read_only_writes_nothing() {
     let cfg = home.join("quell.toml");
     std::fs::write(
         &cfg,
-        format!("{}\n[ack]\nauthor = \"e2e@quell\"\n", support::am_toml("am", &[url.clone()], "")),
+        format!(
+            "{}\n[ack]\nauthor = \"e2e@quell\"\n",
+            support::am_toml("am", std::slice::from_ref(&url), "")
+        ),
     )
     .unwrap();
     let bin = env!("CARGO_BIN_EXE_quell");
