@@ -98,3 +98,37 @@ fn without_a_terminal_the_ui_refuses_politely() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("needs a terminal"));
 }
+
+#[test]
+fn the_demo_world_exported_as_a_recording_replays_to_the_same_incidents() {
+    let home = temp_home("rec");
+    let file = home.join("demo.ndjson");
+    let f = file.to_str().unwrap();
+    let rec = quell(&["--demo", "--seed", "2", "record", "--out", f, "--seconds", "1800"], &home);
+    assert!(rec.status.success(), "{}", String::from_utf8_lossy(&rec.stderr));
+    assert!(String::from_utf8_lossy(&rec.stderr).contains("recorded"));
+    let direct =
+        quell(&["snapshot", "--demo", "--seed", "2", "--seconds", "1800", "--json"], &home);
+    let replay = quell(&["snapshot", "--replay", f, "--json"], &home);
+    assert!(replay.status.success(), "{}", String::from_utf8_lossy(&replay.stderr));
+    let summary = |out: &Output| {
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut incs: Vec<(String, String, usize)> = v["incidents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                (
+                    i["title"].as_str().unwrap().to_string(),
+                    i["root_causes"][0]["service"].as_str().unwrap_or("").to_string(),
+                    i["alerts"].as_array().unwrap().len(),
+                )
+            })
+            .collect();
+        incs.sort();
+        incs
+    };
+    let (d, r) = (summary(&direct), summary(&replay));
+    assert!(!d.is_empty());
+    assert_eq!(d, r, "replaying the recording finds the same incidents and causes");
+}

@@ -77,6 +77,9 @@ pub struct RecordArgs {
     /// Size cap of the recording in MiB.
     #[arg(long, default_value_t = 256, value_name = "N")]
     pub max_mb: u64,
+    /// With --demo: simulated seconds to record after the warm-up.
+    #[arg(long, default_value_t = 3600, value_name = "N")]
+    pub seconds: u64,
 }
 
 /// Runs the parsed command line.
@@ -103,7 +106,7 @@ pub fn run(cli: Cli) -> ExitCode {
             Some(Command::Snapshot(args)) => {
                 snapshot::run(&loaded, args, cli.demo, cli.replay.as_deref())
             }
-            Some(Command::Record(args)) => record::run(&loaded, args),
+            Some(Command::Record(args)) => record::run(&loaded, args, cli.demo),
             Some(Command::Eval(cmd)) => eval::run(cmd),
             None => interactive(&loaded, &cli),
         }

@@ -121,7 +121,16 @@ pub fn replay_view(cfg: &Config, path: &Path) -> Result<View, RecordError> {
     let mut pipe = Pipeline::new(cfg.store.clone(), cfg.engine.clone(), cfg.topology.to_topology());
     let mut joiner = Joiner::new(cfg);
     let mut last = 0;
+    let mut analyzed: Option<UnixMs> = None;
     read(path, |at, ev| {
+        // The engine is online: it sees the recording pass by as the live
+        // UI did, one pass per second of recorded time that saw events, so
+        // incidents that opened and resolved within it are found too.
+        if at > last && analyzed.is_some_and(|a| at - a >= 1_000) {
+            pipe.analyze(last);
+            analyzed = Some(last);
+        }
+        analyzed.get_or_insert(at);
         joiner.apply(ev, &mut pipe);
         last = at;
     })?;
