@@ -252,4 +252,92 @@ async fn ack_while_down_stays_pending_then_lands_exactly_once() {
     restored.command(AckCommand::Unack { incident: IncidentId("INC-1".into()) }, retry_at).await;
     restored.cycle(retry_at, &yes).await;
     assert!(live_silences(&am.url()).await.is_empty());
+
+    // Who did what, in order, in the journal beside the records.
+    let journal = std::fs::read_to_string(dir.0.join("journal.jsonl")).unwrap();
+    let whats: Vec<String> = journal
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["what"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        whats,
+        [
+            "ack requested",
+            "ack applied",
+            "ack requested",
+            "ack applied",
+            "unack requested",
+            "unack applied"
+        ],
+        "{journal}"
+    );
+    assert!(journal.contains("\"who\":\"ana@bastion\""));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn editor_silences_with_hostile_matchers_select_exactly_their_alert() {
+    let am = Alertmanager::single(&[]);
+    let url = am.url();
+    post_alerts(
+        &url,
+        &[
+            alert_json(&[("alertname", "Odd"), ("instance", HOSTILE)]),
+            alert_json(&[("alertname", "Odd"), ("instance", "plain")]),
+        ],
+    )
+    .await;
+    let mut w = writer(std::slice::from_ref(&url), None);
+    let now = SystemClock.now();
+    // Typed in the editor exactly as the prefilled line shows it.
+    let line =
+        format!("{} for=30m -- window", quell::model::SilenceMatcher::equal("instance", HOSTILE));
+    let spec = quell::app::ack::parse_silence(&line, 3_600_000).unwrap();
+    w.command(
+        AckCommand::Create {
+            source: "am".into(),
+            matchers: spec.matchers,
+            duration_ms: spec.duration_ms,
+            comment: spec.comment,
+        },
+        now,
+    )
+    .await;
+    let live = live_silences(&url).await;
+    assert_eq!(live.len(), 1, "{live:?}");
+    assert_eq!(live[0]["matchers"][0]["value"], HOSTILE);
+    assert_eq!(live[0]["comment"], "window");
+    let id = live[0]["id"].as_str().unwrap().to_string();
+    let u = url.clone();
+    let want = id.clone();
+    eventually(Duration::from_secs(10), "only the hostile alert silenced", || {
+        let (u, want) = (u.clone(), want.clone());
+        async move {
+            let a = alerts(&u).await;
+            let by = |inst: &str| {
+                a.iter().any(|x| {
+                    x["labels"]["instance"] == inst
+                        && x["status"]["silencedBy"]
+                            .as_array()
+                            .is_some_and(|v| v.contains(&want.clone().into()))
+                })
+            };
+            by(HOSTILE) && !by("plain")
+        }
+    })
+    .await;
+    // Extend by an hour: same silence, later end; then expire it.
+    let end = end_of(&live[0]);
+    w.command(AckCommand::Extend { source: "am".into(), id: id.clone(), by_ms: 3_600_000 }, now)
+        .await;
+    let live = live_silences(&url).await;
+    assert_eq!(live.len(), 1);
+    assert_eq!(live[0]["id"], id.as_str());
+    assert!(end_of(&live[0]) >= end + 3_500_000);
+    w.command(AckCommand::Expire { source: "am".into(), id: id.clone() }, now).await;
+    assert!(live_silences(&url).await.is_empty());
 }

@@ -23,6 +23,8 @@ use crate::store::Ingest;
 
 /// File name of the ack records inside the data dir.
 pub const FILE_NAME: &str = "acks.json";
+/// File name of the journal of who did what, beside the records.
+pub const JOURNAL: &str = "journal.jsonl";
 /// How often the writer looks at its acks when nothing asks it to.
 const CYCLE: Duration = Duration::from_secs(5);
 /// How often an ack that needs nothing is checked against the cluster
@@ -128,6 +130,31 @@ impl Writer {
             .unwrap_or_else(|| SystemClock.now())
     }
 
+    /// Appends one line to the journal of who did what (`journal.jsonl`
+    /// beside the ack records), synced; a failure is logged, never fatal.
+    fn journal(&self, what: &str, incident: Option<&IncidentId>, source: &str, detail: &str) {
+        let Some(path) = self.path.as_ref().map(|p| p.with_file_name(JOURNAL)) else { return };
+        let line = serde_json::json!({
+            "at": SystemClock.now(),
+            "who": self.author,
+            "what": what,
+            "incident": incident.map(|i| i.0.as_str()),
+            "source": source,
+            "detail": detail,
+        });
+        let write = || -> std::io::Result<()> {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            let mut f = std::fs::OpenOptions::new().create(true).append(true).open(&path)?;
+            writeln!(f, "{line}")?;
+            f.sync_data()
+        };
+        if let Err(e) = write() {
+            tracing::warn!(path = %path.display(), "journal entry not written: {e}");
+        }
+    }
+
     fn info(&mut self, s: String) {
         self.notices.push(Notice::Info(s));
     }
@@ -141,6 +168,7 @@ impl Writer {
     pub async fn command(&mut self, cmd: AckCommand, now: UnixMs) {
         match cmd {
             AckCommand::Ack { incident, title, alerts, note } => {
+                self.journal("ack requested", Some(&incident), "", &note);
                 self.ack(incident, &title, alerts, note, now);
             }
             AckCommand::Unack { incident } => {
@@ -153,6 +181,7 @@ impl Writer {
                 if n == 0 {
                     self.error(format!("{incident} has no acknowledgement from quell"));
                 } else {
+                    self.journal("unack requested", Some(&incident), "", "");
                     self.info(format!("un-acknowledging {incident}"));
                 }
             }
@@ -168,7 +197,11 @@ impl Writer {
                 match self.backends.get(&source) {
                     None => self.error(format!("no Alertmanager named {source:?}")),
                     Some(b) => match b.post(&post).await {
-                        Ok(id) => self.info(format!("silence {id} created on {source}")),
+                        Ok(id) => {
+                            let detail = format!("{id}: {}", post.comment);
+                            self.journal("silence created", None, &source, &detail);
+                            self.info(format!("silence {id} created on {source}"));
+                        }
                         Err(e) => self.error(format!("silence not created on {source}: {e}")),
                     },
                 }
@@ -177,6 +210,7 @@ impl Writer {
                 None => self.error(format!("no Alertmanager named {source:?}")),
                 Some(b) => match b.expire(&id).await {
                     Ok(()) => {
+                        self.journal("silence expired", None, &source, &id);
                         self.info(format!("silence {id} expired"));
                         for r in &mut self.records {
                             r.sets.retain(|s| s.id.as_deref() != Some(id.as_str()));
@@ -204,7 +238,10 @@ impl Writer {
                 };
                 let end = s.to_silence(&source).ends_at.max(now) + by_ms;
                 match b.post(&s.extended(end)).await {
-                    Ok(new_id) if new_id == id => self.info(format!("silence {id} extended")),
+                    Ok(new_id) if new_id == id => {
+                        self.journal("silence extended", None, &source, &id);
+                        self.info(format!("silence {id} extended"));
+                    }
                     Ok(new_id) => self.info(format!("silence {id} replaced by {new_id}")),
                     Err(e) => self.error(format!("silence {id} not extended: {e}")),
                 }
@@ -377,7 +414,13 @@ impl Writer {
                 Step::Done => drop_ids.push(i),
                 Step::Ok => {
                     r.verified_at = now;
+                    let first = r.status.silence_ids.is_empty();
                     refresh_status(r);
+                    if first {
+                        let (inc, ids) =
+                            (r.status.incident.clone(), r.status.silence_ids.join(","));
+                        self.journal("ack applied", Some(&inc), source, &ids);
+                    }
                 }
                 Step::Gone => {
                     drop_ids.push(i);
@@ -397,6 +440,7 @@ impl Writer {
         for i in drop_ids.into_iter().rev() {
             let r = self.records.remove(i);
             if matches!(r.status.phase, AckPhase::Expiring { .. }) {
+                self.journal("unack applied", Some(&r.status.incident), source, "");
                 self.notices.push(Notice::Info(format!("{} un-acknowledged", r.status.incident)));
             }
         }

@@ -211,6 +211,7 @@ fn interactive(loaded: &Loaded, cli: &Cli) -> anyhow::Result<()> {
             ack,
             ack_config: cfg.ack.clone(),
             retry,
+            notify: cfg.ui.notify_level().unwrap_or(Some(crate::model::Severity::Critical)),
         };
         let result = crate::tui::run(tui, rx).await;
         if let Some(w) = world {

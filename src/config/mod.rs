@@ -55,11 +55,34 @@ pub struct UiConfig {
     pub theme: String,
     /// Directory of user theme files (`NAME.toml`); default `<config dir>/themes`.
     pub themes_dir: Option<PathBuf>,
+    /// New incidents at or above this severity ring the bell and send a
+    /// desktop notification: `critical`, `high`, `warning`, `info` or `off`.
+    pub notify: String,
 }
 
 impl Default for UiConfig {
     fn default() -> Self {
-        Self { theme: "dark".into(), themes_dir: None }
+        Self { theme: "dark".into(), themes_dir: None, notify: "critical".into() }
+    }
+}
+
+impl UiConfig {
+    /// The notify threshold; `None` is off.
+    ///
+    /// # Errors
+    /// A word that is not a severity or `off`.
+    pub fn notify_level(&self) -> Result<Option<crate::model::Severity>, String> {
+        use crate::model::Severity;
+        match self.notify.trim().to_ascii_lowercase().as_str() {
+            "off" | "none" | "" => Ok(None),
+            "critical" => Ok(Some(Severity::Critical)),
+            "high" => Ok(Some(Severity::High)),
+            "warning" => Ok(Some(Severity::Warning)),
+            "info" => Ok(Some(Severity::Info)),
+            other => Err(format!(
+                "unknown level {other:?}: expected critical, high, warning, info or off"
+            )),
+        }
     }
 }
 
@@ -200,6 +223,7 @@ impl Config {
             return Err(("demo.speed".into(), "expected a number between 0 and 10000".into()));
         }
         self.engine.validate().map_err(|(k, m)| (format!("engine.{k}"), m))?;
+        self.ui.notify_level().map_err(|m| ("ui.notify".to_string(), m))?;
         self.logs.validate()?;
         crate::ui::keymap::Keymap::with_overrides(&self.keys)
             .map_err(|e| ("keys".to_string(), e.to_string()))?;

@@ -135,3 +135,12 @@ fn log_sources_parse_strictly() {
     let e = err("[[logs.file]]\npath = \"/a\"\nservice = \"w\"\nshell = true\n").to_string();
     assert!(e.contains("shell"), "{e}");
 }
+
+#[test]
+fn notify_level_is_checked() {
+    let text = err("[ui]\nnotify = \"loud\"\n").to_string();
+    assert!(text.contains("ui.notify") && text.contains("loud"), "{text}");
+    let cfg = parse("[ui]\nnotify = \"off\"\n", Path::new("t.toml")).unwrap();
+    assert_eq!(cfg.ui.notify_level(), Ok(None));
+    assert_eq!(Config::default().ui.notify_level(), Ok(Some(crate::model::Severity::Critical)));
+}

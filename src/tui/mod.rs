@@ -51,6 +51,8 @@ pub struct TuiOptions {
     pub ack_config: crate::ack::AckConfig,
     /// Retry every source now (live sources only).
     pub retry: Option<Box<dyn Fn() + Send>>,
+    /// Severity at or above which new incidents notify; `None` never.
+    pub notify: Option<crate::model::Severity>,
 }
 
 /// Runs the TUI until the user quits, SIGTERM or SIGHUP arrives, or the
@@ -80,6 +82,7 @@ pub async fn run(opts: TuiOptions, mut views: watch::Receiver<Arc<View>>) -> any
         }
     };
     let retry = opts.retry;
+    state.notify = opts.notify;
 
     let _guard =
         guard::TerminalGuard::enter().context("entering raw mode and the alternate screen")?;
