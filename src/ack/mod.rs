@@ -32,6 +32,8 @@ pub struct AckConfig {
     pub max_duration: HumanDuration,
     /// Length of a silence made with the silence editor, unless edited.
     pub silence_duration: HumanDuration,
+    /// `a` first asks for a one-line note (Enter with none acks as well).
+    pub ask_note: bool,
 }
 
 impl Default for AckConfig {
@@ -41,6 +43,7 @@ impl Default for AckConfig {
             duration: HumanDuration::mins(15),
             max_duration: HumanDuration::mins(12 * 60),
             silence_duration: HumanDuration::mins(60),
+            ask_note: false,
         }
     }
 }

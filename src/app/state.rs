@@ -166,6 +166,8 @@ pub struct State {
     /// Ack and editor silence lengths (for commands quell shows).
     pub ack_ms: i64,
     pub silence_ms: i64,
+    /// `a` opens `:ack ` for a note first.
+    pub ack_ask_note: bool,
     /// Severity at or above which a new incident notifies; `None` never.
     pub notify: Option<crate::model::Severity>,
     /// Incidents already seen (no notification for them again).
@@ -208,6 +210,7 @@ impl State {
             ack_urls: std::collections::BTreeMap::new(),
             ack_ms: 900_000,
             silence_ms: 3_600_000,
+            ack_ask_note: false,
             notify: Some(crate::model::Severity::Critical),
             seen_incidents: std::collections::HashSet::new(),
             dirty: true,

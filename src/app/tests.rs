@@ -548,3 +548,19 @@ fn logs_key_opens_patterns_enter_shows_lines_esc_backs_out() {
     ch(&mut s, 'l');
     assert!(!s.logs_open);
 }
+
+#[test]
+fn ack_can_ask_for_a_note_first() {
+    let mut s = writable();
+    s.ack_ask_note = true;
+    assert!(ch(&mut s, 'a').is_empty());
+    assert_eq!((s.mode, s.command.as_str()), (Mode::Command, "ack "));
+    typed(&mut s, "restarting the pool");
+    let fx = press(&mut s, KeyCode::Enter);
+    match fx.as_slice() {
+        [Effect::Ack(crate::ack::AckCommand::Ack { note, .. })] => {
+            assert_eq!(note, "restarting the pool");
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -144,6 +144,11 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             state.completion = None;
         }
         Action::Mark => mark(state),
+        Action::Ack if state.ack_ask_note && !state.read_only && state.can_write => {
+            state.mode = Mode::Command;
+            state.completion = None;
+            state.command = "ack ".into();
+        }
         Action::Ack => return super::ack::ack(state, ""),
         Action::Unack => return super::ack::unack(state),
         Action::Silence => super::ack::open_silence_editor(state),

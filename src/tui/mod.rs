@@ -69,6 +69,7 @@ pub async fn run(opts: TuiOptions, mut views: watch::Receiver<Arc<View>>) -> any
     let theme_dir = opts.user_theme_dir;
     state.ack_ms = opts.ack_config.duration.as_ms();
     state.silence_ms = opts.ack_config.silence_duration.as_ms();
+    state.ack_ask_note = opts.ack_config.ask_note;
     let (ack_commands, mut notices) = match opts.ack {
         Some(link) => {
             state.can_write = true;
