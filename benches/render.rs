@@ -36,7 +36,10 @@ fn big_view() -> View {
             alert.annotations.insert("summary".into(), "something is slow".into());
             let fp = alert.fingerprint.clone();
             let spark = (0..60).map(|k| ((k * 7 + j) % 13) as f64).collect();
-            alerts.insert(fp.clone(), AlertView { alert, spark, threshold: None });
+            alerts.insert(
+                fp.clone(),
+                AlertView { alert, spark, threshold: None, anomalies: Vec::new() },
+            );
             fps.push(fp);
         }
         incidents.push(Arc::new(Incident {

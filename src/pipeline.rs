@@ -17,6 +17,9 @@ use crate::model::{
 };
 use crate::store::{Ingest, Store, StoreLimits};
 
+/// Times of recent anomalies per series, for sparkline markers.
+type AnomalyMarks<'a> = foldhash::HashMap<&'a crate::model::SeriesKey, Vec<UnixMs>>;
+
 /// Points in each alert's sparkline.
 pub const SPARK_POINTS: usize = 60;
 /// Resolved incidents whose alerts are carried in each view.
@@ -76,6 +79,10 @@ impl Pipeline {
     pub fn analyze(&mut self, now: UnixMs) -> View {
         let incidents = self.engine.update(&self.store, now);
         self.anomalies.update(&self.store);
+        let mut marks: AnomalyMarks<'_> = foldhash::HashMap::default();
+        for ev in self.anomalies.recent() {
+            marks.entry(&ev.series).or_default().push(ev.ts);
+        }
         let mut wanted: Vec<&Fingerprint> = Vec::new();
         let mut resolved_seen = 0usize;
         for inc in &incidents {
@@ -90,11 +97,13 @@ impl Pipeline {
         let mut alerts = BTreeMap::new();
         for fp in wanted {
             if let Some(e) = self.store.alert(fp) {
-                alerts.entry(fp.clone()).or_insert_with(|| self.alert_view(&e.alert));
+                alerts.entry(fp.clone()).or_insert_with(|| self.alert_view(&e.alert, &marks));
             }
         }
         for e in self.store.alerts().filter(|e| e.alert.state.is_active()) {
-            alerts.entry(e.alert.fingerprint.clone()).or_insert_with(|| self.alert_view(&e.alert));
+            alerts
+                .entry(e.alert.fingerprint.clone())
+                .or_insert_with(|| self.alert_view(&e.alert, &marks));
         }
         let log_patterns = crate::engine::logs::view::build(
             self.engine.log_patterns(),
@@ -120,17 +129,27 @@ impl Pipeline {
         }
     }
 
-    fn alert_view(&self, a: &crate::model::Alert) -> AlertView {
+    fn alert_view(&self, a: &crate::model::Alert, marks: &AnomalyMarks<'_>) -> AlertView {
+        let mut anomalies = Vec::new();
         let spark = a
             .series
             .as_ref()
-            .and_then(|k| self.store.series_by_key(k))
-            .map(|s| {
+            .and_then(|k| self.store.series_by_key(k).map(|s| (k, s)))
+            .map(|(key, s)| {
                 let n = s.samples.len();
-                s.samples.iter().skip(n.saturating_sub(SPARK_POINTS)).map(|x| x.value).collect()
+                let tail: Vec<_> = s.samples.iter().skip(n.saturating_sub(SPARK_POINTS)).collect();
+                // Anomalies on this series inside the sparkline's window.
+                for ts in marks.get(key).into_iter().flatten() {
+                    if let Some(i) = tail.iter().position(|x| x.ts == *ts) {
+                        anomalies.push(i);
+                    }
+                }
+                tail.iter().map(|x| x.value).collect()
             })
             .unwrap_or_default();
-        AlertView { alert: a.clone(), spark, threshold: None }
+        anomalies.sort_unstable();
+        anomalies.dedup();
+        AlertView { alert: a.clone(), spark, threshold: None, anomalies }
     }
 }
 

@@ -48,6 +48,18 @@ pub const COMMANDS: &[CommandSpec] = &[
         help: "health of every source (r retry)",
     },
     CommandSpec {
+        name: "anomalies",
+        aliases: &[],
+        usage: ":anomalies",
+        help: "anomalies the detectors found, newest first",
+    },
+    CommandSpec {
+        name: "forecasts",
+        aliases: &[],
+        usage: ":forecasts",
+        help: "predicted threshold breaches, soonest first",
+    },
+    CommandSpec {
         name: "export",
         aliases: &[],
         usage: ":export FILE",
@@ -70,6 +82,8 @@ pub enum Command {
     Silence(String),
     Silences,
     Sources,
+    Anomalies,
+    Forecasts,
     Export(String),
     Unknown(String),
 }
@@ -89,6 +103,8 @@ pub fn parse(line: &str) -> Command {
         Some("silence") => Command::Silence(rest),
         Some("silences") => Command::Silences,
         Some("sources") => Command::Sources,
+        Some("anomalies") => Command::Anomalies,
+        Some("forecasts") => Command::Forecasts,
         Some("export") => Command::Export(rest),
         Some("theme") => Command::Theme(arg),
         Some("sort") => Command::Sort(arg),

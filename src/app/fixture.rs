@@ -48,6 +48,7 @@ fn alert(
         },
         spark,
         threshold: Some(0.5),
+        anomalies: Vec::new(),
     }
 }
 

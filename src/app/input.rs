@@ -149,6 +149,8 @@ fn run(state: &mut State, line: &str) -> Vec<Effect> {
         Command::Silence(args) => return super::ack::submit_silence(state, &args),
         Command::Silences => super::overlay::open(state, super::state::Overlay::Silences),
         Command::Sources => super::overlay::open(state, super::state::Overlay::Sources),
+        Command::Anomalies => super::overlay::open(state, super::state::Overlay::Anomalies),
+        Command::Forecasts => super::overlay::open(state, super::state::Overlay::Forecasts),
         Command::Export(path) => return export(state, &path),
         Command::Unknown(word) => {
             let word = crate::sanitize::clean_line(&word, 24);

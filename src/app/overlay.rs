@@ -34,6 +34,8 @@ pub fn len(state: &State, o: Overlay) -> usize {
     match o {
         Overlay::Silences => silence_rows(&state.view).len(),
         Overlay::Sources => state.view.sources.len(),
+        Overlay::Anomalies => state.view.anomalies.len(),
+        Overlay::Forecasts => state.view.forecasts.len(),
     }
 }
 

@@ -37,6 +37,10 @@ impl Pane {
 pub enum Overlay {
     Silences,
     Sources,
+    /// Anomalies the detectors found, newest first.
+    Anomalies,
+    /// Predicted threshold breaches, soonest first.
+    Forecasts,
 }
 
 /// What the keyboard is typing into.

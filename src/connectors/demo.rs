@@ -136,6 +136,29 @@ mod tests {
         assert!((view.now - now).abs() < 60_000, "demo clock starts at the wall clock");
     }
 
+    #[test]
+    fn anomalies_mark_the_sparklines_of_alerts_on_their_series() {
+        let opts = DemoOptions {
+            seed: 1,
+            speed: 15.0,
+            limits: StoreLimits::default(),
+            engine: EngineConfig::default(),
+            ack: AckConfig::default(),
+        };
+        let (mut world, mut pipe, _) = warmed_up(&opts);
+        let silences = DemoSilences::default();
+        let mut marked = 0;
+        for _ in 0..240 {
+            pipe.ingest_all(step(&mut world, &silences));
+            let view = pipe.analyze(world.now());
+            for a in view.alerts.values() {
+                assert!(a.anomalies.iter().all(|&i| i < a.spark.len()), "marks index the spark");
+            }
+            marked = marked.max(view.alerts.values().filter(|a| !a.anomalies.is_empty()).count());
+        }
+        assert!(marked > 0, "an hour of faults marks some alert's sparkline");
+    }
+
     #[tokio::test(flavor = "current_thread", start_paused = true)]
     async fn publishes_views_until_receivers_go_away() {
         let opts = DemoOptions {

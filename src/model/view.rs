@@ -25,6 +25,9 @@ pub struct AlertView {
     /// The alert rule's threshold, when known, for drawing on the chart.
     #[serde(default)]
     pub threshold: Option<f64>,
+    /// Indices into `spark` of points the anomaly detectors flagged.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub anomalies: Vec<usize>,
 }
 
 /// Ground truth of one injected fault (demo world only).

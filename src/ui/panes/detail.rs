@@ -73,6 +73,34 @@ fn summary<'a>(
         Span::styled(since, dim),
         Span::styled(services, theme.style(Role::Text)),
     ])];
+    // Who acknowledged it, and any breach the forecasts expect on its services.
+    if let Some(a) = state.view.ack_of(&inc.id) {
+        let until =
+            a.until.map_or_else(|| "pending".to_string(), |t| format!("until {}", format_clock(t)));
+        lines.push(Line::styled(
+            sanitize::clean_line(
+                &format!("\u{2713} acked by {} {until} \u{00b7} {}", a.by, a.note),
+                width,
+            ),
+            theme.style(Role::StateAcked),
+        ));
+    }
+    for f in state
+        .view
+        .forecasts
+        .iter()
+        .filter(|f| f.service.as_ref().is_some_and(|s| inc.services.contains(s)))
+        .take(2)
+    {
+        let text = format!(
+            "\u{26a0} {} on {} reaches {} {}",
+            f.signal.describe(),
+            f.service.as_deref().unwrap_or("-"),
+            crate::ui::widgets::spark::compact(f.threshold),
+            super::lists::breach_text(state.view.now, f)
+        );
+        lines.push(Line::styled(sanitize::clean_line(&text, width), theme.style(Role::FlashError)));
+    }
     // The newest entries, oldest of them first, whatever order the engine keeps.
     let mut entries: Vec<_> = inc.timeline.iter().collect();
     entries.sort_by_key(|e| e.ts);
@@ -159,6 +187,8 @@ fn render_alerts(
                             data: &a.spark,
                             style: theme.style(Role::Spark),
                             gap_style: theme.style(Role::SparkGap),
+                            marks: &a.anomalies,
+                            mark_style: theme.style(Role::FlashError),
                         },
                         spark_area,
                     );

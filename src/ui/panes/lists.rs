@@ -17,7 +17,7 @@ use ratatui::widgets::{Clear, Paragraph};
 use super::block;
 use crate::app::overlay::{SilenceRow, silence_rows};
 use crate::app::{Action, Overlay, State};
-use crate::model::{AckPhase, SourceStatus, format_age};
+use crate::model::{AckPhase, SourceStatus, format_age, format_clock};
 use crate::sanitize;
 use crate::ui::keymap::Context;
 use crate::ui::text::{cell, cols, scroll_to};
@@ -37,6 +37,22 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, which
                 key(Action::Back)
             ),
             silences(state, theme, cols(area.width.saturating_sub(2))),
+        ),
+        Overlay::Anomalies => (
+            format!(
+                "Anomalies {} \u{00b7} newest first \u{00b7} {} close",
+                state.view.anomalies.len(),
+                key(Action::Back)
+            ),
+            anomalies(state, theme, cols(area.width.saturating_sub(2))),
+        ),
+        Overlay::Forecasts => (
+            format!(
+                "Forecasts {} \u{00b7} soonest breach first \u{00b7} {} close",
+                state.view.forecasts.len(),
+                key(Action::Back)
+            ),
+            forecasts(state, theme, cols(area.width.saturating_sub(2))),
         ),
         Overlay::Sources => (
             format!(
@@ -58,6 +74,8 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, which
         let msg = match which {
             Overlay::Silences => "no silences on any cluster",
             Overlay::Sources => "no sources",
+            Overlay::Anomalies => "no anomalies: every signal within its normal range",
+            Overlay::Forecasts => "no forecasts: no trending series is heading for its limit",
         };
         frame.render_widget(Paragraph::new(msg).style(theme.style(Role::TextDim)), inner);
         return;
@@ -209,6 +227,61 @@ fn sources<'a>(state: &State, theme: &Theme, width: usize) -> Vec<Line<'a>> {
                 Span::raw(" "),
                 Span::styled(cell(&detail, detail_w), theme.style(role)),
             ])
+        })
+        .collect()
+}
+
+fn anomalies<'a>(state: &State, theme: &Theme, width: usize) -> Vec<Line<'a>> {
+    state
+        .view
+        .anomalies
+        .iter()
+        .map(|a| {
+            let service = a.service.as_deref().unwrap_or("-");
+            let text = format!(
+                "{}  {:<14} {:<12} {:<7} score {:.2}  value {}",
+                format_clock(a.ts),
+                sanitize::clean_line(service, 14),
+                a.signal.describe(),
+                a.kind,
+                a.score,
+                crate::ui::widgets::spark::compact(a.value)
+            );
+            let role = if a.score >= 0.9 { Role::FlashError } else { Role::Text };
+            Line::styled(sanitize::clean_line(&text, width), theme.style(role))
+        })
+        .collect()
+}
+
+/// "in 3h10m ± 25m (at 12:20)"; "in 3h10m, maybe never" without an upper bound.
+#[must_use]
+pub fn breach_text(now: i64, f: &crate::model::Forecast) -> String {
+    let eta = format_age((f.eta - now).max(0));
+    match f.latest {
+        Some(latest) => {
+            let half = ((latest - f.earliest).max(0)) / 2;
+            format!("in {eta} \u{00b1} {} (at {})", format_age(half), format_clock(f.eta))
+        }
+        None => format!("in {eta} (at {}), or never if the trend flattens", format_clock(f.eta)),
+    }
+}
+
+fn forecasts<'a>(state: &State, theme: &Theme, width: usize) -> Vec<Line<'a>> {
+    let now = state.view.now;
+    let mut rows: Vec<&crate::model::Forecast> = state.view.forecasts.iter().collect();
+    rows.sort_by_key(|f| f.eta);
+    rows.into_iter()
+        .map(|f| {
+            let service = f.service.as_deref().unwrap_or("-");
+            let text = format!(
+                "{:<14} {:<12} reaches {} {}",
+                sanitize::clean_line(service, 14),
+                f.signal.describe(),
+                crate::ui::widgets::spark::compact(f.threshold),
+                breach_text(now, f)
+            );
+            let role = if f.eta - now < 3_600_000 { Role::FlashError } else { Role::Text };
+            Line::styled(sanitize::clean_line(&text, width), theme.style(role))
         })
         .collect()
 }

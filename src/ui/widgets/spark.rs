@@ -105,6 +105,27 @@ pub struct Sparkline<'a> {
     pub data: &'a [f64],
     pub style: Style,
     pub gap_style: Style,
+    /// Indices into `data` the anomaly detectors flagged; their cells are
+    /// drawn in `mark_style`.
+    pub marks: &'a [usize],
+    pub mark_style: Style,
+}
+
+/// The cell (of `width`, right-aligned as [`scale`] draws) that shows
+/// `data[i]` when `len` points are fitted to `width` cells.
+#[must_use]
+pub fn cell_of(i: usize, len: usize, width: usize) -> Option<usize> {
+    if i >= len || width == 0 {
+        return None;
+    }
+    if len <= width {
+        return Some(width - len + i);
+    }
+    (0..width).find(|j| {
+        let from = j * len / width;
+        let to = ((j + 1) * len / width).max(from + 1);
+        (from..to).contains(&i)
+    })
 }
 
 impl Widget for Sparkline<'_> {
@@ -112,13 +133,19 @@ impl Widget for Sparkline<'_> {
         if area.is_empty() {
             return;
         }
-        let cols = scale(self.data, usize::from(area.width), 8, None);
-        for (x, lv) in (area.x..area.right()).zip(cols) {
-            let (sym, style) = match lv {
+        let width = usize::from(area.width);
+        let cols = scale(self.data, width, 8, None);
+        let marked: Vec<usize> =
+            self.marks.iter().filter_map(|&i| cell_of(i, self.data.len(), width)).collect();
+        for (c, (x, lv)) in (area.x..area.right()).zip(cols).enumerate() {
+            let (sym, mut style) = match lv {
                 Column::Level(l) => (BLOCKS[l.min(8) as usize], self.style),
                 Column::Pad => (" ", self.style),
                 Column::Gap => (GAP, self.gap_style),
             };
+            if marked.contains(&c) {
+                style = self.mark_style;
+            }
             buf[(x, area.y)].set_symbol(sym).set_style(style);
         }
     }
@@ -207,8 +234,18 @@ mod tests {
     }
 
     fn spark(data: &[f64], width: u16) -> String {
-        draw(Sparkline { data, style: Style::default(), gap_style: Style::default() }, width, 1)
-            .remove(0)
+        draw(
+            Sparkline {
+                data,
+                style: Style::default(),
+                gap_style: Style::default(),
+                marks: &[],
+                mark_style: Style::default(),
+            },
+            width,
+            1,
+        )
+        .remove(0)
     }
 
     #[test]
@@ -243,6 +280,32 @@ mod tests {
     }
 
     #[test]
+    fn anomaly_marks_land_on_the_cell_that_shows_the_point() {
+        // Short series: right-aligned, one point per cell.
+        assert_eq!(cell_of(0, 2, 4), Some(2));
+        assert_eq!(cell_of(1, 2, 4), Some(3));
+        // Long series: the bucket holding the point.
+        assert_eq!(cell_of(10, 60, 6), Some(1));
+        assert_eq!(cell_of(59, 60, 6), Some(5));
+        assert_eq!(cell_of(60, 60, 6), None);
+        let red = Style::default().fg(ratatui::style::Color::Red);
+        let area = Rect::new(0, 0, 6, 1);
+        let mut buf = Buffer::empty(area);
+        let data = vec![1.0; 60];
+        Sparkline {
+            data: &data,
+            style: Style::default(),
+            gap_style: Style::default(),
+            marks: &[10],
+            mark_style: red,
+        }
+        .render(area, &mut buf);
+        let marked: Vec<u16> =
+            (0..6).filter(|&x| buf[(x, 0)].fg == ratatui::style::Color::Red).collect();
+        assert_eq!(marked, vec![1]);
+    }
+
+    #[test]
     fn long_series_are_bucketed_not_truncated() {
         // A step late in a long series stays visible in a narrow sparkline,
         // and a lone spike in the quiet part survives bucketing.
@@ -264,7 +327,11 @@ mod tests {
     fn widgets_survive_degenerate_areas() {
         let data = [1.0, 2.0];
         let style = Style::default();
-        draw(Sparkline { data: &data, style, gap_style: style }, 0, 0);
+        draw(
+            Sparkline { data: &data, style, gap_style: style, marks: &[], mark_style: style },
+            0,
+            0,
+        );
         draw(
             BarChart {
                 data: &data,
