@@ -21,6 +21,7 @@ use crate::store::Ingest;
 use super::alertmanager::{Cluster, silence_apis};
 use super::http::SetupError;
 use super::logs::LogSources;
+use super::logs::loki::LokiStream;
 use super::prometheus::{Engine, rule_for};
 use super::{Chart, Event, RuleInfo};
 use crate::ack::AckLink;
@@ -37,6 +38,8 @@ pub enum Source {
     Prometheus(Engine),
     /// Every configured log source (files, commands, journald), polled together.
     Logs(LogSources),
+    /// One `[[logs.loki]]` query.
+    Loki(LokiStream),
 }
 
 /// How often log sources are drained.
@@ -75,6 +78,7 @@ impl Source {
                 }
                 out
             }
+            Self::Loki(l) => l.cycle().await.into_iter().map(Event::Ingest).collect(),
         }
     }
 
@@ -83,6 +87,7 @@ impl Source {
             Self::Alertmanager(c) => c.next_wait(),
             Self::Prometheus(e) => e.next_wait(),
             Self::Logs(_) => LOG_POLL,
+            Self::Loki(l) => l.next_wait(),
         }
     }
 
@@ -91,6 +96,7 @@ impl Source {
             Self::Alertmanager(c) => c.retry(),
             Self::Prometheus(e) => e.retry(),
             Self::Logs(_) => {}
+            Self::Loki(l) => l.retry(),
         }
     }
 }
@@ -109,7 +115,10 @@ pub fn sources(cfg: &Config) -> Result<Vec<Source>, SetupError> {
     for a in &cfg.alertmanager {
         out.push(Source::Alertmanager(Cluster::new(a.clone())?));
     }
-    if cfg.logs.has_any() {
+    for l in &cfg.logs.loki {
+        out.push(Source::Loki(LokiStream::new(l.clone())?));
+    }
+    if cfg.logs.has_local() {
         let (logs, errors) = LogSources::start(&cfg.logs);
         for e in &errors {
             tracing::warn!(error = %e, "log source did not start");
