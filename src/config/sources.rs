@@ -1,5 +1,7 @@
 //! Source sections of the config: `[[alertmanager]]`, `[[prometheus]]` and
-//! the connection options they share (auth, TLS, headers, timing).
+//! the connection options they share (auth, TLS, headers, timing) with
+//! `[[logs.loki]]` (declared beside its connector, validated here so source
+//! names are unique across all kinds).
 //!
 //! Holds only *where* secrets live (`token_file`, `token_env`, ...), never
 //! the secrets themselves, so `--print-config` and logs cannot leak them.

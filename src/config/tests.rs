@@ -187,3 +187,15 @@ fn loki_mistakes_are_located_errors() {
     );
     assert!(err(&dup).to_string().contains("duplicate"));
 }
+
+#[test]
+fn loki_sources_round_trip_through_print_config() {
+    let text = "[[logs.loki]]\nname = \"l\"\nurl = \"https://loki:3100\"\nquery = '{app=\"x\"} |= \"err\"'\n\
+                tenant = \"t\"\nlimit = 500\n[logs.loki.auth]\nusername = \"u\"\npassword_env = \"LOKI_PW\"\n";
+    let c = parse(text, Path::new("x")).unwrap();
+    let printed = c.to_toml().unwrap();
+    let again = parse(&printed, Path::new("x")).unwrap_or_else(|e| panic!("{e}\n{printed}"));
+    assert_eq!(c, again);
+    assert_eq!(again.logs.loki[0].limit, 500);
+    assert_eq!(again.logs.loki[0].conn.auth.password_env.as_deref(), Some("LOKI_PW"));
+}

@@ -2,8 +2,9 @@
 //!
 //! Each connector owns its polling loop (interval, timeout, backoff) and
 //! delivers typed events; none of them touches UI state. `demo` drives the
-//! embedded world; `alertmanager` and `prometheus` poll real backends over
-//! the shared `http` client and `poller` discipline; `live` runs them all
+//! embedded world; `alertmanager`, `prometheus` and Loki (`logs::loki`)
+//! poll real backends over the shared `http` client and `poller`
+//! discipline; `logs` also follows files, commands and journald; `live` runs them all
 //! into one pipeline task; `record` writes and replays what they deliver;
 //! `templates` keeps the pipeline's log template table in the data dir.
 
