@@ -75,6 +75,17 @@ impl Pipeline {
         &self.store
     }
 
+    /// Log templates per service, and the miner's table behind them.
+    #[must_use]
+    pub fn log_patterns(&self) -> &crate::engine::logs::LogPatterns {
+        self.engine.log_patterns()
+    }
+
+    /// Starts from a saved template table, so template ids carry over.
+    pub fn restore_log_templates(&mut self, miner: crate::engine::logs::miner::Miner) {
+        self.engine.restore_log_templates(miner);
+    }
+
     /// One engine pass over the store, and the view of its result.
     pub fn analyze(&mut self, now: UnixMs) -> View {
         let incidents = self.engine.update(&self.store, now);

@@ -17,6 +17,7 @@ const MAX_INPUT: usize = 2_048;
 /// Edits the active line with a key the input keymap did not claim.
 pub fn edit(state: &mut State, ev: &KeyEvent) {
     let line = match state.mode {
+        Mode::Filter if state.filtering_log_lines() => &mut state.logs_filter,
         Mode::Filter => &mut state.filter,
         Mode::Command => &mut state.command,
         Mode::Normal => return,
@@ -55,6 +56,10 @@ pub fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             state.mode = Mode::Normal;
             state.filter = state.filter.trim().to_string();
             state.recompute_visible();
+        }
+        (Mode::Filter, Action::Cancel) if state.filtering_log_lines() => {
+            state.mode = Mode::Normal;
+            state.logs_filter.clear();
         }
         (Mode::Filter, Action::Cancel) => {
             state.mode = Mode::Normal;

@@ -10,6 +10,7 @@ pub mod ack;
 mod action;
 pub mod command;
 mod input;
+mod logs;
 mod nav;
 pub mod overlay;
 mod query;

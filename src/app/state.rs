@@ -146,6 +146,8 @@ pub struct State {
     /// shows the selected pattern's lines instead of the patterns.
     pub logs_open: bool,
     pub logs_lines: bool,
+    /// Fuzzy filter over the lines view (`/` there; see `app/logs.rs`).
+    pub logs_filter: String,
     /// The alert whose detail view is open.
     pub drill: Option<Fingerprint>,
     pub sort: SortOrder,
@@ -198,6 +200,7 @@ impl State {
             help_open: false,
             logs_open: false,
             logs_lines: false,
+            logs_filter: String::new(),
             drill: None,
             sort: SortOrder::Severity,
             flash: None,

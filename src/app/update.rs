@@ -195,7 +195,7 @@ fn enter(state: &mut State) {
                 state.cursors.detail_scroll = 0;
             }
         }
-        Pane::Runbooks if state.logs_open => state.logs_lines = !state.logs_lines,
+        Pane::Runbooks if state.logs_open => state.toggle_log_lines(),
         Pane::Runbooks => {
             let key = state.offered_runbooks().get(state.cursors.runbooks).map(|(k, _)| *k);
             if let Some(k) = key {

@@ -192,10 +192,13 @@ fn interactive(loaded: &Loaded, cli: &Cli) -> anyhow::Result<()> {
                 let replay = crate::connectors::record::spawn_replay(cfg, path.clone(), speed, tx);
                 (Some(replay), None, None)
             } else if live {
-                let (live, ack) = crate::connectors::live::spawn(cfg, tx, cli.read_only)?;
+                let templates = crate::engine::logs::persist::default_path();
+                let (live, ack) =
+                    crate::connectors::live::spawn_persisted(cfg, tx, cli.read_only, templates)?;
                 (None, Some(live), ack)
             } else {
-                let (world, ack) = demo::spawn(opts, tx, cli.read_only);
+                let templates = crate::engine::logs::persist::demo_path();
+                let (world, ack) = demo::spawn_persisted(opts, tx, cli.read_only, templates);
                 (Some(world), None, ack)
             };
         let retry: Option<Box<dyn Fn() + Send>> = live.as_ref().map(|l| {
@@ -214,10 +217,16 @@ fn interactive(loaded: &Loaded, cli: &Cli) -> anyhow::Result<()> {
             notify: cfg.ui.notify_level().unwrap_or(Some(crate::model::Severity::Critical)),
         };
         let result = crate::tui::run(tui, rx).await;
-        if let Some(w) = world {
+        // The UI is gone: pipelines save their log templates and end.
+        let grace = std::time::Duration::from_secs(if cli.replay.is_some() { 0 } else { 2 });
+        if let Some(mut w) = world
+            && tokio::time::timeout(grace, &mut w).await.is_err()
+        {
             w.abort();
         }
-        drop(live);
+        if let Some(l) = live {
+            l.shutdown(grace).await;
+        }
         result
     })?;
     // Don't wait for blocked threads (the key reader) on the way out.

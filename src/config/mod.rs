@@ -242,7 +242,7 @@ impl Config {
                 return Err(("topology.calls".into(), format!("entry {i}: empty service name")));
             }
         }
-        sources::validate(&self.alertmanager, &self.prometheus)?;
+        sources::validate(&self.alertmanager, &self.prometheus, &self.logs.loki)?;
         Ok(())
     }
 

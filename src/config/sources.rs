@@ -1,5 +1,7 @@
 //! Source sections of the config: `[[alertmanager]]`, `[[prometheus]]` and
-//! the connection options they share (auth, TLS, headers, timing).
+//! the connection options they share (auth, TLS, headers, timing) with
+//! `[[logs.loki]]` (declared beside its connector, validated here so source
+//! names are unique across all kinds).
 //!
 //! Holds only *where* secrets live (`token_file`, `token_env`, ...), never
 //! the secrets themselves, so `--print-config` and logs cannot leak them.
@@ -153,6 +155,7 @@ fn default_chart_window() -> HumanDuration {
 pub(super) fn validate(
     ams: &[AlertmanagerConfig],
     proms: &[PrometheusConfig],
+    lokis: &[crate::connectors::logs::loki::LokiSource],
 ) -> Result<(), (String, String)> {
     let mut names = std::collections::BTreeSet::new();
     for am in ams {
@@ -184,6 +187,24 @@ pub(super) fn validate(
                     format!("{:?}: every signal needs a service and a query", p.name),
                 ));
             }
+        }
+    }
+    for l in lokis {
+        check_name(&mut names, &l.name, "logs.loki")?;
+        check_unknown(&l.unknown, "logs.loki")?;
+        check_url(&l.url, "logs.loki.url")?;
+        check_conn(&l.conn, "logs.loki")?;
+        if !l.query.trim_start().starts_with('{') {
+            return Err((
+                "logs.loki.query".into(),
+                format!("{:?}: a LogQL log query starts with a stream selector {{...}}", l.name),
+            ));
+        }
+        if !(1..=100_000).contains(&l.limit) {
+            return Err(("logs.loki.limit".into(), "expected 1 to 100000 lines".into()));
+        }
+        if l.lookback.0 < std::time::Duration::from_secs(1) {
+            return Err(("logs.loki.lookback".into(), "must be at least 1s".into()));
         }
     }
     Ok(())

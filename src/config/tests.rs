@@ -114,6 +114,10 @@ fn example_config_parses_to_the_defaults_and_mentions_every_key() {
         "service",
         "argv",
         "unit",
+        "query",
+        "service_labels",
+        "limit",
+        "lookback",
     ] {
         assert!(text.contains(&format!("{field} =")), "config.example.toml lacks {field}");
     }
@@ -143,4 +147,55 @@ fn notify_level_is_checked() {
     let cfg = parse("[ui]\nnotify = \"off\"\n", Path::new("t.toml")).unwrap();
     assert_eq!(cfg.ui.notify_level(), Ok(None));
     assert_eq!(Config::default().ui.notify_level(), Ok(Some(crate::model::Severity::Critical)));
+}
+
+/// The commented `[[logs.loki]]` example, uncommented, is a valid source
+/// with every Loki-specific key set.
+#[test]
+fn loki_example_parses_with_every_key() {
+    let text = include_str!("../../config.example.toml");
+    let start = text.find("#   [[logs.loki]]").unwrap();
+    let block: Vec<&str> = text[start..].lines().map_while(|l| l.strip_prefix("#   ")).collect();
+    let c = parse(&block.join("\n"), Path::new("example")).unwrap();
+    let l = &c.logs.loki[0];
+    assert_eq!(l.name, "loki-prod");
+    assert!(l.query.starts_with("{namespace=\"shop\"}"), "{}", l.query);
+    assert_eq!(l.service_labels, ["service", "app", "job"]);
+    assert_eq!(l.service.as_deref(), Some("shop"));
+    assert_eq!((l.limit, l.lookback.0.as_secs()), (1000, 300));
+    assert_eq!(l.conn.tenant.as_deref(), Some("team-a"));
+    assert_eq!(l.conn.auth.token_env.as_deref(), Some("LOKI_TOKEN"));
+    assert!(c.has_sources());
+}
+
+#[test]
+fn loki_mistakes_are_located_errors() {
+    let base = "[[logs.loki]]\nname = \"l\"\nurl = \"http://loki:3100\"\n";
+    for (extra, want) in [
+        ("query = 'rate({a=\"b\"}[1m])'\n", "logs.loki.query"),
+        ("query = '{a=\"b\"}'\nlimit = 0\n", "logs.loki.limit"),
+        ("query = '{a=\"b\"}'\nlookback = \"0s\"\n", "logs.loki.lookback"),
+        ("query = '{a=\"b\"}'\nselector = \"x\"\n", "selector"),
+        ("query = '{a=\"b\"}'\n[logs.loki.tls]\ncert_file = \"c\"\n", "key_file"),
+    ] {
+        let text = format!("{base}{extra}");
+        let e = err(&text).to_string();
+        assert!(e.contains(want), "{text}\n=> {e}");
+    }
+    let dup = format!(
+        "{base}query = '{{a=\"b\"}}'\n[[alertmanager]]\nname = \"l\"\nurls = [\"http://a\"]\n"
+    );
+    assert!(err(&dup).to_string().contains("duplicate"));
+}
+
+#[test]
+fn loki_sources_round_trip_through_print_config() {
+    let text = "[[logs.loki]]\nname = \"l\"\nurl = \"https://loki:3100\"\nquery = '{app=\"x\"} |= \"err\"'\n\
+                tenant = \"t\"\nlimit = 500\n[logs.loki.auth]\nusername = \"u\"\npassword_env = \"LOKI_PW\"\n";
+    let c = parse(text, Path::new("x")).unwrap();
+    let printed = c.to_toml().unwrap();
+    let again = parse(&printed, Path::new("x")).unwrap_or_else(|e| panic!("{e}\n{printed}"));
+    assert_eq!(c, again);
+    assert_eq!(again.logs.loki[0].limit, 500);
+    assert_eq!(again.logs.loki[0].conn.auth.password_env.as_deref(), Some("LOKI_PW"));
 }

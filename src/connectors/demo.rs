@@ -1,6 +1,7 @@
 //! The demo world as a connector: the simulation stepped in accelerated real
 //! time, fed through the same pipeline (store → engine → `View`) as real data.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,6 +21,8 @@ use crate::sim::{self, World};
 use crate::store::Ingest;
 use crate::store::StoreLimits;
 
+use super::templates::TemplateFile;
+
 #[derive(Debug, Clone)]
 pub struct DemoOptions {
     pub seed: u64,
@@ -34,9 +37,20 @@ pub struct DemoOptions {
 /// clock's "now", so the first view has baselines and sparklines at once.
 #[must_use]
 pub fn warmed_up(opts: &DemoOptions) -> (World, Pipeline, View) {
+    warmed_up_with(opts, None)
+}
+
+/// [`warmed_up`], starting from a saved template table when given one.
+pub fn warmed_up_with(
+    opts: &DemoOptions,
+    templates: Option<&mut TemplateFile>,
+) -> (World, Pipeline, View) {
     let warmup_ms = sim::STEP_MS * i64::try_from(sim::DEMO_WARMUP_STEPS).unwrap_or(0);
     let mut world = World::demo(opts.seed, SystemClock.now() - warmup_ms);
     let mut pipe = Pipeline::new(opts.limits.clone(), opts.engine.clone(), world.topology());
+    if let Some(f) = templates {
+        f.load_into(&mut pipe);
+    }
     for _ in 0..sim::DEMO_WARMUP_STEPS {
         pipe.ingest_all(world.step());
     }
@@ -73,6 +87,18 @@ pub fn spawn(
     tx: watch::Sender<Arc<View>>,
     read_only: bool,
 ) -> (JoinHandle<()>, Option<AckLink>) {
+    spawn_persisted(opts, tx, read_only, None)
+}
+
+/// Like [`spawn`], keeping log template ids across restarts in the
+/// `templates` file (saved on the way out when the receivers are gone).
+#[must_use]
+pub fn spawn_persisted(
+    opts: DemoOptions,
+    tx: watch::Sender<Arc<View>>,
+    read_only: bool,
+    templates: Option<PathBuf>,
+) -> (JoinHandle<()>, Option<AckLink>) {
     let silences = DemoSilences::default();
     let (acks_tx, mut acks_rx) = mpsc::channel::<Ingest>(16);
     let link = (!read_only).then(|| {
@@ -82,11 +108,36 @@ pub fn spawn(
         crate::ack::spawn(writer, tx.subscribe(), acks_tx).0
     });
     let task = tokio::spawn(async move {
-        let (mut world, mut pipe, view) = warmed_up(&opts);
+        let mut file = templates.map(TemplateFile::new);
+        let (mut world, mut pipe, view) = warmed_up_with(&opts, file.as_mut());
         silences.set_now(world.now());
-        if tx.send(Arc::new(view)).is_err() {
-            return;
+        if tx.send(Arc::new(view)).is_ok() {
+            let mut running = Running { world: &mut world, pipe: &mut pipe, file: file.as_mut() };
+            running.run(&opts, &tx, &silences, &mut acks_rx).await;
         }
+        if let Some(f) = &mut file {
+            f.close(&pipe).await;
+        }
+    });
+    (task, link)
+}
+
+/// What the demo loop advances.
+struct Running<'a> {
+    world: &'a mut World,
+    pipe: &'a mut Pipeline,
+    file: Option<&'a mut TemplateFile>,
+}
+
+impl Running<'_> {
+    /// Steps the world until every receiver of `tx` is gone.
+    async fn run(
+        &mut self,
+        opts: &DemoOptions,
+        tx: &watch::Sender<Arc<View>>,
+        silences: &DemoSilences,
+        acks_rx: &mut mpsc::Receiver<Ingest>,
+    ) {
         // speed is validated to (0, 10000] by config; clamp anyway.
         let period_ms = (sim::STEP_MS as f64 / opts.speed.clamp(0.01, 10_000.0)).max(1.0);
         let mut tick = tokio::time::interval(Duration::from_millis(period_ms as u64));
@@ -96,8 +147,8 @@ pub fn spawn(
             tokio::select! {
                 () = tx.closed() => return,
                 Some(acks) = acks_rx.recv() => {
-                    pipe.ingest(acks);
-                    let view = pipe.analyze(world.now());
+                    self.pipe.ingest(acks);
+                    let view = self.pipe.analyze(self.world.now());
                     if tx.send(Arc::new(view)).is_err() {
                         return;
                     }
@@ -105,15 +156,17 @@ pub fn spawn(
                 }
                 _ = tick.tick() => {}
             }
-            pipe.ingest_all(step(&mut world, &silences));
-            pipe.set_ground_truth(world.ground_truth());
-            let view = pipe.analyze(world.now());
+            self.pipe.ingest_all(step(self.world, silences));
+            self.pipe.set_ground_truth(self.world.ground_truth());
+            let view = self.pipe.analyze(self.world.now());
             if tx.send(Arc::new(view)).is_err() {
                 return;
             }
+            if let Some(f) = self.file.as_deref_mut() {
+                f.tick(self.pipe);
+            }
         }
-    });
-    (task, link)
+    }
 }
 
 #[cfg(test)]
@@ -157,6 +210,32 @@ mod tests {
             marked = marked.max(view.alerts.values().filter(|a| !a.anomalies.is_empty()).count());
         }
         assert!(marked > 0, "an hour of faults marks some alert's sparkline");
+    }
+
+    #[tokio::test(flavor = "current_thread", start_paused = true)]
+    async fn saves_its_log_templates_when_the_receivers_go_away() {
+        let dir = std::env::temp_dir().join(format!("quell-demo-tpl-{}", std::process::id()));
+        let path = dir.join(crate::engine::logs::persist::DEMO_FILE_NAME);
+        let opts = DemoOptions {
+            seed: 5,
+            speed: 1_000.0,
+            limits: StoreLimits::default(),
+            engine: EngineConfig::default(),
+            ack: AckConfig::default(),
+        };
+        let (tx, mut rx) = watch::channel(Arc::new(View::default()));
+        let (handle, _) = spawn_persisted(opts.clone(), tx, true, Some(path.clone()));
+        rx.changed().await.expect("first view");
+        drop(rx);
+        tokio::time::timeout(Duration::from_secs(60), handle).await.expect("stops").expect("ok");
+        let saved = crate::engine::logs::persist::load(&path, Default::default()).expect("saved");
+        assert!(saved.len() > 3, "{}", saved.len());
+        // The next run starts from that table: the warm-up's lines add no
+        // template the first run did not already have.
+        let mut again = TemplateFile::new(path.clone());
+        let (_, pipe, _) = warmed_up_with(&opts, Some(&mut again));
+        assert_eq!(pipe.log_patterns().miner().len(), saved.len());
+        std::fs::remove_dir_all(&dir).expect("cleanup");
     }
 
     #[tokio::test(flavor = "current_thread", start_paused = true)]

@@ -5,6 +5,7 @@
 //! watch channel. The UI only ever sees views.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,7 +22,9 @@ use crate::store::Ingest;
 use super::alertmanager::{Cluster, silence_apis};
 use super::http::SetupError;
 use super::logs::LogSources;
+use super::logs::loki::LokiStream;
 use super::prometheus::{Engine, rule_for};
+use super::templates::TemplateFile;
 use super::{Chart, Event, RuleInfo};
 use crate::ack::AckLink;
 use crate::ack::backend::Backend;
@@ -37,6 +40,8 @@ pub enum Source {
     Prometheus(Engine),
     /// Every configured log source (files, commands, journald), polled together.
     Logs(LogSources),
+    /// One `[[logs.loki]]` query.
+    Loki(LokiStream),
 }
 
 /// How often log sources are drained.
@@ -75,6 +80,7 @@ impl Source {
                 }
                 out
             }
+            Self::Loki(l) => l.cycle().await.into_iter().map(Event::Ingest).collect(),
         }
     }
 
@@ -83,6 +89,7 @@ impl Source {
             Self::Alertmanager(c) => c.next_wait(),
             Self::Prometheus(e) => e.next_wait(),
             Self::Logs(_) => LOG_POLL,
+            Self::Loki(l) => l.next_wait(),
         }
     }
 
@@ -91,6 +98,7 @@ impl Source {
             Self::Alertmanager(c) => c.retry(),
             Self::Prometheus(e) => e.retry(),
             Self::Logs(_) => {}
+            Self::Loki(l) => l.retry(),
         }
     }
 }
@@ -109,7 +117,10 @@ pub fn sources(cfg: &Config) -> Result<Vec<Source>, SetupError> {
     for a in &cfg.alertmanager {
         out.push(Source::Alertmanager(Cluster::new(a.clone())?));
     }
-    if cfg.logs.has_any() {
+    for l in &cfg.logs.loki {
+        out.push(Source::Loki(LokiStream::new(l.clone())?));
+    }
+    if cfg.logs.has_local() {
         let (logs, errors) = LogSources::start(&cfg.logs);
         for e in &errors {
             tracing::warn!(error = %e, "log source did not start");
@@ -194,6 +205,8 @@ impl Joiner {
 #[derive(Debug)]
 pub struct Live {
     tasks: Vec<JoinHandle<()>>,
+    /// The pipeline task, when [`spawn`] started one.
+    pipeline: Option<JoinHandle<()>>,
     retry: watch::Sender<u64>,
 }
 
@@ -208,11 +221,24 @@ impl Live {
     pub fn retry_handle(&self) -> watch::Sender<u64> {
         self.retry.clone()
     }
+
+    /// Stops the sources and gives the pipeline task up to `grace` to finish
+    /// (it saves the log template table on the way out).
+    pub async fn shutdown(mut self, grace: Duration) {
+        for t in &self.tasks {
+            t.abort();
+        }
+        if let Some(mut p) = self.pipeline.take()
+            && tokio::time::timeout(grace, &mut p).await.is_err()
+        {
+            p.abort();
+        }
+    }
 }
 
 impl Drop for Live {
     fn drop(&mut self) {
-        for t in &self.tasks {
+        for t in self.tasks.iter().chain(&self.pipeline) {
             t.abort();
         }
     }
@@ -248,7 +274,7 @@ pub fn spawn_sources(cfg: &Config) -> Result<(Live, mpsc::Receiver<Event>), Setu
             }
         }));
     }
-    Ok((Live { tasks, retry }, erx))
+    Ok((Live { tasks, pipeline: None, retry }, erx))
 }
 
 /// Starts every source and the pipeline task publishing to `views`.
@@ -259,6 +285,20 @@ pub fn spawn(
     cfg: &Config,
     views: watch::Sender<Arc<View>>,
     read_only: bool,
+) -> Result<(Live, Option<AckLink>), SetupError> {
+    spawn_persisted(cfg, views, read_only, None)
+}
+
+/// Like [`spawn`], keeping log template ids across restarts in the
+/// `templates` file (see [`TemplateFile`]).
+///
+/// # Errors
+/// See [`sources`].
+pub fn spawn_persisted(
+    cfg: &Config,
+    views: watch::Sender<Arc<View>>,
+    read_only: bool,
+    templates: Option<PathBuf>,
 ) -> Result<(Live, Option<AckLink>), SetupError> {
     let (mut live, mut erx) = spawn_sources(cfg)?;
     let mut pipe = Pipeline::new(cfg.store.clone(), cfg.engine.clone(), cfg.topology.to_topology());
@@ -277,39 +317,46 @@ pub fn spawn(
         live.tasks.push(task);
         Some(link)
     };
-    live.tasks.push(tokio::spawn(async move {
+    let mut file = templates.map(TemplateFile::new);
+    live.pipeline = Some(tokio::spawn(async move {
+        if let Some(f) = &mut file {
+            off_loop(|| f.load_into(&mut pipe));
+        }
         loop {
             let first = tokio::select! {
                 ev = erx.recv() => ev,
                 Some(acks) = acks_rx.recv() => Some(Event::Ingest(acks)),
-                () = views.closed() => return,
+                () = views.closed() => break,
             };
-            let Some(ev) = first else { return };
+            let Some(ev) = first else { break };
             joiner.apply(ev, &mut pipe);
             // Coalesce a burst into one engine pass.
             while let Ok(ev) = erx.try_recv() {
                 joiner.apply(ev, &mut pipe);
             }
-            let view = analyze_off_loop(&mut pipe);
+            let view = off_loop(|| pipe.analyze(SystemClock.now()));
             if views.send(Arc::new(view)).is_err() {
-                return;
+                break;
             }
+            if let Some(f) = &mut file {
+                f.tick(&pipe);
+            }
+        }
+        if let Some(f) = &mut file {
+            f.close(&pipe).await;
         }
     }));
     Ok((live, link))
 }
 
-/// One engine pass. On a multi-threaded runtime the worker hands its other
-/// tasks (the UI loop among them) to another thread for the duration, so a
-/// 50,000-alert correlation never stalls key handling.
-fn analyze_off_loop(pipe: &mut Pipeline) -> View {
+/// Runs blocking work (an engine pass, a file read). On a multi-threaded
+/// runtime the worker hands its other tasks (the UI loop among them) to
+/// another thread for the duration, so a 50,000-alert correlation never
+/// stalls key handling.
+pub fn off_loop<R>(f: impl FnOnce() -> R) -> R {
     let multi = tokio::runtime::Handle::try_current()
         .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
-    if multi {
-        tokio::task::block_in_place(|| pipe.analyze(SystemClock.now()))
-    } else {
-        pipe.analyze(SystemClock.now())
-    }
+    if multi { tokio::task::block_in_place(f) } else { f() }
 }
 
 /// One poll cycle of every source, through the same joiner and pipeline:
@@ -331,6 +378,33 @@ pub async fn snapshot(cfg: &Config) -> Result<View, SetupError> {
 #[cfg(all(test, unix))]
 mod log_tests {
     use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_live_pipeline_saves_its_log_templates_when_the_ui_goes_away() {
+        let dir = std::env::temp_dir().join(format!("quell-live-tpl-{}", std::process::id()));
+        let path = dir.join(crate::engine::logs::persist::FILE_NAME);
+        let cfg = crate::config::parse(
+            "[[logs.command]]\nargv = [\"printf\", \"ERROR pool exhausted after 30s\\n\"]\nservice = \"payments\"\n",
+            std::path::Path::new("t.toml"),
+        )
+        .expect("config");
+        let (tx, mut rx) = watch::channel(Arc::new(View::default()));
+        let (live, _) = spawn_persisted(&cfg, tx, true, Some(path.clone())).expect("spawn");
+        // A view per poll of the log sources (one a second): after three
+        // polls printf's line has long been read.
+        for _ in 0..3 {
+            tokio::time::timeout(Duration::from_secs(10), rx.changed())
+                .await
+                .expect("a view")
+                .expect("open");
+        }
+        assert!(!path.exists(), "not saved before the interval or exit");
+        drop(rx);
+        live.shutdown(Duration::from_secs(10)).await;
+        let text = std::fs::read_to_string(&path).expect("saved on the way out");
+        assert!(text.contains("ERROR pool exhausted after"), "{text}");
+        std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
 
     #[tokio::test]
     async fn configured_log_commands_flow_as_ingest_events() {

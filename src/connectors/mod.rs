@@ -2,9 +2,11 @@
 //!
 //! Each connector owns its polling loop (interval, timeout, backoff) and
 //! delivers typed events; none of them touches UI state. `demo` drives the
-//! embedded world; `alertmanager` and `prometheus` poll real backends over
-//! the shared `http` client and `poller` discipline; `live` runs them all
-//! into one pipeline task; `record` writes and replays what they deliver.
+//! embedded world; `alertmanager`, `prometheus` and Loki (`logs::loki`)
+//! poll real backends over the shared `http` client and `poller`
+//! discipline; `logs` also follows files, commands and journald; `live` runs them all
+//! into one pipeline task; `record` writes and replays what they deliver;
+//! `templates` keeps the pipeline's log template table in the data dir.
 
 pub mod alertmanager;
 pub mod demo;
@@ -14,6 +16,7 @@ pub mod logs;
 pub mod poller;
 pub mod prometheus;
 pub mod record;
+pub mod templates;
 
 use serde::{Deserialize, Serialize};
 

@@ -121,6 +121,12 @@ impl Engine {
         &self.patterns
     }
 
+    /// Replaces the template table with a restored one (at startup, before
+    /// any line: per-service counts start over).
+    pub fn restore_log_templates(&mut self, miner: logs::miner::Miner) {
+        self.patterns = logs::LogPatterns::with_miner(miner);
+    }
+
     /// Baseline window length before an incident, in ms.
     #[must_use]
     pub fn baseline_ms(&self) -> i64 {

@@ -55,7 +55,7 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
                 } else {
                     panes::logs::LogsMode::Patterns
                 },
-                filter: &state.filter,
+                filter: &state.logs_filter,
                 focused: state.focus == crate::app::Pane::Runbooks,
             };
             panes::logs::render(frame, a.runbooks, &pane, theme);

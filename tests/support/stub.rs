@@ -39,6 +39,13 @@ pub struct Stub {
 impl Stub {
     /// Serves `reply` to every request until the process ends.
     pub fn start(reply: Reply) -> Self {
+        Self::sequence(vec![reply])
+    }
+
+    /// Serves `replies` in order, one per request, then repeats the last.
+    pub fn sequence(replies: Vec<Reply>) -> Self {
+        assert!(!replies.is_empty());
+        let replies = Arc::new(replies);
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let requests = Arc::new(AtomicUsize::new(0));
@@ -48,7 +55,7 @@ impl Stub {
         std::thread::spawn(move || {
             for conn in listener.incoming() {
                 let Ok(mut conn) = conn else { continue };
-                let reply = reply.clone();
+                let replies = Arc::clone(&replies);
                 let count = Arc::clone(&count);
                 let sink = Arc::clone(&sink);
                 std::thread::spawn(move || {
@@ -60,8 +67,14 @@ impl Stub {
                             Ok(n) => seen.extend_from_slice(&buf[..n]),
                         }
                     }
-                    count.fetch_add(1, Ordering::SeqCst);
-                    sink.lock().unwrap().push(String::from_utf8_lossy(&seen).to_lowercase());
+                    let n = {
+                        // Counted and recorded together, so the n-th head
+                        // is the request that got the n-th reply.
+                        let mut heads = sink.lock().unwrap();
+                        heads.push(String::from_utf8_lossy(&seen).to_lowercase());
+                        count.fetch_add(1, Ordering::SeqCst)
+                    };
+                    let reply = &replies[n.min(replies.len() - 1)];
                     std::thread::sleep(reply.delay);
                     let head = format!(
                         "HTTP/1.1 {} X\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",

@@ -1,4 +1,4 @@
-//! Log sources: files, any command's stdout, journald.
+//! Log sources: files, any command's stdout, journald, Loki.
 //!
 //! Each source turns what it reads into [`LogRecord`]s with its configured
 //! service label, ready to be sent as [`crate::store::Ingest::Logs`]. The
@@ -10,6 +10,7 @@
 pub mod command;
 pub mod file;
 pub mod journald;
+pub mod loki;
 
 use serde::{Deserialize, Serialize};
 
@@ -48,19 +49,27 @@ pub struct LogsConfig {
     pub file: Vec<FileSource>,
     pub command: Vec<CommandSource>,
     pub journald: Vec<JournaldSource>,
+    /// Polled over HTTP like the other real connectors (validated with them).
+    pub loki: Vec<loki::LokiSource>,
 }
 
 impl LogsConfig {
+    /// Whether any log source is configured.
+    #[must_use]
+    pub fn has_any(&self) -> bool {
+        self.has_local() || !self.loki.is_empty()
+    }
+
+    /// Whether any file, command or journald source is configured.
+    #[must_use]
+    pub fn has_local(&self) -> bool {
+        !self.file.is_empty() || !self.command.is_empty() || !self.journald.is_empty()
+    }
+
     /// Returns (dotted key, message) for the first invalid entry.
     ///
     /// # Errors
     /// An empty service label, path or argv.
-    /// Whether any log source is configured.
-    #[must_use]
-    pub fn has_any(&self) -> bool {
-        !self.file.is_empty() || !self.command.is_empty() || !self.journald.is_empty()
-    }
-
     pub fn validate(&self) -> Result<(), (String, String)> {
         let empty = |k: &str, i: usize, what: &str| {
             Err((format!("logs.{k}"), format!("entry {i}: empty {what}")))
@@ -198,6 +207,7 @@ mod tests {
                 CommandSource { argv: vec!["/nonexistent/prog".into()], service: "x".into() },
             ],
             journald: vec![],
+            loki: vec![],
         };
         let (mut src, errors) = LogSources::start(&cfg);
         assert_eq!(errors.len(), 1, "{errors:?}");

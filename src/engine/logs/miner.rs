@@ -94,6 +94,12 @@ impl Template {
         out.join(" ")
     }
 
+    /// What each position has held: choice words survive a restart with it.
+    #[must_use]
+    pub fn positions(&self) -> &[Position] {
+        &self.positions
+    }
+
     /// Tokens of the template, each with whether it is a variable position.
     pub fn parts(&self) -> impl Iterator<Item = (&str, bool)> {
         self.tokens.iter().zip(&self.texts).map(|(h, t)| (&**t, *h == WILD))
@@ -141,6 +147,12 @@ impl Miner {
     #[must_use]
     pub fn evicted(&self) -> u64 {
         self.evicted
+    }
+
+    /// Lines added since this miner was made (a change counter for saving).
+    #[must_use]
+    pub fn lines_seen(&self) -> u64 {
+        self.seq
     }
 
     #[must_use]
@@ -304,6 +316,19 @@ impl Miner {
 
     /// Restores a template from its persisted form (see [`super::persist`]).
     pub fn restore(&mut self, id: TemplateId, text: &str, count: u64) {
+        self.restore_with(id, text, count, Vec::new());
+    }
+
+    /// Like [`Self::restore`], with what each position held, so lines at
+    /// choice positions keep their refined ids. Positions that do not match
+    /// the text token for token are ignored (all fixed).
+    pub fn restore_with(
+        &mut self,
+        id: TemplateId,
+        text: &str,
+        count: u64,
+        positions: Vec<Position>,
+    ) {
         let mut tokens = Vec::new();
         let mut texts: Vec<Box<str>> = Vec::new();
         for tok in text.split(' ').filter(|t| !t.is_empty()) {
@@ -314,7 +339,11 @@ impl Miner {
             return;
         }
         let key = key_of(&tokens);
-        let positions = vec![Position::Fixed; texts.len()];
+        let positions = if positions.len() == texts.len() {
+            positions
+        } else {
+            vec![Position::Fixed; texts.len()]
+        };
         self.insert(key, Template { id, tokens, texts, positions, count, last_seq: 0 });
     }
 }

@@ -90,6 +90,12 @@ impl LogPatterns {
         Self { miner: Miner::new(cfg), ..Self::default() }
     }
 
+    /// Starts from a restored template table (see [`super::persist`]).
+    #[must_use]
+    pub fn with_miner(miner: Miner) -> Self {
+        Self { miner, ..Self::default() }
+    }
+
     #[must_use]
     pub fn miner(&self) -> &Miner {
         &self.miner

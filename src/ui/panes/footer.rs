@@ -69,6 +69,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let room = width.saturating_sub(flash_w + 1);
 
     let left = match state.mode {
+        Mode::Filter if state.filtering_log_lines() => {
+            input_line('/', &state.logs_filter, "  log lines".into(), theme, room)
+        }
         Mode::Filter => input_line('/', &state.filter, matches(state), theme, room),
         Mode::Command => input_line(':', &state.command, completions(state), theme, room),
         Mode::Normal => hint_line(state, theme, room),
