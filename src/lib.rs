@@ -27,6 +27,7 @@ pub mod cli;
 pub mod config;
 pub mod connectors;
 pub mod engine;
+pub mod history;
 pub mod model;
 pub mod pipeline;
 pub mod runbook;

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use crate::engine::anomaly::live::LiveAnomalies;
 use crate::engine::{Engine, EngineConfig};
+use crate::history::History;
 use crate::model::{
     AckPhase, AckStatus, AlertView, FaultTruth, Fingerprint, Incident, IncidentState, Silence,
     Topology, UnixMs, View,
@@ -35,6 +36,7 @@ pub struct Pipeline {
     engine: Engine,
     truth: Vec<FaultTruth>,
     anomalies: LiveAnomalies,
+    history: History,
 }
 
 impl Pipeline {
@@ -45,6 +47,7 @@ impl Pipeline {
             engine: Engine::new(engine, topology),
             truth: Vec::new(),
             anomalies: LiveAnomalies::new(ANOMALIES_IN_VIEW),
+            history: History::in_memory(),
         }
     }
 
@@ -125,7 +128,7 @@ impl Pipeline {
         let silences = silences_with_counts(&self.store, &alerts);
         let acks = self.store.acks().to_vec();
         let incidents = mark_acked(incidents, &alerts, &silences, &acks);
-        View {
+        let mut view = View {
             now,
             incidents,
             silences,
@@ -137,7 +140,15 @@ impl Pipeline {
             log_patterns,
             anomalies: self.anomalies.recent().rev().cloned().collect(),
             forecasts: LiveAnomalies::forecasts(&self.store),
-        }
+            history: BTreeMap::new(),
+        };
+        self.history.process(&mut view);
+        view
+    }
+
+    /// Keeps the incident history in a file (live use) instead of memory.
+    pub fn set_history(&mut self, history: History) {
+        self.history = history;
     }
 
     fn alert_view(&self, a: &crate::model::Alert, marks: &AnomalyMarks<'_>) -> AlertView {

@@ -370,6 +370,26 @@ pub fn summary_markdown(view: &View, inc: &Incident) -> String {
             }
         }
     }
+    if let Some(h) = view.history.get(&inc.id) {
+        let _ = writeln!(
+            md,
+            "\n### History\n\n{} ({} like it in the last 30 days)\n",
+            h.rarity.word(),
+            h.same_kind
+        );
+        for (sim, p) in &h.similar {
+            let _ = writeln!(
+                md,
+                "- {:.0}% similar: {} {} (resolved {}){}{}",
+                sim * 100.0,
+                p.id,
+                c(&p.title),
+                format_clock(p.resolved_at),
+                p.cause.as_deref().map(|x| format!(", cause {}", c(x))).unwrap_or_default(),
+                p.note.as_deref().map(|x| format!(", {}", c(x))).unwrap_or_default()
+            );
+        }
+    }
     if !inc.timeline.is_empty() {
         let _ = writeln!(md, "\n### Timeline\n");
         for t in inc.timeline.iter().take(30) {

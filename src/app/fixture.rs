@@ -180,6 +180,7 @@ pub fn view() -> View {
     View {
         silences: Vec::new(),
         acks: Vec::new(),
+        history: std::collections::BTreeMap::new(),
         anomalies: Vec::new(),
         forecasts: Vec::new(),
         now: NOW,

@@ -31,6 +31,13 @@ struct Report<'a> {
     anomalies: &'a [crate::model::AnomalyEvent],
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     forecasts: &'a [crate::model::Forecast],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    silences: &'a [crate::model::Silence],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    acks: &'a [crate::model::AckStatus],
+    /// Per open incident: similar past incidents, new / rare / frequent.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    history: &'a std::collections::BTreeMap<crate::model::IncidentId, crate::history::HistoryMatch>,
 }
 
 /// Runs the demo world for warm-up + `seconds` of virtual time and returns the final view.
@@ -89,6 +96,9 @@ pub fn run(
             evaluation,
             anomalies: &view.anomalies,
             forecasts: &view.forecasts,
+            silences: &view.silences,
+            acks: &view.acks,
+            history: &view.history,
         };
         serde_json::to_writer_pretty(&mut out, &report)?;
         writeln!(out)?;

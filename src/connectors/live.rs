@@ -302,6 +302,12 @@ pub fn spawn_persisted(
 ) -> Result<(Live, Option<AckLink>), SetupError> {
     let (mut live, mut erx) = spawn_sources(cfg)?;
     let mut pipe = Pipeline::new(cfg.store.clone(), cfg.engine.clone(), cfg.topology.to_topology());
+    // Persisted runs keep the incident history beside the template table.
+    if let Some(t) = &templates {
+        pipe.set_history(crate::history::History::open(
+            t.with_file_name(crate::history::FILE_NAME),
+        ));
+    }
     let mut joiner = Joiner::new(cfg);
     let (acks_tx, mut acks_rx) = mpsc::channel::<Ingest>(16);
     let link = if read_only || cfg.alertmanager.is_empty() {

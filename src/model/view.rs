@@ -75,6 +75,9 @@ pub struct View {
     /// Acknowledgements quell is writing or keeping alive.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub acks: Vec<AckStatus>,
+    /// Per open incident: similar past incidents and how rare its kind is.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
+    pub history: BTreeMap<super::IncidentId, crate::history::HistoryMatch>,
 }
 
 impl View {
