@@ -117,3 +117,64 @@ fn incidents_are_bounded() {
     }
     assert!(c.incidents().len() <= 5, "{}", c.incidents().len());
 }
+
+/// The incremental pass (only alerts changed since the last pass) must
+/// agree with a full rescan every pass (a cloned store is a new store).
+#[test]
+fn incremental_passes_agree_with_full_rescans() {
+    let topo = shop();
+    let services = ["frontend", "checkout", "payments", "postgres", "cart", "redis", "zz-unknown"];
+    for pause in [0] {
+        let cfg = cfg();
+        let mut inc = Correlator::new(cfg.clone());
+        let mut full = Correlator::new(cfg);
+        let mut s = store();
+        let mut seed: u64 = 7 + pause;
+        let mut next = |n: u64| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % n
+        };
+        let mut firing: Vec<Alert> = Vec::new();
+        for step in 0..400usize {
+            // Now and then an alert starts or stops.
+            if next(12) == 0 {
+                let svc = services[next(services.len() as u64) as usize];
+                let name = ["HighLatency", "HighErrorRate", "DiskFull"][next(3) as usize];
+                if !firing.iter().any(|a| a.service() == Some(svc) && a.name() == name) {
+                    firing.push(alert(name, svc, "warning", at(step)));
+                }
+            }
+            if next(3) == 0 && !firing.is_empty() {
+                let i = next(firing.len() as u64) as usize;
+                firing.remove(i);
+            }
+            poll(&mut s, at(step), firing.clone());
+            inc.ingest(&s, &topo, at(step));
+            full.ingest(&s.clone(), &topo, at(step));
+            let sig = |c: &Correlator| {
+                c.incidents()
+                    .iter()
+                    .map(|i| {
+                        (
+                            i.id.clone(),
+                            i.state,
+                            i.alerts.clone(),
+                            i.services.clone(),
+                            i.timeline.len(),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(sig(&inc), sig(&full), "step {step}, pause {pause}m");
+        }
+        let n = inc.incidents().len();
+        let resolved =
+            inc.incidents().iter().filter(|i| i.state == IncidentState::Resolved).count();
+        assert!(
+            n > 3 && resolved > 0,
+            "the sequence exercises several incidents: {n}, {resolved} resolved"
+        );
+    }
+}

@@ -15,8 +15,14 @@ pub(super) fn fired_text(a: &Alert) -> String {
 }
 
 pub(super) fn push_timeline(inc: &mut Incident, ts: UnixMs, kind: TimelineKind, text: String) {
-    let pos = inc.timeline.partition_point(|e| e.ts <= ts);
-    inc.timeline.insert(pos, TimelineEntry { ts, kind, text });
+    let entry = TimelineEntry { ts, kind, text };
+    // Entries mostly arrive in time order: append without searching.
+    if inc.timeline.last().is_none_or(|e| e.ts <= ts) {
+        inc.timeline.push(entry);
+    } else {
+        let pos = inc.timeline.partition_point(|e| e.ts <= ts);
+        inc.timeline.insert(pos, entry);
+    }
     if inc.timeline.len() > MAX_TIMELINE {
         inc.timeline.remove(0);
     }
