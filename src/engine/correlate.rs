@@ -27,7 +27,7 @@ use crate::model::{
 use crate::store::{AlertEntry, AlertEpoch, Store};
 
 use super::EngineConfig;
-use timeline::{fired_text, push_timeline};
+use timeline::{fired_text, push_timeline, refired_text};
 
 /// Alerts listed per incident (a storm may hold more; the count stays exact).
 const MAX_ALERTS_PER_INCIDENT: usize = 5_000;
@@ -88,6 +88,8 @@ struct Fresh<'a> {
     look: Option<Svc>,
     /// Index in `Correlator::tracks`.
     track: usize,
+    /// Times it fired again after resolving (the store's count).
+    refires: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -110,6 +112,8 @@ pub struct Correlator {
     /// The store generation the change stamps below belong to.
     epoch: Option<AlertEpoch>,
     seen_seq: u64,
+    /// Alerts held back by auto-pause, looked at again every pass.
+    paused: Vec<Fingerprint>,
 }
 
 impl Correlator {
@@ -129,6 +133,7 @@ impl Correlator {
             by_service: Vec::new(),
             epoch: None,
             seen_seq: 0,
+            paused: Vec::new(),
         }
     }
 
@@ -183,7 +188,7 @@ impl Correlator {
             store.alerts_changed_since(self.seen_seq).collect()
         };
         self.epoch = Some(epoch);
-        self.seen_seq = store.alert_seq();
+        let prev_seq = std::mem::replace(&mut self.seen_seq, store.alert_seq());
 
         let mut fresh: Vec<Fresh<'_>> = Vec::new();
         let mut resolved: Vec<(&Alert, usize)> = Vec::new();
@@ -212,11 +217,37 @@ impl Correlator {
                         svc,
                         look: name.map(|_| svc),
                         track: t,
+                        refires: e.refires,
                     }),
                 }
             } else if a.state == AlertState::Resolved {
                 resolved.push((a, t));
             }
+        }
+        // Alerts held back last pass and unchanged since get another look.
+        for fp in std::mem::take(&mut self.paused) {
+            let Some(e) = store.alert(&fp) else {
+                continue;
+            };
+            let a = &e.alert;
+            let Some(&t) = self.track_of.get(&fp) else {
+                continue;
+            };
+            let unseen = full || e.seq > prev_seq;
+            let assigned = self.tracks.get(t).and_then(|tr| tr.assigned(a.starts_at)).is_some();
+            if unseen || !a.state.is_active() || assigned {
+                continue;
+            }
+            let name = a.service();
+            let svc = intern(&mut self.svc_ids, &mut self.svc_names, name.unwrap_or("(unknown)"));
+            fresh.push(Fresh {
+                alert: a,
+                name: name.unwrap_or(""),
+                svc,
+                look: name.map(|_| svc),
+                track: t,
+                refires: e.refires,
+            });
         }
         // An alert without a service label is matched by the empty name,
         // which only an alert labelled `service=""` files under.
@@ -262,6 +293,10 @@ impl Correlator {
             let hood = f.look.and_then(|l| hoods.get(&l)).map_or(&[][..], Vec::as_slice);
             let serial = match self.best_incident(f, is_known, hood, &mut cands) {
                 Some(serial) => serial,
+                None if self.pauses(f, now) => {
+                    self.paused.push(f.alert.fingerprint.clone());
+                    continue;
+                }
                 None => self.open_incident(f.alert),
             };
             self.join(serial, f);
@@ -299,6 +334,16 @@ impl Correlator {
     /// Where incident `serial` is in `incidents` (serials increase along it).
     fn position(&self, serial: Serial) -> Option<usize> {
         self.metas.binary_search_by_key(&serial, |m| m.serial).ok()
+    }
+
+    /// Whether auto-pause holds back the new incident `f` would open: it
+    /// started less than `auto_pause` ago and has never fired before.
+    fn pauses(&self, f: &Fresh<'_>, now: UnixMs) -> bool {
+        let pause = self.cfg.auto_pause.as_ms();
+        pause > 0
+            && now - f.alert.starts_at < pause
+            && f.refires == 0
+            && self.tracks.get(f.track).is_some_and(|t| t.occ.is_empty())
     }
 
     /// The index of `fp`'s track, creating it if new.
@@ -489,6 +534,7 @@ impl Correlator {
         else {
             return;
         };
+        let again = !track.occ.is_empty() || f.refires > 0;
         track.occ.push((a.starts_at, serial));
         track.counted = Some((serial, f.svc));
         *m.active.entry(f.svc).or_default() += 1;
@@ -511,7 +557,8 @@ impl Correlator {
         inc.severity = inc.severity.min(a.severity());
         inc.state = IncidentState::Open;
         inc.resolved_at = None;
-        push_timeline(inc, a.starts_at, TimelineKind::AlertFired, fired_text(a));
+        let text = if again { refired_text(a, f.refires) } else { fired_text(a) };
+        push_timeline(inc, a.starts_at, TimelineKind::AlertFired, text);
     }
 
     fn note_resolutions(&mut self, resolved: &[(&Alert, usize)], touched: &mut HashSet<Serial>) {

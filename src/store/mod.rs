@@ -218,6 +218,7 @@ impl Store {
                     self.last_seq = entry.seq;
                 }
                 entry.alert = a;
+                entry.alert.flaps = entry.refires;
             }
             None => {
                 let mut history = Ring::new(cap);

@@ -14,6 +14,16 @@ pub(super) fn fired_text(a: &Alert) -> String {
     }
 }
 
+/// A re-fire of an alert already seen: one line that says it flaps.
+pub(super) fn refired_text(a: &Alert, refires: u32) -> String {
+    let svc = a.service().unwrap_or("?");
+    if refires > 0 {
+        format!("{} fired again on {svc} (flapping: {refires} re-fires)", a.name())
+    } else {
+        format!("{} fired again on {svc}", a.name())
+    }
+}
+
 pub(super) fn push_timeline(inc: &mut Incident, ts: UnixMs, kind: TimelineKind, text: String) {
     let entry = TimelineEntry { ts, kind, text };
     // Entries mostly arrive in time order: append without searching.
