@@ -88,8 +88,36 @@ struct Fresh<'a> {
     look: Option<Svc>,
     /// Index in `Correlator::tracks`.
     track: usize,
+    /// Its track's id, and whether it ever joined an incident (without
+    /// that, neither its track nor any incident's members need a look).
+    track_id: u64,
+    joined: bool,
     /// Times it fired again after resolving (the store's count).
     refires: u32,
+    /// Sort key: start, then the fingerprint's first 16 bytes (big-endian,
+    /// zero-padded: lexicographic order); ties compare whole fingerprints.
+    order: (UnixMs, u128),
+}
+
+impl<'a> Fresh<'a> {
+    fn new(a: &'a Alert, svc: Svc, track: &Track, index: usize, refires: u32) -> Self {
+        let mut head = [0u8; 16];
+        let fp = a.fingerprint.0.as_bytes();
+        let n = fp.len().min(16);
+        head[..n].copy_from_slice(&fp[..n]);
+        let name = a.service();
+        Self {
+            alert: a,
+            name: name.unwrap_or(""),
+            svc,
+            look: name.map(|_| svc),
+            track: index,
+            track_id: track.id,
+            joined: !track.occ.is_empty(),
+            refires,
+            order: (a.starts_at, u128::from_be_bytes(head)),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -98,6 +126,8 @@ pub struct Correlator {
     incidents: Vec<Arc<Incident>>,
     /// Parallel to `incidents` (so sorted by serial).
     metas: Vec<Meta>,
+    /// The metas' serials, dense: binary search stays in cache.
+    serials: Vec<Serial>,
     /// Ids in use, for collision-free naming.
     ids: HashSet<IncidentId>,
     next_serial: Serial,
@@ -123,6 +153,7 @@ impl Correlator {
             cfg,
             incidents: Vec::new(),
             metas: Vec::new(),
+            serials: Vec::new(),
             ids: HashSet::new(),
             next_serial: 0,
             tracks: Vec::new(),
@@ -187,6 +218,10 @@ impl Correlator {
         } else {
             store.alerts_changed_since(self.seen_seq).collect()
         };
+        // A storm: grow the tables once, not by doubling.
+        let new = changed.len().saturating_sub(self.track_of.len());
+        self.track_of.reserve(new);
+        self.tracks.reserve(new);
         self.epoch = Some(epoch);
         let prev_seq = std::mem::replace(&mut self.seen_seq, store.alert_seq());
 
@@ -199,7 +234,7 @@ impl Correlator {
                 continue;
             };
             if let Some((serial, svc)) = track.counted.take() {
-                uncount(&mut self.metas, serial, svc);
+                uncount(&self.serials, &mut self.metas, serial, svc);
             }
             if a.state.is_active() {
                 let name = a.service();
@@ -207,18 +242,11 @@ impl Correlator {
                     intern(&mut self.svc_ids, &mut self.svc_names, name.unwrap_or("(unknown)"));
                 match track.assigned(a.starts_at) {
                     Some(serial) => {
-                        if count(&mut self.metas, serial, svc) {
+                        if count(&self.serials, &mut self.metas, serial, svc) {
                             track.counted = Some((serial, svc));
                         }
                     }
-                    None => fresh.push(Fresh {
-                        alert: a,
-                        name: name.unwrap_or(""),
-                        svc,
-                        look: name.map(|_| svc),
-                        track: t,
-                        refires: e.refires,
-                    }),
+                    None => fresh.push(Fresh::new(a, svc, track, t, e.refires)),
                 }
             } else if a.state == AlertState::Resolved {
                 resolved.push((a, t));
@@ -238,16 +266,11 @@ impl Correlator {
             if unseen || !a.state.is_active() || assigned {
                 continue;
             }
-            let name = a.service();
-            let svc = intern(&mut self.svc_ids, &mut self.svc_names, name.unwrap_or("(unknown)"));
-            fresh.push(Fresh {
-                alert: a,
-                name: name.unwrap_or(""),
-                svc,
-                look: name.map(|_| svc),
-                track: t,
-                refires: e.refires,
-            });
+            let svc =
+                intern(&mut self.svc_ids, &mut self.svc_names, a.service().unwrap_or("(unknown)"));
+            if let Some(track) = self.tracks.get(t) {
+                fresh.push(Fresh::new(a, svc, track, t, e.refires));
+            }
         }
         // An alert without a service label is matched by the empty name,
         // which only an alert labelled `service=""` files under.
@@ -257,10 +280,7 @@ impl Correlator {
             }
         }
         fresh.sort_unstable_by(|a, b| {
-            a.alert
-                .starts_at
-                .cmp(&b.alert.starts_at)
-                .then_with(|| a.alert.fingerprint.cmp(&b.alert.fingerprint))
+            a.order.cmp(&b.order).then_with(|| a.alert.fingerprint.cmp(&b.alert.fingerprint))
         });
         if self.by_service.len() < self.svc_names.len() {
             self.by_service.resize(self.svc_names.len(), Vec::new());
@@ -333,17 +353,14 @@ impl Correlator {
 
     /// Where incident `serial` is in `incidents` (serials increase along it).
     fn position(&self, serial: Serial) -> Option<usize> {
-        self.metas.binary_search_by_key(&serial, |m| m.serial).ok()
+        self.serials.binary_search(&serial).ok()
     }
 
     /// Whether auto-pause holds back the new incident `f` would open: it
     /// started less than `auto_pause` ago and has never fired before.
     fn pauses(&self, f: &Fresh<'_>, now: UnixMs) -> bool {
         let pause = self.cfg.auto_pause.as_ms();
-        pause > 0
-            && now - f.alert.starts_at < pause
-            && f.refires == 0
-            && self.tracks.get(f.track).is_some_and(|t| t.occ.is_empty())
+        pause > 0 && now - f.alert.starts_at < pause && f.refires == 0 && !f.joined
     }
 
     /// The index of `fp`'s track, creating it if new.
@@ -438,7 +455,7 @@ impl Correlator {
         let a = f.alert;
         let window = self.cfg.group_window.as_ms();
         cands.clear();
-        let track = self.tracks.get(f.track);
+        let track = if f.joined { self.tracks.get(f.track) } else { None };
         if let Some(t) = track {
             cands.extend(t.occ.iter().map(|(_, n)| (*n, 0)));
         }
@@ -459,7 +476,7 @@ impl Correlator {
                 }
             }
         }
-        let track_id = track.map(|t| t.id);
+        let track_id = f.joined.then_some(f.track_id);
         let mut best: Option<((usize, bool, UnixMs), Serial)> = None;
         for &(serial, d) in cands.iter() {
             let Some(p) = self.position(serial) else {
@@ -520,6 +537,7 @@ impl Correlator {
             acked: false,
         }));
         self.metas.push(Meta { serial, last_alert_start: a.starts_at, ..Meta::default() });
+        self.serials.push(serial);
         serial
     }
 
@@ -658,6 +676,7 @@ impl Correlator {
                         self.metas.push(m);
                     }
                 }
+                self.serials = self.metas.iter().map(|m| m.serial).collect();
                 for t in &mut self.tracks {
                     t.occ.retain(|(_, n)| !drop.contains(n));
                     if t.counted.is_some_and(|(n, _)| drop.contains(&n)) {
@@ -693,8 +712,8 @@ fn intern(ids: &mut HashMap<String, Svc>, names: &mut Vec<String>, name: &str) -
 
 /// Counts one more active alert on `svc` for incident `serial`; false if
 /// the incident is gone.
-fn count(metas: &mut [Meta], serial: Serial, svc: Svc) -> bool {
-    let Ok(p) = metas.binary_search_by_key(&serial, |m| m.serial) else {
+fn count(serials: &[Serial], metas: &mut [Meta], serial: Serial, svc: Svc) -> bool {
+    let Ok(p) = serials.binary_search(&serial) else {
         return false;
     };
     let Some(m) = metas.get_mut(p) else {
@@ -705,8 +724,8 @@ fn count(metas: &mut [Meta], serial: Serial, svc: Svc) -> bool {
     true
 }
 
-fn uncount(metas: &mut [Meta], serial: Serial, svc: Svc) {
-    let Ok(p) = metas.binary_search_by_key(&serial, |m| m.serial) else {
+fn uncount(serials: &[Serial], metas: &mut [Meta], serial: Serial, svc: Svc) {
+    let Ok(p) = serials.binary_search(&serial) else {
         return;
     };
     if let Some(n) = metas.get_mut(p).and_then(|m| {
