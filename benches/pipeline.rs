@@ -149,7 +149,19 @@ fn demo_memory() {
 
 /// Issue-level targets: a 100,000-alert storm, an incremental pass at
 /// 10,000 active alerts, and ranking one incident over 500 services.
-fn engine_targets() {
+fn engine_targets(only: &str) {
+    if only.is_empty() || only == "storm" {
+        engine_storm();
+    }
+    if only.is_empty() || only == "incremental" {
+        engine_incremental();
+    }
+    if only.is_empty() || only == "rank" {
+        engine_rank();
+    }
+}
+
+fn engine_storm() {
     // 100,000 alerts over 10,000 services in chains of 10.
     let mut topo = Topology::new();
     for s in 0..10_000 {
@@ -178,7 +190,9 @@ fn engine_targets() {
         "engine: storm of 100,000 new alerts (10,000 services): {:.0} ms (target <= 200 ms)",
         t.as_secs_f64() * 1e3
     );
+}
 
+fn engine_incremental() {
     // Incremental: 10,000 active alerts, one new alert arrives.
     let topo10: Topology = {
         let mut t = Topology::new();
@@ -216,7 +230,9 @@ fn engine_targets() {
         "engine: incremental pass, 1 new alert at 10,000 active: {:.2} ms (target <= 5 ms)",
         t.as_secs_f64() * 1e3
     );
+}
 
+fn engine_rank() {
     // Ranking one incident that touches 500 services, with series for each.
     let mut topo = Topology::new();
     for s in 1..500 {
@@ -267,15 +283,18 @@ fn engine_targets() {
 }
 
 fn main() {
-    // `QUELL_BENCH=engine` runs only the engine targets (for profilers).
-    if std::env::var("QUELL_BENCH").is_ok_and(|v| v == "engine") {
-        engine_targets();
-        return;
+    // `QUELL_BENCH=engine` runs only the engine targets (for profilers);
+    // `engine:storm`, `engine:incremental` or `engine:rank` only that one.
+    if let Ok(v) = std::env::var("QUELL_BENCH") {
+        if let Some(rest) = v.strip_prefix("engine") {
+            engine_targets(rest.trim_start_matches(':'));
+            return;
+        }
     }
     let before = rss_kib();
     demo_memory();
     store_ingest();
     engine_pass();
-    engine_targets();
+    engine_targets("");
     println!("rss after benches: {} MiB (start {} MiB)", rss_kib() / 1024, before / 1024);
 }

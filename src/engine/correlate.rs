@@ -7,8 +7,13 @@
 //! one of its services, or — for services the topology does not know — sharing
 //! the `group_by` labels. A resolved incident never absorbs new alerts; a quiet
 //! one is reopened only by one of its own alerts firing again.
-
-use std::collections::{BTreeMap, BTreeSet};
+//!
+//! Passes are incremental: the store stamps every alert change, and a pass
+//! looks only at alerts changed since the previous one (all of them when the
+//! stamps cannot be trusted: another store, or alerts were evicted). Which
+//! services of an incident have active alerts is kept as running counts.
+//! Services and incidents are numbered internally, so the per-alert work
+//! hashes small integers rather than strings.
 
 // Seeded per process (label-derived keys must not be predictable) and much
 // cheaper than SipHash on the short keys the correlator hashes per alert.
@@ -19,40 +24,126 @@ use crate::model::{
     Alert, AlertState, Fingerprint, Incident, IncidentId, IncidentState, TimelineKind, Topology,
     UnixMs,
 };
-use crate::store::Store;
+use crate::store::{AlertEntry, AlertEpoch, Store};
 
 use super::EngineConfig;
-use timeline::{fired_text, push_timeline};
+use timeline::{fired_text, push_timeline, refired_text};
 
 /// Alerts listed per incident (a storm may hold more; the count stays exact).
 const MAX_ALERTS_PER_INCIDENT: usize = 5_000;
 
+/// Internal number of an incident: increasing in creation order, never reused.
+type Serial = u32;
+/// Internal number of a service name.
+type Svc = u32;
+
 #[derive(Debug, Clone, Default)]
 struct Meta {
+    serial: Serial,
     last_alert_start: UnixMs,
     quiet_since: Option<UnixMs>,
     /// Service → number of alerts on it.
-    services: BTreeMap<String, usize>,
-    /// `group_by` label tuples of alerts on services outside the topology.
-    group_keys: BTreeSet<Vec<String>>,
-    members: HashSet<Fingerprint>,
-    /// Services with an alert of this incident still active (as of the last pass).
-    active_services: BTreeSet<String>,
+    services: HashMap<Svc, usize>,
+    /// Hashes of the `group_by` label tuples of its alerts (used for alerts
+    /// on services outside the topology).
+    group_keys: HashSet<u64>,
+    /// Alerts (by [`Track::id`]) that ever joined.
+    members: HashSet<u64>,
+    /// Services with an alert of this incident still active, as of the last
+    /// pass (sorted).
+    active_services: Vec<Svc>,
+    /// Active alerts per service, kept current as alerts change.
+    active: HashMap<Svc, u32>,
+    /// `active` changed since `active_services` was taken.
+    dirty: bool,
+}
+
+/// What the correlator remembers about one alert fingerprint.
+#[derive(Debug, Clone)]
+struct Track {
+    /// Never reused, unlike fingerprints after an eviction.
+    id: u64,
+    /// Occurrences already assigned: (start, incident).
+    occ: Vec<(UnixMs, Serial)>,
+    /// Where this alert counts as active: (incident, service).
+    counted: Option<(Serial, Svc)>,
+    /// Occurrences whose resolution is already on a timeline.
+    noted: Vec<UnixMs>,
+}
+
+impl Track {
+    fn assigned(&self, start: UnixMs) -> Option<Serial> {
+        self.occ.iter().find(|(s, _)| *s == start).map(|(_, n)| *n)
+    }
+}
+
+/// A new occurrence to place, with its service looked up once.
+struct Fresh<'a> {
+    alert: &'a Alert,
+    /// Its service label ("" without one).
+    name: &'a str,
+    /// The service it is filed under (`(unknown)` without one).
+    svc: Svc,
+    /// The service it is matched by (`None` without a service label).
+    look: Option<Svc>,
+    /// Index in `Correlator::tracks`.
+    track: usize,
+    /// Its track's id, and whether it ever joined an incident (without
+    /// that, neither its track nor any incident's members need a look).
+    track_id: u64,
+    joined: bool,
+    /// Times it fired again after resolving (the store's count).
+    refires: u32,
+    /// Sort key: start, then the fingerprint's first 16 bytes (big-endian,
+    /// zero-padded: lexicographic order); ties compare whole fingerprints.
+    order: (UnixMs, u128),
+}
+
+impl<'a> Fresh<'a> {
+    fn new(a: &'a Alert, svc: Svc, track: &Track, index: usize, refires: u32) -> Self {
+        let mut head = [0u8; 16];
+        let fp = a.fingerprint.0.as_bytes();
+        let n = fp.len().min(16);
+        head[..n].copy_from_slice(&fp[..n]);
+        let name = a.service();
+        Self {
+            alert: a,
+            name: name.unwrap_or(""),
+            svc,
+            look: name.map(|_| svc),
+            track: index,
+            track_id: track.id,
+            joined: !track.occ.is_empty(),
+            refires,
+            order: (a.starts_at, u128::from_be_bytes(head)),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
 pub struct Correlator {
     cfg: EngineConfig,
     incidents: Vec<Arc<Incident>>,
-    meta: HashMap<IncidentId, Meta>,
-    /// Occurrences (fingerprint → [(start, incident)]) already assigned.
-    assigned: HashMap<Fingerprint, Vec<(UnixMs, IncidentId)>>,
-    /// Incident id → position in `incidents`.
-    pos: HashMap<IncidentId, usize>,
+    /// Parallel to `incidents` (so sorted by serial).
+    metas: Vec<Meta>,
+    /// The metas' serials, dense: binary search stays in cache.
+    serials: Vec<Serial>,
+    /// Ids in use, for collision-free naming.
+    ids: HashSet<IncidentId>,
+    next_serial: Serial,
+    tracks: Vec<Track>,
+    /// Fingerprint → index in `tracks`.
+    track_of: HashMap<Fingerprint, usize>,
+    next_track: u64,
+    svc_ids: HashMap<String, Svc>,
+    svc_names: Vec<String>,
     /// Service → non-resolved incidents with alerts on it.
-    by_service: HashMap<String, Vec<IncidentId>>,
-    /// Occurrences whose resolution is already on a timeline.
-    resolved_noted: HashSet<(Fingerprint, UnixMs)>,
+    by_service: Vec<Vec<Serial>>,
+    /// The store generation the change stamps below belong to.
+    epoch: Option<AlertEpoch>,
+    seen_seq: u64,
+    /// Alerts held back by auto-pause, looked at again every pass.
+    paused: Vec<Fingerprint>,
 }
 
 impl Correlator {
@@ -61,11 +152,19 @@ impl Correlator {
         Self {
             cfg,
             incidents: Vec::new(),
-            meta: HashMap::new(),
-            assigned: HashMap::new(),
-            pos: HashMap::new(),
-            by_service: HashMap::new(),
-            resolved_noted: HashSet::new(),
+            metas: Vec::new(),
+            serials: Vec::new(),
+            ids: HashSet::new(),
+            next_serial: 0,
+            tracks: Vec::new(),
+            track_of: HashMap::new(),
+            next_track: 0,
+            svc_ids: HashMap::new(),
+            svc_names: Vec::new(),
+            by_service: Vec::new(),
+            epoch: None,
+            seen_seq: 0,
+            paused: Vec::new(),
         }
     }
 
@@ -99,59 +198,248 @@ impl Correlator {
         v
     }
 
-    /// Folds the store's current alerts in; returns the incidents touched.
+    /// Folds the store's alert changes in; returns the incidents touched.
     pub fn ingest(&mut self, store: &Store, topo: &Topology, now: UnixMs) -> HashSet<IncidentId> {
-        let mut touched = HashSet::new();
-        let mut fresh: Vec<&Alert> = store
-            .alerts()
-            .map(|e| &e.alert)
-            .filter(|a| a.state.is_active())
-            .filter(|a| self.assigned_to(&a.fingerprint, a.starts_at).is_none())
-            .collect();
-        fresh.sort_by(|a, b| a.starts_at.cmp(&b.starts_at).then(a.fingerprint.cmp(&b.fingerprint)));
-        let mut hood_cache: HashMap<String, HashMap<String, usize>> = HashMap::new();
-        for a in fresh {
-            let svc = a.service().unwrap_or("");
-            if !hood_cache.contains_key(svc) {
-                let hood = neighbourhood(topo, svc, self.cfg.max_graph_distance);
-                hood_cache.insert(svc.to_string(), hood);
+        let mut touched: HashSet<Serial> = HashSet::new();
+        let epoch = store.alert_epoch();
+        let full = self.epoch != Some(epoch);
+        if full {
+            // Counts are rebuilt from every alert below.
+            for m in &mut self.metas {
+                m.active.clear();
+                m.dirty = true;
             }
-            let hood = hood_cache.get(svc);
-            let id = match self.best_incident(a, topo, hood) {
-                Some(id) => id,
-                None => self.open_incident(a),
+            for t in &mut self.tracks {
+                t.counted = None;
+            }
+        }
+        let changed: Vec<&AlertEntry> = if full {
+            store.alerts().collect()
+        } else {
+            store.alerts_changed_since(self.seen_seq).collect()
+        };
+        // A storm: grow the tables once, not by doubling.
+        let new = changed.len().saturating_sub(self.track_of.len());
+        self.track_of.reserve(new);
+        self.tracks.reserve(new);
+        self.epoch = Some(epoch);
+        let prev_seq = std::mem::replace(&mut self.seen_seq, store.alert_seq());
+
+        let mut fresh: Vec<Fresh<'_>> = Vec::new();
+        let mut resolved: Vec<(&Alert, usize)> = Vec::new();
+        for e in changed {
+            let a = &e.alert;
+            let t = self.track_index(&a.fingerprint);
+            let Some(track) = self.tracks.get_mut(t) else {
+                continue;
             };
-            self.join(&id, a);
-            touched.insert(id);
+            if let Some((serial, svc)) = track.counted.take() {
+                uncount(&self.serials, &mut self.metas, serial, svc);
+            }
+            if a.state.is_active() {
+                let name = a.service();
+                let svc =
+                    intern(&mut self.svc_ids, &mut self.svc_names, name.unwrap_or("(unknown)"));
+                match track.assigned(a.starts_at) {
+                    Some(serial) => {
+                        if count(&self.serials, &mut self.metas, serial, svc) {
+                            track.counted = Some((serial, svc));
+                        }
+                    }
+                    None => fresh.push(Fresh::new(a, svc, track, t, e.refires)),
+                }
+            } else if a.state == AlertState::Resolved {
+                resolved.push((a, t));
+            }
+        }
+        // Alerts held back last pass and unchanged since get another look.
+        for fp in std::mem::take(&mut self.paused) {
+            let Some(e) = store.alert(&fp) else {
+                continue;
+            };
+            let a = &e.alert;
+            let Some(&t) = self.track_of.get(&fp) else {
+                continue;
+            };
+            let unseen = full || e.seq > prev_seq;
+            let assigned = self.tracks.get(t).and_then(|tr| tr.assigned(a.starts_at)).is_some();
+            if unseen || !a.state.is_active() || assigned {
+                continue;
+            }
+            let svc =
+                intern(&mut self.svc_ids, &mut self.svc_names, a.service().unwrap_or("(unknown)"));
+            if let Some(track) = self.tracks.get(t) {
+                fresh.push(Fresh::new(a, svc, track, t, e.refires));
+            }
+        }
+        // An alert without a service label is matched by the empty name,
+        // which only an alert labelled `service=""` files under.
+        if let Some(&empty) = self.svc_ids.get("") {
+            for f in fresh.iter_mut().filter(|f| f.look.is_none() && f.alert.service().is_none()) {
+                f.look = Some(empty);
+            }
+        }
+        fresh.sort_unstable_by(|a, b| {
+            a.order.cmp(&b.order).then_with(|| a.alert.fingerprint.cmp(&b.alert.fingerprint))
+        });
+        if self.by_service.len() < self.svc_names.len() {
+            self.by_service.resize(self.svc_names.len(), Vec::new());
+        }
+        // Per service, this pass: whether the topology knows it (0 = not yet asked).
+        let mut known: Vec<u8> = Vec::new();
+        let mut hoods: HashMap<Svc, Vec<(Svc, usize)>> = HashMap::new();
+        let mut cands: Vec<(Serial, usize)> = Vec::new();
+        for f in &fresh {
+            let is_known = match f.look {
+                Some(look) => {
+                    let l = look as usize;
+                    if known.len() <= l {
+                        known.resize(self.svc_names.len().max(l + 1), 0);
+                    }
+                    if known.get(l) == Some(&0) {
+                        let k = topo.contains(f.name);
+                        if k {
+                            let hood = self.neighbourhood(topo, f.name);
+                            hoods.insert(look, hood);
+                        }
+                        if let Some(slot) = known.get_mut(l) {
+                            *slot = if k { 1 } else { 2 };
+                        }
+                    }
+                    known.get(l) == Some(&1)
+                }
+                None => topo.contains(""),
+            };
+            let hood = f.look.and_then(|l| hoods.get(&l)).map_or(&[][..], Vec::as_slice);
+            let serial = match self.best_incident(f, is_known, hood, &mut cands) {
+                Some(serial) => serial,
+                None if self.pauses(f, now) => {
+                    self.paused.push(f.alert.fingerprint.clone());
+                    continue;
+                }
+                None => self.open_incident(f.alert),
+            };
+            self.join(serial, f);
+            touched.insert(serial);
         }
         // Services, most alerted first: once per touched incident, not per alert.
-        for id in &touched {
-            if let (Some(m), Some(&p)) = (self.meta.get(id), self.pos.get(id)) {
-                let mut services: Vec<(&String, &usize)> = m.services.iter().collect();
-                services.sort_by(|x, y| y.1.cmp(x.1).then(x.0.cmp(y.0)));
-                if let Some(inc) = self.incidents.get_mut(p) {
-                    Arc::make_mut(inc).services =
-                        services.into_iter().map(|(s, _)| s.clone()).collect();
-                }
-            }
+        for &serial in &touched {
+            let Some(p) = self.position(serial) else {
+                continue;
+            };
+            let (Some(m), Some(inc)) = (self.metas.get(p), self.incidents.get_mut(p)) else {
+                continue;
+            };
+            let names = &self.svc_names;
+            let mut services: Vec<(&str, usize)> = m
+                .services
+                .iter()
+                .filter_map(|(s, n)| names.get(*s as usize).map(|name| (name.as_str(), *n)))
+                .collect();
+            services.sort_unstable_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(y.0)));
+            Arc::make_mut(inc).services =
+                services.into_iter().map(|(s, _)| s.to_string()).collect();
         }
-        self.note_resolutions(store, &mut touched);
-        self.lifecycle(store, now, &mut touched);
+        self.note_resolutions(&resolved, &mut touched);
+        self.lifecycle(now, &mut touched);
+        let touched = touched
+            .into_iter()
+            .filter_map(|serial| self.position(serial))
+            .filter_map(|p| self.incidents.get(p).map(|i| i.id.clone()))
+            .collect();
         self.bound(store);
         touched
     }
 
-    fn assigned_to(&self, fp: &Fingerprint, start: UnixMs) -> Option<&IncidentId> {
-        self.assigned.get(fp)?.iter().find(|(s, _)| *s == start).map(|(_, id)| id)
+    /// Where incident `serial` is in `incidents` (serials increase along it).
+    fn position(&self, serial: Serial) -> Option<usize> {
+        self.serials.binary_search(&serial).ok()
     }
 
-    fn incident_mut(&mut self, id: &IncidentId) -> Option<&mut Incident> {
-        let i = *self.pos.get(id)?;
-        self.incidents.get_mut(i).map(Arc::make_mut)
+    /// Whether auto-pause holds back the new incident `f` would open: it
+    /// started less than `auto_pause` ago and has never fired before.
+    fn pauses(&self, f: &Fresh<'_>, now: UnixMs) -> bool {
+        let pause = self.cfg.auto_pause.as_ms();
+        pause > 0 && now - f.alert.starts_at < pause && f.refires == 0 && !f.joined
     }
 
-    fn group_key(&self, a: &Alert) -> Vec<String> {
-        self.cfg.group_by.iter().map(|k| a.labels.get(k).cloned().unwrap_or_default()).collect()
+    /// The index of `fp`'s track, creating it if new.
+    fn track_index(&mut self, fp: &Fingerprint) -> usize {
+        if let Some(&t) = self.track_of.get(fp) {
+            return t;
+        }
+        self.next_track += 1;
+        let t = self.tracks.len();
+        self.tracks.push(Track {
+            id: self.next_track,
+            occ: Vec::new(),
+            counted: None,
+            noted: Vec::new(),
+        });
+        self.track_of.insert(fp.clone(), t);
+        t
+    }
+
+    /// Services within `max_graph_distance` calls of `svc` in either
+    /// direction, with distance, nearest first.
+    fn neighbourhood(&mut self, topo: &Topology, svc: &str) -> Vec<(Svc, usize)> {
+        let depth = self.cfg.max_graph_distance;
+        // Hoods are small: linear scans beat hashing here.
+        let mut best: Vec<(&str, usize)> = Vec::new();
+        let mut frontier: Vec<&str> = Vec::new();
+        let mut next: Vec<&str> = Vec::new();
+        let mut seen: Vec<&str> = Vec::new();
+        let mut step: Vec<&str> = Vec::new();
+        for down in [true, false] {
+            seen.clear();
+            frontier.clear();
+            frontier.push(svc);
+            let mut d = 0;
+            while !frontier.is_empty() && d < depth {
+                d += 1;
+                next.clear();
+                for &s in &frontier {
+                    step.clear();
+                    if down {
+                        step.extend(topo.callees(s));
+                    } else {
+                        step.extend(topo.callers(s));
+                    }
+                    for &n in &step {
+                        if n != svc && !seen.contains(&n) {
+                            seen.push(n);
+                            match best.iter_mut().find(|(b, _)| *b == n) {
+                                Some(e) => e.1 = e.1.min(d),
+                                None => best.push((n, d)),
+                            }
+                            next.push(n);
+                        }
+                    }
+                }
+                std::mem::swap(&mut frontier, &mut next);
+            }
+        }
+        best.sort_unstable_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(b.0)));
+        let hood: Vec<(Svc, usize)> = best
+            .into_iter()
+            .map(|(s, d)| (intern(&mut self.svc_ids, &mut self.svc_names, s), d))
+            .collect();
+        if self.by_service.len() < self.svc_names.len() {
+            self.by_service.resize(self.svc_names.len(), Vec::new());
+        }
+        hood
+    }
+
+    fn group_key(&self, a: &Alert) -> u64 {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for k in &self.cfg.group_by {
+            let v = a.labels.get(k).map_or("", String::as_str);
+            // Length first, so ("ab", "c") and ("a", "bc") differ.
+            for b in (v.len() as u64).to_le_bytes().iter().chain(v.as_bytes()) {
+                h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+        h
     }
 
     /// Candidate incidents: those with alerts on the same service, on a
@@ -159,47 +447,50 @@ impl Correlator {
     /// services the topology does not know — any open one (label check below).
     fn best_incident(
         &self,
-        a: &Alert,
-        topo: &Topology,
-        hood: Option<&HashMap<String, usize>>,
-    ) -> Option<IncidentId> {
-        let svc = a.service().unwrap_or("");
-        let known = topo.contains(svc);
+        f: &Fresh<'_>,
+        known: bool,
+        hood: &[(Svc, usize)],
+        cands: &mut Vec<(Serial, usize)>,
+    ) -> Option<Serial> {
+        let a = f.alert;
         let window = self.cfg.group_window.as_ms();
-        let mut cands: Vec<(&IncidentId, usize)> = Vec::new();
-        if let Some(prev) = self.assigned.get(&a.fingerprint) {
-            cands.extend(prev.iter().map(|(_, id)| (id, 0)));
+        cands.clear();
+        let track = if f.joined { self.tracks.get(f.track) } else { None };
+        if let Some(t) = track {
+            cands.extend(t.occ.iter().map(|(_, n)| (*n, 0)));
         }
-        if let Some(ids) = self.by_service.get(svc) {
-            cands.extend(ids.iter().map(|id| (id, 0)));
+        if let Some(ids) = f.look.and_then(|s| self.by_service.get(s as usize)) {
+            cands.extend(ids.iter().map(|n| (*n, 0)));
         }
         if known {
-            for (s, d) in hood.into_iter().flatten() {
-                if let Some(ids) = self.by_service.get(s) {
-                    cands.extend(ids.iter().map(|id| (id, *d)));
+            for (s, d) in hood {
+                if let Some(ids) = self.by_service.get(*s as usize) {
+                    cands.extend(ids.iter().map(|n| (*n, *d)));
                 }
             }
         } else {
             let key = self.group_key(a);
-            for inc in self.incidents.iter().filter(|i| i.state == IncidentState::Open) {
-                if self.meta.get(&inc.id).is_some_and(|m| m.group_keys.contains(&key)) {
-                    cands.push((&inc.id, 1));
+            for (inc, m) in self.incidents.iter().zip(&self.metas) {
+                if inc.state == IncidentState::Open && m.group_keys.contains(&key) {
+                    cands.push((m.serial, 1));
                 }
             }
         }
-        let mut best: Option<((usize, bool, UnixMs), &IncidentId)> = None;
-        for (id, d) in cands {
-            let (Some(m), Some(inc)) =
-                (self.meta.get(id), self.pos.get(id).and_then(|i| self.incidents.get(*i)))
-            else {
+        let track_id = f.joined.then_some(f.track_id);
+        let mut best: Option<((usize, bool, UnixMs), Serial)> = None;
+        for &(serial, d) in cands.iter() {
+            let Some(p) = self.position(serial) else {
                 continue;
             };
-            let own = m.members.contains(&a.fingerprint);
+            let (Some(m), Some(inc)) = (self.metas.get(p), self.incidents.get(p)) else {
+                continue;
+            };
+            let own = track_id.is_some_and(|id| m.members.contains(&id));
             // A problem still in progress on this very service absorbs the
             // alert however long it has been going: slow burns fire their
             // second alert long after the first. (Not for related services:
             // back-to-back faults on neighbours would merge.)
-            let ongoing = m.active_services.contains(svc);
+            let ongoing = f.look.is_some_and(|s| m.active_services.binary_search(&s).is_ok());
             let recent = (a.starts_at - m.last_alert_start).abs() <= window;
             // A re-fire (flapping) rejoins its incident while that incident
             // is still moving; an old incident does not claim a new problem.
@@ -215,22 +506,24 @@ impl Correlator {
             // then the most recently active incident.
             let key = (d, !ongoing, -m.last_alert_start);
             if ok && best.as_ref().is_none_or(|(bk, _)| key < *bk) {
-                best = Some((key, id));
+                best = Some((key, serial));
             }
         }
-        best.map(|(_, id)| id.clone())
+        best.map(|(_, serial)| serial)
     }
 
-    fn open_incident(&mut self, a: &Alert) -> IncidentId {
+    fn open_incident(&mut self, a: &Alert) -> Serial {
         let mut n = fnv(&format!("{}@{}", a.fingerprint, a.starts_at));
         let mut id = IncidentId(format!("I-{:06x}", n & 0xff_ffff));
-        while self.meta.contains_key(&id) {
+        while self.ids.contains(&id) {
             n = n.wrapping_add(1);
             id = IncidentId(format!("I-{:06x}", n & 0xff_ffff));
         }
-        self.pos.insert(id.clone(), self.incidents.len());
+        let serial = self.next_serial;
+        self.next_serial += 1;
+        self.ids.insert(id.clone());
         self.incidents.push(Arc::new(Incident {
-            id: id.clone(),
+            id,
             title: a.name().to_string(),
             severity: a.severity(),
             state: IncidentState::Open,
@@ -243,30 +536,38 @@ impl Correlator {
             timeline: Vec::new(),
             acked: false,
         }));
-        self.meta.insert(id.clone(), Meta { last_alert_start: a.starts_at, ..Meta::default() });
-        id
+        self.metas.push(Meta { serial, last_alert_start: a.starts_at, ..Meta::default() });
+        self.serials.push(serial);
+        serial
     }
 
-    fn join(&mut self, id: &IncidentId, a: &Alert) {
-        self.assigned.entry(a.fingerprint.clone()).or_default().push((a.starts_at, id.clone()));
+    fn join(&mut self, serial: Serial, f: &Fresh<'_>) {
+        let a = f.alert;
         let group_key = self.group_key(a);
-        let Some(m) = self.meta.get_mut(id) else {
+        let Some(p) = self.position(serial) else {
             return;
         };
-        let Some(inc) = self.pos.get(id).and_then(|i| self.incidents.get_mut(*i)) else {
+        let (Some(m), Some(inc), Some(track)) =
+            (self.metas.get_mut(p), self.incidents.get_mut(p), self.tracks.get_mut(f.track))
+        else {
             return;
         };
+        let again = !track.occ.is_empty() || f.refires > 0;
+        track.occ.push((a.starts_at, serial));
+        track.counted = Some((serial, f.svc));
+        *m.active.entry(f.svc).or_default() += 1;
+        m.dirty = true;
         let inc = Arc::make_mut(inc);
         m.last_alert_start = m.last_alert_start.max(a.starts_at);
         m.quiet_since = None;
-        let svc = a.service().unwrap_or("(unknown)").to_string();
-        let ids = self.by_service.entry(svc.clone()).or_default();
-        if !ids.contains(id) {
-            ids.push(id.clone());
+        if let Some(ids) = self.by_service.get_mut(f.svc as usize) {
+            if !ids.contains(&serial) {
+                ids.push(serial);
+            }
         }
-        *m.services.entry(svc).or_default() += 1;
+        *m.services.entry(f.svc).or_default() += 1;
         m.group_keys.insert(group_key);
-        if m.members.insert(a.fingerprint.clone()) && inc.alerts.len() < MAX_ALERTS_PER_INCIDENT {
+        if m.members.insert(track.id) && inc.alerts.len() < MAX_ALERTS_PER_INCIDENT {
             inc.alerts.push(a.fingerprint.clone());
         }
         inc.started_at = inc.started_at.min(a.starts_at);
@@ -274,57 +575,45 @@ impl Correlator {
         inc.severity = inc.severity.min(a.severity());
         inc.state = IncidentState::Open;
         inc.resolved_at = None;
-        push_timeline(inc, a.starts_at, TimelineKind::AlertFired, fired_text(a));
+        let text = if again { refired_text(a, f.refires) } else { fired_text(a) };
+        push_timeline(inc, a.starts_at, TimelineKind::AlertFired, text);
     }
 
-    fn note_resolutions(&mut self, store: &Store, touched: &mut HashSet<IncidentId>) {
-        for e in store.alerts() {
-            let a = &e.alert;
-            if a.state != AlertState::Resolved {
-                continue;
-            }
-            let Some(id) = self.assigned_to(&a.fingerprint, a.starts_at).cloned() else {
+    fn note_resolutions(&mut self, resolved: &[(&Alert, usize)], touched: &mut HashSet<Serial>) {
+        for &(a, t) in resolved {
+            let Some(track) = self.tracks.get_mut(t) else {
                 continue;
             };
-            if !self.resolved_noted.insert((a.fingerprint.clone(), a.starts_at)) {
+            let Some(serial) = track.assigned(a.starts_at) else {
+                continue;
+            };
+            if track.noted.contains(&a.starts_at) {
                 continue;
             }
-            if let Some(inc) = self.incident_mut(&id) {
-                let at = a.ends_at.unwrap_or(a.updated_at);
-                let text = format!("{} resolved on {}", a.name(), a.service().unwrap_or("?"));
-                push_timeline(inc, at, TimelineKind::AlertResolved, text);
-                inc.updated_at = inc.updated_at.max(at);
-                touched.insert(id);
-            }
+            track.noted.push(a.starts_at);
+            let Some(inc) = self.position(serial).and_then(|p| self.incidents.get_mut(p)) else {
+                continue;
+            };
+            let inc = Arc::make_mut(inc);
+            let at = a.ends_at.unwrap_or(a.updated_at);
+            let text = format!("{} resolved on {}", a.name(), a.service().unwrap_or("?"));
+            push_timeline(inc, at, TimelineKind::AlertResolved, text);
+            inc.updated_at = inc.updated_at.max(at);
+            touched.insert(serial);
         }
     }
 
-    fn lifecycle(&mut self, store: &Store, now: UnixMs, touched: &mut HashSet<IncidentId>) {
-        // Services with active alerts, per incident position; borrowed, so a
-        // quiet pass allocates next to nothing.
-        let mut active: HashMap<usize, BTreeSet<&str>> = HashMap::new();
-        for e in store.alerts() {
-            if !e.alert.state.is_active() {
-                continue;
-            }
-            let pos = self
-                .assigned_to(&e.alert.fingerprint, e.alert.starts_at)
-                .and_then(|id| self.pos.get(id));
-            if let Some(&p) = pos {
-                active.entry(p).or_default().insert(e.alert.service().unwrap_or("(unknown)"));
-            }
-        }
+    fn lifecycle(&mut self, now: UnixMs, touched: &mut HashSet<Serial>) {
         let cooldown = self.cfg.quiet_cooldown.as_ms();
         let mut newly_resolved = false;
-        for (p, inc) in self.incidents.iter_mut().enumerate() {
-            let Some(m) = self.meta.get_mut(&inc.id) else {
-                continue;
-            };
-            let act = active.remove(&p).unwrap_or_default();
-            if !m.active_services.iter().map(String::as_str).eq(act.iter().copied()) {
-                m.active_services = act.iter().map(|s| (*s).to_string()).collect();
+        for (inc, m) in self.incidents.iter_mut().zip(self.metas.iter_mut()) {
+            if m.dirty {
+                m.active.retain(|_, n| *n > 0);
+                m.active_services = m.active.keys().copied().collect();
+                m.active_services.sort_unstable();
+                m.dirty = false;
             }
-            let (state, resolved_at) = if !act.is_empty() {
+            let (state, resolved_at) = if !m.active.is_empty() {
                 m.quiet_since = None;
                 (IncidentState::Open, inc.resolved_at)
             } else if inc.state == IncidentState::Resolved {
@@ -341,22 +630,22 @@ impl Correlator {
                 let i = Arc::make_mut(inc);
                 i.state = state;
                 i.resolved_at = resolved_at;
-                touched.insert(i.id.clone());
+                touched.insert(m.serial);
                 newly_resolved |= state == IncidentState::Resolved;
             }
         }
         // Resolved incidents leave the service index: they absorb nothing.
         if newly_resolved {
-            let resolved: HashSet<&IncidentId> = self
+            let resolved: HashSet<Serial> = self
                 .incidents
                 .iter()
-                .filter(|i| i.state == IncidentState::Resolved)
-                .map(|i| &i.id)
+                .zip(&self.metas)
+                .filter(|(i, _)| i.state == IncidentState::Resolved)
+                .map(|(_, m)| m.serial)
                 .collect();
-            for ids in self.by_service.values_mut() {
-                ids.retain(|id| !resolved.contains(id));
+            for ids in &mut self.by_service {
+                ids.retain(|n| !resolved.contains(n));
             }
-            self.by_service.retain(|_, ids| !ids.is_empty());
         }
     }
 
@@ -365,45 +654,86 @@ impl Correlator {
     fn bound(&mut self, store: &Store) {
         let excess = self.incidents.len().saturating_sub(self.cfg.max_incidents);
         if excess > 0 {
-            let mut resolved: Vec<(UnixMs, IncidentId)> = self
+            let mut resolved: Vec<(UnixMs, &IncidentId, Serial)> = self
                 .incidents
                 .iter()
-                .filter(|i| i.state == IncidentState::Resolved)
-                .map(|i| (i.updated_at, i.id.clone()))
+                .zip(&self.metas)
+                .filter(|(i, _)| i.state == IncidentState::Resolved)
+                .map(|(i, m)| (i.updated_at, &i.id, m.serial))
                 .collect();
-            resolved.sort();
-            let drop: HashSet<IncidentId> =
-                resolved.into_iter().take(excess).map(|(_, id)| id).collect();
+            resolved.sort_unstable();
+            let drop: HashSet<Serial> =
+                resolved.into_iter().take(excess).map(|(_, _, serial)| serial).collect();
             // Open incidents over the cap are kept: nothing live is dropped.
             if !drop.is_empty() {
-                self.incidents.retain(|i| !drop.contains(&i.id));
-                for id in &drop {
-                    self.meta.remove(id);
+                let incidents = std::mem::take(&mut self.incidents);
+                let metas = std::mem::take(&mut self.metas);
+                for (inc, m) in incidents.into_iter().zip(metas) {
+                    if drop.contains(&m.serial) {
+                        self.ids.remove(&inc.id);
+                    } else {
+                        self.incidents.push(inc);
+                        self.metas.push(m);
+                    }
                 }
-                for occ in self.assigned.values_mut() {
-                    occ.retain(|(_, id)| !drop.contains(id));
+                self.serials = self.metas.iter().map(|m| m.serial).collect();
+                for t in &mut self.tracks {
+                    t.occ.retain(|(_, n)| !drop.contains(n));
+                    if t.counted.is_some_and(|(n, _)| drop.contains(&n)) {
+                        t.counted = None;
+                    }
                 }
-                self.assigned.retain(|_, occ| !occ.is_empty());
-                self.pos =
-                    self.incidents.iter().enumerate().map(|(i, inc)| (inc.id.clone(), i)).collect();
             }
         }
-        if self.assigned.len() > 2 * store.alert_count() + 1024 {
-            self.assigned.retain(|fp, _| store.alert(fp).is_some());
-            let assigned = &self.assigned;
-            self.resolved_noted.retain(|(fp, _)| assigned.contains_key(fp));
+        if self.tracks.len() > 2 * store.alert_count() + 1024 {
+            let old = std::mem::take(&mut self.tracks);
+            let mut old: Vec<Option<Track>> = old.into_iter().map(Some).collect();
+            self.track_of.retain(|fp, _| store.alert(fp).is_some());
+            for t in self.track_of.values_mut() {
+                if let Some(track) = old.get_mut(*t).and_then(Option::take) {
+                    *t = self.tracks.len();
+                    self.tracks.push(track);
+                }
+            }
         }
     }
 }
 
-/// Services within `depth` calls of `svc` in either direction, with distance.
-fn neighbourhood(topo: &Topology, svc: &str, depth: usize) -> HashMap<String, usize> {
-    let mut hood: HashMap<String, usize> = topo.dependencies(svc, depth).into_iter().collect();
-    for (s, d) in topo.dependents(svc, depth) {
-        let e = hood.entry(s).or_insert(d);
-        *e = (*e).min(d);
+/// The number of service `name`, assigning the next one if new.
+fn intern(ids: &mut HashMap<String, Svc>, names: &mut Vec<String>, name: &str) -> Svc {
+    if let Some(&id) = ids.get(name) {
+        return id;
     }
-    hood
+    let id = Svc::try_from(names.len()).unwrap_or(Svc::MAX);
+    ids.insert(name.to_string(), id);
+    names.push(name.to_string());
+    id
+}
+
+/// Counts one more active alert on `svc` for incident `serial`; false if
+/// the incident is gone.
+fn count(serials: &[Serial], metas: &mut [Meta], serial: Serial, svc: Svc) -> bool {
+    let Ok(p) = serials.binary_search(&serial) else {
+        return false;
+    };
+    let Some(m) = metas.get_mut(p) else {
+        return false;
+    };
+    *m.active.entry(svc).or_default() += 1;
+    m.dirty = true;
+    true
+}
+
+fn uncount(serials: &[Serial], metas: &mut [Meta], serial: Serial, svc: Svc) {
+    let Ok(p) = serials.binary_search(&serial) else {
+        return;
+    };
+    if let Some(n) = metas.get_mut(p).and_then(|m| {
+        m.dirty = true;
+        m.active.get_mut(&svc)
+    }) {
+        *n = n.saturating_sub(1);
+    }
 }
 
 fn fnv(s: &str) -> u64 {
@@ -413,7 +743,9 @@ fn fnv(s: &str) -> u64 {
 /// Most severe first, then the earliest: the alert that names the incident.
 #[must_use]
 pub fn headline_alert<'a>(alerts: impl Iterator<Item = &'a Alert>) -> Option<&'a Alert> {
-    alerts.min_by(|a, b| a.severity().cmp(&b.severity()).then(a.starts_at.cmp(&b.starts_at)))
+    // Keys computed once per alert (severity is a label lookup); the first
+    // of equal alerts wins, as with `min_by`.
+    alerts.map(|a| ((a.severity(), a.starts_at), a)).min_by(|x, y| x.0.cmp(&y.0)).map(|(_, a)| a)
 }
 
 #[cfg(test)]

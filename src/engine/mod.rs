@@ -46,6 +46,12 @@ pub struct EngineConfig {
     pub baseline: HumanDuration,
     /// Incidents remembered (resolved ones are dropped oldest first).
     pub max_incidents: usize,
+    /// Auto-pause (as PagerDuty calls it): an alert that would open a new
+    /// incident waits this long after it started; if it resolves meanwhile
+    /// (a transient) no incident is shown. An alert that fired before
+    /// (flapping) and alerts joining an existing incident are never held.
+    /// `0` disables.
+    pub auto_pause: HumanDuration,
 }
 
 impl Default for EngineConfig {
@@ -57,6 +63,7 @@ impl Default for EngineConfig {
             quiet_cooldown: HumanDuration::mins(5),
             baseline: HumanDuration::mins(30),
             max_incidents: 1_000,
+            auto_pause: HumanDuration::secs(0),
         }
     }
 }

@@ -44,16 +44,17 @@ const W_CHANGE: f64 = 0.15;
 const W_LOGS: f64 = 0.10;
 const W_ALERTS: f64 = 0.05;
 
-struct Candidate {
+struct Candidate<'a> {
     service: String,
     /// Strongest-earliest deviation first.
     deviations: Vec<Deviation>,
-    alerts: Vec<String>,
+    /// Names of the incident's alerts on it.
+    alerts: Vec<&'a str>,
     change: Option<(UnixMs, String)>,
     logs: Option<LogSignal>,
 }
 
-impl Candidate {
+impl Candidate<'_> {
     /// The first departure that began inside the window; a departure that
     /// was already under way when the window opened has no known onset and
     /// does not take part in the race to be first.
@@ -89,9 +90,9 @@ pub fn rank(
     let window = (t0 - LOOKBACK_MS, end);
     let base = (window.0 - cfg.baseline.as_ms(), window.0);
 
-    let mut names: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    let mut names: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for a in &alerts {
-        names.entry(a.service().unwrap_or("(unknown)")).or_default().push(a.name().to_string());
+        names.entry(a.service().unwrap_or("(unknown)")).or_default().push(a.name());
     }
     let build = |s: &str| {
         let mut deviations: Vec<Deviation> = index
@@ -161,8 +162,8 @@ pub fn rank(
 }
 
 fn score(
-    c: &Candidate,
-    all: &[Candidate],
+    c: &Candidate<'_>,
+    all: &[Candidate<'_>],
     affected: &[&str],
     reach_of: &std::collections::HashMap<&str, BTreeSet<&str>>,
     first_onset: Option<UnixMs>,
@@ -268,10 +269,10 @@ fn score(
 
     let alert_score = if c.alerts.is_empty() { 0.0 } else { 1.0 };
     if !c.alerts.is_empty() {
-        let mut uniq: Vec<&String> = c.alerts.iter().collect();
-        uniq.sort();
+        let mut uniq: Vec<&str> = c.alerts.clone();
+        uniq.sort_unstable();
         uniq.dedup();
-        let list: Vec<&str> = uniq.iter().take(3).map(|s| s.as_str()).collect();
+        let list: Vec<&str> = uniq.into_iter().take(3).collect();
         evidence.push(Evidence {
             ts: first_alert,
             text: format!("{} alert(s) on it: {}", c.alerts.len(), list.join(", ")),

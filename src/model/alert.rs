@@ -12,6 +12,9 @@ use super::{SeriesKey, SourceId, UnixMs};
 /// them in a shell string.
 pub type Labels = BTreeMap<String, String>;
 
+/// Re-fires after which an alert counts as flapping.
+pub const FLAPPING_AT: u32 = 2;
+
 /// Alertmanager's identity of an alert: a hash of its label set.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -153,6 +156,10 @@ pub struct Alert {
     /// The series in the store that charts this alert's own metric.
     #[serde(default)]
     pub series: Option<SeriesKey>,
+    /// Times it fired again after resolving (flapping), as the store
+    /// counted them; sources leave it 0.
+    #[serde(default)]
+    pub flaps: u32,
 }
 
 impl Alert {
@@ -175,7 +182,15 @@ impl Alert {
             replicas: Vec::new(),
             expr: None,
             series: None,
+            flaps: 0,
         }
+    }
+
+    /// Fired and resolved repeatedly: worth a marker, and folded into one
+    /// incident rather than shown as new ones.
+    #[must_use]
+    pub fn is_flapping(&self) -> bool {
+        self.flaps >= FLAPPING_AT
     }
 
     #[must_use]

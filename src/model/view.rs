@@ -94,6 +94,26 @@ impl View {
     }
 }
 
+impl View {
+    /// Re-fires of an incident's flapping alerts (see [`Alert::is_flapping`]),
+    /// summed: 0 when none of its alerts flaps. For the incident list marker.
+    #[must_use]
+    pub fn incident_flaps(&self, inc: &Incident) -> u32 {
+        inc.alerts
+            .iter()
+            .filter_map(|fp| self.alerts.get(fp))
+            .filter(|a| a.alert.is_flapping())
+            .map(|a| a.alert.flaps)
+            .sum()
+    }
+
+    /// `↻ ` before the title of an incident with a flapping alert, else "".
+    #[must_use]
+    pub fn flap_marker(&self, inc: &Incident) -> &'static str {
+        if self.incident_flaps(inc) > 0 { "\u{21bb} " } else { "" }
+    }
+}
+
 /// One log template on one service, for the logs pane. Text is raw
 /// (attacker-controlled): sanitize before drawing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -261,6 +261,7 @@ fn alert(b: &Binding, rule: &Rule, v: f64, since: UnixMs, now: UnixMs) -> Alert 
         replicas: Vec::new(),
         expr: Some(b.expr.clone()),
         series: b.series.clone(),
+        flaps: 0,
     }
 }
 

@@ -9,6 +9,7 @@
 mod ring;
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 
 // Seeded per process; far cheaper than SipHash for fingerprint keys.
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
@@ -92,6 +93,41 @@ pub struct AlertEntry {
     pub history: Ring<(UnixMs, AlertState)>,
     /// How many times it went from resolved to active again (flapping).
     pub refires: u32,
+    /// Change stamp: raised whenever the alert is added, changes state or
+    /// starts a new occurrence, so the engine revisits only changed alerts.
+    pub seq: u64,
+}
+
+/// Change stamps come from one process-wide counter, so stamps of different
+/// stores (or of a store and its clone) never collide.
+static NEXT_SEQ: AtomicU64 = AtomicU64::new(1);
+
+fn next_seq() -> u64 {
+    NEXT_SEQ.fetch_add(1, AtomicOrdering::Relaxed)
+}
+
+/// Identity of a store instance; a clone is a different store (it diverges).
+#[derive(Debug)]
+struct StoreUid(u64);
+
+impl StoreUid {
+    fn fresh() -> Self {
+        Self(next_seq())
+    }
+}
+
+impl Clone for StoreUid {
+    fn clone(&self) -> Self {
+        Self::fresh()
+    }
+}
+
+/// What an incremental reader of the store's alerts needs to know whether
+/// it can trust the change stamps: the same store, and nothing removed since.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AlertEpoch {
+    store: u64,
+    removals: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -111,6 +147,11 @@ pub struct Store {
     health: BTreeMap<SourceId, SourceHealth>,
     silences: BTreeMap<SourceId, Vec<Silence>>,
     acks: Vec<AckStatus>,
+    uid: StoreUid,
+    /// Alerts evicted so far.
+    removals: u64,
+    /// Highest change stamp handed to an alert of this store.
+    last_seq: u64,
 }
 
 impl Store {
@@ -125,6 +166,9 @@ impl Store {
             health: BTreeMap::new(),
             silences: BTreeMap::new(),
             acks: Vec::new(),
+            uid: StoreUid::fresh(),
+            removals: 0,
+            last_seq: 0,
         }
     }
 
@@ -174,6 +218,7 @@ impl Store {
             seen.insert(a.fingerprint.clone());
             self.upsert_alert(a);
         }
+        let mut last_seq = self.last_seq;
         for entry in self.alerts.values_mut() {
             let a = &mut entry.alert;
             if a.source == source && a.state.is_active() && !seen.contains(&a.fingerprint) {
@@ -181,8 +226,11 @@ impl Store {
                 a.ends_at = Some(at);
                 a.updated_at = at;
                 entry.history.push((at, AlertState::Resolved));
+                entry.seq = next_seq();
+                last_seq = entry.seq;
             }
         }
+        self.last_seq = last_seq;
         self.evict_alerts();
     }
 
@@ -196,13 +244,22 @@ impl Store {
                     }
                     entry.history.push((a.updated_at, a.state));
                 }
+                if entry.alert.state != a.state || entry.alert.starts_at != a.starts_at {
+                    entry.seq = next_seq();
+                    self.last_seq = entry.seq;
+                }
                 entry.alert = a;
+                entry.alert.flaps = entry.refires;
             }
             None => {
                 let mut history = Ring::new(cap);
                 history.push((a.starts_at, a.state));
-                self.alerts
-                    .insert(a.fingerprint.clone(), AlertEntry { alert: a, history, refires: 0 });
+                let seq = next_seq();
+                self.last_seq = seq;
+                self.alerts.insert(
+                    a.fingerprint.clone(),
+                    AlertEntry { alert: a, history, refires: 0, seq },
+                );
             }
         }
     }
@@ -222,6 +279,7 @@ impl Store {
         for (_, _, fp) in order.into_iter().take(excess) {
             self.alerts.remove(&fp);
         }
+        self.removals += 1;
     }
 
     fn apply_samples(&mut self, key: SeriesKey, meta: SeriesMeta, samples: &[Sample]) {
@@ -254,6 +312,26 @@ impl Store {
     #[must_use]
     pub fn alert(&self, fp: &Fingerprint) -> Option<&AlertEntry> {
         self.alerts.get(fp)
+    }
+
+    /// Alerts whose change stamp is above `seq` (added, changed state or
+    /// started a new occurrence since).
+    pub fn alerts_changed_since(&self, seq: u64) -> impl Iterator<Item = &AlertEntry> {
+        self.alerts.values().filter(move |e| e.seq > seq)
+    }
+
+    /// The highest change stamp so far: pass it to
+    /// [`Store::alerts_changed_since`] next time.
+    #[must_use]
+    pub fn alert_seq(&self) -> u64 {
+        self.last_seq
+    }
+
+    /// Changes when change stamps alone no longer tell what changed (another
+    /// store, or alerts were evicted): the reader must rescan everything.
+    #[must_use]
+    pub fn alert_epoch(&self) -> AlertEpoch {
+        AlertEpoch { store: self.uid.0, removals: self.removals }
     }
 
     #[must_use]

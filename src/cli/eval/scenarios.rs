@@ -14,6 +14,7 @@ use anyhow::Context as _;
 use clap::Args;
 use serde::Serialize;
 
+use crate::config::HumanDuration;
 use crate::engine::EngineConfig;
 use crate::engine::score::{self, Grouping};
 use crate::pipeline::Pipeline;
@@ -34,6 +35,10 @@ pub struct ScenariosArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+    /// Engine auto-pause for transient alerts (e.g. `2m`; default: the
+    /// engine's default, `0` disables).
+    #[arg(long, value_name = "DURATION", value_parser = HumanDuration::parse)]
+    pub auto_pause: Option<HumanDuration>,
 }
 
 /// Fixed start (2026-01-01T04:00Z) so runs are reproducible.
@@ -193,7 +198,11 @@ fn load(args: &ScenariosArgs) -> anyhow::Result<Vec<Scenario>> {
 /// Unreadable or invalid scenario files, output failures.
 pub fn run(args: &ScenariosArgs) -> anyhow::Result<()> {
     let scenarios = load(args)?;
-    let summary = evaluate(&scenarios, args.seeds, &EngineConfig::default());
+    let mut engine = EngineConfig::default();
+    if let Some(pause) = args.auto_pause {
+        engine.auto_pause = pause;
+    }
+    let summary = evaluate(&scenarios, args.seeds, &engine);
     let mut out = std::io::stdout().lock();
     if args.json {
         serde_json::to_writer_pretty(&mut out, &summary)?;

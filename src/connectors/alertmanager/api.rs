@@ -131,6 +131,7 @@ impl ApiAlert {
             replicas: vec![replica.to_string()],
             expr: None,
             series: None,
+            flaps: 0,
         }
     }
 }

@@ -134,6 +134,7 @@ mod tests {
             replicas: vec![replica.into()],
             expr: None,
             series: None,
+            flaps: 0,
         }
     }
 

@@ -181,6 +181,7 @@ impl Engine {
             replicas: vec![self.cfg.url.clone()],
             expr,
             series: None,
+            flaps: 0,
         }
     }
 

@@ -14,9 +14,25 @@ pub(super) fn fired_text(a: &Alert) -> String {
     }
 }
 
+/// A re-fire of an alert already seen: one line that says it flaps.
+pub(super) fn refired_text(a: &Alert, refires: u32) -> String {
+    let svc = a.service().unwrap_or("?");
+    if refires > 0 {
+        format!("{} fired again on {svc} (flapping: {refires} re-fires)", a.name())
+    } else {
+        format!("{} fired again on {svc}", a.name())
+    }
+}
+
 pub(super) fn push_timeline(inc: &mut Incident, ts: UnixMs, kind: TimelineKind, text: String) {
-    let pos = inc.timeline.partition_point(|e| e.ts <= ts);
-    inc.timeline.insert(pos, TimelineEntry { ts, kind, text });
+    let entry = TimelineEntry { ts, kind, text };
+    // Entries mostly arrive in time order: append without searching.
+    if inc.timeline.last().is_none_or(|e| e.ts <= ts) {
+        inc.timeline.push(entry);
+    } else {
+        let pos = inc.timeline.partition_point(|e| e.ts <= ts);
+        inc.timeline.insert(pos, entry);
+    }
     if inc.timeline.len() > MAX_TIMELINE {
         inc.timeline.remove(0);
     }

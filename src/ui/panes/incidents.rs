@@ -127,7 +127,7 @@ fn line<'a>(
         Span::styled(if marked { "*" } else { " " }, theme.style(Role::Marked)),
         Span::styled(format!("{} {}", inc.severity.glyph(), inc.severity.word()), sev),
         Span::styled(" ", row),
-        Span::styled(cell(&inc.title, flex), row),
+        Span::styled(cell(&format!("{}{}", state.view.flap_marker(inc), inc.title), flex), row),
     ];
     if let Some(w) = services {
         spans.push(Span::styled(" ", row));
