@@ -210,6 +210,7 @@ impl Config {
             }
             rb.parsed_matchers()
                 .map_err(|e| ("runbook.match".into(), format!("runbook {:?}: {e}", rb.id)))?;
+            rb.check().map_err(|(field, m)| (format!("runbook.{field}"), m))?;
         }
         for (i, [a, b]) in self.topology.calls.iter().enumerate() {
             if a.trim().is_empty() || b.trim().is_empty() {

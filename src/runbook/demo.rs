@@ -4,19 +4,13 @@
 use super::{Confirm, Runbook};
 
 fn rb(id: &str, title: &str, description: &str, matchers: &[&str], dangerous: bool) -> Runbook {
-    Runbook {
-        id: id.into(),
-        title: title.into(),
-        description: description.into(),
-        path: String::new(),
-        sha256: String::new(),
-        args: vec!["{label.service}".into()],
-        matchers: matchers.iter().map(|m| (*m).to_string()).collect(),
-        key: None,
-        confirm: if dangerous { Confirm::Typed } else { Confirm::Yes },
-        dangerous,
-        compiled: super::Compiled::default(),
-    }
+    let mut r = Runbook::declared(id, title, "", "");
+    r.description = description.into();
+    r.args = vec!["{label.service}".into()];
+    r.matchers = matchers.iter().map(|m| (*m).to_string()).collect();
+    r.confirm = if dangerous { Confirm::Typed } else { Confirm::Yes };
+    r.dangerous = dangerous;
+    r
 }
 
 /// The demo's runbooks (declared only; the demo does not execute them yet).
