@@ -28,6 +28,8 @@ pub enum Msg {
     View(Arc<View>),
     /// Result of an `Effect::LoadTheme`, with the error already worded.
     ThemeLoaded(Result<Theme, String>),
+    /// A runbook run, the audit log or a refusal reported back.
+    Runbook(super::runbook_flow::RunbookMsg),
 }
 
 /// Things `update` asks the loop to do; it never does I/O itself.
@@ -38,6 +40,8 @@ pub enum Effect {
     LoadTheme(String),
     /// Ring the terminal bell (failed completion).
     Bell,
+    /// Audit, start or kill a runbook run (see `runbook_flow`).
+    Runbook(super::runbook_flow::RunbookEffect),
 }
 
 /// A named action that keys are bound to.

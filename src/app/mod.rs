@@ -11,6 +11,7 @@ pub mod command;
 mod input;
 mod nav;
 mod query;
+pub mod runbook_flow;
 mod state;
 mod update;
 

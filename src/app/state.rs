@@ -146,6 +146,8 @@ pub struct State {
     pub keymap: Keymap,
     pub runbooks: Vec<Runbook>,
     pub read_only: bool,
+    /// Runbook dialog, runs and their output, the audit overlay.
+    pub runbook_flow: super::runbook_flow::RunbookFlow,
     /// Something changed since the last frame.
     pub dirty: bool,
 }
@@ -178,6 +180,7 @@ impl State {
             keymap,
             runbooks,
             read_only,
+            runbook_flow: super::runbook_flow::RunbookFlow::default(),
             dirty: true,
         }
     }

@@ -286,8 +286,6 @@ fn unbuilt_actions_say_so_honestly() {
         let text = s.flash.clone().unwrap().text;
         assert!(text.contains("not available yet"), "{c}: {text}");
     }
-    ch(&mut s, '1');
-    assert!(s.flash.clone().unwrap().text.contains("running runbooks is not available yet"));
     ch(&mut s, '9');
     assert_eq!(s.flash.clone().unwrap().kind, FlashKind::Error);
     s.read_only = true;

@@ -165,7 +165,7 @@ fn interactive(loaded: &Loaded, cli: &Cli) -> anyhow::Result<()> {
     let theme = Theme::from_env_or(&cfg.ui.theme, theme_dir.as_deref())?;
     let keymap = Keymap::with_overrides(&cfg.keys)?;
     let runbooks = if cfg.runbooks.is_empty() && !cfg.has_sources() {
-        crate::runbook::demo::runbooks()
+        crate::runbook::demo::installed()
     } else {
         cfg.runbooks.clone()
     };
@@ -196,6 +196,10 @@ fn interactive(loaded: &Loaded, cli: &Cli) -> anyhow::Result<()> {
             runbooks,
             read_only: cli.read_only,
             user_theme_dir: theme_dir,
+            runbook_config: match &loaded.origin {
+                config::ConfigOrigin::File(p) if !cfg.runbooks.is_empty() => Some(p.clone()),
+                _ => None,
+            },
         };
         let result = crate::tui::run(tui, rx).await;
         if let Some(w) = world {

@@ -58,10 +58,7 @@ impl Who {
     #[must_use]
     pub fn current() -> Self {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-        let user = var("USER").or_else(|| var("LOGNAME")).unwrap_or_else(|| {
-            // SAFETY: geteuid cannot fail.
-            format!("uid {}", unsafe { libc::geteuid() })
-        });
+        let user = var("USER").or_else(|| var("LOGNAME")).unwrap_or_else(account_name);
         Self {
             user,
             sudo_user: var("SUDO_USER"),
@@ -81,6 +78,28 @@ impl Who {
             None => self.user.clone(),
         }
     }
+}
+
+/// The effective user's account name from the password database, else "uid N".
+fn account_name() -> String {
+    // SAFETY: geteuid cannot fail.
+    let uid = unsafe { libc::geteuid() };
+    let mut buf = vec![0u8; 4096];
+    // SAFETY: passwd is plain data filled by getpwuid_r, whose string
+    // pointers point into `buf`, which outlives their use here.
+    unsafe {
+        let mut pw: libc::passwd = std::mem::zeroed();
+        let mut result: *mut libc::passwd = std::ptr::null_mut();
+        let rc =
+            libc::getpwuid_r(uid, &raw mut pw, buf.as_mut_ptr().cast(), buf.len(), &raw mut result);
+        if rc == 0 && !result.is_null() && !pw.pw_name.is_null() {
+            let name = std::ffi::CStr::from_ptr(pw.pw_name).to_string_lossy().into_owned();
+            if !name.is_empty() {
+                return name;
+            }
+        }
+    }
+    format!("uid {uid}")
 }
 
 /// One line of the audit log.

@@ -9,6 +9,7 @@
 
 mod guard;
 mod input;
+mod runner;
 
 use std::io::{self, Stdout, Write};
 use std::path::PathBuf;
@@ -43,6 +44,9 @@ pub struct TuiOptions {
     pub read_only: bool,
     /// Where `:theme NAME` looks for user themes besides the built-ins.
     pub user_theme_dir: Option<PathBuf>,
+    /// The config file that declared the runbooks (ownership-checked before
+    /// every run); `None` for the demo's.
+    pub runbook_config: Option<PathBuf>,
 }
 
 /// Runs the TUI until the user quits, SIGTERM or SIGHUP arrives, or the
@@ -69,7 +73,8 @@ pub async fn run(opts: TuiOptions, mut views: watch::Receiver<Arc<View>>) -> any
     draw(&mut terminal, &mut state)?;
 
     let (tx, mut keys) = mpsc::unbounded_channel();
-    let _input = input::InputThread::spawn(tx).context("starting the input thread")?;
+    let input = input::InputThread::spawn(tx).context("starting the input thread")?;
+    let mut runner = runner::Runner::new(opts.runbook_config);
 
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
@@ -96,6 +101,7 @@ pub async fn run(opts: TuiOptions, mut views: watch::Receiver<Arc<View>>) -> any
                 }
                 None => break, // input is gone: nothing can drive the UI
             },
+            Some(m) = runner.recv() => vec![m],
             _ = sigterm.recv() => break,
             _ = sighup.recv() => break,
             changed = views.changed(), if views_open => match changed {
@@ -127,6 +133,7 @@ pub async fn run(opts: TuiOptions, mut views: watch::Receiver<Arc<View>>) -> any
                             Theme::load(&name, theme_dir.as_deref()).map_err(|e| e.to_string());
                         update(&mut state, Msg::ThemeLoaded(loaded));
                     }
+                    Effect::Runbook(e) => runner.handle(e, &mut terminal, &input),
                     Effect::Bell => {
                         let mut out = io::stdout();
                         let _ = out.write_all(b"\x07").and_then(|()| out.flush());
