@@ -14,6 +14,26 @@ use crate::runbook::exec::Stream;
 use crate::sanitize;
 use crate::ui::theme::{Role, Theme};
 
+/// Cuts clean text into pieces of at most `width` columns (a refusal names
+/// a long path and two hashes; all of it matters).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    use unicode_width::UnicodeWidthChar;
+    let mut out = vec![String::new()];
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width {
+            out.push(String::new());
+            used = 0;
+        }
+        if let Some(last) = out.last_mut() {
+            last.push(c);
+        }
+        used += w;
+    }
+    out
+}
+
 pub fn render(frame: &mut Frame, area: Rect, flow: &RunbookFlow, theme: &Theme) {
     let Some(run) = flow.shown_run() else {
         let b = block(vec![Span::raw("Runbook output")], true, theme);
@@ -52,8 +72,9 @@ pub fn render(frame: &mut Frame, area: Rect, flow: &RunbookFlow, theme: &Theme) 
     let mut lines: Vec<Line> = Vec::new();
     if let RunStatus::Refused(reason) = &run.status {
         for l in sanitize::clean_lines(reason, 6) {
-            lines
-                .push(Line::styled(sanitize::clean_line(&l, width), theme.style(Role::FlashError)));
+            for piece in wrap(&l, width.max(1)) {
+                lines.push(Line::styled(piece, theme.style(Role::FlashError)));
+            }
         }
     }
     let height = usize::from(inner.height).saturating_sub(lines.len());
