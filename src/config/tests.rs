@@ -48,6 +48,36 @@ fn bad_runbook_matcher_is_rejected() {
 }
 
 #[test]
+fn runbooks_parse_every_option_and_reject_unsafe_declarations() {
+    let sha = "ab".repeat(32);
+    let ok = format!(
+        "[[runbook]]\nid = \"r\"\ntitle = \"t\"\npath = \"/opt/r.sh\"\nsha256 = \"{sha}\"\n\
+         args = [\"--host\", \"{{label.instance}}\"]\nenv = {{ T = \"{{incident.id}}\" }}\n\
+         validate = {{ \"label.instance\" = \"[a-z0-9.-]+\" }}\ndry_run_args = [\"-n\"]\n\
+         requires_ack = true\nmode = \"interactive\"\ntimeout = \"30s\"\nmax_output = 4096\n"
+    );
+    let c = parse(&ok, Path::new("t.toml")).unwrap();
+    let rb = &c.runbooks[0];
+    assert_eq!(rb.mode, crate::runbook::RunMode::Interactive);
+    assert_eq!(rb.timeout, HumanDuration::secs(30));
+    assert_eq!((rb.max_output, rb.requires_ack), (4096, true));
+    assert_eq!(rb.env["T"], "{incident.id}");
+    let bad = |from: &str, to: &str| err(&ok.replace(from, to)).to_string();
+    let e = bad("path = \"/opt/r.sh\"", "path = \"r.sh\"");
+    assert!(e.contains("runbook.path") && e.contains("absolute"), "{e}");
+    let e = bad(&sha, "abc");
+    assert!(e.contains("sha256") && e.contains("64 hex"), "{e}");
+    let e = bad("{label.instance}", "{label.instance");
+    assert!(e.contains("unclosed"), "{e}");
+    let e = bad("{incident.id}", "{env.HOME}");
+    assert!(e.contains("unknown placeholder"), "{e}");
+    let e = bad("[a-z0-9.-]+", "(");
+    assert!(e.contains("invalid regex"), "{e}");
+    let e = bad("mode = \"interactive\"", "mode = \"shell\"");
+    assert!(e.contains("mode"), "{e}");
+}
+
+#[test]
 fn bad_duration_is_rejected() {
     let text = err("[engine]\ngroup_window = \"5 minutes\"\n").to_string();
     assert!(text.contains("engine.group_window"), "{text}");
@@ -111,6 +141,13 @@ fn example_config_parses_to_the_defaults_and_mentions_every_key() {
         "key",
         "confirm",
         "dangerous",
+        "env",
+        "validate",
+        "dry_run_args",
+        "requires_ack",
+        "mode",
+        "timeout",
+        "max_output",
         "service",
         "argv",
         "unit",
