@@ -96,6 +96,11 @@ fn hostile_instance_label_reaches_the_script_as_one_literal_argument() {
     let script = home.join("scripts/show-args.sh");
     std::fs::write(&script, body).unwrap();
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let ask = home.join("scripts/ask.sh");
+    let ask_body =
+        "#!/bin/sh\nprintf 'for %s, type a word: ' \"$1\"\nread -r x\necho \"you typed: $x\"\n";
+    std::fs::write(&ask, ask_body).unwrap();
+    std::fs::set_permissions(&ask, std::fs::Permissions::from_mode(0o700)).unwrap();
     let config = home.join("config/quell/config.toml");
     std::fs::write(
         &config,
@@ -104,6 +109,10 @@ fn hostile_instance_label_reaches_the_script_as_one_literal_argument() {
             support::am_toml("am", &[am.url()], ""),
             script.display().to_string(),
             quell::runbook::integrity::sha256_hex(body.as_bytes()),
+        ) + &format!(
+            "[[runbook]]\nid = \"ask\"\ntitle = \"Ask\"\npath = {:?}\nsha256 = {:?}\nargs = [\"{{label.service}}\"]\nmatch = ['alertname=\"PwnTest\"']\nkey = \"2\"\nmode = \"interactive\"\n",
+            ask.display().to_string(),
+            quell::runbook::integrity::sha256_hex(ask_body.as_bytes()),
         ),
     )
     .unwrap();
@@ -124,7 +133,7 @@ fn hostile_instance_label_reaches_the_script_as_one_literal_argument() {
     ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
-    tmux.wait_for("the hostile alert", |s| s.contains("PwnTest") && s.contains("Runbooks 1"));
+    tmux.wait_for("the hostile alert", |s| s.contains("PwnTest") && s.contains("Runbooks 2"));
     tmux.keys(&["1"]);
     let quoted = format!("\"{hostile}\"");
     let s = tmux.wait_for("the dialog", |s| s.contains("Run runbook 1") && s.contains(&quoted));
@@ -154,7 +163,31 @@ fn hostile_instance_label_reaches_the_script_as_one_literal_argument() {
     assert_eq!(events, ["started", "finished", "refused"], "{log}");
     assert!(log.contains(&serde_json::to_string(&hostile).unwrap()), "{log}");
 
+    // Interactive mode: the script gets the terminal, then the TUI returns
+    // and still answers keys.
+    tmux.keys(&["2"]);
+    tmux.wait_for("the interactive dialog", |s| {
+        s.contains("Run runbook 2") && s.contains("interactive")
+    });
+    tmux.keys(&["y"]);
+    tmux.wait_for("the script's prompt", |s| s.contains("for web, type a word:"));
+    tmux.keys(&["hello", "Enter"]);
+    tmux.wait_for("the script's answer", |s| {
+        s.contains("you typed: hello") && s.contains("Press Enter")
+    });
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the TUI back", |s| s.contains("Incidents") && s.contains("exit 0"));
+    tmux.keys(&[":", "a", "u", "d", "i", "t", "Enter"]);
+    tmux.wait_for("a working TUI", |s| s.contains("Audit log") && s.contains("ask"));
+
     tmux.keys(&["q"]);
     drop(tmux);
+    let log = std::fs::read_to_string(home.join("data/quell/audit.jsonl")).unwrap();
+    let last: Vec<serde_json::Value> =
+        log.lines().rev().take(2).map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(last[0]["runbook"], "ask");
+    assert_eq!(last[0]["event"], "finished");
+    assert_eq!(last[0]["exit_code"], 0);
+    assert_eq!(last[1]["event"], "started");
     let _ = std::fs::remove_dir_all(&home);
 }

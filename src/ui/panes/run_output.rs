@@ -87,6 +87,12 @@ pub fn render(frame: &mut Frame, area: Rect, flow: &RunbookFlow, theme: &Theme) 
         };
         lines.push(Line::styled(sanitize::clean_line(text, width), style));
     }
+    if run.output.is_empty() && run.plan.mode == crate::runbook::RunMode::Interactive {
+        lines.push(Line::styled(
+            "interactive: the script had the terminal; its output is not kept",
+            theme.style(Role::TextDim),
+        ));
+    }
     if lines.is_empty() && run.status == RunStatus::Running {
         lines.push(Line::styled("waiting for output\u{2026}", theme.style(Role::TextDim)));
     }
