@@ -107,6 +107,8 @@ pub enum RunbookEffect {
         confirmation: String,
     },
     Kill(RunId),
+    /// Put an http(s) link on the clipboard with OSC 52.
+    CopyLink(String),
     /// Read the audit log → `Audit`.
     LoadAudit,
 }
@@ -201,8 +203,8 @@ pub fn launch(state: &mut State, key: u8) -> Vec<Effect> {
 }
 
 /// Keys for the runbook layers: the dialog and the audit overlay are modal;
-/// `K` kills the latest running run; Esc closes the output pane. `None`
-/// lets the keymap handle the key.
+/// `K` kills the latest running run, `o` copies the runbook link, Esc
+/// closes the output pane. `None` lets the keymap handle the key.
 pub fn on_key(state: &mut State, ev: &KeyEvent) -> Option<Vec<Effect>> {
     let plain = !ev.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
     if state.runbook_flow.dialog.is_some() {
@@ -229,6 +231,15 @@ pub fn on_key(state: &mut State, ev: &KeyEvent) -> Option<Vec<Effect>> {
     if state.mode != Mode::Normal || state.help_open {
         return None;
     }
+    // Esc peels the output pane before anything else.
+    if ev.code == KeyCode::Esc && state.runbook_flow.output_open && state.drill.is_none() {
+        state.runbook_flow.output_open = false;
+        return Some(Vec::new());
+    }
+    // `K` and `o` are fixed keys of this layer; a user binding wins.
+    if state.keymap.action_for(crate::ui::keymap::Context::Main, ev).is_some() {
+        return None;
+    }
     match ev.code {
         KeyCode::Char('K') if plain => {
             let Some(run) = state.runbook_flow.running().last().map(|r| r.id) else {
@@ -239,10 +250,7 @@ pub fn on_key(state: &mut State, ev: &KeyEvent) -> Option<Vec<Effect>> {
             state.flash_info(format!("stopping run {run} (SIGTERM, then SIGKILL)"));
             Some(vec![eff(RunbookEffect::Kill(run))])
         }
-        KeyCode::Esc if state.runbook_flow.output_open && state.drill.is_none() => {
-            state.runbook_flow.output_open = false;
-            Some(Vec::new())
-        }
+        KeyCode::Char('o') if plain => Some(copy_runbook_link(state)),
         _ => None,
     }
 }
@@ -311,6 +319,53 @@ fn confirm(state: &mut State, confirmation: &str) -> Vec<Effect> {
         plan: Box::new(d.plan),
         confirmation: confirmation.into(),
     })]
+}
+
+/// Longest `runbook_url` copied.
+const MAX_LINK: usize = 2048;
+
+/// The `runbook_url` annotation of the alert in focus (the detail view, the
+/// alerts cursor), else of the incident's first alert that has one.
+fn runbook_link(state: &State) -> Option<String> {
+    let focused = if state.drill.is_some() {
+        state.drilled_alert()
+    } else if state.focus == Pane::Alerts {
+        state.selected_alert()
+    } else {
+        None
+    };
+    let url = |a: &AlertView| a.alert.annotations.get("runbook_url").cloned();
+    focused.and_then(url).or_else(|| state.incident_alerts().into_iter().find_map(url))
+}
+
+/// Whether a link is safe to hand to the clipboard: http(s), no spaces,
+/// controls or bidi marks, bounded length.
+#[must_use]
+pub fn is_safe_link(url: &str) -> bool {
+    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    (lower.starts_with("https://") || lower.starts_with("http://"))
+        && url.len() <= MAX_LINK
+        && url.len() > 8
+        && !url.chars().any(|c| {
+            c.is_whitespace()
+                || c.is_control()
+                || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        })
+}
+
+/// `o`: copies the runbook link (OSC 52) when it is an http(s) URL.
+fn copy_runbook_link(state: &mut State) -> Vec<Effect> {
+    let Some(url) = runbook_link(state) else {
+        state.flash_info("no runbook_url annotation on this incident's alerts");
+        return Vec::new();
+    };
+    let shown = crate::sanitize::clean_line(&url, 80);
+    if !is_safe_link(&url) {
+        state.flash_error(format!("runbook_url {shown} is not a plain http(s) link; not copied"));
+        return Vec::new();
+    }
+    state.flash_info(format!("copied {shown}"));
+    vec![eff(RunbookEffect::CopyLink(url))]
 }
 
 /// Opens the `:audit` overlay and asks for the log.

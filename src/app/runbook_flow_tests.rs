@@ -284,3 +284,28 @@ fn the_dialog_shows_hostile_arguments_escaped_and_the_output_pane_streams() {
     let text = screen(&s, 120, 40);
     assert!(text.contains("pod restarted") && text.contains("K kills"), "{text}");
 }
+
+#[test]
+fn o_copies_only_plain_http_runbook_links() {
+    let mut view = fixture::view();
+    let urls =
+        ["https://runbooks.example/latency", "javascript:alert(1)", "https://x/\x1b]52;c;eA==\x07"];
+    let mut s = State::new(Theme::default(), Keymap::defaults(), runbooks(), false);
+    for (i, url) in urls.iter().enumerate() {
+        for a in view.alerts.values_mut() {
+            a.alert.annotations.insert("runbook_url".into(), (*url).to_string());
+        }
+        update(&mut s, Msg::View(Arc::new(view.clone())));
+        let fx = ch(&mut s, 'o');
+        if i == 0 {
+            assert_eq!(fx, vec![Effect::Runbook(RunbookEffect::CopyLink(urls[0].into()))]);
+            assert!(flash(&s).contains("copied https://runbooks.example/latency"));
+        } else {
+            assert!(fx.is_empty(), "{url:?}");
+            assert!(flash(&s).contains("not copied") && !flash(&s).contains('\x1b'));
+        }
+    }
+    assert!(is_safe_link("http://a.example/x?y=1"));
+    assert!(!is_safe_link("https://a b"));
+    assert!(!is_safe_link(&format!("https://{}", "a".repeat(3000))));
+}
