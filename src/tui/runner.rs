@@ -159,6 +159,28 @@ impl Runner {
     }
 }
 
+/// Quitting stops what is still running (SIGTERM to each group, SIGKILL
+/// after the grace) and waits for their `finished` entries, so no run
+/// outlives quell unaudited. Bounded by the grace period plus a margin.
+impl Drop for Runner {
+    fn drop(&mut self) {
+        let Ok(k) = self.killers.lock() else { return };
+        if k.is_empty() {
+            return;
+        }
+        k.values().for_each(Killer::kill);
+        drop(k);
+        let grace = self.exec.as_ref().map_or(crate::runbook::exec::DEFAULT_GRACE, |e| e.grace);
+        let until = std::time::Instant::now() + grace + std::time::Duration::from_secs(1);
+        while std::time::Instant::now() < until {
+            if self.killers.lock().map_or(true, |k| k.is_empty()) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+}
+
 /// Standard base64 with padding, for OSC 52.
 fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
