@@ -235,6 +235,21 @@ fn a_writable_config_file_refuses_every_run() {
 }
 
 #[test]
+fn the_file_that_declared_the_runbook_is_checked_too() {
+    let fx = Fixture::new("source");
+    let mut rb = fx.arg_recorder();
+    let decl = fx.path("restart.toml");
+    std::fs::write(&decl, "").unwrap();
+    std::fs::set_permissions(&decl, std::fs::Permissions::from_mode(0o620)).unwrap();
+    rb.source = Some(decl.clone());
+    let e = run(&fx, &rb, &labels(&[])).unwrap_err();
+    assert!(e.contains("restart.toml") && e.contains("0620"), "{e}");
+    assert!(fx.recorded_args().is_none());
+    std::fs::set_permissions(&decl, std::fs::Permissions::from_mode(0o644)).unwrap();
+    assert!(run(&fx, &rb, &labels(&[])).unwrap().0.success());
+}
+
+#[test]
 fn a_symlinked_script_is_refused() {
     let fx = Fixture::new("symlink");
     let rb = fx.arg_recorder();

@@ -196,10 +196,6 @@ fn interactive(loaded: &Loaded, cli: &Cli) -> anyhow::Result<()> {
             runbooks,
             read_only: cli.read_only,
             user_theme_dir: theme_dir,
-            runbook_config: match &loaded.origin {
-                config::ConfigOrigin::File(p) if !cfg.runbooks.is_empty() => Some(p.clone()),
-                _ => None,
-            },
         };
         let result = crate::tui::run(tui, rx).await;
         if let Some(w) = world {

@@ -172,3 +172,36 @@ fn log_sources_parse_strictly() {
     let e = err("[[logs.file]]\npath = \"/a\"\nservice = \"w\"\nshell = true\n").to_string();
     assert!(e.contains("shell"), "{e}");
 }
+
+#[test]
+fn runbook_files_beside_the_config_load_in_name_order_with_their_source() {
+    let dir = std::env::temp_dir().join(format!("quell-rbfiles-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("runbooks")).unwrap();
+    let sha = "cd".repeat(32);
+    let rb = |id: &str| {
+        format!("id = \"{id}\"\ntitle = \"T {id}\"\npath = \"/opt/{id}.sh\"\nsha256 = \"{sha}\"\n")
+    };
+    let cfg = dir.join("config.toml");
+    std::fs::write(&cfg, format!("[[runbook]]\n{}", rb("main"))).unwrap();
+    std::fs::write(dir.join("runbooks/b.toml"), rb("second")).unwrap();
+    std::fs::write(dir.join("runbooks/a.toml"), rb("first")).unwrap();
+    std::fs::write(dir.join("runbooks/notes.txt"), "not a runbook").unwrap();
+    let loaded = load(Some(&cfg)).unwrap();
+    let ids: Vec<&str> = loaded.config.runbooks.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["main", "first", "second"]);
+    assert_eq!(loaded.config.runbooks[0].source.as_deref(), Some(cfg.as_path()));
+    let a = dir.join("runbooks/a.toml");
+    assert_eq!(loaded.config.runbooks[1].source.as_deref(), Some(a.as_path()));
+
+    std::fs::write(dir.join("runbooks/c.toml"), rb("first")).unwrap();
+    let e = load(Some(&cfg)).unwrap_err().to_string();
+    assert!(e.contains("c.toml:1") && e.contains("duplicate runbook id"), "{e}");
+    std::fs::write(dir.join("runbooks/c.toml"), format!("{}shell = true\n", rb("third"))).unwrap();
+    let e = load(Some(&cfg)).unwrap_err().to_string();
+    assert!(e.contains("c.toml:5") && e.contains("shell"), "{e}");
+    std::fs::write(dir.join("runbooks/c.toml"), rb("third").replace("/opt/", "opt/")).unwrap();
+    let e = load(Some(&cfg)).unwrap_err().to_string();
+    assert!(e.contains("c.toml:3") && e.contains("absolute"), "{e}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

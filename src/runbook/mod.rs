@@ -118,6 +118,10 @@ pub struct Runbook {
     /// replacing the default check.
     #[serde(default)]
     pub validate: BTreeMap<String, String>,
+    /// The file that declared it (config.toml or `runbooks/NAME.toml`),
+    /// ownership-checked before every run. Set by `config::load`.
+    #[serde(skip)]
+    pub source: Option<std::path::PathBuf>,
     /// Matchers compiled once, on first use (regex compilation is costly
     /// and `applies_to` runs for every alert on every frame).
     #[serde(skip)]
@@ -162,6 +166,7 @@ impl Runbook {
             requires_ack: false,
             mode: RunMode::Capture,
             validate: BTreeMap::new(),
+            source: None,
             compiled: Compiled::default(),
         }
     }

@@ -35,6 +35,8 @@ pub struct Plan {
     /// The instance (else service) the run acts on, for the dialog and typed confirmation.
     pub target: String,
     pub confirm: Confirm,
+    /// The config file that declared the runbook (ownership-checked).
+    pub source: Option<PathBuf>,
 }
 
 impl Plan {
@@ -60,6 +62,7 @@ impl Plan {
                 .or_else(|| label("service"))
                 .unwrap_or_else(|| target.incident_id.to_string()),
             confirm: rb.confirm,
+            source: rb.source.clone(),
         }
     }
 
@@ -124,7 +127,8 @@ impl std::fmt::Display for Refusal {
 #[derive(Debug, Clone)]
 pub struct Executor {
     pub audit: AuditLog,
-    /// The config file that declared the runbooks (checked before every run).
+    /// A config file checked before every run, besides each plan's own
+    /// `source`.
     pub config_file: Option<PathBuf>,
     /// SIGTERM → SIGKILL grace.
     pub grace: Duration,
@@ -158,10 +162,10 @@ impl Executor {
 
     /// Every check, then the `started` entry; returns what to spawn.
     fn prepare(&self, plan: &Plan, confirmation: &str) -> Result<Spawn, Refusal> {
-        if let Some(cfg) = &self.config_file
-            && let Err(e) = integrity::check_owned_file(cfg)
-        {
-            return Err(self.refusal(plan, confirmation, format!("config file: {e}"), None));
+        for cfg in self.config_file.iter().chain(plan.source.iter()) {
+            if let Err(e) = integrity::check_owned_file(cfg) {
+                return Err(self.refusal(plan, confirmation, format!("config file: {e}"), None));
+            }
         }
         let script =
             integrity::verify(std::path::Path::new(&plan.path), &plan.sha256).map_err(|e| {

@@ -44,9 +44,6 @@ pub struct TuiOptions {
     pub read_only: bool,
     /// Where `:theme NAME` looks for user themes besides the built-ins.
     pub user_theme_dir: Option<PathBuf>,
-    /// The config file that declared the runbooks (ownership-checked before
-    /// every run); `None` for the demo's.
-    pub runbook_config: Option<PathBuf>,
 }
 
 /// Runs the TUI until the user quits, SIGTERM or SIGHUP arrives, or the
@@ -74,7 +71,7 @@ pub async fn run(opts: TuiOptions, mut views: watch::Receiver<Arc<View>>) -> any
 
     let (tx, mut keys) = mpsc::unbounded_channel();
     let input = input::InputThread::spawn(tx).context("starting the input thread")?;
-    let mut runner = runner::Runner::new(opts.runbook_config);
+    let mut runner = runner::Runner::new();
 
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(MissedTickBehavior::Skip);

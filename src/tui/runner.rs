@@ -7,7 +7,6 @@
 
 use std::collections::HashMap;
 use std::io::{self, Stdout, Write};
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use ratatui::Terminal;
@@ -33,13 +32,12 @@ pub struct Runner {
 }
 
 impl Runner {
-    /// `config_file` is the file that declared the runbooks (checked before
-    /// every run); `None` for the demo's built-in ones.
+    /// Each run's plan names the config file that declared it, which the
+    /// executor checks; the demo's runbooks have none.
     #[must_use]
-    pub fn new(config_file: Option<PathBuf>) -> Self {
-        let exec = AuditLog::in_data_dir()
-            .map(|log| Executor::new(log, config_file))
-            .map_err(|e| e.to_string());
+    pub fn new() -> Self {
+        let exec =
+            AuditLog::in_data_dir().map(|log| Executor::new(log, None)).map_err(|e| e.to_string());
         let (tx, rx) = mpsc::unbounded_channel();
         Self { exec, tx, rx, killers: Arc::default() }
     }
