@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 use sha2::{Digest, Sha256};
 
 use super::integrity::{VerifiedScript, hex};
+use super::output::{Pump, Sink, Tally};
 
 /// Variables a script inherits from quell's environment; everything else
 /// is cleared (the runbook's own `env` is added on top).
@@ -31,9 +32,6 @@ pub const ENV_ALLOWLIST: &[&str] =
 
 /// `PATH` when quell's own has none.
 const DEFAULT_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
-
-/// Longest line shown; longer ones are cut into pieces of this size.
-const MAX_LINE_BYTES: usize = 4096;
 
 /// Time between SIGTERM and SIGKILL, unless the caller says otherwise.
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(3);
@@ -270,85 +268,6 @@ fn supervise(child: &mut Child, timeout: Duration, grace: Duration, killer: &Kil
             kill_sent = true;
         }
         std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-#[derive(Default)]
-struct Tally {
-    bytes: u64,
-    hasher: Sha256,
-    shown: usize,
-    truncated: bool,
-}
-
-type Sink = Arc<dyn Fn(RunEvent) + Send + Sync>;
-
-struct Pump {
-    stream: Stream,
-    tally: Arc<Mutex<Tally>>,
-    max: usize,
-    sink: Sink,
-}
-
-impl Pump {
-    fn run(&self, mut r: impl Read) {
-        let mut buf = [0u8; 8192];
-        let mut pending: Vec<u8> = Vec::new();
-        loop {
-            let n = match r.read(&mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => n,
-            };
-            let chunk = &buf[..n];
-            if let Ok(mut t) = self.tally.lock() {
-                t.bytes += n as u64;
-                t.hasher.update(chunk);
-            }
-            for &b in chunk {
-                if b == b'\n' {
-                    self.emit(&pending);
-                    pending.clear();
-                } else {
-                    pending.push(b);
-                    if pending.len() >= MAX_LINE_BYTES {
-                        self.emit(&pending);
-                        pending.clear();
-                    }
-                }
-            }
-        }
-        if !pending.is_empty() {
-            self.emit(&pending);
-        }
-    }
-
-    fn emit(&self, line: &[u8]) {
-        let note = {
-            let Ok(mut t) = self.tally.lock() else { return };
-            if t.shown + line.len() > self.max {
-                if t.truncated {
-                    return;
-                }
-                t.truncated = true;
-                true
-            } else {
-                t.shown += line.len() + 1;
-                false
-            }
-        };
-        let ev = if note {
-            RunEvent::Line {
-                stream: Stream::Note,
-                text: format!(
-                    "\u{2026} output beyond {} bytes is not shown (still counted and hashed)",
-                    self.max
-                ),
-            }
-        } else {
-            let text = crate::sanitize::clean_line(&String::from_utf8_lossy(line), MAX_LINE_BYTES);
-            RunEvent::Line { stream: self.stream, text }
-        };
-        (self.sink)(ev);
     }
 }
 

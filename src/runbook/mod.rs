@@ -30,6 +30,7 @@ pub mod exec;
 pub mod expand;
 pub mod integrity;
 pub mod matcher;
+mod output;
 pub mod run;
 
 pub use matcher::{MatchOp, Matcher, MatcherError};
