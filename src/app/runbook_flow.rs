@@ -326,7 +326,8 @@ const MAX_LINK: usize = 2048;
 
 /// The `runbook_url` annotation of the alert in focus (the detail view, the
 /// alerts cursor), else of the incident's first alert that has one.
-fn runbook_link(state: &State) -> Option<String> {
+#[must_use]
+pub fn runbook_link(state: &State) -> Option<String> {
     let focused = if state.drill.is_some() {
         state.drilled_alert()
     } else if state.focus == Pane::Alerts {

@@ -309,3 +309,22 @@ fn o_copies_only_plain_http_runbook_links() {
     assert!(!is_safe_link("https://a b"));
     assert!(!is_safe_link(&format!("https://{}", "a".repeat(3000))));
 }
+
+#[test]
+fn the_runbooks_pane_shows_the_runbook_url_inert() {
+    for (url, shown) in [
+        ("https://runbooks.example/latency", "o https://runbooks.example/latency"),
+        ("https://x/\x1b]52;c;eA==\x07y", "o https://x/y"),
+    ] {
+        let mut view = fixture::view();
+        for a in view.alerts.values_mut() {
+            a.alert.annotations.insert("runbook_url".into(), url.to_string());
+        }
+        let mut s = State::new(Theme::default(), Keymap::defaults(), runbooks(), false);
+        update(&mut s, Msg::View(Arc::new(view)));
+        update(&mut s, Msg::Resize(120, 40));
+        let text = screen(&s, 120, 40);
+        assert!(text.contains(shown), "{url:?}\n{text}");
+        assert!(!text.contains('\x1b'));
+    }
+}

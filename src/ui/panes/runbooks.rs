@@ -23,6 +23,23 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         return;
     }
     let dim = theme.style(Role::TextDim);
+    // The alert's `runbook_url` on the last row (`o` copies http(s) ones).
+    let link = crate::app::runbook_flow::runbook_link(state);
+    let inner = match &link {
+        Some(url) if inner.height >= 2 => {
+            let row = Rect { y: inner.y + inner.height - 1, height: 1, ..inner };
+            let line = Line::from(vec![
+                Span::styled("o ", theme.style(Role::FooterKey)),
+                Span::styled(
+                    sanitize::clean_line(url, usize::from(row.width).saturating_sub(2)),
+                    theme.style(Role::Evidence),
+                ),
+            ]);
+            frame.render_widget(Paragraph::new(line), row);
+            Rect { height: inner.height - 1, ..inner }
+        }
+        _ => inner,
+    };
     if offered.is_empty() {
         let msg =
             if state.runbooks.is_empty() { "no runbooks configured" } else { "no runbook applies" };
