@@ -302,15 +302,22 @@ where
             sink: Arc::clone(&sink),
         };
         let tx = done_tx.clone();
-        std::thread::Builder::new().name("quell-runbook-out".into()).spawn(move || {
-            pump.run(reader);
-            let _ = tx.send(());
-        })?;
+        let spawned =
+            std::thread::Builder::new().name("quell-runbook-out".into()).spawn(move || {
+                pump.run(reader);
+                let _ = tx.send(());
+            });
+        if let Err(e) = spawned {
+            // Nobody would watch it: take the group down before reporting.
+            stop_unwatched(&mut child);
+            return Err(e);
+        }
         readers += 1;
     }
     drop(done_tx);
     let killer = Killer::default();
     let k = killer.clone();
+    let pgid = child.id();
     let thread = std::thread::Builder::new().name("quell-runbook".into()).spawn(move || {
         let sup = supervise(&mut child, spawn.timeout, spawn.grace, &k);
         let drain_until = Instant::now() + DRAIN_WAIT;
@@ -329,8 +336,22 @@ where
         }
         sink(RunEvent::Finished(outcome.clone()));
         outcome
-    })?;
-    Ok(RunHandle { pid, killer, thread })
+    });
+    match thread {
+        Ok(thread) => Ok(RunHandle { pid, killer, thread }),
+        Err(e) => {
+            // The child moved into the failed closure and was dropped
+            // unreaped; its group still has to go.
+            killpg(i32::try_from(pgid).unwrap_or(i32::MAX), libc::SIGKILL);
+            Err(e)
+        }
+    }
+}
+
+/// Kills and reaps a child whose output nobody can read.
+fn stop_unwatched(child: &mut Child) {
+    killpg(i32::try_from(child.id()).unwrap_or(i32::MAX), libc::SIGKILL);
+    let _ = child.wait();
 }
 
 fn outcome_of(sup: &Supervised, began: Instant) -> Outcome {
