@@ -30,6 +30,8 @@ pub enum Msg {
     ThemeLoaded(Result<Theme, String>),
     /// A result from the ack writer (or another background task) for the operator.
     Notice(crate::ack::Notice),
+    /// A runbook run, the audit log or a refusal reported back.
+    Runbook(super::runbook_flow::RunbookMsg),
 }
 
 /// Things `update` asks the loop to do; it never does I/O itself.
@@ -59,6 +61,8 @@ pub enum Effect {
     },
     /// Retry every source now (clears "auth failed" stops).
     Retry,
+    /// Audit, start or kill a runbook run (see `runbook_flow`).
+    Runbook(super::runbook_flow::RunbookEffect),
 }
 
 /// A named action that keys are bound to.

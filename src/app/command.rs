@@ -66,6 +66,12 @@ pub const COMMANDS: &[CommandSpec] = &[
         help: "write the incident summary (Markdown) to FILE",
     },
     CommandSpec { name: "help", aliases: &[], usage: ":help", help: "show this help" },
+    CommandSpec {
+        name: "audit",
+        aliases: &[],
+        usage: ":audit",
+        help: "runbook audit log (runs and refusals)",
+    },
     CommandSpec { name: "quit", aliases: &["q"], usage: ":q  :quit", help: "quit quell" },
 ];
 
@@ -76,6 +82,7 @@ pub enum Command {
     Theme(Option<String>),
     Sort(Option<String>),
     Help,
+    Audit,
     Quit,
     Ack(String),
     Unack,
@@ -109,6 +116,7 @@ pub fn parse(line: &str) -> Command {
         Some("theme") => Command::Theme(arg),
         Some("sort") => Command::Sort(arg),
         Some("help") => Command::Help,
+        Some("audit") => Command::Audit,
         Some("quit") => Command::Quit,
         _ => Command::Unknown(head.to_string()),
     }

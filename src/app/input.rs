@@ -129,6 +129,7 @@ fn run(state: &mut State, line: &str) -> Vec<Effect> {
             state.help_open = true;
             state.cursors.help_scroll = 0;
         }
+        Command::Audit => return super::runbook_flow::open_audit(state),
         Command::Theme(None) => {
             let msg = format!(
                 "theme: {} (available: {})",

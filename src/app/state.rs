@@ -178,6 +178,8 @@ pub struct State {
     pub notify: Option<crate::model::Severity>,
     /// Incidents already seen (no notification for them again).
     pub seen_incidents: std::collections::HashSet<IncidentId>,
+    /// Runbook dialog, runs and their output, the audit overlay.
+    pub runbook_flow: super::runbook_flow::RunbookFlow,
     /// Something changed since the last frame.
     pub dirty: bool,
 }
@@ -220,6 +222,7 @@ impl State {
             ack_ask_note: false,
             notify: Some(crate::model::Severity::Critical),
             seen_incidents: std::collections::HashSet::new(),
+            runbook_flow: super::runbook_flow::RunbookFlow::default(),
             dirty: true,
         }
     }

@@ -55,6 +55,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.dirty = true;
             effects
         }
+        Msg::Runbook(m) => {
+            state.dirty = true;
+            super::runbook_flow::on_msg(state, m)
+        }
         Msg::ThemeLoaded(result) => {
             match result {
                 Ok(theme) => {
@@ -90,6 +94,9 @@ fn on_key(state: &mut State, ev: &KeyEvent) -> Vec<Effect> {
         return Vec::new();
     }
     state.dirty = true;
+    if let Some(effects) = super::runbook_flow::on_key(state, ev) {
+        return effects;
+    }
     let ctx = context(state);
     match state.keymap.action_for(ctx, ev) {
         Some(action) => apply(state, action),
@@ -129,6 +136,17 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
                 state.focus = state.focus.next(action == Action::NextPane);
             }
         }
+        Action::Enter
+            if state.focus == Pane::Runbooks
+                && !state.logs_open
+                && !state.help_open
+                && state.drill.is_none() =>
+        {
+            let key = state.offered_runbooks().get(state.cursors.runbooks).map(|(k, _)| *k);
+            if let Some(k) = key {
+                return super::runbook_flow::launch(state, k);
+            }
+        }
         Action::Enter => enter(state),
         Action::Back => back(state),
         Action::Help => {
@@ -163,7 +181,7 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             state.flash_info("retrying every source now");
             return vec![Effect::Retry];
         }
-        Action::Runbook(n) => runbook(state, n),
+        Action::Runbook(n) => return super::runbook_flow::launch(state, n),
         Action::Logs => {
             state.logs_open = !state.logs_open;
             state.logs_lines = false;
@@ -196,13 +214,8 @@ fn enter(state: &mut State) {
             }
         }
         Pane::Runbooks if state.logs_open => state.toggle_log_lines(),
-        Pane::Runbooks => {
-            let key = state.offered_runbooks().get(state.cursors.runbooks).map(|(k, _)| *k);
-            if let Some(k) = key {
-                runbook(state, k);
-            }
-        }
-        Pane::Causes => {}
+        // Runbooks are launched in `apply`, which can return effects.
+        Pane::Runbooks | Pane::Causes => {}
     }
 }
 
@@ -286,20 +299,6 @@ fn notifications(state: &mut State, view: &crate::model::View) -> Vec<Effect> {
         state.seen_incidents.retain(|id| live.contains(id));
     }
     effects
-}
-
-fn runbook(state: &mut State, key: u8) {
-    let found = state
-        .offered_runbooks()
-        .into_iter()
-        .find(|(k, _)| *k == key)
-        .map(|(_, rb)| crate::sanitize::clean_line(&rb.title, 40));
-    match found {
-        Some(title) => state.flash_info(format!(
-            "runbook {key} \u{201c}{title}\u{201d}: running runbooks is not available yet"
-        )),
-        None => state.flash_error(format!("no runbook on key {key} for this incident")),
-    }
 }
 
 impl State {

@@ -168,7 +168,7 @@ fn interactive(loaded: &Loaded, cli: &Cli) -> anyhow::Result<()> {
     let theme = Theme::from_env_or(&cfg.ui.theme, theme_dir.as_deref())?;
     let keymap = Keymap::with_overrides(&cfg.keys)?;
     let runbooks = if cfg.runbooks.is_empty() && !cfg.has_sources() {
-        crate::runbook::demo::runbooks()
+        crate::runbook::demo::installed()
     } else {
         cfg.runbooks.clone()
     };

@@ -8,6 +8,7 @@
 
 mod duration;
 mod error;
+mod runbook_files;
 mod sources;
 
 use std::collections::BTreeMap;
@@ -193,13 +194,24 @@ pub fn load(explicit: Option<&Path>) -> Result<Loaded, ConfigError> {
     let Some(path) = path else {
         return Ok(Loaded { config: Config::default(), origin: ConfigOrigin::Defaults });
     };
+    let runbook_dir = runbook_files::dir_beside(&path);
     match std::fs::read_to_string(&path) {
         Ok(text) => {
-            let config = parse(&text, &path)?;
+            let mut config = parse(&text, &path)?;
+            for rb in &mut config.runbooks {
+                rb.source = Some(path.clone());
+            }
+            if let Some(dir) = &runbook_dir {
+                runbook_files::load(&mut config, dir)?;
+            }
             Ok(Loaded { config, origin: ConfigOrigin::File(path) })
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
-            Ok(Loaded { config: Config::default(), origin: ConfigOrigin::Defaults })
+            let mut config = Config::default();
+            if let Some(dir) = &runbook_dir {
+                runbook_files::load(&mut config, dir)?;
+            }
+            Ok(Loaded { config, origin: ConfigOrigin::Defaults })
         }
         Err(e) => Err(ConfigError::Io { path, reason: e.to_string() }),
     }
@@ -236,6 +248,7 @@ impl Config {
             }
             rb.parsed_matchers()
                 .map_err(|e| ("runbook.match".into(), format!("runbook {:?}: {e}", rb.id)))?;
+            rb.check().map_err(|(field, m)| (format!("runbook.{field}"), m))?;
         }
         for (i, [a, b]) in self.topology.calls.iter().enumerate() {
             if a.trim().is_empty() || b.trim().is_empty() {

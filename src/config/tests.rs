@@ -48,6 +48,36 @@ fn bad_runbook_matcher_is_rejected() {
 }
 
 #[test]
+fn runbooks_parse_every_option_and_reject_unsafe_declarations() {
+    let sha = "ab".repeat(32);
+    let ok = format!(
+        "[[runbook]]\nid = \"r\"\ntitle = \"t\"\npath = \"/opt/r.sh\"\nsha256 = \"{sha}\"\n\
+         args = [\"--host\", \"{{label.instance}}\"]\nenv = {{ T = \"{{incident.id}}\" }}\n\
+         validate = {{ \"label.instance\" = \"[a-z0-9.-]+\" }}\ndry_run_args = [\"-n\"]\n\
+         requires_ack = true\nmode = \"interactive\"\ntimeout = \"30s\"\nmax_output = 4096\n"
+    );
+    let c = parse(&ok, Path::new("t.toml")).unwrap();
+    let rb = &c.runbooks[0];
+    assert_eq!(rb.mode, crate::runbook::RunMode::Interactive);
+    assert_eq!(rb.timeout, HumanDuration::secs(30));
+    assert_eq!((rb.max_output, rb.requires_ack), (4096, true));
+    assert_eq!(rb.env["T"], "{incident.id}");
+    let bad = |from: &str, to: &str| err(&ok.replace(from, to)).to_string();
+    let e = bad("path = \"/opt/r.sh\"", "path = \"r.sh\"");
+    assert!(e.contains("runbook.path") && e.contains("absolute"), "{e}");
+    let e = bad(&sha, "abc");
+    assert!(e.contains("sha256") && e.contains("64 hex"), "{e}");
+    let e = bad("{label.instance}", "{label.instance");
+    assert!(e.contains("unclosed"), "{e}");
+    let e = bad("{incident.id}", "{env.HOME}");
+    assert!(e.contains("unknown placeholder"), "{e}");
+    let e = bad("[a-z0-9.-]+", "(");
+    assert!(e.contains("invalid regex"), "{e}");
+    let e = bad("mode = \"interactive\"", "mode = \"shell\"");
+    assert!(e.contains("mode"), "{e}");
+}
+
+#[test]
 fn bad_duration_is_rejected() {
     let text = err("[engine]\ngroup_window = \"5 minutes\"\n").to_string();
     assert!(text.contains("engine.group_window"), "{text}");
@@ -111,6 +141,13 @@ fn example_config_parses_to_the_defaults_and_mentions_every_key() {
         "key",
         "confirm",
         "dangerous",
+        "env",
+        "validate",
+        "dry_run_args",
+        "requires_ack",
+        "mode",
+        "timeout",
+        "max_output",
         "service",
         "argv",
         "unit",
@@ -198,4 +235,37 @@ fn loki_sources_round_trip_through_print_config() {
     assert_eq!(c, again);
     assert_eq!(again.logs.loki[0].limit, 500);
     assert_eq!(again.logs.loki[0].conn.auth.password_env.as_deref(), Some("LOKI_PW"));
+}
+
+#[test]
+fn runbook_files_beside_the_config_load_in_name_order_with_their_source() {
+    let dir = std::env::temp_dir().join(format!("quell-rbfiles-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("runbooks")).unwrap();
+    let sha = "cd".repeat(32);
+    let rb = |id: &str| {
+        format!("id = \"{id}\"\ntitle = \"T {id}\"\npath = \"/opt/{id}.sh\"\nsha256 = \"{sha}\"\n")
+    };
+    let cfg = dir.join("config.toml");
+    std::fs::write(&cfg, format!("[[runbook]]\n{}", rb("main"))).unwrap();
+    std::fs::write(dir.join("runbooks/b.toml"), rb("second")).unwrap();
+    std::fs::write(dir.join("runbooks/a.toml"), rb("first")).unwrap();
+    std::fs::write(dir.join("runbooks/notes.txt"), "not a runbook").unwrap();
+    let loaded = load(Some(&cfg)).unwrap();
+    let ids: Vec<&str> = loaded.config.runbooks.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["main", "first", "second"]);
+    assert_eq!(loaded.config.runbooks[0].source.as_deref(), Some(cfg.as_path()));
+    let a = dir.join("runbooks/a.toml");
+    assert_eq!(loaded.config.runbooks[1].source.as_deref(), Some(a.as_path()));
+
+    std::fs::write(dir.join("runbooks/c.toml"), rb("first")).unwrap();
+    let e = load(Some(&cfg)).unwrap_err().to_string();
+    assert!(e.contains("c.toml:1") && e.contains("duplicate runbook id"), "{e}");
+    std::fs::write(dir.join("runbooks/c.toml"), format!("{}shell = true\n", rb("third"))).unwrap();
+    let e = load(Some(&cfg)).unwrap_err().to_string();
+    assert!(e.contains("c.toml:5") && e.contains("shell"), "{e}");
+    std::fs::write(dir.join("runbooks/c.toml"), rb("third").replace("/opt/", "opt/")).unwrap();
+    let e = load(Some(&cfg)).unwrap_err().to_string();
+    assert!(e.contains("c.toml:3") && e.contains("absolute"), "{e}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

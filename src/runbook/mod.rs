@@ -1,17 +1,37 @@
 //! Runbooks: approved remediation scripts offered for matching incidents.
 //!
 //! This module owns the declaration of runbooks and which alerts they apply
-//! to. Running them (integrity checks, argv without a shell, audit) is built
-//! on top of this; nothing here executes anything.
+//! to (`matcher`), and running them safely:
+//!
+//! * `expand` turns `{label.x}` placeholders into argv elements and env
+//!   values, one placeholder value never becoming more than one element,
+//!   and refuses values that fail validation;
+//! * `integrity` checks ownership and permissions of the script, its
+//!   directories and the config file, hashes the opened file and hands out
+//!   an image that executes exactly the bytes that were hashed;
+//! * `exec` spawns without a shell in its own process group, streams
+//!   sanitized output, enforces timeout and kill;
+//! * `audit` appends one synced JSON line per refusal, start and finish.
+//!
+//! Nothing in here draws or knows about the TUI; the TUI's `runner` drives it.
 
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::config::HumanDuration;
 use crate::model::Labels;
 
+pub mod audit;
 pub mod demo;
+pub mod exec;
+pub mod expand;
+pub mod integrity;
 pub mod matcher;
+mod output;
+pub mod run;
 
 pub use matcher::{MatchOp, Matcher, MatcherError};
 
@@ -24,6 +44,30 @@ pub enum Confirm {
     Yes,
     /// Type the target's name.
     Typed,
+}
+
+/// How a run uses the terminal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunMode {
+    /// stdin is /dev/null; output streams into the output pane.
+    #[default]
+    Capture,
+    /// The script gets the terminal; the TUI comes back when it exits.
+    Interactive,
+}
+
+/// Default `timeout` of a run.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
+/// Default `max_output`: bytes of output shown and hashed before truncating.
+pub const DEFAULT_MAX_OUTPUT: usize = 1 << 20;
+
+fn default_timeout() -> HumanDuration {
+    HumanDuration(DEFAULT_TIMEOUT)
+}
+
+fn default_max_output() -> usize {
+    DEFAULT_MAX_OUTPUT
 }
 
 /// One approved runbook as declared in config (`[[runbook]]`).
@@ -54,10 +98,41 @@ pub struct Runbook {
     /// Hidden in `--read-only`.
     #[serde(default)]
     pub dangerous: bool,
+    /// Extra environment, values may hold placeholders (one value each).
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// The run is stopped (SIGTERM, then SIGKILL) after this long.
+    #[serde(default = "default_timeout")]
+    pub timeout: HumanDuration,
+    /// Bytes of output kept; the rest is counted and hashed, not shown.
+    #[serde(default = "default_max_output")]
+    pub max_output: usize,
+    /// When set, the dialog offers a dry run with these args first.
+    #[serde(default)]
+    pub dry_run_args: Option<Vec<String>>,
+    /// Refuse unless the incident is acknowledged.
+    #[serde(default)]
+    pub requires_ack: bool,
+    #[serde(default)]
+    pub mode: RunMode,
+    /// Placeholder (`label.instance`) → regex its value must match fully,
+    /// replacing the default check.
+    #[serde(default)]
+    pub validate: BTreeMap<String, String>,
+    /// The file that declared it (config.toml or `runbooks/NAME.toml`),
+    /// ownership-checked before every run. Set by `config::load`.
+    #[serde(skip)]
+    pub source: Option<std::path::PathBuf>,
     /// Matchers compiled once, on first use (regex compilation is costly
     /// and `applies_to` runs for every alert on every frame).
     #[serde(skip)]
     compiled: Compiled,
+}
+
+/// Whether `s` is a sha256 written as 64 hex digits.
+#[must_use]
+pub fn is_sha256_hex(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 #[derive(Debug, Clone, Default)]
@@ -71,6 +146,51 @@ impl PartialEq for Compiled {
 }
 
 impl Runbook {
+    /// A runbook with every optional field at its default.
+    #[must_use]
+    pub fn declared(id: &str, title: &str, path: &str, sha256: &str) -> Self {
+        Self {
+            id: id.into(),
+            title: title.into(),
+            description: String::new(),
+            path: path.into(),
+            sha256: sha256.into(),
+            args: Vec::new(),
+            matchers: Vec::new(),
+            key: None,
+            confirm: Confirm::Yes,
+            dangerous: false,
+            env: BTreeMap::new(),
+            timeout: default_timeout(),
+            max_output: DEFAULT_MAX_OUTPUT,
+            dry_run_args: None,
+            requires_ack: false,
+            mode: RunMode::Capture,
+            validate: BTreeMap::new(),
+            source: None,
+            compiled: Compiled::default(),
+        }
+    }
+
+    /// Load-time checks beyond the matchers: an absolute path, a sha256 in
+    /// hex, templates that parse. Returns (field, message).
+    ///
+    /// # Errors
+    /// The first problem, naming the field.
+    pub fn check(&self) -> Result<(), (&'static str, String)> {
+        let id = &self.id;
+        if !std::path::Path::new(&self.path).is_absolute() {
+            return Err(("path", format!("runbook {id:?}: path must be absolute")));
+        }
+        if !is_sha256_hex(&self.sha256) {
+            return Err(("sha256", format!("runbook {id:?}: sha256 must be 64 hex digits")));
+        }
+        if self.timeout.0.is_zero() {
+            return Err(("timeout", format!("runbook {id:?}: timeout must be above 0")));
+        }
+        expand::Templates::new(self).map_err(|e| ("args", format!("runbook {id:?}: {e}")))?;
+        Ok(())
+    }
     /// Parsed matchers; an invalid one is a config error reported at load time.
     ///
     /// # Errors

@@ -59,6 +59,23 @@ impl Drop for TerminalGuard {
     }
 }
 
+/// Leaves quell's modes to hand the terminal to a child process; the
+/// guard stays alive and [`resume`] re-enters them.
+pub fn suspend() {
+    restore();
+}
+
+/// Re-enters raw mode, the alternate screen and the hidden cursor after
+/// [`suspend`]; the guard restores them again on exit as usual.
+///
+/// # Errors
+/// When the terminal refuses.
+pub fn resume() -> io::Result<()> {
+    ACTIVE.store(true, Ordering::SeqCst);
+    enable_raw_mode()?;
+    execute!(io::stdout(), EnterAlternateScreen, Hide)
+}
+
 /// Leaves quell's terminal modes, at most once per `enter`. Errors are
 /// ignored: after SIGHUP the terminal may be gone, and there is nobody left
 /// to tell.

@@ -23,6 +23,9 @@ const POLL: Duration = Duration::from_millis(100);
 
 pub struct InputThread {
     stop: Arc<AtomicBool>,
+    /// While set the thread does not read, so a child process that was
+    /// handed the terminal gets every key.
+    paused: Arc<AtomicBool>,
     _handle: JoinHandle<()>,
 }
 
@@ -35,8 +38,14 @@ impl InputThread {
     pub fn spawn(tx: mpsc::UnboundedSender<Msg>) -> std::io::Result<Self> {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&stop);
+        let paused = Arc::new(AtomicBool::new(false));
+        let hold = Arc::clone(&paused);
         let handle = std::thread::Builder::new().name("quell-input".into()).spawn(move || {
             while !flag.load(Ordering::Relaxed) {
+                if hold.load(Ordering::SeqCst) {
+                    std::thread::sleep(POLL);
+                    continue;
+                }
                 match event::poll(POLL) {
                     Ok(false) => {}
                     Ok(true) => {
@@ -54,7 +63,15 @@ impl InputThread {
                 }
             }
         })?;
-        Ok(Self { stop, _handle: handle })
+        Ok(Self { stop, paused, _handle: handle })
+    }
+
+    /// Stops (or resumes) reading. Pausing waits out a poll in progress.
+    pub fn pause(&self, on: bool) {
+        self.paused.store(on, Ordering::SeqCst);
+        if on {
+            std::thread::sleep(POLL + POLL / 2);
+        }
     }
 }
 

@@ -9,6 +9,7 @@
 
 mod guard;
 mod input;
+mod runner;
 pub mod terminal_io;
 
 use std::io::{self, Stdout, Write};
@@ -96,7 +97,8 @@ pub async fn run(opts: TuiOptions, mut views: watch::Receiver<Arc<View>>) -> any
     draw(&mut terminal, &mut state)?;
 
     let (tx, mut keys) = mpsc::unbounded_channel();
-    let _input = input::InputThread::spawn(tx).context("starting the input thread")?;
+    let input = input::InputThread::spawn(tx).context("starting the input thread")?;
+    let mut runner = runner::Runner::new();
 
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
@@ -124,6 +126,7 @@ pub async fn run(opts: TuiOptions, mut views: watch::Receiver<Arc<View>>) -> any
                 None => break, // input is gone: nothing can drive the UI
             },
             Some(n) = next_notice(&mut notices), if notices.is_some() => vec![Msg::Notice(n)],
+            Some(m) = runner.recv() => vec![m],
             _ = sigterm.recv() => break,
             _ = sighup.recv() => break,
             changed = views.changed(), if views_open => match changed {
@@ -155,6 +158,7 @@ pub async fn run(opts: TuiOptions, mut views: watch::Receiver<Arc<View>>) -> any
                             Theme::load(&name, theme_dir.as_deref()).map_err(|e| e.to_string());
                         update(&mut state, Msg::ThemeLoaded(loaded));
                     }
+                    Effect::Runbook(e) => runner.handle(e, &mut terminal, &input),
                     Effect::Bell => {
                         let mut out = io::stdout();
                         let _ = out.write_all(b"\x07").and_then(|()| out.flush());

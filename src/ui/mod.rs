@@ -43,7 +43,11 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
         panes::alert_detail::render(frame, a.body, state, theme);
     } else {
         panes::incidents::render(frame, a.incidents, state, theme);
-        panes::detail::render(frame, a.detail, state, theme);
+        if state.runbook_flow.output_open {
+            panes::run_output::render(frame, a.detail, &state.runbook_flow, theme);
+        } else {
+            panes::detail::render(frame, a.detail, state, theme);
+        }
         panes::causes::render(frame, a.causes, state, theme);
         if state.logs_open {
             let pane = panes::logs::LogsPane {
@@ -68,6 +72,12 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
     }
     if state.help_open {
         panes::help::render(frame, a.body, state, theme);
+    }
+    if state.runbook_flow.audit_open {
+        panes::audit::render(frame, a.body, &state.runbook_flow, theme);
+    }
+    if let Some(d) = &state.runbook_flow.dialog {
+        panes::runbook_dialog::render(frame, a.body, d, theme);
     }
     panes::footer::render(frame, a.footer, state, theme);
 }

@@ -2,6 +2,7 @@
 //! theme; it must not mutate state or decide behaviour (that is `update`).
 
 pub mod alert_detail;
+pub mod audit;
 pub mod causes;
 pub mod detail;
 pub mod footer;
@@ -10,6 +11,8 @@ pub mod help;
 pub mod incidents;
 pub mod lists;
 pub mod logs;
+pub mod run_output;
+pub mod runbook_dialog;
 pub mod runbooks;
 
 use ratatui::layout::Rect;

@@ -1,6 +1,6 @@
 //! Runbooks that apply to the selected incident (their matchers hold for
-//! at least one of its alerts), with the key that will run them. Running is
-//! not built yet: the keys answer with a flash that says so.
+//! at least one of its alerts), with the key that opens their confirmation
+//! dialog, and a mark on the ones running for this incident.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -23,6 +23,23 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         return;
     }
     let dim = theme.style(Role::TextDim);
+    // The alert's `runbook_url` on the last row (`o` copies http(s) ones).
+    let link = crate::app::runbook_flow::runbook_link(state);
+    let inner = match &link {
+        Some(url) if inner.height >= 2 => {
+            let row = Rect { y: inner.y + inner.height - 1, height: 1, ..inner };
+            let line = Line::from(vec![
+                Span::styled("o ", theme.style(Role::FooterKey)),
+                Span::styled(
+                    sanitize::clean_line(url, usize::from(row.width).saturating_sub(2)),
+                    theme.style(Role::Evidence),
+                ),
+            ]);
+            frame.render_widget(Paragraph::new(line), row);
+            Rect { height: inner.height - 1, ..inner }
+        }
+        _ => inner,
+    };
     if offered.is_empty() {
         let msg =
             if state.runbooks.is_empty() { "no runbooks configured" } else { "no runbook applies" };
@@ -32,29 +49,36 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let width = cols(inner.width);
     let height = usize::from(inner.height);
     let first = scroll_to(state.cursors.runbooks, height, offered.len());
-    let lines: Vec<Line> = offered
-        .iter()
-        .enumerate()
-        .skip(first)
-        .take(height)
-        .map(|(i, (key, rb))| {
-            let selected = focused && i == state.cursors.runbooks;
-            let text = theme.style(if selected { Role::Selection } else { Role::Text });
-            let mut spans = vec![
-                Span::styled(format!("{key} "), theme.style(Role::FooterKey)),
-                Span::styled(
-                    sanitize::clean_line(
-                        &rb.title,
-                        width.saturating_sub(if rb.dangerous { 12 } else { 2 }),
+    let lines: Vec<Line> =
+        offered
+            .iter()
+            .enumerate()
+            .skip(first)
+            .take(height)
+            .map(|(i, (key, rb))| {
+                let selected = focused && i == state.cursors.runbooks;
+                let text = theme.style(if selected { Role::Selection } else { Role::Text });
+                let mut spans = vec![
+                    Span::styled(format!("{key} "), theme.style(Role::FooterKey)),
+                    Span::styled(
+                        sanitize::clean_line(
+                            &rb.title,
+                            width.saturating_sub(if rb.dangerous { 12 } else { 2 }),
+                        ),
+                        text,
                     ),
-                    text,
-                ),
-            ];
-            if rb.dangerous {
-                spans.push(Span::styled(" dangerous", theme.style(Role::FlashError)));
-            }
-            Line::from(spans)
-        })
-        .collect();
+                ];
+                if rb.dangerous {
+                    spans.push(Span::styled(" dangerous", theme.style(Role::FlashError)));
+                }
+                let incident = state.selected_incident().map(|i| i.id.0.as_str());
+                if state.runbook_flow.running().any(|r| {
+                    r.plan.runbook_id == rb.id && Some(r.plan.incident.as_str()) == incident
+                }) {
+                    spans.push(Span::styled(" \u{25b6} running", theme.style(Role::FlashInfo)));
+                }
+                Line::from(spans)
+            })
+            .collect();
     frame.render_widget(Paragraph::new(lines), inner);
 }

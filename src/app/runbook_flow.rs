@@ -1,0 +1,450 @@
+//! Running runbooks, the app side: launch checks, the confirmation dialog,
+//! the runs in progress with their output, and the `:audit` overlay.
+//!
+//! Pure like the rest of `app`: it builds a [`Plan`] (placeholder expansion
+//! is pure), decides refusals that need no I/O (ack required, the same
+//! runbook already running for the incident, invalid values) and asks the
+//! loop, through [`RunbookEffect`], to audit, load the log or start a run.
+//! Results come back as [`RunbookMsg`]. Integrity checks and the audit
+//! write that gate every run happen in the executor, not here.
+
+use std::collections::{BTreeSet, VecDeque};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::action::{Effect, Msg};
+use super::state::{Mode, Pane, State};
+use crate::model::AlertView;
+use crate::runbook::audit::Entry;
+use crate::runbook::exec::{Outcome, Stream};
+use crate::runbook::expand::Target;
+use crate::runbook::run::Plan;
+use crate::runbook::{Confirm, Runbook};
+
+/// Output lines kept per run (a ring: the oldest go first).
+pub const OUTPUT_LINES: usize = 500;
+/// Runs remembered (finished ones beyond this are forgotten, oldest first).
+const RUNS_KEPT: usize = 8;
+/// Audit entries the overlay loads.
+pub const AUDIT_SHOWN: usize = 500;
+
+/// Identity of one run within this session.
+pub type RunId = u64;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunStatus {
+    Running,
+    Done(Outcome),
+    Refused(String),
+}
+
+/// One launched run and its output.
+#[derive(Debug, Clone)]
+pub struct RunView {
+    pub id: RunId,
+    pub key: u8,
+    pub plan: Plan,
+    pub status: RunStatus,
+    pub output: VecDeque<(Stream, String)>,
+}
+
+/// The confirmation dialog.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dialog {
+    pub key: u8,
+    pub plan: Plan,
+    /// What has been typed for a `typed` confirmation.
+    pub typed: String,
+    /// The runbook's latest start from the audit log, once loaded.
+    pub last_run: Option<Box<Entry>>,
+    pub last_run_loaded: bool,
+    /// Set after a wrong typed confirmation.
+    pub mismatch: bool,
+}
+
+/// All runbook state: one field of `State`.
+#[derive(Debug, Clone, Default)]
+pub struct RunbookFlow {
+    pub dialog: Option<Dialog>,
+    pub runs: Vec<RunView>,
+    /// The output pane replaces the incident detail.
+    pub output_open: bool,
+    pub audit_open: bool,
+    pub audit: Vec<Entry>,
+    pub audit_error: Option<String>,
+    pub audit_scroll: usize,
+    /// (runbook id, incident id) whose dry run succeeded: the real run is next.
+    pub dry_done: BTreeSet<(String, String)>,
+    next_run: RunId,
+}
+
+impl RunbookFlow {
+    /// The run the output pane shows: the latest.
+    #[must_use]
+    pub fn shown_run(&self) -> Option<&RunView> {
+        self.runs.last()
+    }
+
+    pub fn running(&self) -> impl Iterator<Item = &RunView> {
+        self.runs.iter().filter(|r| r.status == RunStatus::Running)
+    }
+}
+
+/// What the loop must do for runbooks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunbookEffect {
+    /// Read the audit log for the runbook's last start → `LastRun`.
+    LoadLastRun(String),
+    /// Write a refusal decided in `update`.
+    AuditRefusal {
+        plan: Box<Plan>,
+        reason: String,
+    },
+    /// Check, audit and start → `Output`…, then `Finished` or `Refused`.
+    Start {
+        run: RunId,
+        plan: Box<Plan>,
+        confirmation: String,
+    },
+    Kill(RunId),
+    /// Put an http(s) link on the clipboard with OSC 52.
+    CopyLink(String),
+    /// Read the audit log → `Audit`.
+    LoadAudit,
+}
+
+/// What the loop reports back.
+#[derive(Debug, Clone)]
+pub enum RunbookMsg {
+    LastRun { runbook: String, entry: Option<Box<Entry>> },
+    Output { run: RunId, stream: Stream, text: String },
+    Finished { run: RunId, outcome: Outcome },
+    Refused { run: RunId, reason: String },
+    Audit(Result<Vec<Entry>, String>),
+}
+
+fn eff(e: RunbookEffect) -> Effect {
+    Effect::Runbook(e)
+}
+
+/// The alert a runbook acts on: the one in the detail view or under the
+/// alerts cursor when it applies, else the incident's first that applies.
+fn target_alert<'s>(state: &'s State, rb: &Runbook) -> Option<&'s AlertView> {
+    let applies = |a: &&AlertView| rb.applies_to(&a.alert.labels);
+    let focused = if state.drill.is_some() {
+        state.drilled_alert()
+    } else if state.focus == Pane::Alerts {
+        state.selected_alert()
+    } else {
+        None
+    };
+    focused.filter(applies).or_else(|| state.incident_alerts().into_iter().find(applies))
+}
+
+/// A runbook key was pressed (or Enter on the runbooks pane).
+pub fn launch(state: &mut State, key: u8) -> Vec<Effect> {
+    let Some(rb) =
+        state.offered_runbooks().into_iter().find(|(k, _)| *k == key).map(|(_, r)| r.clone())
+    else {
+        state.flash_error(format!("no runbook on key {key} for this incident"));
+        return Vec::new();
+    };
+    let Some(inc) = state.selected_incident() else {
+        return Vec::new();
+    };
+    let (inc_id, acked) = (inc.id.0.clone(), inc.acked);
+    let Some(alert) = target_alert(state, &rb) else {
+        return Vec::new();
+    };
+    let alerts: Vec<String> = state
+        .incident_alerts()
+        .iter()
+        .filter(|a| rb.applies_to(&a.alert.labels))
+        .map(|a| a.alert.fingerprint.0.clone())
+        .collect();
+    let target = Target {
+        labels: &alert.alert.labels,
+        incident_id: &inc_id,
+        fingerprint: &alert.alert.fingerprint.0,
+    };
+    let title = crate::sanitize::clean_line(&rb.title, 40);
+    let refuse = |state: &mut State, plan: Plan, reason: String| {
+        state.flash_error(format!("runbook \u{201c}{title}\u{201d}: {reason}"));
+        vec![eff(RunbookEffect::AuditRefusal { plan: Box::new(plan), reason })]
+    };
+    let base = Plan::unexpanded(&rb, &target, alerts.clone());
+    let busy = state
+        .runbook_flow
+        .running()
+        .find(|r| r.plan.runbook_id == rb.id && r.plan.incident == inc_id)
+        .map(|r| r.id);
+    if let Some(id) = busy {
+        state.runbook_flow.output_open = true;
+        return refuse(state, base, format!("already running for this incident (run {id})"));
+    }
+    if rb.requires_ack && !acked {
+        return refuse(state, base, "acknowledge first (a)".into());
+    }
+    let dry_first = rb.dry_run_args.is_some()
+        && !state.runbook_flow.dry_done.contains(&(rb.id.clone(), inc_id.clone()));
+    let plan = match Plan::build(&rb, &target, alerts, dry_first) {
+        Ok(p) => p,
+        Err(e) => return refuse(state, base, e.to_string()),
+    };
+    state.runbook_flow.dialog = Some(Dialog {
+        key,
+        plan,
+        typed: String::new(),
+        last_run: None,
+        last_run_loaded: false,
+        mismatch: false,
+    });
+    vec![eff(RunbookEffect::LoadLastRun(rb.id))]
+}
+
+/// Keys for the runbook layers: the dialog and the audit overlay are modal;
+/// `K` kills the latest running run, `o` copies the runbook link, Esc
+/// closes the output pane. `None` lets the keymap handle the key.
+pub fn on_key(state: &mut State, ev: &KeyEvent) -> Option<Vec<Effect>> {
+    let plain = !ev.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+    if state.runbook_flow.dialog.is_some() {
+        return Some(dialog_key(state, ev));
+    }
+    let flow = &mut state.runbook_flow;
+    if flow.audit_open {
+        match ev.code {
+            KeyCode::Esc | KeyCode::Char('q') => flow.audit_open = false,
+            KeyCode::Down | KeyCode::Char('j') => {
+                flow.audit_scroll = flow.audit_scroll.saturating_add(1)
+            }
+            KeyCode::Up | KeyCode::Char('k') => {
+                flow.audit_scroll = flow.audit_scroll.saturating_sub(1)
+            }
+            KeyCode::PageDown => flow.audit_scroll = flow.audit_scroll.saturating_add(10),
+            KeyCode::PageUp => flow.audit_scroll = flow.audit_scroll.saturating_sub(10),
+            KeyCode::Char('g') => flow.audit_scroll = 0,
+            _ => {}
+        }
+        flow.audit_scroll = flow.audit_scroll.min(flow.audit.len().saturating_sub(1));
+        return Some(Vec::new());
+    }
+    if state.mode != Mode::Normal || state.help_open {
+        return None;
+    }
+    // Esc peels the output pane before anything else.
+    if ev.code == KeyCode::Esc && state.runbook_flow.output_open && state.drill.is_none() {
+        state.runbook_flow.output_open = false;
+        return Some(Vec::new());
+    }
+    // `K` and `o` are fixed keys of this layer; a user binding wins.
+    if state.keymap.action_for(crate::ui::keymap::Context::Main, ev).is_some() {
+        return None;
+    }
+    match ev.code {
+        KeyCode::Char('K') if plain => {
+            let Some(run) = state.runbook_flow.running().last().map(|r| r.id) else {
+                state.flash_info("no runbook is running");
+                return Some(Vec::new());
+            };
+            state.runbook_flow.output_open = true;
+            state.flash_info(format!("stopping run {run} (SIGTERM, then SIGKILL)"));
+            Some(vec![eff(RunbookEffect::Kill(run))])
+        }
+        KeyCode::Char('o') if plain => Some(copy_runbook_link(state)),
+        _ => None,
+    }
+}
+
+fn dialog_key(state: &mut State, ev: &KeyEvent) -> Vec<Effect> {
+    let Some(d) = state.runbook_flow.dialog.as_mut() else {
+        return Vec::new();
+    };
+    let plain = !ev.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+    match (d.plan.confirm, ev.code) {
+        (_, KeyCode::Esc) | (Confirm::Yes, KeyCode::Char('n')) => {
+            state.runbook_flow.dialog = None;
+            state.flash_info("runbook cancelled");
+            Vec::new()
+        }
+        (Confirm::Yes, KeyCode::Char('y') | KeyCode::Enter) => confirm(state, "yes"),
+        (Confirm::Typed, KeyCode::Enter) => {
+            if d.typed == d.plan.target {
+                confirm(state, "typed")
+            } else {
+                d.mismatch = true;
+                d.typed.clear();
+                Vec::new()
+            }
+        }
+        (Confirm::Typed, KeyCode::Backspace) => {
+            d.typed.pop();
+            Vec::new()
+        }
+        (Confirm::Typed, KeyCode::Char(c)) if plain && !c.is_control() => {
+            if d.typed.chars().count() < 512 {
+                d.typed.push(c);
+            }
+            d.mismatch = false;
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn confirm(state: &mut State, confirmation: &str) -> Vec<Effect> {
+    let Some(d) = state.runbook_flow.dialog.take() else {
+        return Vec::new();
+    };
+    let flow = &mut state.runbook_flow;
+    flow.next_run += 1;
+    let run = flow.next_run;
+    flow.runs.push(RunView {
+        id: run,
+        key: d.key,
+        plan: d.plan.clone(),
+        status: RunStatus::Running,
+        output: VecDeque::new(),
+    });
+    while flow.runs.len() > RUNS_KEPT {
+        match flow.runs.iter().position(|r| r.status != RunStatus::Running) {
+            Some(i) => {
+                flow.runs.remove(i);
+            }
+            None => break,
+        }
+    }
+    flow.output_open = true;
+    vec![eff(RunbookEffect::Start {
+        run,
+        plan: Box::new(d.plan),
+        confirmation: confirmation.into(),
+    })]
+}
+
+/// Longest `runbook_url` copied.
+const MAX_LINK: usize = 2048;
+
+/// The `runbook_url` annotation of the alert in focus (the detail view, the
+/// alerts cursor), else of the incident's first alert that has one.
+#[must_use]
+pub fn runbook_link(state: &State) -> Option<String> {
+    let focused = if state.drill.is_some() {
+        state.drilled_alert()
+    } else if state.focus == Pane::Alerts {
+        state.selected_alert()
+    } else {
+        None
+    };
+    let url = |a: &AlertView| a.alert.annotations.get("runbook_url").cloned();
+    focused.and_then(url).or_else(|| state.incident_alerts().into_iter().find_map(url))
+}
+
+/// Whether a link is safe to hand to the clipboard: http(s), no spaces,
+/// controls or bidi marks, bounded length.
+#[must_use]
+pub fn is_safe_link(url: &str) -> bool {
+    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    (lower.starts_with("https://") || lower.starts_with("http://"))
+        && url.len() <= MAX_LINK
+        && url.len() > 8
+        && !url.chars().any(|c| {
+            c.is_whitespace()
+                || c.is_control()
+                || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        })
+}
+
+/// `o`: copies the runbook link (OSC 52) when it is an http(s) URL.
+fn copy_runbook_link(state: &mut State) -> Vec<Effect> {
+    let Some(url) = runbook_link(state) else {
+        state.flash_info("no runbook_url annotation on this incident's alerts");
+        return Vec::new();
+    };
+    let shown = crate::sanitize::clean_line(&url, 80);
+    if !is_safe_link(&url) {
+        state.flash_error(format!("runbook_url {shown} is not a plain http(s) link; not copied"));
+        return Vec::new();
+    }
+    state.flash_info(format!("copied {shown}"));
+    vec![eff(RunbookEffect::CopyLink(url))]
+}
+
+/// Opens the `:audit` overlay and asks for the log.
+pub fn open_audit(state: &mut State) -> Vec<Effect> {
+    state.runbook_flow.audit_open = true;
+    state.runbook_flow.audit_scroll = 0;
+    vec![eff(RunbookEffect::LoadAudit)]
+}
+
+/// Applies a report from the loop.
+pub fn on_msg(state: &mut State, msg: RunbookMsg) -> Vec<Effect> {
+    let flow = &mut state.runbook_flow;
+    match msg {
+        RunbookMsg::LastRun { runbook, entry } => {
+            if let Some(d) = flow.dialog.as_mut().filter(|d| d.plan.runbook_id == runbook) {
+                d.last_run = entry;
+                d.last_run_loaded = true;
+            }
+        }
+        RunbookMsg::Output { run, stream, text } => {
+            if let Some(r) = flow.runs.iter_mut().find(|r| r.id == run) {
+                if r.output.len() == OUTPUT_LINES {
+                    r.output.pop_front();
+                }
+                r.output.push_back((stream, text));
+            }
+        }
+        RunbookMsg::Finished { run, outcome } => {
+            let Some(r) = flow.runs.iter_mut().find(|r| r.id == run) else {
+                return Vec::new();
+            };
+            let title = crate::sanitize::clean_line(&r.plan.title, 40);
+            let what = if r.plan.dry_run { "dry run" } else { "runbook" };
+            let secs = outcome.duration.as_secs_f64();
+            let text =
+                format!("{what} \u{201c}{title}\u{201d}: {} after {secs:.1}s", outcome.describe());
+            if r.plan.dry_run && outcome.success() {
+                flow.dry_done.insert((r.plan.runbook_id.clone(), r.plan.incident.clone()));
+            }
+            let (ok, dry, key) = (outcome.success(), r.plan.dry_run, r.key);
+            r.status = RunStatus::Done(outcome);
+            let reload = flow.audit_open;
+            if ok && dry {
+                state.flash_info(format!("{text}; press {key} again for the real run"));
+            } else if ok {
+                state.flash_info(text);
+            } else {
+                state.flash_error(text);
+            }
+            if reload {
+                return vec![eff(RunbookEffect::LoadAudit)];
+            }
+        }
+        RunbookMsg::Refused { run, reason } => {
+            if let Some(r) = flow.runs.iter_mut().find(|r| r.id == run) {
+                let title = crate::sanitize::clean_line(&r.plan.title, 40);
+                r.status = RunStatus::Refused(reason.clone());
+                state.flash_error(format!(
+                    "runbook \u{201c}{title}\u{201d} refused: {}",
+                    crate::sanitize::clean_line(&reason, 200)
+                ));
+            }
+        }
+        RunbookMsg::Audit(Ok(entries)) => {
+            flow.audit = entries;
+            flow.audit_error = None;
+        }
+        RunbookMsg::Audit(Err(e)) => flow.audit_error = Some(e),
+    }
+    Vec::new()
+}
+
+impl From<RunbookMsg> for Msg {
+    fn from(m: RunbookMsg) -> Self {
+        Self::Runbook(m)
+    }
+}
+
+#[cfg(test)]
+#[path = "runbook_flow_tests.rs"]
+mod tests;

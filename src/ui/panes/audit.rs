@@ -1,0 +1,98 @@
+//! The `:audit` overlay: the runbook audit log, newest first, one line per
+//! entry (time, event, runbook, who, incident, outcome or reason, argv).
+//! Every field came from a file others could have influenced (label values
+//! end up in argv), so each is sanitized.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph};
+
+use super::block;
+use crate::app::runbook_flow::RunbookFlow;
+use crate::runbook::audit::{Entry, Event};
+use crate::sanitize;
+use crate::ui::theme::{Role, Theme};
+
+fn outcome(e: &Entry) -> String {
+    match e.event {
+        Some(Event::Refused) => e.reason.clone().unwrap_or_default(),
+        Some(Event::Finished) => {
+            let end = match (e.exit_code, e.signal) {
+                (Some(c), _) => format!("exit {c}"),
+                (None, Some(s)) => format!("signal {s}"),
+                _ => "ended".into(),
+            };
+            let why = if e.timed_out {
+                " timeout"
+            } else if e.killed {
+                " killed"
+            } else {
+                ""
+            };
+            format!("{end}{why} {}ms {}B", e.duration_ms.unwrap_or(0), e.output_bytes.unwrap_or(0))
+        }
+        _ => format!("confirmed {}", e.confirmation),
+    }
+}
+
+pub fn render(frame: &mut Frame, area: Rect, flow: &RunbookFlow, theme: &Theme) {
+    let w = area.width.saturating_sub(2);
+    let h = area.height.saturating_sub(2);
+    let popup = Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    };
+    frame.render_widget(Clear, popup);
+    let title = format!(
+        "Audit log \u{00b7} {} entries \u{00b7} j/k scroll \u{00b7} Esc closes",
+        flow.audit.len()
+    );
+    let b = block(vec![Span::raw(title)], true, theme);
+    let inner = b.inner(popup);
+    frame.render_widget(b.style(theme.style(Role::Help)), popup);
+    let width = usize::from(inner.width);
+    let dim = theme.style(Role::TextDim);
+    if let Some(err) = &flow.audit_error {
+        let line = Line::styled(sanitize::clean_line(err, width), theme.style(Role::FlashError));
+        frame.render_widget(Paragraph::new(line), inner);
+        return;
+    }
+    if flow.audit.is_empty() {
+        frame.render_widget(Paragraph::new("no entries yet").style(dim), inner);
+        return;
+    }
+    let lines: Vec<Line> = flow
+        .audit
+        .iter()
+        .rev()
+        .skip(flow.audit_scroll)
+        .take(usize::from(inner.height))
+        .map(|e| {
+            let (word, role) = match e.event {
+                Some(Event::Refused) => ("refused ", Role::FlashError),
+                Some(Event::Finished) if e.exit_code == Some(0) => ("finished", Role::SourceOk),
+                Some(Event::Finished) => ("finished", Role::SeverityWarning),
+                _ => ("started ", Role::FlashInfo),
+            };
+            let dry = if e.dry_run { " dry" } else { "" };
+            let rest = format!(
+                " {}{dry} by {} \u{00b7} {} \u{00b7} {} \u{00b7} argv {:?}",
+                e.runbook,
+                e.who.describe(),
+                e.incident,
+                outcome(e),
+                e.argv
+            );
+            let ts = e.ts.get(..19).unwrap_or(&e.ts).replace('T', " ");
+            Line::from(vec![
+                Span::styled(format!("{ts} "), dim),
+                Span::styled(word, theme.style(role)),
+                Span::raw(sanitize::clean_line(&rest, width.saturating_sub(29))),
+            ])
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}
