@@ -81,7 +81,7 @@ impl Default for DetectorConfig {
             record_decay: 0.9999,
             warmup: WARMUP,
             hold_decay: 0.998,
-            levels: 10.0,
+            levels: 8.0,
             context_weight: 0.6,
         }
     }
