@@ -46,6 +46,32 @@ pub struct RunView {
     pub plan: Plan,
     pub status: RunStatus,
     pub output: VecDeque<(Stream, String)>,
+    /// View time when it was launched and when it ended (for the timeline).
+    pub started_at: crate::model::UnixMs,
+    pub ended_at: Option<crate::model::UnixMs>,
+}
+
+impl RunView {
+    /// One line for the incident timeline: what ran and how it ended.
+    #[must_use]
+    pub fn timeline_text(&self) -> String {
+        let what = if self.plan.dry_run { "dry run of runbook" } else { "runbook" };
+        let title = crate::sanitize::clean_line(&self.plan.title, 40);
+        match &self.status {
+            RunStatus::Running => format!("{what} \u{201c}{title}\u{201d} started"),
+            RunStatus::Done(o) => format!(
+                "{what} \u{201c}{title}\u{201d}: {} after {:.1}s",
+                o.describe(),
+                o.duration.as_secs_f64()
+            ),
+            RunStatus::Refused(r) => {
+                format!(
+                    "{what} \u{201c}{title}\u{201d} refused: {}",
+                    crate::sanitize::clean_line(r, 80)
+                )
+            }
+        }
+    }
 }
 
 /// The confirmation dialog.
@@ -295,6 +321,7 @@ fn confirm(state: &mut State, confirmation: &str) -> Vec<Effect> {
     let Some(d) = state.runbook_flow.dialog.take() else {
         return Vec::new();
     };
+    let now = state.view.now;
     let flow = &mut state.runbook_flow;
     flow.next_run += 1;
     let run = flow.next_run;
@@ -304,6 +331,8 @@ fn confirm(state: &mut State, confirmation: &str) -> Vec<Effect> {
         plan: d.plan.clone(),
         status: RunStatus::Running,
         output: VecDeque::new(),
+        started_at: now,
+        ended_at: None,
     });
     while flow.runs.len() > RUNS_KEPT {
         match flow.runs.iter().position(|r| r.status != RunStatus::Running) {
@@ -378,6 +407,7 @@ pub fn open_audit(state: &mut State) -> Vec<Effect> {
 
 /// Applies a report from the loop.
 pub fn on_msg(state: &mut State, msg: RunbookMsg) -> Vec<Effect> {
+    let now = state.view.now;
     let flow = &mut state.runbook_flow;
     match msg {
         RunbookMsg::LastRun { runbook, entry } => {
@@ -408,6 +438,7 @@ pub fn on_msg(state: &mut State, msg: RunbookMsg) -> Vec<Effect> {
             }
             let (ok, dry, key) = (outcome.success(), r.plan.dry_run, r.key);
             r.status = RunStatus::Done(outcome);
+            r.ended_at = Some(now);
             let reload = flow.audit_open;
             if ok && dry {
                 state.flash_info(format!("{text}; press {key} again for the real run"));
@@ -424,6 +455,7 @@ pub fn on_msg(state: &mut State, msg: RunbookMsg) -> Vec<Effect> {
             if let Some(r) = flow.runs.iter_mut().find(|r| r.id == run) {
                 let title = crate::sanitize::clean_line(&r.plan.title, 40);
                 r.status = RunStatus::Refused(reason.clone());
+                r.ended_at = Some(now);
                 state.flash_error(format!(
                     "runbook \u{201c}{title}\u{201d} refused: {}",
                     crate::sanitize::clean_line(&reason, 200)

@@ -127,6 +127,16 @@ fn a_second_launch_for_the_same_incident_is_refused_while_one_runs() {
     let outcome = Outcome { exit_code: Some(0), ..Outcome::default() };
     update(&mut s, Msg::Runbook(RunbookMsg::Finished { run, outcome }));
     assert!(flash(&s).contains("exit 0"), "{}", flash(&s));
+    // The exit status is on the incident's timeline in the detail pane.
+    let r = &s.runbook_flow.runs[0];
+    assert_eq!(r.ended_at, Some(s.view.now));
+    assert!(r.timeline_text().contains("exit 0"), "{}", r.timeline_text());
+    key(&mut s, KeyCode::Esc); // close the output pane
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(200, 50)).unwrap();
+    term.draw(|f| crate::ui::render(f, &s, &s.theme)).unwrap();
+    let screen: String = term.backend().buffer().content().iter().map(|c| c.symbol()).collect();
+    let entry = format!("{} runbook \u{201c}", crate::model::format_clock(s.view.now));
+    assert!(screen.contains(&entry), "the timeline shows the run: {entry}");
     ch(&mut s, '1');
     assert!(s.runbook_flow.dialog.is_some(), "after it finished it may run again");
 }

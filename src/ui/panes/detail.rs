@@ -126,14 +126,19 @@ fn summary<'a>(
         }
     }
     // The newest entries, oldest of them first, whatever order the engine keeps.
-    let mut entries: Vec<_> = inc.timeline.iter().collect();
-    entries.sort_by_key(|e| e.ts);
+    // Runbooks run on it from this quell join the engine's entries.
+    let mut entries: Vec<(i64, String)> =
+        inc.timeline.iter().map(|e| (e.ts, e.text.clone())).collect();
+    for r in state.runbook_flow.runs.iter().filter(|r| r.plan.incident == inc.id.0) {
+        entries.push((r.ended_at.unwrap_or(r.started_at), r.timeline_text()));
+    }
+    entries.sort_by_key(|e| e.0);
     let n = max_timeline.clamp(1, 8);
-    for e in entries.iter().skip(entries.len().saturating_sub(n)) {
+    for (ts, text) in entries.iter().skip(entries.len().saturating_sub(n)) {
         lines.push(Line::from(vec![
-            Span::styled(format!("{} ", format_clock(e.ts)), dim),
+            Span::styled(format!("{} ", format_clock(*ts)), dim),
             Span::styled(
-                sanitize::clean_line(&e.text, width.saturating_sub(9)),
+                sanitize::clean_line(text, width.saturating_sub(9)),
                 theme.style(Role::Text),
             ),
         ]));
