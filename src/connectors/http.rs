@@ -267,7 +267,7 @@ fn authorization(conn: &ConnectionConfig) -> Result<Option<HeaderValue>, SetupEr
             (None, Some(var)) => secret_from_env(var, "auth.password_env")?,
             (None, None) => String::new(),
         };
-        format!("Basic {}", base64(format!("{user}:{password}").as_bytes()))
+        format!("Basic {}", crate::encode::base64(format!("{user}:{password}").as_bytes()))
     } else {
         return Ok(None);
     };
@@ -299,36 +299,9 @@ fn secret_from_env(var: &str, what: &str) -> Result<String, SetupError> {
         .map_err(|_| SetupError::Secret { what: format!("{what} {var}"), reason: "not set".into() })
 }
 
-/// Standard base64 with padding (basic auth only; too small for a crate).
-fn base64(input: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
-    for chunk in input.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base64_matches_rfc4648_vectors() {
-        for (i, o) in
-            [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foobar", "Zm9vYmFy")]
-        {
-            assert_eq!(base64(i.as_bytes()), o);
-        }
-    }
 
     #[test]
     fn error_bodies_in_all_three_shapes() {

@@ -97,7 +97,7 @@ impl Runner {
             }
             RunbookEffect::CopyLink(url) => {
                 let mut out = io::stdout();
-                let _ = write!(out, "\x1b]52;c;{}\x07", base64(url.as_bytes()));
+                let _ = out.write_all(&super::terminal_io::osc52(&url));
                 let _ = out.flush();
             }
             RunbookEffect::Kill(run) => {
@@ -179,24 +179,6 @@ impl Drop for Runner {
     }
 }
 
-/// Standard base64 with padding, for OSC 52.
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n =
-            chunk.iter().enumerate().fold(0u32, |acc, (i, b)| acc | u32::from(*b) << (16 - 8 * i));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 /// Hands the terminal to the script and takes it back, whatever happens.
 fn interactive(
     exec: &Executor,
@@ -236,22 +218,4 @@ fn interactive(
         Err(r) => RunbookMsg::Refused { run, reason: r.to_string() },
     };
     Runner::send(tx, msg);
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn base64_matches_the_rfc_vectors() {
-        for (plain, enc) in [
-            ("", ""),
-            ("f", "Zg=="),
-            ("fo", "Zm8="),
-            ("foo", "Zm9v"),
-            ("foob", "Zm9vYg=="),
-            ("fooba", "Zm9vYmE="),
-            ("foobar", "Zm9vYmFy"),
-        ] {
-            assert_eq!(super::base64(plain.as_bytes()), enc);
-        }
-    }
 }

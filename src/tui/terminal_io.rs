@@ -6,29 +6,11 @@
 use std::io::{self, Write};
 use std::path::PathBuf;
 
-const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-fn base64(data: &[u8]) -> String {
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for (i, shift) in [18u32, 12, 6, 0].into_iter().enumerate() {
-            if i <= chunk.len() {
-                out.push(char::from(B64[((n >> shift) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 /// OSC 52 "set clipboard" with the text base64-encoded. tmux forwards it
 /// to the outer terminal when `set-clipboard` is on; it works over SSH.
 #[must_use]
 pub fn osc52(text: &str) -> Vec<u8> {
-    format!("\x1b]52;c;{}\x07", base64(text.as_bytes())).into_bytes()
+    format!("\x1b]52;c;{}\x07", crate::encode::base64(text.as_bytes())).into_bytes()
 }
 
 /// Text safe inside an OSC parameter: printable, no `;` (the separator).
@@ -90,15 +72,6 @@ pub fn export(path: &str, text: &str) -> io::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base64_matches_rfc4648_vectors() {
-        for (i, o) in
-            [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foobar", "Zm9vYmFy")]
-        {
-            assert_eq!(base64(i.as_bytes()), o);
-        }
-    }
 
     #[test]
     fn osc52_carries_hostile_text_only_as_base64() {
