@@ -31,14 +31,8 @@ fn targets(state: &State) -> Vec<&Incident> {
 /// The active alerts of an incident to acknowledge; only the selected one
 /// when the alerts pane has focus or the alert detail is open.
 fn ack_targets(state: &State, inc: &Incident, single: bool) -> Vec<AckTarget> {
-    let only = if single {
-        state
-            .drilled_alert()
-            .or_else(|| state.selected_alert())
-            .map(|a| a.alert.fingerprint.clone())
-    } else {
-        None
-    };
+    let only =
+        if single { state.focused_alert().map(|a| a.alert.fingerprint.clone()) } else { None };
     alerts_of(&state.view, inc)
         .into_iter()
         .filter(|a| a.alert.state.is_active())

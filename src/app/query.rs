@@ -44,6 +44,19 @@ impl State {
         self.drill.as_ref().and_then(|fp| self.view.alerts.get(fp))
     }
 
+    /// The alert in focus: the open detail view's, else the one under the
+    /// alerts cursor while that pane has focus; `None` otherwise.
+    #[must_use]
+    pub fn focused_alert(&self) -> Option<&AlertView> {
+        if self.drill.is_some() {
+            self.drilled_alert()
+        } else if self.focus == super::state::Pane::Alerts {
+            self.selected_alert()
+        } else {
+            None
+        }
+    }
+
     /// The service whose logs the logs pane shows: the suspected cause under
     /// the causes cursor, else the incident's first service.
     #[must_use]

@@ -13,7 +13,7 @@ use std::collections::{BTreeSet, VecDeque};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::action::{Effect, Msg};
-use super::state::{Mode, Pane, State};
+use super::state::{Mode, State};
 use crate::model::AlertView;
 use crate::runbook::audit::Entry;
 use crate::runbook::exec::{Outcome, Stream};
@@ -157,14 +157,10 @@ fn eff(e: RunbookEffect) -> Effect {
 /// alerts cursor when it applies, else the incident's first that applies.
 fn target_alert<'s>(state: &'s State, rb: &Runbook) -> Option<&'s AlertView> {
     let applies = |a: &&AlertView| rb.applies_to(&a.alert.labels);
-    let focused = if state.drill.is_some() {
-        state.drilled_alert()
-    } else if state.focus == Pane::Alerts {
-        state.selected_alert()
-    } else {
-        None
-    };
-    focused.filter(applies).or_else(|| state.incident_alerts().into_iter().find(applies))
+    state
+        .focused_alert()
+        .filter(applies)
+        .or_else(|| state.incident_alerts().into_iter().find(applies))
 }
 
 /// A runbook key was pressed (or Enter on the runbooks pane).
@@ -357,15 +353,11 @@ const MAX_LINK: usize = 2048;
 /// alerts cursor), else of the incident's first alert that has one.
 #[must_use]
 pub fn runbook_link(state: &State) -> Option<String> {
-    let focused = if state.drill.is_some() {
-        state.drilled_alert()
-    } else if state.focus == Pane::Alerts {
-        state.selected_alert()
-    } else {
-        None
-    };
     let url = |a: &AlertView| a.alert.annotations.get("runbook_url").cloned();
-    focused.and_then(url).or_else(|| state.incident_alerts().into_iter().find_map(url))
+    state
+        .focused_alert()
+        .and_then(url)
+        .or_else(|| state.incident_alerts().into_iter().find_map(url))
 }
 
 /// Whether a link is safe to hand to the clipboard: http(s), no spaces,
