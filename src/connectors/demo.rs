@@ -173,15 +173,19 @@ impl Running<'_> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn warm_up_gives_history_but_no_incident_yet_or_a_fresh_one() {
-        let opts = DemoOptions {
-            seed: 1,
-            speed: 15.0,
+    fn opts(seed: u64, speed: f64) -> DemoOptions {
+        DemoOptions {
+            seed,
+            speed,
             limits: StoreLimits::default(),
             engine: EngineConfig::default(),
             ack: AckConfig::default(),
-        };
+        }
+    }
+
+    #[test]
+    fn warm_up_gives_history_but_no_incident_yet_or_a_fresh_one() {
+        let opts = opts(1, 15.0);
         let (_, pipe, view) = warmed_up(&opts);
         assert!(pipe.store().series_count() >= 12 * 6, "{}", pipe.store().series_count());
         assert!(!view.sources.is_empty());
@@ -191,13 +195,7 @@ mod tests {
 
     #[test]
     fn anomalies_mark_the_sparklines_of_alerts_on_their_series() {
-        let opts = DemoOptions {
-            seed: 1,
-            speed: 15.0,
-            limits: StoreLimits::default(),
-            engine: EngineConfig::default(),
-            ack: AckConfig::default(),
-        };
+        let opts = opts(1, 15.0);
         let (mut world, mut pipe, _) = warmed_up(&opts);
         let silences = DemoSilences::default();
         let mut marked = 0;
@@ -216,13 +214,7 @@ mod tests {
     async fn saves_its_log_templates_when_the_receivers_go_away() {
         let dir = std::env::temp_dir().join(format!("quell-demo-tpl-{}", std::process::id()));
         let path = dir.join(crate::engine::logs::persist::DEMO_FILE_NAME);
-        let opts = DemoOptions {
-            seed: 5,
-            speed: 1_000.0,
-            limits: StoreLimits::default(),
-            engine: EngineConfig::default(),
-            ack: AckConfig::default(),
-        };
+        let opts = opts(5, 1_000.0);
         let (tx, mut rx) = watch::channel(Arc::new(View::default()));
         let (handle, _) = spawn_persisted(opts.clone(), tx, true, Some(path.clone()));
         rx.changed().await.expect("first view");
@@ -240,13 +232,7 @@ mod tests {
 
     #[tokio::test(flavor = "current_thread", start_paused = true)]
     async fn publishes_views_until_receivers_go_away() {
-        let opts = DemoOptions {
-            seed: 3,
-            speed: 1_000.0,
-            limits: StoreLimits::default(),
-            engine: EngineConfig::default(),
-            ack: AckConfig::default(),
-        };
+        let opts = opts(3, 1_000.0);
         let (tx, mut rx) = watch::channel(Arc::new(View::default()));
         let (handle, _) = spawn(opts, tx, true);
         let mut incidents = 0;
