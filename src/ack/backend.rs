@@ -136,9 +136,16 @@ impl DemoSilences {
             .map(|s| s.to_silence(source))
             .filter(|s| s.state == crate::model::SilenceState::Active)
             .collect();
+        let compiled: Vec<(&str, crate::model::CompiledMatchers<'_>)> = live
+            .iter()
+            .map(|s| (s.id.as_str(), crate::model::CompiledMatchers::new(&s.matchers)))
+            .collect();
         for a in alerts.iter_mut().filter(|a| a.state.is_active()) {
-            a.silenced_by =
-                live.iter().filter(|s| s.matches(&a.labels)).map(|s| s.id.clone()).collect();
+            a.silenced_by = compiled
+                .iter()
+                .filter(|(_, m)| m.matches(&a.labels))
+                .map(|(id, _)| (*id).to_string())
+                .collect();
             if !a.silenced_by.is_empty() {
                 a.state = AlertState::Suppressed;
             }

@@ -252,10 +252,11 @@ fn parse_matcher(s: &str) -> Result<(SilenceMatcher, &str), String> {
 /// How many active alerts in the view a set of matchers selects.
 #[must_use]
 pub fn preview_count(view: &View, matchers: &[SilenceMatcher]) -> usize {
+    let compiled = crate::model::CompiledMatchers::new(matchers);
     view.alerts
         .values()
         .filter(|a| a.alert.state.is_active())
-        .filter(|a| matchers.iter().all(|m| m.matches(&a.alert.labels)))
+        .filter(|a| compiled.matches(&a.alert.labels))
         .count()
 }
 

@@ -27,7 +27,8 @@ pub use incident::{
 pub use log::{LogLevel, LogRecord};
 pub use series::{Sample, SeriesKey, SeriesMeta, Signal};
 pub use silence::{
-    ACK_MARKER, AckPhase, AckStatus, Silence, SilenceMatcher, SilenceState, escape_matcher_value,
+    ACK_MARKER, AckPhase, AckStatus, CompiledMatchers, Silence, SilenceMatcher, SilenceState,
+    escape_matcher_value,
 };
 pub use source::{SourceHealth, SourceId, SourceStatus};
 pub use time::{Clock, SystemClock, UnixMs, format_age, format_clock};

@@ -48,16 +48,45 @@ impl SilenceMatcher {
     }
 
     /// Whether the label set satisfies this matcher. An invalid regex
-    /// matches nothing (Alertmanager refuses such silences anyway).
+    /// matches nothing (Alertmanager refuses such silences anyway). Compiles
+    /// the regex each call: use [`CompiledMatchers`] over many label sets.
     #[must_use]
     pub fn matches(&self, labels: &Labels) -> bool {
-        let v = labels.get(&self.name).map_or("", String::as_str);
-        let hit = if self.is_regex {
-            Regex::new(&format!("^(?:{})$", self.value)).is_ok_and(|re| re.is_match(v))
-        } else {
-            v == self.value
-        };
-        hit == self.is_equal
+        CompiledMatchers::new(std::slice::from_ref(self)).matches(labels)
+    }
+}
+
+/// Matchers with their regexes compiled once, to test many label sets.
+#[derive(Debug)]
+pub struct CompiledMatchers<'m> {
+    parts: Vec<(&'m SilenceMatcher, Option<Regex>)>,
+}
+
+impl<'m> CompiledMatchers<'m> {
+    #[must_use]
+    pub fn new(ms: &'m [SilenceMatcher]) -> Self {
+        let parts = ms
+            .iter()
+            .map(|m| {
+                (m, m.is_regex.then(|| Regex::new(&format!("^(?:{})$", m.value)).ok()).flatten())
+            })
+            .collect();
+        Self { parts }
+    }
+
+    /// Whether every matcher holds (and there is at least one).
+    #[must_use]
+    pub fn matches(&self, labels: &Labels) -> bool {
+        !self.parts.is_empty()
+            && self.parts.iter().all(|(m, re)| {
+                let v = labels.get(&m.name).map_or("", String::as_str);
+                let hit = match (m.is_regex, re) {
+                    (true, Some(re)) => re.is_match(v),
+                    (true, None) => false,
+                    (false, _) => v == m.value,
+                };
+                hit == m.is_equal
+            })
     }
 }
 
@@ -122,7 +151,7 @@ impl Silence {
     /// Whether every matcher holds for the labels.
     #[must_use]
     pub fn matches(&self, labels: &Labels) -> bool {
-        !self.matchers.is_empty() && self.matchers.iter().all(|m| m.matches(labels))
+        CompiledMatchers::new(&self.matchers).matches(labels)
     }
 
     #[must_use]
