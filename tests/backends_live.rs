@@ -99,3 +99,47 @@ async fn record_then_replay_gives_the_same_alerts() {
     assert_eq!(json["alerts"][0]["state"], "firing");
     assert_eq!(json["sources"][0]["id"], "am");
 }
+
+/// An incident from a real Alertmanager makes each Loki source read that
+/// incident's services with a query of its own (Loki itself cannot run
+/// here: the stub answers in its documented format).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_incident_makes_loki_read_its_services_logs() {
+    use support::stub::{Reply, Stub, percent_decoded};
+    let am = Alertmanager::single(&[]);
+    post_alerts(&am.url(), &[alert_json(&[("alertname", "Slow"), ("service", "checkout")])]).await;
+    let ns = (chrono::Utc::now().timestamp_millis() - 10_000) * 1_000_000;
+    let body = serde_json::json!({"status": "success", "data": {"resultType": "streams",
+        "result": [{"stream": {"service": "checkout"},
+                    "values": [[ns.to_string(), "ERROR db pool exhausted"]]}]}});
+    let loki = Stub::start(Reply::json(serde_json::to_vec(&body).unwrap()));
+    let text = format!(
+        "{}[[logs.loki]]\nname = \"loki\"\nurl = {:?}\nquery = '{{namespace=\"other\"}}'\ninterval = \"200ms\"\n",
+        am_toml("am", &[am.url()], ""),
+        loki.url()
+    );
+    let cfg = config(&text);
+    let (tx, mut rx) = watch::channel(Arc::new(View::default()));
+    let live = quell::connectors::live::spawn(&cfg, tx, true).unwrap().0;
+    let v = wait_view(&mut rx, "an incident on checkout, Loki following it", |v| {
+        v.incidents.iter().any(|i| i.services.iter().any(|s| s == "checkout"))
+            && v.sources.iter().any(|s| s.id == "loki" && s.kind.contains("following 1 incident"))
+    })
+    .await;
+    assert_eq!(v.incidents.len(), 1);
+    let queries: Vec<String> = loki
+        .heads
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            let target = h.split_whitespace().nth(1).unwrap();
+            let q = target.split_once('?').unwrap().1;
+            let value = q.split('&').find_map(|kv| kv.strip_prefix("query=")).unwrap();
+            percent_decoded(value)
+        })
+        .collect();
+    assert!(queries.iter().any(|q| q == "{namespace=\"other\"}"), "{queries:?}");
+    assert!(queries.iter().any(|q| q == "{service=~\"checkout\"}"), "{queries:?}");
+    drop(live);
+}

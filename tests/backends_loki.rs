@@ -15,7 +15,7 @@ use quell::model::{Clock, LogLevel, LogRecord, SourceStatus, SystemClock};
 use quell::store::Ingest;
 use serde_json::json;
 use support::config;
-use support::stub::{Reply, Stub};
+use support::stub::{Reply, Stub, percent_decoded};
 
 fn loki_toml(url: &str, extra: &str) -> String {
     format!(
@@ -348,4 +348,102 @@ async fn an_idle_stream_is_not_behind_but_an_outage_longer_than_lookback_is() {
         }
         s => panic!("{s:?}"),
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_open_incident_gets_a_query_of_its_own_for_its_services() {
+    use quell::connectors::logs::loki::focus::LogFocus;
+    let now_ms = SystemClock.now();
+    let b = (now_ms - 60_000) * 1_000_000;
+    let pay = json!({"service": "payments"});
+    let stub = Stub::sequence(vec![
+        // The configured query: one line.
+        answer(&[(pay.clone(), vec![(b + 1, "db timeout after 30s")])]),
+        // The incident's query: the same line again and an older one the
+        // configured query never covered.
+        answer(&[(pay.clone(), vec![(b - 5, "pool exhausted"), (b + 1, "db timeout after 30s")])]),
+        // Next cycle: nothing new on either.
+        answer(&[]),
+        answer(&[(pay.clone(), vec![(b + 1, "db timeout after 30s")])]),
+        // Then the incident query fails: the source still works.
+        answer(&[(pay.clone(), vec![(b + 7, "GET /pay 200")])]),
+        Reply {
+            status: 500,
+            content_type: "text/plain",
+            ..Reply::json(b"too many outstanding requests\n".to_vec())
+        },
+        // Unfollowed: only the configured query.
+        answer(&[]),
+    ]);
+    let mut l = stream(&stub.url(), "");
+    let hostile = "x\"} |= \"\" or {job=~\".+";
+    let started = now_ms - 120_000;
+    let focus = vec![LogFocus {
+        incident: "I-1".into(),
+        services: vec!["payments".into(), hostile.into()],
+        started_at: started,
+    }];
+    l.set_focus(&focus, now_ms);
+    let events = l.cycle_at(now_ms).await;
+    let texts: Vec<String> = lines(&events).into_iter().map(|r| r.line).collect();
+    assert_eq!(texts, ["db timeout after 30s", "pool exhausted"], "each line once");
+    assert_eq!(status(&events), SourceStatus::Ok);
+    let health = events.iter().find_map(|e| match e {
+        Ingest::Health(h) => Some(h.kind.clone()),
+        _ => None,
+    });
+    assert_eq!(health.as_deref(), Some("loki, following 1 incident"));
+
+    let heads = stub.heads.lock().unwrap().clone();
+    assert_eq!(heads.len(), 2);
+    let q = percent_decoded(&param(&heads[1], "query"));
+    // The hostile name stays inside the regex string, escaped (heads are lowercased).
+    let want = r#"{service=~"payments|x\"\\} \\|= \"\" or \\{job=\\~\"\\.\\+"}"#;
+    assert_eq!(q, want.to_lowercase());
+    assert_eq!(l.incident_queries(), [("I-1".to_string(), want.to_string())]);
+    assert_eq!(
+        param(&heads[1], "start"),
+        ((started - 30 * 60_000) * 1_000_000).to_string(),
+        "from incident_lookback before the incident started"
+    );
+
+    // The same focus again keeps its read position.
+    l.set_focus(&focus, now_ms + 1_000);
+    let events = l.cycle_at(now_ms + 1_000).await;
+    assert!(lines(&events).is_empty());
+    let heads = stub.heads.lock().unwrap().clone();
+    assert_eq!(param(&heads[3], "start"), (b + 1).to_string());
+
+    // A failing incident query is a warning; the configured query's lines arrive.
+    let events = l.cycle_at(now_ms + 2_000).await;
+    let texts: Vec<String> = lines(&events).into_iter().map(|r| r.line).collect();
+    assert_eq!(texts, ["GET /pay 200"]);
+    match status(&events) {
+        SourceStatus::Partial { warnings } => {
+            assert!(
+                warnings.iter().any(|w| w.contains("I-1") && w.contains("500")),
+                "{warnings:?}"
+            );
+        }
+        s => panic!("{s:?}"),
+    }
+
+    // Resolved incidents are no longer followed.
+    l.set_focus(&[], now_ms + 3_000);
+    let before = stub.count();
+    l.cycle_at(now_ms + 3_000).await;
+    assert_eq!(stub.count(), before + 1, "only the configured query");
+    assert!(l.incident_queries().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn incidents_false_never_sends_incident_queries() {
+    use quell::connectors::logs::loki::focus::LogFocus;
+    let stub = Stub::start(answer(&[]));
+    let mut l = stream(&stub.url(), "incidents = false");
+    let focus = [LogFocus { incident: "I-1".into(), services: vec!["a".into()], started_at: 0 }];
+    l.set_focus(&focus, SystemClock.now());
+    l.cycle().await;
+    assert_eq!(stub.count(), 1);
+    assert!(l.incident_queries().is_empty());
 }

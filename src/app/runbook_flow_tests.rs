@@ -338,3 +338,38 @@ fn the_runbooks_pane_shows_the_runbook_url_inert() {
         assert!(!text.contains('\x1b'));
     }
 }
+
+#[test]
+fn a_safe_runbook_url_is_reported_as_a_hyperlink_over_its_own_cells() {
+    let url = "https://runbooks.example/latency?x=1;y=2";
+    let mut view = fixture::view();
+    for a in view.alerts.values_mut() {
+        a.alert.annotations.insert("runbook_url".into(), url.to_string());
+    }
+    let mut s = State::new(Theme::default(), Keymap::defaults(), runbooks(), false);
+    update(&mut s, Msg::View(Arc::new(view.clone())));
+    update(&mut s, Msg::Resize(120, 40));
+    let draw = |s: &State| {
+        let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+        let mut links = Vec::new();
+        term.draw(|f| links = crate::ui::render_with_links(f, s, &s.theme)).unwrap();
+        (links, term.backend().buffer().clone())
+    };
+    let (links, buf) = draw(&s);
+    assert_eq!(links.len(), 1, "{links:?}");
+    assert_eq!(links[0].url, url);
+    let a = links[0].area;
+    let cells: String = (a.left()..a.right()).map(|x| buf[(x, a.y)].symbol()).collect();
+    assert_eq!(cells, url, "the link covers exactly the URL text");
+    // Covered by the help overlay: nothing is clickable.
+    ch(&mut s, '?');
+    assert!(draw(&s).0.is_empty());
+    key(&mut s, KeyCode::Esc);
+    assert_eq!(draw(&s).0.len(), 1);
+    // A link that is not plain http(s) is shown inert and never linked.
+    for a in view.alerts.values_mut() {
+        a.alert.annotations.insert("runbook_url".into(), "file:///etc/passwd".into());
+    }
+    update(&mut s, Msg::View(Arc::new(view)));
+    assert!(draw(&s).0.is_empty());
+}

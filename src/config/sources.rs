@@ -206,6 +206,19 @@ pub(super) fn validate(
         if l.lookback.0 < std::time::Duration::from_secs(1) {
             return Err(("logs.loki.lookback".into(), "must be at least 1s".into()));
         }
+        if let Some(q) = &l.incident_query {
+            let placeholder = crate::connectors::logs::loki::focus::PLACEHOLDER;
+            if !q.trim_start().starts_with('{') || !q.contains(&format!("=~\"{placeholder}\"")) {
+                return Err((
+                    "logs.loki.incident_query".into(),
+                    format!(
+                        "{:?}: a stream selector with a regex matcher on {placeholder}, \
+                         e.g. '{{app=~\"{placeholder}\"}}'",
+                        l.name
+                    ),
+                ));
+            }
+        }
     }
     Ok(())
 }

@@ -202,6 +202,9 @@ fn loki_example_parses_with_every_key() {
     assert_eq!((l.limit, l.lookback.0.as_secs()), (1000, 300));
     assert_eq!(l.conn.tenant.as_deref(), Some("team-a"));
     assert_eq!(l.conn.auth.token_env.as_deref(), Some("LOKI_TOKEN"));
+    assert!(l.incidents);
+    assert_eq!(l.incident_query.as_deref(), Some("{namespace=\"shop\", app=~\"$services\"}"));
+    assert_eq!(l.incident_lookback.0.as_secs(), 1800);
     assert!(c.has_sources());
 }
 
@@ -212,6 +215,11 @@ fn loki_mistakes_are_located_errors() {
         ("query = 'rate({a=\"b\"}[1m])'\n", "logs.loki.query"),
         ("query = '{a=\"b\"}'\nlimit = 0\n", "logs.loki.limit"),
         ("query = '{a=\"b\"}'\nlookback = \"0s\"\n", "logs.loki.lookback"),
+        ("query = '{a=\"b\"}'\nincident_query = '{app=\"x\"}'\n", "logs.loki.incident_query"),
+        (
+            "query = '{a=\"b\"}'\nincident_query = 'app=~\"$services\"'\n",
+            "logs.loki.incident_query",
+        ),
         ("query = '{a=\"b\"}'\nselector = \"x\"\n", "selector"),
         ("query = '{a=\"b\"}'\n[logs.loki.tls]\ncert_file = \"c\"\n", "key_file"),
     ] {

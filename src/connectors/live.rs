@@ -23,6 +23,7 @@ use super::alertmanager::{Cluster, silence_apis};
 use super::http::SetupError;
 use super::logs::LogSources;
 use super::logs::loki::LokiStream;
+use super::logs::loki::focus::{self, LogFocus};
 use super::prometheus::{Engine, rule_for};
 use super::templates::TemplateFile;
 use super::{Chart, Event, RuleInfo};
@@ -91,6 +92,17 @@ impl Source {
             Self::Logs(_) => LOG_POLL,
             Self::Loki(l) => l.next_wait(),
         }
+    }
+
+    /// Only Loki follows incidents (see `logs::loki::focus`).
+    fn set_focus(&mut self, foci: &[LogFocus]) {
+        if let Self::Loki(l) = self {
+            l.set_focus(foci, SystemClock.now());
+        }
+    }
+
+    fn follows_incidents(&self) -> bool {
+        matches!(self, Self::Loki(_))
     }
 
     fn retry(&mut self) {
@@ -208,6 +220,8 @@ pub struct Live {
     /// The pipeline task, when [`spawn`] started one.
     pipeline: Option<JoinHandle<()>>,
     retry: watch::Sender<u64>,
+    /// The open incidents whose services' logs are read (Loki sources).
+    focus: watch::Sender<Arc<Vec<LogFocus>>>,
 }
 
 impl Live {
@@ -220,6 +234,12 @@ impl Live {
     #[must_use]
     pub fn retry_handle(&self) -> watch::Sender<u64> {
         self.retry.clone()
+    }
+
+    /// Tells the log sources which incidents to follow; they are woken
+    /// only when the list changes.
+    pub fn follow(&self, foci: Vec<LogFocus>) {
+        publish_focus(&self.focus, foci);
     }
 
     /// Stops the sources and gives the pipeline task up to `grace` to finish
@@ -244,6 +264,16 @@ impl Drop for Live {
     }
 }
 
+fn publish_focus(tx: &watch::Sender<Arc<Vec<LogFocus>>>, foci: Vec<LogFocus>) {
+    tx.send_if_modified(|cur| {
+        let changed = **cur != foci;
+        if changed {
+            *cur = Arc::new(foci);
+        }
+        changed
+    });
+}
+
 /// Starts one task per source, all sending into the returned receiver.
 ///
 /// # Errors
@@ -252,12 +282,22 @@ pub fn spawn_sources(cfg: &Config) -> Result<(Live, mpsc::Receiver<Event>), Setu
     let srcs = sources(cfg)?;
     let (etx, erx) = mpsc::channel::<Event>(CHANNEL);
     let (retry, retry_rx) = watch::channel(0u64);
+    let (focus, focus_rx) = watch::channel(Arc::new(Vec::new()));
     let mut tasks = Vec::new();
     for mut src in srcs {
         let tx = etx.clone();
         let mut retry_rx = retry_rx.clone();
+        let mut focus_rx = focus_rx.clone();
+        let mut follows = src.follows_incidents();
+        // `changed()` marks the value seen, so the wake-up is remembered here.
+        let mut refocus = follows;
         tasks.push(tokio::spawn(async move {
             loop {
+                if follows && (refocus || focus_rx.has_changed().unwrap_or(false)) {
+                    let foci = Arc::clone(&focus_rx.borrow_and_update());
+                    src.set_focus(&foci);
+                    refocus = false;
+                }
                 for ev in src.cycle().await {
                     if tx.send(ev).await.is_err() {
                         return;
@@ -270,11 +310,16 @@ pub fn spawn_sources(cfg: &Config) -> Result<(Live, mpsc::Receiver<Event>), Setu
                         if r.is_err() { return; }
                         src.retry();
                     }
+                    // A newly opened incident's logs are read right away.
+                    r = focus_rx.changed(), if follows => {
+                        follows = r.is_ok();
+                        refocus = follows;
+                    }
                 }
             }
         }));
     }
-    Ok((Live { tasks, pipeline: None, retry }, erx))
+    Ok((Live { tasks, pipeline: None, retry, focus }, erx))
 }
 
 /// Starts every source and the pipeline task publishing to `views`.
@@ -324,6 +369,7 @@ pub fn spawn_persisted(
         Some(link)
     };
     let mut file = templates.map(TemplateFile::new);
+    let focus = live.focus.clone();
     live.pipeline = Some(tokio::spawn(async move {
         if let Some(f) = &mut file {
             off_loop(|| f.load_into(&mut pipe));
@@ -341,6 +387,7 @@ pub fn spawn_persisted(
                 joiner.apply(ev, &mut pipe);
             }
             let view = off_loop(|| pipe.analyze(SystemClock.now()));
+            publish_focus(&focus, focus::from_view(&view));
             if views.send(Arc::new(view)).is_err() {
                 break;
             }

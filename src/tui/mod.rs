@@ -220,9 +220,12 @@ fn draw(
     state: &mut State,
 ) -> anyhow::Result<()> {
     execute!(io::stdout(), BeginSynchronizedUpdate).context("starting a frame")?;
-    let drawn = terminal.draw(|f| crate::ui::render(f, state, &state.theme));
+    let mut links = Vec::new();
+    let drawn = terminal
+        .draw(|f| links = crate::ui::render_with_links(f, state, &state.theme))
+        .map(|frame| terminal_io::hyperlinks(&mut io::stdout(), frame.buffer, &links));
     execute!(io::stdout(), EndSynchronizedUpdate).context("ending a frame")?;
-    drawn.context("drawing a frame")?;
+    drawn.context("drawing a frame")?.context("writing hyperlinks")?;
     state.dirty = false;
     Ok(())
 }

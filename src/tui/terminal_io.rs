@@ -40,6 +40,73 @@ pub fn notification(title: &str, body: &str) -> Vec<u8> {
     out
 }
 
+/// Re-prints the cells of each link wrapped in OSC 8 (`ESC ] 8 ; ; URL ST`
+/// … `ESC ] 8 ; ; ST`), with the styles the frame gave them, so the screen
+/// looks the same but the text is clickable in terminals that support it
+/// (others ignore the sequence). Called right after a frame, inside its
+/// synchronized update; the cursor is saved and restored around it. Every
+/// frame rewrites the links, because ratatui may have redrawn those cells.
+///
+/// URLs reach here only through `ui::Hyperlink`, whose contract is
+/// `is_safe_link` (no controls, no spaces); anything else is skipped so a
+/// URL can never end the sequence early.
+///
+/// # Errors
+/// The terminal is gone.
+pub fn hyperlinks(
+    out: &mut impl Write,
+    buf: &ratatui::buffer::Buffer,
+    links: &[crate::ui::Hyperlink],
+) -> io::Result<()> {
+    use crossterm::cursor::{MoveTo, RestorePosition, SavePosition};
+    use crossterm::style::{Attribute, PrintStyledContent, SetAttribute};
+    use ratatui::backend::IntoCrossterm;
+
+    let links: Vec<_> = links
+        .iter()
+        .filter(|l| crate::app::runbook_flow::is_safe_link(&l.url))
+        .map(|l| (l.area.intersection(buf.area), &l.url))
+        .filter(|(area, _)| !area.is_empty())
+        .collect();
+    if links.is_empty() {
+        return Ok(());
+    }
+    crossterm::queue!(out, SavePosition)?;
+    for (area, url) in links {
+        for y in area.top()..area.bottom() {
+            crossterm::queue!(out, MoveTo(area.x, y))?;
+            write!(out, "\x1b]8;;{url}\x1b\\")?;
+            // Runs of cells with one style print as one styled string; the
+            // cells a wide character covers are skipped, as ratatui does.
+            let mut runs: Vec<(ratatui::style::Style, String)> = Vec::new();
+            let mut covered = 0usize;
+            for x in area.left()..area.right() {
+                let Some(cell) = buf.cell((x, y)) else { continue };
+                if covered > 0 {
+                    covered -= 1;
+                    continue;
+                }
+                if cell.diff_option == ratatui::buffer::CellDiffOption::Skip {
+                    continue;
+                }
+                covered = unicode_width::UnicodeWidthStr::width(cell.symbol()).saturating_sub(1);
+                let style = cell.style();
+                match runs.last_mut() {
+                    Some((s, text)) if *s == style => text.push_str(cell.symbol()),
+                    _ => runs.push((style, cell.symbol().to_string())),
+                }
+            }
+            for (style, text) in runs {
+                let style: crossterm::style::ContentStyle = style.into_crossterm();
+                crossterm::queue!(out, PrintStyledContent(style.apply(text)))?;
+            }
+            write!(out, "\x1b]8;;\x1b\\")?;
+        }
+    }
+    crossterm::queue!(out, SetAttribute(Attribute::Reset), RestorePosition)?;
+    out.flush()
+}
+
 /// Writes bytes to the terminal between frames.
 ///
 /// # Errors
@@ -101,5 +168,39 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "# hi\n");
         assert!(shown.ends_with("inc.md"));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn hyperlinks_wrap_the_drawn_cells_in_osc8_with_their_style() {
+        use ratatui::buffer::Buffer;
+        use ratatui::layout::Rect;
+        use ratatui::style::{Color, Style};
+        let mut buf = Buffer::empty(Rect::new(0, 0, 30, 3));
+        buf.set_string(2, 1, "https://a.example/\u{5b57}x", Style::default().fg(Color::Cyan));
+        let link =
+            |url: &str| crate::ui::Hyperlink { area: Rect::new(2, 1, 21, 1), url: url.to_string() };
+        let mut out = Vec::new();
+        hyperlinks(&mut out, &buf, &[link("https://a.example/\u{5b57}x")]).unwrap();
+        let s = String::from_utf8(out).unwrap();
+        let open = s.find("\x1b]8;;https://a.example/\u{5b57}x\x1b\\").expect("opens the link");
+        let close = s.rfind("\x1b]8;;\x1b\\").expect("closes the link");
+        let body = &s[open..close];
+        // The cells are printed in their colour, the wide character once.
+        assert!(body.contains("\x1b[38;5;6m"), "{s:?}");
+        assert!(body.contains("https://a.example/\u{5b57}x\x1b["), "{s:?}");
+        assert_eq!(s.matches('\u{5b57}').count(), 2, "URL + text: {s:?}");
+        // Cursor saved before and restored after.
+        assert!(s.starts_with("\x1b7") && s.ends_with("\x1b8"), "{s:?}");
+        // A URL that could end the sequence is never written.
+        for bad in ["https://x/\x1b\\\x1b]52;c;eA==\x07", "javascript:alert(1)"] {
+            let mut out = Vec::new();
+            hyperlinks(&mut out, &buf, &[link(bad)]).unwrap();
+            assert!(out.is_empty(), "{bad:?}");
+        }
+        // A link outside the buffer writes nothing either.
+        let mut out = Vec::new();
+        let far = crate::ui::Hyperlink { area: Rect::new(40, 9, 5, 1), url: "https://a".into() };
+        hyperlinks(&mut out, &buf, &[far]).unwrap();
+        assert!(out.is_empty());
     }
 }

@@ -25,16 +25,38 @@ use theme::{Role, Theme};
 pub use keymap::{Context, KeySpec, Keymap, KeymapError};
 pub use theme::ThemeError;
 
+/// A span of cells that the terminal should make a clickable link (OSC 8).
+///
+/// ratatui's buffer has no notion of hyperlinks, and an escape sequence
+/// written into a cell would count as cell width and break its diff, so
+/// `render_with_links` only reports where a link was drawn; the terminal
+/// loop rewrites those cells wrapped in OSC 8 after the frame
+/// (`tui::terminal_io::hyperlinks`). The URL has passed
+/// `app::runbook_flow::is_safe_link`: http(s), no controls, no spaces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hyperlink {
+    pub area: Rect,
+    pub url: String,
+}
+
 /// Draws the whole screen.
 pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
+    let _ = render_with_links(frame, state, theme);
+}
+
+/// Draws the whole screen and returns the cells to turn into hyperlinks.
+/// None is returned while an overlay, dialog or help covers the panes, so
+/// overlay text never becomes clickable.
+pub fn render_with_links(frame: &mut Frame, state: &State, theme: &Theme) -> Vec<Hyperlink> {
     let area = frame.area();
     if area.is_empty() {
-        return;
+        return Vec::new();
     }
     if !layout::fits(area) {
         too_small(frame, area, state, theme);
-        return;
+        return Vec::new();
     }
+    let mut links = Vec::new();
     let a = layout::areas(area, state.visible.len());
     panes::header::render(frame, a.header, state, theme);
     if !state.has_data {
@@ -64,8 +86,15 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
             };
             panes::logs::render(frame, a.runbooks, &pane, theme);
         } else {
-            panes::runbooks::render(frame, a.runbooks, state, theme);
+            links.extend(panes::runbooks::render(frame, a.runbooks, state, theme));
         }
+    }
+    let covered = state.help_open
+        || state.runbook_flow.audit_open
+        || state.runbook_flow.dialog.is_some()
+        || state.overlay.is_some_and(|_| state.has_data);
+    if covered {
+        links.clear();
     }
     if let Some(which) = state.overlay.filter(|_| state.has_data) {
         panes::lists::render(frame, a.body, state, theme, which);
@@ -80,6 +109,7 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
         panes::runbook_dialog::render(frame, a.body, d, theme);
     }
     panes::footer::render(frame, a.footer, state, theme);
+    links
 }
 
 fn centered(area: Rect, lines: u16) -> Rect {

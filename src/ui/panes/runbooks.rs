@@ -10,30 +10,39 @@ use ratatui::widgets::Paragraph;
 use super::block;
 use crate::app::{Pane, State};
 use crate::sanitize;
+use crate::ui::Hyperlink;
 use crate::ui::text::{cols, scroll_to};
 use crate::ui::theme::{Role, Theme};
 
-pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+/// Returns where the `runbook_url` was drawn when it is a safe http(s)
+/// link, for the terminal to make it clickable (OSC 8).
+pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> Option<Hyperlink> {
     let focused = state.focus == Pane::Runbooks;
     let offered = state.offered_runbooks();
     let b = block(vec![Span::raw(format!("Runbooks {}", offered.len()))], focused, theme);
     let inner = b.inner(area);
     frame.render_widget(b, area);
     if inner.is_empty() {
-        return;
+        return None;
     }
     let dim = theme.style(Role::TextDim);
     // The alert's `runbook_url` on the last row (`o` copies http(s) ones).
     let link = crate::app::runbook_flow::runbook_link(state);
+    let mut hyperlink = None;
     let inner = match &link {
         Some(url) if inner.height >= 2 => {
             let row = Rect { y: inner.y + inner.height - 1, height: 1, ..inner };
+            let shown = sanitize::clean_line(url, usize::from(row.width).saturating_sub(2));
+            if crate::app::runbook_flow::is_safe_link(url) && row.width > 2 {
+                let width = u16::try_from(unicode_width::UnicodeWidthStr::width(shown.as_str()))
+                    .unwrap_or(u16::MAX)
+                    .min(row.width - 2);
+                hyperlink =
+                    Some(Hyperlink { area: Rect { x: row.x + 2, width, ..row }, url: url.clone() });
+            }
             let line = Line::from(vec![
                 Span::styled("o ", theme.style(Role::FooterKey)),
-                Span::styled(
-                    sanitize::clean_line(url, usize::from(row.width).saturating_sub(2)),
-                    theme.style(Role::Evidence),
-                ),
+                Span::styled(shown, theme.style(Role::Evidence)),
             ]);
             frame.render_widget(Paragraph::new(line), row);
             Rect { height: inner.height - 1, ..inner }
@@ -44,7 +53,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         let msg =
             if state.runbooks.is_empty() { "no runbooks configured" } else { "no runbook applies" };
         frame.render_widget(Paragraph::new(msg).style(dim), inner);
-        return;
+        return hyperlink;
     }
     let width = cols(inner.width);
     let height = usize::from(inner.height);
@@ -81,4 +90,5 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             })
             .collect();
     frame.render_widget(Paragraph::new(lines), inner);
+    hyperlink
 }

@@ -12,6 +12,7 @@
 
 pub mod api;
 pub mod cursor;
+pub mod focus;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -27,10 +28,17 @@ use crate::connectors::alertmanager::api_base;
 use crate::connectors::http::{FetchError, Http, SetupError};
 use crate::connectors::poller::{Endpoint, Jitter};
 use cursor::{Cursor, PageLine, stream_key};
+use focus::{LogFocus, Seen};
 
 /// Requests per cycle at most; a source further behind catches up over
 /// the following cycles.
 pub const MAX_PAGES: usize = 10;
+/// Requests per cycle at most for each incident followed.
+pub const FOCUS_PAGES: usize = 3;
+/// An incident query never reads further back than this.
+const FOCUS_MAX_BACK_MS: i64 = 3_600_000;
+/// Lines remembered to drop the ones two queries both return.
+const SEEN_LINES: usize = 100_000;
 /// Longest service name taken from a label.
 const MAX_SERVICE_WIDTH: usize = 64;
 
@@ -56,6 +64,18 @@ pub struct LokiSource {
     /// The first poll reads this far back; after an outage, at most this far.
     #[serde(default = "default_lookback")]
     pub lookback: HumanDuration,
+    /// Also read the lines of each open incident's services (and suspected
+    /// causes) with a query of their own (see [`focus`]).
+    #[serde(default = "yes")]
+    pub incidents: bool,
+    /// That query, with `$services` standing for the services' regex, e.g.
+    /// `{namespace="shop", app=~"$services"}`; default
+    /// `{<first of service_labels>=~"$services"}`.
+    #[serde(default)]
+    pub incident_query: Option<String>,
+    /// How far before an incident started its lines are read.
+    #[serde(default = "default_incident_lookback")]
+    pub incident_lookback: HumanDuration,
     #[serde(flatten)]
     pub conn: ConnectionConfig,
     #[serde(flatten, skip_serializing)]
@@ -74,6 +94,22 @@ fn default_lookback() -> HumanDuration {
     HumanDuration::mins(5)
 }
 
+fn yes() -> bool {
+    true
+}
+
+fn default_incident_lookback() -> HumanDuration {
+    HumanDuration::mins(30)
+}
+
+/// One incident followed, with its own read position.
+#[derive(Debug)]
+struct Followed {
+    focus: LogFocus,
+    query: String,
+    cursor: Cursor,
+}
+
 /// One configured Loki query and its read position.
 #[derive(Debug)]
 pub struct LokiStream {
@@ -86,6 +122,10 @@ pub struct LokiStream {
     /// reached a page that was not full).
     read_to_ns: Option<i64>,
     source_id: String,
+    /// Open incidents whose services are read with queries of their own.
+    followed: Vec<Followed>,
+    /// Lines delivered lately by any of this source's queries.
+    seen: Seen,
 }
 
 impl LokiStream {
@@ -96,7 +136,17 @@ impl LokiStream {
         let endpoint = Endpoint::new(cfg.url.clone(), Instant::now());
         let jitter = Jitter::seeded(&cfg.name);
         let source_id = format!("loki:{}", cfg.name);
-        Ok(Self { cfg, http, endpoint, jitter, cursor: None, read_to_ns: None, source_id })
+        Ok(Self {
+            cfg,
+            http,
+            endpoint,
+            jitter,
+            cursor: None,
+            read_to_ns: None,
+            source_id,
+            followed: Vec::new(),
+            seen: Seen::new(SEEN_LINES),
+        })
     }
 
     #[must_use]
@@ -146,55 +196,47 @@ impl LokiStream {
             "{}/loki/api/v1/query_range",
             api_base(&self.cfg.url, &self.cfg.conn.base_path)
         );
+        let reader = Reader {
+            http: &self.http,
+            url: &url,
+            cfg: &self.cfg,
+            source_id: &self.source_id,
+            end,
+            limit,
+        };
         let mut records = Vec::new();
-        let mut failure = None;
-        let mut behind = false;
-        let mut caught_up = false;
-        for page in 0..MAX_PAGES {
-            let query = [
-                ("query", self.cfg.query.clone()),
-                ("start", cursor.start_ns().to_string()),
-                ("end", end.to_string()),
-                ("limit", limit.to_string()),
-                ("direction", "forward".to_string()),
-            ];
-            let (streams, w) = match fetch(&self.http, &url, &query).await {
-                Ok(r) => r,
-                Err(e) => {
-                    failure = Some(e);
-                    break;
+        let main = reader.read(&self.cfg.query, cursor, MAX_PAGES, &mut self.seen).await;
+        let failure = match main {
+            Ok(r) => {
+                records.extend(r.records);
+                warnings.extend(r.warnings);
+                if r.caught_up {
+                    self.read_to_ns = Some(end);
                 }
-            };
-            warnings.extend(w);
-            let services: Vec<Option<String>> =
-                streams.iter().map(|s| service_of(&s.stream, &self.cfg)).collect();
-            let levels: Vec<Option<LogLevel>> =
-                streams.iter().map(|s| level_of(&s.stream)).collect();
-            let lines = flatten(streams);
-            let (fresh, step) = cursor.take(lines, limit);
-            if step.skipped {
-                warnings.push(format!(
-                    "more than {limit} lines share one timestamp: some were skipped (raise limit)"
-                ));
+                if r.behind {
+                    warnings.push(format!(
+                        "catching up: {MAX_PAGES} pages of {limit} lines this cycle, more to read"
+                    ));
+                }
+                None
             }
-            records.extend(fresh.into_iter().map(|l| {
-                let service = services.get(l.stream).cloned().flatten();
-                let level = levels.get(l.stream).copied().flatten();
-                to_record(&self.source_id, l, service, level)
-            }));
-            if !step.more {
-                caught_up = true;
-                break;
+            Err(e) => Some(e),
+        };
+        // The open incidents' own queries, once the main one answered: a
+        // failure there is a warning, the source itself works.
+        if failure.is_none() {
+            for f in &mut self.followed {
+                match reader.read(&f.query, &mut f.cursor, FOCUS_PAGES, &mut self.seen).await {
+                    Ok(r) => {
+                        records.extend(r.records);
+                        warnings.extend(r.warnings);
+                    }
+                    Err(e) => warnings.push(format!(
+                        "lines of incident {}'s services not read: {e}",
+                        f.focus.incident
+                    )),
+                }
             }
-            behind = page + 1 == MAX_PAGES;
-        }
-        if caught_up {
-            self.read_to_ns = Some(end);
-        }
-        if behind {
-            warnings.push(format!(
-                "catching up: {MAX_PAGES} pages of {limit} lines this cycle, more to read"
-            ));
         }
         let now = Instant::now();
         match failure {
@@ -222,11 +264,52 @@ impl LokiStream {
         out
     }
 
+    /// Follows these incidents from now on (see [`focus`]): a new one is
+    /// read from `incident_lookback` before it started (at most an hour
+    /// back), one whose services changed starts over (lines already
+    /// delivered are not delivered again), one no longer listed is dropped.
+    pub fn set_focus(&mut self, foci: &[LogFocus], now_ms: UnixMs) {
+        if !self.cfg.incidents {
+            return;
+        }
+        self.followed.retain(|f| foci.contains(&f.focus));
+        let label = self.cfg.service_labels.first().map_or("service", String::as_str);
+        for focus in foci {
+            if self.followed.iter().any(|f| &f.focus == focus) {
+                continue;
+            }
+            let from = focus
+                .started_at
+                .saturating_sub(self.cfg.incident_lookback.as_ms())
+                .max(now_ms.saturating_sub(FOCUS_MAX_BACK_MS));
+            self.followed.push(Followed {
+                query: focus::incident_query(
+                    self.cfg.incident_query.as_deref(),
+                    label,
+                    &focus.services,
+                ),
+                cursor: Cursor::new(ms_to_ns(from)),
+                focus: focus.clone(),
+            });
+        }
+    }
+
+    /// The LogQL queries of the incidents followed now.
+    #[must_use]
+    pub fn incident_queries(&self) -> Vec<(String, String)> {
+        self.followed.iter().map(|f| (f.focus.incident.clone(), f.query.clone())).collect()
+    }
+
     #[must_use]
     pub fn health(&self) -> SourceHealth {
         let mut kind = String::from("loki");
         if self.cfg.conn.tls.insecure_skip_verify {
             kind.push_str(", INSECURE TLS (certificates not verified)");
+        }
+        match self.followed.len() {
+            0 => {}
+            1 => kind.push_str(", following 1 incident"),
+            n => kind.push_str(&format!(", following {n} incidents")),
         }
         SourceHealth {
             id: self.cfg.name.clone(),
@@ -235,6 +318,78 @@ impl LokiStream {
             last_ok: self.endpoint.last_ok,
             interval_ms: u64::try_from(self.cfg.conn.interval.as_ms()).unwrap_or(u64::MAX),
         }
+    }
+}
+
+/// What one query read in one cycle.
+struct Read {
+    records: Vec<LogRecord>,
+    warnings: Vec<String>,
+    /// The last page was not full: everything up to `end` was read.
+    caught_up: bool,
+    /// Stopped at the page budget with more to read.
+    behind: bool,
+}
+
+/// What every query of one cycle shares.
+struct Reader<'a> {
+    http: &'a Http,
+    url: &'a str,
+    cfg: &'a LokiSource,
+    source_id: &'a str,
+    end: i64,
+    limit: usize,
+}
+
+impl Reader<'_> {
+    /// Pages one query forward from its cursor, up to `pages` requests;
+    /// lines another query of this source already delivered are dropped.
+    async fn read(
+        &self,
+        query: &str,
+        cursor: &mut Cursor,
+        pages: usize,
+        seen: &mut Seen,
+    ) -> Result<Read, FetchError> {
+        let limit = self.limit;
+        let mut out =
+            Read { records: Vec::new(), warnings: Vec::new(), caught_up: false, behind: false };
+        for page in 0..pages {
+            let params = [
+                ("query", query.to_string()),
+                ("start", cursor.start_ns().to_string()),
+                ("end", self.end.to_string()),
+                ("limit", limit.to_string()),
+                ("direction", "forward".to_string()),
+            ];
+            let (streams, w) = fetch(self.http, self.url, &params).await?;
+            out.warnings.extend(w);
+            let services: Vec<Option<String>> =
+                streams.iter().map(|s| service_of(&s.stream, self.cfg)).collect();
+            let levels: Vec<Option<LogLevel>> =
+                streams.iter().map(|s| level_of(&s.stream)).collect();
+            let (fresh, step) = cursor.take(flatten(streams), limit);
+            if step.skipped {
+                out.warnings.push(format!(
+                    "more than {limit} lines share one timestamp: some were skipped (raise limit)"
+                ));
+            }
+            out.records.extend(
+                fresh.into_iter().filter(|l| seen.first_time(l.ts_ns, l.stream_key, &l.line)).map(
+                    |l| {
+                        let service = services.get(l.stream).cloned().flatten();
+                        let level = levels.get(l.stream).copied().flatten();
+                        to_record(self.source_id, l, service, level)
+                    },
+                ),
+            );
+            if !step.more {
+                out.caught_up = true;
+                break;
+            }
+            out.behind = page + 1 == pages;
+        }
+        Ok(out)
     }
 }
 
