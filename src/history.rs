@@ -44,6 +44,9 @@ pub struct PastIncident {
     pub acked_by: Option<String>,
     #[serde(default)]
     pub note: Option<String>,
+    /// The operator's merges and splits of it (`m`, `x`), as its timeline says.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regrouped: Vec<String>,
 }
 
 /// How often an incident like this one happened in the last 30 days.
@@ -157,6 +160,15 @@ impl History {
                     cause: inc.root_causes.first().map(|c| c.service.clone()),
                     acked_by: ack.map(|a| a.by.clone()),
                     note: ack.map(|a| a.note.clone()),
+                    regrouped: inc
+                        .timeline
+                        .iter()
+                        .filter(|t| {
+                            t.kind == crate::model::TimelineKind::Note
+                                && t.text.ends_with("by the operator")
+                        })
+                        .map(|t| t.text.clone())
+                        .collect(),
                 };
                 self.append(p);
                 self.recorded.insert(inc.id.clone());

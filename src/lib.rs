@@ -29,6 +29,7 @@ pub mod connectors;
 pub mod encode;
 pub mod engine;
 pub mod history;
+pub mod journal;
 pub mod model;
 pub mod pipeline;
 pub mod runbook;

@@ -37,7 +37,12 @@ pub struct Pipeline {
     truth: Vec<FaultTruth>,
     anomalies: LiveAnomalies,
     history: History,
+    /// Where the operator's merges and splits are saved (live use).
+    regroup_file: Option<std::path::PathBuf>,
 }
+
+/// File name of the operator's regrouping decisions in the data dir.
+pub const REGROUP_FILE: &str = "regroup.json";
 
 impl Pipeline {
     #[must_use]
@@ -48,6 +53,67 @@ impl Pipeline {
             truth: Vec::new(),
             anomalies: LiveAnomalies::new(ANOMALIES_IN_VIEW),
             history: History::in_memory(),
+            regroup_file: None,
+        }
+    }
+
+    /// Keeps the operator's merges and splits in `path` (live use), and
+    /// restores the ones saved there. An unreadable file is logged and set
+    /// aside as `<path>.bad`, never fatal.
+    pub fn set_regroup_file(&mut self, path: std::path::PathBuf) {
+        match std::fs::read_to_string(&path) {
+            Ok(text) => match serde_json::from_str(&text) {
+                Ok(d) => self.engine.restore_regroup(d),
+                Err(e) => {
+                    tracing::warn!(path = %path.display(), "regroup decisions unreadable: {e}");
+                    let _ = std::fs::rename(&path, path.with_extension("json.bad"));
+                }
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => tracing::warn!(path = %path.display(), "regroup decisions not read: {e}"),
+        }
+        self.regroup_file = Some(path);
+    }
+
+    /// The operator merges or splits incidents (`m`, `x`). It applies from
+    /// the next [`Self::analyze`]; with a file it is saved and journaled.
+    /// Returns what happened, in words.
+    ///
+    /// # Errors
+    /// Why nothing happened (unknown incident, nothing to merge, ...).
+    pub fn regroup(
+        &mut self,
+        req: &crate::engine::regroup::Request,
+        now: UnixMs,
+    ) -> Result<String, String> {
+        use crate::engine::regroup::Regroup;
+        let said = self.engine.regroup(&req.cmd, &req.by, now)?;
+        let Some(path) = &self.regroup_file else { return Ok(said) };
+        let (what, incident) = match &req.cmd {
+            Regroup::Merge { into, .. } => ("incidents merged", into),
+            Regroup::Split { from, .. } => ("alerts split", from),
+        };
+        crate::journal::append(
+            &path.with_file_name(crate::journal::FILE_NAME),
+            &req.by,
+            what,
+            Some(incident),
+            "",
+            &said,
+        );
+        let save = || -> std::io::Result<()> {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            let text = serde_json::to_vec_pretty(self.engine.regroup_decisions())
+                .map_err(std::io::Error::other)?;
+            let tmp = path.with_extension("json.tmp");
+            std::fs::write(&tmp, text)?;
+            std::fs::rename(&tmp, path)
+        };
+        match save() {
+            Ok(()) => Ok(said),
+            Err(e) => Ok(format!("{said} (not saved to {}: {e})", path.display())),
         }
     }
 

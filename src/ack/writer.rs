@@ -24,7 +24,7 @@ use crate::store::Ingest;
 /// File name of the ack records inside the data dir.
 pub const FILE_NAME: &str = "acks.json";
 /// File name of the journal of who did what, beside the records.
-pub const JOURNAL: &str = "journal.jsonl";
+pub const JOURNAL: &str = crate::journal::FILE_NAME;
 /// How often the writer looks at its acks when nothing asks it to.
 const CYCLE: Duration = Duration::from_secs(5);
 /// How often an ack that needs nothing is checked against the cluster
@@ -134,25 +134,7 @@ impl Writer {
     /// beside the ack records), synced; a failure is logged, never fatal.
     fn journal(&self, what: &str, incident: Option<&IncidentId>, source: &str, detail: &str) {
         let Some(path) = self.path.as_ref().map(|p| p.with_file_name(JOURNAL)) else { return };
-        let line = serde_json::json!({
-            "at": SystemClock.now(),
-            "who": self.author,
-            "what": what,
-            "incident": incident.map(|i| i.0.as_str()),
-            "source": source,
-            "detail": detail,
-        });
-        let write = || -> std::io::Result<()> {
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir)?;
-            }
-            let mut f = std::fs::OpenOptions::new().create(true).append(true).open(&path)?;
-            writeln!(f, "{line}")?;
-            f.sync_data()
-        };
-        if let Err(e) = write() {
-            tracing::warn!(path = %path.display(), "journal entry not written: {e}");
-        }
+        crate::journal::append(&path, &self.author, what, incident, source, detail);
     }
 
     fn info(&mut self, s: String) {

@@ -63,6 +63,8 @@ pub enum Effect {
     Retry,
     /// Audit, start or kill a runbook run (see `runbook_flow`).
     Runbook(super::runbook_flow::RunbookEffect),
+    /// Hand the operator's merge or split to the pipeline.
+    Regroup(crate::engine::regroup::Regroup),
 }
 
 /// A named action that keys are bound to.
@@ -98,6 +100,10 @@ pub enum Action {
     Retry,
     /// Show the log patterns of the selected suspected cause (toggle).
     Logs,
+    /// Merge the marked incidents into the selected one.
+    Merge,
+    /// Split the marked (or selected) alerts out into a new incident.
+    Split,
     /// Run the runbook offered on key `1`–`9`.
     Runbook(u8),
     /// Accept the filter or run the command line.
@@ -110,7 +116,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order help lists them.
-    pub const ALL: [Self; 36] = [
+    pub const ALL: [Self; 38] = [
         Self::Up,
         Self::Down,
         Self::Top,
@@ -133,6 +139,8 @@ impl Action {
         Self::Extend,
         Self::Retry,
         Self::Logs,
+        Self::Merge,
+        Self::Split,
         Self::Runbook(1),
         Self::Runbook(2),
         Self::Runbook(3),
@@ -177,6 +185,8 @@ impl Action {
             Self::Extend => "extend",
             Self::Retry => "retry",
             Self::Logs => "logs",
+            Self::Merge => "merge",
+            Self::Split => "split",
             Self::Runbook(n) => match n {
                 1 => "runbook_1",
                 2 => "runbook_2",
@@ -217,7 +227,7 @@ impl Action {
             Self::Filter => "fuzzy filter incidents",
             Self::Command => "command line (:ack :silence :silences :sources :export …)",
             Self::Help => "toggle this help",
-            Self::Mark => "mark / unmark the incident",
+            Self::Mark => "mark / unmark the incident (alerts pane: the alert)",
             Self::Ack => "acknowledge (marked rows / incident / alert)",
             Self::Unack => "un-acknowledge (expire quell's ack silence)",
             Self::Silence => "silence editor (matchers prefilled from the selection)",
@@ -227,6 +237,8 @@ impl Action {
             Self::Extend => "extend the selected silence by 1h",
             Self::Retry => "retry the source now (all sources from the main screen)",
             Self::Logs => "log patterns of the suspected cause (Enter: its lines)",
+            Self::Merge => "merge the marked incidents into the selected one",
+            Self::Split => "split the marked / selected alerts into a new incident",
             Self::Runbook(_) => "run the runbook on this key",
             Self::Submit => "keep the filter / run the command",
             Self::Cancel => "clear the filter / leave the command line",

@@ -14,6 +14,7 @@ mod logs;
 mod nav;
 pub mod overlay;
 mod query;
+mod regroup;
 pub mod runbook_flow;
 mod state;
 mod update;

@@ -156,6 +156,10 @@ pub struct State {
     /// Theme names `:theme` completes.
     pub theme_names: Vec<String>,
     pub marked: BTreeSet<IncidentId>,
+    /// Alerts marked in the alerts pane (what `x` splits out).
+    pub marked_alerts: BTreeSet<Fingerprint>,
+    /// A pipeline takes merges and splits (not in replays).
+    pub can_regroup: bool,
     /// Terminal size (columns, rows).
     pub size: (u16, u16),
     pub keymap: Keymap,
@@ -209,6 +213,8 @@ impl State {
             theme,
             theme_names: Vec::new(),
             marked: BTreeSet::new(),
+            marked_alerts: BTreeSet::new(),
+            can_regroup: false,
             size: (80, 24),
             keymap,
             runbooks,

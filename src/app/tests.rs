@@ -494,11 +494,11 @@ fn runbooks_offered_by_labels_and_hidden_when_dangerous_in_read_only() {
 
 #[test]
 fn custom_keymap_drives_update() {
-    let map = [("quit".to_string(), vec!["x".to_string()])].into_iter().collect();
+    let map = [("quit".to_string(), vec!["z".to_string()])].into_iter().collect();
     let mut s = fixture::state();
     s.keymap = Keymap::with_overrides(&map).unwrap();
     assert!(ch(&mut s, 'q').is_empty());
-    assert_eq!(ch(&mut s, 'x'), vec![Effect::Quit]);
+    assert_eq!(ch(&mut s, 'z'), vec![Effect::Quit]);
 }
 
 #[test]

@@ -162,6 +162,8 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             state.completion = None;
         }
         Action::Mark => mark(state),
+        Action::Merge => return super::regroup::merge(state),
+        Action::Split => return super::regroup::split(state),
         Action::Ack if state.ack_ask_note && !state.read_only && state.can_write => {
             state.mode = Mode::Command;
             state.completion = None;
@@ -240,9 +242,19 @@ fn back(state: &mut State) {
     }
 }
 
-/// Space toggles the mark on the selected incident and moves down, so a
-/// run of incidents is marked by holding the key.
+/// Space toggles the mark on the selected incident (in the alerts pane: on
+/// the selected alert) and moves down, so a run of rows is marked by
+/// holding the key.
 fn mark(state: &mut State) {
+    if state.focus == Pane::Alerts && state.drill.is_none() {
+        if let Some(fp) = state.selected_alert().map(|a| a.alert.fingerprint.clone()) {
+            if !state.marked_alerts.remove(&fp) {
+                state.marked_alerts.insert(fp);
+            }
+            super::nav::step(state, 1);
+        }
+        return;
+    }
     let Some(id) = state.selected_incident().map(|i| i.id.clone()) else {
         return;
     };

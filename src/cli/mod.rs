@@ -186,6 +186,9 @@ fn interactive(loaded: &Loaded, cli: &Cli) -> anyhow::Result<()> {
             engine: cfg.engine.clone(),
             ack: cfg.ack.clone(),
         };
+        // Replays take no regrouping: they show what was recorded.
+        let (operator, operator_link) = crate::connectors::operator_link();
+        let regroup = cli.replay.is_none().then_some(operator_link);
         let (world, live, ack): (_, Option<crate::connectors::live::Live>, _) =
             if let Some(path) = &cli.replay {
                 let speed = cli.speed.unwrap_or(1.0);
@@ -193,12 +196,18 @@ fn interactive(loaded: &Loaded, cli: &Cli) -> anyhow::Result<()> {
                 (Some(replay), None, None)
             } else if live {
                 let templates = crate::engine::logs::persist::default_path();
-                let (live, ack) =
-                    crate::connectors::live::spawn_persisted(cfg, tx, cli.read_only, templates)?;
+                let (live, ack) = crate::connectors::live::spawn_persisted(
+                    cfg,
+                    tx,
+                    cli.read_only,
+                    templates,
+                    Some(operator),
+                )?;
                 (None, Some(live), ack)
             } else {
                 let templates = crate::engine::logs::persist::demo_path();
-                let (world, ack) = demo::spawn_persisted(opts, tx, cli.read_only, templates);
+                let (world, ack) =
+                    demo::spawn_persisted(opts, tx, cli.read_only, templates, Some(operator));
                 (Some(world), None, ack)
             };
         let retry: Option<Box<dyn Fn() + Send>> = live.as_ref().map(|l| {
@@ -214,6 +223,7 @@ fn interactive(loaded: &Loaded, cli: &Cli) -> anyhow::Result<()> {
             ack,
             ack_config: cfg.ack.clone(),
             retry,
+            regroup,
             notify: cfg.ui.notify_level().unwrap_or(Some(crate::model::Severity::Critical)),
         };
         let result = crate::tui::run(tui, rx).await;

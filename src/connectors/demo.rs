@@ -87,7 +87,7 @@ pub fn spawn(
     tx: watch::Sender<Arc<View>>,
     read_only: bool,
 ) -> (JoinHandle<()>, Option<AckLink>) {
-    spawn_persisted(opts, tx, read_only, None)
+    spawn_persisted(opts, tx, read_only, None, None)
 }
 
 /// Like [`spawn`], keeping log template ids across restarts in the
@@ -98,6 +98,7 @@ pub fn spawn_persisted(
     tx: watch::Sender<Arc<View>>,
     read_only: bool,
     templates: Option<PathBuf>,
+    operator: Option<super::Operator>,
 ) -> (JoinHandle<()>, Option<AckLink>) {
     let silences = DemoSilences::default();
     let (acks_tx, mut acks_rx) = mpsc::channel::<Ingest>(16);
@@ -112,7 +113,9 @@ pub fn spawn_persisted(
         let (mut world, mut pipe, view) = warmed_up_with(&opts, file.as_mut());
         silences.set_now(world.now());
         if tx.send(Arc::new(view)).is_ok() {
-            let mut running = Running { world: &mut world, pipe: &mut pipe, file: file.as_mut() };
+            // Demo regrouping lives in memory: the world starts afresh each run.
+            let mut running =
+                Running { world: &mut world, pipe: &mut pipe, file: file.as_mut(), operator };
             running.run(&opts, &tx, &silences, &mut acks_rx).await;
         }
         if let Some(f) = &mut file {
@@ -127,6 +130,7 @@ struct Running<'a> {
     world: &'a mut World,
     pipe: &'a mut Pipeline,
     file: Option<&'a mut TemplateFile>,
+    operator: Option<super::Operator>,
 }
 
 impl Running<'_> {
@@ -148,6 +152,16 @@ impl Running<'_> {
                 () = tx.closed() => return,
                 Some(acks) = acks_rx.recv() => {
                     self.pipe.ingest(acks);
+                    let view = self.pipe.analyze(self.world.now());
+                    if tx.send(Arc::new(view)).is_err() {
+                        return;
+                    }
+                    continue;
+                }
+                req = super::Operator::next(&mut self.operator) => {
+                    if let Some(op) = &self.operator {
+                        op.handle(&req, self.pipe, self.world.now());
+                    }
                     let view = self.pipe.analyze(self.world.now());
                     if tx.send(Arc::new(view)).is_err() {
                         return;
@@ -216,7 +230,7 @@ mod tests {
         let path = dir.join(crate::engine::logs::persist::DEMO_FILE_NAME);
         let opts = opts(5, 1_000.0);
         let (tx, mut rx) = watch::channel(Arc::new(View::default()));
-        let (handle, _) = spawn_persisted(opts.clone(), tx, true, Some(path.clone()));
+        let (handle, _) = spawn_persisted(opts.clone(), tx, true, Some(path.clone()), None);
         rx.changed().await.expect("first view");
         drop(rx);
         tokio::time::timeout(Duration::from_secs(60), handle).await.expect("stops").expect("ok");

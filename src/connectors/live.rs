@@ -331,11 +331,13 @@ pub fn spawn(
     views: watch::Sender<Arc<View>>,
     read_only: bool,
 ) -> Result<(Live, Option<AckLink>), SetupError> {
-    spawn_persisted(cfg, views, read_only, None)
+    spawn_persisted(cfg, views, read_only, None, None)
 }
 
 /// Like [`spawn`], keeping log template ids across restarts in the
-/// `templates` file (see [`TemplateFile`]).
+/// `templates` file (see [`TemplateFile`]) and, beside it, the incident
+/// history and the operator's merges and splits, which arrive through
+/// `operator`.
 ///
 /// # Errors
 /// See [`sources`].
@@ -344,6 +346,7 @@ pub fn spawn_persisted(
     views: watch::Sender<Arc<View>>,
     read_only: bool,
     templates: Option<PathBuf>,
+    operator: Option<super::Operator>,
 ) -> Result<(Live, Option<AckLink>), SetupError> {
     let (mut live, mut erx) = spawn_sources(cfg)?;
     let mut pipe = Pipeline::new(cfg.store.clone(), cfg.engine.clone(), cfg.topology.to_topology());
@@ -352,7 +355,9 @@ pub fn spawn_persisted(
         pipe.set_history(crate::history::History::open(
             t.with_file_name(crate::history::FILE_NAME),
         ));
+        pipe.set_regroup_file(t.with_file_name(crate::pipeline::REGROUP_FILE));
     }
+    let mut operator = operator;
     let mut joiner = Joiner::new(cfg);
     let (acks_tx, mut acks_rx) = mpsc::channel::<Ingest>(16);
     let link = if read_only || cfg.alertmanager.is_empty() {
@@ -376,12 +381,20 @@ pub fn spawn_persisted(
         }
         loop {
             let first = tokio::select! {
-                ev = erx.recv() => ev,
-                Some(acks) = acks_rx.recv() => Some(Event::Ingest(acks)),
+                ev = erx.recv() => ev.map(Some),
+                Some(acks) = acks_rx.recv() => Some(Some(Event::Ingest(acks))),
+                req = super::Operator::next(&mut operator) => {
+                    if let Some(op) = &operator {
+                        op.handle(&req, &mut pipe, SystemClock.now());
+                    }
+                    Some(None)
+                }
                 () = views.closed() => break,
             };
             let Some(ev) = first else { break };
-            joiner.apply(ev, &mut pipe);
+            if let Some(ev) = ev {
+                joiner.apply(ev, &mut pipe);
+            }
             // Coalesce a burst into one engine pass.
             while let Ok(ev) = erx.try_recv() {
                 joiner.apply(ev, &mut pipe);
@@ -442,7 +455,7 @@ mod log_tests {
         )
         .expect("config");
         let (tx, mut rx) = watch::channel(Arc::new(View::default()));
-        let (live, _) = spawn_persisted(&cfg, tx, true, Some(path.clone())).expect("spawn");
+        let (live, _) = spawn_persisted(&cfg, tx, true, Some(path.clone()), None).expect("spawn");
         // A view per poll of the log sources (one a second): after three
         // polls printf's line has long been read.
         for _ in 0..3 {

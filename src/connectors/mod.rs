@@ -23,6 +23,60 @@ use serde::{Deserialize, Serialize};
 use crate::model::{Fingerprint, Labels, SeriesKey, SourceId};
 use crate::store::Ingest;
 
+/// The operator's line into a running pipeline: merge/split requests in
+/// (`m`, `x`), what became of each out, as notices the UI flashes.
+#[derive(Debug)]
+pub struct Operator {
+    pub requests: tokio::sync::mpsc::UnboundedReceiver<crate::engine::regroup::Request>,
+    pub replies: tokio::sync::mpsc::UnboundedSender<crate::ack::Notice>,
+}
+
+/// The UI's end of an [`Operator`] link.
+#[derive(Debug)]
+pub struct OperatorLink {
+    pub requests: tokio::sync::mpsc::UnboundedSender<crate::engine::regroup::Request>,
+    pub replies: tokio::sync::mpsc::UnboundedReceiver<crate::ack::Notice>,
+}
+
+/// A connected pair: the pipeline keeps the [`Operator`], the UI the link.
+#[must_use]
+pub fn operator_link() -> (Operator, OperatorLink) {
+    let (req_tx, req_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (rep_tx, rep_rx) = tokio::sync::mpsc::unbounded_channel();
+    (
+        Operator { requests: req_rx, replies: rep_tx },
+        OperatorLink { requests: req_tx, replies: rep_rx },
+    )
+}
+
+impl Operator {
+    /// Applies one request to `pipe` and reports the outcome.
+    pub fn handle(
+        &self,
+        req: &crate::engine::regroup::Request,
+        pipe: &mut crate::pipeline::Pipeline,
+        now: crate::model::UnixMs,
+    ) {
+        let notice = match pipe.regroup(req, now) {
+            Ok(said) => crate::ack::Notice::Info(said),
+            Err(why) => crate::ack::Notice::Error(why),
+        };
+        let _ = self.replies.send(notice);
+    }
+
+    /// The next request of an optional link; never, without one or once
+    /// the UI is gone (for `select!`).
+    pub async fn next(op: &mut Option<Self>) -> crate::engine::regroup::Request {
+        match op.as_mut() {
+            Some(o) => match o.requests.recv().await {
+                Some(r) => r,
+                None => std::future::pending().await,
+            },
+            None => std::future::pending().await,
+        }
+    }
+}
+
 /// An alerting rule as a Prometheus-compatible engine reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleInfo {

@@ -14,6 +14,7 @@ pub mod correlate;
 pub mod deviation;
 pub mod logs;
 pub mod rca;
+pub mod regroup;
 pub mod score;
 #[cfg(test)]
 mod testutil;
@@ -101,6 +102,8 @@ pub struct Engine {
     last_ranked: HashMap<IncidentId, UnixMs>,
     /// Log templates per service, fed as log lines arrive.
     patterns: logs::LogPatterns,
+    /// The operator's merges and splits, laid over the correlator's output.
+    regroup: regroup::Regrouper,
 }
 
 /// Minimum time between re-rankings of an open incident nothing new joined.
@@ -115,7 +118,33 @@ impl Engine {
             topology,
             last_ranked: HashMap::new(),
             patterns: logs::LogPatterns::default(),
+            regroup: regroup::Regrouper::default(),
         }
+    }
+
+    /// The operator merges or splits incidents (`m`, `x`); applies from the
+    /// next pass on. Returns what happened in words.
+    ///
+    /// # Errors
+    /// Why nothing happened (see [`regroup::Decisions::decide`]).
+    pub fn regroup(
+        &mut self,
+        cmd: &regroup::Regroup,
+        by: &str,
+        now: UnixMs,
+    ) -> Result<String, String> {
+        self.regroup.decide(cmd, by, now)
+    }
+
+    /// The operator's decisions in force (to save them).
+    #[must_use]
+    pub fn regroup_decisions(&self) -> &regroup::Decisions {
+        self.regroup.decisions()
+    }
+
+    /// Restores saved decisions (at startup).
+    pub fn restore_regroup(&mut self, decisions: regroup::Decisions) {
+        self.regroup.restore(decisions);
     }
 
     /// Mines templates from new log lines (call once per line, in order).
@@ -172,6 +201,12 @@ impl Engine {
                 self.correlator.incidents().iter().map(|i| &i.id).collect();
             self.last_ranked.retain(|id, _| live.contains(id));
         }
-        self.correlator.sorted()
+        let sorted = self.correlator.sorted();
+        let (topology, cfg, patterns) = (&self.topology, &self.cfg, &self.patterns);
+        self.regroup.pass(sorted, store, now, RERANK_MS, |inc| {
+            let index = index.get_or_insert_with(|| deviation::SeriesIndex::build(store));
+            rca::rank(inc, store, index, topology, cfg, now);
+            logs::evidence::annotate(inc, patterns, cfg.baseline.as_ms(), now);
+        })
     }
 }

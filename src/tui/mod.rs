@@ -52,6 +52,8 @@ pub struct TuiOptions {
     pub ack_config: crate::ack::AckConfig,
     /// Retry every source now (live sources only).
     pub retry: Option<Box<dyn Fn() + Send>>,
+    /// Merge/split requests to the pipeline and its answers; `None` in replays.
+    pub regroup: Option<crate::connectors::OperatorLink>,
     /// Severity at or above which new incidents notify; `None` never.
     pub notify: Option<crate::model::Severity>,
 }
@@ -84,6 +86,11 @@ pub async fn run(opts: TuiOptions, mut views: watch::Receiver<Arc<View>>) -> any
         }
     };
     let retry = opts.retry;
+    let (regroup, mut regroup_replies) = match opts.regroup {
+        Some(link) => (Some(link.requests), Some(link.replies)),
+        None => (None, None),
+    };
+    state.can_regroup = regroup.is_some();
     state.notify = opts.notify;
 
     let _guard =
@@ -126,6 +133,9 @@ pub async fn run(opts: TuiOptions, mut views: watch::Receiver<Arc<View>>) -> any
                 None => break, // input is gone: nothing can drive the UI
             },
             Some(n) = next_notice(&mut notices), if notices.is_some() => vec![Msg::Notice(n)],
+            Some(n) = next_notice(&mut regroup_replies), if regroup_replies.is_some() => {
+                vec![Msg::Notice(n)]
+            }
             Some(m) = runner.recv() => vec![m],
             _ = sigterm.recv() => break,
             _ = sighup.recv() => break,
@@ -190,6 +200,16 @@ pub async fn run(opts: TuiOptions, mut views: watch::Receiver<Arc<View>>) -> any
                     }
                     Effect::Notify { title, body } => {
                         let _ = terminal_io::write_raw(&terminal_io::notification(&title, &body));
+                    }
+                    Effect::Regroup(cmd) => {
+                        let by = state.ack_author.clone();
+                        let sent = regroup.as_ref().is_some_and(|tx| {
+                            tx.send(crate::engine::regroup::Request { cmd, by }).is_ok()
+                        });
+                        if !sent {
+                            state.flash_error("merge/split is not available here (a replay)");
+                            state.dirty = true;
+                        }
                     }
                     Effect::Retry => {
                         if let Some(r) = &retry {

@@ -61,6 +61,8 @@ const DEFAULTS: &[(Context, Action, &[&str])] = &[
     (Context::Main, Action::CopyCommand, &["Y"]),
     (Context::Main, Action::Retry, &["R"]),
     (Context::Main, Action::Logs, &["l"]),
+    (Context::Main, Action::Merge, &["m"]),
+    (Context::Main, Action::Split, &["x"]),
     (Context::Main, Action::Runbook(1), &["1"]),
     (Context::Main, Action::Runbook(2), &["2"]),
     (Context::Main, Action::Runbook(3), &["3"]),
@@ -253,13 +255,13 @@ mod tests {
 
     #[test]
     fn overrides_replace_keys_in_every_context() {
-        let km = Keymap::with_overrides(&ov(&[("quit", &["x", "ctrl-q"])])).unwrap();
-        let x = KeyEvent::new(KeyCode::Char('x'), KeyModifiers::NONE);
+        let km = Keymap::with_overrides(&ov(&[("quit", &["z", "ctrl-q"])])).unwrap();
+        let x = KeyEvent::new(KeyCode::Char('z'), KeyModifiers::NONE);
         let q = KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE);
         assert_eq!(km.action_for(Context::Main, &x), Some(Action::Quit));
         assert_eq!(km.action_for(Context::Help, &x), Some(Action::Quit));
         assert_eq!(km.action_for(Context::Main, &q), None);
-        assert_eq!(km.first_label(Context::Main, Action::Quit).as_deref(), Some("x"));
+        assert_eq!(km.first_label(Context::Main, Action::Quit).as_deref(), Some("z"));
     }
 
     #[test]

@@ -137,16 +137,16 @@ fn help_overlay_lists_the_keymap() {
 fn help_and_footer_follow_key_overrides() {
     let mut s = fixture::state();
     let map =
-        [("quit".to_string(), vec!["x".to_string()]), ("help".to_string(), vec!["f2".to_string()])]
+        [("quit".to_string(), vec!["z".to_string()]), ("help".to_string(), vec!["f2".to_string()])]
             .into_iter()
             .collect();
     s.keymap = crate::ui::keymap::Keymap::with_overrides(&map).unwrap();
     let t = text(&draw(&s, &s.theme, 120, 30));
-    assert!(t.contains("x quit") && t.contains("F2 help"), "{t}");
+    assert!(t.contains("z quit") && t.contains("F2 help"), "{t}");
     assert!(!t.contains("q quit"));
     update(&mut s, Msg::Key(KeyEvent::new(KeyCode::F(2), KeyModifiers::NONE)));
     let t = text(&draw(&s, &s.theme, 120, 40));
-    assert!(t.contains("x ") && t.contains("quit quell"));
+    assert!(t.contains("z ") && t.contains("quit quell"));
 }
 
 #[test]

@@ -194,8 +194,10 @@ fn render_alerts(
                 let text =
                     if selected { theme.style(Role::Selection) } else { theme.style(Role::Text) };
                 let sev = a.alert.severity();
+                let marked = state.marked_alerts.contains(&a.alert.fingerprint);
                 let line = Line::from(vec![
-                    Span::styled(if selected { "\u{25b6} " } else { "  " }, text),
+                    Span::styled(if selected { "\u{25b6}" } else { " " }, text),
+                    Span::styled(if marked { "*" } else { " " }, theme.style(Role::Marked)),
                     Span::styled(format!("{} {} ", sev.glyph(), sev.word()), theme.severity(sev)),
                     Span::styled(cell(&target(a), target_w), text),
                     Span::styled(" ", text),

@@ -1,0 +1,485 @@
+//! Operator regrouping: `m` merges incidents the correlator kept apart, `x`
+//! splits alerts out of an incident they do not belong to.
+//!
+//! The correlator stays automatic; the operator's decisions are kept here
+//! and laid over its incidents on every pass, so they hold as alerts keep
+//! arriving: alerts that later join an absorbed incident show in the one it
+//! was merged into, and an alert split out stays out when it fires again.
+//! Decisions are plain data (who, when, what), saved by the pipeline in the
+//! data dir and recorded in the incident history, so they survive restarts
+//! (incident ids derive from their first alert, so they are stable).
+//!
+//! Owns: validating a decision against the incidents of the moment, and
+//! rebuilding the incidents it touches (alerts, services, severity, state,
+//! timeline; the engine re-ranks their causes). No I/O.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{
+    Fingerprint, Incident, IncidentId, IncidentState, TimelineEntry, TimelineKind, UnixMs,
+};
+use crate::store::Store;
+
+/// Decisions older than this are forgotten.
+const KEEP_MS: i64 = 7 * 24 * 3_600_000;
+/// Decisions kept at most (the oldest go first).
+const MAX_DECISIONS: usize = 2_000;
+
+/// What the operator asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "op")]
+pub enum Regroup {
+    /// Fold `from` into `into`.
+    Merge { into: IncidentId, from: Vec<IncidentId> },
+    /// Move `alerts` out of `from` into a new incident of their own.
+    Split { from: IncidentId, alerts: Vec<Fingerprint> },
+}
+
+/// A decision on its way from the UI to the pipeline, with who made it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub cmd: Regroup,
+    pub by: String,
+}
+
+/// One remembered decision: where something goes, who said so, when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    pub to: IncidentId,
+    pub by: String,
+    pub at: UnixMs,
+}
+
+/// Every decision in force.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decisions {
+    /// Absorbed incident → the one it was merged into.
+    #[serde(default)]
+    pub merged: BTreeMap<IncidentId, Decision>,
+    /// Alert → the incident it was split into.
+    #[serde(default)]
+    pub split: BTreeMap<Fingerprint, Decision>,
+}
+
+impl Decisions {
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.merged.is_empty() && self.split.is_empty()
+    }
+
+    /// Checks `cmd` against `shown` (the incidents as the operator sees
+    /// them, decisions applied) and records it. Returns what happened, in
+    /// words, or why nothing did.
+    ///
+    /// # Errors
+    /// Unknown incidents or alerts, merging an incident into itself,
+    /// splitting every alert out of an incident.
+    pub fn decide(
+        &mut self,
+        cmd: &Regroup,
+        by: &str,
+        at: UnixMs,
+        shown: &[Arc<Incident>],
+    ) -> Result<String, String> {
+        let find = |id: &IncidentId| shown.iter().find(|i| &i.id == id);
+        match cmd {
+            Regroup::Merge { into, from } => {
+                if find(into).is_none() {
+                    return Err(format!("no incident {into} to merge into"));
+                }
+                let from: BTreeSet<&IncidentId> = from.iter().filter(|f| *f != into).collect();
+                if from.is_empty() {
+                    return Err("nothing to merge: mark other incidents with space first".into());
+                }
+                if let Some(missing) = from.iter().find(|f| find(f).is_none()) {
+                    return Err(format!("no incident {missing} to merge"));
+                }
+                for f in &from {
+                    let d = Decision { to: into.clone(), by: by.to_string(), at };
+                    self.merged.insert((*f).clone(), d);
+                    // Whatever was merged into an absorbed one follows it.
+                    for d in self.merged.values_mut().filter(|d| &d.to == *f) {
+                        d.to = into.clone();
+                    }
+                    for d in self.split.values_mut().filter(|d| &d.to == *f) {
+                        d.to = into.clone();
+                    }
+                }
+                self.merged.remove(into);
+                let names: Vec<&str> = from.iter().map(|f| f.0.as_str()).collect();
+                Ok(format!("merged {} into {into}", names.join(", ")))
+            }
+            Regroup::Split { from, alerts } => {
+                let Some(inc) = find(from) else {
+                    return Err(format!("no incident {from} to split"));
+                };
+                let moving: BTreeSet<&Fingerprint> = alerts.iter().collect();
+                if moving.is_empty() {
+                    return Err("nothing to split: select an alert in the alerts pane".into());
+                }
+                if let Some(fp) = moving.iter().find(|fp| !inc.alerts.contains(fp)) {
+                    return Err(format!("alert {fp} is not in {from}"));
+                }
+                if inc.alerts.iter().all(|fp| moving.contains(fp)) {
+                    return Err(format!("{from} would be left without alerts: nothing split"));
+                }
+                let first = moving.iter().next().map_or("", |fp| fp.0.as_str());
+                let to = new_id(first, at, shown, self);
+                for fp in moving {
+                    let d = Decision { to: to.clone(), by: by.to_string(), at };
+                    self.split.insert(fp.clone(), d);
+                }
+                Ok(format!("split {} alert(s) out of {from} into {to}", alerts.len()))
+            }
+        }
+    }
+
+    /// Forgets decisions older than a week, and the oldest past the cap.
+    pub fn prune(&mut self, now: UnixMs) {
+        self.merged.retain(|_, d| now - d.at <= KEEP_MS);
+        self.split.retain(|_, d| now - d.at <= KEEP_MS);
+        let total = self.merged.len() + self.split.len();
+        if total > MAX_DECISIONS {
+            let mut ats: Vec<UnixMs> =
+                self.merged.values().chain(self.split.values()).map(|d| d.at).collect();
+            ats.sort_unstable();
+            let cut = ats[total - MAX_DECISIONS];
+            self.merged.retain(|_, d| d.at >= cut);
+            self.split.retain(|_, d| d.at >= cut);
+        }
+    }
+
+    /// Where an absorbed incident ends up (merges of merges followed, with
+    /// a guard against cycles a hand-edited file could contain).
+    fn target<'a>(&'a self, id: &'a IncidentId) -> &'a IncidentId {
+        let mut at = id;
+        for _ in 0..16 {
+            match self.merged.get(at) {
+                Some(d) if &d.to != at => at = &d.to,
+                _ => break,
+            }
+        }
+        at
+    }
+
+    /// The correlator's incidents with the decisions laid over them.
+    /// Returns them and the ids of the ones rebuilt (their causes need
+    /// ranking again). Untouched incidents are shared, not copied.
+    #[must_use]
+    pub fn apply(
+        &self,
+        incidents: Vec<Arc<Incident>>,
+        store: &Store,
+    ) -> (Vec<Arc<Incident>>, BTreeSet<IncidentId>) {
+        let mut rebuilt = BTreeSet::new();
+        if self.is_empty() {
+            return (incidents, rebuilt);
+        }
+        // Splits first: alerts leave their incident for a new one, which
+        // sits right after it in the list.
+        let mut out: Vec<Arc<Incident>> = Vec::with_capacity(incidents.len());
+        let mut made: HashMap<IncidentId, usize> = HashMap::new();
+        for inc in incidents {
+            let (moving, staying): (Vec<&Fingerprint>, Vec<&Fingerprint>) =
+                inc.alerts.iter().partition(|fp| self.split.contains_key(*fp));
+            if moving.is_empty() {
+                out.push(inc);
+                continue;
+            }
+            let mut by_target: BTreeMap<&IncidentId, Vec<Fingerprint>> = BTreeMap::new();
+            for fp in moving {
+                if let Some(d) = self.split.get(fp) {
+                    by_target.entry(&d.to).or_default().push(fp.clone());
+                }
+            }
+            let mut parts = Vec::new();
+            for (to, alerts) in by_target {
+                let part = carve(&inc, to, alerts, store);
+                rebuilt.insert(to.clone());
+                match made.get(to) {
+                    Some(&i) => {
+                        if let Some(existing) = out.get_mut(i) {
+                            fold(Arc::make_mut(existing), &part);
+                        }
+                    }
+                    None => parts.push(part),
+                }
+            }
+            if staying.is_empty() {
+                // Every alert left: the rest of it lives on in the parts.
+                continue;
+            }
+            let mut rest = (*inc).clone();
+            let staying: Vec<Fingerprint> = staying.into_iter().cloned().collect();
+            let gone: Vec<Fingerprint> =
+                inc.alerts.iter().filter(|fp| !staying.contains(fp)).cloned().collect();
+            keep_only(&mut rest, staying, &gone, store);
+            rebuilt.insert(rest.id.clone());
+            out.push(Arc::new(rest));
+            for p in parts {
+                made.insert(p.id.clone(), out.len());
+                out.push(Arc::new(p));
+            }
+        }
+        // Then merges: absorbed incidents fold into their target, in place.
+        if self.merged.is_empty() {
+            return (out, rebuilt);
+        }
+        let position: HashMap<IncidentId, usize> =
+            out.iter().enumerate().map(|(i, inc)| (inc.id.clone(), i)).collect();
+        let mut absorbed = vec![false; out.len()];
+        for i in 0..out.len() {
+            let id = out[i].id.clone();
+            let to = self.target(&id);
+            if to == &id {
+                continue;
+            }
+            let Some(&t) = position.get(to) else { continue };
+            if t == i || absorbed[t] {
+                continue;
+            }
+            let part = Arc::clone(&out[i]);
+            fold(Arc::make_mut(&mut out[t]), &part);
+            absorbed[i] = true;
+            rebuilt.insert(to.clone());
+        }
+        let out = out.into_iter().zip(absorbed).filter(|(_, a)| !a).map(|(inc, _)| inc).collect();
+        (out, rebuilt)
+    }
+}
+
+/// The decisions plus what applying them needs between passes: the
+/// incidents last shown (to check new decisions against) and the ranked
+/// result of each rebuilt incident, reused while its alerts and state did
+/// not change (ranking every pass would cost a ranking per pass per
+/// regrouped incident).
+#[derive(Debug, Clone, Default)]
+pub struct Regrouper {
+    decisions: Decisions,
+    shown: Vec<Arc<Incident>>,
+    ranked: HashMap<IncidentId, (Signature, UnixMs, Arc<Incident>)>,
+}
+
+/// What a rebuilt incident's ranking depends on.
+type Signature = (Vec<Fingerprint>, UnixMs, IncidentState, usize);
+
+fn signature(inc: &Incident) -> Signature {
+    (inc.alerts.clone(), inc.updated_at, inc.state, inc.timeline.len())
+}
+
+impl Regrouper {
+    #[must_use]
+    pub fn decisions(&self) -> &Decisions {
+        &self.decisions
+    }
+
+    /// Replaces the decisions (restored from the data dir at start).
+    pub fn restore(&mut self, decisions: Decisions) {
+        self.decisions = decisions;
+        self.ranked.clear();
+    }
+
+    /// Records a decision against the incidents last shown.
+    ///
+    /// # Errors
+    /// See [`Decisions::decide`].
+    pub fn decide(&mut self, cmd: &Regroup, by: &str, at: UnixMs) -> Result<String, String> {
+        let said = self.decisions.decide(cmd, by, at, &self.shown)?;
+        self.decisions.prune(at);
+        Ok(said)
+    }
+
+    /// Lays the decisions over the correlator's incidents; `rank` fills in
+    /// the title and causes of an incident rebuilt since its last ranking
+    /// (or last ranked longer than `rerank_ms` ago while open).
+    pub fn pass(
+        &mut self,
+        incidents: Vec<Arc<Incident>>,
+        store: &Store,
+        now: UnixMs,
+        rerank_ms: i64,
+        mut rank: impl FnMut(&mut Incident),
+    ) -> Vec<Arc<Incident>> {
+        let (mut out, rebuilt) = self.decisions.apply(incidents, store);
+        for inc in out.iter_mut().filter(|i| rebuilt.contains(&i.id)) {
+            let sig = signature(inc);
+            let fresh = |(s, at, _): &(Signature, UnixMs, Arc<Incident>)| {
+                *s == sig && (inc.state != IncidentState::Open || now - at < rerank_ms)
+            };
+            match self.ranked.get(&inc.id).filter(|c| fresh(c)) {
+                Some((_, _, done)) => *inc = Arc::clone(done),
+                None => {
+                    rank(Arc::make_mut(inc));
+                    self.ranked.insert(inc.id.clone(), (sig, now, Arc::clone(inc)));
+                }
+            }
+        }
+        self.ranked.retain(|id, _| rebuilt.contains(id));
+        self.shown.clone_from(&out);
+        out
+    }
+}
+
+/// A fresh incident id for a split, unlike any shown or decided.
+fn new_id(seed: &str, at: UnixMs, shown: &[Arc<Incident>], d: &Decisions) -> IncidentId {
+    let mut n = fnv(&format!("split:{seed}@{at}"));
+    loop {
+        let id = IncidentId(format!("I-{:06x}", n & 0xff_ffff));
+        let taken = shown.iter().any(|i| i.id == id)
+            || d.merged.contains_key(&id)
+            || d.merged.values().chain(d.split.values()).any(|x| x.to == id);
+        if !taken {
+            return id;
+        }
+        n = n.wrapping_add(1);
+    }
+}
+
+fn fnv(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+}
+
+/// The (alertname, service) of each alert the store still holds.
+fn pairs(alerts: &[Fingerprint], store: &Store) -> BTreeSet<(String, String)> {
+    alerts
+        .iter()
+        .filter_map(|fp| store.alert(fp))
+        .map(|e| (e.alert.name().to_string(), e.alert.service().unwrap_or("?").to_string()))
+        .collect()
+}
+
+/// Whether a fired/resolved line of the timeline is about one of `pairs`.
+fn about(e: &TimelineEntry, pairs: &BTreeSet<(String, String)>) -> bool {
+    matches!(e.kind, TimelineKind::AlertFired | TimelineKind::AlertResolved)
+        && pairs.iter().any(|(name, svc)| {
+            e.text.strip_prefix(name.as_str()).is_some_and(|rest| rest.starts_with(' '))
+                && e.text.contains(&format!(" on {svc}"))
+        })
+}
+
+/// Recomputes what an incident's alerts decide: services (most alerts
+/// first), severity, start, and whether any still fires.
+fn derive(inc: &mut Incident, store: &Store) -> bool {
+    let mut count: BTreeMap<String, usize> = BTreeMap::new();
+    let mut active = false;
+    let mut severity = None;
+    let mut started = None;
+    for e in inc.alerts.iter().filter_map(|fp| store.alert(fp)) {
+        *count.entry(e.alert.service().unwrap_or("(unknown)").to_string()).or_default() += 1;
+        active |= e.alert.state.is_active();
+        let s = e.alert.severity();
+        severity = Some(severity.map_or(s, |x: crate::model::Severity| x.min(s)));
+        let t = e.alert.starts_at;
+        started = Some(started.map_or(t, |x: UnixMs| x.min(t)));
+    }
+    let mut services: Vec<(String, usize)> = count.into_iter().collect();
+    services.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    if !services.is_empty() {
+        inc.services = services.into_iter().map(|(s, _)| s).collect();
+    }
+    if let Some(s) = severity {
+        inc.severity = s;
+    }
+    if let Some(t) = started {
+        inc.started_at = t;
+    }
+    active
+}
+
+/// The new incident `to` made of `alerts` taken out of `from`.
+fn carve(from: &Incident, to: &IncidentId, alerts: Vec<Fingerprint>, store: &Store) -> Incident {
+    let mine = pairs(&alerts, store);
+    let mut inc = Incident {
+        id: to.clone(),
+        title: from.title.clone(),
+        severity: from.severity,
+        state: from.state,
+        started_at: from.started_at,
+        updated_at: from.updated_at,
+        resolved_at: from.resolved_at,
+        alerts,
+        services: Vec::new(),
+        root_causes: Vec::new(),
+        timeline: from.timeline.iter().filter(|e| about(e, &mine)).cloned().collect(),
+        acked: false,
+    };
+    let active = derive(&mut inc, store);
+    settle(&mut inc, active);
+    inc.timeline.push(TimelineEntry {
+        ts: inc.timeline.last().map_or(inc.started_at, |e| e.ts),
+        kind: TimelineKind::Note,
+        text: format!("split out of {} by the operator", from.id),
+    });
+    inc
+}
+
+/// `inc` without the alerts that were split out.
+fn keep_only(inc: &mut Incident, staying: Vec<Fingerprint>, gone: &[Fingerprint], store: &Store) {
+    let left = pairs(&staying, store);
+    let only_gone: BTreeSet<(String, String)> =
+        pairs(gone, store).into_iter().filter(|p| !left.contains(p)).collect();
+    inc.timeline.retain(|e| !about(e, &only_gone));
+    inc.alerts = staying;
+    let active = derive(inc, store);
+    settle(inc, active);
+}
+
+/// An incident whose alerts stopped firing is at most quiet; one with a
+/// firing alert is open.
+fn settle(inc: &mut Incident, active: bool) {
+    if active {
+        inc.state = IncidentState::Open;
+        inc.resolved_at = None;
+    } else if inc.state == IncidentState::Open {
+        inc.state = IncidentState::Quiet;
+    }
+}
+
+/// Folds `part` into `into`: alerts, services, timeline; the worse
+/// severity, the earlier start, the livelier state.
+fn fold(into: &mut Incident, part: &Incident) {
+    for fp in &part.alerts {
+        if !into.alerts.contains(fp) {
+            into.alerts.push(fp.clone());
+        }
+    }
+    for s in &part.services {
+        if !into.services.contains(s) {
+            into.services.push(s.clone());
+        }
+    }
+    into.severity = into.severity.min(part.severity);
+    into.started_at = into.started_at.min(part.started_at);
+    into.updated_at = into.updated_at.max(part.updated_at);
+    let rank = |s: IncidentState| match s {
+        IncidentState::Open => 0,
+        IncidentState::Quiet => 1,
+        IncidentState::Resolved => 2,
+    };
+    if rank(part.state) < rank(into.state) {
+        into.state = part.state;
+    }
+    into.resolved_at = match (into.state, into.resolved_at, part.resolved_at) {
+        (IncidentState::Resolved, Some(a), Some(b)) => Some(a.max(b)),
+        (IncidentState::Resolved, a, b) => a.or(b),
+        _ => None,
+    };
+    into.acked |= part.acked;
+    let mut timeline = into.timeline.clone();
+    timeline.extend(part.timeline.iter().cloned());
+    timeline.push(TimelineEntry {
+        ts: part.started_at,
+        kind: TimelineKind::Note,
+        text: format!("{} merged in by the operator", part.id),
+    });
+    timeline.sort_by_key(|e| e.ts);
+    let excess = timeline.len().saturating_sub(200);
+    timeline.drain(..excess);
+    into.timeline = timeline;
+}
+
+#[cfg(test)]
+mod tests;
