@@ -179,49 +179,60 @@ impl Decisions {
             return (incidents, rebuilt);
         }
         // Splits first: alerts leave their incident for a new one, which
-        // sits right after it in the list.
+        // sits right after it in the list, or for an incident that exists
+        // already (a split incident merged elsewhere later), folded into it.
+        // An alert whose decision points at the incident it is in stays.
+        let existing: std::collections::HashSet<IncidentId> =
+            incidents.iter().map(|i| i.id.clone()).collect();
         let mut out: Vec<Arc<Incident>> = Vec::with_capacity(incidents.len());
         let mut made: HashMap<IncidentId, usize> = HashMap::new();
+        let mut into_existing: Vec<(IncidentId, Incident)> = Vec::new();
         for inc in incidents {
-            let (moving, staying): (Vec<&Fingerprint>, Vec<&Fingerprint>) =
-                inc.alerts.iter().partition(|fp| self.split.contains_key(*fp));
-            if moving.is_empty() {
+            let leaves = |fp: &Fingerprint| self.split.get(fp).is_some_and(|d| d.to != inc.id);
+            if !inc.alerts.iter().any(leaves) {
                 out.push(inc);
                 continue;
             }
             let mut by_target: BTreeMap<&IncidentId, Vec<Fingerprint>> = BTreeMap::new();
-            for fp in moving {
-                if let Some(d) = self.split.get(fp) {
-                    by_target.entry(&d.to).or_default().push(fp.clone());
+            let mut staying = Vec::new();
+            for fp in &inc.alerts {
+                match self.split.get(fp).filter(|d| d.to != inc.id) {
+                    Some(d) => by_target.entry(&d.to).or_default().push(fp.clone()),
+                    None => staying.push(fp.clone()),
                 }
             }
             let mut parts = Vec::new();
             for (to, alerts) in by_target {
                 let part = carve(&inc, to, alerts, store);
                 rebuilt.insert(to.clone());
-                match made.get(to) {
-                    Some(&i) => {
-                        if let Some(existing) = out.get_mut(i) {
-                            fold(Arc::make_mut(existing), &part);
-                        }
+                if existing.contains(to) {
+                    into_existing.push((to.clone(), part));
+                } else if let Some(&i) = made.get(to) {
+                    if let Some(m) = out.get_mut(i) {
+                        fold(Arc::make_mut(m), &part);
                     }
-                    None => parts.push(part),
+                } else {
+                    parts.push(part);
                 }
             }
-            if staying.is_empty() {
-                // Every alert left: the rest of it lives on in the parts.
-                continue;
+            if !staying.is_empty() {
+                let gone: Vec<Fingerprint> =
+                    inc.alerts.iter().filter(|fp| !staying.contains(fp)).cloned().collect();
+                let mut rest = (*inc).clone();
+                keep_only(&mut rest, staying, &gone, store);
+                rebuilt.insert(rest.id.clone());
+                out.push(Arc::new(rest));
             }
-            let mut rest = (*inc).clone();
-            let staying: Vec<Fingerprint> = staying.into_iter().cloned().collect();
-            let gone: Vec<Fingerprint> =
-                inc.alerts.iter().filter(|fp| !staying.contains(fp)).cloned().collect();
-            keep_only(&mut rest, staying, &gone, store);
-            rebuilt.insert(rest.id.clone());
-            out.push(Arc::new(rest));
             for p in parts {
                 made.insert(p.id.clone(), out.len());
                 out.push(Arc::new(p));
+            }
+        }
+        for (to, part) in into_existing {
+            match out.iter_mut().find(|i| i.id == to) {
+                Some(t) => fold(Arc::make_mut(t), &part),
+                // Its own alerts all left: the part carries the id on.
+                None => out.push(Arc::new(part)),
             }
         }
         // Then merges: absorbed incidents fold into their target, in place.

@@ -168,3 +168,43 @@ fn old_decisions_are_forgotten() {
     assert_eq!(d.merged.len(), 1);
     assert!(d.split.is_empty());
 }
+
+#[test]
+fn a_split_merged_back_or_elsewhere_never_duplicates_an_incident() {
+    let mut s = store();
+    let mut e = engine();
+    let pg = alert("HighLatency", "postgres", "warning", at(100));
+    let pay = alert("HighLatency", "payments", "warning", at(102));
+    let co = alert("HighErrorRate", "checkout", "critical", at(104));
+    let wh = alert("DiskFull", "warehouse", "warning", at(104));
+    poll(&mut s, at(105), vec![pg, pay, co.clone(), wh]);
+    let incs = e.update(&s, at(105));
+    assert_eq!(incs.len(), 2);
+    let cascade = with_service(&incs, "postgres").id.clone();
+    let other = with_service(&incs, "warehouse").id.clone();
+    let cmd = Regroup::Split { from: cascade.clone(), alerts: vec![co.fingerprint.clone()] };
+    e.regroup(&cmd, "ana", at(106)).unwrap();
+    let incs = e.update(&s, at(106));
+    assert_eq!(incs.len(), 3);
+    let part = with_service(&incs, "checkout").id.clone();
+
+    // Merged elsewhere: the checkout alert joins the warehouse incident.
+    let cmd = Regroup::Merge { into: other.clone(), from: vec![part.clone()] };
+    e.regroup(&cmd, "ana", at(107)).unwrap();
+    let incs = e.update(&s, at(107));
+    let mut seen: Vec<&str> = ids(&incs);
+    seen.sort_unstable();
+    seen.dedup();
+    assert_eq!(seen.len(), incs.len(), "ids are unique: {:?}", ids(&incs));
+    assert_eq!(incs.len(), 2);
+    let o = incs.iter().find(|i| i.id == other).unwrap();
+    assert!(o.alerts.contains(&co.fingerprint));
+    assert_eq!(o.alerts.len(), 2);
+
+    // Merged back into where it came from: one incident with all three.
+    let cmd = Regroup::Merge { into: cascade.clone(), from: vec![other.clone()] };
+    e.regroup(&cmd, "ana", at(108)).unwrap();
+    let incs = e.update(&s, at(108));
+    assert_eq!(ids(&incs), [cascade.0.as_str()]);
+    assert_eq!(incs[0].alerts.len(), 4);
+}
