@@ -39,6 +39,8 @@ pub struct Pipeline {
     history: History,
     /// Where the operator's merges and splits are saved (live use).
     regroup_file: Option<std::path::PathBuf>,
+    /// Services with strong anomalies and no alert (suspected incidents).
+    suspects: crate::engine::suspect::Suspects,
 }
 
 /// File name of the operator's regrouping decisions in the data dir.
@@ -54,6 +56,7 @@ impl Pipeline {
             anomalies: LiveAnomalies::new(ANOMALIES_IN_VIEW),
             history: History::in_memory(),
             regroup_file: None,
+            suspects: crate::engine::suspect::Suspects::default(),
         }
     }
 
@@ -157,8 +160,16 @@ impl Pipeline {
 
     /// One engine pass over the store, and the view of its result.
     pub fn analyze(&mut self, now: UnixMs) -> View {
-        let incidents = self.engine.update(&self.store, now);
+        let mut incidents = self.engine.update(&self.store, now);
         self.anomalies.update(&self.store);
+        let suspected = self.suspects.update(
+            self.anomalies.recent(),
+            &incidents,
+            &self.store,
+            self.engine.topology(),
+            now,
+        );
+        incidents.extend(suspected);
         let mut marks: AnomalyMarks<'_> = foldhash::HashMap::default();
         for ev in self.anomalies.recent() {
             marks.entry(&ev.series).or_default().push(ev.ts);

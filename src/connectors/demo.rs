@@ -267,3 +267,57 @@ mod tests {
             .expect("no panic");
     }
 }
+#[cfg(test)]
+mod suspected_tests {
+    use super::*;
+
+    /// In an hour of the demo world, slow or lossy datastores deviate
+    /// before any alert rule trips: the suspected incident names the
+    /// fault's root service first, ahead of the first alert on it, and is
+    /// gone once real alerts take over.
+    #[test]
+    fn a_datastore_fault_is_suspected_before_its_first_alert() {
+        for (seed, root) in [(1, "elasticsearch"), (2, "warehouse-db")] {
+            let opts = DemoOptions {
+                seed,
+                speed: 15.0,
+                limits: StoreLimits::default(),
+                engine: EngineConfig::default(),
+                ack: AckConfig::default(),
+            };
+            let (mut world, mut pipe, _) = warmed_up(&opts);
+            let silences = DemoSilences::default();
+            let mut suspected_at = None;
+            let mut alerted_at = None;
+            let mut last = None;
+            for _ in 0..240 {
+                pipe.ingest_all(step(&mut world, &silences));
+                pipe.set_ground_truth(world.ground_truth());
+                let view = pipe.analyze(world.now());
+                for i in &view.incidents {
+                    let leads = i.root_causes.first().is_some_and(|c| c.service == root);
+                    if i.id.is_suspected() && leads {
+                        suspected_at.get_or_insert(i.started_at);
+                        assert!(i.alerts.is_empty() && i.title.starts_with("suspected: "));
+                    }
+                    if !i.id.is_suspected() && i.services.iter().any(|s| s == root) {
+                        alerted_at.get_or_insert(i.started_at);
+                    }
+                }
+                last = Some(view);
+            }
+            let (s, a) = (suspected_at.expect("suspected"), alerted_at.expect("alerted"));
+            assert!(s < a, "seed {seed}: suspected at {s}, first alert at {a}");
+            let view = last.unwrap();
+            let truth = view.ground_truth.iter().find(|f| f.root_service == root).unwrap();
+            assert!(s >= truth.start, "not before the fault began");
+            assert!(
+                !view
+                    .incidents
+                    .iter()
+                    .any(|i| i.id.is_suspected() && i.services.iter().any(|x| x == root)),
+                "the alert incident took over"
+            );
+        }
+    }
+}

@@ -16,6 +16,7 @@ pub mod logs;
 pub mod rca;
 pub mod regroup;
 pub mod score;
+pub mod suspect;
 #[cfg(test)]
 mod testutil;
 

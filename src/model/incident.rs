@@ -9,6 +9,15 @@ use super::{Fingerprint, Severity, UnixMs};
 #[serde(transparent)]
 pub struct IncidentId(pub String);
 
+impl IncidentId {
+    /// A suspected incident (`S-…`, opened from metric anomalies before
+    /// any alert; see `engine::suspect`) rather than one made of alerts (`I-…`).
+    #[must_use]
+    pub fn is_suspected(&self) -> bool {
+        self.0.starts_with("S-")
+    }
+}
+
 impl std::fmt::Display for IncidentId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)

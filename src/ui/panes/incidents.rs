@@ -99,7 +99,12 @@ fn line<'a>(
 
     let age = format_age(state.view.now - inc.started_at);
     let n = inc.alerts.len();
-    let count = format!("{n} alert{}", if n == 1 { "" } else { "s" });
+    // A suspected incident has no alerts: its column says what it is.
+    let count = if inc.id.is_suspected() {
+        "suspected".to_string()
+    } else {
+        format!("{n} alert{}", if n == 1 { "" } else { "s" })
+    };
     let badge = crate::app::ack::ack_badge(&state.view, inc);
     let ack = match badge {
         Some("ACK") => "\u{2713} acked",
