@@ -234,3 +234,42 @@ fn focus_is_visible_on_the_border() {
     assert_eq!(buf[(a.detail.x, a.detail.y)].symbol(), "┏");
     assert_ne!(buf[(a.incidents.x, a.incidents.y)].fg, focused);
 }
+
+#[test]
+fn a_suspected_incident_says_so_in_its_row_and_its_causes() {
+    use crate::engine::suspect::Suspects;
+    use crate::model::{AnomalyEvent, SeriesKey, Signal};
+    let mut view = crate::app::fixture::view();
+    let store = crate::store::Store::new(crate::store::StoreLimits::default());
+    let ev = |ts| AnomalyEvent {
+        series: SeriesKey("warehouse-db:p99".into()),
+        service: Some("warehouse-db".into()),
+        signal: Signal::LatencyP99,
+        ts,
+        value: 0.4,
+        score: 0.93,
+        kind: "shift".into(),
+    };
+    let now = view.now;
+    let evs = [ev(now - 60_000), ev(now - 30_000)];
+    let topo = crate::model::Topology::new();
+    let suspected = Suspects::default().update(evs.iter(), &[], &store, &topo, now);
+    assert_eq!(suspected.len(), 1);
+    view.incidents.insert(0, suspected[0].clone());
+    let mut s = State::new(Theme::default(), crate::ui::keymap::Keymap::defaults(), vec![], false);
+    update(&mut s, Msg::View(std::sync::Arc::new(view)));
+    s.sort = crate::app::SortOrder::Age;
+    update(&mut s, Msg::Resize(120, 40));
+    // Find its row and select it.
+    for _ in 0..20 {
+        if s.selected_incident().is_some_and(|i| i.id.is_suspected()) {
+            break;
+        }
+        update(&mut s, Msg::Action(crate::app::Action::Down));
+    }
+    assert!(s.selected_incident().is_some_and(|i| i.id.is_suspected()));
+    let t = text(&draw(&s, &s.theme, 120, 40));
+    assert!(t.contains("○ INFO suspected: p99 latency anomaly on warehouse-db"), "{t}");
+    assert!(t.contains("suspected "), "the alert count column says suspected:\n{t}");
+    assert!(t.contains("no alert has fired"), "the evidence says where it comes from:\n{t}");
+}
