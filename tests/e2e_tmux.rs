@@ -46,7 +46,7 @@ fn demo_session_keys_and_clean_exit() {
 
     tmux.keys(&["?"]);
     tmux.wait_for("the help overlay", |s| {
-        s.contains("Keys: main") && s.contains("move down") && s.contains("quit quell")
+        s.contains("Keys: main") && s.contains("move down") && s.contains("merge the marked")
     });
     tmux.keys(&["Escape"]);
     tmux.wait_for("help closed", |s| !s.contains("Keys: main"));
