@@ -48,15 +48,8 @@ pub fn apply_settings(cfg: &mut DetectorConfig, sets: &[String]) -> anyhow::Resu
     for s in sets {
         let (k, v) = s.split_once('=').with_context(|| format!("--set {s}: expected key=value"))?;
         let v: f64 = v.parse().with_context(|| format!("--set {s}: not a number"))?;
-        match k {
-            "slow_alpha" => cfg.slow_alpha = v,
-            "fast_alpha" => cfg.fast_alpha = v,
-            "record_decay" => cfg.record_decay = v,
-            "warmup" => cfg.warmup = v as u32,
-            "hold_decay" => cfg.hold_decay = v,
-            "levels" => cfg.levels = v,
-            "context_weight" => cfg.context_weight = v,
-            _ => anyhow::bail!("--set {s}: unknown setting {k}"),
+        if !cfg.set(k, v) {
+            anyhow::bail!("--set {s}: unknown setting {k}");
         }
     }
     Ok(())

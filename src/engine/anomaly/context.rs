@@ -25,6 +25,20 @@ pub struct ContextNovelty {
     seen: u32,
     warmup: u32,
     recent: [i32; ORDERS],
+    /// Samples before novelty is scored (after the range is learned).
+    pub delay: u32,
+    /// Recent rate of never-seen levels (first-order novelty).
+    rate: f64,
+    /// Novelty rate at which a never-seen level no longer counts.
+    pub rate_limit: f64,
+    /// Smallest weight of a new sample in `rate`.
+    pub rate_alpha: f64,
+    /// Levels past either end of the learned range before values saturate.
+    pub clamp: f64,
+    pub log_tail: bool,
+    /// Report a new level only once the next sample stays near it.
+    pub persist: bool,
+    pending: bool,
     counts: Box<[u16]>,
 }
 
@@ -41,6 +55,14 @@ impl ContextNovelty {
             seen: 0,
             warmup,
             recent: [0; ORDERS],
+            delay: 2 * warmup,
+            rate: 0.0,
+            rate_limit: f64::INFINITY,
+            rate_alpha: 0.001,
+            clamp: 4.0,
+            log_tail: false,
+            persist: false,
+            pending: false,
             counts: vec![0u16; TABLE].into_boxed_slice(),
         }
     }
@@ -49,7 +71,18 @@ impl ContextNovelty {
         let width = ((hi - lo) / self.levels).max(1e-9 * (1.0 + lo.abs()));
         // Saturate far outliers into a few extreme levels so a huge value is
         // one context, not a fresh one each time.
-        ((x - lo) / width).floor().clamp(-4.0, self.levels + 4.0) as i32
+        let q = (x - lo) / width;
+        if self.log_tail {
+            // Past the learned range levels widen geometrically: a far value
+            // still gets a level of its own, a huge one is one of a few.
+            if q >= self.levels {
+                return self.levels as i32 + (1.0 + (q - self.levels)).log2().floor() as i32;
+            }
+            if q < 0.0 {
+                return -1 - (1.0 - q).log2().floor() as i32;
+            }
+        }
+        q.floor().clamp(-self.clamp, self.levels + self.clamp) as i32
     }
 
     fn slot(key: &[i32]) -> usize {
@@ -85,9 +118,19 @@ impl ContextNovelty {
             }
             *c = c.saturating_add(1);
         }
-        if self.seen <= 2 * self.warmup {
+        let rate = self.rate;
+        let first = if novel == ORDERS { 1.0 } else { 0.0 };
+        let n = self.seen - self.warmup;
+        self.rate += (1.0 / f64::from(n)).max(self.rate_alpha) * (first - self.rate);
+        if self.seen <= self.delay {
             return 0.0;
         }
-        novel as f64 / ORDERS as f64
+        let damp = (1.0 - rate / self.rate_limit).max(0.0);
+        if self.persist {
+            let was = self.pending;
+            self.pending = novel == ORDERS;
+            return if was && (self.recent[0] - self.recent[1]).abs() <= 1 { damp } else { 0.0 };
+        }
+        damp * novel as f64 / ORDERS as f64
     }
 }

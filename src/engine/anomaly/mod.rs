@@ -48,6 +48,10 @@ pub const DEFAULT_THRESHOLD: f64 = 0.55;
 /// Samples a series needs before it is scored at all.
 pub const WARMUP: u32 = 300;
 
+/// Surprise measures with records.
+const M: usize = 4;
+const KINDS: [Kind; M] = [Kind::Spike, Kind::Shift, Kind::Step, Kind::Volatility];
+
 /// Samples before surprises count towards the records.
 const SETTLE: u32 = 50;
 
@@ -71,6 +75,30 @@ pub struct DetectorConfig {
     pub levels: f64,
     /// Weight of context novelty in the ensemble score.
     pub context_weight: f64,
+    /// Weights of the spike, shift, step and volatility ratios.
+    pub weights: [f64; M],
+    pub vol_alpha: f64,
+    /// Samples after a reported alarm during which nothing is reported.
+    pub refractory: u32,
+    /// How much the ratio in the series' own units counts (0: only the
+    /// ratio in units of the current scale; 1: only the raw one; 2: the
+    /// smaller of the two).
+    pub raw_mix: f64,
+    /// Context scoring starts after this many warm-ups.
+    pub ctx_delay: f64,
+    pub ctx_rate_limit: f64,
+    pub ctx_rate_alpha: f64,
+    pub ctx_clamp: f64,
+    pub settle: u32,
+    pub hold_init: f64,
+    pub ctx_log: f64,
+    /// Weight of the second largest ratio in the combined one.
+    pub second: f64,
+    /// Context novelty counts only when the largest ratio is at least this.
+    pub ctx_gate: f64,
+    pub ctx_persist: f64,
+    /// Context novelty multiplies the largest ratio by `1 + boost · novelty`.
+    pub ctx_boost: f64,
 }
 
 impl Default for DetectorConfig {
@@ -83,7 +111,58 @@ impl Default for DetectorConfig {
             hold_decay: 0.998,
             levels: 8.0,
             context_weight: 0.6,
+            weights: [1.0, 1.0, 1.0, 0.0],
+            vol_alpha: 0.1,
+            refractory: 0,
+            raw_mix: 0.0,
+            ctx_delay: 2.0,
+            ctx_rate_limit: f64::INFINITY,
+            ctx_rate_alpha: 0.001,
+            ctx_clamp: 4.0,
+            settle: SETTLE,
+            hold_init: 0.0,
+            ctx_log: 0.0,
+            second: 0.0,
+            ctx_gate: 0.0,
+            ctx_persist: 0.0,
+            ctx_boost: 0.0,
         }
+    }
+}
+
+impl DetectorConfig {
+    /// Sets one tuning value by name (for experiments such as
+    /// `quell eval nab --set`); `false` for an unknown name.
+    pub fn set(&mut self, key: &str, v: f64) -> bool {
+        match key {
+            "slow_alpha" => self.slow_alpha = v,
+            "fast_alpha" => self.fast_alpha = v,
+            "record_decay" => self.record_decay = v,
+            "warmup" => self.warmup = v as u32,
+            "hold_decay" => self.hold_decay = v,
+            "levels" => self.levels = v,
+            "context_weight" => self.context_weight = v,
+            "w_spike" => self.weights[0] = v,
+            "w_shift" => self.weights[1] = v,
+            "w_step" => self.weights[2] = v,
+            "w_vol" => self.weights[3] = v,
+            "vol_alpha" => self.vol_alpha = v,
+            "refractory" => self.refractory = v as u32,
+            "raw_mix" => self.raw_mix = v,
+            "ctx_delay" => self.ctx_delay = v,
+            "ctx_rate_limit" => self.ctx_rate_limit = v,
+            "ctx_rate_alpha" => self.ctx_rate_alpha = v,
+            "ctx_clamp" => self.ctx_clamp = v,
+            "settle" => self.settle = v as u32,
+            "hold_init" => self.hold_init = v,
+            "ctx_log" => self.ctx_log = v,
+            "second" => self.second = v,
+            "ctx_gate" => self.ctx_gate = v,
+            "ctx_persist" => self.ctx_persist = v,
+            "ctx_boost" => self.ctx_boost = v,
+            _ => return false,
+        }
+        true
     }
 }
 
@@ -96,10 +175,16 @@ pub struct Detector {
     /// Scale of sample-to-sample change.
     step: RobustLevel,
     prev: Option<f64>,
-    records: [Record; 3],
+    records: [Record; M],
+    /// Records of the same surprises in the series' own units.
+    raw_records: [Record; M],
+    /// Short mean of absolute deviations from the baseline.
+    vol: f64,
     context: Option<ContextNovelty>,
     /// Decayed maximum of recent raw scores (see `hold_decay`).
     hold: f64,
+    /// Samples left in the refractory period.
+    quiet_left: u32,
     n: u32,
 }
 
@@ -116,6 +201,7 @@ pub enum Kind {
     Spike,
     Shift,
     Step,
+    Volatility,
     Context,
 }
 
@@ -135,9 +221,21 @@ impl Detector {
             fast: 0.0,
             step: RobustLevel::new(cfg.slow_alpha),
             prev: None,
-            records: [rec; 3],
-            context: (cfg.levels > 0.0).then(|| ContextNovelty::new(cfg.levels, cfg.warmup)),
+            records: [rec; M],
+            raw_records: [rec; M],
+            vol: 0.0,
+            context: (cfg.levels > 0.0).then(|| {
+                let mut c = ContextNovelty::new(cfg.levels, cfg.warmup);
+                c.delay = (cfg.ctx_delay * f64::from(cfg.warmup)) as u32;
+                c.rate_limit = cfg.ctx_rate_limit;
+                c.rate_alpha = cfg.ctx_rate_alpha;
+                c.clamp = cfg.ctx_clamp;
+                c.log_tail = cfg.ctx_log > 0.0;
+                c.persist = cfg.ctx_persist > 0.0;
+                c
+            }),
             hold: 0.0,
+            quiet_left: 0,
             n: 0,
         }
     }
@@ -162,43 +260,65 @@ impl Detector {
         let scale = self.slow.scale();
         let level = self.slow.level();
         let d = self.prev.map_or(0.0, |p| x - p);
+        if self.n > 1 {
+            self.vol += self.cfg.vol_alpha * ((x - level).abs() - self.vol);
+        }
         let surprise = [
             (x - level).abs() / scale,
             (self.fast - level).abs() / scale,
             (d - self.step.level()).abs() / self.step.scale().max(1e-3 * scale),
+            self.vol / scale,
         ];
         let mut best = quiet;
         let warm = self.n > self.cfg.warmup;
         // Surprises measured before the baseline has settled are meaningless
         // (the scale is still near zero) and would poison the records.
-        let settled = self.n > SETTLE;
-        for (i, (rec, &u)) in self.records.iter_mut().zip(&surprise).enumerate() {
-            let rho = rec.ratio(u);
+        let settled = self.n > self.cfg.settle;
+        let raw =
+            [surprise[0] * scale, surprise[1] * scale, (d - self.step.level()).abs(), self.vol];
+        let mut rhos = [0.0f64; M];
+        for i in 0..M {
+            let u = surprise[i];
+            let rn = self.records[i].ratio(u);
+            let rr = self.raw_records[i].ratio(raw[i]);
             if settled {
-                rec.update(u);
+                self.records[i].update(u);
+                self.raw_records[i].update(raw[i]);
             }
-            if warm {
-                let s = squash(rho);
-                if s > best.score {
-                    best = Verdict { score: s, kind: [Kind::Spike, Kind::Shift, Kind::Step][i] };
-                }
-            }
+            let m = self.cfg.raw_mix;
+            let rho = self.cfg.weights[i]
+                * if m > 1.5 { rn.min(rr) } else { rn.powf(1.0 - m) * rr.powf(m) };
+            rhos[i] = rho;
         }
         self.slow.update(x);
         if self.prev.is_some() {
             self.step.update(d);
         }
         self.prev = Some(x);
-        if let Some(c) = &mut self.context {
-            let s = self.cfg.context_weight * c.update(x);
-            if warm && s > best.score {
+        let nov = self.context.as_mut().map_or(0.0, |c| c.update(x));
+        if warm {
+            let mut order = [0usize, 1, 2, 3];
+            order.sort_by(|&a, &b| rhos[b].total_cmp(&rhos[a]));
+            let b = self.cfg.second;
+            let rho = rhos[order[0]].powf(1.0 - b) * rhos[order[1]].powf(b);
+            let rho = rho * (1.0 + self.cfg.ctx_boost * nov);
+            best = Verdict { score: squash(rho), kind: KINDS[order[0]] };
+            let s = self.cfg.context_weight * nov;
+            if s > best.score && rhos[order[0]] >= self.cfg.ctx_gate {
                 best = Verdict { score: s, kind: Kind::Context };
             }
         }
+        if self.n == self.cfg.warmup {
+            self.hold = self.cfg.hold_init;
+        }
         let held = self.hold;
         self.hold = (self.hold * self.cfg.hold_decay).max(best.score);
-        if best.score <= held {
+        if best.score <= held || self.quiet_left > 0 {
             best.score = 0.0;
+        }
+        self.quiet_left = self.quiet_left.saturating_sub(1);
+        if best.score >= DEFAULT_THRESHOLD {
+            self.quiet_left = self.cfg.refractory;
         }
         best
     }
