@@ -38,6 +38,8 @@ pub struct ContextNovelty {
     pub log_tail: bool,
     /// Report a new level only once the next sample stays near it.
     pub persist: bool,
+    /// A new level next to a seen one (within `iso` levels) is not novel.
+    pub iso: i32,
     pending: bool,
     counts: Box<[u16]>,
 }
@@ -62,6 +64,7 @@ impl ContextNovelty {
             clamp: 4.0,
             log_tail: false,
             persist: false,
+            iso: 0,
             pending: false,
             counts: vec![0u16; TABLE].into_boxed_slice(),
         }
@@ -110,6 +113,10 @@ impl ContextNovelty {
         };
         self.recent.rotate_right(1);
         self.recent[0] = self.level(x, lo, hi);
+        let l = self.recent[0];
+        let near_seen = (1..=self.iso).any(|r| {
+            self.counts[Self::slot(&[l - r])] > 0 || self.counts[Self::slot(&[l + r])] > 0
+        });
         let mut novel = 0usize;
         for k in 1..=ORDERS {
             let c = &mut self.counts[Self::slot(&self.recent[..k])];
@@ -117,6 +124,9 @@ impl ContextNovelty {
                 novel += 1;
             }
             *c = c.saturating_add(1);
+        }
+        if novel == ORDERS && near_seen {
+            novel -= 1;
         }
         let rate = self.rate;
         let first = if novel == ORDERS { 1.0 } else { 0.0 };

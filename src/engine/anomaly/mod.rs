@@ -34,10 +34,12 @@ pub mod live;
 pub mod nab;
 pub mod record;
 pub mod robust;
+pub mod tail;
 
 use context::ContextNovelty;
 use record::Record;
 use robust::RobustLevel;
+use tail::Tail;
 
 /// Score at and above which a sample is reported as anomalous: a surprise
 /// about 5% above the series' record (ratio⁴/(1 + ratio⁴) = 0.55), or a
@@ -78,6 +80,9 @@ pub struct DetectorConfig {
     /// Weights of the spike, shift, step and volatility ratios.
     pub weights: [f64; M],
     pub vol_alpha: f64,
+    /// 1: the fourth measure is a spike against a fast local baseline.
+    pub vol_mode: f64,
+    pub local_alpha: f64,
     /// Samples after a reported alarm during which nothing is reported.
     pub refractory: u32,
     /// How much the ratio in the series' own units counts (0: only the
@@ -99,6 +104,29 @@ pub struct DetectorConfig {
     pub ctx_persist: f64,
     /// Context novelty multiplies the largest ratio by `1 + boost · novelty`.
     pub ctx_boost: f64,
+    /// Young records are inflated by `1 + young_k · exp(-age / young_t)`.
+    pub young_k: f64,
+    pub young_t: f64,
+    /// Each alarm multiplies a bar on later ratios by `1 + fatigue`; the
+    /// bar decays back to 1 by `fatigue_decay` per sample.
+    pub fatigue: f64,
+    pub fatigue_decay: f64,
+    pub ctx_fatigue: f64,
+    pub ctx_iso: f64,
+    /// Nothing is reported before this many samples (scores still feed
+    /// the hold).
+    pub report_from: u32,
+    /// The short mean's input is clipped at this many scales (0: off).
+    pub fast_clip: f64,
+    /// 0: records; 1: tail levels; 2: beat both; 3: beat either.
+    pub tail_mode: f64,
+    pub tail_q: f64,
+    pub tail_alpha: f64,
+    pub tail_alpha_ex: f64,
+    pub floor: f64,
+    pub coarse: f64,
+    pub coarse_warm: f64,
+    pub coarse_ctx: f64,
 }
 
 impl Default for DetectorConfig {
@@ -113,6 +141,8 @@ impl Default for DetectorConfig {
             context_weight: 0.6,
             weights: [1.0, 1.0, 1.0, 0.0],
             vol_alpha: 0.1,
+            vol_mode: 0.0,
+            local_alpha: 0.05,
             refractory: 0,
             raw_mix: 0.0,
             ctx_delay: 2.0,
@@ -126,6 +156,22 @@ impl Default for DetectorConfig {
             ctx_gate: 0.0,
             ctx_persist: 0.0,
             ctx_boost: 0.0,
+            young_k: 0.0,
+            young_t: 1000.0,
+            fatigue: 0.0,
+            fatigue_decay: 0.9995,
+            ctx_fatigue: 1.0,
+            ctx_iso: 0.0,
+            report_from: 0,
+            fast_clip: 0.0,
+            tail_mode: 0.0,
+            tail_q: 1e-4,
+            tail_alpha: 1e-4,
+            tail_alpha_ex: 1e-2,
+            floor: 2.0,
+            coarse: 0.0,
+            coarse_warm: 1.0,
+            coarse_ctx: 1.0,
         }
     }
 }
@@ -147,6 +193,8 @@ impl DetectorConfig {
             "w_step" => self.weights[2] = v,
             "w_vol" => self.weights[3] = v,
             "vol_alpha" => self.vol_alpha = v,
+            "vol_mode" => self.vol_mode = v,
+            "local_alpha" => self.local_alpha = v,
             "refractory" => self.refractory = v as u32,
             "raw_mix" => self.raw_mix = v,
             "ctx_delay" => self.ctx_delay = v,
@@ -160,6 +208,22 @@ impl DetectorConfig {
             "ctx_gate" => self.ctx_gate = v,
             "ctx_persist" => self.ctx_persist = v,
             "ctx_boost" => self.ctx_boost = v,
+            "young_k" => self.young_k = v,
+            "young_t" => self.young_t = v,
+            "fatigue" => self.fatigue = v,
+            "fatigue_decay" => self.fatigue_decay = v,
+            "ctx_fatigue" => self.ctx_fatigue = v,
+            "ctx_iso" => self.ctx_iso = v,
+            "report_from" => self.report_from = v as u32,
+            "fast_clip" => self.fast_clip = v,
+            "tail_mode" => self.tail_mode = v,
+            "tail_q" => self.tail_q = v,
+            "tail_alpha" => self.tail_alpha = v,
+            "tail_alpha_ex" => self.tail_alpha_ex = v,
+            "floor" => self.floor = v,
+            "coarse" => self.coarse = v,
+            "coarse_warm" => self.coarse_warm = v,
+            "coarse_ctx" => self.coarse_ctx = v,
             _ => return false,
         }
         true
@@ -180,11 +244,19 @@ pub struct Detector {
     raw_records: [Record; M],
     /// Short mean of absolute deviations from the baseline.
     vol: f64,
+    local: RobustLevel,
+    /// A detector on block means of `coarse` samples.
+    coarse: Option<Box<Detector>>,
+    block: (f64, u32),
+    tails: [Tail; M],
+    raw_tails: [Tail; M],
     context: Option<ContextNovelty>,
     /// Decayed maximum of recent raw scores (see `hold_decay`).
     hold: f64,
     /// Samples left in the refractory period.
     quiet_left: u32,
+    /// Excess of the alarm bar over 1 (see `fatigue`).
+    bar: f64,
     n: u32,
 }
 
@@ -214,7 +286,8 @@ impl Default for Detector {
 impl Detector {
     #[must_use]
     pub fn new(cfg: DetectorConfig) -> Self {
-        let rec = Record::new(cfg.record_decay);
+        let mut rec = Record::new(cfg.record_decay);
+        rec.floor = cfg.floor;
         Self {
             cfg,
             slow: RobustLevel::new(cfg.slow_alpha),
@@ -224,6 +297,18 @@ impl Detector {
             records: [rec; M],
             raw_records: [rec; M],
             vol: 0.0,
+            local: RobustLevel::new(cfg.local_alpha),
+            coarse: (cfg.coarse >= 2.0).then(|| {
+                let mut c = cfg;
+                c.coarse = 0.0;
+                c.levels *= cfg.coarse_ctx;
+                c.warmup = (f64::from(cfg.warmup) / cfg.coarse * cfg.coarse_warm) as u32;
+                c.settle = (f64::from(cfg.settle) / cfg.coarse) as u32;
+                Box::new(Detector::new(c))
+            }),
+            block: (0.0, 0),
+            tails: [Tail::new(cfg.tail_q, cfg.tail_alpha, cfg.tail_alpha_ex); M],
+            raw_tails: [Tail::new(cfg.tail_q, cfg.tail_alpha, cfg.tail_alpha_ex); M],
             context: (cfg.levels > 0.0).then(|| {
                 let mut c = ContextNovelty::new(cfg.levels, cfg.warmup);
                 c.delay = (cfg.ctx_delay * f64::from(cfg.warmup)) as u32;
@@ -232,10 +317,12 @@ impl Detector {
                 c.clamp = cfg.ctx_clamp;
                 c.log_tail = cfg.ctx_log > 0.0;
                 c.persist = cfg.ctx_persist > 0.0;
+                c.iso = cfg.ctx_iso as i32;
                 c
             }),
             hold: 0.0,
             quiet_left: 0,
+            bar: 0.0,
             n: 0,
         }
     }
@@ -256,12 +343,23 @@ impl Detector {
         if self.n == 1 {
             self.fast = x;
         }
-        self.fast += self.cfg.fast_alpha * (x - self.fast);
         let scale = self.slow.scale();
+        let lim = if self.cfg.fast_clip > 0.0 && self.n > self.cfg.settle {
+            self.cfg.fast_clip * scale
+        } else {
+            f64::INFINITY
+        };
+        self.fast += self.cfg.fast_alpha * (x - self.fast).clamp(-lim, lim);
         let level = self.slow.level();
         let d = self.prev.map_or(0.0, |p| x - p);
         if self.n > 1 {
             self.vol += self.cfg.vol_alpha * ((x - level).abs() - self.vol);
+        }
+        if self.cfg.vol_mode > 0.0 {
+            let ls = self.local.scale().max(1e-3 * scale);
+            self.vol = (x - self.local.level()).abs();
+            self.local.update(x);
+            self.vol = self.vol / ls * scale;
         }
         let surprise = [
             (x - level).abs() / scale,
@@ -279,11 +377,19 @@ impl Detector {
         let mut rhos = [0.0f64; M];
         for i in 0..M {
             let u = surprise[i];
-            let rn = self.records[i].ratio(u);
-            let rr = self.raw_records[i].ratio(raw[i]);
+            let (mut rn, mut rr) = (self.records[i].ratio(u), self.raw_records[i].ratio(raw[i]));
+            let (tn, tr) = (self.tails[i].ratio(u), self.raw_tails[i].ratio(raw[i]));
+            match self.cfg.tail_mode as u32 {
+                1 => (rn, rr) = (tn, tr),
+                2 => (rn, rr) = (rn.min(tn), rr.min(tr)),
+                3 => (rn, rr) = (rn.max(tn), rr.max(tr)),
+                _ => {}
+            }
             if settled {
                 self.records[i].update(u);
                 self.raw_records[i].update(raw[i]);
+                self.tails[i].update(u);
+                self.raw_tails[i].update(raw[i]);
             }
             let m = self.cfg.raw_mix;
             let rho = self.cfg.weights[i]
@@ -302,10 +408,25 @@ impl Detector {
             let b = self.cfg.second;
             let rho = rhos[order[0]].powf(1.0 - b) * rhos[order[1]].powf(b);
             let rho = rho * (1.0 + self.cfg.ctx_boost * nov);
+            let age = f64::from(self.n - self.cfg.settle.min(self.n));
+            let rho = rho / (1.0 + self.cfg.young_k * (-age / self.cfg.young_t).exp());
+            let rho = rho / (1.0 + self.bar);
             best = Verdict { score: squash(rho), kind: KINDS[order[0]] };
             let s = self.cfg.context_weight * nov;
+            let s = s / (1.0 + self.cfg.ctx_fatigue * self.bar);
             if s > best.score && rhos[order[0]] >= self.cfg.ctx_gate {
                 best = Verdict { score: s, kind: Kind::Context };
+            }
+        }
+        if let Some(c) = &mut self.coarse {
+            self.block.0 += x;
+            self.block.1 += 1;
+            if f64::from(self.block.1) >= self.cfg.coarse {
+                let v = c.observe(self.block.0 / f64::from(self.block.1));
+                self.block = (0.0, 0);
+                if warm && v.score > best.score {
+                    best = v;
+                }
             }
         }
         if self.n == self.cfg.warmup {
@@ -313,12 +434,14 @@ impl Detector {
         }
         let held = self.hold;
         self.hold = (self.hold * self.cfg.hold_decay).max(best.score);
-        if best.score <= held || self.quiet_left > 0 {
+        if best.score <= held || self.quiet_left > 0 || self.n <= self.cfg.report_from {
             best.score = 0.0;
         }
         self.quiet_left = self.quiet_left.saturating_sub(1);
+        self.bar *= self.cfg.fatigue_decay;
         if best.score >= DEFAULT_THRESHOLD {
             self.quiet_left = self.cfg.refractory;
+            self.bar = (1.0 + self.bar) * (1.0 + self.cfg.fatigue) - 1.0;
         }
         best
     }
