@@ -33,9 +33,9 @@ pub struct NabArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
-    /// Override a detector setting for experiments, e.g. `--set ratio=1.2`
+    /// Override a detector setting for experiments, e.g. `--set refractory=40`
     /// (slow_alpha, fast_alpha, record_decay, warmup, hold_decay, levels,
-    /// context_weight).
+    /// context_weight, context_clamp, refractory).
     #[arg(long, hide = true)]
     pub set: Vec<String>,
 }

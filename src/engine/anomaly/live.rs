@@ -116,7 +116,6 @@ fn kind_name(k: Kind) -> &'static str {
         Kind::Spike => "spike",
         Kind::Shift => "shift",
         Kind::Step => "step",
-        Kind::Volatility => "volatility",
         Kind::Context => "context",
     }
 }

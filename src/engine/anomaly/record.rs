@@ -13,20 +13,18 @@ pub struct Record {
     /// Mean surprise, a floor for the decayed record.
     mean: f64,
     n: u32,
-    /// Multiple of the mean surprise the record never decays below.
-    pub floor: f64,
 }
 
 impl Record {
     #[must_use]
     pub fn new(decay: f64) -> Self {
-        Self { decay, max: 0.0, mean: 0.0, n: 0, floor: 2.0 }
+        Self { decay, max: 0.0, mean: 0.0, n: 0 }
     }
 
     /// How many times the record `u` is (before it is folded in).
     #[must_use]
     pub fn ratio(&self, u: f64) -> f64 {
-        let floor = (self.floor * self.mean).max(1e-9);
+        let floor = (2.0 * self.mean).max(1e-9);
         u / self.max.max(floor)
     }
 

@@ -66,7 +66,7 @@ fn non_finite_samples_are_ignored() {
 
 #[test]
 fn a_never_seen_level_is_novel_context() {
-    let mut c = context::ContextNovelty::new(10.0, 100);
+    let mut c = context::ContextNovelty::new(10.0, 4.0, 100);
     // A square wave between 0 and 1 teaches two levels.
     for i in 0..600 {
         c.update(if (i / 20) % 2 == 0 { 0.0 } else { 1.0 });
