@@ -35,7 +35,7 @@ pub struct NabArgs {
     pub json: bool,
     /// Override a detector setting for experiments, e.g. `--set refractory=40`
     /// (slow_alpha, fast_alpha, record_decay, warmup, hold_decay, levels,
-    /// context_weight, context_clamp, refractory).
+    /// context_weight, context_clamp, context_gate, refractory).
     #[arg(long, hide = true)]
     pub set: Vec<String>,
 }

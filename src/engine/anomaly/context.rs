@@ -21,6 +21,8 @@ const ORDERS: usize = 3;
 pub struct ContextNovelty {
     levels: f64,
     clamp: f64,
+    /// Whether the latest level lies next to a level seen before.
+    adjacent: bool,
     /// Range learned while warming up; `None` until then.
     range: Option<(f64, f64)>,
     lo: f64,
@@ -40,6 +42,7 @@ impl ContextNovelty {
         Self {
             levels,
             clamp,
+            adjacent: false,
             range: None,
             lo: f64::INFINITY,
             hi: f64::NEG_INFINITY,
@@ -67,6 +70,13 @@ impl ContextNovelty {
         (h as usize) & (TABLE - 1)
     }
 
+    /// Whether the level of the latest sample lies next to a level seen
+    /// before it (a new level reached by drifting, not by a jump).
+    #[must_use]
+    pub fn adjacent(&self) -> bool {
+        self.adjacent
+    }
+
     /// Feeds one sample; returns its novelty in `[0, 1]` (0 while warming up).
     pub fn update(&mut self, x: f64) -> f64 {
         self.seen = self.seen.saturating_add(1);
@@ -82,6 +92,9 @@ impl ContextNovelty {
         };
         self.recent.rotate_right(1);
         self.recent[0] = self.level(x, lo, hi);
+        let l = self.recent[0];
+        self.adjacent =
+            self.counts[Self::slot(&[l - 1])] > 0 || self.counts[Self::slot(&[l + 1])] > 0;
         let mut novel = 0usize;
         for k in 1..=ORDERS {
             let c = &mut self.counts[Self::slot(&self.recent[..k])];

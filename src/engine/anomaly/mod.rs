@@ -83,6 +83,10 @@ pub struct DetectorConfig {
     /// Context levels past either end of the learned range before values
     /// saturate into one level.
     pub context_clamp: f64,
+    /// A new level next to a seen one counts as context novelty only when
+    /// some surprise is at least this share of its record: a level reached
+    /// by slow drift, with the sample close to its baseline, is no anomaly.
+    pub context_gate: f64,
     /// Samples after a reported alarm (score ≥ [`DEFAULT_THRESHOLD`]) in
     /// which nothing is reported.
     pub refractory: u32,
@@ -99,6 +103,7 @@ impl Default for DetectorConfig {
             levels: 8.0,
             context_weight: 0.6,
             context_clamp: 16.0,
+            context_gate: 0.12,
             refractory: 25,
         }
     }
@@ -117,6 +122,7 @@ impl DetectorConfig {
             "levels" => self.levels = v,
             "context_weight" => self.context_weight = v,
             "context_clamp" => self.context_clamp = v,
+            "context_gate" => self.context_gate = v,
             "refractory" => self.refractory = v as u32,
             _ => return false,
         }
@@ -216,9 +222,12 @@ impl Detector {
         // Surprises measured before the baseline has settled are meaningless
         // (the scale is still near zero) and would poison the records.
         let settled = self.n > SETTLE;
+        // The largest ratio over the measures.
+        let mut top = 0.0f64;
         for i in 0..MEASURES {
             let u = raw[i] / unit[i];
             let rho = self.records[i].ratio(u).min(self.raw_records[i].ratio(raw[i]));
+            top = top.max(rho);
             if settled {
                 self.records[i].update(u);
                 self.raw_records[i].update(raw[i]);
@@ -237,7 +246,8 @@ impl Detector {
         self.prev = Some(x);
         if let Some(c) = &mut self.context {
             let s = self.cfg.context_weight * c.update(x);
-            if warm && s > best.score {
+            let counts = !c.adjacent() || top >= self.cfg.context_gate;
+            if warm && counts && s > best.score {
                 best = Verdict { score: s, kind: Kind::Context };
             }
         }
