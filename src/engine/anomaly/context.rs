@@ -3,12 +3,12 @@
 //! Values are quantized into levels across the range seen early in warm-up
 //! (out-of-range values get levels of their own, up to `clamp` levels past
 //! either end: far enough that a new regime well outside the range is not
-//! taken for the level of an earlier spike). The
-//! last one, two and three levels form three contexts; each is counted in a
-//! small hashed table. The novelty of a sample is the share of its contexts
-//! never seen before, in `[0, 1]`. Catches shapes that are unusual without
-//! being extreme (a flat stretch where the series always moves, a dip that
-//! never recovers) which the record-based measures cannot see.
+//! taken for the level of an earlier spike). The last one, two and three
+//! levels form three contexts; each is counted in a small hashed table. The
+//! novelty of a sample is the share of its contexts never seen before, in
+//! `[0, 1]`. Catches shapes that are unusual without being extreme (a flat
+//! stretch where the series always moves, a dip that never recovers) which
+//! the record-based measures cannot see.
 //!
 //! Memory is fixed: one table of `TABLE` counters per series.
 

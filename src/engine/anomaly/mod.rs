@@ -24,14 +24,16 @@
 //!   (sudden jumps and trend breaks in smooth series);
 //! - *context* ([`context`]): a level or short pattern of levels the series
 //!   has never shown (flat stretches, new regimes), scored 0.6 when the
-//!   level itself is new.
+//!   level itself is new; a new level next to a known one (reached by
+//!   drifting) counts only when some other surprise is not negligible.
 //!
 //! An alarm hold then keeps one anomaly from raising a burst of alarms: a
 //! score is reported only when it beats the decayed maximum of the scores
 //! before it, and nothing is reported for a short refractory period after a
 //! reported alarm (NAB, like an on-call engineer, credits only the first
-//! alarm of an anomaly and counts every other one as noise). [`live`] runs detectors over the store, [`forecast`] projects
-//! time to breach, [`nab`] scores detectors on the Numenta Anomaly Benchmark.
+//! alarm of an anomaly and counts every other one as noise). [`live`] runs
+//! detectors over the store, [`forecast`] projects time to breach, [`nab`]
+//! scores detectors on the Numenta Anomaly Benchmark.
 
 pub mod context;
 pub mod forecast;
@@ -224,13 +226,14 @@ impl Detector {
         let settled = self.n > SETTLE;
         // The largest ratio over the measures.
         let mut top = 0.0f64;
-        for i in 0..MEASURES {
+        let records = self.records.iter_mut().zip(self.raw_records.iter_mut());
+        for (i, (rec, raw_rec)) in records.enumerate() {
             let u = raw[i] / unit[i];
-            let rho = self.records[i].ratio(u).min(self.raw_records[i].ratio(raw[i]));
+            let rho = rec.ratio(u).min(raw_rec.ratio(raw[i]));
             top = top.max(rho);
             if settled {
-                self.records[i].update(u);
-                self.raw_records[i].update(raw[i]);
+                rec.update(u);
+                raw_rec.update(raw[i]);
             }
             if warm {
                 let s = squash(rho);
