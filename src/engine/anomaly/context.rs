@@ -21,7 +21,7 @@ const ORDERS: usize = 3;
 pub struct ContextNovelty {
     levels: f64,
     clamp: f64,
-    /// Whether the latest level lies next to a level seen before.
+    /// Whether the latest level is new and next to a level seen before.
     adjacent: bool,
     /// Range learned while warming up; `None` until then.
     range: Option<(f64, f64)>,
@@ -70,8 +70,8 @@ impl ContextNovelty {
         (h as usize) & (TABLE - 1)
     }
 
-    /// Whether the level of the latest sample lies next to a level seen
-    /// before it (a new level reached by drifting, not by a jump).
+    /// Whether the latest sample's level is new and lies next to a level
+    /// seen before (a new level reached by drifting, not by a jump).
     #[must_use]
     pub fn adjacent(&self) -> bool {
         self.adjacent
@@ -92,9 +92,10 @@ impl ContextNovelty {
         };
         self.recent.rotate_right(1);
         self.recent[0] = self.level(x, lo, hi);
+        // Only a new level needs its neighbours looked up.
         let l = self.recent[0];
-        self.adjacent =
-            self.counts[Self::slot(&[l - 1])] > 0 || self.counts[Self::slot(&[l + 1])] > 0;
+        self.adjacent = self.counts[Self::slot(&[l])] == 0
+            && (self.counts[Self::slot(&[l - 1])] > 0 || self.counts[Self::slot(&[l + 1])] > 0);
         let mut novel = 0usize;
         for k in 1..=ORDERS {
             let c = &mut self.counts[Self::slot(&self.recent[..k])];
