@@ -33,9 +33,9 @@ pub struct NabArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
-    /// Override a detector setting for experiments, e.g. `--set ratio=1.2`
+    /// Override a detector setting for experiments, e.g. `--set refractory=40`
     /// (slow_alpha, fast_alpha, record_decay, warmup, hold_decay, levels,
-    /// context_weight).
+    /// context_weight, context_clamp, context_gate, refractory).
     #[arg(long, hide = true)]
     pub set: Vec<String>,
 }
@@ -48,15 +48,8 @@ pub fn apply_settings(cfg: &mut DetectorConfig, sets: &[String]) -> anyhow::Resu
     for s in sets {
         let (k, v) = s.split_once('=').with_context(|| format!("--set {s}: expected key=value"))?;
         let v: f64 = v.parse().with_context(|| format!("--set {s}: not a number"))?;
-        match k {
-            "slow_alpha" => cfg.slow_alpha = v,
-            "fast_alpha" => cfg.fast_alpha = v,
-            "record_decay" => cfg.record_decay = v,
-            "warmup" => cfg.warmup = v as u32,
-            "hold_decay" => cfg.hold_decay = v,
-            "levels" => cfg.levels = v,
-            "context_weight" => cfg.context_weight = v,
-            _ => anyhow::bail!("--set {s}: unknown setting {k}"),
+        if !cfg.set(k, v) {
+            anyhow::bail!("--set {s}: unknown setting {k}");
         }
     }
     Ok(())

@@ -1,12 +1,14 @@
 //! Context novelty: has this series ever shown this short pattern before?
 //!
 //! Values are quantized into levels across the range seen early in warm-up
-//! (out-of-range values get levels of their own, past either end). The
-//! last one, two and three levels form three contexts; each is counted in a
-//! small hashed table. The novelty of a sample is the share of its contexts
-//! never seen before, in `[0, 1]`. Catches shapes that are unusual without
-//! being extreme (a flat stretch where the series always moves, a dip that
-//! never recovers) which the record-based measures cannot see.
+//! (out-of-range values get levels of their own, up to `clamp` levels past
+//! either end: far enough that a new regime well outside the range is not
+//! taken for the level of an earlier spike). The last one, two and three
+//! levels form three contexts; each is counted in a small hashed table. The
+//! novelty of a sample is the share of its contexts never seen before, in
+//! `[0, 1]`. Catches shapes that are unusual without being extreme (a flat
+//! stretch where the series always moves, a dip that never recovers) which
+//! the record-based measures cannot see.
 //!
 //! Memory is fixed: one table of `TABLE` counters per series.
 
@@ -18,6 +20,9 @@ const ORDERS: usize = 3;
 #[derive(Debug, Clone, PartialEq)]
 pub struct ContextNovelty {
     levels: f64,
+    clamp: f64,
+    /// Whether the latest level is new and next to a level seen before.
+    adjacent: bool,
     /// Range learned while warming up; `None` until then.
     range: Option<(f64, f64)>,
     lo: f64,
@@ -30,11 +35,14 @@ pub struct ContextNovelty {
 
 impl ContextNovelty {
     /// `levels` quantization steps across the range of the first `warmup`
-    /// samples; scores from sample `2 · warmup + 1` on.
+    /// samples, at most `clamp` more past either end; scores from sample
+    /// `2 · warmup + 1` on.
     #[must_use]
-    pub fn new(levels: f64, warmup: u32) -> Self {
+    pub fn new(levels: f64, clamp: f64, warmup: u32) -> Self {
         Self {
             levels,
+            clamp,
+            adjacent: false,
             range: None,
             lo: f64::INFINITY,
             hi: f64::NEG_INFINITY,
@@ -47,9 +55,9 @@ impl ContextNovelty {
 
     fn level(&self, x: f64, lo: f64, hi: f64) -> i32 {
         let width = ((hi - lo) / self.levels).max(1e-9 * (1.0 + lo.abs()));
-        // Saturate far outliers into a few extreme levels so a huge value is
+        // Saturate far outliers into the extreme levels so a huge value is
         // one context, not a fresh one each time.
-        ((x - lo) / width).floor().clamp(-4.0, self.levels + 4.0) as i32
+        ((x - lo) / width).floor().clamp(-self.clamp, self.levels + self.clamp) as i32
     }
 
     fn slot(key: &[i32]) -> usize {
@@ -60,6 +68,13 @@ impl ContextNovelty {
             h = h.wrapping_mul(0x0100_0000_01b3);
         }
         (h as usize) & (TABLE - 1)
+    }
+
+    /// Whether the latest sample's level is new and lies next to a level
+    /// seen before (a new level reached by drifting, not by a jump).
+    #[must_use]
+    pub fn adjacent(&self) -> bool {
+        self.adjacent
     }
 
     /// Feeds one sample; returns its novelty in `[0, 1]` (0 while warming up).
@@ -77,6 +92,10 @@ impl ContextNovelty {
         };
         self.recent.rotate_right(1);
         self.recent[0] = self.level(x, lo, hi);
+        // Only a new level needs its neighbours looked up.
+        let l = self.recent[0];
+        self.adjacent = self.counts[Self::slot(&[l])] == 0
+            && (self.counts[Self::slot(&[l - 1])] > 0 || self.counts[Self::slot(&[l + 1])] > 0);
         let mut novel = 0usize;
         for k in 1..=ORDERS {
             let c = &mut self.counts[Self::slot(&self.recent[..k])];

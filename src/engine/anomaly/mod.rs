@@ -5,14 +5,17 @@
 //! returns an anomaly score in `[0, 1]`. It is plain Rust: the NAB
 //! evaluation, benchmarks and the live pipeline run the same code.
 //!
-//! Method: several cheap *surprise* measures, each in units of a robust
-//! scale, are compared with the largest surprise of the same kind the series
-//! has shown so far (a slowly decaying record, see [`record`]). A sample is
-//! anomalous when it beats the series' own record: each series calibrates
-//! itself, a noisy or spiky series does not alarm all day, and a strong
-//! anomaly raises the record so its own aftermath does not alarm again. The
-//! ensemble score is the largest ratio over the measures, mapped into
-//! `[0, 1]` (ratio 1 → 0.5).
+//! Method: several cheap *surprise* measures are compared with the largest
+//! surprise of the same kind the series has shown so far (a slowly decaying
+//! record, see [`record`]). A sample is anomalous when it beats the series'
+//! own record: each series calibrates itself, a noisy or spiky series does
+//! not alarm all day, and a strong anomaly raises the record so its own
+//! aftermath does not alarm again. Each surprise is measured twice, in
+//! units of the current robust scale and in the series' own units, and must
+//! beat both records: the scale alone shrinks during a quiet stretch, which
+//! would make the next ordinary burst look like a record. The ensemble
+//! score is the largest ratio over the measures, mapped into `[0, 1]`
+//! (ratio 1 → 0.5).
 //!
 //! Measures (robust level/scale from [`robust`]):
 //! - *spike*: the sample's distance from the slow baseline;
@@ -21,12 +24,16 @@
 //!   (sudden jumps and trend breaks in smooth series);
 //! - *context* ([`context`]): a level or short pattern of levels the series
 //!   has never shown (flat stretches, new regimes), scored 0.6 when the
-//!   level itself is new.
+//!   level itself is new; a new level next to a known one (reached by
+//!   drifting) counts only when some other surprise is not negligible.
 //!
 //! An alarm hold then keeps one anomaly from raising a burst of alarms: a
 //! score is reported only when it beats the decayed maximum of the scores
-//! before it. [`live`] runs detectors over the store, [`forecast`] projects
-//! time to breach, [`nab`] scores detectors on the Numenta Anomaly Benchmark.
+//! before it, and nothing is reported for a short refractory period after a
+//! reported alarm (NAB, like an on-call engineer, credits only the first
+//! alarm of an anomaly and counts every other one as noise). [`live`] runs
+//! detectors over the store, [`forecast`] projects time to breach, [`nab`]
+//! scores detectors on the Numenta Anomaly Benchmark.
 
 pub mod context;
 pub mod forecast;
@@ -51,6 +58,10 @@ pub const WARMUP: u32 = 300;
 /// Samples before surprises count towards the records.
 const SETTLE: u32 = 50;
 
+/// Surprise measures with records: spike, shift, step.
+const MEASURES: usize = 3;
+const KINDS: [Kind; MEASURES] = [Kind::Spike, Kind::Shift, Kind::Step];
+
 /// Tuning shared by every series. The defaults were chosen on the NAB corpus
 /// as a whole (never per file).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -71,6 +82,16 @@ pub struct DetectorConfig {
     pub levels: f64,
     /// Weight of context novelty in the ensemble score.
     pub context_weight: f64,
+    /// Context levels past either end of the learned range before values
+    /// saturate into one level.
+    pub context_clamp: f64,
+    /// A new level next to a seen one counts as context novelty only when
+    /// some surprise is at least this share of its record: a level reached
+    /// by slow drift, with the sample close to its baseline, is no anomaly.
+    pub context_gate: f64,
+    /// Samples after a reported alarm (score ≥ [`DEFAULT_THRESHOLD`]) in
+    /// which nothing is reported.
+    pub refractory: u32,
 }
 
 impl Default for DetectorConfig {
@@ -83,7 +104,31 @@ impl Default for DetectorConfig {
             hold_decay: 0.998,
             levels: 8.0,
             context_weight: 0.6,
+            context_clamp: 16.0,
+            context_gate: 0.12,
+            refractory: 25,
         }
+    }
+}
+
+impl DetectorConfig {
+    /// Sets one tuning value by name (for experiments such as
+    /// `quell eval nab --set`); `false` for an unknown name.
+    pub fn set(&mut self, key: &str, v: f64) -> bool {
+        match key {
+            "slow_alpha" => self.slow_alpha = v,
+            "fast_alpha" => self.fast_alpha = v,
+            "record_decay" => self.record_decay = v,
+            "warmup" => self.warmup = v as u32,
+            "hold_decay" => self.hold_decay = v,
+            "levels" => self.levels = v,
+            "context_weight" => self.context_weight = v,
+            "context_clamp" => self.context_clamp = v,
+            "context_gate" => self.context_gate = v,
+            "refractory" => self.refractory = v as u32,
+            _ => return false,
+        }
+        true
     }
 }
 
@@ -96,10 +141,15 @@ pub struct Detector {
     /// Scale of sample-to-sample change.
     step: RobustLevel,
     prev: Option<f64>,
-    records: [Record; 3],
+    /// Records of the surprises in units of the current scale.
+    records: [Record; MEASURES],
+    /// Records of the same surprises in the series' own units.
+    raw_records: [Record; MEASURES],
     context: Option<ContextNovelty>,
     /// Decayed maximum of recent raw scores (see `hold_decay`).
     hold: f64,
+    /// Samples left in the refractory period.
+    refractory_left: u32,
     n: u32,
 }
 
@@ -135,9 +185,12 @@ impl Detector {
             fast: 0.0,
             step: RobustLevel::new(cfg.slow_alpha),
             prev: None,
-            records: [rec; 3],
-            context: (cfg.levels > 0.0).then(|| ContextNovelty::new(cfg.levels, cfg.warmup)),
+            records: [rec; MEASURES],
+            raw_records: [rec; MEASURES],
+            context: (cfg.levels > 0.0)
+                .then(|| ContextNovelty::new(cfg.levels, cfg.context_clamp, cfg.warmup)),
             hold: 0.0,
+            refractory_left: 0,
             n: 0,
         }
     }
@@ -162,25 +215,30 @@ impl Detector {
         let scale = self.slow.scale();
         let level = self.slow.level();
         let d = self.prev.map_or(0.0, |p| x - p);
-        let surprise = [
-            (x - level).abs() / scale,
-            (self.fast - level).abs() / scale,
-            (d - self.step.level()).abs() / self.step.scale().max(1e-3 * scale),
-        ];
+        // The same surprises in the series' own units, then in units of
+        // the current scale.
+        let raw = [(x - level).abs(), (self.fast - level).abs(), (d - self.step.level()).abs()];
+        let unit = [scale, scale, self.step.scale().max(1e-3 * scale)];
         let mut best = quiet;
         let warm = self.n > self.cfg.warmup;
         // Surprises measured before the baseline has settled are meaningless
         // (the scale is still near zero) and would poison the records.
         let settled = self.n > SETTLE;
-        for (i, (rec, &u)) in self.records.iter_mut().zip(&surprise).enumerate() {
-            let rho = rec.ratio(u);
+        // The largest ratio over the measures.
+        let mut top = 0.0f64;
+        let records = self.records.iter_mut().zip(self.raw_records.iter_mut());
+        for (i, (rec, raw_rec)) in records.enumerate() {
+            let u = raw[i] / unit[i];
+            let rho = rec.ratio(u).min(raw_rec.ratio(raw[i]));
+            top = top.max(rho);
             if settled {
                 rec.update(u);
+                raw_rec.update(raw[i]);
             }
             if warm {
                 let s = squash(rho);
                 if s > best.score {
-                    best = Verdict { score: s, kind: [Kind::Spike, Kind::Shift, Kind::Step][i] };
+                    best = Verdict { score: s, kind: KINDS[i] };
                 }
             }
         }
@@ -191,14 +249,19 @@ impl Detector {
         self.prev = Some(x);
         if let Some(c) = &mut self.context {
             let s = self.cfg.context_weight * c.update(x);
-            if warm && s > best.score {
+            let counts = !c.adjacent() || top >= self.cfg.context_gate;
+            if warm && counts && s > best.score {
                 best = Verdict { score: s, kind: Kind::Context };
             }
         }
         let held = self.hold;
         self.hold = (self.hold * self.cfg.hold_decay).max(best.score);
-        if best.score <= held {
+        if best.score <= held || self.refractory_left > 0 {
             best.score = 0.0;
+        }
+        self.refractory_left = self.refractory_left.saturating_sub(1);
+        if best.score >= DEFAULT_THRESHOLD {
+            self.refractory_left = self.cfg.refractory;
         }
         best
     }

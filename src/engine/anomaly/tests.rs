@@ -66,11 +66,35 @@ fn non_finite_samples_are_ignored() {
 
 #[test]
 fn a_never_seen_level_is_novel_context() {
-    let mut c = context::ContextNovelty::new(10.0, 100);
+    let mut c = context::ContextNovelty::new(10.0, 4.0, 100);
     // A square wave between 0 and 1 teaches two levels.
     for i in 0..600 {
         c.update(if (i / 20) % 2 == 0 { 0.0 } else { 1.0 });
     }
     assert_eq!(c.update(0.0), 0.0);
     assert!((c.update(0.5) - 1.0).abs() < 1e-12, "a mid level was seen before");
+}
+
+#[test]
+fn nothing_is_reported_in_the_refractory_period() {
+    let mut xs: Vec<f64> = (0..2000).map(|i| 10.0 + noise(i)).collect();
+    xs[1500] = 30.0;
+    xs[1510] = 60.0;
+    let s = scores(&xs);
+    assert!(s[1500] >= DEFAULT_THRESHOLD, "first spike scored {}", s[1500]);
+    assert_eq!(s[1510], 0.0, "a larger spike 10 samples later is still in the refractory period");
+    let mut lone = xs.clone();
+    lone[1500] = 10.0;
+    assert!(scores(&lone)[1510] >= DEFAULT_THRESHOLD, "the second spike alone is an anomaly");
+}
+
+#[test]
+fn a_quiet_stretch_does_not_make_the_usual_bursts_records() {
+    // Bursts of the same height every 250 samples; between them the series
+    // is flat, so its robust scale shrinks towards nothing.
+    let xs: Vec<f64> =
+        (0..6000).map(|i| if i % 250 < 3 { 50.0 } else { 10.0 + 1e-3 * noise(i) }).collect();
+    let s = scores(&xs);
+    let late = s[2000..].iter().filter(|&&v| v >= DEFAULT_THRESHOLD).count();
+    assert_eq!(late, 0, "{late} alarms for bursts the series has always had");
 }
