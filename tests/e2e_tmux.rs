@@ -216,3 +216,62 @@ fn ack_from_the_keyboard_is_a_marked_silence_and_read_only_writes_nothing() {
     }
     tmux.wait_for("the row without ack", |s| !s.contains("\u{2713} acked"));
 }
+
+/// The number after "Incidents " in the incidents pane title.
+fn incident_count(screen: &str) -> usize {
+    screen
+        .split("Incidents ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+/// `x` splits a marked alert out of the selected incident, `m` merges
+/// two incidents, both from the keyboard on the demo world.
+#[test]
+fn split_and_merge_from_the_keyboard() {
+    require_tmux();
+    let home = std::env::temp_dir().join(format!("quell-e2e-regroup-{}", std::process::id()));
+    std::fs::create_dir_all(&home).unwrap();
+    let bin = env!("CARGO_BIN_EXE_quell");
+    let cmd = format!("'{bin}' --demo --speed 30; sleep 120");
+    let tmux = Tmux::start("regroup", &cmd, &home);
+    // The selected incident holds two alerts or more.
+    tmux.wait_for("an incident with several alerts", |s| {
+        s.lines().any(|l| {
+            l.contains('\u{25b6}')
+                && l.split(" alerts")
+                    .next()
+                    .and_then(|h| h.split_whitespace().last())
+                    .is_some_and(|n| n.parse::<usize>().is_ok_and(|n| n >= 2))
+        })
+    });
+    let before = incident_count(&tmux.screen());
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the alerts cursor", |s| s.matches('\u{25b6}').count() >= 2);
+    tmux.keys(&["Space"]);
+    // A marked alert row: `*` right before its severity glyph.
+    let marked = |s: &str| {
+        ["\u{25c6}", "\u{25b2}", "\u{25cf}", "\u{25cb}"]
+            .iter()
+            .any(|g| s.contains(&format!("*{g}")))
+    };
+    tmux.wait_for("a marked alert", marked);
+    tmux.keys(&["x"]);
+    let s = tmux.wait_for("the split", |s| s.contains("split 1 alert(s) out of I-"));
+    assert!(incident_count(&s) > before, "one more incident:\n{s}");
+
+    let before = incident_count(&s);
+    // Esc alone (followed by a key it would read as Alt+key).
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("focus back on the incidents", |s| s.matches('\u{25b6}').count() == 1);
+    tmux.keys(&["g", "Space", "m"]);
+    let s = tmux.wait_for("the merge", |s| s.contains("merged I-"));
+    assert!(s.contains(" into I-"), "{s}");
+    let s = tmux.wait_for("one incident fewer", |s| incident_count(s) < before);
+    assert!(s.contains("Root causes"), "{s}");
+    tmux.keys(&["q"]);
+    drop(tmux);
+    let _ = std::fs::remove_dir_all(&home);
+}
