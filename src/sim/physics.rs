@@ -52,8 +52,9 @@ pub(crate) enum Metric {
     NodeUp,
     /// Node: the kubelet reports Ready, 1 or 0.
     NodeReady,
-    /// Node: CPU busy percent.
-    NodeCpu,
+    /// Node: how long Prometheus' scrape of its exporter took; the scrape
+    /// timeout when the node does not answer.
+    NodeScrapeSeconds,
 }
 
 impl Metric {
@@ -73,7 +74,7 @@ impl Metric {
     }
 
     pub(crate) fn per_node(self) -> bool {
-        matches!(self, Self::NodeUp | Self::NodeReady | Self::NodeCpu)
+        matches!(self, Self::NodeUp | Self::NodeReady | Self::NodeScrapeSeconds)
     }
 }
 
@@ -117,8 +118,11 @@ pub(crate) struct NodeState {
     pub up: bool,
     /// Steps since the node stopped (0 while it runs).
     down_steps: u32,
-    pub cpu: f64,
+    pub scrape_s: f64,
 }
+
+/// Prometheus' default scrape timeout.
+const SCRAPE_TIMEOUT_S: f64 = 10.0;
 
 #[derive(Debug, Clone)]
 pub(crate) struct Physics {
@@ -175,7 +179,7 @@ impl Physics {
                 }
             })
             .collect();
-        let nodes = NODES.iter().map(|_| NodeState { up: true, down_steps: 0, cpu: 40.0 }).collect();
+        let nodes = NODES.iter().map(|_| NodeState { up: true, down_steps: 0, scrape_s: 0.03 }).collect();
         Self {
             svc,
             pods,
@@ -250,7 +254,7 @@ impl Physics {
                 st.cert_not_after = now + CERT_LIFETIME_MS;
             }
         }
-        self.step_nodes(g);
+        self.step_nodes();
         killed
     }
 
@@ -348,13 +352,12 @@ impl Physics {
         (gc, down.min(1.0), disk_err)
     }
 
-    /// Node CPU: what its pods use plus the system's share; nothing is
-    /// scraped from a node that is down.
-    fn step_nodes(&mut self, g: &Graph) {
-        for (j, node) in self.nodes.iter_mut().enumerate() {
-            let pods = g.instances.iter().zip(&self.pods).filter(|(i, _)| i.node == j);
-            let used: f64 = pods.map(|(_, p)| p.cpu).sum::<f64>();
-            node.cpu = (8.0 + 0.12 * used + 1.5 * self.rng.normal()).clamp(1.0, 100.0);
+    /// How long each node's exporter scrape takes: a few tens of ms, the
+    /// timeout when the node does not answer.
+    fn step_nodes(&mut self) {
+        for node in &mut self.nodes {
+            node.scrape_s =
+                if node.up { 0.03 * (0.15 * self.rng.normal()).exp() } else { SCRAPE_TIMEOUT_S };
         }
     }
 
@@ -389,7 +392,7 @@ impl Physics {
             Metric::NodeReady => node.map_or(0.0, |n| {
                 if n.down_steps >= NOT_READY_AFTER_STEPS { 0.0 } else { 1.0 }
             }),
-            Metric::NodeCpu => node.map_or(0.0, |n| if n.up { n.cpu } else { f64::NAN }),
+            Metric::NodeScrapeSeconds => node.map_or(0.0, |n| n.scrape_s),
         }
     }
 

@@ -299,7 +299,7 @@ pub(crate) fn format_value(metric: Metric, v: f64) -> String {
         Metric::RequestRate => format!("{v:.1}req/s"),
         Metric::RecentRestarts | Metric::RestartsTotal => format!("{v:.0}"),
         Metric::Up | Metric::NodeUp | Metric::NodeReady => format!("{v:.0}"),
-        Metric::NodeCpu => format!("{v:.0}%"),
+        Metric::NodeScrapeSeconds => format!("{v:.2}s"),
     }
 }
 

@@ -30,9 +30,9 @@ const POD_SERIES: [(Metric, &str, &str); 7] = [
 ];
 
 const NODE_SERIES: [(Metric, &str, &str); 3] = [
+    (Metric::NodeScrapeSeconds, "scrape_duration_seconds", "s"),
     (Metric::NodeUp, "up", ""),
     (Metric::NodeReady, "kube_node_status_condition_ready", ""),
-    (Metric::NodeCpu, "node_cpu_usage_percent", "%"),
 ];
 
 fn signal(metric: Metric) -> Signal {
@@ -40,9 +40,10 @@ fn signal(metric: Metric) -> Signal {
         Metric::RequestRate => Signal::RequestRate,
         Metric::ErrorRatio | Metric::InstanceErrorRatio => Signal::ErrorRatio,
         Metric::LatencyP99 | Metric::InstanceLatencyP99 => Signal::LatencyP99,
-        Metric::Cpu | Metric::NodeCpu => Signal::Cpu,
+        Metric::Cpu => Signal::Cpu,
         Metric::Up | Metric::NodeUp => Signal::Other("up".into()),
         Metric::NodeReady => Signal::Other("node_ready".into()),
+        Metric::NodeScrapeSeconds => Signal::Other("scrape_duration".into()),
         Metric::Memory => Signal::Memory,
         Metric::Disk | Metric::DiskIn1h => Signal::Disk,
         Metric::CertDays => Signal::Other("cert_expiry_days".into()),

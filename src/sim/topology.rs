@@ -216,12 +216,13 @@ impl Graph {
         for (i, spec) in SERVICES.iter().enumerate() {
             // A replica-set hash per service, stable for a seed.
             let h = hash_str(spec.name) ^ seed.rotate_left(17);
+            let spread = hash_str(&format!("{}/{seed}", spec.name));
             // The scheduler spreads a service's replicas over its pool's
             // nodes (anti-affinity), starting at a node that depends on the seed.
             let pool: Vec<usize> =
                 (0..NODES.len()).filter(|&j| NODES[j].1 == spec.namespace).collect();
             #[allow(clippy::cast_possible_truncation)]
-            let first = (h >> 24) as usize;
+            let first = (spread % 64) as usize;
             for k in 0..spec.instances {
                 pods[i].push(instances.len());
                 let name = format!("{}-{:05x}-{}:{}", spec.name, h & 0xf_ffff, k, spec.port);
