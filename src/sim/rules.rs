@@ -332,6 +332,7 @@ mod tests {
             Metric::ErrorRatio if idx == 0 => err.get(),
             Metric::CertDays => 60.0,
             Metric::Disk | Metric::DiskIn1h | Metric::Cpu | Metric::Memory => 40.0,
+            Metric::Up | Metric::NodeUp | Metric::NodeReady => 1.0,
             _ => 0.0,
         }
     }
