@@ -181,7 +181,10 @@ fn fault_line(
         // A node's own logs stop with it; its pods' callers log the failures.
         FaultKind::NodeFailure => (
             LogLevel::Error,
-            format!("level=error msg=\"upstream connect error\" err=\"no route to host\" remote={}", ip(r)),
+            format!(
+                "level=error msg=\"upstream connect error\" err=\"no route to host\" remote={}",
+                ip(r)
+            ),
         ),
     }
 }

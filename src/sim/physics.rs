@@ -179,7 +179,8 @@ impl Physics {
                 }
             })
             .collect();
-        let nodes = NODES.iter().map(|_| NodeState { up: true, down_steps: 0, scrape_s: 0.03 }).collect();
+        let nodes =
+            NODES.iter().map(|_| NodeState { up: true, down_steps: 0, scrape_s: 0.03 }).collect();
         Self {
             svc,
             pods,
@@ -269,9 +270,9 @@ impl Physics {
                 * (0.07 * z0).exp();
             pod.lat = own + waits;
             let down = if pod.down_steps > 0 { 1.0 } else { 0.0 };
-            pod.err = (spec.error_ratio * (0.3 * z1).exp() + e.err_add + pod.disk_err + upstream
-                + down)
-                .clamp(0.0, 1.0);
+            pod.err =
+                (spec.error_ratio * (0.3 * z1).exp() + e.err_add + pod.disk_err + upstream + down)
+                    .clamp(0.0, 1.0);
         }
     }
 
@@ -296,7 +297,8 @@ impl Physics {
             // Requests keep going to a dead node's pods until it is marked
             // NotReady and they leave the endpoints; with no replica left
             // elsewhere, the service stays down.
-            let in_endpoints = self.nodes.get(node).is_some_and(|x| x.down_steps < NOT_READY_AFTER_STEPS);
+            let in_endpoints =
+                self.nodes.get(node).is_some_and(|x| x.down_steps < NOT_READY_AFTER_STEPS);
             let alone = !g.pods[s].iter().any(|&q| !self.pods[q].unreachable);
             let pod = &mut self.pods[p];
             if pod.unreachable && (in_endpoints || alone) {
@@ -389,9 +391,9 @@ impl Physics {
             Metric::RestartsTotal => pod(|p| p.restarts as f64),
             Metric::Up => self.pods.get(idx).map_or(0.0, |p| if p.unreachable { 0.0 } else { 1.0 }),
             Metric::NodeUp => node.map_or(0.0, |n| if n.up { 1.0 } else { 0.0 }),
-            Metric::NodeReady => node.map_or(0.0, |n| {
-                if n.down_steps >= NOT_READY_AFTER_STEPS { 0.0 } else { 1.0 }
-            }),
+            Metric::NodeReady => {
+                node.map_or(0.0, |n| if n.down_steps >= NOT_READY_AFTER_STEPS { 0.0 } else { 1.0 })
+            }
             Metric::NodeScrapeSeconds => node.map_or(0.0, |n| n.scrape_s),
         }
     }

@@ -196,7 +196,6 @@ pub(crate) fn root_of(name: &str) -> Option<usize> {
     index_of(name).or_else(|| node_of(name).map(|n| SERVICES.len() + n))
 }
 
-
 impl Graph {
     pub(crate) fn new(seed: u64) -> Self {
         let n = SERVICES.len();
