@@ -37,10 +37,27 @@ pub enum FaultKind {
     CertExpiry,
     /// A runaway workload pins the root's CPU; queueing raises its latency.
     CpuSaturation,
+    /// A worker node stops (kernel hang, hardware, kubelet): every pod on it
+    /// is unreachable until the fault ends. The root is the node.
+    NodeFailure,
 }
 
 impl FaultKind {
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
+        Self::SlowDatabase,
+        Self::MemoryLeak,
+        Self::BadDeploy,
+        Self::DiskFilling,
+        Self::NetworkLoss,
+        Self::FlappingNoise,
+        Self::CertExpiry,
+        Self::CpuSaturation,
+        Self::NodeFailure,
+    ];
+
+    /// The kinds the demo's endless schedule draws from: faults of services
+    /// (node failures are in the scenario library).
+    pub const SCHEDULED: [Self; 8] = [
         Self::SlowDatabase,
         Self::MemoryLeak,
         Self::BadDeploy,
@@ -50,6 +67,12 @@ impl FaultKind {
         Self::CertExpiry,
         Self::CpuSaturation,
     ];
+
+    /// Whether the root of this kind is a node rather than a service.
+    #[must_use]
+    pub fn on_node(self) -> bool {
+        self == Self::NodeFailure
+    }
 
     /// The snake_case name used in ground truth.
     #[must_use]
@@ -63,6 +86,7 @@ impl FaultKind {
             Self::FlappingNoise => "flapping_noise",
             Self::CertExpiry => "cert_expiry",
             Self::CpuSaturation => "cpu_saturation",
+            Self::NodeFailure => "node_failure",
         }
     }
 
@@ -74,7 +98,9 @@ impl FaultKind {
             Self::MemoryLeak => (7, 11),
             Self::CertExpiry => (6, 9),
             Self::SlowDatabase | Self::BadDeploy => (5, 9),
-            Self::NetworkLoss | Self::FlappingNoise | Self::CpuSaturation => (5, 8),
+            Self::NetworkLoss | Self::FlappingNoise | Self::CpuSaturation | Self::NodeFailure => {
+                (5, 8)
+            }
         }
     }
 }
@@ -115,6 +141,8 @@ pub(crate) struct Effects {
     pub cert_not_after: Option<UnixMs>,
     /// The fault rooted here, for fault-specific log lines.
     pub root_of: Option<FaultKind>,
+    /// (Nodes only) the node is down: its pods are unreachable.
+    pub node_down: bool,
 }
 
 impl Default for Effects {
@@ -131,6 +159,7 @@ impl Default for Effects {
             disk_full_at: None,
             cert_not_after: None,
             root_of: None,
+            node_down: false,
         }
     }
 }
@@ -204,6 +233,7 @@ impl ActiveFault {
                 fx.lat_add += 0.08 * i * ramp(3.0);
                 fx.err_add += 0.004 * i;
             }
+            FaultKind::NodeFailure => fx.node_down = true,
         }
     }
 }

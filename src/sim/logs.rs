@@ -178,6 +178,14 @@ fn fault_line(
                 50 + r.below(500)
             ),
         ),
+        // A node's own logs stop with it; its pods' callers log the failures.
+        FaultKind::NodeFailure => (
+            LogLevel::Error,
+            format!(
+                "level=error msg=\"upstream connect error\" err=\"no route to host\" remote={}",
+                ip(r)
+            ),
+        ),
     }
 }
 

@@ -41,7 +41,7 @@ use rng::Rng;
 use rules::{Fired, RuleEngine};
 use schedule::DemoSchedule;
 use signals::Catalog;
-use topology::{Graph, SERVICES};
+use topology::{Graph, NODES, SERVICES};
 
 /// The world produces data every 15 s of simulated time.
 pub const STEP_MS: i64 = 15_000;
@@ -111,7 +111,7 @@ impl World {
             demo: None,
             active: Vec::new(),
             truth: VecDeque::new(),
-            effects: vec![Effects::default(); SERVICES.len()],
+            effects: vec![Effects::default(); SERVICES.len() + NODES.len()],
             log_rng: Rng::fork(seed, "logs"),
             deploy_rng,
             versions,
@@ -225,9 +225,13 @@ impl World {
             let Some(spec) = self.upcoming.pop_front() else {
                 break;
             };
-            let Some(root) = topology::index_of(&spec.target) else {
+            let Some(root) = topology::root_of(&spec.target) else {
                 continue;
             };
+            // A node fault needs a node, every other kind a service.
+            if spec.kind.on_node() != (root >= SERVICES.len()) {
+                continue;
+            }
             let start = self.start + spec.start_offset_ms;
             let fault = ActiveFault {
                 end: start + spec.duration_ms.max(STEP_MS),

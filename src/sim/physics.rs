@@ -14,7 +14,7 @@ use crate::model::UnixMs;
 use super::STEP_MS;
 use super::faults::Effects;
 use super::rng::Rng;
-use super::topology::{Graph, SERVICES};
+use super::topology::{Graph, NODES, SERVICES};
 
 const DAY_MS: i64 = 86_400_000;
 /// Steps ahead a predict_linear(…, 1h) looks at 15 s resolution.
@@ -23,6 +23,9 @@ const RESTART_WINDOW_MS: i64 = 10 * 60_000;
 /// cert-manager style renewal: a certificate is replaced this long before it expires.
 const RENEW_BEFORE_DAYS: f64 = 25.0;
 const CERT_LIFETIME_MS: i64 = 90 * DAY_MS;
+/// Steps before a stopped node is marked NotReady (node-monitor-grace-period
+/// 40 s); until then its pods stay in their services' endpoints.
+const NOT_READY_AFTER_STEPS: u32 = 3;
 
 /// A quantity the rule evaluator can ask about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +33,10 @@ pub(crate) enum Metric {
     RequestRate,
     ErrorRatio,
     LatencyP99,
+    /// One instance's share of failed requests (its own and its callees').
+    InstanceErrorRatio,
+    /// One instance's p99 latency.
+    InstanceLatencyP99,
     CertDays,
     Cpu,
     Memory,
@@ -39,19 +46,35 @@ pub(crate) enum Metric {
     /// Restarts within the last ten minutes.
     RecentRestarts,
     RestartsTotal,
+    /// Whether the pod's metrics endpoint answers scrapes (`up`), 1 or 0.
+    Up,
+    /// Node: whether its node-exporter answers scrapes, 1 or 0.
+    NodeUp,
+    /// Node: the kubelet reports Ready, 1 or 0.
+    NodeReady,
+    /// Node: how long Prometheus' scrape of its exporter took; the scrape
+    /// timeout when the node does not answer.
+    NodeScrapeSeconds,
 }
 
 impl Metric {
     pub(crate) fn per_pod(self) -> bool {
         matches!(
             self,
-            Self::Cpu
+            Self::InstanceErrorRatio
+                | Self::InstanceLatencyP99
+                | Self::Cpu
                 | Self::Memory
                 | Self::Disk
                 | Self::DiskIn1h
                 | Self::RecentRestarts
                 | Self::RestartsTotal
+                | Self::Up
         )
+    }
+
+    pub(crate) fn per_node(self) -> bool {
+        matches!(self, Self::NodeUp | Self::NodeReady | Self::NodeScrapeSeconds)
     }
 }
 
@@ -70,6 +93,10 @@ pub(crate) struct ServiceState {
 
 #[derive(Debug, Clone)]
 pub(crate) struct PodState {
+    /// This instance's p99 latency and error ratio: the service's callees
+    /// are shared, its own work (GC pressure, a full volume) is not.
+    pub lat: f64,
+    pub err: f64,
     pub cpu: f64,
     pub mem: f64,
     pub disk: f64,
@@ -78,12 +105,30 @@ pub(crate) struct PodState {
     /// Restart times inside the window; capped by the window and the OOM pace.
     recent: VecDeque<UnixMs>,
     down_steps: u8,
+    /// GC pressure from memory near the limit, 0..1.
+    pressure: f64,
+    /// Error ratio from writes failing on a nearly full volume.
+    disk_err: f64,
+    /// Its node is down: no scrape reaches it, no request is served.
+    unreachable: bool,
 }
+
+#[derive(Debug, Clone)]
+pub(crate) struct NodeState {
+    pub up: bool,
+    /// Steps since the node stopped (0 while it runs).
+    down_steps: u32,
+    pub scrape_s: f64,
+}
+
+/// Prometheus' default scrape timeout.
+const SCRAPE_TIMEOUT_S: f64 = 10.0;
 
 #[derive(Debug, Clone)]
 pub(crate) struct Physics {
     pub svc: Vec<ServiceState>,
     pub pods: Vec<PodState>,
+    pub nodes: Vec<NodeState>,
     rng: Rng,
     prev_lat: Vec<f64>,
     prev_err: Vec<f64>,
@@ -119,6 +164,8 @@ impl Physics {
             .map(|p| {
                 let s = &SERVICES[p.service];
                 PodState {
+                    lat: graph.base_p99[p.service],
+                    err: s.error_ratio,
                     cpu: s.cpu,
                     mem: s.memory,
                     disk: s.disk,
@@ -126,12 +173,18 @@ impl Physics {
                     restarts: 0,
                     recent: VecDeque::new(),
                     down_steps: 0,
+                    pressure: 0.0,
+                    disk_err: 0.0,
+                    unreachable: false,
                 }
             })
             .collect();
+        let nodes =
+            NODES.iter().map(|_| NodeState { up: true, down_steps: 0, scrape_s: 0.03 }).collect();
         Self {
             svc,
             pods,
+            nodes,
             rng: Rng::fork(seed, "noise"),
             prev_lat: Vec::new(),
             prev_err: Vec::new(),
@@ -149,6 +202,15 @@ impl Physics {
         let diurnal = 1.0 + 0.12 * (std::f64::consts::TAU * phase).sin();
         let neutral = Effects::default();
         let mut killed = Vec::new();
+        for (j, node) in self.nodes.iter_mut().enumerate() {
+            let down = fx.get(SERVICES.len() + j).is_some_and(|e| e.node_down);
+            node.up = !down;
+            node.down_steps = if down { node.down_steps + 1 } else { 0 };
+        }
+        for p in 0..self.pods.len() {
+            let node = g.instances.get(p).map_or(0, |i| i.node);
+            self.pods[p].unreachable = self.nodes.get(node).is_some_and(|n| !n.up);
+        }
         for (s, spec) in SERVICES.iter().enumerate() {
             let e = fx.get(s).unwrap_or(&neutral);
             let (gc, down, disk_err) = self.step_pods(g, s, now, diurnal, e, &mut killed);
@@ -167,6 +229,7 @@ impl Physics {
                 + e.err_add
                 + 0.6 * down
                 + disk_err;
+            self.step_pod_signals(g, s, e, waits, upstream);
             let st = &mut self.svc[s];
             st.lat = own_lat + waits;
             st.err = (own_err + upstream).clamp(0.0, 1.0);
@@ -192,7 +255,25 @@ impl Physics {
                 st.cert_not_after = now + CERT_LIFETIME_MS;
             }
         }
+        self.step_nodes();
         killed
+    }
+
+    /// Each instance's latency and error ratio: what its callees cost it is
+    /// shared, its own work and failures are its own.
+    fn step_pod_signals(&mut self, g: &Graph, s: usize, e: &Effects, waits: f64, upstream: f64) {
+        let spec = &SERVICES[s];
+        for &p in &g.pods[s] {
+            let (z0, z1) = (self.rng.normal(), self.rng.normal());
+            let pod = &mut self.pods[p];
+            let own = (spec.self_p99 * e.lat_mult * (1.0 + 1.5 * pod.pressure) + e.lat_add)
+                * (0.07 * z0).exp();
+            pod.lat = own + waits;
+            let down = if pod.down_steps > 0 { 1.0 } else { 0.0 };
+            pod.err =
+                (spec.error_ratio * (0.3 * z1).exp() + e.err_add + pod.disk_err + upstream + down)
+                    .clamp(0.0, 1.0);
+        }
     }
 
     /// Steps the pods of service `s`. Returns (GC pressure, share of pods
@@ -212,7 +293,17 @@ impl Physics {
         let (mut gc, mut down, mut disk_err) = (0.0, 0.0, 0.0);
         for (ordinal, &p) in g.pods[s].iter().enumerate() {
             let z = [self.rng.normal(), self.rng.normal(), self.rng.normal(), self.rng.unit()];
+            let node = g.instances.get(p).map_or(0, |i| i.node);
+            // Requests keep going to a dead node's pods until it is marked
+            // NotReady and they leave the endpoints; with no replica left
+            // elsewhere, the service stays down.
+            let in_endpoints =
+                self.nodes.get(node).is_some_and(|x| x.down_steps < NOT_READY_AFTER_STEPS);
+            let alone = !g.pods[s].iter().any(|&q| !self.pods[q].unreachable);
             let pod = &mut self.pods[p];
+            if pod.unreachable && (in_endpoints || alone) {
+                down += 1.0 / n;
+            }
             if pod.down_steps > 0 {
                 pod.down_steps -= 1;
                 down += 1.0 / n;
@@ -233,6 +324,7 @@ impl Physics {
                 pod.recent.pop_front();
             }
             let pressure = ((pod.mem - 85.0) / 15.0).clamp(0.0, 1.0);
+            pod.pressure = pressure;
             gc += pressure / n;
             pod.cpu = spec.cpu * diurnal * (1.0 + 0.05 * z[1]) + 25.0 * pressure;
             if let Some(floor) = e.cpu_floor {
@@ -256,17 +348,29 @@ impl Physics {
             }
             pod.disk = pod.disk.clamp(0.0, 100.0);
             pod.disk_slope = 0.9 * pod.disk_slope + 0.1 * (pod.disk - before);
-            if pod.disk > 95.0 {
-                disk_err += 0.25 * (pod.disk - 95.0) / 5.0 / n;
-            }
+            pod.disk_err = if pod.disk > 95.0 { 0.25 * (pod.disk - 95.0) / 5.0 } else { 0.0 };
+            disk_err += pod.disk_err / n;
         }
-        (gc, down, disk_err)
+        (gc, down.min(1.0), disk_err)
+    }
+
+    /// How long each node's exporter scrape takes: a few tens of ms, the
+    /// timeout when the node does not answer.
+    fn step_nodes(&mut self) {
+        for node in &mut self.nodes {
+            node.scrape_s =
+                if node.up { 0.03 * (0.15 * self.rng.normal()).exp() } else { SCRAPE_TIMEOUT_S };
+        }
     }
 
     /// The current value of `metric` for service `s` or pod `p` (`idx` is a
     /// pod index exactly when `metric.per_pod()`).
     pub(crate) fn read(&self, metric: Metric, idx: usize, now: UnixMs) -> f64 {
-        let pod = |f: fn(&PodState) -> f64| self.pods.get(idx).map_or(0.0, f);
+        // An unreachable pod or node has no samples at all, only `up` 0.
+        let pod = |f: fn(&PodState) -> f64| {
+            self.pods.get(idx).map_or(0.0, |p| if p.unreachable { f64::NAN } else { f(p) })
+        };
+        let node = self.nodes.get(idx);
         let svc = |f: fn(&ServiceState) -> f64| self.svc.get(idx).map_or(0.0, f);
         match metric {
             Metric::RequestRate => svc(|s| s.rate),
@@ -275,6 +379,8 @@ impl Physics {
             Metric::CertDays => {
                 self.svc.get(idx).map_or(0.0, |s| days_until(s.cert_not_after, now))
             }
+            Metric::InstanceErrorRatio => pod(|p| p.err),
+            Metric::InstanceLatencyP99 => pod(|p| p.lat),
             Metric::Cpu => pod(|p| p.cpu),
             Metric::Memory => pod(|p| p.mem),
             Metric::Disk => pod(|p| p.disk),
@@ -283,6 +389,12 @@ impl Physics {
             Metric::RecentRestarts => pod(|p| p.recent.len() as f64),
             #[allow(clippy::cast_precision_loss)]
             Metric::RestartsTotal => pod(|p| p.restarts as f64),
+            Metric::Up => self.pods.get(idx).map_or(0.0, |p| if p.unreachable { 0.0 } else { 1.0 }),
+            Metric::NodeUp => node.map_or(0.0, |n| if n.up { 1.0 } else { 0.0 }),
+            Metric::NodeReady => {
+                node.map_or(0.0, |n| if n.down_steps >= NOT_READY_AFTER_STEPS { 0.0 } else { 1.0 })
+            }
+            Metric::NodeScrapeSeconds => node.map_or(0.0, |n| n.scrape_s),
         }
     }
 
@@ -311,7 +423,7 @@ mod tests {
         let pg = index_of("postgres").unwrap_or(0);
         let pay = index_of("payments").unwrap_or(0);
         let chk = index_of("checkout").unwrap_or(0);
-        let mut fx = vec![Effects::default(); SERVICES.len()];
+        let mut fx = vec![Effects::default(); SERVICES.len() + NODES.len()];
         for t in 1..=20 {
             p.step(&g, t * 15_000, &fx);
         }
@@ -335,7 +447,7 @@ mod tests {
         let g = Graph::new(5);
         let mut p = Physics::new(5, &g, 0);
         let s = index_of("cart").unwrap_or(0);
-        let mut fx = vec![Effects::default(); SERVICES.len()];
+        let mut fx = vec![Effects::default(); SERVICES.len() + NODES.len()];
         fx[s].leak = 3.0;
         let mut kills = 0;
         for t in 1..=80 {

@@ -10,8 +10,8 @@
 use crate::model::{Alert, AlertState, Fingerprint, Labels, SeriesKey, UnixMs};
 
 use super::physics::Metric;
-use super::signals::{Catalog, base_labels};
-use super::topology::{Graph, SERVICES};
+use super::signals::{Catalog, base_labels, node_labels};
+use super::topology::{Graph, NODES, SERVICES};
 
 /// Prometheus keeps a firing alert's `endsAt` this far in the future.
 const LEASE_MS: i64 = 4 * 60_000;
@@ -76,8 +76,14 @@ pub(crate) const RULES: &[Rule] = &[
         ["{sel} > {thr}", "error ratio", "More than 5% of requests have failed for a minute."]),
     rule("ServiceDown", "critical", Metric::ErrorRatio, true, Fixed(0.5), 0.1, MINUTE,
         ["{sel} > {thr}", "error ratio", "Most requests fail: the service is effectively down."]),
-    rule("HighLatency", "warning", Metric::LatencyP99, true, LatencyBaseline, 0.0, 2 * MINUTE,
-        ["{sel} > {thr}", "p99 latency", "p99 latency has been well above its usual level for 2 minutes."]),
+    // Per instance from here on: the label sets exporters give (`instance`).
+    rule("InstanceHighErrorRate", "warning", Metric::InstanceErrorRatio, true, Fixed(0.1), 0.02, 2 * MINUTE,
+        ["{sel} > {thr}", "error ratio", "More than 10% of this instance's requests have failed for 2 minutes."]),
+    rule("HighLatency", "warning", Metric::InstanceLatencyP99, true, LatencyBaseline, 0.0, 2 * MINUTE,
+        ["{sel} > {thr}", "p99 latency", "This instance's p99 latency has been well above its usual level for 2 minutes."]),
+    // The classic `up == 0`: the target stopped answering scrapes.
+    rule("InstanceDown", "critical", Metric::Up, false, Fixed(0.5), 0.0, MINUTE,
+        ["{sel} == 0", "up", "The instance has not answered a scrape for a minute."]),
     rule("CPUSaturated", "warning", Metric::Cpu, true, Fixed(90.0), 5.0, 2 * MINUTE,
         ["{sel} > {thr}", "CPU usage", "The pod has used over 90% of its CPU limit for 2 minutes; requests queue."]),
     // `for: 0` and no hysteresis, like the real CPUThrottlingHigh: it flaps.
@@ -95,6 +101,11 @@ pub(crate) const RULES: &[Rule] = &[
         ["{sel} < {thr}", "certificate expires in", "The TLS certificate expires in under 7 days and was not renewed."]),
     rule("CertificateExpired", "critical", Metric::CertDays, false, Fixed(0.0), 0.0, 0,
         ["{sel} < {thr}", "certificate expires in", "The TLS certificate has expired; clients reject the handshake."]),
+    // Per node: node-exporter unreachable, then the kubelet's Ready condition.
+    rule("NodeDown", "critical", Metric::NodeUp, false, Fixed(0.5), 0.0, MINUTE,
+        ["{sel} == 0", "node-exporter up", "The node's exporter has not answered a scrape for a minute."]),
+    rule("KubeNodeNotReady", "critical", Metric::NodeReady, false, Fixed(0.5), 0.0, MINUTE,
+        ["{sel} == 0", "Ready", "The node has not been Ready for a minute; its pods are being evicted."]),
 ];
 
 /// One rule bound to one service or pod.
@@ -148,6 +159,8 @@ impl RuleEngine {
         for (r, rule) in RULES.iter().enumerate() {
             let subjects: Vec<(usize, usize, Option<usize>)> = if rule.metric.per_pod() {
                 g.instances.iter().enumerate().map(|(p, i)| (p, i.service, Some(p))).collect()
+            } else if rule.metric.per_node() {
+                (0..NODES.len()).map(|j| (j, SERVICES.len() + j, None)).collect()
             } else {
                 (0..SERVICES.len()).map(|s| (s, s, None)).collect()
             };
@@ -156,17 +169,25 @@ impl RuleEngine {
                     Fixed(x) => x,
                     LatencyBaseline => latency_threshold(g.base_p99[service]),
                 };
-                let mut labels = base_labels(g, service, pod);
+                let node = rule.metric.per_node().then_some(idx);
+                let mut labels = node.map_or_else(|| base_labels(g, service, pod), node_labels);
                 labels.insert("alertname".into(), rule.name.into());
                 labels.insert("severity".into(), rule.severity.into());
-                labels.insert("job".into(), SERVICES[service].name.into());
+                let job = match (node, rule.metric) {
+                    (Some(_), Metric::NodeUp) => "node-exporter",
+                    (Some(_), _) => "kube-state-metrics",
+                    (None, _) => SERVICES[service].name,
+                };
+                labels.insert("job".into(), job.into());
                 let series = catalog.key_for(rule.metric, idx);
                 let sel = series.as_ref().map_or("", SeriesKey::as_str);
                 let expr =
                     rule.expr.replace("{sel}", sel).replace("{thr}", &format!("{threshold}"));
-                let subject = pod
-                    .and_then(|p| g.instances.get(p))
-                    .map_or(SERVICES[service].name, |i| &i.name);
+                let subject = match (pod.and_then(|p| g.instances.get(p)), node) {
+                    (Some(i), _) => i.name.as_str(),
+                    (None, Some(j)) => NODES[j].0,
+                    (None, None) => SERVICES[service].name,
+                };
                 bindings.push(Binding {
                     rule: r,
                     idx,
@@ -267,14 +288,18 @@ fn alert(b: &Binding, rule: &Rule, v: f64, since: UnixMs, now: UnixMs) -> Alert 
 
 pub(crate) fn format_value(metric: Metric, v: f64) -> String {
     match metric {
-        Metric::ErrorRatio => format!("{:.1}%", v * 100.0),
-        Metric::LatencyP99 if v < 1.0 => format!("{:.0}ms", v * 1000.0),
-        Metric::LatencyP99 => format!("{v:.2}s"),
+        Metric::ErrorRatio | Metric::InstanceErrorRatio => format!("{:.1}%", v * 100.0),
+        Metric::LatencyP99 | Metric::InstanceLatencyP99 if v < 1.0 => {
+            format!("{:.0}ms", v * 1000.0)
+        }
+        Metric::LatencyP99 | Metric::InstanceLatencyP99 => format!("{v:.2}s"),
         Metric::Cpu | Metric::Memory | Metric::Disk | Metric::DiskIn1h => format!("{v:.0}%"),
         Metric::CertDays if v.abs() < 1.0 => format!("{:.1}h", v * 24.0),
         Metric::CertDays => format!("{v:.1}d"),
         Metric::RequestRate => format!("{v:.1}req/s"),
         Metric::RecentRestarts | Metric::RestartsTotal => format!("{v:.0}"),
+        Metric::Up | Metric::NodeUp | Metric::NodeReady => format!("{v:.0}"),
+        Metric::NodeScrapeSeconds => format!("{v:.2}s"),
     }
 }
 
@@ -307,6 +332,7 @@ mod tests {
             Metric::ErrorRatio if idx == 0 => err.get(),
             Metric::CertDays => 60.0,
             Metric::Disk | Metric::DiskIn1h | Metric::Cpu | Metric::Memory => 40.0,
+            Metric::Up | Metric::NodeUp | Metric::NodeReady => 1.0,
             _ => 0.0,
         }
     }

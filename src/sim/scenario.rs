@@ -7,8 +7,10 @@
 //! [[fault]]
 //! kind = "slow_database"      # see FaultKind: slow_database, memory_leak, bad_deploy,
 //!                             # disk_filling, network_loss, flapping_noise,
-//!                             # cert_expiry, cpu_saturation
-//! target = "postgres"         # the root service (the ground truth)
+//!                             # cert_expiry, cpu_saturation, node_failure
+//! target = "postgres"         # the root service (the ground truth); for
+//!                             # node_failure a node: node-shop-1..5,
+//!                             # node-analytics-1..2
 //! start = "2m"                # after the warm-up
 //! duration = "10m"
 //! intensity = 1.0             # optional; 0.5 barely alerts, 2.0 is severe
@@ -23,7 +25,7 @@ use crate::config::HumanDuration;
 use crate::model::UnixMs;
 
 use super::faults::{FaultKind, FaultSpec};
-use super::topology::index_of;
+use super::topology::{NODES, root_of};
 use super::{DEMO_WARMUP_STEPS, STEP_MS, World};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -89,7 +91,7 @@ impl Scenario {
             return Err(invalid("duration must be at least 1m".into()));
         }
         for (index, f) in self.faults.iter().enumerate() {
-            if index_of(&f.target).is_none() {
+            let Some(root) = root_of(&f.target) else {
                 return Err(ScenarioError::UnknownTarget {
                     origin: origin.to_string(),
                     index,
@@ -97,9 +99,19 @@ impl Scenario {
                     known: super::topology::SERVICES
                         .iter()
                         .map(|s| s.name)
+                        .chain(NODES.iter().map(|n| n.0))
                         .collect::<Vec<_>>()
                         .join(", "),
                 });
+            };
+            let on_node = root >= super::topology::SERVICES.len();
+            if f.kind.on_node() != on_node {
+                let want = if f.kind.on_node() { "a node" } else { "a service" };
+                return Err(invalid(format!(
+                    "fault {index}: {} needs {want} as its target, not {:?}",
+                    f.kind.name(),
+                    f.target
+                )));
             }
             if f.duration.0.is_zero() {
                 return Err(invalid(format!("fault {index}: duration must be greater than 0")));

@@ -94,7 +94,7 @@ impl DemoSchedule {
 
     fn next_kind(&mut self) -> FaultKind {
         if self.cycle_pos >= self.cycle.len() {
-            self.cycle = FaultKind::ALL.to_vec();
+            self.cycle = FaultKind::SCHEDULED.to_vec();
             for i in (1..self.cycle.len()).rev() {
                 let j = self.rng.below(i + 1);
                 self.cycle.swap(i, j);
@@ -155,7 +155,7 @@ impl DemoSchedule {
         if start < self.last_island_end + ATTRIBUTION_GRACE_MS + STEP_MS {
             return None;
         }
-        let kind = FaultKind::ALL[self.island_pos % FaultKind::ALL.len()];
+        let kind = FaultKind::SCHEDULED[self.island_pos % FaultKind::SCHEDULED.len()];
         self.island_pos += 1;
         let targets: Vec<usize> =
             (0..SERVICES.len()).filter(|&s| on_island(s) && eligible(kind, s)).collect();
@@ -218,7 +218,7 @@ mod tests {
             })
             .count();
         assert!((4..=8).contains(&first_hour), "{first_hour} faults in the first hour");
-        for k in FaultKind::ALL {
+        for k in FaultKind::SCHEDULED {
             assert!(specs.iter().any(|s| s.kind == k), "{k:?} never scheduled");
         }
         let targets: std::collections::BTreeSet<&str> =

@@ -63,7 +63,7 @@ fn step_delivers_one_of_everything() {
         panic!("no logs");
     };
     assert!(lines.len() >= SERVICES.len() && lines.len() < SERVICES.len() * 5);
-    assert_eq!(w.topology().services().count(), SERVICES.len());
+    assert_eq!(w.topology().services().count(), SERVICES.len() + NODES.len());
 }
 
 #[test]
@@ -182,7 +182,7 @@ fn demo_first_alert_right_after_warmup_and_truth_covers_alerts() {
     let per_hour = truth.len() as f64 / 4.0;
     assert!((4.5..=8.5).contains(&per_hour), "{per_hour} faults per hour");
     let kinds: BTreeSet<&str> = truth.iter().map(|t| t.kind.as_str()).collect();
-    assert_eq!(kinds.len(), FaultKind::ALL.len());
+    assert_eq!(kinds.len(), FaultKind::SCHEDULED.len());
     let silent: Vec<&str> =
         truth.iter().filter(|t| t.alerts.is_empty()).map(|t| t.id.as_str()).collect();
     assert!(silent.len() <= truth.len() / 5, "faults without alerts: {silent:?}");
@@ -203,4 +203,65 @@ fn state_stays_bounded_over_a_long_run() {
     assert!(peak.2 <= 200, "{peak:?}");
     assert!(w.truth.len() <= MAX_TRUTH_FAULTS);
     assert!(w.truth.iter().all(|t| t.alerts.len() <= MAX_TRUTH_ALERTS));
+}
+
+#[test]
+fn node_failure_downs_every_pod_on_the_node_and_is_the_root() {
+    let node = "node-shop-2";
+    let mut w = World::new(3, START, vec![spec(FaultKind::NodeFailure, node, 41, 8)]);
+    let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
+    for _ in 0..(41 + 60) {
+        for a in alerts_of(&w.step()) {
+            let subject = a.labels.get("instance").or(a.labels.get("node")).cloned();
+            seen.insert((a.name().to_string(), subject.unwrap_or_default()));
+        }
+    }
+    let j = super::topology::node_of(node).unwrap_or(usize::MAX);
+    let on_node: BTreeSet<String> =
+        w.graph.instances.iter().filter(|i| i.node == j).map(|i| i.name.clone()).collect();
+    assert!(on_node.len() >= 5, "{on_node:?}");
+    for pod in &on_node {
+        assert!(seen.contains(&("InstanceDown".to_string(), pod.clone())), "{pod}: {seen:?}");
+    }
+    assert!(seen.contains(&("NodeDown".to_string(), node.to_string())));
+    assert!(seen.contains(&("KubeNodeNotReady".to_string(), node.to_string())));
+    // Pods elsewhere keep answering.
+    assert!(seen.iter().all(|(n, s)| n != "InstanceDown" || on_node.contains(s)), "{seen:?}");
+    let truth = w.ground_truth();
+    assert_eq!(truth.len(), 1);
+    assert_eq!(truth[0].root_service, node);
+    assert!(truth[0].alerts.len() > on_node.len());
+    assert_eq!(w.unattributed_alerts(), 0);
+    assert!(w.topology().callees("payments").any(|n| n.starts_with("node-shop-")));
+}
+
+#[test]
+fn latency_and_errors_alert_per_instance_slo_per_service() {
+    let mut w = World::new(4, START, vec![spec(FaultKind::SlowDatabase, "postgres", 41, 10)]);
+    let mut per_pod: BTreeSet<String> = BTreeSet::new();
+    let mut per_service: BTreeSet<String> = BTreeSet::new();
+    for _ in 0..(41 + 50) {
+        for a in alerts_of(&w.step()) {
+            match a.name() {
+                "HighLatency" | "InstanceHighErrorRate" => {
+                    assert!(a.labels.contains_key("instance") && a.labels.contains_key("node"));
+                    per_pod.insert(a.labels.get("instance").cloned().unwrap_or_default());
+                }
+                "HighErrorRate" | "ServiceDown" => {
+                    assert!(!a.labels.contains_key("instance"), "{:?}", a.labels);
+                    per_service.insert(a.service().unwrap_or_default().to_string());
+                }
+                _ => {}
+            }
+        }
+    }
+    // Every pod of postgres' direct callers is slow, not just one per service.
+    for caller in ["catalog", "payments", "inventory"] {
+        let s = index_of(caller).unwrap_or(0);
+        let pods = w.graph.pods[s].len();
+        let slow = per_pod.iter().filter(|p| p.starts_with(&format!("{caller}-"))).count();
+        assert_eq!(slow, pods, "{caller}: {per_pod:?}");
+    }
+    assert!(per_pod.len() > 2 * per_service.len(), "{per_pod:?} {per_service:?}");
+    assert_eq!(w.unattributed_alerts(), 0);
 }

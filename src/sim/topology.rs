@@ -86,24 +86,36 @@ const ANALYTICS: &str = "analytics";
 pub(crate) const SERVICES: &[ServiceSpec] = &[
     //  name               namespace   role              pods  req/s    self p99 errors   [cpu%, mem%, disk%]  timeout s
     svc("ingress",         SHOP,       Role::Proxy,      3,    420.0,   0.004,   0.001,   [32.0, 30.0, 22.0],  10.0),
-    svc("frontend",        SHOP,       Role::App,        3,    400.0,   0.030,   0.002,   [45.0, 48.0, 25.0],  2.0),
-    svc("auth",            SHOP,       Role::App,        2,    380.0,   0.008,   0.001,   [30.0, 40.0, 20.0],  0.5),
-    svc("catalog",         SHOP,       Role::App,        2,    260.0,   0.020,   0.001,   [38.0, 52.0, 24.0],  0.5),
-    svc("search",          SHOP,       Role::App,        2,    90.0,    0.040,   0.002,   [42.0, 55.0, 26.0],  1.0),
-    svc("cart",            SHOP,       Role::App,        2,    150.0,   0.012,   0.001,   [28.0, 36.0, 21.0],  0.5),
-    svc("checkout",        SHOP,       Role::App,        2,    35.0,    0.060,   0.002,   [33.0, 44.0, 23.0],  2.0),
-    svc("payments",        SHOP,       Role::App,        2,    30.0,    0.090,   0.003,   [26.0, 41.0, 22.0],  0.5),
+    svc("frontend",        SHOP,       Role::App,        4,    400.0,   0.030,   0.002,   [45.0, 48.0, 25.0],  2.0),
+    svc("auth",            SHOP,       Role::App,        3,    380.0,   0.008,   0.001,   [30.0, 40.0, 20.0],  0.5),
+    svc("catalog",         SHOP,       Role::App,        3,    260.0,   0.020,   0.001,   [38.0, 52.0, 24.0],  0.5),
+    svc("search",          SHOP,       Role::App,        3,    90.0,    0.040,   0.002,   [42.0, 55.0, 26.0],  1.0),
+    svc("cart",            SHOP,       Role::App,        3,    150.0,   0.012,   0.001,   [28.0, 36.0, 21.0],  0.5),
+    svc("checkout",        SHOP,       Role::App,        3,    35.0,    0.060,   0.002,   [33.0, 44.0, 23.0],  2.0),
+    svc("payments",        SHOP,       Role::App,        3,    30.0,    0.090,   0.003,   [26.0, 41.0, 22.0],  0.5),
     svc("inventory",       SHOP,       Role::App,        2,    60.0,    0.015,   0.001,   [24.0, 38.0, 20.0],  0.5),
     svc("orders-queue",    SHOP,       Role::Queue,      1,    35.0,    0.003,   0.0005,  [18.0, 50.0, 55.0],  5.0),
-    svc("order-worker",    SHOP,       Role::App,        2,    30.0,    0.050,   0.002,   [35.0, 46.0, 24.0],  1.0),
-    svc("email",           SHOP,       Role::App,        1,    25.0,    0.120,   0.003,   [15.0, 34.0, 20.0],  5.0),
+    svc("order-worker",    SHOP,       Role::App,        3,    30.0,    0.050,   0.002,   [35.0, 46.0, 24.0],  1.0),
+    svc("email",           SHOP,       Role::App,        2,    25.0,    0.120,   0.003,   [15.0, 34.0, 20.0],  5.0),
     svc("postgres",        SHOP,       Role::Database,   1,    900.0,   0.006,   0.0005,  [48.0, 62.0, 64.0],  5.0),
     svc("redis",           SHOP,       Role::Cache,      1,    1500.0,  0.0015,  0.0002,  [22.0, 58.0, 30.0],  1.0),
     svc("elasticsearch",   SHOP,       Role::Database,   3,    90.0,    0.025,   0.001,   [52.0, 64.0, 68.0],  5.0),
     svc("dns",             SHOP,       Role::Dns,        2,    2000.0,  0.002,   0.0002,  [12.0, 25.0, 15.0],  1.0),
-    svc("bi-dashboard",    ANALYTICS,  Role::App,        1,    6.0,     0.40,    0.002,   [20.0, 42.0, 20.0],  5.0),
+    svc("bi-dashboard",    ANALYTICS,  Role::App,        2,    6.0,     0.40,    0.002,   [20.0, 42.0, 20.0],  5.0),
     svc("reports-batch",   ANALYTICS,  Role::App,        1,    4.0,     0.90,    0.002,   [40.0, 55.0, 35.0],  2.0),
     svc("warehouse-db",    ANALYTICS,  Role::Database,   1,    12.0,    0.15,    0.0005,  [44.0, 60.0, 72.0],  10.0),
+];
+
+/// The worker nodes pods run on, in two node pools: analytics has its own,
+/// so the island stays unrelated to the shop even through a shared node.
+pub(crate) const NODES: &[(&str, &str)] = &[
+    ("node-shop-1", SHOP),
+    ("node-shop-2", SHOP),
+    ("node-shop-3", SHOP),
+    ("node-shop-4", SHOP),
+    ("node-shop-5", SHOP),
+    ("node-analytics-1", ANALYTICS),
+    ("node-analytics-2", ANALYTICS),
 ];
 
 /// `(caller, callee, latency weight, error weight)`. The weights are below 1:
@@ -149,6 +161,8 @@ pub(crate) struct Edge {
 pub(crate) struct Instance {
     pub service: usize,
     pub name: String,
+    /// Index into `NODES`.
+    pub node: usize,
 }
 
 /// The indexed graph. Services are referred to by their index in `SERVICES`.
@@ -157,8 +171,10 @@ pub(crate) struct Graph {
     pub callees: Vec<Vec<Edge>>,
     pub callers: Vec<Vec<usize>>,
     /// Bit set of the service itself and everything that transitively calls
-    /// it: where a fault rooted here can show up.
+    /// it: where a fault rooted here can show up. Indexed like `callers`.
     pub blast: Vec<u64>,
+    /// Per node (`NODES` order): the services with a pod on it.
+    pub hosted: Vec<Vec<usize>>,
     pub instances: Vec<Instance>,
     /// Instance indexes per service.
     pub pods: Vec<Vec<usize>>,
@@ -170,30 +186,56 @@ pub(crate) fn index_of(name: &str) -> Option<usize> {
     SERVICES.iter().position(|s| s.name == name)
 }
 
+/// Index of a node in `NODES`.
+pub(crate) fn node_of(name: &str) -> Option<usize> {
+    NODES.iter().position(|(n, _)| *n == name)
+}
+
+/// A fault's root: a service index, or `SERVICES.len() + node` for a node.
+pub(crate) fn root_of(name: &str) -> Option<usize> {
+    index_of(name).or_else(|| node_of(name).map(|n| SERVICES.len() + n))
+}
+
 impl Graph {
     pub(crate) fn new(seed: u64) -> Self {
         let n = SERVICES.len();
         let mut callees = vec![Vec::new(); n];
-        let mut callers = vec![Vec::new(); n];
+        // Nodes get caller lists too (the services running on them), so a
+        // node fault's blast radius and hop counts come out of the same walk.
+        let mut callers = vec![Vec::new(); n + NODES.len()];
         for &(a, b, lat_w, err_w) in EDGES {
             if let (Some(a), Some(b)) = (index_of(a), index_of(b)) {
                 callees[a].push(Edge { callee: b, lat_w, err_w });
                 callers[b].push(a);
             }
         }
-        let blast = (0..n).map(|s| blast_mask(&callers, s)).collect();
         let mut instances = Vec::new();
         let mut pods = vec![Vec::new(); n];
+        let mut hosted = vec![Vec::new(); NODES.len()];
         for (i, spec) in SERVICES.iter().enumerate() {
             // A replica-set hash per service, stable for a seed.
             let h = hash_str(spec.name) ^ seed.rotate_left(17);
+            let spread = hash_str(&format!("{}/{seed}", spec.name));
+            // The scheduler spreads a service's replicas over its pool's
+            // nodes (anti-affinity), starting at a node that depends on the seed.
+            let pool: Vec<usize> =
+                (0..NODES.len()).filter(|&j| NODES[j].1 == spec.namespace).collect();
+            #[allow(clippy::cast_possible_truncation)]
+            let first = (spread % 64) as usize;
             for k in 0..spec.instances {
                 pods[i].push(instances.len());
                 let name = format!("{}-{:05x}-{}:{}", spec.name, h & 0xf_ffff, k, spec.port);
-                instances.push(Instance { service: i, name });
+                let node = pool.get((first + k) % pool.len().max(1)).copied().unwrap_or(0);
+                if !hosted[node].contains(&i) {
+                    hosted[node].push(i);
+                    callers[n + node].push(i);
+                }
+                instances.push(Instance { service: i, name, node });
             }
         }
-        let mut g = Self { callees, callers, blast, instances, pods, base_p99: vec![0.0; n] };
+        let blast = (0..n + NODES.len()).map(|s| blast_mask(&callers, s)).collect();
+        let mut g =
+            Self { callees, callers, blast, hosted, instances, pods, base_p99: vec![0.0; n] };
         g.base_p99 = (0..n).map(|s| g.steady_p99(s, 0)).collect();
         g
     }
@@ -239,14 +281,24 @@ impl Graph {
         None
     }
 
+    /// Services and nodes; a service depends on the nodes its pods run on
+    /// (what a topology built from `kube_pod_info` shows).
     pub(crate) fn topology(&self) -> Topology {
         let mut t = Topology::new();
         for s in SERVICES {
             t.add_service(s.name);
         }
+        for (node, _) in NODES {
+            t.add_service(node);
+        }
         for (a, edges) in self.callees.iter().enumerate() {
             for e in edges {
                 t.add_edge(SERVICES[a].name, SERVICES[e.callee].name);
+            }
+        }
+        for (j, services) in self.hosted.iter().enumerate() {
+            for &s in services {
+                t.add_edge(SERVICES[s].name, NODES[j].0);
             }
         }
         t
@@ -279,8 +331,16 @@ mod tests {
         }
         let g = Graph::new(1);
         let t = g.topology();
-        assert_eq!(t.services().count(), SERVICES.len());
-        assert!(SERVICES.iter().all(|s| (1..=3).contains(&s.instances)));
+        assert_eq!(t.services().count(), SERVICES.len() + NODES.len());
+        assert!(SERVICES.iter().all(|s| (1..=4).contains(&s.instances)));
+        // Replicas land on distinct nodes of their own pool.
+        for (s, pods) in g.pods.iter().enumerate() {
+            let mut nodes: Vec<usize> = pods.iter().map(|&p| g.instances[p].node).collect();
+            assert!(nodes.iter().all(|&j| NODES[j].1 == SERVICES[s].namespace));
+            nodes.sort_unstable();
+            nodes.dedup();
+            assert_eq!(nodes.len(), pods.len(), "{}", SERVICES[s].name);
+        }
         assert!(g.instances[0].name.starts_with("ingress-"));
         assert!(g.instances[0].name.ends_with("-0:8080"));
     }
