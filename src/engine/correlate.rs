@@ -340,6 +340,10 @@ impl Correlator {
             Arc::make_mut(inc).services =
                 services.into_iter().map(|(s, _)| s.to_string()).collect();
         }
+        // The store's map order differs per process: resolutions of one
+        // step reach the timeline in time, then fingerprint order.
+        resolved
+            .sort_by(|x, y| (x.0.ends_at, &x.0.fingerprint).cmp(&(y.0.ends_at, &y.0.fingerprint)));
         self.note_resolutions(&resolved, &mut touched);
         self.lifecycle(now, &mut touched);
         let touched = touched

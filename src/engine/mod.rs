@@ -16,6 +16,7 @@ pub mod logs;
 pub mod rca;
 pub mod regroup;
 pub mod score;
+pub mod siblings;
 pub mod suspect;
 #[cfg(test)]
 mod testutil;
@@ -203,6 +204,9 @@ impl Engine {
             self.last_ranked.retain(|id, _| live.contains(id));
         }
         let sorted = self.correlator.sorted();
+        for m in siblings::merges(&sorted, &touched, store, &self.topology, &self.cfg) {
+            self.regroup.auto_merge(m, now);
+        }
         let (topology, cfg, patterns) = (&self.topology, &self.cfg, &self.patterns);
         self.regroup.pass(sorted, store, now, RERANK_MS, |inc| {
             let index = index.get_or_insert_with(|| deviation::SeriesIndex::build(store));

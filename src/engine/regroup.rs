@@ -51,6 +51,9 @@ pub struct Decision {
     pub to: IncidentId,
     pub by: String,
     pub at: UnixMs,
+    /// Why, when quell decided it itself (`engine::siblings`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
 }
 
 /// Every decision in force.
@@ -98,7 +101,7 @@ impl Decisions {
                     return Err(format!("no incident {missing} to merge"));
                 }
                 for f in &from {
-                    let d = Decision { to: into.clone(), by: by.to_string(), at };
+                    let d = Decision { to: into.clone(), by: by.to_string(), at, why: None };
                     self.merged.insert((*f).clone(), d);
                     // Whatever was merged into an absorbed one follows it.
                     for d in self.merged.values_mut().filter(|d| &d.to == *f) {
@@ -129,7 +132,7 @@ impl Decisions {
                 let first = moving.iter().next().map_or("", |fp| fp.0.as_str());
                 let to = new_id(first, at, shown, self);
                 for fp in moving {
-                    let d = Decision { to: to.clone(), by: by.to_string(), at };
+                    let d = Decision { to: to.clone(), by: by.to_string(), at, why: None };
                     self.split.insert(fp.clone(), d);
                 }
                 Ok(format!("split {} alert(s) out of {from} into {to}", alerts.len()))
@@ -209,7 +212,7 @@ impl Decisions {
                     into_existing.push((to.clone(), part));
                 } else if let Some(&i) = made.get(to) {
                     if let Some(m) = out.get_mut(i) {
-                        fold(Arc::make_mut(m), &part);
+                        fold(Arc::make_mut(m), &part, "");
                     }
                 } else {
                     parts.push(part);
@@ -230,7 +233,7 @@ impl Decisions {
         }
         for (to, part) in into_existing {
             match out.iter_mut().find(|i| i.id == to) {
-                Some(t) => fold(Arc::make_mut(t), &part),
+                Some(t) => fold(Arc::make_mut(t), &part, ""),
                 // Its own alerts all left: the part carries the id on.
                 None => out.push(Arc::new(part)),
             }
@@ -253,7 +256,11 @@ impl Decisions {
                 continue;
             }
             let part = Arc::clone(&out[i]);
-            fold(Arc::make_mut(&mut out[t]), &part);
+            let note = match self.merged.get(&id).and_then(|d| d.why.as_deref()) {
+                Some(why) => format!("{id} merged in: {why}"),
+                None => format!("{id} merged in by the operator"),
+            };
+            fold(Arc::make_mut(&mut out[t]), &part, &note);
             absorbed[i] = true;
             rebuilt.insert(to.clone());
         }
@@ -301,6 +308,19 @@ impl Regrouper {
         let said = self.decisions.decide(cmd, by, at, &self.shown)?;
         self.decisions.prune(at);
         Ok(said)
+    }
+
+    /// Records a merge quell decided itself (see `engine::siblings`),
+    /// unless a decision about `from` exists already (the operator's
+    /// stands) or it would merge an incident into one absorbed by it.
+    pub fn auto_merge(&mut self, m: super::siblings::SiblingMerge, now: UnixMs) {
+        let d = &mut self.decisions;
+        if d.merged.contains_key(&m.from) || d.target(&m.into) == &m.from {
+            return;
+        }
+        let why = format!("its services all call {}, which alerts here", m.via);
+        d.merged
+            .insert(m.from, Decision { to: m.into, by: "quell".into(), at: now, why: Some(why) });
     }
 
     /// Lays the decisions over the correlator's incidents; `rank` fills in
@@ -450,8 +470,9 @@ fn settle(inc: &mut Incident, active: bool) {
 }
 
 /// Folds `part` into `into`: alerts, services, timeline; the worse
-/// severity, the earlier start, the livelier state.
-fn fold(into: &mut Incident, part: &Incident) {
+/// severity, the earlier start, the livelier state; `note` (if any) on the
+/// timeline says why.
+fn fold(into: &mut Incident, part: &Incident, note: &str) {
     for fp in &part.alerts {
         if !into.alerts.contains(fp) {
             into.alerts.push(fp.clone());
@@ -481,11 +502,13 @@ fn fold(into: &mut Incident, part: &Incident) {
     into.acked |= part.acked;
     let mut timeline = into.timeline.clone();
     timeline.extend(part.timeline.iter().cloned());
-    timeline.push(TimelineEntry {
-        ts: part.started_at,
-        kind: TimelineKind::Note,
-        text: format!("{} merged in by the operator", part.id),
-    });
+    if !note.is_empty() {
+        timeline.push(TimelineEntry {
+            ts: part.started_at,
+            kind: TimelineKind::Note,
+            text: note.to_string(),
+        });
+    }
     timeline.sort_by_key(|e| e.ts);
     let excess = timeline.len().saturating_sub(200);
     timeline.drain(..excess);

@@ -160,7 +160,8 @@ fn merging_into_a_merge_target_follows_the_chain_and_decisions_round_trip() {
 #[test]
 fn old_decisions_are_forgotten() {
     let mut d = Decisions::default();
-    let keep = Decision { to: IncidentId("I-b".into()), by: "x".into(), at: 10 * KEEP_MS };
+    let keep =
+        Decision { to: IncidentId("I-b".into()), by: "x".into(), at: 10 * KEEP_MS, why: None };
     let old = Decision { at: 0, ..keep.clone() };
     d.merged.insert(IncidentId("I-a".into()), keep);
     d.split.insert(Fingerprint("f".into()), old);
