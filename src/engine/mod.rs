@@ -106,6 +106,8 @@ pub struct Engine {
     patterns: logs::LogPatterns,
     /// The operator's merges and splits, laid over the correlator's output.
     regroup: regroup::Regrouper,
+    /// The call graph as numbers, for the shared-dependency merge rule.
+    siblings: siblings::Siblings,
 }
 
 /// Minimum time between re-rankings of an open incident nothing new joined.
@@ -116,6 +118,7 @@ impl Engine {
     pub fn new(cfg: EngineConfig, topology: Topology) -> Self {
         Self {
             correlator: Correlator::new(cfg.clone()),
+            siblings: siblings::Siblings::new(&topology),
             cfg,
             topology,
             last_ranked: HashMap::new(),
@@ -172,6 +175,7 @@ impl Engine {
     }
 
     pub fn set_topology(&mut self, topology: Topology) {
+        self.siblings = siblings::Siblings::new(&topology);
         self.topology = topology;
     }
 
@@ -204,8 +208,17 @@ impl Engine {
             self.last_ranked.retain(|id, _| live.contains(id));
         }
         let sorted = self.correlator.sorted();
-        for m in siblings::merges(&sorted, &touched, store, &self.topology, &self.cfg) {
+        let t0 = std::time::Instant::now();
+        for m in self.siblings.merges(&sorted, &touched, store, &self.cfg) {
             self.regroup.auto_merge(m, now);
+        }
+        if std::env::var_os("QUELL_TMP_TIME").is_some() {
+            eprintln!(
+                "siblings {:?} incidents {} touched {}",
+                t0.elapsed(),
+                sorted.len(),
+                touched.len()
+            );
         }
         let (topology, cfg, patterns) = (&self.topology, &self.cfg, &self.patterns);
         self.regroup.pass(sorted, store, now, RERANK_MS, |inc| {

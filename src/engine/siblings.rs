@@ -12,12 +12,11 @@
 //! the shared dependency), so they hold like the operator's and can be
 //! split again by hand. Pure: incidents, store, topology in; pairs out.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use foldhash::HashSet;
+use foldhash::{HashMap, HashMapExt, HashSet};
 
-use crate::model::{Incident, IncidentId, IncidentState, Topology, UnixMs};
+use crate::model::{Incident, IncidentId, IncidentState, Topology};
 use crate::store::Store;
 
 use super::EngineConfig;
@@ -31,56 +30,149 @@ pub struct SiblingMerge {
     pub via: String,
 }
 
-/// Merges for the incidents `touched` this pass (their alerts changed):
-/// each touched incident is tried as the one holding the dependency's
-/// alert. Open and quiet incidents only; `from` never holds an alert on
-/// the dependency itself (then the correlator relates them already).
-#[must_use]
-pub fn merges(
-    incidents: &[Arc<Incident>],
-    touched: &HashSet<IncidentId>,
-    store: &Store,
-    topo: &Topology,
-    cfg: &EngineConfig,
-) -> Vec<SiblingMerge> {
-    let window = cfg.group_window.as_ms();
-    let live: Vec<&Arc<Incident>> =
-        incidents.iter().filter(|i| i.state != IncidentState::Resolved).collect();
-    let mut out = Vec::new();
-    for a in live.iter().filter(|a| touched.contains(&a.id)) {
-        // Each service of A with its earliest alert start.
-        let mut first: BTreeMap<&str, UnixMs> = BTreeMap::new();
-        for e in a.alerts.iter().filter_map(|fp| store.alert(fp)) {
-            let Some(svc) = e.alert.service() else { continue };
-            let t = first.entry(svc).or_insert(e.alert.starts_at);
-            *t = (*t).min(e.alert.starts_at);
-        }
-        for (&h, &t_h) in &first {
-            let callers = topo.dependents(h, cfg.max_graph_distance);
-            if callers.is_empty() {
-                continue;
+/// The call graph with services numbered, built once per topology, so
+/// the rule's walks hash nothing: a storm pass asks it about every
+/// incident.
+#[derive(Debug, Clone, Default)]
+pub struct Siblings {
+    ids: HashMap<String, u32>,
+    names: Vec<String>,
+    callees: Vec<Vec<u32>>,
+    /// Visit marks of the current walk (`mark` bumps per walk).
+    seen: Vec<u32>,
+    mark: u32,
+}
+
+impl Siblings {
+    #[must_use]
+    pub fn new(topo: &Topology) -> Self {
+        let mut ids = HashMap::new();
+        let mut names = Vec::new();
+        for s in topo.services() {
+            if !ids.contains_key(s) {
+                ids.insert(s.to_string(), u32::try_from(names.len()).unwrap_or(u32::MAX));
+                names.push(s.to_string());
             }
-            for b in &live {
-                let related = b.id != a.id
-                    && (b.started_at - t_h).abs() <= window
-                    && !b.services.is_empty()
-                    && b.services.iter().all(|s| callers.contains_key(s))
-                    && !b.services.iter().any(|s| s == h);
-                if related && !out.iter().any(|m: &SiblingMerge| m.from == b.id) {
-                    out.push(SiblingMerge {
-                        into: a.id.clone(),
-                        from: b.id.clone(),
-                        via: h.to_string(),
-                    });
+        }
+        let mut callees = vec![Vec::new(); ids.len()];
+        for (a, b) in topo.edges() {
+            if let (Some(&x), Some(&y)) = (ids.get(a), ids.get(b))
+                && let Some(list) = callees.get_mut(x as usize)
+            {
+                list.push(y);
+            }
+        }
+        let seen = vec![0; ids.len()];
+        Self { ids, names, callees, seen, mark: 0 }
+    }
+
+    /// Services `from` reaches along calls within `depth` hops (not itself).
+    fn reach(&mut self, from: u32, depth: usize, out: &mut Vec<u32>) {
+        out.clear();
+        self.mark = self.mark.wrapping_add(1);
+        if self.mark == 0 {
+            self.seen.iter_mut().for_each(|m| *m = 0);
+            self.mark = 1;
+        }
+        let mark = self.mark;
+        if let Some(m) = self.seen.get_mut(from as usize) {
+            *m = mark;
+        }
+        let mut frontier = vec![from];
+        for _ in 0..depth {
+            let mut next = Vec::new();
+            for n in frontier {
+                for &c in self.callees.get(n as usize).map_or(&[][..], Vec::as_slice) {
+                    if let Some(m) = self.seen.get_mut(c as usize)
+                        && *m != mark
+                    {
+                        *m = mark;
+                        out.push(c);
+                        next.push(c);
+                    }
                 }
             }
+            if next.is_empty() {
+                break;
+            }
+            frontier = next;
         }
     }
-    // Never both ways round: the pair keeps the smaller id as its target.
-    let pairs: Vec<(IncidentId, IncidentId)> =
-        out.iter().map(|m| (m.into.clone(), m.from.clone())).collect();
-    out.retain(|m| !pairs.iter().any(|(i, f)| *i == m.from && *f == m.into && *i < m.into));
-    out
+
+    /// Merges for the incidents `touched` this pass (their alerts changed):
+    /// each is tried as the one holding the dependency's alert. Open and
+    /// quiet incidents only; `from` never holds an alert on the dependency
+    /// itself (then the correlator relates them already).
+    ///
+    /// Walks start from each live incident's services (callee side), so
+    /// a pass costs one short walk per incident plus the store lookups of
+    /// the touched incidents' alerts.
+    pub fn merges(
+        &mut self,
+        incidents: &[Arc<Incident>],
+        touched: &HashSet<IncidentId>,
+        store: &Store,
+        cfg: &EngineConfig,
+    ) -> Vec<SiblingMerge> {
+        let window = cfg.group_window.as_ms();
+        let depth = cfg.max_graph_distance;
+        let live: Vec<&Arc<Incident>> =
+            incidents.iter().filter(|i| i.state != IncidentState::Resolved).collect();
+        if live.len() < 2 {
+            return Vec::new();
+        }
+        // Services of touched incidents (their alerts' services) → incident.
+        let mut alerting: HashMap<u32, usize> = HashMap::new();
+        for (ai, a) in live.iter().enumerate().filter(|(_, a)| touched.contains(&a.id)) {
+            for h in a.services.iter().filter_map(|s| self.ids.get(s)) {
+                alerting.entry(*h).or_insert(ai);
+            }
+        }
+        if alerting.is_empty() {
+            return Vec::new();
+        }
+        // When the dependency's first alert in that incident started (store
+        // lookups only for the rare candidate pair).
+        let first_alert = |a: &Incident, svc: &str| {
+            a.alerts
+                .iter()
+                .filter_map(|fp| store.alert(fp))
+                .filter(|e| e.alert.service() == Some(svc))
+                .map(|e| e.alert.starts_at)
+                .min()
+        };
+        let mut out = Vec::new();
+        let (mut first, mut other) = (Vec::new(), Vec::new());
+        for (bi, b) in live.iter().enumerate() {
+            let ids: Option<Vec<u32>> =
+                b.services.iter().map(|s| self.ids.get(s).copied()).collect();
+            let Some(ids) = ids.filter(|v| !v.is_empty()) else { continue };
+            self.reach(ids[0], depth, &mut first);
+            let hit = first.iter().find_map(|&h| {
+                let ai = *alerting.get(&h)?;
+                if ai == bi || ids.contains(&h) {
+                    return None;
+                }
+                let name = self.names.get(h as usize)?;
+                let t_h = first_alert(live[ai], name)?;
+                ((b.started_at - t_h).abs() <= window).then_some((h, ai))
+            });
+            let Some((h, ai)) = hit else { continue };
+            let all_call = ids[1..].iter().all(|&s| {
+                self.reach(s, depth, &mut other);
+                other.contains(&h)
+            });
+            if all_call {
+                let via = self.names.get(h as usize).cloned().unwrap_or_default();
+                out.push(SiblingMerge { into: live[ai].id.clone(), from: b.id.clone(), via });
+            }
+        }
+        // Never both ways round: the pair keeps the smaller id as its target.
+        let pairs: Vec<(IncidentId, IncidentId)> =
+            out.iter().map(|m| (m.into.clone(), m.from.clone())).collect();
+        out.retain(|m| !pairs.iter().any(|(i, f)| *i == m.from && *f == m.into && *i < m.into));
+        out
+    }
 }
 
 #[cfg(test)]
