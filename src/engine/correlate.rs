@@ -267,7 +267,7 @@ impl Correlator {
         self.epoch = Some(epoch);
         let prev_seq = std::mem::replace(&mut self.seen_seq, store.alert_seq());
 
-        let mut fresh: Vec<Fresh<'_>> = Vec::new();
+        let mut fresh: Vec<Fresh<'_>> = Vec::with_capacity(changed.len());
         let mut resolved: Vec<(&Alert, usize)> = Vec::new();
         for e in changed {
             let a = &e.alert;
@@ -329,8 +329,9 @@ impl Correlator {
                 f.look = Some(empty);
             }
         }
-        // Start order; ties by fingerprint. Sorting small keys, not the
-        // (large) alerts themselves.
+        // Start order; ties by fingerprint. Small keys are sorted, then the
+        // (large) alerts moved once into that order, so the placing below
+        // reads them front to back.
         let mut order: Vec<(UnixMs, u128, usize)> =
             fresh.iter().enumerate().map(|(i, f)| (f.start, f.head, i)).collect();
         order.sort_unstable_by(|x, y| {
@@ -339,13 +340,20 @@ impl Correlator {
                 fp(x.2).cmp(&fp(y.2))
             })
         });
+        let mut slots: Vec<Option<Fresh<'_>>> = fresh.into_iter().map(Some).collect();
+        let mut fresh: Vec<Fresh<'_>> = order
+            .iter()
+            .filter_map(|&(_, _, i)| slots.get_mut(i).and_then(Option::take))
+            .collect();
+        drop((slots, order));
         let depth = self.cfg.max_graph_distance;
         let mut cands: Vec<(Serial, usize)> = Vec::new();
         let mut last_touched = None;
-        for &(_, _, i) in &order {
-            let Some(f) = fresh.get_mut(i) else {
-                continue;
-            };
+        // (track, start, incident, service) of each placed occurrence,
+        // recorded on the tracks after the loop: nothing in it reads
+        // another alert's track.
+        let mut placed: Vec<(usize, UnixMs, Serial, Svc)> = Vec::with_capacity(fresh.len());
+        for f in &mut fresh {
             let (is_known, hood) = match f.look {
                 Some(look) => {
                     let (ids, names) = (&mut self.svc_ids, &mut self.svc_names);
@@ -369,10 +377,18 @@ impl Correlator {
                 }
                 None => self.open_incident(f.alert),
             };
-            self.join(serial, f);
+            if self.join(serial, f) {
+                placed.push((f.track, f.start, serial, f.svc));
+            }
             if last_touched != Some(serial) {
                 touched.insert(serial);
                 last_touched = Some(serial);
+            }
+        }
+        for (t, start, serial, svc) in placed {
+            if let Some(track) = self.tracks.get_mut(t) {
+                track.occ.push((start, serial));
+                track.counted = Some((serial, svc));
             }
         }
         // Services, most alerted first: once per touched incident, not per alert.
@@ -413,7 +429,7 @@ impl Correlator {
     /// started less than `auto_pause` ago and has never fired before.
     fn pauses(&self, f: &Fresh<'_>, now: UnixMs) -> bool {
         let pause = self.cfg.auto_pause.as_ms();
-        pause > 0 && now - f.alert.starts_at < pause && f.refires == 0 && !f.joined
+        pause > 0 && now - f.start < pause && f.refires == 0 && !f.joined
     }
 
     /// The index of `fp`'s track, creating it if new.
@@ -530,19 +546,18 @@ impl Correlator {
     }
 
     /// Files `f` under incident `serial` (its fingerprint and timeline
-    /// line move into the incident).
-    fn join(&mut self, serial: Serial, f: &mut Fresh<'_>) {
+    /// line move into the incident); the caller records it on its track
+    /// when this says it joined.
+    fn join(&mut self, serial: Serial, f: &mut Fresh<'_>) -> bool {
         let Some(p) = self.position(serial) else {
-            return;
+            return false;
         };
-        let (Some(m), Some(inc), Some(track)) =
-            (self.metas.get_mut(p), self.incidents.get_mut(p), self.tracks.get_mut(f.track))
-        else {
-            return;
+        // A track that never joined has no occurrence anywhere.
+        let new_member =
+            !f.joined || !self.tracks.get(f.track).is_some_and(|t| t.member_of(serial));
+        let (Some(m), Some(inc)) = (self.metas.get_mut(p), self.incidents.get_mut(p)) else {
+            return false;
         };
-        let new_member = !track.member_of(serial);
-        track.occ.push((f.start, serial));
-        track.counted = Some((serial, f.svc));
         *m.active.entry(f.svc).or_default() += 1;
         m.dirty = true;
         let inc = Arc::make_mut(inc);
@@ -566,6 +581,7 @@ impl Correlator {
         inc.state = IncidentState::Open;
         inc.resolved_at = None;
         push_timeline(inc, f.start, TimelineKind::AlertFired, std::mem::take(&mut f.text));
+        true
     }
 
     fn note_resolutions(&mut self, resolved: &[(&Alert, usize)], touched: &mut HashSet<Serial>) {
