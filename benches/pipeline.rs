@@ -171,9 +171,11 @@ fn engine_storm_profile() {
     let (topo, storm) = storm_world();
     let mut store = Store::new(StoreLimits { max_alerts: 200_000, ..StoreLimits::default() });
     store.apply(Ingest::AlertPoll { source: "bench".into(), at: 2_000_000, alerts: storm });
-    let runs: usize = std::env::var("QUELL_BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(10);
+    let runs: usize =
+        std::env::var("QUELL_BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(10);
     let cfg = EngineConfig { max_incidents: 20_000, ..EngineConfig::default() };
-    let mut engines: Vec<Engine> = (0..runs).map(|_| Engine::new(cfg.clone(), topo.clone())).collect();
+    let mut engines: Vec<Engine> =
+        (0..runs).map(|_| Engine::new(cfg.clone(), topo.clone())).collect();
     let mut kept = Vec::with_capacity(runs);
     let mut times = Vec::with_capacity(runs);
     for e in &mut engines {

@@ -267,7 +267,8 @@ impl Correlator {
         self.epoch = Some(epoch);
         let prev_seq = std::mem::replace(&mut self.seen_seq, store.alert_seq());
 
-        let mut fresh: Vec<Fresh<'_>> = Vec::with_capacity(changed.len());
+        // In scan order; each is moved out once, into start order, below.
+        let mut fresh: Vec<Option<Fresh<'_>>> = Vec::with_capacity(changed.len());
         let mut resolved: Vec<(&Alert, usize)> = Vec::new();
         for e in changed {
             let a = &e.alert;
@@ -288,7 +289,7 @@ impl Correlator {
                             track.counted = Some((serial, svc));
                         }
                     }
-                    None => fresh.push(Fresh::new(
+                    None => fresh.push(Some(Fresh::new(
                         a,
                         name,
                         svc,
@@ -296,7 +297,7 @@ impl Correlator {
                         t,
                         e.refires,
                         &self.cfg.group_by,
-                    )),
+                    ))),
                 }
             } else if a.state == AlertState::Resolved {
                 resolved.push((a, t));
@@ -319,33 +320,36 @@ impl Correlator {
             let name = a.service();
             let svc = intern(&mut self.svc_ids, &mut self.svc_names, name.unwrap_or("(unknown)"));
             if let Some(track) = self.tracks.get(t) {
-                fresh.push(Fresh::new(a, name, svc, track, t, e.refires, &self.cfg.group_by));
+                fresh.push(Some(Fresh::new(a, name, svc, track, t, e.refires, &self.cfg.group_by)));
             }
         }
         // An alert without a service label is matched by the empty name,
         // which only an alert labelled `service=""` files under.
         if let Some(&empty) = self.svc_ids.get("") {
-            for f in fresh.iter_mut().filter(|f| f.look.is_none()) {
+            for f in fresh.iter_mut().flatten().filter(|f| f.look.is_none()) {
                 f.look = Some(empty);
             }
         }
         // Start order; ties by fingerprint. Small keys are sorted, then the
         // (large) alerts moved once into that order, so the placing below
         // reads them front to back.
-        let mut order: Vec<(UnixMs, u128, usize)> =
-            fresh.iter().enumerate().map(|(i, f)| (f.start, f.head, i)).collect();
+        let mut order: Vec<(UnixMs, u128, usize)> = fresh
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| f.as_ref().map(|f| (f.start, f.head, i)))
+            .collect();
         order.sort_unstable_by(|x, y| {
             (x.0, x.1).cmp(&(y.0, y.1)).then_with(|| {
-                let fp = |i: usize| fresh.get(i).map(|f| &f.alert.fingerprint);
+                let fp =
+                    |i: usize| fresh.get(i).and_then(Option::as_ref).map(|f| &f.alert.fingerprint);
                 fp(x.2).cmp(&fp(y.2))
             })
         });
-        let mut slots: Vec<Option<Fresh<'_>>> = fresh.into_iter().map(Some).collect();
-        let mut fresh: Vec<Fresh<'_>> = order
-            .iter()
-            .filter_map(|&(_, _, i)| slots.get_mut(i).and_then(Option::take))
-            .collect();
-        drop((slots, order));
+        let mut fresh: Vec<Fresh<'_>> = {
+            let mut slots = fresh;
+            order.iter().filter_map(|&(_, _, i)| slots.get_mut(i).and_then(Option::take)).collect()
+        };
+        drop(order);
         let depth = self.cfg.max_graph_distance;
         let mut cands: Vec<(Serial, usize)> = Vec::new();
         let mut last_touched = None;
@@ -438,11 +442,7 @@ impl Correlator {
             return t;
         }
         let t = self.tracks.len();
-        self.tracks.push(Track {
-            occ: Vec::new(),
-            counted: None,
-            noted: Vec::new(),
-        });
+        self.tracks.push(Track { occ: Vec::new(), counted: None, noted: Vec::new() });
         self.track_of.insert(fp.clone(), t);
         t
     }
@@ -766,7 +766,7 @@ pub fn headline_alert<'a>(alerts: impl Iterator<Item = &'a Alert>) -> Option<&'a
     alerts.map(|a| ((a.severity(), a.starts_at), a)).min_by(|x, y| x.0.cmp(&y.0)).map(|(_, a)| a)
 }
 
+mod graph;
 #[cfg(test)]
 mod tests;
 mod timeline;
-mod graph;

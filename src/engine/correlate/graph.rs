@@ -46,7 +46,8 @@ impl Graph {
     }
 
     fn next(&self, n: u32, down: bool) -> &[u32] {
-        let (at, to) = if down { (&self.callee_at, &self.callees) } else { (&self.caller_at, &self.callers) };
+        let (at, to) =
+            if down { (&self.callee_at, &self.callees) } else { (&self.caller_at, &self.callers) };
         let i = n as usize;
         match (at.get(i), at.get(i + 1)) {
             (Some(&a), Some(&b)) => to.get(a as usize..b as usize).unwrap_or(&[]),
