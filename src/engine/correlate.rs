@@ -267,8 +267,7 @@ impl Correlator {
         self.epoch = Some(epoch);
         let prev_seq = std::mem::replace(&mut self.seen_seq, store.alert_seq());
 
-        // In scan order; each is moved out once, into start order, below.
-        let mut fresh: Vec<Option<Fresh<'_>>> = Vec::with_capacity(changed.len());
+        let mut fresh: Vec<Fresh<'_>> = Vec::with_capacity(changed.len());
         let mut resolved: Vec<(&Alert, usize)> = Vec::new();
         for e in changed {
             let a = &e.alert;
@@ -289,7 +288,7 @@ impl Correlator {
                             track.counted = Some((serial, svc));
                         }
                     }
-                    None => fresh.push(Some(Fresh::new(
+                    None => fresh.push(Fresh::new(
                         a,
                         name,
                         svc,
@@ -297,7 +296,7 @@ impl Correlator {
                         t,
                         e.refires,
                         &self.cfg.group_by,
-                    ))),
+                    )),
                 }
             } else if a.state == AlertState::Resolved {
                 resolved.push((a, t));
@@ -320,36 +319,24 @@ impl Correlator {
             let name = a.service();
             let svc = intern(&mut self.svc_ids, &mut self.svc_names, name.unwrap_or("(unknown)"));
             if let Some(track) = self.tracks.get(t) {
-                fresh.push(Some(Fresh::new(a, name, svc, track, t, e.refires, &self.cfg.group_by)));
+                fresh.push(Fresh::new(a, name, svc, track, t, e.refires, &self.cfg.group_by));
             }
         }
         // An alert without a service label is matched by the empty name,
         // which only an alert labelled `service=""` files under.
         if let Some(&empty) = self.svc_ids.get("") {
-            for f in fresh.iter_mut().flatten().filter(|f| f.look.is_none()) {
+            for f in fresh.iter_mut().filter(|f| f.look.is_none()) {
                 f.look = Some(empty);
             }
         }
-        // Start order; ties by fingerprint. Small keys are sorted, then the
-        // (large) alerts moved once into that order, so the placing below
-        // reads them front to back.
-        let mut order: Vec<(UnixMs, u128, usize)> = fresh
-            .iter()
-            .enumerate()
-            .filter_map(|(i, f)| f.as_ref().map(|f| (f.start, f.head, i)))
-            .collect();
-        order.sort_unstable_by(|x, y| {
-            (x.0, x.1).cmp(&(y.0, y.1)).then_with(|| {
-                let fp =
-                    |i: usize| fresh.get(i).and_then(Option::as_ref).map(|f| &f.alert.fingerprint);
-                fp(x.2).cmp(&fp(y.2))
-            })
+        // Start order; ties by fingerprint. Sorted in place (the sort's
+        // passes run front to back; gathering the large entries through an
+        // index measured slower), so placing below reads them in order.
+        fresh.sort_unstable_by(|a, b| {
+            (a.start, a.head)
+                .cmp(&(b.start, b.head))
+                .then_with(|| a.alert.fingerprint.cmp(&b.alert.fingerprint))
         });
-        let mut fresh: Vec<Fresh<'_>> = {
-            let mut slots = fresh;
-            order.iter().filter_map(|&(_, _, i)| slots.get_mut(i).and_then(Option::take)).collect()
-        };
-        drop(order);
         let depth = self.cfg.max_graph_distance;
         let mut cands: Vec<(Serial, usize)> = Vec::new();
         let mut last_touched = None;
