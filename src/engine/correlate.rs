@@ -329,9 +329,9 @@ impl Correlator {
                 f.look = Some(empty);
             }
         }
-        // Start order; ties by fingerprint. Sorted in place (the sort's
-        // passes run front to back; gathering the large entries through an
-        // index measured slower), so placing below reads them in order.
+        // Start order; ties by fingerprint. Sorted in place (gathering the
+        // large entries through a sorted index measured no faster), so
+        // placing below reads them front to back.
         fresh.sort_unstable_by(|a, b| {
             (a.start, a.head)
                 .cmp(&(b.start, b.head))
