@@ -159,10 +159,39 @@ fn engine_targets(only: &str) {
     if only.is_empty() || only == "rank" {
         engine_rank();
     }
+    if only == "storm-profile" {
+        engine_storm_profile();
+    }
 }
 
-fn engine_storm() {
-    // 100,000 alerts over 10,000 services in chains of 10.
+/// For profilers only (not part of the default run): the storm's first
+/// pass repeated on fresh engines over one store, with nothing else timed
+/// or freed in between, so samples land in `Engine::update`.
+fn engine_storm_profile() {
+    let (topo, storm) = storm_world();
+    let mut store = Store::new(StoreLimits { max_alerts: 200_000, ..StoreLimits::default() });
+    store.apply(Ingest::AlertPoll { source: "bench".into(), at: 2_000_000, alerts: storm });
+    let runs: usize =
+        std::env::var("QUELL_BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(10);
+    let cfg = EngineConfig { max_incidents: 20_000, ..EngineConfig::default() };
+    let mut engines: Vec<Engine> =
+        (0..runs).map(|_| Engine::new(cfg.clone(), topo.clone())).collect();
+    let mut kept = Vec::with_capacity(runs);
+    let mut times = Vec::with_capacity(runs);
+    for e in &mut engines {
+        let start = Instant::now();
+        kept.push(e.update(&store, 2_000_000));
+        times.push(start.elapsed());
+    }
+    let ms: Vec<String> = times.iter().map(|t| format!("{:.0}", t.as_secs_f64() * 1e3)).collect();
+    println!("engine: storm profile runs (ms): {}", ms.join(" "));
+    // Freeing is not what is being profiled.
+    std::mem::forget(kept);
+    std::mem::forget(engines);
+}
+
+/// 100,000 alerts over 10,000 services in chains of 10.
+fn storm_world() -> (Topology, Vec<Alert>) {
     let mut topo = Topology::new();
     for s in 0..10_000 {
         if s % 10 != 9 {
@@ -171,6 +200,11 @@ fn engine_storm() {
     }
     let storm: Vec<Alert> =
         (0..100_000).map(|i| alert(i, 1_000_000 + (i as i64 % 600) * 1_000)).collect();
+    (topo, storm)
+}
+
+fn engine_storm() {
+    let (topo, storm) = storm_world();
     let t = best_of(3, || {
         let mut store = Store::new(StoreLimits { max_alerts: 200_000, ..StoreLimits::default() });
         store.apply(Ingest::AlertPoll {

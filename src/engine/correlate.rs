@@ -14,6 +14,17 @@
 //! services of an incident have active alerts is kept as running counts.
 //! Services and incidents are numbered internally, so the per-alert work
 //! hashes small integers rather than strings.
+//!
+//! State: `incidents` (with a parallel `metas`, sorted by serial) and one
+//! [`Track`] per alert fingerprint (`track_of`), whose `occ` lists the
+//! incident each occurrence joined — that is also the membership record:
+//! an alert belongs to an incident when one of its occurrences joined it.
+//! Indexes derived from those: `by_service` (service → non-resolved
+//! incidents with alerts on it) and `hoods` (each service's neighbourhood in
+//! the topology, computed once per topology revision and kept across
+//! passes; see [`graph`]). A pass reads each new alert's labels once, while
+//! scanning (service, severity, `group_by` key, timeline text), and places
+//! the alerts from those copies in start order.
 
 // Seeded per process (label-derived keys must not be predictable) and much
 // cheaper than SipHash on the short keys the correlator hashes per alert.
@@ -21,12 +32,13 @@ use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::sync::Arc;
 
 use crate::model::{
-    Alert, AlertState, Fingerprint, Incident, IncidentId, IncidentState, TimelineKind, Topology,
-    UnixMs,
+    Alert, AlertState, Fingerprint, Incident, IncidentId, IncidentState, Severity, TimelineKind,
+    Topology, UnixMs,
 };
 use crate::store::{AlertEntry, AlertEpoch, Store};
 
 use super::EngineConfig;
+use graph::Hoods;
 use timeline::{fired_text, push_timeline, refired_text};
 
 /// Alerts listed per incident (a storm may hold more; the count stays exact).
@@ -47,8 +59,6 @@ struct Meta {
     /// Hashes of the `group_by` label tuples of its alerts (used for alerts
     /// on services outside the topology).
     group_keys: HashSet<u64>,
-    /// Alerts (by [`Track::id`]) that ever joined.
-    members: HashSet<u64>,
     /// Services with an alert of this incident still active, as of the last
     /// pass (sorted).
     active_services: Vec<Svc>,
@@ -61,9 +71,8 @@ struct Meta {
 /// What the correlator remembers about one alert fingerprint.
 #[derive(Debug, Clone)]
 struct Track {
-    /// Never reused, unlike fingerprints after an eviction.
-    id: u64,
-    /// Occurrences already assigned: (start, incident).
+    /// Occurrences already assigned: (start, incident). The alert is a
+    /// member of every incident listed here.
     occ: Vec<(UnixMs, Serial)>,
     /// Where this alert counts as active: (incident, service).
     counted: Option<(Serial, Svc)>,
@@ -75,9 +84,14 @@ impl Track {
     fn assigned(&self, start: UnixMs) -> Option<Serial> {
         self.occ.iter().find(|(s, _)| *s == start).map(|(_, n)| *n)
     }
+
+    fn member_of(&self, serial: Serial) -> bool {
+        self.occ.iter().any(|(_, n)| *n == serial)
+    }
 }
 
-/// A new occurrence to place, with its service looked up once.
+/// A new occurrence to place, with what placing it needs read from its
+/// labels once, while the scan has them at hand.
 struct Fresh<'a> {
     alert: &'a Alert,
     /// Its service label ("" without one).
@@ -88,34 +102,61 @@ struct Fresh<'a> {
     look: Option<Svc>,
     /// Index in `Correlator::tracks`.
     track: usize,
-    /// Its track's id, and whether it ever joined an incident (without
-    /// that, neither its track nor any incident's members need a look).
-    track_id: u64,
+    /// Whether it ever joined an incident (without that, its track need
+    /// not be looked at).
     joined: bool,
     /// Times it fired again after resolving (the store's count).
     refires: u32,
-    /// Sort key: start, then the fingerprint's first 16 bytes (big-endian,
-    /// zero-padded: lexicographic order); ties compare whole fingerprints.
-    order: (UnixMs, u128),
+    start: UnixMs,
+    /// The fingerprint's first 16 bytes (big-endian, zero-padded:
+    /// lexicographic order), to sort by after the start.
+    head: u128,
+    severity: Severity,
+    /// Hash of its `group_by` label values.
+    group_key: u64,
+    /// Its fingerprint, for the incident's alert list (taken when it joins).
+    fingerprint: Option<Fingerprint>,
+    /// Its "fired" timeline line (taken when it joins).
+    text: String,
 }
 
 impl<'a> Fresh<'a> {
-    fn new(a: &'a Alert, svc: Svc, track: &Track, index: usize, refires: u32) -> Self {
+    fn new(
+        a: &'a Alert,
+        name: Option<&'a str>,
+        svc: Svc,
+        track: &Track,
+        index: usize,
+        refires: u32,
+        group_by: &[String],
+    ) -> Self {
         let mut head = [0u8; 16];
         let fp = a.fingerprint.0.as_bytes();
         let n = fp.len().min(16);
         head[..n].copy_from_slice(&fp[..n]);
-        let name = a.service();
+        let joined = !track.occ.is_empty();
+        // Its track gains no occurrence before this one joins (an alert is
+        // placed at most once per pass), so "again" is known now.
+        let shown = name.unwrap_or("?");
+        let text = if joined || refires > 0 {
+            refired_text(a.name(), shown, refires)
+        } else {
+            fired_text(a.name(), shown, a.summary())
+        };
         Self {
             alert: a,
             name: name.unwrap_or(""),
             svc,
             look: name.map(|_| svc),
             track: index,
-            track_id: track.id,
-            joined: !track.occ.is_empty(),
+            joined,
             refires,
-            order: (a.starts_at, u128::from_be_bytes(head)),
+            start: a.starts_at,
+            head: u128::from_be_bytes(head),
+            severity: a.severity(),
+            group_key: group_key(group_by, a),
+            fingerprint: Some(a.fingerprint.clone()),
+            text,
         }
     }
 }
@@ -134,11 +175,12 @@ pub struct Correlator {
     tracks: Vec<Track>,
     /// Fingerprint → index in `tracks`.
     track_of: HashMap<Fingerprint, usize>,
-    next_track: u64,
     svc_ids: HashMap<String, Svc>,
     svc_names: Vec<String>,
     /// Service → non-resolved incidents with alerts on it.
     by_service: Vec<Vec<Serial>>,
+    /// Service → its neighbourhood in the topology (for one revision).
+    hoods: Hoods,
     /// The store generation the change stamps below belong to.
     epoch: Option<AlertEpoch>,
     seen_seq: u64,
@@ -158,10 +200,10 @@ impl Correlator {
             next_serial: 0,
             tracks: Vec::new(),
             track_of: HashMap::new(),
-            next_track: 0,
             svc_ids: HashMap::new(),
             svc_names: Vec::new(),
             by_service: Vec::new(),
+            hoods: Hoods::default(),
             epoch: None,
             seen_seq: 0,
             paused: Vec::new(),
@@ -225,7 +267,7 @@ impl Correlator {
         self.epoch = Some(epoch);
         let prev_seq = std::mem::replace(&mut self.seen_seq, store.alert_seq());
 
-        let mut fresh: Vec<Fresh<'_>> = Vec::new();
+        let mut fresh: Vec<Fresh<'_>> = Vec::with_capacity(changed.len());
         let mut resolved: Vec<(&Alert, usize)> = Vec::new();
         for e in changed {
             let a = &e.alert;
@@ -246,7 +288,15 @@ impl Correlator {
                             track.counted = Some((serial, svc));
                         }
                     }
-                    None => fresh.push(Fresh::new(a, svc, track, t, e.refires)),
+                    None => fresh.push(Fresh::new(
+                        a,
+                        name,
+                        svc,
+                        track,
+                        t,
+                        e.refires,
+                        &self.cfg.group_by,
+                    )),
                 }
             } else if a.state == AlertState::Resolved {
                 resolved.push((a, t));
@@ -266,51 +316,50 @@ impl Correlator {
             if unseen || !a.state.is_active() || assigned {
                 continue;
             }
-            let svc =
-                intern(&mut self.svc_ids, &mut self.svc_names, a.service().unwrap_or("(unknown)"));
+            let name = a.service();
+            let svc = intern(&mut self.svc_ids, &mut self.svc_names, name.unwrap_or("(unknown)"));
             if let Some(track) = self.tracks.get(t) {
-                fresh.push(Fresh::new(a, svc, track, t, e.refires));
+                fresh.push(Fresh::new(a, name, svc, track, t, e.refires, &self.cfg.group_by));
             }
         }
         // An alert without a service label is matched by the empty name,
         // which only an alert labelled `service=""` files under.
         if let Some(&empty) = self.svc_ids.get("") {
-            for f in fresh.iter_mut().filter(|f| f.look.is_none() && f.alert.service().is_none()) {
+            for f in fresh.iter_mut().filter(|f| f.look.is_none()) {
                 f.look = Some(empty);
             }
         }
+        // Start order; ties by fingerprint. Sorted in place (gathering the
+        // large entries through a sorted index measured no faster), so
+        // placing below reads them front to back.
         fresh.sort_unstable_by(|a, b| {
-            a.order.cmp(&b.order).then_with(|| a.alert.fingerprint.cmp(&b.alert.fingerprint))
+            (a.start, a.head)
+                .cmp(&(b.start, b.head))
+                .then_with(|| a.alert.fingerprint.cmp(&b.alert.fingerprint))
         });
-        if self.by_service.len() < self.svc_names.len() {
-            self.by_service.resize(self.svc_names.len(), Vec::new());
-        }
-        // Per service, this pass: whether the topology knows it (0 = not yet asked).
-        let mut known: Vec<u8> = Vec::new();
-        let mut hoods: HashMap<Svc, Vec<(Svc, usize)>> = HashMap::new();
+        let depth = self.cfg.max_graph_distance;
         let mut cands: Vec<(Serial, usize)> = Vec::new();
-        for f in &fresh {
-            let is_known = match f.look {
+        let mut last_touched = None;
+        // (track, start, incident, service) of each placed occurrence,
+        // recorded on the tracks after the loop: nothing in it reads
+        // another alert's track.
+        let mut placed: Vec<(usize, UnixMs, Serial, Svc)> = Vec::with_capacity(fresh.len());
+        for f in &mut fresh {
+            let (is_known, hood) = match f.look {
                 Some(look) => {
-                    let l = look as usize;
-                    if known.len() <= l {
-                        known.resize(self.svc_names.len().max(l + 1), 0);
+                    let (ids, names) = (&mut self.svc_ids, &mut self.svc_names);
+                    let mut add = |s: &str| intern(ids, names, s);
+                    match self.hoods.get(topo, depth, look, f.name, &mut add) {
+                        Some(range) => (true, range),
+                        None => (false, (0, 0)),
                     }
-                    if known.get(l) == Some(&0) {
-                        let k = topo.contains(f.name);
-                        if k {
-                            let hood = self.neighbourhood(topo, f.name);
-                            hoods.insert(look, hood);
-                        }
-                        if let Some(slot) = known.get_mut(l) {
-                            *slot = if k { 1 } else { 2 };
-                        }
-                    }
-                    known.get(l) == Some(&1)
                 }
-                None => topo.contains(""),
+                None => (topo.contains(""), (0, 0)),
             };
-            let hood = f.look.and_then(|l| hoods.get(&l)).map_or(&[][..], Vec::as_slice);
+            if self.by_service.len() < self.svc_names.len() {
+                self.by_service.resize(self.svc_names.len(), Vec::new());
+            }
+            let hood = self.hoods.slice(hood);
             let serial = match self.best_incident(f, is_known, hood, &mut cands) {
                 Some(serial) => serial,
                 None if self.pauses(f, now) => {
@@ -319,8 +368,19 @@ impl Correlator {
                 }
                 None => self.open_incident(f.alert),
             };
-            self.join(serial, f);
-            touched.insert(serial);
+            if self.join(serial, f) {
+                placed.push((f.track, f.start, serial, f.svc));
+            }
+            if last_touched != Some(serial) {
+                touched.insert(serial);
+                last_touched = Some(serial);
+            }
+        }
+        for (t, start, serial, svc) in placed {
+            if let Some(track) = self.tracks.get_mut(t) {
+                track.occ.push((start, serial));
+                track.counted = Some((serial, svc));
+            }
         }
         // Services, most alerted first: once per touched incident, not per alert.
         for &serial in &touched {
@@ -364,7 +424,7 @@ impl Correlator {
     /// started less than `auto_pause` ago and has never fired before.
     fn pauses(&self, f: &Fresh<'_>, now: UnixMs) -> bool {
         let pause = self.cfg.auto_pause.as_ms();
-        pause > 0 && now - f.alert.starts_at < pause && f.refires == 0 && !f.joined
+        pause > 0 && now - f.start < pause && f.refires == 0 && !f.joined
     }
 
     /// The index of `fp`'s track, creating it if new.
@@ -372,78 +432,10 @@ impl Correlator {
         if let Some(&t) = self.track_of.get(fp) {
             return t;
         }
-        self.next_track += 1;
         let t = self.tracks.len();
-        self.tracks.push(Track {
-            id: self.next_track,
-            occ: Vec::new(),
-            counted: None,
-            noted: Vec::new(),
-        });
+        self.tracks.push(Track { occ: Vec::new(), counted: None, noted: Vec::new() });
         self.track_of.insert(fp.clone(), t);
         t
-    }
-
-    /// Services within `max_graph_distance` calls of `svc` in either
-    /// direction, with distance, nearest first.
-    fn neighbourhood(&mut self, topo: &Topology, svc: &str) -> Vec<(Svc, usize)> {
-        let depth = self.cfg.max_graph_distance;
-        // Hoods are small: linear scans beat hashing here.
-        let mut best: Vec<(&str, usize)> = Vec::new();
-        let mut frontier: Vec<&str> = Vec::new();
-        let mut next: Vec<&str> = Vec::new();
-        let mut seen: Vec<&str> = Vec::new();
-        let mut step: Vec<&str> = Vec::new();
-        for down in [true, false] {
-            seen.clear();
-            frontier.clear();
-            frontier.push(svc);
-            let mut d = 0;
-            while !frontier.is_empty() && d < depth {
-                d += 1;
-                next.clear();
-                for &s in &frontier {
-                    step.clear();
-                    if down {
-                        step.extend(topo.callees(s));
-                    } else {
-                        step.extend(topo.callers(s));
-                    }
-                    for &n in &step {
-                        if n != svc && !seen.contains(&n) {
-                            seen.push(n);
-                            match best.iter_mut().find(|(b, _)| *b == n) {
-                                Some(e) => e.1 = e.1.min(d),
-                                None => best.push((n, d)),
-                            }
-                            next.push(n);
-                        }
-                    }
-                }
-                std::mem::swap(&mut frontier, &mut next);
-            }
-        }
-        best.sort_unstable_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(b.0)));
-        let hood: Vec<(Svc, usize)> = best
-            .into_iter()
-            .map(|(s, d)| (intern(&mut self.svc_ids, &mut self.svc_names, s), d))
-            .collect();
-        if self.by_service.len() < self.svc_names.len() {
-            self.by_service.resize(self.svc_names.len(), Vec::new());
-        }
-        hood
-    }
-
-    fn group_key(&self, a: &Alert) -> u64 {
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for k in &self.cfg.group_by {
-            let v = a.labels.get(k).map_or("", String::as_str);
-            // Length first, so ("ab", "c") and ("a", "bc") differ.
-            for b in (v.len() as u64).to_le_bytes().iter().chain(v.as_bytes()) {
-                h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-            }
-        }
-        h
     }
 
     /// Candidate incidents: those with alerts on the same service, on a
@@ -456,7 +448,7 @@ impl Correlator {
         hood: &[(Svc, usize)],
         cands: &mut Vec<(Serial, usize)>,
     ) -> Option<Serial> {
-        let a = f.alert;
+        let start = f.start;
         let window = self.cfg.group_window.as_ms();
         cands.clear();
         let track = if f.joined { self.tracks.get(f.track) } else { None };
@@ -473,14 +465,13 @@ impl Correlator {
                 }
             }
         } else {
-            let key = self.group_key(a);
+            let key = f.group_key;
             for (inc, m) in self.incidents.iter().zip(&self.metas) {
                 if inc.state == IncidentState::Open && m.group_keys.contains(&key) {
                     cands.push((m.serial, 1));
                 }
             }
         }
-        let track_id = f.joined.then_some(f.track_id);
         let mut best: Option<((usize, bool, UnixMs), Serial)> = None;
         for &(serial, d) in cands.iter() {
             let Some(p) = self.position(serial) else {
@@ -489,16 +480,16 @@ impl Correlator {
             let (Some(m), Some(inc)) = (self.metas.get(p), self.incidents.get(p)) else {
                 continue;
             };
-            let own = track_id.is_some_and(|id| m.members.contains(&id));
+            let own = track.is_some_and(|t| t.member_of(serial));
             // A problem still in progress on this very service absorbs the
             // alert however long it has been going: slow burns fire their
             // second alert long after the first. (Not for related services:
             // back-to-back faults on neighbours would merge.)
             let ongoing = f.look.is_some_and(|s| m.active_services.binary_search(&s).is_ok());
-            let recent = (a.starts_at - m.last_alert_start).abs() <= window;
+            let recent = (start - m.last_alert_start).abs() <= window;
             // A re-fire (flapping) rejoins its incident while that incident
             // is still moving; an old incident does not claim a new problem.
-            let refire = own && (a.starts_at - m.last_alert_start).abs() <= 3 * window;
+            let refire = own && (start - m.last_alert_start).abs() <= 3 * window;
             let ok = match inc.state {
                 IncidentState::Resolved => false,
                 // A quiet incident only comes back for its own alerts.
@@ -545,24 +536,23 @@ impl Correlator {
         serial
     }
 
-    fn join(&mut self, serial: Serial, f: &Fresh<'_>) {
-        let a = f.alert;
-        let group_key = self.group_key(a);
+    /// Files `f` under incident `serial` (its fingerprint and timeline
+    /// line move into the incident); the caller records it on its track
+    /// when this says it joined.
+    fn join(&mut self, serial: Serial, f: &mut Fresh<'_>) -> bool {
         let Some(p) = self.position(serial) else {
-            return;
+            return false;
         };
-        let (Some(m), Some(inc), Some(track)) =
-            (self.metas.get_mut(p), self.incidents.get_mut(p), self.tracks.get_mut(f.track))
-        else {
-            return;
+        // A track that never joined has no occurrence anywhere.
+        let new_member =
+            !f.joined || !self.tracks.get(f.track).is_some_and(|t| t.member_of(serial));
+        let (Some(m), Some(inc)) = (self.metas.get_mut(p), self.incidents.get_mut(p)) else {
+            return false;
         };
-        let again = !track.occ.is_empty() || f.refires > 0;
-        track.occ.push((a.starts_at, serial));
-        track.counted = Some((serial, f.svc));
         *m.active.entry(f.svc).or_default() += 1;
         m.dirty = true;
         let inc = Arc::make_mut(inc);
-        m.last_alert_start = m.last_alert_start.max(a.starts_at);
+        m.last_alert_start = m.last_alert_start.max(f.start);
         m.quiet_since = None;
         if let Some(ids) = self.by_service.get_mut(f.svc as usize) {
             if !ids.contains(&serial) {
@@ -570,17 +560,19 @@ impl Correlator {
             }
         }
         *m.services.entry(f.svc).or_default() += 1;
-        m.group_keys.insert(group_key);
-        if m.members.insert(track.id) && inc.alerts.len() < MAX_ALERTS_PER_INCIDENT {
-            inc.alerts.push(a.fingerprint.clone());
+        m.group_keys.insert(f.group_key);
+        if new_member && inc.alerts.len() < MAX_ALERTS_PER_INCIDENT {
+            if let Some(fp) = f.fingerprint.take() {
+                inc.alerts.push(fp);
+            }
         }
-        inc.started_at = inc.started_at.min(a.starts_at);
-        inc.updated_at = inc.updated_at.max(a.starts_at);
-        inc.severity = inc.severity.min(a.severity());
+        inc.started_at = inc.started_at.min(f.start);
+        inc.updated_at = inc.updated_at.max(f.start);
+        inc.severity = inc.severity.min(f.severity);
         inc.state = IncidentState::Open;
         inc.resolved_at = None;
-        let text = if again { refired_text(a, f.refires) } else { fired_text(a) };
-        push_timeline(inc, a.starts_at, TimelineKind::AlertFired, text);
+        push_timeline(inc, f.start, TimelineKind::AlertFired, std::mem::take(&mut f.text));
+        true
     }
 
     fn note_resolutions(&mut self, resolved: &[(&Alert, usize)], touched: &mut HashSet<Serial>) {
@@ -703,6 +695,19 @@ impl Correlator {
     }
 }
 
+/// Hash of `a`'s values of the `group_by` labels.
+fn group_key(group_by: &[String], a: &Alert) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for k in group_by {
+        let v = a.labels.get(k).map_or("", String::as_str);
+        // Length first, so ("ab", "c") and ("a", "bc") differ.
+        for b in (v.len() as u64).to_le_bytes().iter().chain(v.as_bytes()) {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
+}
+
 /// The number of service `name`, assigning the next one if new.
 fn intern(ids: &mut HashMap<String, Svc>, names: &mut Vec<String>, name: &str) -> Svc {
     if let Some(&id) = ids.get(name) {
@@ -752,6 +757,7 @@ pub fn headline_alert<'a>(alerts: impl Iterator<Item = &'a Alert>) -> Option<&'a
     alerts.map(|a| ((a.severity(), a.starts_at), a)).min_by(|x, y| x.0.cmp(&y.0)).map(|(_, a)| a)
 }
 
+mod graph;
 #[cfg(test)]
 mod tests;
 mod timeline;

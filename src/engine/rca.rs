@@ -12,7 +12,11 @@
 //! likely a victim and is discounted. Scores are in [0, 1]; confidence says
 //! how clearly the top candidate stands out.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+// Only looked up, never iterated (order-free): the seeded fast hash, as in
+// the correlator; SipHash showed in the storm profile.
+use foldhash::{HashMap, HashSet};
 
 use crate::model::{
     Alert, Confidence, Evidence, Incident, RootCause, Signal, Topology, UnixMs, format_age,
@@ -142,7 +146,7 @@ pub fn rank(
     // Each affected service's troubled reach, computed once (ranking a big
     // incident would otherwise walk the graph once per pair).
     let implicated: BTreeSet<&str> = affected.iter().copied().collect();
-    let reach_of: std::collections::HashMap<&str, BTreeSet<&str>> = affected
+    let reach_of: HashMap<&str, BTreeSet<&str>> = affected
         .iter()
         .map(|a| (*a, troubled_reach(topo, &[a], &implicated, usize::MAX)))
         .collect();
@@ -165,7 +169,7 @@ fn score(
     c: &Candidate<'_>,
     all: &[Candidate<'_>],
     affected: &[&str],
-    reach_of: &std::collections::HashMap<&str, BTreeSet<&str>>,
+    reach_of: &HashMap<&str, BTreeSet<&str>>,
     first_onset: Option<UnixMs>,
     first_alert: UnixMs,
 ) -> RootCause {

@@ -93,15 +93,24 @@ impl Severity {
     /// never an error.
     #[must_use]
     pub fn from_label(value: Option<&str>) -> Self {
-        match value.map(str::to_ascii_lowercase).as_deref() {
-            Some("critical" | "crit" | "page" | "p1" | "fatal" | "emergency" | "disaster") => {
-                Self::Critical
-            }
-            Some("high" | "error" | "major" | "p2") => Self::High,
-            Some("warning" | "warn" | "minor" | "p3" | "average") => Self::Warning,
-            Some("info" | "informational" | "low" | "none" | "p4" | "p5" | "notice") => Self::Info,
-            _ => Self::Unknown,
-        }
+        // Compared case-insensitively in place: this runs per alert, and
+        // lowercasing a copy would allocate every time.
+        const WORDS: [(&[&str], Severity); 4] = [
+            (
+                &["critical", "crit", "page", "p1", "fatal", "emergency", "disaster"],
+                Severity::Critical,
+            ),
+            (&["high", "error", "major", "p2"], Severity::High),
+            (&["warning", "warn", "minor", "p3", "average"], Severity::Warning),
+            (&["info", "informational", "low", "none", "p4", "p5", "notice"], Severity::Info),
+        ];
+        let Some(v) = value else {
+            return Self::Unknown;
+        };
+        WORDS
+            .iter()
+            .find(|(words, _)| words.iter().any(|w| w.eq_ignore_ascii_case(v)))
+            .map_or(Self::Unknown, |(_, s)| *s)
     }
 
     /// Fixed-width word, so severity is readable without colour.
@@ -248,6 +257,10 @@ mod tests {
         assert_eq!(Severity::from_label(Some("warning")), Severity::Warning);
         assert_eq!(Severity::from_label(Some("\x1b[31m")), Severity::Unknown);
         assert_eq!(Severity::from_label(None), Severity::Unknown);
+        assert_eq!(Severity::from_label(Some("P2")), Severity::High);
+        assert_eq!(Severity::from_label(Some("Info")), Severity::Info);
+        assert_eq!(Severity::from_label(Some("warnings")), Severity::Unknown);
+        assert_eq!(Severity::from_label(Some("")), Severity::Unknown);
         assert!(Severity::Critical < Severity::Warning);
     }
 }

@@ -1,15 +1,46 @@
 //! The service dependency graph: who calls whom.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 
 /// Directed graph of calls, `caller -> callee`. A fault in a callee shows up
 /// in its callers; the root cause of a cascade is downstream (callee side).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Topology {
     callees: BTreeMap<String, BTreeSet<String>>,
     callers: BTreeMap<String, BTreeSet<String>>,
+    /// See [`Topology::revision`]. Not part of the graph's value (not
+    /// serialized, not compared).
+    #[serde(skip)]
+    revision: Revision,
+}
+
+/// Equal graphs are equal whatever their revisions.
+impl PartialEq for Topology {
+    fn eq(&self, other: &Self) -> bool {
+        self.callees == other.callees && self.callers == other.callers
+    }
+}
+
+/// A number from one process-wide counter: a new topology and every edit
+/// take a fresh one, a clone keeps its original's (same graph).
+#[derive(Debug, Clone, Copy)]
+struct Revision(u64);
+
+static NEXT_REVISION: AtomicU64 = AtomicU64::new(1);
+
+impl Revision {
+    fn fresh() -> Self {
+        Self(NEXT_REVISION.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+impl Default for Revision {
+    fn default() -> Self {
+        Self::fresh()
+    }
 }
 
 impl Topology {
@@ -27,7 +58,17 @@ impl Topology {
         t
     }
 
+    /// Identifies this graph's content: two topologies with the same
+    /// revision hold the same graph (one is an unedited clone of the
+    /// other), so what was derived from one holds for the other. A
+    /// different revision says nothing (the graph may still be equal).
+    #[must_use]
+    pub fn revision(&self) -> u64 {
+        self.revision.0
+    }
+
     pub fn add_service(&mut self, s: &str) {
+        self.revision = Revision::fresh();
         self.callees.entry(s.to_string()).or_default();
         self.callers.entry(s.to_string()).or_default();
     }
@@ -36,6 +77,7 @@ impl Topology {
         if caller == callee {
             return;
         }
+        self.revision = Revision::fresh();
         self.add_service(caller);
         self.add_service(callee);
         self.callees.entry(caller.to_string()).or_default().insert(callee.to_string());
@@ -140,6 +182,17 @@ mod tests {
         let up = t.dependents("postgres", 10);
         assert_eq!(up.get("frontend"), Some(&3));
         assert!(!up.contains_key("redis"));
+    }
+
+    #[test]
+    fn revision_follows_edits_not_clones() {
+        let mut t = shop();
+        let copy = t.clone();
+        assert_eq!(t.revision(), copy.revision());
+        t.add_edge("cart", "postgres");
+        assert_ne!(t.revision(), copy.revision());
+        assert_ne!(t, copy);
+        assert_eq!(shop(), copy, "equality ignores revisions");
     }
 
     #[test]

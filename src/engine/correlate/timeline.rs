@@ -1,26 +1,32 @@
 //! An incident's timeline: what fired and resolved when, in time order,
 //! capped so a flapping alert cannot grow it without bound.
 
-use crate::model::{Alert, Incident, TimelineEntry, TimelineKind, UnixMs};
+use crate::model::{Incident, TimelineEntry, TimelineKind, UnixMs};
 
 /// Timeline entries kept per incident.
 const MAX_TIMELINE: usize = 200;
 
-pub(super) fn fired_text(a: &Alert) -> String {
-    let svc = a.service().unwrap_or("?");
-    match a.summary() {
-        Some(s) => format!("{} fired on {svc}: {s}", a.name()),
-        None => format!("{} fired on {svc}", a.name()),
+/// "`name` fired on `svc`[: `summary`]".
+pub(super) fn fired_text(name: &str, svc: &str, summary: Option<&str>) -> String {
+    const FIRED_ON: &str = " fired on ";
+    let extra = summary.map_or(0, |s| s.len() + 2);
+    let mut text = String::with_capacity(name.len() + FIRED_ON.len() + svc.len() + extra);
+    text.push_str(name);
+    text.push_str(FIRED_ON);
+    text.push_str(svc);
+    if let Some(s) = summary {
+        text.push_str(": ");
+        text.push_str(s);
     }
+    text
 }
 
 /// A re-fire of an alert already seen: one line that says it flaps.
-pub(super) fn refired_text(a: &Alert, refires: u32) -> String {
-    let svc = a.service().unwrap_or("?");
+pub(super) fn refired_text(name: &str, svc: &str, refires: u32) -> String {
     if refires > 0 {
-        format!("{} fired again on {svc} (flapping: {refires} re-fires)", a.name())
+        format!("{name} fired again on {svc} (flapping: {refires} re-fires)")
     } else {
-        format!("{} fired again on {svc}", a.name())
+        format!("{name} fired again on {svc}")
     }
 }
 

@@ -1,0 +1,187 @@
+//! The topology as the correlator walks it: services numbered, calls as
+//! integer adjacency lists, and each service's neighbourhood (services
+//! within `max_graph_distance` calls, either direction) worked out once and
+//! kept across passes for as long as the topology's revision is the same.
+
+use crate::model::Topology;
+
+use super::Svc;
+
+/// `state` value: not looked at since the topology last changed.
+const UNASKED: u32 = u32::MAX;
+/// `state` value: the topology does not know the service.
+const UNKNOWN: u32 = u32::MAX - 1;
+
+/// Calls by node number; nodes are the topology's services in name order,
+/// so ordering nodes orders names.
+#[derive(Debug, Clone, Default)]
+struct Graph {
+    names: Vec<String>,
+    /// `callees[callee_at[n]..callee_at[n + 1]]` are the callees of node `n`.
+    callee_at: Vec<u32>,
+    callees: Vec<u32>,
+    caller_at: Vec<u32>,
+    callers: Vec<u32>,
+}
+
+impl Graph {
+    fn build(topo: &Topology) -> Self {
+        let names: Vec<String> = topo.services().map(str::to_string).collect();
+        let node = |s: &str| names.binary_search_by(|n| n.as_str().cmp(s)).ok();
+        let mut g = Self::default();
+        g.callee_at.push(0);
+        g.caller_at.push(0);
+        for name in &names {
+            g.callees.extend(topo.callees(name).filter_map(node).map(to_u32));
+            g.callee_at.push(to_u32(g.callees.len()));
+            g.callers.extend(topo.callers(name).filter_map(node).map(to_u32));
+            g.caller_at.push(to_u32(g.callers.len()));
+        }
+        g.names = names;
+        g
+    }
+
+    fn node(&self, name: &str) -> Option<u32> {
+        self.names.binary_search_by(|n| n.as_str().cmp(name)).ok().map(to_u32)
+    }
+
+    fn next(&self, n: u32, down: bool) -> &[u32] {
+        let (at, to) =
+            if down { (&self.callee_at, &self.callees) } else { (&self.caller_at, &self.callers) };
+        let i = n as usize;
+        match (at.get(i), at.get(i + 1)) {
+            (Some(&a), Some(&b)) => to.get(a as usize..b as usize).unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+}
+
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// Neighbourhoods of services, by service number, for one topology revision.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Hoods {
+    /// The topology revision everything below was derived from.
+    revision: Option<u64>,
+    graph: Graph,
+    /// Per service number: `UNASKED`, `UNKNOWN`, or an index into `spans`.
+    state: Vec<u32>,
+    /// (start, length) in `arena` of one neighbourhood.
+    spans: Vec<(u32, u32)>,
+    /// Every neighbourhood's (service, distance) pairs, nearest first, then
+    /// by name.
+    arena: Vec<(Svc, usize)>,
+    /// Scratch for the walks: the walk that last reached each node.
+    seen: Vec<u32>,
+    walk: u32,
+}
+
+impl Hoods {
+    /// The neighbourhood of service `svc` (named `name`) as a range of
+    /// [`Hoods::slice`], or `None` when the topology does not know it.
+    /// Neighbours get service numbers from `intern`.
+    pub(super) fn get(
+        &mut self,
+        topo: &Topology,
+        depth: usize,
+        svc: Svc,
+        name: &str,
+        intern: &mut impl FnMut(&str) -> Svc,
+    ) -> Option<(usize, usize)> {
+        if self.revision != Some(topo.revision()) {
+            *self = Self {
+                revision: Some(topo.revision()),
+                graph: Graph::build(topo),
+                ..Self::default()
+            };
+        }
+        let i = svc as usize;
+        if self.state.len() <= i {
+            self.state.resize(i + 1, UNASKED);
+        }
+        let state = self.state.get(i).copied().unwrap_or(UNKNOWN);
+        let span = match state {
+            UNKNOWN => return None,
+            UNASKED => {
+                let Some(node) = self.graph.node(name) else {
+                    if let Some(s) = self.state.get_mut(i) {
+                        *s = UNKNOWN;
+                    }
+                    return None;
+                };
+                let span = self.compute(node, depth, intern);
+                if let Some(s) = self.state.get_mut(i) {
+                    *s = to_u32(self.spans.len());
+                }
+                self.spans.push(span);
+                span
+            }
+            k => self.spans.get(k as usize).copied().unwrap_or((0, 0)),
+        };
+        Some((span.0 as usize, span.1 as usize))
+    }
+
+    pub(super) fn slice(&self, range: (usize, usize)) -> &[(Svc, usize)] {
+        self.arena.get(range.0..range.0 + range.1).unwrap_or(&[])
+    }
+
+    /// Breadth-first both ways from `start`; each service reached keeps its
+    /// smaller distance; the start itself is not part of it.
+    fn compute(
+        &mut self,
+        start: u32,
+        depth: usize,
+        intern: &mut impl FnMut(&str) -> Svc,
+    ) -> (u32, u32) {
+        if self.seen.len() < self.graph.names.len() {
+            self.seen.resize(self.graph.names.len(), 0);
+        }
+        let mut found: Vec<(u32, usize)> = Vec::new();
+        let mut frontier: Vec<u32> = Vec::new();
+        let mut next: Vec<u32> = Vec::new();
+        for down in [true, false] {
+            if self.walk == u32::MAX {
+                self.seen.iter_mut().for_each(|w| *w = 0);
+                self.walk = 0;
+            }
+            self.walk += 1;
+            let walk = self.walk;
+            if let Some(w) = self.seen.get_mut(start as usize) {
+                *w = walk;
+            }
+            frontier.clear();
+            frontier.push(start);
+            let mut d = 0;
+            while !frontier.is_empty() && d < depth {
+                d += 1;
+                next.clear();
+                for &s in &frontier {
+                    for &n in self.graph.next(s, down) {
+                        if let Some(w) = self.seen.get_mut(n as usize) {
+                            if *w != walk {
+                                *w = walk;
+                                found.push((n, d));
+                                next.push(n);
+                            }
+                        }
+                    }
+                }
+                std::mem::swap(&mut frontier, &mut next);
+            }
+        }
+        // Per node the nearer of its two distances, then nearest first and
+        // by name (node order is name order).
+        found.sort_unstable();
+        found.dedup_by_key(|(n, _)| *n);
+        found.sort_unstable_by_key(|&(n, d)| (d, n));
+        let at = to_u32(self.arena.len());
+        for (n, d) in found {
+            if let Some(name) = self.graph.names.get(n as usize) {
+                self.arena.push((intern(name), d));
+            }
+        }
+        (at, to_u32(self.arena.len()) - at)
+    }
+}
