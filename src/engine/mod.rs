@@ -112,6 +112,8 @@ pub struct Engine {
 
 /// Minimum time between re-rankings of an open incident nothing new joined.
 const RERANK_MS: i64 = 15_000;
+/// Incidents to rank in one pass from which a second thread helps.
+const PARALLEL_RANK_FROM: usize = 64;
 
 impl Engine {
     #[must_use]
@@ -191,14 +193,40 @@ impl Engine {
         let touched = self.correlator.ingest(store, &self.topology, now);
         // The series/log/change index is only built when something needs ranking.
         let mut index: Option<deviation::SeriesIndex<'_>> = None;
-        for inc in self.correlator.incidents_mut() {
-            let due = inc.state == IncidentState::Open
-                && self.last_ranked.get(&inc.id).is_none_or(|t| now - t >= RERANK_MS);
-            if touched.contains(&inc.id) || due {
-                let index = index.get_or_insert_with(|| deviation::SeriesIndex::build(store));
-                let inc = std::sync::Arc::make_mut(inc);
-                rca::rank(inc, store, index, &self.topology, &self.cfg, now);
-                logs::evidence::annotate(inc, &self.patterns, self.cfg.baseline.as_ms(), now);
+        let last_ranked = &self.last_ranked;
+        let mut due: Vec<&mut std::sync::Arc<Incident>> = self
+            .correlator
+            .incidents_mut()
+            .filter(|inc| {
+                let stale = inc.state == IncidentState::Open
+                    && last_ranked.get(&inc.id).is_none_or(|t| now - t >= RERANK_MS);
+                touched.contains(&inc.id) || stale
+            })
+            .collect();
+        if !due.is_empty() {
+            let index = index.get_or_insert_with(|| deviation::SeriesIndex::build(store));
+            let (topology, cfg, patterns) = (&self.topology, &self.cfg, &self.patterns);
+            let rank_all = |part: &mut [&mut std::sync::Arc<Incident>]| {
+                for inc in part {
+                    let inc = std::sync::Arc::make_mut(inc);
+                    rca::rank(inc, store, index, topology, cfg, now);
+                    logs::evidence::annotate(inc, patterns, cfg.baseline.as_ms(), now);
+                }
+            };
+            // A storm leaves hundreds of incidents to rank, each on its own:
+            // the other core takes half (a pass is otherwise one thread).
+            let cores = std::thread::available_parallelism().map_or(1, usize::from);
+            if due.len() >= PARALLEL_RANK_FROM && cores > 1 {
+                let mid = due.len() / 2;
+                let (a, b) = due.split_at_mut(mid);
+                std::thread::scope(|s| {
+                    s.spawn(|| rank_all(a));
+                    rank_all(b);
+                });
+            } else {
+                rank_all(&mut due);
+            }
+            for inc in &due {
                 self.last_ranked.insert(inc.id.clone(), now);
             }
         }
@@ -208,17 +236,8 @@ impl Engine {
             self.last_ranked.retain(|id, _| live.contains(id));
         }
         let sorted = self.correlator.sorted();
-        let t0 = std::time::Instant::now();
         for m in self.siblings.merges(&sorted, &touched, store, &self.cfg) {
             self.regroup.auto_merge(m, now);
-        }
-        if std::env::var_os("QUELL_TMP_TIME").is_some() {
-            eprintln!(
-                "siblings {:?} incidents {} touched {}",
-                t0.elapsed(),
-                sorted.len(),
-                touched.len()
-            );
         }
         let (topology, cfg, patterns) = (&self.topology, &self.cfg, &self.patterns);
         self.regroup.pass(sorted, store, now, RERANK_MS, |inc| {
