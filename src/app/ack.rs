@@ -81,6 +81,9 @@ pub fn ack(state: &mut State, note: &str) -> Vec<Effect> {
     }
     match (effects.len(), empty) {
         (0, 0) => state.flash_error("ack: nothing selected"),
+        (0, _) if targets(state).iter().all(|i| i.id.is_suspected()) => state.flash_error(
+            "ack: a suspected incident has no alerts to silence; it goes when an alert takes over",
+        ),
         (0, _) => state.flash_error("ack: no active alerts to acknowledge"),
         (n, _) => {
             state.flash_info(format!("acknowledging {n} incident(s)\u{2026}"));

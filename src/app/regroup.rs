@@ -20,6 +20,10 @@ pub fn merge(state: &mut State) -> Vec<Effect> {
         state.flash_error("merge: no incident selected");
         return Vec::new();
     };
+    if into.is_suspected() || state.marked.iter().any(crate::model::IncidentId::is_suspected) {
+        state.flash_error("merge: suspected incidents have no alerts to merge; unmark them");
+        return Vec::new();
+    }
     let shown: std::collections::BTreeSet<_> =
         state.view.incidents.iter().map(|i| i.id.clone()).collect();
     let from: Vec<_> =
@@ -145,6 +149,15 @@ mod tests {
         };
         assert_eq!(alerts.len(), inc.alerts.len() - 1);
         assert!(s.marked_alerts.is_empty());
+    }
+
+    #[test]
+    fn suspected_incidents_are_not_merged() {
+        let mut s = fixture::state();
+        s.can_regroup = true;
+        s.marked.insert(crate::model::IncidentId("S-abc123".into()));
+        assert!(act(&mut s, Action::Merge).is_empty());
+        assert!(flash(&s).contains("suspected incidents have no alerts"), "{}", flash(&s));
     }
 
     #[test]

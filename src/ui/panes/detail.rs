@@ -42,7 +42,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let width = cols(inner.width);
     let mut top = summary(inc, state, theme, width, usize::from(inner.height) / 4);
     let alerts = state.incident_alerts();
-    let rule = format!("\u{2500}\u{2500} alerts ({}) ", alerts.len());
+    let rule = if inc.id.is_suspected() {
+        "\u{2500}\u{2500} no alerts: suspected from metric anomalies ".to_string()
+    } else {
+        format!("\u{2500}\u{2500} alerts ({}) ", alerts.len())
+    };
     let fill = "\u{2500}".repeat(width.saturating_sub(sanitize::width(&rule)));
     top.push(Line::styled(format!("{rule}{fill}"), theme.style(Role::Border)));
     let top_h = u16::try_from(top.len()).unwrap_or(u16::MAX).min(inner.height);
