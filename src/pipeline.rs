@@ -105,14 +105,9 @@ impl Pipeline {
             &said,
         );
         let save = || -> std::io::Result<()> {
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir)?;
-            }
             let text = serde_json::to_vec_pretty(self.engine.regroup_decisions())
                 .map_err(std::io::Error::other)?;
-            let tmp = path.with_extension("json.tmp");
-            std::fs::write(&tmp, text)?;
-            std::fs::rename(&tmp, path)
+            crate::engine::logs::persist::write_atomic(path, &text)
         };
         match save() {
             Ok(()) => Ok(said),

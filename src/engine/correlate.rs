@@ -38,6 +38,7 @@ use crate::model::{
 use crate::store::{AlertEntry, AlertEpoch, Store};
 
 use super::EngineConfig;
+pub(crate) use graph::Graph;
 use graph::Hoods;
 use timeline::{fired_text, push_timeline, refired_text};
 
@@ -745,7 +746,8 @@ fn uncount(serials: &[Serial], metas: &mut [Meta], serial: Serial, svc: Svc) {
     }
 }
 
-fn fnv(s: &str) -> u64 {
+/// FNV-1a: a stable short hash for ids derived from content.
+pub(crate) fn fnv(s: &str) -> u64 {
     s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 

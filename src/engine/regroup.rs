@@ -356,7 +356,7 @@ impl Regrouper {
 
 /// A fresh incident id for a split, unlike any shown or decided.
 fn new_id(seed: &str, at: UnixMs, shown: &[Arc<Incident>], d: &Decisions) -> IncidentId {
-    let mut n = fnv(&format!("split:{seed}@{at}"));
+    let mut n = super::correlate::fnv(&format!("split:{seed}@{at}"));
     loop {
         let id = IncidentId(format!("I-{:06x}", n & 0xff_ffff));
         let taken = shown.iter().any(|i| i.id == id)
@@ -367,10 +367,6 @@ fn new_id(seed: &str, at: UnixMs, shown: &[Arc<Incident>], d: &Decisions) -> Inc
         }
         n = n.wrapping_add(1);
     }
-}
-
-fn fnv(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
 }
 
 /// The (alertname, service) of each alert the store still holds.

@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use foldhash::{HashMap, HashMapExt, HashSet};
 
+use super::correlate::Graph;
 use crate::model::{Incident, IncidentId, IncidentState, Topology};
 use crate::store::Store;
 
@@ -30,14 +31,12 @@ pub struct SiblingMerge {
     pub via: String,
 }
 
-/// The call graph with services numbered, built once per topology, so
-/// the rule's walks hash nothing: a storm pass asks it about every
-/// incident.
+/// The correlator's numbered call graph (built once per topology) and the
+/// visit marks of the walks, so the rule hashes nothing per step: a storm
+/// pass asks it about every incident.
 #[derive(Debug, Clone, Default)]
 pub struct Siblings {
-    ids: HashMap<String, u32>,
-    names: Vec<String>,
-    callees: Vec<Vec<u32>>,
+    graph: Graph,
     /// Visit marks of the current walk (`mark` bumps per walk).
     seen: Vec<u32>,
     mark: u32,
@@ -46,24 +45,8 @@ pub struct Siblings {
 impl Siblings {
     #[must_use]
     pub fn new(topo: &Topology) -> Self {
-        let mut ids = HashMap::new();
-        let mut names = Vec::new();
-        for s in topo.services() {
-            if !ids.contains_key(s) {
-                ids.insert(s.to_string(), u32::try_from(names.len()).unwrap_or(u32::MAX));
-                names.push(s.to_string());
-            }
-        }
-        let mut callees = vec![Vec::new(); ids.len()];
-        for (a, b) in topo.edges() {
-            if let (Some(&x), Some(&y)) = (ids.get(a), ids.get(b))
-                && let Some(list) = callees.get_mut(x as usize)
-            {
-                list.push(y);
-            }
-        }
-        let seen = vec![0; ids.len()];
-        Self { ids, names, callees, seen, mark: 0 }
+        let graph = Graph::build(topo);
+        Self { seen: vec![0; graph.len()], graph, mark: 0 }
     }
 
     /// Services `from` reaches along calls within `depth` hops (not itself).
@@ -82,7 +65,7 @@ impl Siblings {
         for _ in 0..depth {
             let mut next = Vec::new();
             for n in frontier {
-                for &c in self.callees.get(n as usize).map_or(&[][..], Vec::as_slice) {
+                for &c in self.graph.next(n, true) {
                     if let Some(m) = self.seen.get_mut(c as usize)
                         && *m != mark
                     {
@@ -124,8 +107,8 @@ impl Siblings {
         // Services of touched incidents (their alerts' services) → incident.
         let mut alerting: HashMap<u32, usize> = HashMap::new();
         for (ai, a) in live.iter().enumerate().filter(|(_, a)| touched.contains(&a.id)) {
-            for h in a.services.iter().filter_map(|s| self.ids.get(s)) {
-                alerting.entry(*h).or_insert(ai);
+            for h in a.services.iter().filter_map(|s| self.graph.node(s)) {
+                alerting.entry(h).or_insert(ai);
             }
         }
         if alerting.is_empty() {
@@ -144,8 +127,7 @@ impl Siblings {
         let mut out = Vec::new();
         let (mut first, mut other) = (Vec::new(), Vec::new());
         for (bi, b) in live.iter().enumerate() {
-            let ids: Option<Vec<u32>> =
-                b.services.iter().map(|s| self.ids.get(s).copied()).collect();
+            let ids: Option<Vec<u32>> = b.services.iter().map(|s| self.graph.node(s)).collect();
             let Some(ids) = ids.filter(|v| !v.is_empty()) else { continue };
             self.reach(ids[0], depth, &mut first);
             let hit = first.iter().find_map(|&h| {
@@ -153,7 +135,7 @@ impl Siblings {
                 if ai == bi || ids.contains(&h) {
                     return None;
                 }
-                let name = self.names.get(h as usize)?;
+                let name = self.graph.name(h)?;
                 let t_h = first_alert(live[ai], name)?;
                 ((b.started_at - t_h).abs() <= window).then_some((h, ai))
             });
@@ -163,7 +145,7 @@ impl Siblings {
                 other.contains(&h)
             });
             if all_call {
-                let via = self.names.get(h as usize).cloned().unwrap_or_default();
+                let via = self.graph.name(h).unwrap_or_default().to_string();
                 out.push(SiblingMerge { into: live[ai].id.clone(), from: b.id.clone(), via });
             }
         }

@@ -138,9 +138,7 @@ fn sustained(g: &Suspicion) -> bool {
 }
 
 fn suspect_id(service: &str, ts: UnixMs) -> IncidentId {
-    let h = format!("{service}@{ts}")
-        .bytes()
-        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    let h = super::correlate::fnv(&format!("{service}@{ts}"));
     IncidentId(format!("S-{:06x}", h & 0xff_ffff))
 }
 
@@ -298,24 +296,10 @@ mod tests {
         assert_eq!(sus.update([].iter(), &[], &s, &shop(), later)[0].state, IncidentState::Quiet);
         assert!(sus.update([].iter(), &[], &s, &shop(), at(11) + QUIET_MS + 1).is_empty());
     }
-}
 
-#[cfg(test)]
-mod grouping_tests {
-    use super::*;
-    use crate::engine::testutil::*;
-    use crate::model::SeriesKey;
-
-    fn ev(service: &str, ts: UnixMs) -> AnomalyEvent {
-        AnomalyEvent {
-            series: SeriesKey(service.into()),
-            service: Some(service.into()),
-            signal: Signal::LatencyP99,
-            ts,
-            value: 2.0,
-            score: 0.95,
-            kind: "shift".into(),
-        }
+    /// A strong p99 anomaly.
+    fn near(service: &str, ts: UnixMs) -> AnomalyEvent {
+        ev(service, Signal::LatencyP99, ts, 0.95)
     }
 
     #[test]
@@ -323,7 +307,7 @@ mod grouping_tests {
         let s = store();
         let mut sus = Suspects::default();
         // postgres first, then its caller payments; warehouse is elsewhere.
-        let evs = [ev("postgres", at(10)), ev("payments", at(11)), ev("warehouse", at(12))];
+        let evs = [near("postgres", at(10)), near("payments", at(11)), near("warehouse", at(12))];
         let shown = sus.update(evs.iter(), &[], &s, &shop(), at(12));
         assert_eq!(shown.len(), 1, "warehouse alone is one blip: {shown:?}");
         let g = &shown[0];
@@ -337,7 +321,7 @@ mod grouping_tests {
     fn an_alert_next_door_takes_the_suspicion_over() {
         let mut s = store();
         let mut sus = Suspects::default();
-        let evs = [ev("redis", at(10)), ev("redis", at(11))];
+        let evs = [near("redis", at(10)), near("redis", at(11))];
         assert_eq!(sus.update(evs.iter(), &[], &s, &shop(), at(11)).len(), 1);
         // cart calls redis and now alerts.
         poll(&mut s, at(12), vec![alert("HighErrorRate", "cart", "critical", at(12))]);

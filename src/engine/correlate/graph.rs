@@ -13,9 +13,9 @@ const UNASKED: u32 = u32::MAX;
 const UNKNOWN: u32 = u32::MAX - 1;
 
 /// Calls by node number; nodes are the topology's services in name order,
-/// so ordering nodes orders names.
+/// so ordering nodes orders names. Also walked by `engine::siblings`.
 #[derive(Debug, Clone, Default)]
-struct Graph {
+pub(crate) struct Graph {
     names: Vec<String>,
     /// `callees[callee_at[n]..callee_at[n + 1]]` are the callees of node `n`.
     callee_at: Vec<u32>,
@@ -25,7 +25,7 @@ struct Graph {
 }
 
 impl Graph {
-    fn build(topo: &Topology) -> Self {
+    pub(crate) fn build(topo: &Topology) -> Self {
         let names: Vec<String> = topo.services().map(str::to_string).collect();
         let node = |s: &str| names.binary_search_by(|n| n.as_str().cmp(s)).ok();
         let mut g = Self::default();
@@ -41,11 +41,21 @@ impl Graph {
         g
     }
 
-    fn node(&self, name: &str) -> Option<u32> {
+    pub(crate) fn node(&self, name: &str) -> Option<u32> {
         self.names.binary_search_by(|n| n.as_str().cmp(name)).ok().map(to_u32)
     }
 
-    fn next(&self, n: u32, down: bool) -> &[u32] {
+    /// Number of nodes.
+    pub(crate) fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    pub(crate) fn name(&self, n: u32) -> Option<&str> {
+        self.names.get(n as usize).map(String::as_str)
+    }
+
+    /// Callees (`down`) or callers of node `n`.
+    pub(crate) fn next(&self, n: u32, down: bool) -> &[u32] {
         let (at, to) =
             if down { (&self.callee_at, &self.callees) } else { (&self.caller_at, &self.callers) };
         let i = n as usize;
