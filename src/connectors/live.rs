@@ -236,12 +236,6 @@ impl Live {
         self.retry.clone()
     }
 
-    /// Tells the log sources which incidents to follow; they are woken
-    /// only when the list changes.
-    pub fn follow(&self, foci: Vec<LogFocus>) {
-        publish_focus(&self.focus, foci);
-    }
-
     /// Stops the sources and gives the pipeline task up to `grace` to finish
     /// (it saves the log template table on the way out).
     pub async fn shutdown(mut self, grace: Duration) {
