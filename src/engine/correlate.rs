@@ -123,7 +123,7 @@ struct Fresh<'a> {
 
 impl<'a> Fresh<'a> {
     fn new(
-        a: &'a Alert,
+        e: &'a AlertEntry,
         name: Option<&'a str>,
         svc: Svc,
         track: &Track,
@@ -131,6 +131,7 @@ impl<'a> Fresh<'a> {
         refires: u32,
         group_by: &[String],
     ) -> Self {
+        let a = &e.alert;
         let mut head = [0u8; 16];
         let fp = a.fingerprint.0.as_bytes();
         let n = fp.len().min(16);
@@ -154,7 +155,7 @@ impl<'a> Fresh<'a> {
             refires,
             start: a.starts_at,
             head: u128::from_be_bytes(head),
-            severity: a.severity(),
+            severity: e.severity(),
             group_key: group_key(group_by, a),
             fingerprint: Some(a.fingerprint.clone()),
             text,
@@ -280,7 +281,7 @@ impl Correlator {
                 uncount(&self.serials, &mut self.metas, serial, svc);
             }
             if a.state.is_active() {
-                let name = a.service();
+                let name = e.service();
                 let svc =
                     intern(&mut self.svc_ids, &mut self.svc_names, name.unwrap_or("(unknown)"));
                 match track.assigned(a.starts_at) {
@@ -290,7 +291,7 @@ impl Correlator {
                         }
                     }
                     None => fresh.push(Fresh::new(
-                        a,
+                        e,
                         name,
                         svc,
                         track,
@@ -317,10 +318,10 @@ impl Correlator {
             if unseen || !a.state.is_active() || assigned {
                 continue;
             }
-            let name = a.service();
+            let name = e.service();
             let svc = intern(&mut self.svc_ids, &mut self.svc_names, name.unwrap_or("(unknown)"));
             if let Some(track) = self.tracks.get(t) {
-                fresh.push(Fresh::new(a, name, svc, track, t, e.refires, &self.cfg.group_by));
+                fresh.push(Fresh::new(e, name, svc, track, t, e.refires, &self.cfg.group_by));
             }
         }
         // An alert without a service label is matched by the empty name,
@@ -753,10 +754,12 @@ pub(crate) fn fnv(s: &str) -> u64 {
 
 /// Most severe first, then the earliest: the alert that names the incident.
 #[must_use]
-pub fn headline_alert<'a>(alerts: impl Iterator<Item = &'a Alert>) -> Option<&'a Alert> {
-    // Keys computed once per alert (severity is a label lookup); the first
-    // of equal alerts wins, as with `min_by`.
-    alerts.map(|a| ((a.severity(), a.starts_at), a)).min_by(|x, y| x.0.cmp(&y.0)).map(|(_, a)| a)
+pub fn headline_alert<'a>(alerts: impl Iterator<Item = &'a AlertEntry>) -> Option<&'a Alert> {
+    // The first of equal alerts wins, as with `min_by`.
+    alerts
+        .map(|e| ((e.severity(), e.alert.starts_at), &e.alert))
+        .min_by(|x, y| x.0.cmp(&y.0))
+        .map(|(_, a)| a)
 }
 
 mod graph;

@@ -19,10 +19,9 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use foldhash::{HashMap, HashSet};
 
 use crate::model::{
-    Alert, Confidence, Evidence, Incident, RootCause, Signal, Topology, UnixMs, format_age,
-    format_clock,
+    Confidence, Evidence, Incident, RootCause, Signal, Topology, UnixMs, format_age, format_clock,
 };
-use crate::store::Store;
+use crate::store::{AlertEntry, Store};
 
 use super::EngineConfig;
 use super::correlate::headline_alert;
@@ -87,16 +86,15 @@ pub fn rank(
     cfg: &EngineConfig,
     now: UnixMs,
 ) {
-    let alerts: Vec<&Alert> =
-        inc.alerts.iter().filter_map(|fp| store.alert(fp)).map(|e| &e.alert).collect();
+    let alerts: Vec<&AlertEntry> = inc.alerts.iter().filter_map(|fp| store.alert(fp)).collect();
     let t0 = inc.started_at;
     let end = inc.resolved_at.unwrap_or(now).max(t0);
     let window = (t0 - LOOKBACK_MS, end);
     let base = (window.0 - cfg.baseline.as_ms(), window.0);
 
     let mut names: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for a in &alerts {
-        names.entry(a.service().unwrap_or("(unknown)")).or_default().push(a.name());
+    for e in &alerts {
+        names.entry(e.service().unwrap_or("(unknown)")).or_default().push(e.alert.name());
     }
     let build = |s: &str| {
         let mut deviations: Vec<Deviation> = index
@@ -151,7 +149,7 @@ pub fn rank(
         .map(|a| (*a, troubled_reach(topo, &[a], &implicated, usize::MAX)))
         .collect();
     let first_onset = cands.iter().filter_map(Candidate::onset).min();
-    let first_alert = alerts.iter().map(|a| a.starts_at).min().unwrap_or(t0);
+    let first_alert = alerts.iter().map(|e| e.alert.starts_at).min().unwrap_or(t0);
 
     let mut causes: Vec<RootCause> = cands
         .iter()
@@ -348,7 +346,7 @@ fn assign_confidence(causes: &mut [RootCause]) {
     }
 }
 
-fn title(inc: &Incident, alerts: &[&Alert]) -> String {
+fn title(inc: &Incident, alerts: &[&AlertEntry]) -> String {
     let Some(head) = headline_alert(alerts.iter().copied()) else {
         return inc.title.clone();
     };

@@ -120,7 +120,7 @@ impl Siblings {
             a.alerts
                 .iter()
                 .filter_map(|fp| store.alert(fp))
-                .filter(|e| e.alert.service() == Some(svc))
+                .filter(|e| e.service() == Some(svc))
                 .map(|e| e.alert.starts_at)
                 .min()
         };

@@ -20,7 +20,7 @@ pub use ring::Ring;
 
 use crate::model::{
     AckStatus, Alert, AlertState, ChangeEvent, Fingerprint, LogRecord, Sample, SeriesKey,
-    SeriesMeta, Silence, SourceHealth, SourceId, UnixMs,
+    SeriesMeta, Severity, Silence, SourceHealth, SourceId, UnixMs,
 };
 
 /// Silences kept per cluster (live ones always come first).
@@ -96,6 +96,47 @@ pub struct AlertEntry {
     /// Change stamp: raised whenever the alert is added, changes state or
     /// starts a new occurrence, so the engine revisits only changed alerts.
     pub seq: u64,
+    /// What readers take from the labels on every pass, read once per
+    /// update here (a label lookup chases the map's nodes and key strings;
+    /// in a storm the engine would do it for every alert, every pass).
+    derived: Derived,
+}
+
+/// Label-derived facts of an alert, kept next to it.
+#[derive(Debug, Clone, PartialEq)]
+struct Derived {
+    service: Option<String>,
+    severity: Severity,
+}
+
+impl Derived {
+    fn of(a: &Alert) -> Self {
+        Self { service: a.service().map(str::to_string), severity: a.severity() }
+    }
+
+    /// Brings `self` up to date with `a` without allocating when nothing
+    /// changed (the usual case: a fingerprint is a label set).
+    fn refresh(&mut self, a: &Alert) {
+        let service = a.service();
+        if self.service.as_deref() != service {
+            self.service = service.map(str::to_string);
+        }
+        self.severity = a.severity();
+    }
+}
+
+impl AlertEntry {
+    /// [`Alert::service`], without the label lookup.
+    #[must_use]
+    pub fn service(&self) -> Option<&str> {
+        self.derived.service.as_deref()
+    }
+
+    /// [`Alert::severity`], without the label lookup.
+    #[must_use]
+    pub fn severity(&self) -> Severity {
+        self.derived.severity
+    }
 }
 
 /// Change stamps come from one process-wide counter, so stamps of different
@@ -248,6 +289,7 @@ impl Store {
                     entry.seq = next_seq();
                     self.last_seq = entry.seq;
                 }
+                entry.derived.refresh(&a);
                 entry.alert = a;
                 entry.alert.flaps = entry.refires;
             }
@@ -256,9 +298,10 @@ impl Store {
                 history.push((a.starts_at, a.state));
                 let seq = next_seq();
                 self.last_seq = seq;
+                let derived = Derived::of(&a);
                 self.alerts.insert(
                     a.fingerprint.clone(),
-                    AlertEntry { alert: a, history, refires: 0, seq },
+                    AlertEntry { alert: a, history, refires: 0, seq, derived },
                 );
             }
         }

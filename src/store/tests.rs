@@ -97,3 +97,26 @@ fn out_of_order_and_non_finite_samples_are_dropped() {
         s.series_by_key(&key).expect("series").samples.iter().map(|x| x.ts).collect();
     assert_eq!(got, vec![10, 30]);
 }
+
+#[test]
+fn entry_keeps_service_and_severity_current_with_the_labels() {
+    let mut s = Store::new(StoreLimits::default());
+    let mut a = alert("am", "A", AlertState::Firing, 1_000);
+    a.labels.insert("job".into(), "api".into());
+    a.labels.insert("severity".into(), "warning".into());
+    s.apply(Ingest::AlertPoll { source: "am".into(), at: 1_000, alerts: vec![a.clone()] });
+    let e = s.alert(&a.fingerprint).expect("stored");
+    assert_eq!((e.service(), e.severity()), (Some("api"), Severity::Warning));
+    // A source with its own fingerprints may send new labels under the same
+    // one: the entry follows them ("service" outranks "job").
+    a.labels.insert("service".into(), "checkout".into());
+    a.labels.insert("severity".into(), "critical".into());
+    s.apply(Ingest::AlertPoll { source: "am".into(), at: 2_000, alerts: vec![a.clone()] });
+    let e = s.alert(&a.fingerprint).expect("stored");
+    assert_eq!((e.service(), e.severity()), (Some("checkout"), Severity::Critical));
+    assert_eq!(e.service(), e.alert.service());
+    a.labels.retain(|k, _| k == "alertname");
+    s.apply(Ingest::AlertPoll { source: "am".into(), at: 3_000, alerts: vec![a.clone()] });
+    let e = s.alert(&a.fingerprint).expect("stored");
+    assert_eq!((e.service(), e.severity()), (None, Severity::Unknown));
+}
