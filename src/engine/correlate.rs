@@ -212,6 +212,12 @@ impl Correlator {
         }
     }
 
+    /// Walks the topology on `graph` (built for the topology the passes
+    /// will be given) instead of building its own.
+    pub(crate) fn use_graph(&mut self, graph: &Arc<Graph>) {
+        self.hoods.use_graph(graph);
+    }
+
     /// Incidents for in-place updates; each is cloned only if a published
     /// view still shares it (copy-on-write).
     pub fn incidents_mut(&mut self) -> impl Iterator<Item = &mut Arc<Incident>> {

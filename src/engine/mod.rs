@@ -118,9 +118,14 @@ const PARALLEL_RANK_FROM: usize = 64;
 impl Engine {
     #[must_use]
     pub fn new(cfg: EngineConfig, topology: Topology) -> Self {
+        // The call graph is numbered once per topology, for the correlator
+        // and the shared-dependency rule both.
+        let graph = std::sync::Arc::new(correlate::Graph::build(&topology));
+        let mut correlator = Correlator::new(cfg.clone());
+        correlator.use_graph(&graph);
         Self {
-            correlator: Correlator::new(cfg.clone()),
-            siblings: siblings::Siblings::new(&topology),
+            correlator,
+            siblings: siblings::Siblings::new(graph),
             cfg,
             topology,
             last_ranked: HashMap::new(),
@@ -177,7 +182,9 @@ impl Engine {
     }
 
     pub fn set_topology(&mut self, topology: Topology) {
-        self.siblings = siblings::Siblings::new(&topology);
+        let graph = std::sync::Arc::new(correlate::Graph::build(&topology));
+        self.correlator.use_graph(&graph);
+        self.siblings = siblings::Siblings::new(graph);
         self.topology = topology;
     }
 

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use foldhash::{HashMap, HashMapExt, HashSet};
 
 use super::correlate::Graph;
-use crate::model::{Incident, IncidentId, IncidentState, Topology};
+use crate::model::{Incident, IncidentId, IncidentState};
 use crate::store::Store;
 
 use super::EngineConfig;
@@ -36,7 +36,7 @@ pub struct SiblingMerge {
 /// pass asks it about every incident.
 #[derive(Debug, Clone, Default)]
 pub struct Siblings {
-    graph: Graph,
+    graph: Arc<Graph>,
     /// Visit marks of the current walk (`mark` bumps per walk).
     seen: Vec<u32>,
     mark: u32,
@@ -44,8 +44,7 @@ pub struct Siblings {
 
 impl Siblings {
     #[must_use]
-    pub fn new(topo: &Topology) -> Self {
-        let graph = Graph::build(topo);
+    pub(crate) fn new(graph: Arc<Graph>) -> Self {
         Self { seen: vec![0; graph.len()], graph, mark: 0 }
     }
 
@@ -162,6 +161,7 @@ mod tests {
     use super::*;
     use crate::engine::Engine;
     use crate::engine::testutil::*;
+    use crate::model::Topology;
 
     /// A hub and two callers that do not call each other.
     fn topo() -> Topology {

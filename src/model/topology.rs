@@ -97,6 +97,11 @@ impl Topology {
         self.callees.iter().flat_map(|(a, bs)| bs.iter().map(move |b| (a.as_str(), b.as_str())))
     }
 
+    /// Every service with its callees, in service name order.
+    pub fn callee_lists(&self) -> impl Iterator<Item = (&str, impl Iterator<Item = &str>)> {
+        self.callees.iter().map(|(s, to)| (s.as_str(), to.iter().map(String::as_str)))
+    }
+
     pub fn callees(&self, s: &str) -> impl Iterator<Item = &str> {
         self.callees.get(s).into_iter().flatten().map(String::as_str)
     }

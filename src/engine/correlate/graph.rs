@@ -3,6 +3,10 @@
 //! within `max_graph_distance` calls, either direction) worked out once and
 //! kept across passes for as long as the topology's revision is the same.
 
+use std::sync::Arc;
+
+use foldhash::HashMap;
+
 use crate::model::Topology;
 
 use super::Svc;
@@ -13,9 +17,13 @@ const UNASKED: u32 = u32::MAX;
 const UNKNOWN: u32 = u32::MAX - 1;
 
 /// Calls by node number; nodes are the topology's services in name order,
-/// so ordering nodes orders names. Also walked by `engine::siblings`.
+/// so ordering nodes orders names. Built once per topology revision (when
+/// the engine is given the topology) and shared by the correlator and
+/// `engine::siblings`.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Graph {
+    /// The topology revision it was built from.
+    revision: Option<u64>,
     names: Vec<String>,
     /// `callees[callee_at[n]..callee_at[n + 1]]` are the callees of node `n`.
     callee_at: Vec<u32>,
@@ -27,18 +35,42 @@ pub(crate) struct Graph {
 impl Graph {
     pub(crate) fn build(topo: &Topology) -> Self {
         let names: Vec<String> = topo.services().map(str::to_string).collect();
-        let node = |s: &str| names.binary_search_by(|n| n.as_str().cmp(s)).ok();
-        let mut g = Self::default();
+        let number: HashMap<&str, u32> =
+            names.iter().enumerate().map(|(i, n)| (n.as_str(), to_u32(i))).collect();
+        let node = |s: &str| number.get(s).copied();
+        let mut g = Self { revision: Some(topo.revision()), ..Self::default() };
         g.callee_at.push(0);
-        g.caller_at.push(0);
-        for name in &names {
-            g.callees.extend(topo.callees(name).filter_map(node).map(to_u32));
+        let mut calls: Vec<(u32, u32)> = Vec::new();
+        for (caller, callees) in topo.callee_lists() {
+            let from = node(caller);
+            for to in callees.filter_map(node) {
+                g.callees.push(to);
+                if let Some(from) = from {
+                    calls.push((to, from));
+                }
+            }
             g.callee_at.push(to_u32(g.callees.len()));
-            g.callers.extend(topo.callers(name).filter_map(node).map(to_u32));
-            g.caller_at.push(to_u32(g.callers.len()));
         }
+        // Callers are the calls reversed: grouped by callee, callers in
+        // name order.
+        calls.sort_unstable();
+        g.caller_at.push(0);
+        let mut at = 0;
+        for n in 0..names.len() {
+            while calls.get(at).is_some_and(|&(to, _)| to as usize == n) {
+                at += 1;
+            }
+            g.caller_at.push(to_u32(at));
+        }
+        g.callers = calls.into_iter().map(|(_, from)| from).collect();
+        drop(number);
         g.names = names;
         g
+    }
+
+    /// Whether it was built from this revision of the topology.
+    pub(crate) fn is_for(&self, topo: &Topology) -> bool {
+        self.revision == Some(topo.revision())
     }
 
     pub(crate) fn node(&self, name: &str) -> Option<u32> {
@@ -73,9 +105,7 @@ fn to_u32(n: usize) -> u32 {
 /// Neighbourhoods of services, by service number, for one topology revision.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Hoods {
-    /// The topology revision everything below was derived from.
-    revision: Option<u64>,
-    graph: Graph,
+    graph: Arc<Graph>,
     /// Per service number: `UNASKED`, `UNKNOWN`, or an index into `spans`.
     state: Vec<u32>,
     /// (start, length) in `arena` of one neighbourhood.
@@ -83,15 +113,26 @@ pub(super) struct Hoods {
     /// Every neighbourhood's (service, distance) pairs, nearest first, then
     /// by name.
     arena: Vec<(Svc, usize)>,
+    /// Per node: its service number, or `UNASKED` (each node's name is
+    /// interned once, not once per neighbourhood it is in).
+    node_svc: Vec<Svc>,
     /// Scratch for the walks: the walk that last reached each node.
     seen: Vec<u32>,
     walk: u32,
 }
 
 impl Hoods {
+    /// Starts over on `graph` unless it is the one in use.
+    pub(super) fn use_graph(&mut self, graph: &Arc<Graph>) {
+        if !Arc::ptr_eq(&self.graph, graph) {
+            *self = Self { graph: Arc::clone(graph), ..Self::default() };
+        }
+    }
+
     /// The neighbourhood of service `svc` (named `name`) as a range of
     /// [`Hoods::slice`], or `None` when the topology does not know it.
-    /// Neighbours get service numbers from `intern`.
+    /// Neighbours get service numbers from `intern`. Builds the graph
+    /// itself when it was not given one for this revision of `topo`.
     pub(super) fn get(
         &mut self,
         topo: &Topology,
@@ -100,12 +141,8 @@ impl Hoods {
         name: &str,
         intern: &mut impl FnMut(&str) -> Svc,
     ) -> Option<(usize, usize)> {
-        if self.revision != Some(topo.revision()) {
-            *self = Self {
-                revision: Some(topo.revision()),
-                graph: Graph::build(topo),
-                ..Self::default()
-            };
+        if !self.graph.is_for(topo) {
+            self.use_graph(&Arc::new(Graph::build(topo)));
         }
         let i = svc as usize;
         if self.state.len() <= i {
@@ -187,11 +224,44 @@ impl Hoods {
         found.dedup_by_key(|(n, _)| *n);
         found.sort_unstable_by_key(|&(n, d)| (d, n));
         let at = to_u32(self.arena.len());
+        if self.node_svc.len() < self.graph.names.len() {
+            self.node_svc.resize(self.graph.names.len(), UNASKED);
+        }
         for (n, d) in found {
-            if let Some(name) = self.graph.names.get(n as usize) {
-                self.arena.push((intern(name), d));
+            let (Some(cached), Some(name)) =
+                (self.node_svc.get_mut(n as usize), self.graph.names.get(n as usize))
+            else {
+                continue;
+            };
+            if *cached == UNASKED {
+                *cached = intern(name);
             }
+            self.arena.push((*cached, d));
         }
         (at, to_u32(self.arena.len()) - at)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calls_both_ways_by_number_in_name_order() {
+        let topo =
+            Topology::from_edges([("web", "db"), ("api", "db"), ("web", "api"), ("db", "disk")]);
+        let g = Graph::build(&topo);
+        assert!(g.is_for(&topo));
+        let names = |ns: &[u32]| -> Vec<&str> { ns.iter().filter_map(|n| g.name(*n)).collect() };
+        let n = |s: &str| g.node(s).expect("known");
+        assert_eq!(names(g.next(n("web"), true)), ["api", "db"]);
+        assert_eq!(names(g.next(n("db"), false)), ["api", "web"]);
+        assert_eq!(names(g.next(n("db"), true)), ["disk"]);
+        assert_eq!(names(g.next(n("disk"), false)), ["db"]);
+        assert!(g.next(n("web"), false).is_empty());
+        assert_eq!(g.node("nope"), None);
+        let mut changed = topo.clone();
+        changed.add_edge("disk", "san");
+        assert!(!g.is_for(&changed));
     }
 }
