@@ -131,7 +131,12 @@ pub fn evaluate(
     let (mut fp_total, mut days_total, mut rows) = (0usize, 0.0f64, 0usize);
     for s in &corpus {
         let mut det = Detector::new(cfg);
-        let scores: Vec<f64> = s.values.iter().map(|&v| det.update(v)).collect();
+        let scores: Vec<f64> = (s.timestamps.iter().zip(&s.values))
+            .map(|(t, &v)| match nab::timestamp_ms(t) {
+                Some(ms) => det.observe_at(ms, v).score,
+                None => det.update(v),
+            })
+            .collect();
         if let Some(out) = out {
             write_results(out, s, &scores)?;
         }

@@ -46,7 +46,7 @@ impl LiveAnomalies {
             let fresh = entry.samples.iter().rev().take_while(|s| s.ts > since).count();
             let skip = entry.samples.len() - fresh;
             for s in entry.samples.iter().skip(skip) {
-                let v = det.observe(s.value);
+                let v = det.observe_at(s.ts, s.value);
                 *last = s.ts;
                 if v.score >= DEFAULT_THRESHOLD {
                     found += 1;
@@ -117,6 +117,8 @@ fn kind_name(k: Kind) -> &'static str {
         Kind::Shift => "shift",
         Kind::Step => "step",
         Kind::Context => "context",
+        Kind::Season => "season",
+        Kind::Absence => "absence",
     }
 }
 

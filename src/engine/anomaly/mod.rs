@@ -1,9 +1,11 @@
 //! Streaming anomaly detection on one metric series at a time.
 //!
 //! [`Detector`] takes one sample at a time in O(1) time and fixed memory
-//! (a few dozen floats and an 8 KiB context table, no sample history) and
-//! returns an anomaly score in `[0, 1]`. It is plain Rust: the NAB
-//! evaluation, benchmarks and the live pipeline run the same code.
+//! (a few dozen floats, a 48-phase daily profile and an 8 KiB context
+//! table, no sample history) and returns an anomaly score in `[0, 1]`. It
+//! is plain Rust: the NAB evaluation, benchmarks and the live pipeline run
+//! the same code. Samples may come with their timestamp
+//! ([`Detector::observe_at`]), which the seasonal measure needs.
 //!
 //! Method: several cheap *surprise* measures are compared with the largest
 //! surprise of the same kind the series has shown so far (a slowly decaying
@@ -22,6 +24,13 @@
 //! - *shift*: a short mean's distance from the slow baseline (level shifts);
 //! - *step*: the change from the previous sample in units of typical change
 //!   (sudden jumps and trend breaks in smooth series);
+//! - *season* ([`season`], timestamped samples only): a short mean of the
+//!   distance from the series' usual value at this time of day, once every
+//!   phase has a few days of history and only when the daily profile
+//!   explains the series (an expected daily rise that does not come);
+//! - *absence* ([`absence`]): the series' usual bursts (samples 4 scales from
+//!   the baseline) have stopped for 30% longer than the longest gap between
+//!   bursts so far, scored 0.6 once per gap;
 //! - *context* ([`context`]): a level or short pattern of levels the series
 //!   has never shown (flat stretches, new regimes), scored 0.6 when the
 //!   level itself is new; a new level next to a known one (reached by
@@ -35,21 +44,25 @@
 //! detectors over the store, [`forecast`] projects time to breach, [`nab`]
 //! scores detectors on the Numenta Anomaly Benchmark.
 
+pub mod absence;
 pub mod context;
 pub mod forecast;
 pub mod live;
 pub mod nab;
 pub mod record;
 pub mod robust;
+pub mod season;
 
+use absence::Overdue;
 use context::ContextNovelty;
 use record::Record;
 use robust::RobustLevel;
+use season::DailyProfile;
 
 /// Score at and above which a sample is reported as anomalous: a surprise
-/// about 5% above the series' record (ratio⁴/(1 + ratio⁴) = 0.55), or a
-/// never-seen level (context score 0.6). Chosen once for the NAB corpus as
-/// a whole.
+/// about 5% above the series' record (ratio⁴/(1 + ratio⁴) = 0.55), a
+/// never-seen level (context score 0.6) or overdue bursts (absence, 0.6).
+/// Chosen once for the NAB corpus as a whole.
 pub const DEFAULT_THRESHOLD: f64 = 0.55;
 
 /// Samples a series needs before it is scored at all.
@@ -92,6 +105,25 @@ pub struct DetectorConfig {
     /// Samples after a reported alarm (score ≥ [`DEFAULT_THRESHOLD`]) in
     /// which nothing is reported.
     pub refractory: u32,
+    /// Weight of a new sample in its phase-of-day estimate (0 turns the
+    /// seasonal measure off).
+    pub season_alpha: f64,
+    /// Days a phase of the day must have been seen before it is scored.
+    pub season_days: u32,
+    /// The daily profile must explain the series: the spread around one
+    /// baseline must be at least this many times the seasonal residual's.
+    pub season_explain: f64,
+    /// A sample at least this many scales from the baseline is a burst for
+    /// the absence measure (0 turns it off).
+    pub absence_burst: f64,
+    /// Completed gaps between bursts before absence is scored.
+    pub absence_gaps: u32,
+    /// A gap is overdue when it beats the gap record by this factor.
+    pub absence_margin: f64,
+    /// Score of an overdue burst.
+    pub absence_weight: f64,
+    /// Decay of the gap record per completed gap.
+    pub absence_decay: f64,
 }
 
 impl Default for DetectorConfig {
@@ -104,9 +136,17 @@ impl Default for DetectorConfig {
             hold_decay: 0.998,
             levels: 8.0,
             context_weight: 0.6,
-            context_clamp: 16.0,
+            context_clamp: 32.0,
             context_gate: 0.12,
             refractory: 25,
+            season_alpha: 0.05,
+            season_days: 3,
+            season_explain: 2.0,
+            absence_burst: 4.0,
+            absence_gaps: 30,
+            absence_margin: 1.3,
+            absence_weight: 0.6,
+            absence_decay: 0.999,
         }
     }
 }
@@ -126,6 +166,14 @@ impl DetectorConfig {
             "context_clamp" => self.context_clamp = v,
             "context_gate" => self.context_gate = v,
             "refractory" => self.refractory = v as u32,
+            "season_alpha" => self.season_alpha = v,
+            "season_days" => self.season_days = v as u32,
+            "season_explain" => self.season_explain = v,
+            "absence_burst" => self.absence_burst = v,
+            "absence_gaps" => self.absence_gaps = v as u32,
+            "absence_margin" => self.absence_margin = v,
+            "absence_weight" => self.absence_weight = v,
+            "absence_decay" => self.absence_decay = v,
             _ => return false,
         }
         true
@@ -146,6 +194,12 @@ pub struct Detector {
     /// Records of the same surprises in the series' own units.
     raw_records: [Record; MEASURES],
     context: Option<ContextNovelty>,
+    /// Phase-of-day profile (only fed by timestamped samples).
+    season: Option<Box<DailyProfile>>,
+    /// Records of the seasonal surprise, scaled and in the series' units.
+    season_records: [Record; 2],
+    /// Gaps between bursts.
+    overdue: Overdue,
     /// Decayed maximum of recent raw scores (see `hold_decay`).
     hold: f64,
     /// Samples left in the refractory period.
@@ -167,6 +221,10 @@ pub enum Kind {
     Shift,
     Step,
     Context,
+    /// Departure from the series' usual value at this time of day.
+    Season,
+    /// The series' usual bursts have stopped for longer than ever before.
+    Absence,
 }
 
 impl Default for Detector {
@@ -189,6 +247,11 @@ impl Detector {
             raw_records: [rec; MEASURES],
             context: (cfg.levels > 0.0)
                 .then(|| ContextNovelty::new(cfg.levels, cfg.context_clamp, cfg.warmup)),
+            season: (cfg.season_alpha > 0.0).then(|| {
+                Box::new(DailyProfile::new(cfg.season_alpha, cfg.fast_alpha, cfg.slow_alpha))
+            }),
+            season_records: [rec; 2],
+            overdue: Overdue::new(cfg.absence_decay),
             hold: 0.0,
             refractory_left: 0,
             n: 0,
@@ -202,7 +265,18 @@ impl Detector {
     }
 
     /// Like [`Detector::update`], also saying which measure drove the score.
+    /// Without timestamps the seasonal measure stays silent.
     pub fn observe(&mut self, x: f64) -> Verdict {
+        self.observe_inner(None, x)
+    }
+
+    /// Feeds one sample taken at `ts_ms` (milliseconds since the Unix
+    /// epoch), which lets the detector learn the series' daily pattern.
+    pub fn observe_at(&mut self, ts_ms: i64, x: f64) -> Verdict {
+        self.observe_inner(Some(ts_ms), x)
+    }
+
+    fn observe_inner(&mut self, ts_ms: Option<i64>, x: f64) -> Verdict {
         let quiet = Verdict { score: 0.0, kind: Kind::Spike };
         if !x.is_finite() {
             return quiet;
@@ -239,6 +313,31 @@ impl Detector {
                 let s = squash(rho);
                 if s > best.score {
                     best = Verdict { score: s, kind: KINDS[i] };
+                }
+            }
+        }
+        if settled && self.cfg.absence_burst > 0.0 {
+            // A burst: the sample is far from the baseline (the spike
+            // surprise in scales).
+            let burst = raw[0] >= self.cfg.absence_burst * unit[0];
+            let late = self.overdue.update(burst, self.cfg.absence_gaps, self.cfg.absence_margin);
+            let s = self.cfg.absence_weight;
+            if warm && late && s > best.score {
+                best = Verdict { score: s, kind: Kind::Absence };
+            }
+        }
+        if let (Some(ts), Some(p)) = (ts_ms, &mut self.season) {
+            let days = self.cfg.season_days.min(255) as u8;
+            if let Some(sur) = p.update(ts, x, scale, days, self.cfg.season_explain) {
+                let [rec, raw_rec] = &mut self.season_records;
+                let rho = rec.ratio(sur.unit).min(raw_rec.ratio(sur.raw));
+                rec.update(sur.unit);
+                raw_rec.update(sur.raw);
+                // Like the other records, this one needs a warm-up of its
+                // own before it can be broken.
+                let s = squash(rho);
+                if warm && rec.count() > self.cfg.warmup && s > best.score {
+                    best = Verdict { score: s, kind: Kind::Season };
                 }
             }
         }

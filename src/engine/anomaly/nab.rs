@@ -12,6 +12,30 @@
 //! - A detection outside windows adds `A_FP · σ̃(|i - prev_right| / (prev_width - 1))`
 //!   (`σ̃(3) = -1` before any window), where `σ̃(x) = 2·sigmoid(-5x) - 1`.
 
+/// Milliseconds since the Unix epoch of a NAB timestamp
+/// (`YYYY-MM-DD HH:MM:SS`, UTC); `None` when it does not parse.
+#[must_use]
+pub fn timestamp_ms(text: &str) -> Option<i64> {
+    let t = text.as_bytes();
+    if t.len() < 19 || t[4] != b'-' || t[7] != b'-' || t[13] != b':' || t[16] != b':' {
+        return None;
+    }
+    let num = |a: usize, b: usize| text.get(a..b)?.parse::<i64>().ok();
+    let (y, m, d) = (num(0, 4)?, num(5, 7)?, num(8, 10)?);
+    let (hh, mm, ss) = (num(11, 13)?, num(14, 16)?, num(17, 19)?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    // Days from the civil date (proleptic Gregorian), March-based years.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(((days * 24 + hh) * 60 + mm) * 60_000 + ss * 1000)
+}
+
 /// A NAB cost profile.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Profile {

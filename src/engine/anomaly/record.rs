@@ -28,6 +28,12 @@ impl Record {
         u / self.max.max(floor)
     }
 
+    /// Surprises folded in so far.
+    #[must_use]
+    pub fn count(&self) -> u32 {
+        self.n
+    }
+
     pub fn update(&mut self, u: f64) {
         if !u.is_finite() {
             return;

@@ -98,3 +98,114 @@ fn a_quiet_stretch_does_not_make_the_usual_bursts_records() {
     let late = s[2000..].iter().filter(|&&v| v >= DEFAULT_THRESHOLD).count();
     assert_eq!(late, 0, "{late} alarms for bursts the series has always had");
 }
+
+/// Five-minute samples: 288 a day.
+const STEP_MS: i64 = 300_000;
+const DAY: usize = 288;
+
+/// Daytime (06:00 to 18:00) rise of up to 10.
+const RISE: std::ops::Range<usize> = 72..216;
+
+/// A quiet series with a rise every day, except on `skip_day`.
+fn daily_rise(days: usize, skip_day: usize) -> Vec<f64> {
+    (0..days * DAY)
+        .map(|i| {
+            let (day, phase) = (i / DAY, i % DAY);
+            let rise = if RISE.contains(&phase) && day != skip_day {
+                10.0 * (std::f64::consts::PI * (phase - RISE.start) as f64 / 144.0).sin()
+            } else {
+                0.0
+            };
+            10.0 + noise(i) + rise
+        })
+        .collect()
+}
+
+#[test]
+fn a_missing_daily_rise_is_flagged_by_the_seasonal_measure() {
+    let xs = daily_rise(12, 9);
+    let mut d = Detector::default();
+    let v: Vec<Verdict> =
+        xs.iter().enumerate().map(|(i, &x)| d.observe_at(i as i64 * STEP_MS, x)).collect();
+    let alarm = |r: std::ops::Range<usize>| {
+        r.clone().find(|&i| v[i].score >= DEFAULT_THRESHOLD).map(|i| (i, v[i].kind))
+    };
+    // The rise should come on day 9 and does not.
+    let missing = alarm(9 * DAY + RISE.start..9 * DAY + RISE.end);
+    assert!(matches!(missing, Some((_, Kind::Season))), "missing rise: {missing:?}");
+    // The ordinary days before it (after the profile has learned) are quiet.
+    let before = (5 * DAY..9 * DAY).filter(|&i| v[i].score >= DEFAULT_THRESHOLD).count();
+    assert_eq!(before, 0, "{before} alarms on ordinary days");
+    // Without timestamps the same series shows nothing at the missing rise.
+    let s = scores(&xs);
+    let blind =
+        (9 * DAY + RISE.start..9 * DAY + RISE.end).filter(|&i| s[i] >= DEFAULT_THRESHOLD).count();
+    assert_eq!(blind, 0, "the value-only measures should not see an absent rise");
+}
+
+#[test]
+fn the_seasonal_measure_stays_silent_without_a_daily_pattern() {
+    let mut d = Detector::default();
+    for i in 0..12 * DAY {
+        d.observe_at(i as i64 * STEP_MS, 10.0 + noise(i));
+    }
+    let p = d.season.as_deref().expect("seasonal profile on by default");
+    // Plain noise: the profile explains nothing, so it never scores.
+    let mut q = p.clone();
+    assert!(q.update(12 * DAY as i64 * STEP_MS, 30.0, 0.3, 3, 2.0).is_none());
+}
+
+/// Bursts of +10 at irregular gaps of 20 to 34 samples until `stop`.
+fn bursts(n: usize, stop: usize) -> Vec<f64> {
+    let mut xs: Vec<f64> = (0..n).map(|i| 10.0 + noise(i)).collect();
+    let mut i = 40;
+    while i < stop {
+        xs[i] = 20.0;
+        i += 20 + (noise(i + 7) + 0.5).mul_add(14.0, 0.0) as usize;
+    }
+    xs
+}
+
+#[test]
+fn bursts_that_stop_are_flagged_as_absence() {
+    let xs = bursts(6000, 4000);
+    let mut d = Detector::default();
+    let v: Vec<Verdict> = xs.iter().map(|&x| d.observe(x)).collect();
+    let first = (4000..6000).find(|&i| v[i].score >= DEFAULT_THRESHOLD).map(|i| (i, v[i].kind));
+    // The longest gap is at most 34 samples: 30% more is overdue.
+    assert!(
+        matches!(first, Some((i, Kind::Absence)) if i < 4000 + 60),
+        "first alarm after the bursts stop: {first:?}"
+    );
+    let after = (4000..6000).filter(|&i| v[i].score >= DEFAULT_THRESHOLD).count();
+    assert_eq!(after, 1, "one alarm for one absence");
+    // While the bursts keep coming, absence never fires.
+    let early = (1000..3990).filter(|&i| v[i].kind == Kind::Absence && v[i].score > 0.0).count();
+    assert_eq!(early, 0, "{early} absence alarms while the bursts are regular");
+}
+
+#[test]
+fn overdue_fires_once_per_gap() {
+    let mut o = absence::Overdue::new(1.0);
+    let mut fired = 0;
+    for i in 0..400 {
+        fired += usize::from(o.update(i % 10 == 0, 5, 1.3));
+    }
+    assert_eq!(fired, 0, "regular gaps are never overdue");
+    for _ in 0..100 {
+        fired += usize::from(o.update(false, 5, 1.3));
+    }
+    assert_eq!(fired, 1, "a long gap is reported once");
+}
+
+#[test]
+fn nab_timestamps_parse_to_unix_milliseconds() {
+    assert_eq!(nab::timestamp_ms("1970-01-01 00:00:00"), Some(0));
+    assert_eq!(nab::timestamp_ms("2014-04-10 07:15:00"), Some(1_397_114_100_000));
+    assert_eq!(nab::timestamp_ms("2000-03-01 00:00:01"), Some(951_868_801_000));
+    assert_eq!(nab::timestamp_ms("not a time"), None);
+    assert_eq!(
+        season::DailyProfile::phase(nab::timestamp_ms("2014-04-10 07:15:00").unwrap_or(0)),
+        14
+    );
+}
