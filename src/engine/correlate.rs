@@ -40,7 +40,7 @@ use crate::store::{AlertEntry, AlertEpoch, Store};
 use super::EngineConfig;
 pub(crate) use graph::Graph;
 use graph::Hoods;
-use timeline::{fired_text, push_timeline, refired_text};
+use timeline::{fired_text, place, push_timeline, refired_text, resolved_text};
 
 /// Alerts listed per incident (a storm may hold more; the count stays exact).
 const MAX_ALERTS_PER_INCIDENT: usize = 5_000;
@@ -141,9 +141,9 @@ impl<'a> Fresh<'a> {
         // placed at most once per pass), so "again" is known now.
         let shown = name.unwrap_or("?");
         let text = if joined || refires > 0 {
-            refired_text(a.name(), shown, refires)
+            refired_text(a.name(), &place(shown, &a.labels), refires)
         } else {
-            fired_text(a.name(), shown, a.summary())
+            fired_text(a.name(), &place(shown, &a.labels), a.summary())
         };
         Self {
             alert: a,
@@ -600,7 +600,7 @@ impl Correlator {
             };
             let inc = Arc::make_mut(inc);
             let at = a.ends_at.unwrap_or(a.updated_at);
-            let text = format!("{} resolved on {}", a.name(), a.service().unwrap_or("?"));
+            let text = resolved_text(a.name(), &place(a.service().unwrap_or("?"), &a.labels));
             push_timeline(inc, at, TimelineKind::AlertResolved, text);
             inc.updated_at = inc.updated_at.max(at);
             touched.insert(serial);
