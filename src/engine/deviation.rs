@@ -93,6 +93,8 @@ pub struct Deviation {
     /// Already off at the first sample of the window: the real onset is
     /// earlier and unknown (often the tail of a previous problem).
     pub preexisting: bool,
+    /// The series' `instance` label (per-pod series of one service).
+    pub instance: Option<String>,
 }
 
 /// Median of a non-empty slice (sorts it).
@@ -164,6 +166,7 @@ pub fn analyze(
         baseline: med,
         peak_value,
         last_off,
+        instance: entry.meta.labels.get("instance").cloned(),
     })
 }
 

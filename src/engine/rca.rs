@@ -201,10 +201,12 @@ fn score(
             ),
         });
         for extra in c.deviations.iter().skip(1).take(2) {
+            // Per-instance series of one signal would read the same.
+            let on = extra.instance.as_deref().map(|i| format!(" on {i}")).unwrap_or_default();
             evidence.push(Evidence {
                 ts: extra.onset,
                 text: format!(
-                    "{} also {} off since {}",
+                    "{}{on} also {} off since {}",
                     extra.signal.describe(),
                     sigma(extra.peak_z),
                     format_clock(extra.onset)

@@ -32,8 +32,22 @@ pub fn alert(name: &str, service: &str, severity: &str, starts_at: UnixMs) -> Al
 /// 200 steps of a latency series that is flat-ish at `base` and jumps to
 /// `shifted` from step `shift_at` (if any).
 pub fn latency(store: &mut Store, service: &str, base: f64, shift: Option<(usize, f64)>) {
+    latency_of(store, service, None, base, shift);
+}
+
+/// [`latency`] of one instance of `service` (`instance` label) when given.
+pub fn latency_of(
+    store: &mut Store,
+    service: &str,
+    instance: Option<&str>,
+    base: f64,
+    shift: Option<(usize, f64)>,
+) {
     let mut labels = Labels::new();
     labels.insert("service".into(), service.into());
+    if let Some(i) = instance {
+        labels.insert("instance".into(), i.into());
+    }
     let key = SeriesKey::of("p99", &labels);
     let meta = SeriesMeta {
         labels,

@@ -117,3 +117,22 @@ fn no_data_means_low_confidence_not_a_guess_presented_as_fact() {
         assert_ne!(c.confidence, Confidence::High, "{c:#?}");
     }
 }
+
+#[test]
+fn per_instance_deviations_say_which_instance() {
+    let mut s = store();
+    for (pod, high) in [("cart-0", 0.9), ("cart-1", 0.8), ("cart-2", 0.7)] {
+        latency_of(&mut s, "cart", Some(pod), 0.03, Some((150, high)));
+    }
+    poll(&mut s, at(156), vec![alert("HighLatency", "cart", "warning", at(155))]);
+    let mut e = Engine::new(EngineConfig::default(), shop());
+    let incs = top(&mut e, &s, at(156));
+    let rc = &incs[0].root_causes[0];
+    assert_eq!(rc.service, "cart");
+    let also: Vec<&str> =
+        rc.evidence.iter().map(|e| e.text.as_str()).filter(|t| t.contains(" also ")).collect();
+    assert_eq!(also.len(), 2, "{rc:#?}");
+    // Two different instances named, not the same line twice.
+    assert!(also.iter().all(|t| t.starts_with("p99 latency on cart-")), "{also:?}");
+    assert_ne!(also[0], also[1]);
+}
