@@ -6,7 +6,7 @@
 
 use foldhash::{HashMap, HashMapExt};
 
-use crate::model::{ChangeEvent, LogLevel, LogRecord, Sample, Signal, UnixMs};
+use crate::model::{ChangeEvent, LogLevel, LogRecord, Sample, SeriesKey, Signal, UnixMs};
 use crate::store::{SeriesEntry, Store};
 
 /// A deviation strong enough to mention.
@@ -25,12 +25,21 @@ pub struct SeriesIndex<'a> {
 impl<'a> SeriesIndex<'a> {
     #[must_use]
     pub fn build(store: &'a Store) -> Self {
-        let mut by_service: HashMap<&str, Vec<&SeriesEntry>> = HashMap::new();
-        for (_, e) in store.series() {
+        let mut keyed: HashMap<&str, Vec<(&SeriesKey, &SeriesEntry)>> = HashMap::new();
+        for (k, e) in store.series() {
             if let Some(s) = e.meta.service.as_deref() {
-                by_service.entry(s).or_default().push(e);
+                keyed.entry(s).or_default().push((k, e));
             }
         }
+        // A service's series in key order, not the store's map order (which
+        // differs per process): equal deviations then rank the same way.
+        let by_service = keyed
+            .into_iter()
+            .map(|(s, mut v)| {
+                v.sort_unstable_by(|a, b| a.0.cmp(b.0));
+                (s, v.into_iter().map(|(_, e)| e).collect())
+            })
+            .collect();
         let mut errors: HashMap<&str, Vec<&LogRecord>> = HashMap::new();
         for l in store.logs() {
             if let (LogLevel::Error, Some(s)) = (l.level, l.service.as_deref()) {

@@ -45,8 +45,16 @@ use topology::{Graph, NODES, SERVICES};
 
 /// The world produces data every 15 s of simulated time.
 pub const STEP_MS: i64 = 15_000;
-/// Clean baseline history (30 minutes) before the demo's first fault.
-pub const DEMO_WARMUP_STEPS: usize = 120;
+/// Clean history (2 hours) before the demo's first fault: the anomaly
+/// detectors are past their warm-up ([`crate::engine::anomaly::WARMUP`]
+/// samples) with 45 minutes more of settled records when it arrives, so a
+/// newcomer sees anomaly markers with the first incident (with less, the
+/// young records let ordinary noise just before the first fault through).
+pub const DEMO_WARMUP_STEPS: usize = 480;
+/// Clean baseline history (30 minutes) before a scenario's faults (the
+/// offsets in scenario files count from its end).
+pub const SCENARIO_WARMUP_STEPS: usize = 120;
+const _: () = assert!(DEMO_WARMUP_STEPS > crate::engine::anomaly::WARMUP as usize);
 /// An alert that starts firing this long after its fault ended is still that
 /// fault's (callers recover a hop per step, `for:` and hysteresis lag).
 pub const ATTRIBUTION_GRACE_MS: i64 = 3 * 60_000;

@@ -26,7 +26,7 @@ use crate::model::UnixMs;
 
 use super::faults::{FaultKind, FaultSpec};
 use super::topology::{NODES, root_of};
-use super::{DEMO_WARMUP_STEPS, STEP_MS, World};
+use super::{SCENARIO_WARMUP_STEPS, STEP_MS, World};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -135,13 +135,13 @@ impl Scenario {
     #[must_use]
     pub fn steps(&self) -> usize {
         let after = usize::try_from(self.duration.as_ms() / STEP_MS).unwrap_or(0);
-        DEMO_WARMUP_STEPS + after
+        SCENARIO_WARMUP_STEPS + after
     }
 
     /// The world for this scenario, deterministic for `seed`.
     #[must_use]
     pub fn world(&self, seed: u64, start: UnixMs) -> World {
-        let warm = i64::try_from(DEMO_WARMUP_STEPS).unwrap_or(0) * STEP_MS;
+        let warm = i64::try_from(SCENARIO_WARMUP_STEPS).unwrap_or(0) * STEP_MS;
         let specs = self
             .faults
             .iter()

@@ -34,7 +34,7 @@ impl LiveAnomalies {
     /// Feeds every sample newer than the last pass; returns how many
     /// anomalies this pass found.
     pub fn update(&mut self, store: &Store) -> usize {
-        let mut found = 0;
+        let mut found: Vec<AnomalyEvent> = Vec::new();
         for (key, entry) in store.series() {
             let (det, last) = self
                 .detectors
@@ -49,8 +49,7 @@ impl LiveAnomalies {
                 let v = det.observe_at(s.ts, s.value);
                 *last = s.ts;
                 if v.score >= DEFAULT_THRESHOLD {
-                    found += 1;
-                    self.recent.push_back(AnomalyEvent {
+                    found.push(AnomalyEvent {
                         series: key.clone(),
                         service: entry.meta.service.clone(),
                         signal: entry.meta.signal.clone(),
@@ -62,13 +61,19 @@ impl LiveAnomalies {
                 }
             }
         }
+        // Series come in the store's map order: the pass's finds go in by
+        // time, then series, so the list is newest last and the same for
+        // the same data in every process.
+        found.sort_by(|a, b| (a.ts, &a.series).cmp(&(b.ts, &b.series)));
+        let count = found.len();
+        self.recent.extend(found);
         while self.recent.len() > self.cap {
             self.recent.pop_front();
         }
         if self.detectors.len() > store.series_count() {
             self.detectors.retain(|k, _| store.series_by_key(k).is_some());
         }
-        found
+        count
     }
 
     /// Time to breach of disk series in percent (limit 100%) from their
@@ -101,7 +106,7 @@ impl LiveAnomalies {
                 })
             })
             .collect();
-        out.sort_by_key(|f| f.eta);
+        out.sort_by(|a, b| (a.eta, &a.series).cmp(&(b.eta, &b.series)));
         out
     }
 
