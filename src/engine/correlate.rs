@@ -32,15 +32,16 @@ use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::sync::Arc;
 
 use crate::model::{
-    Alert, AlertState, Fingerprint, Incident, IncidentId, IncidentState, Severity, TimelineKind,
-    Topology, UnixMs,
+    Alert, AlertState, Fingerprint, Incident, IncidentId, IncidentState, TimelineKind, Topology,
+    UnixMs,
 };
 use crate::store::{AlertEntry, AlertEpoch, Store};
 
 use super::EngineConfig;
 pub(crate) use graph::Graph;
 use graph::Hoods;
-use timeline::{fired_text, place, push_timeline, refired_text, resolved_text};
+use state::{Fresh, Meta, Track};
+use timeline::push_timeline;
 
 /// Alerts listed per incident (a storm may hold more; the count stays exact).
 const MAX_ALERTS_PER_INCIDENT: usize = 5_000;
@@ -49,119 +50,6 @@ const MAX_ALERTS_PER_INCIDENT: usize = 5_000;
 type Serial = u32;
 /// Internal number of a service name.
 type Svc = u32;
-
-#[derive(Debug, Clone, Default)]
-struct Meta {
-    serial: Serial,
-    last_alert_start: UnixMs,
-    quiet_since: Option<UnixMs>,
-    /// Service → number of alerts on it.
-    services: HashMap<Svc, usize>,
-    /// Hashes of the `group_by` label tuples of its alerts (used for alerts
-    /// on services outside the topology).
-    group_keys: HashSet<u64>,
-    /// Services with an alert of this incident still active, as of the last
-    /// pass (sorted).
-    active_services: Vec<Svc>,
-    /// Active alerts per service, kept current as alerts change.
-    active: HashMap<Svc, u32>,
-    /// `active` changed since `active_services` was taken.
-    dirty: bool,
-}
-
-/// What the correlator remembers about one alert fingerprint.
-#[derive(Debug, Clone)]
-struct Track {
-    /// Occurrences already assigned: (start, incident). The alert is a
-    /// member of every incident listed here.
-    occ: Vec<(UnixMs, Serial)>,
-    /// Where this alert counts as active: (incident, service).
-    counted: Option<(Serial, Svc)>,
-    /// Occurrences whose resolution is already on a timeline.
-    noted: Vec<UnixMs>,
-}
-
-impl Track {
-    fn assigned(&self, start: UnixMs) -> Option<Serial> {
-        self.occ.iter().find(|(s, _)| *s == start).map(|(_, n)| *n)
-    }
-
-    fn member_of(&self, serial: Serial) -> bool {
-        self.occ.iter().any(|(_, n)| *n == serial)
-    }
-}
-
-/// A new occurrence to place, with what placing it needs read from its
-/// labels once, while the scan has them at hand.
-struct Fresh<'a> {
-    alert: &'a Alert,
-    /// Its service label ("" without one).
-    name: &'a str,
-    /// The service it is filed under (`(unknown)` without one).
-    svc: Svc,
-    /// The service it is matched by (`None` without a service label).
-    look: Option<Svc>,
-    /// Index in `Correlator::tracks`.
-    track: usize,
-    /// Whether it ever joined an incident (without that, its track need
-    /// not be looked at).
-    joined: bool,
-    /// Times it fired again after resolving (the store's count).
-    refires: u32,
-    start: UnixMs,
-    /// The fingerprint's first 16 bytes (big-endian, zero-padded:
-    /// lexicographic order), to sort by after the start.
-    head: u128,
-    severity: Severity,
-    /// Hash of its `group_by` label values.
-    group_key: u64,
-    /// Its fingerprint, for the incident's alert list (taken when it joins).
-    fingerprint: Option<Fingerprint>,
-    /// Its "fired" timeline line (taken when it joins).
-    text: String,
-}
-
-impl<'a> Fresh<'a> {
-    fn new(
-        e: &'a AlertEntry,
-        name: Option<&'a str>,
-        svc: Svc,
-        track: &Track,
-        index: usize,
-        refires: u32,
-        group_by: &[String],
-    ) -> Self {
-        let a = &e.alert;
-        let mut head = [0u8; 16];
-        let fp = a.fingerprint.0.as_bytes();
-        let n = fp.len().min(16);
-        head[..n].copy_from_slice(&fp[..n]);
-        let joined = !track.occ.is_empty();
-        // Its track gains no occurrence before this one joins (an alert is
-        // placed at most once per pass), so "again" is known now.
-        let shown = name.unwrap_or("?");
-        let text = if joined || refires > 0 {
-            refired_text(a.name(), &place(shown, &a.labels), refires)
-        } else {
-            fired_text(a.name(), &place(shown, &a.labels), a.summary())
-        };
-        Self {
-            alert: a,
-            name: name.unwrap_or(""),
-            svc,
-            look: name.map(|_| svc),
-            track: index,
-            joined,
-            refires,
-            start: a.starts_at,
-            head: u128::from_be_bytes(head),
-            severity: e.severity(),
-            group_key: group_key(group_by, a),
-            fingerprint: Some(a.fingerprint.clone()),
-            text,
-        }
-    }
-}
 
 #[derive(Debug, Clone)]
 pub struct Correlator {
@@ -582,138 +470,6 @@ impl Correlator {
         push_timeline(inc, f.start, TimelineKind::AlertFired, std::mem::take(&mut f.text));
         true
     }
-
-    fn note_resolutions(&mut self, resolved: &[(&Alert, usize)], touched: &mut HashSet<Serial>) {
-        for &(a, t) in resolved {
-            let Some(track) = self.tracks.get_mut(t) else {
-                continue;
-            };
-            let Some(serial) = track.assigned(a.starts_at) else {
-                continue;
-            };
-            if track.noted.contains(&a.starts_at) {
-                continue;
-            }
-            track.noted.push(a.starts_at);
-            let Some(inc) = self.position(serial).and_then(|p| self.incidents.get_mut(p)) else {
-                continue;
-            };
-            let inc = Arc::make_mut(inc);
-            let at = a.ends_at.unwrap_or(a.updated_at);
-            let text = resolved_text(a.name(), &place(a.service().unwrap_or("?"), &a.labels));
-            push_timeline(inc, at, TimelineKind::AlertResolved, text);
-            inc.updated_at = inc.updated_at.max(at);
-            touched.insert(serial);
-        }
-    }
-
-    fn lifecycle(&mut self, now: UnixMs, touched: &mut HashSet<Serial>) {
-        let cooldown = self.cfg.quiet_cooldown.as_ms();
-        let mut newly_resolved = false;
-        for (inc, m) in self.incidents.iter_mut().zip(self.metas.iter_mut()) {
-            if m.dirty {
-                m.active.retain(|_, n| *n > 0);
-                m.active_services = m.active.keys().copied().collect();
-                m.active_services.sort_unstable();
-                m.dirty = false;
-            }
-            let (state, resolved_at) = if !m.active.is_empty() {
-                m.quiet_since = None;
-                (IncidentState::Open, inc.resolved_at)
-            } else if inc.state == IncidentState::Resolved {
-                (inc.state, inc.resolved_at)
-            } else {
-                let since = *m.quiet_since.get_or_insert(inc.updated_at.min(now));
-                if now - since >= cooldown {
-                    (IncidentState::Resolved, Some(since))
-                } else {
-                    (IncidentState::Quiet, inc.resolved_at)
-                }
-            };
-            if state != inc.state || resolved_at != inc.resolved_at {
-                let i = Arc::make_mut(inc);
-                i.state = state;
-                i.resolved_at = resolved_at;
-                touched.insert(m.serial);
-                newly_resolved |= state == IncidentState::Resolved;
-            }
-        }
-        // Resolved incidents leave the service index: they absorb nothing.
-        if newly_resolved {
-            let resolved: HashSet<Serial> = self
-                .incidents
-                .iter()
-                .zip(&self.metas)
-                .filter(|(i, _)| i.state == IncidentState::Resolved)
-                .map(|(_, m)| m.serial)
-                .collect();
-            for ids in &mut self.by_service {
-                ids.retain(|n| !resolved.contains(n));
-            }
-        }
-    }
-
-    /// Drops the oldest resolved incidents beyond the cap, and bookkeeping for
-    /// alerts the store no longer holds.
-    fn bound(&mut self, store: &Store) {
-        let excess = self.incidents.len().saturating_sub(self.cfg.max_incidents);
-        if excess > 0 {
-            let mut resolved: Vec<(UnixMs, &IncidentId, Serial)> = self
-                .incidents
-                .iter()
-                .zip(&self.metas)
-                .filter(|(i, _)| i.state == IncidentState::Resolved)
-                .map(|(i, m)| (i.updated_at, &i.id, m.serial))
-                .collect();
-            resolved.sort_unstable();
-            let drop: HashSet<Serial> =
-                resolved.into_iter().take(excess).map(|(_, _, serial)| serial).collect();
-            // Open incidents over the cap are kept: nothing live is dropped.
-            if !drop.is_empty() {
-                let incidents = std::mem::take(&mut self.incidents);
-                let metas = std::mem::take(&mut self.metas);
-                for (inc, m) in incidents.into_iter().zip(metas) {
-                    if drop.contains(&m.serial) {
-                        self.ids.remove(&inc.id);
-                    } else {
-                        self.incidents.push(inc);
-                        self.metas.push(m);
-                    }
-                }
-                self.serials = self.metas.iter().map(|m| m.serial).collect();
-                for t in &mut self.tracks {
-                    t.occ.retain(|(_, n)| !drop.contains(n));
-                    if t.counted.is_some_and(|(n, _)| drop.contains(&n)) {
-                        t.counted = None;
-                    }
-                }
-            }
-        }
-        if self.tracks.len() > 2 * store.alert_count() + 1024 {
-            let old = std::mem::take(&mut self.tracks);
-            let mut old: Vec<Option<Track>> = old.into_iter().map(Some).collect();
-            self.track_of.retain(|fp, _| store.alert(fp).is_some());
-            for t in self.track_of.values_mut() {
-                if let Some(track) = old.get_mut(*t).and_then(Option::take) {
-                    *t = self.tracks.len();
-                    self.tracks.push(track);
-                }
-            }
-        }
-    }
-}
-
-/// Hash of `a`'s values of the `group_by` labels.
-fn group_key(group_by: &[String], a: &Alert) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for k in group_by {
-        let v = a.labels.get(k).map_or("", String::as_str);
-        // Length first, so ("ab", "c") and ("a", "bc") differ.
-        for b in (v.len() as u64).to_le_bytes().iter().chain(v.as_bytes()) {
-            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    h
 }
 
 /// The number of service `name`, assigning the next one if new.
@@ -769,6 +525,8 @@ pub fn headline_alert<'a>(alerts: impl Iterator<Item = &'a AlertEntry>) -> Optio
 }
 
 mod graph;
+mod lifecycle;
+mod state;
 #[cfg(test)]
 mod tests;
 mod timeline;

@@ -1,0 +1,137 @@
+//! What the correlator keeps per incident ([`Meta`]) and per alert
+//! fingerprint ([`Track`]), and a new occurrence as a pass reads it from
+//! the store ([`Fresh`]): everything placing it needs, read from its labels
+//! once, while the scan has them at hand.
+
+use foldhash::{HashMap, HashSet};
+
+use super::timeline::{fired_text, place, refired_text};
+use super::{Serial, Svc};
+use crate::model::{Alert, Fingerprint, Severity, UnixMs};
+use crate::store::AlertEntry;
+
+#[derive(Debug, Clone, Default)]
+pub(super) struct Meta {
+    pub(super) serial: Serial,
+    pub(super) last_alert_start: UnixMs,
+    pub(super) quiet_since: Option<UnixMs>,
+    /// Service → number of alerts on it.
+    pub(super) services: HashMap<Svc, usize>,
+    /// Hashes of the `group_by` label tuples of its alerts (used for alerts
+    /// on services outside the topology).
+    pub(super) group_keys: HashSet<u64>,
+    /// Services with an alert of this incident still active, as of the last
+    /// pass (sorted).
+    pub(super) active_services: Vec<Svc>,
+    /// Active alerts per service, kept current as alerts change.
+    pub(super) active: HashMap<Svc, u32>,
+    /// `active` changed since `active_services` was taken.
+    pub(super) dirty: bool,
+}
+
+/// What the correlator remembers about one alert fingerprint.
+#[derive(Debug, Clone)]
+pub(super) struct Track {
+    /// Occurrences already assigned: (start, incident). The alert is a
+    /// member of every incident listed here.
+    pub(super) occ: Vec<(UnixMs, Serial)>,
+    /// Where this alert counts as active: (incident, service).
+    pub(super) counted: Option<(Serial, Svc)>,
+    /// Occurrences whose resolution is already on a timeline.
+    pub(super) noted: Vec<UnixMs>,
+}
+
+impl Track {
+    pub(super) fn assigned(&self, start: UnixMs) -> Option<Serial> {
+        self.occ.iter().find(|(s, _)| *s == start).map(|(_, n)| *n)
+    }
+
+    pub(super) fn member_of(&self, serial: Serial) -> bool {
+        self.occ.iter().any(|(_, n)| *n == serial)
+    }
+}
+
+/// A new occurrence to place, with what placing it needs read from its
+/// labels once, while the scan has them at hand.
+pub(super) struct Fresh<'a> {
+    pub(super) alert: &'a Alert,
+    /// Its service label ("" without one).
+    pub(super) name: &'a str,
+    /// The service it is filed under (`(unknown)` without one).
+    pub(super) svc: Svc,
+    /// The service it is matched by (`None` without a service label).
+    pub(super) look: Option<Svc>,
+    /// Index in `Correlator::tracks`.
+    pub(super) track: usize,
+    /// Whether it ever joined an incident (without that, its track need
+    /// not be looked at).
+    pub(super) joined: bool,
+    /// Times it fired again after resolving (the store's count).
+    pub(super) refires: u32,
+    pub(super) start: UnixMs,
+    /// The fingerprint's first 16 bytes (big-endian, zero-padded:
+    /// lexicographic order), to sort by after the start.
+    pub(super) head: u128,
+    pub(super) severity: Severity,
+    /// Hash of its `group_by` label values.
+    pub(super) group_key: u64,
+    /// Its fingerprint, for the incident's alert list (taken when it joins).
+    pub(super) fingerprint: Option<Fingerprint>,
+    /// Its "fired" timeline line (taken when it joins).
+    pub(super) text: String,
+}
+
+impl<'a> Fresh<'a> {
+    pub(super) fn new(
+        e: &'a AlertEntry,
+        name: Option<&'a str>,
+        svc: Svc,
+        track: &Track,
+        index: usize,
+        refires: u32,
+        group_by: &[String],
+    ) -> Self {
+        let a = &e.alert;
+        let mut head = [0u8; 16];
+        let fp = a.fingerprint.0.as_bytes();
+        let n = fp.len().min(16);
+        head[..n].copy_from_slice(&fp[..n]);
+        let joined = !track.occ.is_empty();
+        // Its track gains no occurrence before this one joins (an alert is
+        // placed at most once per pass), so "again" is known now.
+        let shown = name.unwrap_or("?");
+        let text = if joined || refires > 0 {
+            refired_text(a.name(), &place(shown, &a.labels), refires)
+        } else {
+            fired_text(a.name(), &place(shown, &a.labels), a.summary())
+        };
+        Self {
+            alert: a,
+            name: name.unwrap_or(""),
+            svc,
+            look: name.map(|_| svc),
+            track: index,
+            joined,
+            refires,
+            start: a.starts_at,
+            head: u128::from_be_bytes(head),
+            severity: e.severity(),
+            group_key: group_key(group_by, a),
+            fingerprint: Some(a.fingerprint.clone()),
+            text,
+        }
+    }
+}
+
+/// Hash of `a`'s values of the `group_by` labels.
+fn group_key(group_by: &[String], a: &Alert) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for k in group_by {
+        let v = a.labels.get(k).map_or("", String::as_str);
+        // Length first, so ("ab", "c") and ("a", "bc") differ.
+        for b in (v.len() as u64).to_le_bytes().iter().chain(v.as_bytes()) {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
+}
