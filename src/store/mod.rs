@@ -6,6 +6,7 @@
 //! events and answers read-only queries; it does no analysis (that is the
 //! engine's) and no I/O.
 
+mod entry;
 mod ring;
 
 use std::collections::BTreeMap;
@@ -16,11 +17,13 @@ use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use serde::{Deserialize, Serialize};
 
+pub use entry::AlertEntry;
+use entry::Derived;
 pub use ring::Ring;
 
 use crate::model::{
     AckStatus, Alert, AlertState, ChangeEvent, Fingerprint, LogRecord, Sample, SeriesKey,
-    SeriesMeta, Severity, Silence, SourceHealth, SourceId, UnixMs,
+    SeriesMeta, Silence, SourceHealth, SourceId, UnixMs,
 };
 
 /// Silences kept per cluster (live ones always come first).
@@ -83,60 +86,6 @@ pub enum Ingest {
     },
     /// The ack writer's state of every acknowledgement (replaces the earlier one).
     Acks(Vec<AckStatus>),
-}
-
-/// An alert and the transitions it went through.
-#[derive(Debug, Clone)]
-pub struct AlertEntry {
-    pub alert: Alert,
-    /// (time, state) transitions, oldest first, capped.
-    pub history: Ring<(UnixMs, AlertState)>,
-    /// How many times it went from resolved to active again (flapping).
-    pub refires: u32,
-    /// Change stamp: raised whenever the alert is added, changes state or
-    /// starts a new occurrence, so the engine revisits only changed alerts.
-    pub seq: u64,
-    /// What readers take from the labels on every pass, read once per
-    /// update here (a label lookup chases the map's nodes and key strings;
-    /// in a storm the engine would do it for every alert, every pass).
-    derived: Derived,
-}
-
-/// Label-derived facts of an alert, kept next to it.
-#[derive(Debug, Clone, PartialEq)]
-struct Derived {
-    service: Option<String>,
-    severity: Severity,
-}
-
-impl Derived {
-    fn of(a: &Alert) -> Self {
-        Self { service: a.service().map(str::to_string), severity: a.severity() }
-    }
-
-    /// Brings `self` up to date with `a` without allocating when nothing
-    /// changed (the usual case: a fingerprint is a label set).
-    fn refresh(&mut self, a: &Alert) {
-        let service = a.service();
-        if self.service.as_deref() != service {
-            self.service = service.map(str::to_string);
-        }
-        self.severity = a.severity();
-    }
-}
-
-impl AlertEntry {
-    /// [`Alert::service`], without the label lookup.
-    #[must_use]
-    pub fn service(&self) -> Option<&str> {
-        self.derived.service.as_deref()
-    }
-
-    /// [`Alert::severity`], without the label lookup.
-    #[must_use]
-    pub fn severity(&self) -> Severity {
-        self.derived.severity
-    }
 }
 
 /// Change stamps come from one process-wide counter, so stamps of different
