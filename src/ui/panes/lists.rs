@@ -247,7 +247,15 @@ fn anomalies<'a>(state: &State, theme: &Theme, width: usize) -> Vec<Line<'a>> {
                 a.score,
                 crate::ui::widgets::spark::compact(a.value)
             );
-            let role = if a.score >= 0.9 { Role::FlashError } else { Role::Text };
+            // Strong ones stand out; the many barely over the threshold
+            // (young series break their records often) recede.
+            let role = if a.score >= 0.9 {
+                Role::FlashError
+            } else if a.score < 0.7 {
+                Role::TextDim
+            } else {
+                Role::Text
+            };
             Line::styled(sanitize::clean_line(&text, width), theme.style(role))
         })
         .collect()
