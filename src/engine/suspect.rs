@@ -229,6 +229,7 @@ mod tests {
             value: 1.5,
             score,
             kind: "shift".into(),
+            instance: None,
         }
     }
 

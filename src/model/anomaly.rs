@@ -14,8 +14,12 @@ pub struct AnomalyEvent {
     pub value: f64,
     /// Detector score in `[0, 1]` (≥ the operating threshold).
     pub score: f64,
-    /// Which measure raised it: `spike`, `shift`, `step` or `context`.
+    /// Which measure raised it: `spike`, `shift`, `step`, `context`,
+    /// `season` or `absence`.
     pub kind: String,
+    /// The series' `instance` label (which pod of a service), if any.
+    #[serde(default)]
+    pub instance: Option<String>,
 }
 
 /// When a trending series is expected to cross its threshold.

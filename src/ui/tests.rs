@@ -249,6 +249,7 @@ fn a_suspected_incident_says_so_in_its_row_and_its_causes() {
         value: 0.4,
         score: 0.93,
         kind: "shift".into(),
+        instance: None,
     };
     let now = view.now;
     let evs = [ev(now - 60_000), ev(now - 30_000)];
@@ -273,4 +274,48 @@ fn a_suspected_incident_says_so_in_its_row_and_its_causes() {
     assert!(t.contains("suspected "), "the alert count column says suspected:\n{t}");
     assert!(t.contains("no alert has fired"), "the evidence says where it comes from:\n{t}");
     assert!(t.contains("no alerts: suspected from metric anomalies"), "{t}");
+}
+
+#[test]
+fn anomalies_list_names_the_instance_and_dims_the_weak_ones() {
+    use crate::model::{AnomalyEvent, SeriesKey, Signal};
+    let mut view = fixture::view();
+    let ev = |instance: Option<&str>, score| AnomalyEvent {
+        series: SeriesKey(format!("p99{{instance={instance:?}}}").into()),
+        service: Some("ingress".into()),
+        signal: Signal::LatencyP99,
+        ts: view.now,
+        value: 0.138,
+        score,
+        kind: "shift".into(),
+        instance: instance.map(str::to_string),
+    };
+    view.anomalies = vec![
+        ev(Some("ingress-0:8080"), 0.95),
+        ev(Some("ingress-1:8080\x1b[2J\u{202e}"), 0.58),
+        ev(None, 0.75),
+    ];
+    let mut s = State::new(Theme::default(), crate::ui::keymap::Keymap::defaults(), vec![], false);
+    update(&mut s, Msg::View(std::sync::Arc::new(view)));
+    update(&mut s, Msg::Resize(120, 30));
+    keys(&mut s, ":anomalies\n");
+    let buf = draw(&s, &s.theme, 120, 30);
+    let t = text(&buf);
+    assert!(t.contains("Anomalies 3"), "{t}");
+    assert!(t.contains("on ingress-0:8080"), "{t}");
+    assert!(t.contains("on ingress-1:8080"), "{t}");
+    assert!(!t.contains('\x1b') && !t.contains('\u{202e}'), "label bytes are sanitized:\n{t}");
+    // The weak one (row 2 of the list) is drawn dim, the strong one is not.
+    let row_of = |needle: &str| {
+        t.lines().position(|l| l.contains(needle)).and_then(|y| u16::try_from(y).ok())
+    };
+    let col = |y: u16| {
+        let x = (0..buf.area.width).find(|&x| buf[(x, y)].symbol() == "s").unwrap_or(0);
+        buf[(x, y)].fg
+    };
+    let dim = s.theme.style(Role::TextDim).fg.unwrap_or(Color::Reset);
+    let weak = row_of("on ingress-1:8080").expect("weak row");
+    assert_eq!(col(weak), dim, "{t}");
+    let plain = row_of("score 0.75").expect("plain row");
+    assert_ne!(col(plain), dim, "{t}");
 }

@@ -57,6 +57,7 @@ impl LiveAnomalies {
                         value: s.value,
                         score: v.score,
                         kind: kind_name(v.kind).into(),
+                        instance: entry.meta.labels.get("instance").cloned(),
                     });
                 }
             }

@@ -238,8 +238,10 @@ fn anomalies<'a>(state: &State, theme: &Theme, width: usize) -> Vec<Line<'a>> {
         .iter()
         .map(|a| {
             let service = a.service.as_deref().unwrap_or("-");
+            // Per-pod series of one service would read the same.
+            let on = a.instance.as_deref().map(|i| format!("  on {i}")).unwrap_or_default();
             let text = format!(
-                "{}  {:<14} {:<12} {:<7} score {:.2}  value {}",
+                "{}  {:<14} {:<12} {:<7} score {:.2}  value {:<7}{on}",
                 format_clock(a.ts),
                 sanitize::clean_line(service, 14),
                 a.signal.describe(),
