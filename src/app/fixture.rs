@@ -8,7 +8,7 @@ use std::sync::Arc;
 use crate::app::{Msg, State, update};
 use crate::model::{
     Alert, AlertState, AlertView, Confidence, Evidence, Incident, IncidentId, IncidentState,
-    Labels, RootCause, Severity, SourceHealth, SourceStatus, TimelineEntry, TimelineKind, View,
+    RootCause, Severity, SourceHealth, SourceStatus, TimelineEntry, TimelineKind, View,
 };
 use crate::runbook::Runbook;
 use crate::ui::keymap::Keymap;
@@ -22,9 +22,7 @@ const MIN: i64 = 60_000;
 /// flip text direction.
 pub const HOSTILE: &str = "pod-7\x1b]52;c;cm0gLXJmIH4=\x07\x1b[2J\u{202e}evil\x07\r\n";
 
-fn labels(pairs: &[(&str, &str)]) -> Labels {
-    pairs.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect()
-}
+use crate::model::labels_of as labels;
 
 fn alert(
     name: &str,

@@ -175,7 +175,7 @@ pub fn analyze(
         baseline: med,
         peak_value,
         last_off,
-        instance: entry.meta.labels.get("instance").cloned(),
+        instance: crate::model::instance_of(&entry.meta.labels).map(str::to_string),
     })
 }
 

@@ -12,6 +12,20 @@ use super::{SeriesKey, SourceId, UnixMs};
 /// them in a shell string.
 pub type Labels = BTreeMap<String, String>;
 
+/// Which instance (pod, host:port) a label set is about: its non-empty
+/// `instance` label. Per-instance alerts and series of one service differ
+/// only in it, so lines about them name it.
+#[must_use]
+pub fn instance_of(labels: &Labels) -> Option<&str> {
+    labels.get("instance").map(String::as_str).filter(|i| !i.is_empty())
+}
+
+/// A label set from `(name, value)` pairs (tests, fixtures, built-in data).
+#[must_use]
+pub fn labels_of(pairs: &[(&str, &str)]) -> Labels {
+    pairs.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect()
+}
+
 /// Re-fires after which an alert counts as flapping.
 pub const FLAPPING_AT: u32 = 2;
 
@@ -234,9 +248,7 @@ impl Alert {
 mod tests {
     use super::*;
 
-    fn labels(pairs: &[(&str, &str)]) -> Labels {
-        pairs.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect()
-    }
+    use crate::model::labels_of as labels;
 
     #[test]
     fn fingerprint_is_stable_and_label_sensitive() {

@@ -17,7 +17,7 @@ mod time;
 mod topology;
 mod view;
 
-pub use alert::{Alert, AlertState, Fingerprint, Labels, Severity};
+pub use alert::{Alert, AlertState, Fingerprint, Labels, Severity, instance_of, labels_of};
 pub use anomaly::{AnomalyEvent, Forecast};
 pub use change::{ChangeEvent, ChangeKind};
 pub use incident::{

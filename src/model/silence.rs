@@ -211,9 +211,7 @@ impl AckStatus {
 mod tests {
     use super::*;
 
-    fn labels(pairs: &[(&str, &str)]) -> Labels {
-        pairs.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect()
-    }
+    use crate::model::labels_of as labels;
 
     #[test]
     fn matchers_follow_alertmanager_semantics() {

@@ -241,9 +241,7 @@ mod tests {
     use super::*;
     use crate::runbook::Runbook;
 
-    fn labels(pairs: &[(&str, &str)]) -> Labels {
-        pairs.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect()
-    }
+    use crate::model::labels_of as labels;
 
     fn rb(args: &[&str]) -> Runbook {
         let mut r = Runbook::declared("r", "R", "/bin/true", "00");

@@ -158,9 +158,7 @@ fn unquote(v: &str) -> Option<String> {
 mod tests {
     use super::*;
 
-    fn labels(pairs: &[(&str, &str)]) -> Labels {
-        pairs.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect()
-    }
+    use crate::model::labels_of as labels;
 
     #[test]
     fn parses_and_matches_all_ops() {

@@ -57,7 +57,7 @@ impl LiveAnomalies {
                         value: s.value,
                         score: v.score,
                         kind: kind_name(v.kind).into(),
-                        instance: entry.meta.labels.get("instance").cloned(),
+                        instance: crate::model::instance_of(&entry.meta.labels).map(str::to_string),
                     });
                 }
             }

@@ -31,8 +31,7 @@ impl Place<'_> {
 
 /// The place of an alert on service `service` with labels `labels`.
 pub(super) fn place<'a>(service: &'a str, labels: &'a crate::model::Labels) -> Place<'a> {
-    let instance =
-        labels.get("instance").map(String::as_str).filter(|i| !i.is_empty() && *i != service);
+    let instance = crate::model::instance_of(labels).filter(|i| *i != service);
     Place { service, instance }
 }
 
@@ -85,11 +84,8 @@ pub(super) fn push_timeline(inc: &mut Incident, ts: UnixMs, kind: TimelineKind, 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Labels;
 
-    fn labels(pairs: &[(&str, &str)]) -> Labels {
-        pairs.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect()
-    }
+    use crate::model::labels_of as labels;
 
     #[test]
     fn lines_name_the_instance_when_it_tells_alerts_apart() {
