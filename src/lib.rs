@@ -26,6 +26,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod connectors;
+pub mod driver;
 pub mod encode;
 pub mod engine;
 pub mod history;

@@ -36,7 +36,7 @@ async fn live_views_follow_the_server_and_keep_data_through_an_outage() {
     post_alerts(&am.url(), &[alert_json(&[("alertname", "Live"), ("service", "web")])]).await;
     let cfg = config(&am_toml("am", &[am.url()], ""));
     let (tx, mut rx) = watch::channel(Arc::new(View::default()));
-    let live = quell::connectors::live::spawn(&cfg, tx, true).unwrap().0;
+    let live = quell::driver::live::spawn(&cfg, tx, true).unwrap().0;
 
     let v = wait_view(&mut rx, "the alert and an ok source", |v| {
         v.alerts.len() == 1 && v.sources.first().is_some_and(|s| s.status == SourceStatus::Ok)
@@ -120,7 +120,7 @@ async fn an_incident_makes_loki_read_its_services_logs() {
     );
     let cfg = config(&text);
     let (tx, mut rx) = watch::channel(Arc::new(View::default()));
-    let live = quell::connectors::live::spawn(&cfg, tx, true).unwrap().0;
+    let live = quell::driver::live::spawn(&cfg, tx, true).unwrap().0;
     let v = wait_view(&mut rx, "an incident on checkout, Loki following it", |v| {
         v.incidents.iter().any(|i| i.services.iter().any(|s| s == "checkout"))
             && v.sources.iter().any(|s| s.id == "loki" && s.kind.contains("following 1 incident"))

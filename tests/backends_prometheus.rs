@@ -101,7 +101,7 @@ async fn rule_alerts_reach_snapshot_with_expression_and_chart() {
     assert_eq!(states, vec!["ok", "ok"], "{:#}", json["sources"]);
 
     // Through the library: the chart has points, the signal became a series.
-    let view = quell::connectors::live::snapshot(&config(&text)).await.unwrap();
+    let view = quell::driver::live::snapshot(&config(&text)).await.unwrap();
     let shown = view.alerts.values().next().unwrap();
     assert!(!shown.spark.is_empty(), "query_range chart reached the sparkline");
     assert!(shown.spark.iter().all(|v| (*v - 10.0).abs() < 1e-9), "{:?}", shown.spark);
@@ -113,13 +113,8 @@ async fn prometheus_alone_supplies_alerts_and_signal_series() {
     let mut s = start_stack();
     let topo = "[topology]\nquery = 'calls_total'\n";
     let cfg = config(&format!("{topo}{}", prom_toml(&s.prom.url(), true)));
-    let mut pipe = quell::pipeline::Pipeline::new(
-        cfg.store.clone(),
-        cfg.engine.clone(),
-        cfg.topology.to_topology(),
-    );
-    let mut joiner = quell::connectors::live::Joiner::new(&cfg);
-    let mut sources = quell::connectors::live::sources(&cfg).unwrap();
+    let mut driver = quell::driver::Driver::new(quell::driver::Setup::from_config(&cfg));
+    let mut sources = quell::driver::live::sources(&cfg).unwrap();
     let quell::connectors::live::Source::Prometheus(engine) = &mut sources[0] else { panic!() };
     let mut firing = false;
     let mut edges = Vec::new();
@@ -128,9 +123,10 @@ async fn prometheus_alone_supplies_alerts_and_signal_series() {
             if let quell::connectors::Event::Topology(e) = &ev {
                 edges.clone_from(e);
             }
-            joiner.apply(ev, &mut pipe);
+            driver.apply(ev);
         }
-        firing = pipe
+        firing = driver
+            .pipeline()
             .store()
             .alerts()
             .any(|e| e.alert.state == AlertState::Firing && e.alert.series.is_some());
@@ -145,10 +141,11 @@ async fn prometheus_alone_supplies_alerts_and_signal_series() {
         vec![("web".to_string(), "payments".to_string())],
         "topology learned from the query"
     );
-    let e = pipe.store().alerts().next().unwrap();
+    let e = driver.pipeline().store().alerts().next().unwrap();
     assert_eq!(e.alert.source, "prom");
     assert_eq!(e.alert.expr.as_deref(), Some("app_errors_total > 5"));
-    let signal = pipe
+    let signal = driver
+        .pipeline()
         .store()
         .series()
         .find(|(_, s)| s.meta.signal == Signal::ErrorRatio)
@@ -163,11 +160,11 @@ async fn prometheus_alone_supplies_alerts_and_signal_series() {
             ev,
             quell::connectors::Event::Ingest(quell::store::Ingest::AlertPoll { .. })
         ));
-        joiner.apply(ev, &mut pipe);
+        driver.apply(ev);
     }
     assert!(matches!(engine.health().status, quell::model::SourceStatus::Down { .. }));
     assert!(
-        pipe.store().alerts().all(|e| e.alert.state == AlertState::Firing),
+        driver.pipeline().store().alerts().all(|e| e.alert.state == AlertState::Firing),
         "an outage never resolves"
     );
 }

@@ -179,7 +179,7 @@ async fn fifty_thousand_alerts_do_not_stall_other_tasks_on_the_runtime() {
             last = Instant::now();
         }
     });
-    let live = quell::connectors::live::spawn(&cfg, tx, true).unwrap().0;
+    let live = quell::driver::live::spawn(&cfg, tx, true).unwrap().0;
     let t = Instant::now();
     loop {
         tokio::time::timeout(Duration::from_secs(120), rx.changed()).await.unwrap().unwrap();

@@ -66,7 +66,7 @@ async fn vmalert_rules_and_victoria_metrics_charts() {
         vmalert.url(),
         am_toml("am", &[am.url()], "")
     );
-    let view = quell::connectors::live::snapshot(&config(&text)).await.unwrap();
+    let view = quell::driver::live::snapshot(&config(&text)).await.unwrap();
     let states: Vec<&str> = view.sources.iter().map(|s| s.status.word()).collect();
     assert_eq!(states, vec!["ok", "ok"], "{:?}", view.sources);
     assert_eq!(view.alerts.len(), 1, "{:?}", view.alerts.keys().collect::<Vec<_>>());

@@ -17,7 +17,7 @@ pub fn view(cfg: &Config) -> anyhow::Result<View> {
         .build()
         .context("starting the runtime")?;
     let view =
-        runtime.block_on(crate::connectors::live::snapshot(cfg)).context("setting up sources")?;
+        runtime.block_on(crate::driver::live::snapshot(cfg)).context("setting up sources")?;
     runtime.shutdown_timeout(std::time::Duration::from_millis(100));
     Ok(view)
 }

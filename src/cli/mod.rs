@@ -155,7 +155,7 @@ fn interactive(loaded: &Loaded, cli: &Cli) -> anyhow::Result<()> {
     use std::io::IsTerminal;
     use std::sync::Arc;
 
-    use crate::connectors::demo::{self, DemoOptions};
+    use crate::driver::demo::{self, DemoOptions};
     use crate::ui::keymap::Keymap;
     use crate::ui::theme::Theme;
 
@@ -187,16 +187,16 @@ fn interactive(loaded: &Loaded, cli: &Cli) -> anyhow::Result<()> {
             ack: cfg.ack.clone(),
         };
         // Replays take no regrouping: they show what was recorded.
-        let (operator, operator_link) = crate::connectors::operator_link();
+        let (operator, operator_link) = crate::driver::operator_link();
         let regroup = cli.replay.is_none().then_some(operator_link);
         let (world, live, ack): (_, Option<crate::connectors::live::Live>, _) =
             if let Some(path) = &cli.replay {
                 let speed = cli.speed.unwrap_or(1.0);
-                let replay = crate::connectors::record::spawn_replay(cfg, path.clone(), speed, tx);
+                let replay = crate::driver::replay::spawn_replay(cfg, path.clone(), speed, tx);
                 (Some(replay), None, None)
             } else if live {
                 let templates = crate::engine::logs::persist::default_path();
-                let (live, ack) = crate::connectors::live::spawn_persisted(
+                let (live, ack) = crate::driver::live::spawn_persisted(
                     cfg,
                     tx,
                     cli.read_only,

@@ -4,7 +4,6 @@
 use anyhow::Context;
 
 use crate::config::Loaded;
-use crate::connectors::live;
 use crate::connectors::record::Recorder;
 use crate::model::{Clock, SystemClock};
 
@@ -26,7 +25,8 @@ pub fn run(loaded: &Loaded, args: &RecordArgs, demo: bool) -> anyhow::Result<()>
         .build()
         .context("starting the runtime")?;
     let result: anyhow::Result<()> = runtime.block_on(async {
-        let (live, mut events) = live::spawn_sources(cfg)?;
+        let (live, mut events) =
+            crate::connectors::live::spawn_sources(crate::driver::live::sources(cfg)?);
         let mut count: u64 = 0;
         loop {
             tokio::select! {

@@ -10,7 +10,6 @@ use serde::Serialize;
 use crate::config::Loaded;
 use crate::engine::score::{self, Scorecard};
 use crate::model::{Incident, SourceHealth, View, format_clock};
-use crate::pipeline::Pipeline;
 use crate::sim::{self, World};
 
 use super::SnapshotArgs;
@@ -46,16 +45,16 @@ pub fn demo_view(loaded: &Loaded, seconds: u64) -> View {
     let cfg = &loaded.config;
     let start = 1_767_240_000_000; // 2026-01-01T04:00:00Z: fixed, so output is reproducible
     let mut world = World::demo(cfg.demo.seed, start);
-    let mut pipe = Pipeline::new(cfg.store.clone(), cfg.engine.clone(), world.topology());
+    let mut driver = crate::driver::demo::driver_for(&world, cfg.store.clone(), cfg.engine.clone());
     let steps = sim::DEMO_WARMUP_STEPS
         + usize::try_from(seconds.saturating_mul(1000) / sim::STEP_MS.unsigned_abs())
             .unwrap_or(usize::MAX);
     let mut view = View::default();
     for _ in 0..steps {
-        pipe.ingest_all(world.step());
-        view = pipe.analyze(world.now());
+        driver.ingest_all(world.step());
+        view = driver.analyze(world.now());
     }
-    pipe.set_ground_truth(world.ground_truth());
+    driver.set_ground_truth(world.ground_truth());
     view.ground_truth = world.ground_truth();
     view
 }
@@ -68,7 +67,7 @@ pub fn run(
 ) -> anyhow::Result<()> {
     let live = replay.is_some() || (loaded.config.has_sources() && !demo);
     let view = if let Some(path) = replay {
-        crate::connectors::record::replay_view(&loaded.config, path)?
+        crate::driver::replay::replay_view(&loaded.config, path)?
     } else if live {
         super::live_snapshot::view(&loaded.config)?
     } else {

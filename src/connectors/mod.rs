@@ -1,15 +1,15 @@
 //! Connectors: the tasks that bring data into the pipeline.
 //!
 //! Each connector owns its polling loop (interval, timeout, backoff) and
-//! delivers typed events; none of them touches UI state. `demo` drives the
-//! embedded world; `alertmanager`, `prometheus` and Loki (`logs::loki`)
-//! poll real backends over the shared `http` client and `poller`
-//! discipline; `logs` also follows files, commands and journald; `live` runs them all
-//! into one pipeline task; `record` writes and replays what they deliver;
-//! `templates` keeps the pipeline's log template table in the data dir.
+//! delivers typed events; none of them touches UI state. `alertmanager`,
+//! `prometheus` and Loki (`logs::loki`) poll real backends over the shared
+//! `http` client and `poller` discipline; `logs` also follows files, commands and journald; `live`
+//! runs each source in its own task, all into one channel that
+//! `crate::driver` turns into pipeline passes; `record` writes and reads
+//! what they deliver; `templates` keeps the pipeline's log template table
+//! in the data dir.
 
 pub mod alertmanager;
-pub mod demo;
 pub mod http;
 pub mod live;
 pub mod logs;
@@ -22,60 +22,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{Fingerprint, Labels, SeriesKey, SourceId};
 use crate::store::Ingest;
-
-/// The operator's line into a running pipeline: merge/split requests in
-/// (`m`, `x`), what became of each out, as notices the UI flashes.
-#[derive(Debug)]
-pub struct Operator {
-    pub requests: tokio::sync::mpsc::UnboundedReceiver<crate::engine::regroup::Request>,
-    pub replies: tokio::sync::mpsc::UnboundedSender<crate::ack::Notice>,
-}
-
-/// The UI's end of an [`Operator`] link.
-#[derive(Debug)]
-pub struct OperatorLink {
-    pub requests: tokio::sync::mpsc::UnboundedSender<crate::engine::regroup::Request>,
-    pub replies: tokio::sync::mpsc::UnboundedReceiver<crate::ack::Notice>,
-}
-
-/// A connected pair: the pipeline keeps the [`Operator`], the UI the link.
-#[must_use]
-pub fn operator_link() -> (Operator, OperatorLink) {
-    let (req_tx, req_rx) = tokio::sync::mpsc::unbounded_channel();
-    let (rep_tx, rep_rx) = tokio::sync::mpsc::unbounded_channel();
-    (
-        Operator { requests: req_rx, replies: rep_tx },
-        OperatorLink { requests: req_tx, replies: rep_rx },
-    )
-}
-
-impl Operator {
-    /// Applies one request to `pipe` and reports the outcome.
-    pub fn handle(
-        &self,
-        req: &crate::engine::regroup::Request,
-        pipe: &mut crate::pipeline::Pipeline,
-        now: crate::model::UnixMs,
-    ) {
-        let notice = match pipe.regroup(req, now) {
-            Ok(said) => crate::ack::Notice::Info(said),
-            Err(why) => crate::ack::Notice::Error(why),
-        };
-        let _ = self.replies.send(notice);
-    }
-
-    /// The next request of an optional link; never, without one or once
-    /// the UI is gone (for `select!`).
-    pub async fn next(op: &mut Option<Self>) -> crate::engine::regroup::Request {
-        match op.as_mut() {
-            Some(o) => match o.requests.recv().await {
-                Some(r) => r,
-                None => std::future::pending().await,
-            },
-            None => std::future::pending().await,
-        }
-    }
-}
 
 /// An alerting rule as a Prometheus-compatible engine reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -107,4 +53,6 @@ pub enum Event {
     Charts(Vec<Chart>),
     /// Caller/callee pairs learned from the topology query.
     Topology(Vec<(String, String)>),
+    /// The demo world's injected faults (for scoring; never from a real source).
+    GroundTruth(Vec<crate::model::FaultTruth>),
 }

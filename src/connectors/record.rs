@@ -1,26 +1,19 @@
 //! Record and replay: every [`Event`] the live sources deliver, written as
 //! timestamped NDJSON (`{"at": ms, "event": ...}` per line), size-capped
-//! with one rotation (`FILE` → `FILE.1`), and read back through the same
-//! joiner, store and engine. Post-mortems and bug reports become
-//! reproducible. No UI state here.
+//! with one rotation (`FILE` → `FILE.1`), and read back event by event
+//! (`crate::driver::replay` feeds them through the same driver as live
+//! data). Post-mortems and bug reports become reproducible. No UI state here.
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
-use tokio::sync::{mpsc, watch};
-use tokio::task::JoinHandle;
 
-use crate::config::Config;
-use crate::model::{UnixMs, View};
-use crate::pipeline::Pipeline;
+use crate::model::UnixMs;
 
 use super::Event;
-use super::live::Joiner;
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Line {
@@ -113,76 +106,6 @@ pub fn read(path: &Path, mut f: impl FnMut(UnixMs, Event)) -> Result<(), RecordE
     Ok(())
 }
 
-/// The view at the end of a recording (`quell snapshot --replay`).
-///
-/// # Errors
-/// See [`read`].
-pub fn replay_view(cfg: &Config, path: &Path) -> Result<View, RecordError> {
-    let mut pipe = Pipeline::new(cfg.store.clone(), cfg.engine.clone(), cfg.topology.to_topology());
-    let mut joiner = Joiner::new(cfg);
-    let mut last = 0;
-    let mut analyzed: Option<UnixMs> = None;
-    read(path, |at, ev| {
-        // The engine is online: it sees the recording pass by as the live
-        // UI did, one pass per second of recorded time that saw events, so
-        // incidents that opened and resolved within it are found too.
-        if at > last && analyzed.is_some_and(|a| at - a >= 1_000) {
-            pipe.analyze(last);
-            analyzed = Some(last);
-        }
-        analyzed.get_or_insert(at);
-        joiner.apply(ev, &mut pipe);
-        last = at;
-    })?;
-    Ok(pipe.analyze(last))
-}
-
-/// Replays a recording in (scaled) real time into `views`: `quell --replay`.
-pub fn spawn_replay(
-    cfg: &Config,
-    path: PathBuf,
-    speed: f64,
-    views: watch::Sender<Arc<View>>,
-) -> JoinHandle<()> {
-    let mut pipe = Pipeline::new(cfg.store.clone(), cfg.engine.clone(), cfg.topology.to_topology());
-    let mut joiner = Joiner::new(cfg);
-    let (tx, mut rx) = mpsc::channel::<(UnixMs, Event)>(256);
-    let reader = tokio::task::spawn_blocking(move || {
-        let r = read(&path, |at, ev| {
-            let _ = tx.blocking_send((at, ev));
-        });
-        if let Err(e) = r {
-            tracing::error!("replay: {e}");
-        }
-    });
-    let speed = speed.clamp(0.01, 10_000.0);
-    tokio::spawn(async move {
-        let start = tokio::time::Instant::now();
-        let mut first: Option<UnixMs> = None;
-        let mut pending = rx.recv().await;
-        while let Some((at, ev)) = pending.take() {
-            let t0 = *first.get_or_insert(at);
-            let due_ms = ((at - t0).max(0) as f64 / speed) as u64;
-            tokio::time::sleep_until(start + Duration::from_millis(due_ms)).await;
-            joiner.apply(ev, &mut pipe);
-            // Events recorded at the same instant form one batch, one engine pass.
-            loop {
-                match rx.recv().await {
-                    Some((same, ev)) if same == at => joiner.apply(ev, &mut pipe),
-                    next => {
-                        pending = next;
-                        break;
-                    }
-                }
-            }
-            if views.send(Arc::new(pipe.analyze(at))).is_err() {
-                break;
-            }
-        }
-        reader.abort();
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,12 +138,13 @@ mod tests {
         assert_eq!(seen.last(), Some(&9));
         assert!(std::fs::metadata(&path).unwrap().len() <= 400);
         assert!(dir.join("rec.ndjson.1").exists());
-        let view = replay_view(&Config::default(), &path).unwrap();
+        let view = crate::driver::replay::replay_view(&crate::config::Config::default(), &path)
+            .unwrap();
         assert_eq!(view.now, 9);
         assert!(view.sources.iter().any(|s| s.id == "s9"));
         std::fs::write(&path, "{not json\n").unwrap();
         assert!(matches!(
-            replay_view(&Config::default(), &path),
+            crate::driver::replay::replay_view(&crate::config::Config::default(), &path),
             Err(RecordError::Parse { line: 1, .. })
         ));
         let _ = std::fs::remove_dir_all(&dir);

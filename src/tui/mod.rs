@@ -53,7 +53,7 @@ pub struct TuiOptions {
     /// Retry every source now (live sources only).
     pub retry: Option<Box<dyn Fn() + Send>>,
     /// Merge/split requests to the pipeline and its answers; `None` in replays.
-    pub regroup: Option<crate::connectors::OperatorLink>,
+    pub regroup: Option<crate::driver::OperatorLink>,
     /// Severity at or above which new incidents notify; `None` never.
     pub notify: Option<crate::model::Severity>,
 }

@@ -17,7 +17,6 @@ use serde::Serialize;
 use crate::config::HumanDuration;
 use crate::engine::EngineConfig;
 use crate::engine::score::{self, Grouping};
-use crate::pipeline::Pipeline;
 use crate::sim::scenario::Scenario;
 use crate::store::StoreLimits;
 
@@ -85,12 +84,12 @@ pub struct Summary {
 #[must_use]
 pub fn run_one(s: &Scenario, seed: u64, engine: &EngineConfig) -> RunResult {
     let mut world = s.world(seed, START);
-    let mut pipe = Pipeline::new(StoreLimits::default(), engine.clone(), world.topology());
+    let mut driver = crate::driver::demo::driver_for(&world, StoreLimits::default(), engine.clone());
     let mut first_correct: std::collections::BTreeMap<String, i64> = Default::default();
     let mut view = crate::model::View::default();
     for _ in 0..s.steps() {
-        pipe.ingest_all(world.step());
-        view = pipe.analyze(world.now());
+        driver.ingest_all(world.step());
+        view = driver.analyze(world.now());
         let truth = world.ground_truth();
         for o in score::score_parts(&view.incidents, &truth, view.now).outcomes {
             if o.rank == Some(1) {

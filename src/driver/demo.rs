@@ -1,27 +1,29 @@
-//! The demo world as a connector: the simulation stepped in accelerated real
-//! time, fed through the same pipeline (store → engine → `View`) as real data.
+//! The demo world as a feed: the simulation stepped in accelerated real
+//! time, each step one batch of events through the same driver (store →
+//! engine → `View`) as real data, with Alertmanager's silence semantics
+//! played by the demo's own silence table.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use std::collections::BTreeMap;
-
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
-use tokio::time::MissedTickBehavior;
+use tokio::time::{Interval, MissedTickBehavior};
 
 use crate::ack::backend::{Backend, DemoSilences};
 use crate::ack::writer::Writer;
 use crate::ack::{AckConfig, AckLink};
+use crate::connectors::Event;
+use crate::connectors::templates::TemplateFile;
 use crate::engine::EngineConfig;
-use crate::model::{Clock, SystemClock, View};
-use crate::pipeline::Pipeline;
+use crate::model::{Clock, SystemClock, UnixMs, View};
 use crate::sim::{self, World};
 use crate::store::Ingest;
 use crate::store::StoreLimits;
 
-use super::templates::TemplateFile;
+use super::{Driver, Feed, Links, Operator, Setup};
 
 #[derive(Debug, Clone)]
 pub struct DemoOptions {
@@ -33,30 +35,33 @@ pub struct DemoOptions {
     pub ack: AckConfig,
 }
 
+/// The driver for a world, over the world's own topology.
+#[must_use]
+pub fn driver_for(world: &World, limits: StoreLimits, engine: EngineConfig) -> Driver {
+    Driver::new(Setup::with_topology(limits, engine, world.topology()))
+}
+
 /// Builds the world with its warm-up history already run, ending at the wall
 /// clock's "now", so the first view has baselines and sparklines at once.
 #[must_use]
-pub fn warmed_up(opts: &DemoOptions) -> (World, Pipeline, View) {
+pub fn warmed_up(opts: &DemoOptions) -> (World, Driver, View) {
     warmed_up_with(opts, None)
 }
 
 /// [`warmed_up`], starting from a saved template table when given one.
-pub fn warmed_up_with(
-    opts: &DemoOptions,
-    templates: Option<&mut TemplateFile>,
-) -> (World, Pipeline, View) {
+pub fn warmed_up_with(opts: &DemoOptions, templates: Option<TemplateFile>) -> (World, Driver, View) {
     let warmup_ms = sim::STEP_MS * i64::try_from(sim::DEMO_WARMUP_STEPS).unwrap_or(0);
     let mut world = World::demo(opts.seed, SystemClock.now() - warmup_ms);
-    let mut pipe = Pipeline::new(opts.limits.clone(), opts.engine.clone(), world.topology());
+    let mut driver = driver_for(&world, opts.limits.clone(), opts.engine.clone());
     if let Some(f) = templates {
-        f.load_into(&mut pipe);
+        driver.keep_templates(f);
     }
     for _ in 0..sim::DEMO_WARMUP_STEPS {
-        pipe.ingest_all(world.step());
+        driver.ingest_all(world.step());
     }
-    pipe.set_ground_truth(world.ground_truth());
-    let view = pipe.analyze(world.now());
-    (world, pipe, view)
+    driver.set_ground_truth(world.ground_truth());
+    let view = driver.analyze(world.now());
+    (world, driver, view)
 }
 
 /// The demo world's Alertmanager name: alerts, silences and acks use it.
@@ -79,6 +84,38 @@ fn step(world: &mut World, silences: &DemoSilences) -> Vec<Ingest> {
     out
 }
 
+/// The world stepped once per tick of a (scaled) real-time interval.
+struct DemoFeed {
+    world: World,
+    silences: DemoSilences,
+    tick: Interval,
+}
+
+impl DemoFeed {
+    fn new(world: World, silences: DemoSilences, speed: f64) -> Self {
+        // speed is validated to (0, 10000] by config; clamp anyway.
+        let period_ms = (sim::STEP_MS as f64 / speed.clamp(0.01, 10_000.0)).max(1.0);
+        let mut tick = tokio::time::interval(Duration::from_millis(period_ms as u64));
+        tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
+        tick.reset();
+        Self { world, silences, tick }
+    }
+}
+
+impl Feed for DemoFeed {
+    async fn next(&mut self) -> Option<Vec<Event>> {
+        self.tick.tick().await;
+        let mut evs: Vec<Event> =
+            step(&mut self.world, &self.silences).into_iter().map(Event::Ingest).collect();
+        evs.push(Event::GroundTruth(self.world.ground_truth()));
+        Some(evs)
+    }
+
+    fn now(&self) -> UnixMs {
+        self.world.now()
+    }
+}
+
 /// Runs the demo until every receiver of `tx` is gone. Unless read-only,
 /// acks and silences work on the demo world's own silence table.
 #[must_use]
@@ -98,10 +135,10 @@ pub fn spawn_persisted(
     tx: watch::Sender<Arc<View>>,
     read_only: bool,
     templates: Option<PathBuf>,
-    operator: Option<super::Operator>,
+    operator: Option<Operator>,
 ) -> (JoinHandle<()>, Option<AckLink>) {
     let silences = DemoSilences::default();
-    let (acks_tx, mut acks_rx) = mpsc::channel::<Ingest>(16);
+    let (acks_tx, acks_rx) = mpsc::channel::<Ingest>(16);
     let link = (!read_only).then(|| {
         let backends = BTreeMap::from([(SOURCE.to_string(), Backend::Demo(silences.clone()))]);
         // Demo acks are not persisted: the demo world starts afresh each run.
@@ -109,78 +146,16 @@ pub fn spawn_persisted(
         crate::ack::spawn(writer, tx.subscribe(), acks_tx).0
     });
     let task = tokio::spawn(async move {
-        let mut file = templates.map(TemplateFile::new);
-        let (mut world, mut pipe, view) = warmed_up_with(&opts, file.as_mut());
+        let (world, driver, view) = warmed_up_with(&opts, templates.map(TemplateFile::new));
         silences.set_now(world.now());
         if tx.send(Arc::new(view)).is_ok() {
             // Demo regrouping lives in memory: the world starts afresh each run.
-            let mut running =
-                Running { world: &mut world, pipe: &mut pipe, file: file.as_mut(), operator };
-            running.run(&opts, &tx, &silences, &mut acks_rx).await;
-        }
-        if let Some(f) = &mut file {
-            f.close(&pipe).await;
+            let feed = DemoFeed::new(world, silences, opts.speed);
+            let links = Links { views: tx, acks: Some(acks_rx), operator, focus: None };
+            driver.run(feed, links).await;
         }
     });
     (task, link)
-}
-
-/// What the demo loop advances.
-struct Running<'a> {
-    world: &'a mut World,
-    pipe: &'a mut Pipeline,
-    file: Option<&'a mut TemplateFile>,
-    operator: Option<super::Operator>,
-}
-
-impl Running<'_> {
-    /// Steps the world until every receiver of `tx` is gone.
-    async fn run(
-        &mut self,
-        opts: &DemoOptions,
-        tx: &watch::Sender<Arc<View>>,
-        silences: &DemoSilences,
-        acks_rx: &mut mpsc::Receiver<Ingest>,
-    ) {
-        // speed is validated to (0, 10000] by config; clamp anyway.
-        let period_ms = (sim::STEP_MS as f64 / opts.speed.clamp(0.01, 10_000.0)).max(1.0);
-        let mut tick = tokio::time::interval(Duration::from_millis(period_ms as u64));
-        tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
-        tick.tick().await;
-        loop {
-            tokio::select! {
-                () = tx.closed() => return,
-                Some(acks) = acks_rx.recv() => {
-                    self.pipe.ingest(acks);
-                    let view = self.pipe.analyze(self.world.now());
-                    if tx.send(Arc::new(view)).is_err() {
-                        return;
-                    }
-                    continue;
-                }
-                req = super::Operator::next(&mut self.operator) => {
-                    if let Some(op) = &self.operator {
-                        op.handle(&req, self.pipe, self.world.now());
-                    }
-                    let view = self.pipe.analyze(self.world.now());
-                    if tx.send(Arc::new(view)).is_err() {
-                        return;
-                    }
-                    continue;
-                }
-                _ = tick.tick() => {}
-            }
-            self.pipe.ingest_all(step(self.world, silences));
-            self.pipe.set_ground_truth(self.world.ground_truth());
-            let view = self.pipe.analyze(self.world.now());
-            if tx.send(Arc::new(view)).is_err() {
-                return;
-            }
-            if let Some(f) = self.file.as_deref_mut() {
-                f.tick(self.pipe);
-            }
-        }
-    }
 }
 
 #[cfg(test)]
@@ -200,8 +175,8 @@ mod tests {
     #[test]
     fn warm_up_gives_history_but_no_incident_yet_or_a_fresh_one() {
         let opts = opts(1, 15.0);
-        let (_, pipe, view) = warmed_up(&opts);
-        assert!(pipe.store().series_count() >= 12 * 6, "{}", pipe.store().series_count());
+        let (_, driver, view) = warmed_up(&opts);
+        assert!(driver.pipeline().store().series_count() >= 12 * 6, "{}", driver.pipeline().store().series_count());
         assert!(!view.sources.is_empty());
         let now = SystemClock.now();
         assert!((view.now - now).abs() < 60_000, "demo clock starts at the wall clock");
@@ -210,14 +185,14 @@ mod tests {
     #[test]
     fn anomalies_mark_the_sparklines_of_alerts_on_their_series() {
         let opts = opts(1, 15.0);
-        let (mut world, mut pipe, _) = warmed_up(&opts);
+        let (mut world, mut driver, _) = warmed_up(&opts);
         let silences = DemoSilences::default();
         let (mut marked, mut listed) = (0, 0);
         // The first fault starts as the warm-up ends, with the detectors
         // already warm: its anomalies show within minutes.
         for _ in 0..20 {
-            pipe.ingest_all(step(&mut world, &silences));
-            let view = pipe.analyze(world.now());
+            driver.ingest_all(step(&mut world, &silences));
+            let view = driver.analyze(world.now());
             for a in view.alerts.values() {
                 assert!(a.anomalies.iter().all(|&i| i < a.spark.len()), "marks index the spark");
             }
@@ -242,9 +217,9 @@ mod tests {
         assert!(saved.len() > 3, "{}", saved.len());
         // The next run starts from that table: the warm-up's lines add no
         // template the first run did not already have.
-        let mut again = TemplateFile::new(path.clone());
-        let (_, pipe, _) = warmed_up_with(&opts, Some(&mut again));
-        assert_eq!(pipe.log_patterns().miner().len(), saved.len());
+        let again = TemplateFile::new(path.clone());
+        let (_, driver, _) = warmed_up_with(&opts, Some(again));
+        assert_eq!(driver.pipeline().log_patterns().miner().len(), saved.len());
         std::fs::remove_dir_all(&dir).expect("cleanup");
     }
 
@@ -289,15 +264,15 @@ mod suspected_tests {
                 engine: EngineConfig::default(),
                 ack: AckConfig::default(),
             };
-            let (mut world, mut pipe, _) = warmed_up(&opts);
+            let (mut world, mut driver, _) = warmed_up(&opts);
             let silences = DemoSilences::default();
             let mut suspected_at = None;
             let mut alerted_at = None;
             let mut last = None;
             for _ in 0..240 {
-                pipe.ingest_all(step(&mut world, &silences));
-                pipe.set_ground_truth(world.ground_truth());
-                let view = pipe.analyze(world.now());
+                driver.ingest_all(step(&mut world, &silences));
+                driver.set_ground_truth(world.ground_truth());
+                let view = driver.analyze(world.now());
                 for i in &view.incidents {
                     let leads = i.root_causes.first().is_some_and(|c| c.service == root);
                     if i.id.is_suspected() && leads {
