@@ -9,9 +9,9 @@ mod support;
 
 use quell::connectors::Event;
 use quell::connectors::live::Source;
-use quell::driver::live::sources;
 use quell::connectors::logs::MAX_LINE_BYTES;
 use quell::connectors::logs::loki::LokiStream;
+use quell::driver::live::sources;
 use quell::model::{Clock, LogLevel, LogRecord, SourceStatus, SystemClock};
 use quell::store::Ingest;
 use serde_json::json;

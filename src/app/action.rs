@@ -32,6 +32,8 @@ pub enum Msg {
     Notice(crate::ack::Notice),
     /// A runbook run, the audit log or a refusal reported back.
     Runbook(super::runbook_flow::RunbookMsg),
+    /// A frame went out: nothing is waiting to be drawn.
+    Drawn,
 }
 
 /// Things `update` asks the loop to do; it never does I/O itself.

@@ -22,7 +22,8 @@ mod update;
 pub use action::{Action, Effect, Msg, action_names};
 pub use query::{alerts_of, runbook_keys};
 pub use state::{
-    Completion, Cursors, Flash, FlashKind, Mode, Overlay, Pane, STALE_AFTER_TICKS, SortOrder, State,
+    Capabilities, Completion, Cursors, Flash, FlashKind, Mode, Overlay, Pane, STALE_AFTER_TICKS,
+    SortOrder, State,
 };
 pub use update::{context, update};
 

@@ -188,7 +188,43 @@ pub struct State {
     pub dirty: bool,
 }
 
+/// What this session can do and how it is set up, decided once at start
+/// (config, ack writer, pipeline links) and handed to [`State::with_capabilities`].
+#[derive(Debug, Clone, Default)]
+pub struct Capabilities {
+    /// Theme names `:theme` completes.
+    pub theme_names: Vec<String>,
+    /// An ack writer runs (false in read-only mode and replays).
+    pub can_write: bool,
+    /// A pipeline takes merges and splits (not in replays).
+    pub can_regroup: bool,
+    /// Who acks and silences name as creator.
+    pub ack_author: String,
+    /// One Alertmanager URL per cluster, for `amtool` commands.
+    pub ack_urls: std::collections::BTreeMap<crate::model::SourceId, String>,
+    pub ack_ms: i64,
+    pub silence_ms: i64,
+    pub ack_ask_note: bool,
+    /// Severity at or above which a new incident notifies; `None` never.
+    pub notify: Option<crate::model::Severity>,
+}
+
 impl State {
+    /// The session's capabilities, set once before the first frame.
+    #[must_use]
+    pub fn with_capabilities(mut self, caps: Capabilities) -> Self {
+        self.theme_names = caps.theme_names;
+        self.can_write = caps.can_write;
+        self.can_regroup = caps.can_regroup;
+        self.ack_author = caps.ack_author;
+        self.ack_urls = caps.ack_urls;
+        self.ack_ms = caps.ack_ms;
+        self.silence_ms = caps.silence_ms;
+        self.ack_ask_note = caps.ack_ask_note;
+        self.notify = caps.notify;
+        self
+    }
+
     #[must_use]
     pub fn new(theme: Theme, keymap: Keymap, runbooks: Vec<Runbook>, read_only: bool) -> Self {
         Self {

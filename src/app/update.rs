@@ -30,6 +30,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             on_tick(state);
             Vec::new()
         }
+        Msg::Drawn => {
+            state.dirty = false;
+            Vec::new()
+        }
         Msg::Notice(n) => {
             match n {
                 crate::ack::Notice::Info(t) => {

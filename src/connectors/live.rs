@@ -209,4 +209,3 @@ pub fn spawn_sources(srcs: Vec<Source>) -> (Live, mpsc::Receiver<Event>) {
     }
     (Live { tasks, pipeline: None, retry, focus }, erx)
 }
-

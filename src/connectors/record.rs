@@ -138,8 +138,8 @@ mod tests {
         assert_eq!(seen.last(), Some(&9));
         assert!(std::fs::metadata(&path).unwrap().len() <= 400);
         assert!(dir.join("rec.ndjson.1").exists());
-        let view = crate::driver::replay::replay_view(&crate::config::Config::default(), &path)
-            .unwrap();
+        let view =
+            crate::driver::replay::replay_view(&crate::config::Config::default(), &path).unwrap();
         assert_eq!(view.now, 9);
         assert!(view.sources.iter().any(|s| s.id == "s9"));
         std::fs::write(&path, "{not json\n").unwrap();

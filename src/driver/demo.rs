@@ -49,7 +49,10 @@ pub fn warmed_up(opts: &DemoOptions) -> (World, Driver, View) {
 }
 
 /// [`warmed_up`], starting from a saved template table when given one.
-pub fn warmed_up_with(opts: &DemoOptions, templates: Option<TemplateFile>) -> (World, Driver, View) {
+pub fn warmed_up_with(
+    opts: &DemoOptions,
+    templates: Option<TemplateFile>,
+) -> (World, Driver, View) {
     let warmup_ms = sim::STEP_MS * i64::try_from(sim::DEMO_WARMUP_STEPS).unwrap_or(0);
     let mut world = World::demo(opts.seed, SystemClock.now() - warmup_ms);
     let mut driver = driver_for(&world, opts.limits.clone(), opts.engine.clone());
@@ -176,7 +179,11 @@ mod tests {
     fn warm_up_gives_history_but_no_incident_yet_or_a_fresh_one() {
         let opts = opts(1, 15.0);
         let (_, driver, view) = warmed_up(&opts);
-        assert!(driver.pipeline().store().series_count() >= 12 * 6, "{}", driver.pipeline().store().series_count());
+        assert!(
+            driver.pipeline().store().series_count() >= 12 * 6,
+            "{}",
+            driver.pipeline().store().series_count()
+        );
         assert!(!view.sources.is_empty());
         let now = SystemClock.now();
         assert!((view.now - now).abs() < 60_000, "demo clock starts at the wall clock");

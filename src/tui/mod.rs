@@ -27,7 +27,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, MissedTickBehavior};
 
 use crate::ack::AckLink;
-use crate::app::{Effect, Msg, State, update};
+use crate::app::{Capabilities, Effect, Msg, State, update};
 use crate::model::View;
 use crate::runbook::Runbook;
 use crate::ui::keymap::Keymap;
@@ -67,21 +67,24 @@ pub async fn run(opts: TuiOptions, mut views: watch::Receiver<Arc<View>>) -> any
     let mut sigterm = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
     let mut sighup = signal(SignalKind::hangup()).context("installing the SIGHUP handler")?;
 
-    let mut state = State::new(opts.theme, opts.keymap, opts.runbooks, opts.read_only);
-    state.theme_names = Theme::available(opts.user_theme_dir.as_deref());
+    let mut caps = Capabilities {
+        theme_names: Theme::available(opts.user_theme_dir.as_deref()),
+        ack_ms: opts.ack_config.duration.as_ms(),
+        silence_ms: opts.ack_config.silence_duration.as_ms(),
+        ack_ask_note: opts.ack_config.ask_note,
+        notify: opts.notify,
+        ..Capabilities::default()
+    };
     let theme_dir = opts.user_theme_dir;
-    state.ack_ms = opts.ack_config.duration.as_ms();
-    state.silence_ms = opts.ack_config.silence_duration.as_ms();
-    state.ack_ask_note = opts.ack_config.ask_note;
     let (ack_commands, mut notices) = match opts.ack {
         Some(link) => {
-            state.can_write = true;
-            state.ack_author = link.author;
-            state.ack_urls = link.urls;
+            caps.can_write = true;
+            caps.ack_author = link.author;
+            caps.ack_urls = link.urls;
             (Some(link.commands), Some(link.notices))
         }
         None => {
-            state.ack_author = opts.ack_config.author();
+            caps.ack_author = opts.ack_config.author();
             (None, None)
         }
     };
@@ -90,8 +93,9 @@ pub async fn run(opts: TuiOptions, mut views: watch::Receiver<Arc<View>>) -> any
         Some(link) => (Some(link.requests), Some(link.replies)),
         None => (None, None),
     };
-    state.can_regroup = regroup.is_some();
-    state.notify = opts.notify;
+    caps.can_regroup = regroup.is_some();
+    let mut state =
+        State::new(opts.theme, opts.keymap, opts.runbooks, opts.read_only).with_capabilities(caps);
 
     let _guard =
         guard::TerminalGuard::enter().context("entering raw mode and the alternate screen")?;
@@ -143,9 +147,7 @@ pub async fn run(opts: TuiOptions, mut views: watch::Receiver<Arc<View>>) -> any
                 Ok(()) => vec![Msg::View(Arc::clone(&views.borrow_and_update()))],
                 Err(_) => {
                     views_open = false;
-                    state.flash_error("the data pipeline stopped; showing the last view");
-                    state.dirty = true;
-                    Vec::new()
+                    vec![failed("the data pipeline stopped; showing the last view")]
                 }
             },
             _ = tick.tick() => {
@@ -159,14 +161,17 @@ pub async fn run(opts: TuiOptions, mut views: watch::Receiver<Arc<View>>) -> any
             () = tokio::time::sleep_until(frame_due), if state.dirty => Vec::new(),
         };
         let mut quit = false;
-        for msg in msgs {
+        // Effects answer with messages, handled in turn: `update` stays the
+        // only writer of `State`.
+        let mut queue: std::collections::VecDeque<Msg> = msgs.into();
+        while let Some(msg) = queue.pop_front() {
             for effect in update(&mut state, msg) {
                 match effect {
                     Effect::Quit => quit = true,
                     Effect::LoadTheme(name) => {
                         let loaded =
                             Theme::load(&name, theme_dir.as_deref()).map_err(|e| e.to_string());
-                        update(&mut state, Msg::ThemeLoaded(loaded));
+                        queue.push_back(Msg::ThemeLoaded(loaded));
                     }
                     Effect::Runbook(e) => runner.handle(e, &mut terminal, &input),
                     Effect::Bell => {
@@ -176,27 +181,26 @@ pub async fn run(opts: TuiOptions, mut views: watch::Receiver<Arc<View>>) -> any
                     Effect::Ack(cmd) => {
                         let sent = ack_commands.as_ref().is_some_and(|tx| tx.send(cmd).is_ok());
                         if !sent {
-                            state.flash_error("nothing is written: no ack writer is running");
-                            state.dirty = true;
+                            queue.push_back(failed("nothing is written: no ack writer is running"));
                         }
                     }
                     Effect::Copy { text, what } => {
-                        if terminal_io::write_raw(&terminal_io::osc52(&text)).is_ok() {
-                            state.flash_info(format!(
-                                "{what} copied ({} lines, OSC 52; tmux needs set-clipboard on)",
-                                text.lines().count()
-                            ));
-                        } else {
-                            state.flash_error("copy failed: the terminal did not take it");
-                        }
-                        state.dirty = true;
+                        queue.push_back(
+                            if terminal_io::write_raw(&terminal_io::osc52(&text)).is_ok() {
+                                done(format!(
+                                    "{what} copied ({} lines, OSC 52; tmux needs set-clipboard on)",
+                                    text.lines().count()
+                                ))
+                            } else {
+                                failed("copy failed: the terminal did not take it")
+                            },
+                        );
                     }
                     Effect::Export { path, text } => {
-                        match terminal_io::export(&path, &text) {
-                            Ok(p) => state.flash_info(format!("summary written to {p}")),
-                            Err(e) => state.flash_error(format!("export failed: {e}")),
-                        }
-                        state.dirty = true;
+                        queue.push_back(match terminal_io::export(&path, &text) {
+                            Ok(p) => done(format!("summary written to {p}")),
+                            Err(e) => failed(format!("export failed: {e}")),
+                        });
                     }
                     Effect::Notify { title, body } => {
                         let _ = terminal_io::write_raw(&terminal_io::notification(&title, &body));
@@ -207,16 +211,14 @@ pub async fn run(opts: TuiOptions, mut views: watch::Receiver<Arc<View>>) -> any
                             tx.send(crate::engine::regroup::Request { cmd, by }).is_ok()
                         });
                         if !sent {
-                            state.flash_error("merge/split is not available here (a replay)");
-                            state.dirty = true;
+                            queue.push_back(failed("merge/split is not available here (a replay)"));
                         }
                     }
                     Effect::Retry => {
                         if let Some(r) = &retry {
                             r();
                         } else {
-                            state.flash_info("nothing to retry: no remote sources");
-                            state.dirty = true;
+                            queue.push_back(done("nothing to retry: no remote sources"));
                         }
                     }
                 }
@@ -246,8 +248,18 @@ fn draw(
         .map(|frame| terminal_io::hyperlinks(&mut io::stdout(), frame.buffer, &links));
     execute!(io::stdout(), EndSynchronizedUpdate).context("ending a frame")?;
     drawn.context("drawing a frame")?.context("writing hyperlinks")?;
-    state.dirty = false;
+    update(state, Msg::Drawn);
     Ok(())
+}
+
+/// An effect's success, reported back to `update` like any other notice.
+fn done(text: impl Into<String>) -> Msg {
+    Msg::Notice(crate::ack::Notice::Info(text.into()))
+}
+
+/// An effect's failure, reported back to `update`.
+fn failed(text: impl Into<String>) -> Msg {
+    Msg::Notice(crate::ack::Notice::Error(text.into()))
 }
 
 /// The next notice, if a writer runs (the select arm is disabled otherwise).

@@ -84,7 +84,8 @@ pub struct Summary {
 #[must_use]
 pub fn run_one(s: &Scenario, seed: u64, engine: &EngineConfig) -> RunResult {
     let mut world = s.world(seed, START);
-    let mut driver = crate::driver::demo::driver_for(&world, StoreLimits::default(), engine.clone());
+    let mut driver =
+        crate::driver::demo::driver_for(&world, StoreLimits::default(), engine.clone());
     let mut first_correct: std::collections::BTreeMap<String, i64> = Default::default();
     let mut view = crate::model::View::default();
     for _ in 0..s.steps() {
