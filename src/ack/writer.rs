@@ -662,5 +662,5 @@ pub async fn run(
 /// `<data dir>/acks.json`.
 #[must_use]
 pub fn default_path() -> Option<PathBuf> {
-    crate::config::data_dir().map(|d| d.join(FILE_NAME))
+    crate::base::paths::data_dir().map(|d| d.join(FILE_NAME))
 }

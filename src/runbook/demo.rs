@@ -32,7 +32,7 @@ fn script(file: &str) -> &'static str {
 /// Where [`install`] puts the scripts by default.
 #[must_use]
 pub fn default_dir() -> Option<PathBuf> {
-    crate::config::data_dir().map(|d| d.join("runbooks"))
+    crate::base::paths::data_dir().map(|d| d.join("runbooks"))
 }
 
 struct Spec<'a> {
@@ -58,7 +58,7 @@ fn rb(dir: &Path, s: &Spec<'_>) -> Runbook {
     r.matchers = s.matchers.iter().map(|m| (*m).to_string()).collect();
     r.confirm = if s.dangerous { Confirm::Typed } else { Confirm::Yes };
     r.dangerous = s.dangerous;
-    r.timeout = crate::config::HumanDuration::secs(60);
+    r.timeout = crate::base::HumanDuration::secs(60);
     r
 }
 

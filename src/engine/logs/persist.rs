@@ -77,13 +77,13 @@ impl From<Saved> for Position {
 /// `<data dir>/log_templates.json`, when there is a data dir.
 #[must_use]
 pub fn default_path() -> Option<PathBuf> {
-    crate::config::data_dir().map(|d| d.join(FILE_NAME))
+    crate::base::paths::data_dir().map(|d| d.join(FILE_NAME))
 }
 
 /// `<data dir>/log_templates.demo.json`, when there is a data dir.
 #[must_use]
 pub fn demo_path() -> Option<PathBuf> {
-    crate::config::data_dir().map(|d| d.join(DEMO_FILE_NAME))
+    crate::base::paths::data_dir().map(|d| d.join(DEMO_FILE_NAME))
 }
 
 /// The miner's templates as the file's bytes.
