@@ -6,6 +6,8 @@
 //! configuration files or the terminal.
 
 mod duration;
+mod file;
 pub mod paths;
 
 pub use duration::HumanDuration;
+pub use file::{write_atomic, write_atomic_mode};
