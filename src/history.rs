@@ -227,7 +227,7 @@ fn append_line(path: &Path, p: &PastIncident) -> std::io::Result<()> {
 /// `<data dir>/incidents.jsonl`.
 #[must_use]
 pub fn default_path() -> Option<PathBuf> {
-    crate::config::data_dir().map(|d| d.join(FILE_NAME))
+    crate::base::paths::data_dir().map(|d| d.join(FILE_NAME))
 }
 
 #[cfg(test)]

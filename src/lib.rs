@@ -23,6 +23,7 @@
 
 pub mod ack;
 pub mod app;
+pub mod base;
 pub mod cli;
 pub mod config;
 pub mod connectors;

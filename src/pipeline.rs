@@ -107,7 +107,7 @@ impl Pipeline {
         let save = || -> std::io::Result<()> {
             let text = serde_json::to_vec_pretty(self.engine.regroup_decisions())
                 .map_err(std::io::Error::other)?;
-            crate::engine::logs::persist::write_atomic(path, &text)
+            crate::base::write_atomic(path, &text)
         };
         match save() {
             Ok(()) => Ok(said),

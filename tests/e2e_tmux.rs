@@ -70,7 +70,7 @@ fn demo_session_keys_and_clean_exit() {
     };
     assert_eq!(status.trim(), "EXIT=0");
     // On the way out the demo saved its log template table in the data dir.
-    let saved = home.join("data/quell").join(quell::engine::logs::persist::DEMO_FILE_NAME);
+    let saved = home.join("data/quell").join(quell::connectors::templates::DEMO_FILE_NAME);
     let table = std::fs::read_to_string(&saved).unwrap_or_default();
     assert!(table.contains("\"templates\""), "{}: {table:.200}", saved.display());
 

@@ -17,7 +17,7 @@ pub mod writer;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::HumanDuration;
+use crate::base::HumanDuration;
 use crate::model::{Fingerprint, IncidentId, Labels, SilenceMatcher, SourceId};
 
 /// `[ack]` in config.toml.

@@ -2,7 +2,6 @@
 //! the clusters (see the module docs of `ack`).
 
 use std::collections::BTreeMap;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -605,17 +604,9 @@ fn load(path: &Path) -> Vec<Record> {
     }
 }
 
-/// Writes JSON to a temporary file beside `path`, syncs it, renames it over.
+/// Writes JSON atomically over `path` (see [`crate::base::write_atomic`]).
 fn save_atomic(path: &Path, value: &impl Serialize) -> std::io::Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let tmp = path.with_extension("json.tmp");
-    let mut f = std::fs::File::create(&tmp)?;
-    serde_json::to_writer(&mut f, value).map_err(std::io::Error::other)?;
-    f.flush()?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, path)
+    crate::base::write_atomic(path, &serde_json::to_vec(value).map_err(std::io::Error::other)?)
 }
 
 /// Runs a writer: takes commands, cycles every few seconds, publishes
@@ -662,5 +653,5 @@ pub async fn run(
 /// `<data dir>/acks.json`.
 #[must_use]
 pub fn default_path() -> Option<PathBuf> {
-    crate::config::data_dir().map(|d| d.join(FILE_NAME))
+    crate::base::paths::data_dir().map(|d| d.join(FILE_NAME))
 }

@@ -144,7 +144,7 @@ pub fn open_silence_editor(state: &mut State) {
         return;
     };
     let matchers: Vec<String> = first.iter().map(ToString::to_string).collect();
-    let dur = crate::config::HumanDuration(std::time::Duration::from_millis(
+    let dur = crate::base::HumanDuration(std::time::Duration::from_millis(
         u64::try_from(state.silence_ms).unwrap_or(3_600_000),
     ));
     state.mode = super::state::Mode::Command;
@@ -183,7 +183,7 @@ pub fn parse_silence(args: &str, default_ms: i64) -> Result<SilenceSpec, String>
     while !rest.is_empty() {
         if let Some(d) = rest.strip_prefix("for=") {
             let end = d.find(char::is_whitespace).unwrap_or(d.len());
-            duration_ms = crate::config::HumanDuration::parse(&d[..end])?.as_ms();
+            duration_ms = crate::base::HumanDuration::parse(&d[..end])?.as_ms();
             rest = d[end..].trim_start();
             continue;
         }
@@ -413,7 +413,7 @@ pub fn amtool_commands(state: &State, inc: &Incident) -> String {
         let sets = cover(&labels);
         out.extend(amtool_query(url, &sets));
         let comment = format!("ACK! {} (quell)", clean_line(&inc.title, 80));
-        let dur = crate::config::HumanDuration(std::time::Duration::from_millis(
+        let dur = crate::base::HumanDuration(std::time::Duration::from_millis(
             u64::try_from(state.ack_ms).unwrap_or(900_000),
         ));
         out.extend(amtool_silence(url, &sets, &state.ack_author, &dur.to_string(), &comment));

@@ -195,7 +195,7 @@ fn interactive(loaded: &Loaded, cli: &Cli) -> anyhow::Result<()> {
                 let replay = crate::driver::replay::spawn_replay(cfg, path.clone(), speed, tx);
                 (Some(replay), None, None)
             } else if live {
-                let templates = crate::engine::logs::persist::default_path();
+                let templates = crate::connectors::templates::default_path();
                 let (live, ack) = crate::driver::live::spawn_persisted(
                     cfg,
                     tx,
@@ -205,7 +205,7 @@ fn interactive(loaded: &Loaded, cli: &Cli) -> anyhow::Result<()> {
                 )?;
                 (None, Some(live), ack)
             } else {
-                let templates = crate::engine::logs::persist::demo_path();
+                let templates = crate::connectors::templates::demo_path();
                 let (world, ack) =
                     demo::spawn_persisted(opts, tx, cli.read_only, templates, Some(operator));
                 (Some(world), None, ack)

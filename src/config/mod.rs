@@ -6,7 +6,6 @@
 //! file, line, key and what was expected — before the terminal is touched.
 //! It performs no network I/O and never logs secrets.
 
-mod duration;
 mod error;
 mod runbook_files;
 mod sources;
@@ -16,7 +15,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-pub use duration::HumanDuration;
+pub use crate::base::HumanDuration;
+pub use crate::base::paths::{config_dir, data_dir};
 pub use error::ConfigError;
 pub use sources::{
     AlertmanagerConfig, AuthConfig, ConnectionConfig, PrometheusConfig, SignalQuery, TlsConfig,
@@ -158,27 +158,10 @@ pub fn default_path() -> Option<PathBuf> {
     config_dir().map(|d| d.join("config.toml"))
 }
 
-/// `$XDG_CONFIG_HOME/quell` or `~/.config/quell`.
-#[must_use]
-pub fn config_dir() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_CONFIG_HOME")
-        .filter(|p| !p.is_empty())
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .or_else(|| directories::BaseDirs::new().map(|b| b.home_dir().join(".config")))?;
-    Some(base.join("quell"))
-}
-
 /// Where user themes live: `ui.themes_dir`, else `<config dir>/themes`.
 #[must_use]
 pub fn themes_dir(cfg: &Config) -> Option<PathBuf> {
     cfg.ui.themes_dir.clone().or_else(|| config_dir().map(|d| d.join("themes")))
-}
-
-/// Platform data dir for history, audit log and ack state.
-#[must_use]
-pub fn data_dir() -> Option<PathBuf> {
-    directories::ProjectDirs::from("", "", "quell").map(|p| p.data_dir().to_path_buf())
 }
 
 /// Loads the config: an explicit path must exist; the default path may be

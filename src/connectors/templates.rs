@@ -4,16 +4,57 @@
 //!
 //! Saving encodes on the pipeline task (which owns the miner) and writes
 //! on tokio's blocking pool, never on the UI loop; the write is atomic (see
-//! [`crate::engine::logs::persist`]). A failure is logged and retried at
+//! [`crate::base::write_atomic`]) and the format is the engine's
+//! ([`crate::engine::logs::persist`]). A failure is logged and retried at
 //! the next save: the table is a convenience, never a reason to stop.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use tokio::task::JoinHandle;
 
 use crate::engine::logs::persist;
+use crate::engine::logs::{Miner, MinerConfig};
 use crate::pipeline::Pipeline;
+
+/// File name inside the data dir.
+pub const FILE_NAME: &str = "log_templates.json";
+/// The demo world's table, kept apart from real sources' templates.
+pub const DEMO_FILE_NAME: &str = "log_templates.demo.json";
+
+/// `<data dir>/log_templates.json`, when there is a data dir.
+#[must_use]
+pub fn default_path() -> Option<PathBuf> {
+    crate::base::paths::data_dir().map(|d| d.join(FILE_NAME))
+}
+
+/// `<data dir>/log_templates.demo.json`, when there is a data dir.
+#[must_use]
+pub fn demo_path() -> Option<PathBuf> {
+    crate::base::paths::data_dir().map(|d| d.join(DEMO_FILE_NAME))
+}
+
+/// Writes the miner's templates to `path` atomically.
+///
+/// # Errors
+/// The directory cannot be created or the file cannot be written.
+pub fn save(miner: &Miner, path: &Path) -> std::io::Result<()> {
+    crate::base::write_atomic(path, &persist::encode(miner)?)
+}
+
+/// A miner holding the templates saved at `path`, or an empty one when the
+/// file does not exist.
+///
+/// # Errors
+/// The file exists but cannot be read or parsed, or comes from a newer
+/// format.
+pub fn load(path: &Path, cfg: MinerConfig) -> std::io::Result<Miner> {
+    match std::fs::read(path) {
+        Ok(bytes) => persist::decode(&bytes, cfg),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Miner::new(cfg)),
+        Err(e) => Err(e),
+    }
+}
 
 /// Time between saves while lines keep arriving.
 pub const SAVE_EVERY: Duration = Duration::from_secs(60);
@@ -45,7 +86,7 @@ impl TemplateFile {
     /// (`*.unreadable`) and the table starts empty.
     pub fn load_into(&mut self, pipe: &mut Pipeline) {
         let cfg = pipe.log_patterns().miner().config();
-        match persist::load(&self.path, cfg) {
+        match load(&self.path, cfg) {
             Ok(miner) => {
                 tracing::info!(path = %self.path.display(), templates = miner.len(), "log templates loaded");
                 pipe.restore_log_templates(miner);
@@ -102,7 +143,7 @@ impl TemplateFile {
         self.last_save = Instant::now();
         let path = self.path.clone();
         Some(tokio::task::spawn_blocking(move || {
-            if let Err(e) = persist::write_atomic(&path, &bytes) {
+            if let Err(e) = crate::base::write_atomic(&path, &bytes) {
                 tracing::warn!(path = %path.display(), "log templates not saved: {e}");
             }
         }))
@@ -161,7 +202,20 @@ mod tests {
     fn temp_path(tag: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("quell-tpl-{tag}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        dir.join(persist::FILE_NAME)
+        dir.join(FILE_NAME)
+    }
+
+    #[test]
+    fn an_absent_table_is_empty_and_a_garbled_one_an_error() {
+        let path = temp_path("load");
+        assert!(load(&path, MinerConfig::default()).unwrap().is_empty());
+        let mut m = Miner::new(MinerConfig::default());
+        let id = m.add("user login ok");
+        save(&m, &path).unwrap();
+        assert_eq!(load(&path, MinerConfig::default()).unwrap().add("user login ok"), id);
+        std::fs::write(&path, b"{not json").unwrap();
+        assert!(load(&path, MinerConfig::default()).is_err());
+        std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

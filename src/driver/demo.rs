@@ -213,14 +213,14 @@ mod tests {
     #[tokio::test(flavor = "current_thread", start_paused = true)]
     async fn saves_its_log_templates_when_the_receivers_go_away() {
         let dir = std::env::temp_dir().join(format!("quell-demo-tpl-{}", std::process::id()));
-        let path = dir.join(crate::engine::logs::persist::DEMO_FILE_NAME);
+        let path = dir.join(crate::connectors::templates::DEMO_FILE_NAME);
         let opts = opts(5, 1_000.0);
         let (tx, mut rx) = watch::channel(Arc::new(View::default()));
         let (handle, _) = spawn_persisted(opts.clone(), tx, true, Some(path.clone()), None);
         rx.changed().await.expect("first view");
         drop(rx);
         tokio::time::timeout(Duration::from_secs(60), handle).await.expect("stops").expect("ok");
-        let saved = crate::engine::logs::persist::load(&path, Default::default()).expect("saved");
+        let saved = crate::connectors::templates::load(&path, Default::default()).expect("saved");
         assert!(saved.len() > 3, "{}", saved.len());
         // The next run starts from that table: the warm-up's lines add no
         // template the first run did not already have.

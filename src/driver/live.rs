@@ -151,7 +151,7 @@ mod log_tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_live_pipeline_saves_its_log_templates_when_the_ui_goes_away() {
         let dir = std::env::temp_dir().join(format!("quell-live-tpl-{}", std::process::id()));
-        let path = dir.join(crate::engine::logs::persist::FILE_NAME);
+        let path = dir.join(crate::connectors::templates::FILE_NAME);
         let cfg = crate::config::parse(
             "[[logs.command]]\nargv = [\"printf\", \"ERROR pool exhausted after 30s\\n\"]\nservice = \"payments\"\n",
             std::path::Path::new("t.toml"),

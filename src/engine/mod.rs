@@ -23,7 +23,7 @@ mod testutil;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::HumanDuration;
+use crate::base::HumanDuration;
 use foldhash::{HashMap, HashMapExt, HashSet};
 
 use crate::model::{Incident, IncidentId, IncidentState, Topology, UnixMs};

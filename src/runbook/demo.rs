@@ -7,8 +7,7 @@
 //! at startup; their sha256 comes from the embedded bytes, so a script
 //! changed on disk is refused like any other.
 
-use std::io::Write as _;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use super::integrity::sha256_hex;
@@ -32,7 +31,7 @@ fn script(file: &str) -> &'static str {
 /// Where [`install`] puts the scripts by default.
 #[must_use]
 pub fn default_dir() -> Option<PathBuf> {
-    crate::config::data_dir().map(|d| d.join("runbooks"))
+    crate::base::paths::data_dir().map(|d| d.join("runbooks"))
 }
 
 struct Spec<'a> {
@@ -58,7 +57,7 @@ fn rb(dir: &Path, s: &Spec<'_>) -> Runbook {
     r.matchers = s.matchers.iter().map(|m| (*m).to_string()).collect();
     r.confirm = if s.dangerous { Confirm::Typed } else { Confirm::Yes };
     r.dangerous = s.dangerous;
-    r.timeout = crate::config::HumanDuration::secs(60);
+    r.timeout = crate::base::HumanDuration::secs(60);
     r
 }
 
@@ -197,17 +196,7 @@ pub fn install(dir: &Path) -> std::io::Result<()> {
         if same {
             continue;
         }
-        let tmp = dir.join(format!(".{file}.{}", std::process::id()));
-        let _ = std::fs::remove_file(&tmp);
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o700)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(&tmp)?;
-        f.write_all(body.as_bytes())?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, &path)?;
+        crate::base::write_atomic_mode(&path, body.as_bytes(), 0o700)?;
     }
     Ok(())
 }

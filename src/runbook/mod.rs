@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::HumanDuration;
+use crate::base::HumanDuration;
 use crate::model::Labels;
 
 pub mod audit;

@@ -21,7 +21,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::HumanDuration;
+use crate::base::HumanDuration;
 use crate::model::UnixMs;
 
 use super::faults::{FaultKind, FaultSpec};

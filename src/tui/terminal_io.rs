@@ -117,8 +117,7 @@ pub fn write_raw(bytes: &[u8]) -> io::Result<()> {
     out.flush()
 }
 
-/// Writes `text` to `path` (`~/` expanded), through a temporary file and a
-/// rename; returns the path written.
+/// Writes `text` to `path` (`~/` expanded) atomically; returns the path written.
 ///
 /// # Errors
 /// The file cannot be written.
@@ -130,9 +129,7 @@ pub fn export(path: &str, text: &str) -> io::Result<String> {
             .ok_or_else(|| io::Error::other("no home directory"))?,
         None => PathBuf::from(path),
     };
-    let tmp = full.with_extension("quell-tmp");
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, &full)?;
+    crate::base::write_atomic(&full, text.as_bytes())?;
     Ok(full.display().to_string())
 }
 

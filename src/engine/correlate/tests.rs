@@ -119,7 +119,7 @@ fn incidents_are_bounded() {
 }
 
 fn paused() -> EngineConfig {
-    EngineConfig { auto_pause: crate::config::HumanDuration::mins(2), ..cfg() }
+    EngineConfig { auto_pause: crate::base::HumanDuration::mins(2), ..cfg() }
 }
 
 #[test]
@@ -164,7 +164,7 @@ fn auto_pause_zero_opens_at_once() {
     let topo = shop();
     let mut s = store();
     let mut c = Correlator::new(EngineConfig {
-        auto_pause: crate::config::HumanDuration::secs(0),
+        auto_pause: crate::base::HumanDuration::secs(0),
         ..cfg()
     });
     poll(&mut s, at(10), vec![alert("HighLatency", "postgres", "warning", at(10))]);
@@ -207,7 +207,7 @@ fn incremental_passes_agree_with_full_rescans() {
     let topo = shop();
     let services = ["frontend", "checkout", "payments", "postgres", "cart", "redis", "zz-unknown"];
     for pause in [0, 2] {
-        let cfg = EngineConfig { auto_pause: crate::config::HumanDuration::mins(pause), ..cfg() };
+        let cfg = EngineConfig { auto_pause: crate::base::HumanDuration::mins(pause), ..cfg() };
         let mut inc = Correlator::new(cfg.clone());
         let mut full = Correlator::new(cfg);
         let mut s = store();

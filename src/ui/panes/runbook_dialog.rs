@@ -111,7 +111,7 @@ fn lines<'a>(d: &Dialog, width: usize, theme: &Theme) -> Vec<Line<'a>> {
         Span::styled(
             format!(
                 "timeout {} \u{00b7} output {} \u{00b7} {mode}",
-                crate::config::HumanDuration(p.timeout),
+                crate::base::HumanDuration(p.timeout),
                 human_bytes(p.max_output)
             ),
             text,

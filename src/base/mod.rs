@@ -1,0 +1,13 @@
+//! Shared primitives every layer may use: human durations, quell's
+//! directories, atomic file writes, a stable hash and retry backoff.
+//!
+//! The bottom of the module graph: it imports nothing from the crate, so
+//! anything may depend on it. It must not know about alerts, incidents,
+//! configuration files or the terminal.
+
+mod duration;
+mod file;
+pub mod paths;
+
+pub use duration::HumanDuration;
+pub use file::{write_atomic, write_atomic_mode};
