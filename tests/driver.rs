@@ -2,6 +2,8 @@
 //! a recording of it, finds the incidents the four separate drivers found
 //! before it (pinned in `tests/golden/`).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use quell::connectors::Event;
 use quell::connectors::record::Recorder;
 use quell::driver::demo::driver_for;

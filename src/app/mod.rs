@@ -10,6 +10,7 @@ pub mod ack;
 mod action;
 pub mod command;
 mod input;
+pub mod layers;
 mod logs;
 mod nav;
 pub mod overlay;

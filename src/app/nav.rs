@@ -4,6 +4,7 @@
 
 use ratatui::layout::Rect;
 
+use super::layers::Layer;
 use super::state::{Pane, State};
 
 /// Moves the cursor of the focused thing by `delta` rows.
@@ -28,7 +29,7 @@ pub fn jump(state: &mut State, to_end: bool) {
 fn page_rows(state: &State) -> usize {
     let (w, h) = state.size;
     let areas = crate::ui::layout::areas(Rect::new(0, 0, w, h), state.visible.len());
-    let rect = if state.help_open || state.drill.is_some() || state.overlay.is_some() {
+    let rect = if state.scroll_layer() != Layer::Panes {
         areas.body
     } else {
         match state.focus {
@@ -44,14 +45,11 @@ fn page_rows(state: &State) -> usize {
 fn focused_len(state: &State) -> usize {
     // Scrolling stops when the last line reaches the top; the renderer
     // shows as much as fits from there.
-    if state.help_open {
-        return crate::ui::panes::help::content_len(state);
-    }
-    if let Some(o) = state.overlay {
-        return super::overlay::len(state, o);
-    }
-    if state.drill.is_some() {
-        return crate::ui::panes::alert_detail::content_len(state);
+    match state.scroll_layer() {
+        Layer::Help => return crate::ui::panes::help::content_len(state),
+        Layer::List(o) => return super::overlay::len(state, o),
+        Layer::Drill => return crate::ui::panes::alert_detail::content_len(state),
+        _ => {}
     }
     match state.focus {
         Pane::Incidents => state.visible.len(),
@@ -64,31 +62,25 @@ fn focused_len(state: &State) -> usize {
 
 fn cursor(state: &State) -> usize {
     let c = &state.cursors;
-    if state.help_open {
-        c.help_scroll
-    } else if state.overlay.is_some() {
-        c.overlay
-    } else if state.drill.is_some() {
-        c.detail_scroll
-    } else {
-        match state.focus {
+    match state.scroll_layer() {
+        Layer::Help => c.help_scroll,
+        Layer::List(_) => c.overlay,
+        Layer::Drill => c.detail_scroll,
+        _ => match state.focus {
             Pane::Incidents => c.incidents,
             Pane::Alerts => c.alerts,
             Pane::Causes => c.causes,
             Pane::Runbooks => c.runbooks,
-        }
+        },
     }
 }
 
 fn set_cursor(state: &mut State, v: usize) {
-    if state.help_open {
-        state.cursors.help_scroll = v;
-    } else if state.overlay.is_some() {
-        state.cursors.overlay = v;
-    } else if state.drill.is_some() {
-        state.cursors.detail_scroll = v;
-    } else {
-        match state.focus {
+    match state.scroll_layer() {
+        Layer::Help => state.cursors.help_scroll = v,
+        Layer::List(_) => state.cursors.overlay = v,
+        Layer::Drill => state.cursors.detail_scroll = v,
+        _ => match state.focus {
             Pane::Incidents => {
                 if v != state.cursors.incidents {
                     state.cursors.incidents = v;
@@ -99,6 +91,6 @@ fn set_cursor(state: &mut State, v: usize) {
             Pane::Alerts => state.cursors.alerts = v,
             Pane::Causes => state.cursors.causes = v,
             Pane::Runbooks => state.cursors.runbooks = v,
-        }
+        },
     }
 }

@@ -13,7 +13,8 @@ use std::collections::{BTreeSet, VecDeque};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::action::{Effect, Msg};
-use super::state::{Mode, State};
+use super::layers::Layer;
+use super::state::State;
 use crate::model::AlertView;
 use crate::runbook::audit::Entry;
 use crate::runbook::exec::{Outcome, Stream};
@@ -229,8 +230,10 @@ pub fn launch(state: &mut State, key: u8) -> Vec<Effect> {
 /// closes the output pane. `None` lets the keymap handle the key.
 pub fn on_key(state: &mut State, ev: &KeyEvent) -> Option<Vec<Effect>> {
     let plain = !ev.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
-    if state.runbook_flow.dialog.is_some() {
-        return Some(dialog_key(state, ev));
+    match state.top() {
+        Layer::Dialog => return Some(dialog_key(state, ev)),
+        Layer::Input(_) | Layer::Help => return None,
+        _ => {}
     }
     let flow = &mut state.runbook_flow;
     if flow.audit_open {
@@ -249,9 +252,6 @@ pub fn on_key(state: &mut State, ev: &KeyEvent) -> Option<Vec<Effect>> {
         }
         flow.audit_scroll = flow.audit_scroll.min(flow.audit.len().saturating_sub(1));
         return Some(Vec::new());
-    }
-    if state.mode != Mode::Normal || state.help_open {
-        return None;
     }
     // Esc peels the output pane before anything else.
     if ev.code == KeyCode::Esc && state.runbook_flow.output_open && state.drill.is_none() {

@@ -115,14 +115,15 @@ fn on_key(state: &mut State, ev: &KeyEvent) -> Vec<Effect> {
 /// Which keymap table applies right now.
 #[must_use]
 pub fn context(state: &State) -> Context {
-    if state.mode != Mode::Normal {
-        Context::Input
-    } else if state.help_open {
-        Context::Help
-    } else if state.overlay.is_some() {
-        Context::List
-    } else {
-        Context::Main
+    use super::layers::Layer;
+    // The runbook dialog and audit take their keys before the keymap.
+    let keyed =
+        state.layers().into_iter().rev().find(|l| !matches!(l, Layer::Audit | Layer::Dialog));
+    match keyed {
+        Some(Layer::Input(_)) => Context::Input,
+        Some(Layer::Help) => Context::Help,
+        Some(Layer::List(_)) => Context::List,
+        Some(Layer::Drill | Layer::Panes | Layer::Audit | Layer::Dialog) | None => Context::Main,
     }
 }
 
@@ -228,14 +229,21 @@ fn enter(state: &mut State) {
 /// Esc peels one layer: help, then the alert detail, then pane focus, then
 /// the filter.
 fn back(state: &mut State) {
-    if state.help_open {
-        state.help_open = false;
-    } else if state.overlay.is_some() {
-        state.overlay = None;
-    } else if state.drill.is_some() {
-        state.drill = None;
-        state.focus = Pane::Alerts;
-    } else if state.logs_lines {
+    use super::layers::Layer;
+    match state.scroll_layer() {
+        Layer::Help => state.help_open = false,
+        Layer::List(_) => state.overlay = None,
+        Layer::Drill => {
+            state.drill = None;
+            state.focus = Pane::Alerts;
+        }
+        _ => back_in_panes(state),
+    }
+}
+
+/// Esc with nothing over the panes: the log lines, pane focus, the filter.
+fn back_in_panes(state: &mut State) {
+    if state.logs_lines {
         state.logs_lines = false;
     } else if state.focus != Pane::Incidents {
         state.focus = Pane::Incidents;

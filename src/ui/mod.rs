@@ -20,6 +20,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::app::State;
+use crate::app::layers::Layer;
 use theme::{Role, Theme};
 
 pub use keymap::{Context, KeySpec, Keymap, KeymapError};
@@ -89,24 +90,24 @@ pub fn render_with_links(frame: &mut Frame, state: &State, theme: &Theme) -> Vec
             links.extend(panes::runbooks::render(frame, a.runbooks, state, theme));
         }
     }
-    let covered = state.help_open
-        || state.runbook_flow.audit_open
-        || state.runbook_flow.dialog.is_some()
-        || state.overlay.is_some_and(|_| state.has_data);
-    if covered {
+    if state.panes_covered() {
         links.clear();
     }
-    if let Some(which) = state.overlay.filter(|_| state.has_data) {
-        panes::lists::render(frame, a.body, state, theme, which);
-    }
-    if state.help_open {
-        panes::help::render(frame, a.body, state, theme);
-    }
-    if state.runbook_flow.audit_open {
-        panes::audit::render(frame, a.body, &state.runbook_flow, theme);
-    }
-    if let Some(d) = &state.runbook_flow.dialog {
-        panes::runbook_dialog::render(frame, a.body, d, theme);
+    // The boxes over the panes, bottom first (see `app::layers`).
+    for layer in state.layers() {
+        match layer {
+            Layer::List(which) if state.has_data => {
+                panes::lists::render(frame, a.body, state, theme, which);
+            }
+            Layer::Help => panes::help::render(frame, a.body, state, theme),
+            Layer::Audit => panes::audit::render(frame, a.body, &state.runbook_flow, theme),
+            Layer::Dialog => {
+                if let Some(d) = &state.runbook_flow.dialog {
+                    panes::runbook_dialog::render(frame, a.body, d, theme);
+                }
+            }
+            Layer::Panes | Layer::Drill | Layer::List(_) | Layer::Input(_) => {}
+        }
     }
     panes::footer::render(frame, a.footer, state, theme);
     links
