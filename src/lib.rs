@@ -1,22 +1,36 @@
 //! quell: on-call incident triage in the terminal.
 //!
-//! Data flows one way:
+//! Data flows one way; every path back up is a typed channel into the one
+//! pipeline driver (`driver/`), drawn here:
 //!
 //! ```text
-//!  monitoring backends        connectors/  one tokio task per source (or the demo world, sim/)
-//!  (Alertmanager, Prometheus,     │ typed `Ingest` events over a bounded channel
-//!   demo world)                   ▼
-//!                               store/     bounded ring buffers: alerts by fingerprint,
-//!                                 │        series, log lines, changes, source health
-//!                                 ▼        (owned by the pipeline task, never by the UI)
-//!                               engine/    plain functions over the store: correlation →
-//!                                 │        incidents, root-cause ranking with evidence
-//!                                 ▼ Arc<View> over a watch channel
-//!  keys ─► ui::keymap ─► Action ─► app::update(&mut State, Msg) -> Vec<Effect>
-//!                                 │                                │
-//!                                 ▼                                ▼ run by the tui loop
-//!                               ui::render(&State, &Theme)       (quit, refresh, ...)
+//!  monitoring backends      connectors/  one tokio task per source ──┐ Event (mpsc)
+//!  demo world (sim/)        driver::demo steps it ────────────────────┤
+//!  a recording              driver::replay reads it ──────────────────┤
+//!                                                                      ▼
+//!                           driver/  the ONE pipeline task: Joiner → pipeline::Pipeline
+//!                              │       store/   bounded ring buffers (alerts, series, logs,
+//!                              │                changes, source health, acks)
+//!                              │       engine/  plain functions over the store: correlation,
+//!                              │                anomalies, log patterns, root-cause ranking
+//!                              │     bursts coalesced, one engine pass off the loop
+//!                              ├──► Arc<View> (watch) ─────────────────────────────┐
+//!                              └──► Loki focus (watch) ─► connectors::logs::loki   │
+//!                                                                                  ▼
+//!  keys ─► keymap ─► Action ─► app::update(&mut State, Msg) -> Vec<Effect> ◄── Msg::View
+//!                                │                             │ run by the tui loop; each
+//!                                ▼                             │ result comes back as a Msg
+//!                              ui::render(&State, &Theme)      ├─ ack/silence ─► ack writer ─► Alertmanager
+//!                                                              │     └─ Ingest::Acks (mpsc) ─► driver
+//!                                                              ├─ merge/split ─► Operator (mpsc) ─► driver
+//!                                                              ├─ retry ─► watch ─► every source task
+//!                                                              └─ runbooks, clipboard, export, bell
 //! ```
+//!
+//! Below all of it: `base/` (durations, data-dir paths, atomic writes),
+//! `model/` (plain domain types), `sanitize` (everything from outside is
+//! cleaned before it is shown or written). `config/` only aggregates the
+//! features' settings; `cli/` and `tui/` wire it all together.
 //!
 //! `main.rs` only parses arguments; everything else lives here so tests and
 //! benchmarks use the same code.
