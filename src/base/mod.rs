@@ -7,7 +7,9 @@
 
 mod duration;
 mod file;
+mod hash;
 pub mod paths;
 
 pub use duration::HumanDuration;
 pub use file::{write_atomic, write_atomic_mode};
+pub use hash::{Fnv1a, fnv1a};

@@ -27,12 +27,7 @@ impl Jitter {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos());
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ u64::from(nanos);
-        for b in seed.bytes() {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        Self(h | 1)
+        Self(crate::base::Fnv1a::salted(u64::from(nanos)).bytes(seed.as_bytes()).finish() | 1)
     }
 
     /// Uniform in [0, 1).

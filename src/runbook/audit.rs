@@ -200,7 +200,9 @@ impl AuditLog {
     /// # Errors
     /// When the platform has no data dir.
     pub fn in_data_dir() -> Result<Self, AuditError> {
-        crate::base::paths::data_dir().map(|d| Self::new(d.join(FILE_NAME))).ok_or(AuditError::NoDataDir)
+        crate::base::paths::data_dir()
+            .map(|d| Self::new(d.join(FILE_NAME)))
+            .ok_or(AuditError::NoDataDir)
     }
 
     #[must_use]

@@ -163,10 +163,8 @@ fn alert_outlasting_auto_pause_opens_its_incident_and_related_ones_join() {
 fn auto_pause_zero_opens_at_once() {
     let topo = shop();
     let mut s = store();
-    let mut c = Correlator::new(EngineConfig {
-        auto_pause: crate::base::HumanDuration::secs(0),
-        ..cfg()
-    });
+    let mut c =
+        Correlator::new(EngineConfig { auto_pause: crate::base::HumanDuration::secs(0), ..cfg() });
     poll(&mut s, at(10), vec![alert("HighLatency", "postgres", "warning", at(10))]);
     c.ingest(&s, &topo, at(10));
     assert_eq!(c.incidents().len(), 1);
