@@ -160,11 +160,11 @@ impl LokiStream {
 
     /// The interval with jitter, or sooner when a failing source's backoff ends first.
     pub fn next_wait(&mut self) -> Duration {
-        let interval = self.jitter.spread(self.cfg.conn.interval.0, 0.1);
-        match (self.endpoint.status.is_healthy(), self.endpoint.next_at()) {
-            (false, Some(t)) => t.saturating_duration_since(Instant::now()).min(interval),
-            _ => interval,
-        }
+        crate::connectors::poller::next_wait(
+            self.cfg.conn.interval.0,
+            &mut self.jitter,
+            [&self.endpoint],
+        )
     }
 
     /// Reads what arrived since the last cycle, up to [`MAX_PAGES`] requests,
