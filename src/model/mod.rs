@@ -8,6 +8,7 @@
 mod alert;
 mod anomaly;
 mod change;
+mod history;
 mod incident;
 mod log;
 mod series;
@@ -20,6 +21,7 @@ mod view;
 pub use alert::{Alert, AlertState, Fingerprint, Labels, Severity, instance_of, labels_of};
 pub use anomaly::{AnomalyEvent, Forecast};
 pub use change::{ChangeEvent, ChangeKind};
+pub use history::{HistoryMatch, PastIncident, Rarity};
 pub use incident::{
     Confidence, Evidence, Incident, IncidentId, IncidentState, RootCause, TimelineEntry,
     TimelineKind,
