@@ -28,14 +28,14 @@ use crate::store::Ingest;
 #[derive(Debug)]
 pub struct Operator {
     pub requests: tokio::sync::mpsc::UnboundedReceiver<crate::engine::regroup::Request>,
-    pub replies: tokio::sync::mpsc::UnboundedSender<crate::ack::Notice>,
+    pub replies: tokio::sync::mpsc::UnboundedSender<crate::model::Notice>,
 }
 
 /// The UI's end of an [`Operator`] link.
 #[derive(Debug)]
 pub struct OperatorLink {
     pub requests: tokio::sync::mpsc::UnboundedSender<crate::engine::regroup::Request>,
-    pub replies: tokio::sync::mpsc::UnboundedReceiver<crate::ack::Notice>,
+    pub replies: tokio::sync::mpsc::UnboundedReceiver<crate::model::Notice>,
 }
 
 /// A connected pair: the pipeline keeps the [`Operator`], the UI the link.
@@ -58,8 +58,8 @@ impl Operator {
         now: crate::model::UnixMs,
     ) {
         let notice = match pipe.regroup(req, now) {
-            Ok(said) => crate::ack::Notice::Info(said),
-            Err(why) => crate::ack::Notice::Error(why),
+            Ok(said) => crate::model::Notice::Info(said),
+            Err(why) => crate::model::Notice::Error(why),
         };
         let _ = self.replies.send(notice);
     }

@@ -11,6 +11,7 @@ mod change;
 mod history;
 mod incident;
 mod log;
+mod notice;
 mod series;
 mod silence;
 mod source;
@@ -27,6 +28,7 @@ pub use incident::{
     TimelineKind,
 };
 pub use log::{LogLevel, LogRecord};
+pub use notice::Notice;
 pub use series::{Sample, SeriesKey, SeriesMeta, Signal};
 pub use silence::{
     ACK_MARKER, AckPhase, AckStatus, CompiledMatchers, Silence, SilenceMatcher, SilenceState,
