@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use tokio::task::JoinSet;
 
-use crate::config::AlertmanagerConfig;
+use super::settings::AlertmanagerConfig;
 use crate::model::{Alert, Clock, SourceHealth, SourceStatus, SystemClock, UnixMs};
 use crate::store::Ingest;
 

@@ -12,7 +12,7 @@ pub mod api;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use crate::config::{PrometheusConfig, TopologyConfig};
+use super::settings::{PrometheusConfig, TopologyConfig};
 use crate::model::{
     Alert, AlertState, Clock, Labels, SeriesKey, SeriesMeta, Signal, SourceHealth, SourceStatus,
     SystemClock, UnixMs,

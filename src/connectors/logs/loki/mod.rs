@@ -20,7 +20,8 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{ConnectionConfig, HumanDuration};
+use crate::base::HumanDuration;
+use crate::connectors::settings::ConnectionConfig;
 use crate::model::{Clock, SourceHealth, SystemClock, UnixMs};
 use crate::store::Ingest;
 
