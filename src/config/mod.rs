@@ -188,9 +188,9 @@ impl Config {
         self.engine.validate().map_err(|(k, m)| (format!("engine.{k}"), m))?;
         self.ui.notify_level().map_err(|m| ("ui.notify".to_string(), m))?;
         self.logs.validate()?;
-        crate::ui::keymap::Keymap::with_overrides(&self.keys)
+        crate::app::keymap::Keymap::with_overrides(&self.keys)
             .map_err(|e| ("keys".to_string(), e.to_string()))?;
-        crate::ui::theme::Theme::load(&self.ui.theme, themes_dir(self).as_deref())
+        crate::theme::Theme::load(&self.ui.theme, themes_dir(self).as_deref())
             .map_err(|e| ("ui.theme".to_string(), e.to_string()))?;
         let mut seen = std::collections::BTreeSet::new();
         for rb in &self.runbooks {

@@ -27,11 +27,11 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, MissedTickBehavior};
 
 use crate::ack::AckLink;
+use crate::app::keymap::Keymap;
 use crate::app::{Effect, Msg, State, update};
 use crate::model::View;
 use crate::runbook::Runbook;
-use crate::ui::keymap::Keymap;
-use crate::ui::theme::Theme;
+use crate::theme::Theme;
 
 pub use guard::restore as restore_terminal;
 
