@@ -9,13 +9,13 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Instant;
 
+use quell::app::keymap::Keymap;
 use quell::app::{Action, Msg, State, update};
 use quell::model::{
     Alert, AlertState, AlertView, Confidence, Evidence, Incident, IncidentId, IncidentState,
     Labels, RootCause, Severity, SourceHealth, SourceStatus, View,
 };
-use quell::ui::keymap::Keymap;
-use quell::ui::theme::Theme;
+use quell::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 

@@ -13,9 +13,8 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
-
-use crate::model::{Incident, IncidentId, IncidentState, UnixMs, View};
+pub use crate::model::{HistoryMatch, PastIncident, Rarity};
+use crate::model::{Incident, IncidentId, IncidentState, View};
 
 /// File name inside the data dir.
 pub const FILE_NAME: &str = "incidents.jsonl";
@@ -27,57 +26,6 @@ const WINDOW_MS: i64 = 30 * 24 * 3_600_000;
 const SAME_KIND: f64 = 0.5;
 /// Similar incidents shown per open incident.
 const SHOWN: usize = 3;
-
-/// One resolved incident as remembered.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PastIncident {
-    pub id: IncidentId,
-    pub title: String,
-    pub started_at: UnixMs,
-    pub resolved_at: UnixMs,
-    pub services: Vec<String>,
-    pub alertnames: Vec<String>,
-    /// Top suspected root cause, if any.
-    pub cause: Option<String>,
-    /// Who acknowledged it and their note (the ack comment), if anyone did.
-    #[serde(default)]
-    pub acked_by: Option<String>,
-    #[serde(default)]
-    pub note: Option<String>,
-    /// The operator's merges and splits of it (`m`, `x`), as its timeline says.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub regrouped: Vec<String>,
-}
-
-/// How often an incident like this one happened in the last 30 days.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Rarity {
-    New,
-    Rare,
-    Frequent,
-}
-
-impl Rarity {
-    #[must_use]
-    pub fn word(self) -> &'static str {
-        match self {
-            Self::New => "new",
-            Self::Rare => "rare",
-            Self::Frequent => "frequent",
-        }
-    }
-}
-
-/// What the history says about one open incident.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct HistoryMatch {
-    pub rarity: Rarity,
-    /// Past incidents of the same kind in the last 30 days.
-    pub same_kind: usize,
-    /// The most similar past incidents, best first, with their similarity.
-    pub similar: Vec<(f64, PastIncident)>,
-}
 
 #[derive(Debug, Clone, Default)]
 pub struct History {

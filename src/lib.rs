@@ -52,5 +52,6 @@ pub mod runbook;
 pub mod sanitize;
 pub mod sim;
 pub mod store;
+pub mod theme;
 pub mod tui;
 pub mod ui;

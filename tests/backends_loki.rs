@@ -247,7 +247,7 @@ async fn hostile_lines_are_capped_and_drawn_inert() {
         focused: true,
     };
     let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 6)).unwrap();
-    let theme = quell::ui::theme::Theme::default();
+    let theme = quell::theme::Theme::default();
     t.draw(|f| render(f, f.area(), &pane, &theme)).unwrap();
     let buf = t.backend().buffer();
     let text: String = buf.content().iter().map(|c| c.symbol()).collect();

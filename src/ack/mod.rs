@@ -18,6 +18,7 @@ pub mod writer;
 use serde::{Deserialize, Serialize};
 
 use crate::base::HumanDuration;
+pub use crate::model::Notice;
 use crate::model::{Fingerprint, IncidentId, Labels, SilenceMatcher, SourceId};
 
 /// `[ack]` in config.toml.
@@ -89,13 +90,6 @@ pub enum AckCommand {
     Expire { source: SourceId, id: String },
     /// Push a silence's end later by this much.
     Extend { source: SourceId, id: String, by_ms: i64 },
-}
-
-/// A result for the operator (shown as a flash message).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Notice {
-    Info(String),
-    Error(String),
 }
 
 /// The UI's end of a running ack writer.

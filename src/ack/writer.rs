@@ -74,7 +74,8 @@ fn same_matchers(a: &[SilenceMatcher], b: &[SilenceMatcher]) -> bool {
 }
 
 fn backoff_ms(attempts: u32) -> i64 {
-    (5_000_i64 << attempts.min(6)).min(300_000)
+    let wait = crate::base::backoff(Duration::from_secs(5), attempts, Duration::from_secs(300));
+    i64::try_from(wait.as_millis()).unwrap_or(i64::MAX)
 }
 
 fn is_transport(e: &FetchError) -> bool {

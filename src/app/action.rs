@@ -10,7 +10,7 @@ use std::sync::Arc;
 use crossterm::event::KeyEvent;
 
 use crate::model::View;
-use crate::ui::theme::Theme;
+use crate::theme::Theme;
 
 /// Everything that can happen to the app.
 #[derive(Debug, Clone)]

@@ -5,14 +5,14 @@
 
 use std::sync::Arc;
 
+use crate::app::keymap::Keymap;
 use crate::app::{Msg, State, update};
 use crate::model::{
     Alert, AlertState, AlertView, Confidence, Evidence, Incident, IncidentId, IncidentState,
     RootCause, Severity, SourceHealth, SourceStatus, TimelineEntry, TimelineKind, View,
 };
 use crate::runbook::Runbook;
-use crate::ui::keymap::Keymap;
-use crate::ui::theme::Theme;
+use crate::theme::Theme;
 
 /// 2024-05-01 03:12:45 UTC.
 pub const NOW: i64 = 1_714_533_165_000;

@@ -10,6 +10,8 @@ pub mod ack;
 mod action;
 pub mod command;
 mod input;
+pub mod keymap;
+mod keyspec;
 pub mod layers;
 mod logs;
 mod nav;

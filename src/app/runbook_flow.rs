@@ -259,7 +259,7 @@ pub fn on_key(state: &mut State, ev: &KeyEvent) -> Option<Vec<Effect>> {
         return Some(Vec::new());
     }
     // `K` and `o` are fixed keys of this layer; a user binding wins.
-    if state.keymap.action_for(crate::ui::keymap::Context::Main, ev).is_some() {
+    if state.keymap.action_for(crate::app::keymap::Context::Main, ev).is_some() {
         return None;
     }
     match ev.code {

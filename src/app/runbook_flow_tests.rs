@@ -8,10 +8,10 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
 use crate::app::fixture;
+use crate::app::keymap::Keymap;
 use crate::app::update;
 use crate::runbook::audit::Event;
-use crate::ui::keymap::Keymap;
-use crate::ui::theme::Theme;
+use crate::theme::Theme;
 
 fn rb(id: &str, key: char, matchers: &[&str], args: &[&str]) -> Runbook {
     let mut r = Runbook::declared(id, id, &format!("/opt/rb/{id}.sh"), &"ab".repeat(32));

@@ -7,10 +7,10 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use crate::app::keymap::Keymap;
 use crate::model::{Fingerprint, IncidentId, View};
 use crate::runbook::Runbook;
-use crate::ui::keymap::Keymap;
-use crate::ui::theme::Theme;
+use crate::theme::Theme;
 
 /// The panes of the main screen, in Tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -6,8 +6,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::fixture;
 use super::*;
+use crate::app::keymap::Keymap;
 use crate::model::IncidentId;
-use crate::ui::keymap::Keymap;
 
 fn press(s: &mut State, code: KeyCode) -> Vec<Effect> {
     update(s, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
@@ -463,7 +463,7 @@ fn silences_list_expires_and_extends_the_selected_silence() {
     typed(&mut s, "silences");
     press(&mut s, KeyCode::Enter);
     assert_eq!(s.overlay, Some(Overlay::Silences));
-    assert_eq!(context(&s), crate::ui::keymap::Context::List);
+    assert_eq!(context(&s), crate::app::keymap::Context::List);
     assert_eq!(
         ch(&mut s, 'x'),
         vec![Effect::Ack(crate::ack::AckCommand::Expire {

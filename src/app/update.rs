@@ -8,7 +8,7 @@ use crossterm::event::{KeyEvent, KeyEventKind};
 
 use super::action::{Action, Effect, Msg};
 use super::state::{Flash, FlashKind, Mode, Pane, State};
-use crate::ui::keymap::Context;
+use crate::app::keymap::Context;
 
 /// How many ticks (seconds) a flash message stays.
 const FLASH_TICKS: u8 = 4;

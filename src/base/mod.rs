@@ -5,9 +5,13 @@
 //! anything may depend on it. It must not know about alerts, incidents,
 //! configuration files or the terminal.
 
+mod backoff;
 mod duration;
 mod file;
+mod hash;
 pub mod paths;
 
+pub use backoff::backoff;
 pub use duration::HumanDuration;
 pub use file::{write_atomic, write_atomic_mode};
+pub use hash::{Fnv1a, fnv1a};

@@ -155,9 +155,9 @@ fn interactive(loaded: &Loaded, cli: &Cli) -> anyhow::Result<()> {
     use std::io::IsTerminal;
     use std::sync::Arc;
 
+    use crate::app::keymap::Keymap;
     use crate::driver::demo::{self, DemoOptions};
-    use crate::ui::keymap::Keymap;
-    use crate::ui::theme::Theme;
+    use crate::theme::Theme;
 
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         anyhow::bail!("quell needs a terminal; for scripts use `quell snapshot --json`");

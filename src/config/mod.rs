@@ -8,7 +8,6 @@
 
 mod error;
 mod runbook_files;
-mod sources;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -17,13 +16,13 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::base::HumanDuration;
 pub use crate::base::paths::{config_dir, data_dir};
-pub use error::ConfigError;
-pub use sources::{
+pub use crate::connectors::settings::{
     AlertmanagerConfig, AuthConfig, ConnectionConfig, PrometheusConfig, SignalQuery, TlsConfig,
+    TopologyConfig,
 };
+pub use error::ConfigError;
 
 use crate::engine::EngineConfig;
-use crate::model::Topology;
 use crate::runbook::Runbook;
 use crate::store::StoreLimits;
 
@@ -99,37 +98,6 @@ pub struct DemoConfig {
 impl Default for DemoConfig {
     fn default() -> Self {
         Self { seed: 1, speed: 15.0 }
-    }
-}
-
-/// The service dependency graph, `calls = [["caller", "callee"], ...]`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct TopologyConfig {
-    pub calls: Vec<[String; 2]>,
-    /// PromQL returning caller/callee pairs (e.g. service-graph metrics), run
-    /// on the first `[[prometheus]]`; its edges are added to `calls`.
-    pub query: Option<String>,
-    /// Labels of `query`'s result naming the caller and the callee.
-    pub caller_label: String,
-    pub callee_label: String,
-}
-
-impl Default for TopologyConfig {
-    fn default() -> Self {
-        Self {
-            calls: Vec::new(),
-            query: None,
-            caller_label: "client".into(),
-            callee_label: "server".into(),
-        }
-    }
-}
-
-impl TopologyConfig {
-    #[must_use]
-    pub fn to_topology(&self) -> Topology {
-        Topology::from_edges(self.calls.iter().map(|[a, b]| (a.as_str(), b.as_str())))
     }
 }
 
@@ -220,9 +188,9 @@ impl Config {
         self.engine.validate().map_err(|(k, m)| (format!("engine.{k}"), m))?;
         self.ui.notify_level().map_err(|m| ("ui.notify".to_string(), m))?;
         self.logs.validate()?;
-        crate::ui::keymap::Keymap::with_overrides(&self.keys)
+        crate::app::keymap::Keymap::with_overrides(&self.keys)
             .map_err(|e| ("keys".to_string(), e.to_string()))?;
-        crate::ui::theme::Theme::load(&self.ui.theme, themes_dir(self).as_deref())
+        crate::theme::Theme::load(&self.ui.theme, themes_dir(self).as_deref())
             .map_err(|e| ("ui.theme".to_string(), e.to_string()))?;
         let mut seen = std::collections::BTreeSet::new();
         for rb in &self.runbooks {
@@ -238,7 +206,11 @@ impl Config {
                 return Err(("topology.calls".into(), format!("entry {i}: empty service name")));
             }
         }
-        sources::validate(&self.alertmanager, &self.prometheus, &self.logs.loki)?;
+        crate::connectors::settings::validate(
+            &self.alertmanager,
+            &self.prometheus,
+            &self.logs.loki,
+        )?;
         Ok(())
     }
 

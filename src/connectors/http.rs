@@ -12,7 +12,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Client, StatusCode};
 use thiserror::Error;
 
-use crate::config::ConnectionConfig;
+use super::settings::ConnectionConfig;
 
 /// Why a request did not give a usable body.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

@@ -16,6 +16,7 @@ pub mod logs;
 pub mod poller;
 pub mod prometheus;
 pub mod record;
+pub mod settings;
 pub mod templates;
 
 use serde::{Deserialize, Serialize};

@@ -27,12 +27,7 @@ impl Jitter {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos());
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ u64::from(nanos);
-        for b in seed.bytes() {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        Self(h | 1)
+        Self(crate::base::Fnv1a::salted(u64::from(nanos)).bytes(seed.as_bytes()).finish() | 1)
     }
 
     /// Uniform in [0, 1).
@@ -55,9 +50,26 @@ impl Jitter {
 /// interval × 2^(failures-1), capped, with "equal jitter" (half fixed, half random).
 #[must_use]
 pub fn backoff(interval: Duration, failures: u32, jitter: &mut Jitter) -> Duration {
-    let exp = interval.saturating_mul(1u32 << failures.saturating_sub(1).min(16));
-    let capped = exp.min(MAX_BACKOFF.max(interval));
+    let capped =
+        crate::base::backoff(interval, failures.saturating_sub(1), MAX_BACKOFF.max(interval));
     capped / 2 + (capped / 2).mul_f64(jitter.next_unit())
+}
+
+/// How long a source waits before its next cycle: its interval with ±10 %
+/// jitter, or less when a failing endpoint's backoff ends first.
+pub fn next_wait<'a>(
+    interval: Duration,
+    jitter: &mut Jitter,
+    endpoints: impl IntoIterator<Item = &'a Endpoint>,
+) -> Duration {
+    let interval = jitter.spread(interval, 0.1);
+    let now = Instant::now();
+    endpoints
+        .into_iter()
+        .filter(|e| !e.status.is_healthy())
+        .filter_map(Endpoint::next_at)
+        .map(|t| t.saturating_duration_since(now))
+        .fold(interval, Duration::min)
 }
 
 /// One polled URL and what is known about its health.

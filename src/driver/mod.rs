@@ -261,14 +261,14 @@ pub fn off_loop<R>(f: impl FnOnce() -> R) -> R {
 #[derive(Debug)]
 pub struct Operator {
     pub requests: mpsc::UnboundedReceiver<crate::engine::regroup::Request>,
-    pub replies: mpsc::UnboundedSender<crate::ack::Notice>,
+    pub replies: mpsc::UnboundedSender<crate::model::Notice>,
 }
 
 /// The UI's end of an [`Operator`] link.
 #[derive(Debug)]
 pub struct OperatorLink {
     pub requests: mpsc::UnboundedSender<crate::engine::regroup::Request>,
-    pub replies: mpsc::UnboundedReceiver<crate::ack::Notice>,
+    pub replies: mpsc::UnboundedReceiver<crate::model::Notice>,
 }
 
 /// A connected pair: the driver keeps the [`Operator`], the UI the link.
@@ -286,8 +286,8 @@ impl Operator {
     /// Applies one request to `pipe` and reports the outcome.
     fn handle(&self, req: &crate::engine::regroup::Request, pipe: &mut Pipeline, now: UnixMs) {
         let notice = match pipe.regroup(req, now) {
-            Ok(said) => crate::ack::Notice::Info(said),
-            Err(why) => crate::ack::Notice::Error(why),
+            Ok(said) => crate::model::Notice::Info(said),
+            Err(why) => crate::model::Notice::Error(why),
         };
         let _ = self.replies.send(notice);
     }

@@ -31,6 +31,7 @@
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::sync::Arc;
 
+use crate::base::fnv1a;
 use crate::model::{
     Alert, AlertState, Fingerprint, Incident, IncidentId, IncidentState, TimelineKind, Topology,
     UnixMs,
@@ -404,7 +405,7 @@ impl Correlator {
     }
 
     fn open_incident(&mut self, a: &Alert) -> Serial {
-        let mut n = fnv(&format!("{}@{}", a.fingerprint, a.starts_at));
+        let mut n = fnv1a(format!("{}@{}", a.fingerprint, a.starts_at).as_bytes());
         let mut id = IncidentId(format!("I-{:06x}", n & 0xff_ffff));
         while self.ids.contains(&id) {
             n = n.wrapping_add(1);
@@ -507,11 +508,6 @@ fn uncount(serials: &[Serial], metas: &mut [Meta], serial: Serial, svc: Svc) {
     }) {
         *n = n.saturating_sub(1);
     }
-}
-
-/// FNV-1a: a stable short hash for ids derived from content.
-pub(crate) fn fnv(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 /// Most severe first, then the earliest: the alert that names the incident.

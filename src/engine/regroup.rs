@@ -354,7 +354,7 @@ impl Regrouper {
 
 /// A fresh incident id for a split, unlike any shown or decided.
 fn new_id(seed: &str, at: UnixMs, shown: &[Arc<Incident>], d: &Decisions) -> IncidentId {
-    let mut n = super::correlate::fnv(&format!("split:{seed}@{at}"));
+    let mut n = crate::base::fnv1a(format!("split:{seed}@{at}").as_bytes());
     loop {
         let id = IncidentId(format!("I-{:06x}", n & 0xff_ffff));
         let taken = shown.iter().any(|i| i.id == id)

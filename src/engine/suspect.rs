@@ -138,7 +138,7 @@ fn sustained(g: &Suspicion) -> bool {
 }
 
 fn suspect_id(service: &str, ts: UnixMs) -> IncidentId {
-    let h = super::correlate::fnv(&format!("{service}@{ts}"));
+    let h = crate::base::fnv1a(format!("{service}@{ts}").as_bytes());
     IncidentId(format!("S-{:06x}", h & 0xff_ffff))
 }
 

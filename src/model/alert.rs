@@ -39,14 +39,11 @@ impl Fingerprint {
     /// sorted pairs) for sources that do not supply one, such as the demo world.
     #[must_use]
     pub fn of_labels(labels: &Labels) -> Self {
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut h = crate::base::Fnv1a::new();
         for (k, v) in labels {
-            for b in k.bytes().chain([0xff]).chain(v.bytes()).chain([0xfe]) {
-                h ^= u64::from(b);
-                h = h.wrapping_mul(0x0100_0000_01b3);
-            }
+            h.bytes(k.as_bytes()).bytes(&[0xff]).bytes(v.as_bytes()).bytes(&[0xfe]);
         }
-        Self(format!("{h:016x}"))
+        Self(format!("{:016x}", h.finish()))
     }
 }
 

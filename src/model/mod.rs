@@ -8,8 +8,10 @@
 mod alert;
 mod anomaly;
 mod change;
+mod history;
 mod incident;
 mod log;
+mod notice;
 mod series;
 mod silence;
 mod source;
@@ -20,11 +22,13 @@ mod view;
 pub use alert::{Alert, AlertState, Fingerprint, Labels, Severity, instance_of, labels_of};
 pub use anomaly::{AnomalyEvent, Forecast};
 pub use change::{ChangeEvent, ChangeKind};
+pub use history::{HistoryMatch, PastIncident, Rarity};
 pub use incident::{
     Confidence, Evidence, Incident, IncidentId, IncidentState, RootCause, TimelineEntry,
     TimelineKind,
 };
 pub use log::{LogLevel, LogRecord};
+pub use notice::Notice;
 pub use series::{Sample, SeriesKey, SeriesMeta, Signal};
 pub use silence::{
     ACK_MARKER, AckPhase, AckStatus, CompiledMatchers, Silence, SilenceMatcher, SilenceState,

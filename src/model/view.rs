@@ -77,7 +77,7 @@ pub struct View {
     pub acks: Vec<AckStatus>,
     /// Per open incident: similar past incidents and how rare its kind is.
     #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
-    pub history: BTreeMap<super::IncidentId, crate::history::HistoryMatch>,
+    pub history: BTreeMap<super::IncidentId, super::HistoryMatch>,
 }
 
 impl View {

@@ -5,6 +5,8 @@
 //! Separate streams (noise, schedule, deploys) are derived with `fork` so that
 //! changing how often one part draws never shifts the others.
 
+use crate::base::fnv1a;
+
 /// splitmix64: tiny, fast, and good enough for simulation noise.
 #[derive(Debug, Clone)]
 pub(crate) struct Rng {
@@ -22,7 +24,7 @@ impl Rng {
 
     /// An independent stream for one purpose, identified by `tag`.
     pub(crate) fn fork(seed: u64, tag: &str) -> Self {
-        Self::new(seed ^ hash_str(tag))
+        Self::new(seed ^ fnv1a(tag.as_bytes()))
     }
 
     pub(crate) fn next_u64(&mut self) -> u64 {
@@ -66,16 +68,6 @@ impl Rng {
     pub(crate) fn chance(&mut self, p: f64) -> bool {
         self.unit() < p
     }
-}
-
-/// FNV-1a, for deriving stable per-name values (stream tags, pod hashes).
-pub(crate) fn hash_str(s: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in s.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 
 use crate::model::Topology;
 
-use super::rng::hash_str;
+use crate::base::fnv1a;
 
 /// What a service is; decides its log templates and which faults fit it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -214,8 +214,8 @@ impl Graph {
         let mut hosted = vec![Vec::new(); NODES.len()];
         for (i, spec) in SERVICES.iter().enumerate() {
             // A replica-set hash per service, stable for a seed.
-            let h = hash_str(spec.name) ^ seed.rotate_left(17);
-            let spread = hash_str(&format!("{}/{seed}", spec.name));
+            let h = fnv1a(spec.name.as_bytes()) ^ seed.rotate_left(17);
+            let spread = fnv1a(format!("{}/{seed}", spec.name).as_bytes());
             // The scheduler spreads a service's replicas over its pool's
             // nodes (anti-affinity), starting at a node that depends on the seed.
             let pool: Vec<usize> =

@@ -27,11 +27,11 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, MissedTickBehavior};
 
 use crate::ack::AckLink;
+use crate::app::keymap::Keymap;
 use crate::app::{Capabilities, Effect, Msg, State, update};
 use crate::model::View;
 use crate::runbook::Runbook;
-use crate::ui::keymap::Keymap;
-use crate::ui::theme::Theme;
+use crate::theme::Theme;
 
 pub use guard::restore as restore_terminal;
 
@@ -254,18 +254,18 @@ fn draw(
 
 /// An effect's success, reported back to `update` like any other notice.
 fn done(text: impl Into<String>) -> Msg {
-    Msg::Notice(crate::ack::Notice::Info(text.into()))
+    Msg::Notice(crate::model::Notice::Info(text.into()))
 }
 
 /// An effect's failure, reported back to `update`.
 fn failed(text: impl Into<String>) -> Msg {
-    Msg::Notice(crate::ack::Notice::Error(text.into()))
+    Msg::Notice(crate::model::Notice::Error(text.into()))
 }
 
 /// The next notice, if a writer runs (the select arm is disabled otherwise).
 async fn next_notice(
-    rx: &mut Option<tokio::sync::mpsc::UnboundedReceiver<crate::ack::Notice>>,
-) -> Option<crate::ack::Notice> {
+    rx: &mut Option<tokio::sync::mpsc::UnboundedReceiver<crate::model::Notice>>,
+) -> Option<crate::model::Notice> {
     match rx.as_mut() {
         Some(r) => r.recv().await,
         None => None,

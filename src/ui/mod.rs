@@ -1,17 +1,15 @@
 //! Drawing: `render` is a pure function of `State` and a `Theme`.
 //!
-//! Owns layout, panes, widgets, the keymap table and themes. It must not
+//! Owns layout, panes and widgets (the keymap is `app::keymap`, themes
+//! `crate::theme`). It must not
 //! mutate state, do I/O or know about the terminal backend: the same code
 //! draws into a real terminal and into `TestBackend` in tests. Every
 //! string that came from outside goes through `crate::sanitize` before it
 //! reaches the buffer. See `layout` for the screen sketch.
 
-pub mod keymap;
-mod keyspec;
 pub mod layout;
 pub mod panes;
 mod text;
-pub mod theme;
 pub mod widgets;
 
 use ratatui::Frame;
@@ -21,10 +19,10 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::app::State;
 use crate::app::layers::Layer;
-use theme::{Role, Theme};
+use crate::theme::{Role, Theme};
 
-pub use keymap::{Context, KeySpec, Keymap, KeymapError};
-pub use theme::ThemeError;
+pub use crate::app::keymap::{Context, KeySpec, Keymap, KeymapError};
+pub use crate::theme::ThemeError;
 
 /// A span of cells that the terminal should make a clickable link (OSC 8).
 ///

@@ -9,8 +9,8 @@ use ratatui::buffer::Buffer;
 use ratatui::style::Color;
 
 use super::render;
-use super::theme::{Role, Theme};
 use crate::app::{Msg, State, fixture, update};
+use crate::theme::{Role, Theme};
 
 fn draw(state: &State, theme: &Theme, w: u16, h: u16) -> Buffer {
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
@@ -140,7 +140,7 @@ fn help_and_footer_follow_key_overrides() {
         [("quit".to_string(), vec!["z".to_string()]), ("help".to_string(), vec!["f2".to_string()])]
             .into_iter()
             .collect();
-    s.keymap = crate::ui::keymap::Keymap::with_overrides(&map).unwrap();
+    s.keymap = crate::app::keymap::Keymap::with_overrides(&map).unwrap();
     let t = text(&draw(&s, &s.theme, 120, 30));
     assert!(t.contains("z quit") && t.contains("F2 help"), "{t}");
     assert!(!t.contains("q quit"));
@@ -257,7 +257,7 @@ fn a_suspected_incident_says_so_in_its_row_and_its_causes() {
     let suspected = Suspects::default().update(evs.iter(), &[], &store, &topo, now);
     assert_eq!(suspected.len(), 1);
     view.incidents.insert(0, suspected[0].clone());
-    let mut s = State::new(Theme::default(), crate::ui::keymap::Keymap::defaults(), vec![], false);
+    let mut s = State::new(Theme::default(), crate::app::keymap::Keymap::defaults(), vec![], false);
     update(&mut s, Msg::View(std::sync::Arc::new(view)));
     s.sort = crate::app::SortOrder::Age;
     update(&mut s, Msg::Resize(120, 40));
@@ -295,7 +295,7 @@ fn anomalies_list_names_the_instance_and_dims_the_weak_ones() {
         ev(Some("ingress-1:8080\x1b[2J\u{202e}"), 0.58),
         ev(None, 0.75),
     ];
-    let mut s = State::new(Theme::default(), crate::ui::keymap::Keymap::defaults(), vec![], false);
+    let mut s = State::new(Theme::default(), crate::app::keymap::Keymap::defaults(), vec![], false);
     update(&mut s, Msg::View(std::sync::Arc::new(view)));
     update(&mut s, Msg::Resize(120, 30));
     keys(&mut s, ":anomalies\n");

@@ -86,14 +86,11 @@ pub fn state_rank(s: AlertState) -> u8 {
 /// alert from Prometheus's API be recognised in Alertmanager's.
 #[must_use]
 pub fn prometheus_fingerprint(labels: &Labels) -> Fingerprint {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut h = crate::base::Fnv1a::new();
     for (k, v) in labels {
-        for b in k.bytes().chain([0xff]).chain(v.bytes()).chain([0xff]) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
+        h.bytes(k.as_bytes()).bytes(&[0xff]).bytes(v.as_bytes()).bytes(&[0xff]);
     }
-    Fingerprint(format!("{h:016x}"))
+    Fingerprint(format!("{:016x}", h.finish()))
 }
 
 impl ApiAlert {

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use tokio::task::JoinSet;
 
-use crate::config::AlertmanagerConfig;
+use super::settings::AlertmanagerConfig;
 use crate::model::{Alert, Clock, SourceHealth, SourceStatus, SystemClock, UnixMs};
 use crate::store::Ingest;
 
@@ -78,14 +78,7 @@ impl Cluster {
     /// How long to wait before the next cycle: the interval with jitter, or
     /// sooner if a failing replica's backoff ends first.
     pub fn next_wait(&mut self) -> Duration {
-        let interval = self.jitter.spread(self.cfg.conn.interval.0, 0.1);
-        let now = Instant::now();
-        self.endpoints
-            .iter()
-            .filter(|e| !e.status.is_healthy())
-            .filter_map(Endpoint::next_at)
-            .map(|t| t.saturating_duration_since(now))
-            .fold(interval, Duration::min)
+        super::poller::next_wait(self.cfg.conn.interval.0, &mut self.jitter, &self.endpoints)
     }
 
     /// Polls every replica that is due, concurrently (one request per

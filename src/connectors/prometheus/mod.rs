@@ -12,7 +12,7 @@ pub mod api;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use crate::config::{PrometheusConfig, TopologyConfig};
+use super::settings::{PrometheusConfig, TopologyConfig};
 use crate::model::{
     Alert, AlertState, Clock, Labels, SeriesKey, SeriesMeta, Signal, SourceHealth, SourceStatus,
     SystemClock, UnixMs,
@@ -68,12 +68,7 @@ impl Engine {
     }
 
     pub fn next_wait(&mut self) -> Duration {
-        let interval = self.jitter.spread(self.cfg.conn.interval.0, 0.1);
-        match (self.endpoint.status.is_healthy(), self.endpoint.next_at()) {
-            (false, Some(t)) => t.saturating_duration_since(Instant::now()).min(interval),
-            (false, None) => interval,
-            (true, _) => interval,
-        }
+        super::poller::next_wait(self.cfg.conn.interval.0, &mut self.jitter, [&self.endpoint])
     }
 
     fn base(&self) -> String {

@@ -62,12 +62,11 @@ impl ContextNovelty {
 
     fn slot(key: &[i32]) -> usize {
         // FNV-1a over the levels, with the order mixed in.
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ key.len() as u64;
+        let mut h = crate::base::Fnv1a::salted(key.len() as u64);
         for &k in key {
-            h ^= u64::from(k as u32);
-            h = h.wrapping_mul(0x0100_0000_01b3);
+            h.word(u64::from(k as u32));
         }
-        (h as usize) & (TABLE - 1)
+        (h.finish() as usize) & (TABLE - 1)
     }
 
     /// Whether the latest sample's level is new and lies next to a level

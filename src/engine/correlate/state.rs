@@ -125,13 +125,11 @@ impl<'a> Fresh<'a> {
 
 /// Hash of `a`'s values of the `group_by` labels.
 fn group_key(group_by: &[String], a: &Alert) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut h = crate::base::Fnv1a::new();
     for k in group_by {
         let v = a.labels.get(k).map_or("", String::as_str);
         // Length first, so ("ab", "c") and ("a", "bc") differ.
-        for b in (v.len() as u64).to_le_bytes().iter().chain(v.as_bytes()) {
-            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-        }
+        h.bytes(&(v.len() as u64).to_le_bytes()).bytes(v.as_bytes());
     }
-    h
+    h.finish()
 }

@@ -24,8 +24,8 @@ use super::{block, title_text};
 use crate::app::State;
 use crate::model::{AlertView, format_age, format_clock};
 use crate::sanitize;
+use crate::theme::{Role, Theme};
 use crate::ui::text::cols;
-use crate::ui::theme::{Role, Theme};
 use crate::ui::widgets::BarChart;
 use crate::ui::widgets::spark::{bounds, compact, threshold_row};
 

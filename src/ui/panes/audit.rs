@@ -12,7 +12,7 @@ use super::block;
 use crate::app::runbook_flow::RunbookFlow;
 use crate::runbook::audit::{Entry, Event};
 use crate::sanitize;
-use crate::ui::theme::{Role, Theme};
+use crate::theme::{Role, Theme};
 
 fn outcome(e: &Entry) -> String {
     match e.event {

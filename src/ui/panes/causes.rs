@@ -13,7 +13,7 @@ use crate::ui::text::{cell, cols, scroll_to, wrap};
 
 /// ` HH:MM:SS ` before each evidence line.
 const EVIDENCE_INDENT: usize = 10;
-use crate::ui::theme::{Role, Theme};
+use crate::theme::{Role, Theme};
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let focused = state.focus == Pane::Causes;

@@ -11,8 +11,8 @@ use super::{block, title_text};
 use crate::app::{Pane, State};
 use crate::model::{AlertState, AlertView, Incident, format_age, format_clock};
 use crate::sanitize;
+use crate::theme::{Role, Theme};
 use crate::ui::text::{cell, cols, scroll_to};
-use crate::ui::theme::{Role, Theme};
 use crate::ui::widgets::Sparkline;
 
 enum Row<'a> {

@@ -6,10 +6,10 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use crate::app::keymap::Context;
 use crate::app::{Action, FlashKind, Mode, State, context};
 use crate::sanitize;
-use crate::ui::keymap::Context;
-use crate::ui::theme::{Role, Theme};
+use crate::theme::{Role, Theme};
 
 /// Footer hints per situation: (actions sharing one hint, label).
 fn hints(state: &State) -> Vec<(&'static [Action], &'static str)> {

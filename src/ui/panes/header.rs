@@ -9,7 +9,7 @@ use ratatui::widgets::Paragraph;
 use crate::app::State;
 use crate::model::{AlertState, IncidentState, SourceStatus, format_age, format_clock};
 use crate::sanitize;
-use crate::ui::theme::{Role, Theme};
+use crate::theme::{Role, Theme};
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let view = &state.view;

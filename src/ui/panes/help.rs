@@ -8,10 +8,10 @@ use ratatui::widgets::{Clear, Paragraph};
 
 use super::block;
 use crate::app::command::COMMANDS;
+use crate::app::keymap::{Context, KeySpec, Keymap};
 use crate::app::{Action, State};
 use crate::model::Severity;
-use crate::ui::keymap::{Context, KeySpec, Keymap};
-use crate::ui::theme::{Role, Theme};
+use crate::theme::{Role, Theme};
 
 const KEY_COL: usize = 16;
 

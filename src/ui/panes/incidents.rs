@@ -11,8 +11,8 @@ use super::block;
 use crate::app::{Mode, Pane, State};
 use crate::model::{Incident, IncidentState, format_age};
 use crate::sanitize;
+use crate::theme::{Role, Theme};
 use crate::ui::text::{cell, cell_right, cols, scroll_to};
-use crate::ui::theme::{Role, Theme};
 
 /// Show the services column from this inner width on.
 const SERVICES_FROM: usize = 120;

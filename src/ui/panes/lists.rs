@@ -15,13 +15,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
 use super::block;
+use crate::app::keymap::Context;
 use crate::app::overlay::{SilenceRow, silence_rows};
 use crate::app::{Action, Overlay, State};
 use crate::model::{AckPhase, SourceStatus, format_age, format_clock};
 use crate::sanitize;
-use crate::ui::keymap::Context;
+use crate::theme::{Role, Theme};
 use crate::ui::text::{cell, cols, scroll_to};
-use crate::ui::theme::{Role, Theme};
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, which: Overlay) {
     frame.render_widget(Clear, area);

@@ -25,8 +25,8 @@ use ratatui::widgets::Paragraph;
 use super::block;
 use crate::model::{LogLevel, LogPatternView, format_clock};
 use crate::sanitize;
+use crate::theme::{Role, Theme};
 use crate::ui::text::cols;
-use crate::ui::theme::{Role, Theme};
 
 /// What the pane shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

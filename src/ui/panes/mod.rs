@@ -19,8 +19,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType};
 
-use super::theme::{Role, Theme};
 use crate::sanitize;
+use crate::theme::{Role, Theme};
 
 /// The bordered block of a pane; the focused one stands out by style and
 /// by a thick border, so focus is visible without colour too.

@@ -12,7 +12,7 @@ use super::block;
 use crate::app::runbook_flow::{RunStatus, RunbookFlow};
 use crate::runbook::exec::Stream;
 use crate::sanitize;
-use crate::ui::theme::{Role, Theme};
+use crate::theme::{Role, Theme};
 
 /// Cuts clean text into pieces of at most `width` columns (a refusal names
 /// a long path and two hashes; all of it matters).

@@ -26,7 +26,7 @@ use crate::app::runbook_flow::Dialog;
 use crate::runbook::audit::{REDACTED, is_secret_name};
 use crate::runbook::{Confirm, RunMode};
 use crate::sanitize;
-use crate::ui::theme::{Role, Theme};
+use crate::theme::{Role, Theme};
 
 /// Quotes a value with every control, bidi and quoting character escaped,
 /// so what is shown is unambiguous and inert.

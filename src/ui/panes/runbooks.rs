@@ -10,9 +10,9 @@ use ratatui::widgets::Paragraph;
 use super::block;
 use crate::app::{Pane, State};
 use crate::sanitize;
+use crate::theme::{Role, Theme};
 use crate::ui::Hyperlink;
 use crate::ui::text::{cols, scroll_to};
-use crate::ui::theme::{Role, Theme};
 
 /// Returns where the `runbook_url` was drawn when it is a safe http(s)
 /// link, for the terminal to make it clickable (OSC 8).

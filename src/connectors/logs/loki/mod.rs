@@ -20,7 +20,8 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{ConnectionConfig, HumanDuration};
+use crate::base::HumanDuration;
+use crate::connectors::settings::ConnectionConfig;
 use crate::model::{Clock, SourceHealth, SystemClock, UnixMs};
 use crate::store::Ingest;
 
@@ -160,11 +161,11 @@ impl LokiStream {
 
     /// The interval with jitter, or sooner when a failing source's backoff ends first.
     pub fn next_wait(&mut self) -> Duration {
-        let interval = self.jitter.spread(self.cfg.conn.interval.0, 0.1);
-        match (self.endpoint.status.is_healthy(), self.endpoint.next_at()) {
-            (false, Some(t)) => t.saturating_duration_since(Instant::now()).min(interval),
-            _ => interval,
-        }
+        crate::connectors::poller::next_wait(
+            self.cfg.conn.interval.0,
+            &mut self.jitter,
+            [&self.endpoint],
+        )
     }
 
     /// Reads what arrived since the last cycle, up to [`MAX_PAGES`] requests,

@@ -1,7 +1,9 @@
-//! Source sections of the config: `[[alertmanager]]`, `[[prometheus]]` and
-//! the connection options they share (auth, TLS, headers, timing) with
-//! `[[logs.loki]]` (declared beside its connector, validated here so source
-//! names are unique across all kinds).
+//! The connectors' sections of the config: `[[alertmanager]]`,
+//! `[[prometheus]]`, `[topology]` and the connection options they share
+//! (auth, TLS, headers, timing) with `[[logs.loki]]` (declared beside its
+//! connector, validated here so source names are unique across all kinds).
+//! `crate::config` aggregates these types into the whole file; nothing here
+//! imports it.
 //!
 //! Holds only *where* secrets live (`token_file`, `token_env`, ...), never
 //! the secrets themselves, so `--print-config` and logs cannot leak them.
@@ -13,7 +15,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::HumanDuration;
+use crate::base::HumanDuration;
+use crate::model::Topology;
 
 /// Credentials, by reference. At most one of bearer token or basic auth.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -151,8 +154,39 @@ fn default_chart_window() -> HumanDuration {
     HumanDuration::mins(30)
 }
 
+/// The service dependency graph, `calls = [["caller", "callee"], ...]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TopologyConfig {
+    pub calls: Vec<[String; 2]>,
+    /// PromQL returning caller/callee pairs (e.g. service-graph metrics), run
+    /// on the first `[[prometheus]]`; its edges are added to `calls`.
+    pub query: Option<String>,
+    /// Labels of `query`'s result naming the caller and the callee.
+    pub caller_label: String,
+    pub callee_label: String,
+}
+
+impl Default for TopologyConfig {
+    fn default() -> Self {
+        Self {
+            calls: Vec::new(),
+            query: None,
+            caller_label: "client".into(),
+            callee_label: "server".into(),
+        }
+    }
+}
+
+impl TopologyConfig {
+    #[must_use]
+    pub fn to_topology(&self) -> Topology {
+        Topology::from_edges(self.calls.iter().map(|[a, b]| (a.as_str(), b.as_str())))
+    }
+}
+
 /// Returns (key, message) of the first problem, in config's validate style.
-pub(super) fn validate(
+pub fn validate(
     ams: &[AlertmanagerConfig],
     proms: &[PrometheusConfig],
     lokis: &[crate::connectors::logs::loki::LokiSource],
@@ -316,7 +350,7 @@ fn check_conn(c: &ConnectionConfig, table: &str) -> Result<(), (String, String)>
 mod tests {
     use std::path::Path;
 
-    use super::super::{Config, parse};
+    use crate::config::{Config, parse};
 
     /// The commented source examples in config.example.toml, uncommented.
     fn example_sources() -> String {

@@ -81,10 +81,10 @@ roles! {
 }
 
 const BUILTIN: &[(&str, &str)] = &[
-    ("dark", include_str!("../../themes/dark.toml")),
-    ("light", include_str!("../../themes/light.toml")),
-    ("high-contrast", include_str!("../../themes/high-contrast.toml")),
-    ("monochrome", include_str!("../../themes/monochrome.toml")),
+    ("dark", include_str!("../themes/dark.toml")),
+    ("light", include_str!("../themes/light.toml")),
+    ("high-contrast", include_str!("../themes/high-contrast.toml")),
+    ("monochrome", include_str!("../themes/monochrome.toml")),
 ];
 
 /// Parent chains longer than this are treated as cycles.
