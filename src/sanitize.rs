@@ -117,16 +117,16 @@ pub fn clean_block(s: &str) -> String {
     out
 }
 
-/// Writes `c` visibly when it is [unsafe](is_unsafe) (`\u{1b}`), as is otherwise.
+/// Writes `c` visibly when it is [control or bidi](is_control_or_bidi) (`\u{1b}`), as is otherwise.
 pub fn push_escaped(out: &mut String, c: char) {
-    if is_unsafe(c) {
+    if is_control_or_bidi(c) {
         let _ = std::fmt::Write::write_fmt(out, format_args!("\\u{{{:x}}}", u32::from(c)));
     } else {
         out.push(c);
     }
 }
 
-/// `s` with every [unsafe](is_unsafe) character written as `\u{…}`, cut to
+/// `s` with every [control or bidi](is_control_or_bidi) character written as `\u{…}`, cut to
 /// `max_chars` characters (with `…`): for naming a hostile string in a
 /// message without running or hiding it.
 #[must_use]
@@ -144,18 +144,18 @@ pub fn escape_visible(s: &str, max_chars: usize) -> String {
 
 /// True when no character of `s` needs removing or replacing.
 fn is_inert(s: &str) -> bool {
-    s.chars().all(|c| !is_unsafe(c))
+    s.chars().all(|c| !is_control_or_bidi(c))
 }
 
 fn is_inert_block(s: &str) -> bool {
-    s.chars().all(|c| c == '\n' || !is_unsafe(c))
+    s.chars().all(|c| c == '\n' || !is_control_or_bidi(c))
 }
 
 /// A character that must never leave quell or reach a terminal raw: C0
 /// (tab and newline included: callers that keep them say so), DEL, C1 and
 /// the [bidi controls](is_bidi_control).
 #[must_use]
-pub fn is_unsafe(c: char) -> bool {
+pub fn is_control_or_bidi(c: char) -> bool {
     c.is_control() || is_bidi_control(c)
 }
 
@@ -253,7 +253,7 @@ fn strip_into(s: &str, out: &mut Sink) {
                     return;
                 }
             }
-            c if is_unsafe(c) => {}
+            c if is_control_or_bidi(c) => {}
             c => {
                 if !out.push(c) {
                     return;

@@ -475,3 +475,37 @@ fn dry_run_args_replace_args_and_are_audited_as_dry() {
     assert_eq!(fx.recorded_args().unwrap(), vec![b"--dry-run".to_vec(), b"pay".to_vec()]);
     assert!(fx.audit().iter().all(|e| e.dry_run));
 }
+
+/// A grandchild that leaves the script's session and ignores SIGTERM still
+/// dies when the run times out (quell adopts it as a child subreaper).
+#[test]
+fn a_setsid_grandchild_that_ignores_sigterm_dies_at_the_timeout() {
+    let fx = Fixture::new("setsid");
+    let pidfile = fx.path("escaped.pid");
+    let rb = fx.script(
+        "escape.sh",
+        &format!(
+            "#!/bin/bash\nsetsid bash -c 'trap \"\" TERM; exec sleep 600' &\necho $! > '{}'\necho started\nsleep 300\n",
+            pidfile.display()
+        ),
+    );
+    let mut rb = rb;
+    rb.timeout = quell::config::HumanDuration(Duration::from_millis(800));
+    let began = Instant::now();
+    let (outcome, _) = run(&fx, &rb, &labels(&[])).unwrap();
+    assert!(outcome.timed_out, "{outcome:?}");
+    assert!(began.elapsed() < Duration::from_secs(10), "{:?}", began.elapsed());
+    let pid: u32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+    let alive = !wait_dead(pid);
+    if alive {
+        // Do not leave it behind for the next test run.
+        let _ = std::process::Command::new("kill").args(["-9", &pid.to_string()]).status();
+    }
+    assert!(!alive, "the setsid grandchild {pid} survived the timeout");
+    // And it was reaped, not left a zombie under its adopter.
+    let until = Instant::now() + Duration::from_secs(5);
+    while Path::new(&format!("/proc/{pid}")).exists() && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(!Path::new(&format!("/proc/{pid}")).exists(), "{pid} left as a zombie");
+}

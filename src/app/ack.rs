@@ -443,7 +443,7 @@ fn typeable(sets: Vec<Vec<SilenceMatcher>>) -> (Vec<Vec<SilenceMatcher>>, Vec<St
     for set in sets {
         let bad: Vec<String> = set
             .iter()
-            .filter(|m| m.name.chars().any(crate::sanitize::is_unsafe))
+            .filter(|m| m.name.chars().any(crate::sanitize::is_control_or_bidi))
             .map(|m| m.name.clone())
             .collect();
         if bad.is_empty() {
@@ -458,7 +458,7 @@ fn typeable(sets: Vec<Vec<SilenceMatcher>>) -> (Vec<Vec<SilenceMatcher>>, Vec<St
 }
 
 fn typeable_value(m: SilenceMatcher) -> SilenceMatcher {
-    if !m.value.chars().any(crate::sanitize::is_unsafe) {
+    if !m.value.chars().any(crate::sanitize::is_control_or_bidi) {
         return m;
     }
     // A regex value is already escaped, and escaping never puts a backslash
@@ -466,7 +466,7 @@ fn typeable_value(m: SilenceMatcher) -> SilenceMatcher {
     let pattern = if m.is_regex { m.value } else { regex::escape(&m.value) };
     let mut value = String::with_capacity(pattern.len() + 8);
     for c in pattern.chars() {
-        if crate::sanitize::is_unsafe(c) {
+        if crate::sanitize::is_control_or_bidi(c) {
             let _ = write!(value, "\\x{{{:x}}}", u32::from(c));
         } else {
             value.push(c);
@@ -516,7 +516,7 @@ mod tests {
     fn assert_inert_text(text: &str) {
         for c in text.chars() {
             assert!(
-                c == '\n' || !crate::sanitize::is_unsafe(c),
+                c == '\n' || !crate::sanitize::is_control_or_bidi(c),
                 "raw {:#x} in {text:?}",
                 u32::from(c)
             );

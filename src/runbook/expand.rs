@@ -128,7 +128,7 @@ fn default_check(v: &str) -> Result<(), String> {
     if v.starts_with('-') {
         return Err("starts with '-' and could be read as an option".into());
     }
-    if let Some(c) = v.chars().find(|c| crate::sanitize::is_unsafe(*c)) {
+    if let Some(c) = v.chars().find(|c| crate::sanitize::is_control_or_bidi(*c)) {
         return Err(format!("contains the control character U+{:04X}", u32::from(c)));
     }
     Ok(())

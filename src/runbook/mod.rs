@@ -32,6 +32,7 @@ pub mod integrity;
 pub mod matcher;
 mod output;
 pub mod run;
+mod tree;
 
 pub use matcher::{MatchOp, Matcher, MatcherError};
 
