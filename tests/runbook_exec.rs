@@ -509,3 +509,47 @@ fn a_setsid_grandchild_that_ignores_sigterm_dies_at_the_timeout() {
     }
     assert!(!Path::new(&format!("/proc/{pid}")).exists(), "{pid} left as a zombie");
 }
+
+/// A runbook declared in `runbooks/NAME.toml` still depends on the main
+/// config (its sources, keys and settings): a main config others can write
+/// refuses the run, naming that file.
+#[test]
+fn a_writable_main_config_refuses_runbooks_from_runbook_files() {
+    let fx = Fixture::new("mainconfig");
+    let rb = fx.arg_recorder();
+    let cfg = fx.path("config.toml");
+    std::fs::write(&cfg, "[ui]\ntheme = \"dark\"\n").unwrap();
+    std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let dir = fx.path("runbooks");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let decl = dir.join("record.toml");
+    std::fs::write(
+        &decl,
+        format!(
+            "id = \"record\"\ntitle = \"record\"\npath = \"{}\"\nsha256 = \"{}\"\n",
+            rb.path, rb.sha256
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&decl, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let loaded = quell::config::load(Some(&cfg)).unwrap();
+    let from_file = loaded.config.runbooks.iter().find(|r| r.id == "record").unwrap().clone();
+    assert_eq!(from_file.source.as_deref(), Some(decl.as_path()));
+    assert!(run(&fx, &from_file, &labels(&[])).unwrap().0.success());
+
+    // The main config becomes world-writable while quell runs.
+    std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o666)).unwrap();
+    std::fs::remove_file(fx.path("args.bin")).unwrap();
+    let e = run(&fx, &from_file, &labels(&[])).unwrap_err();
+    assert!(
+        e.starts_with("config file:") && e.contains("config.toml") && e.contains("0666"),
+        "{e}"
+    );
+    assert!(fx.recorded_args().is_none(), "the script ran");
+    let refusal = fx.audit().into_iter().rev().find(|e| e.event == Some(Event::Refused)).unwrap();
+    assert!(refusal.reason.unwrap_or_default().contains("config.toml"));
+    // Group-writable too.
+    std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o620)).unwrap();
+    assert!(run(&fx, &from_file, &labels(&[])).unwrap_err().contains("0620"));
+}
