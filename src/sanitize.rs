@@ -97,18 +97,73 @@ pub fn width(s: &str) -> usize {
     s.width()
 }
 
-/// True when no character of `s` needs removing or replacing.
-fn is_inert(s: &str) -> bool {
-    s.chars().all(|c| !needs_attention(c))
+/// Cleans multi-line text that leaves quell (clipboard, `:export` files):
+/// every line as [`clean_line`] without a width cap, newlines kept. The
+/// result carries no control character other than `\n`, so pasting it into
+/// a shell or `cat`-ing the file can neither run a terminal sequence nor end
+/// a bracketed paste early.
+#[must_use]
+pub fn clean_block(s: &str) -> String {
+    if is_inert_block(s) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    for (i, line) in s.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&clean_line(line, usize::MAX));
+    }
+    out
 }
 
-fn needs_attention(c: char) -> bool {
+/// Writes `c` visibly when it is [control or bidi](is_control_or_bidi) (`\u{1b}`), as is otherwise.
+pub fn push_escaped(out: &mut String, c: char) {
+    if is_control_or_bidi(c) {
+        let _ = std::fmt::Write::write_fmt(out, format_args!("\\u{{{:x}}}", u32::from(c)));
+    } else {
+        out.push(c);
+    }
+}
+
+/// `s` with every [control or bidi](is_control_or_bidi) character written as `\u{…}`, cut to
+/// `max_chars` characters (with `…`): for naming a hostile string in a
+/// message without running or hiding it.
+#[must_use]
+pub fn escape_visible(s: &str, max_chars: usize) -> String {
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i == max_chars {
+            out.push(ELLIPSIS);
+            break;
+        }
+        push_escaped(&mut out, c);
+    }
+    out
+}
+
+/// True when no character of `s` needs removing or replacing.
+fn is_inert(s: &str) -> bool {
+    s.chars().all(|c| !is_control_or_bidi(c))
+}
+
+fn is_inert_block(s: &str) -> bool {
+    s.chars().all(|c| c == '\n' || !is_control_or_bidi(c))
+}
+
+/// A character that must never leave quell or reach a terminal raw: C0
+/// (tab and newline included: callers that keep them say so), DEL, C1 and
+/// the [bidi controls](is_bidi_control).
+#[must_use]
+pub fn is_control_or_bidi(c: char) -> bool {
     c.is_control() || is_bidi_control(c)
 }
 
-/// Characters that reorder text: embeddings and overrides (U+202A–U+202E),
-/// isolates (U+2066–U+2069), LRM/RLM and the Arabic letter mark.
-fn is_bidi_control(c: char) -> bool {
+/// The one list of characters that reorder text: embeddings and overrides
+/// (U+202A–U+202E), isolates (U+2066–U+2069), LRM/RLM and the Arabic letter
+/// mark (U+061C). Every check in quell uses this list.
+#[must_use]
+pub fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
 }
 
@@ -198,7 +253,7 @@ fn strip_into(s: &str, out: &mut Sink) {
                     return;
                 }
             }
-            c if c.is_control() || is_bidi_control(c) => {}
+            c if is_control_or_bidi(c) => {}
             c => {
                 if !out.push(c) {
                     return;
@@ -289,6 +344,20 @@ mod tests {
         assert_eq!(clean("invoice\u{202e}gnp.exe"), "invoicegnp.exe");
         assert_eq!(clean("\u{2066}x\u{2069}\u{200e}\u{200f}\u{061c}"), "x");
         assert_eq!(clean_lines("one\ntwo\x1b[2J\r", 10), vec!["one", "two"]);
+    }
+
+    #[test]
+    fn blocks_keep_their_lines_and_lose_their_controls() {
+        assert_eq!(clean_block("a\nb\n"), "a\nb\n");
+        assert_eq!(clean_block("a\x1b]0;t\x07\r\nb\u{61c}\u{9b}2J\n"), "a\nb\n");
+        let long = "x".repeat(MAX_WIDTH * 2);
+        assert_eq!(clean_block(&long), long, "no width cap for files");
+    }
+
+    #[test]
+    fn visible_escapes_name_hostile_text() {
+        assert_eq!(escape_visible("a\x1b]0;\u{202e}\u{61c}b", 20), "a\\u{1b}]0;\\u{202e}\\u{61c}b");
+        assert_eq!(escape_visible("abcdef", 3), "abc\u{2026}");
     }
 
     #[test]

@@ -105,6 +105,7 @@ async fn self_signed_tls_fails_with_a_reason_and_works_with_ca_file() {
                 reason.to_lowercase().contains("issuer") || reason.contains("certificate"),
                 "{reason}"
             );
+            assert!(reason.contains("signed by an unknown authority"), "in words: {reason}");
         }
         s => panic!("expected a TLS error, got {s:?}"),
     }
@@ -150,4 +151,110 @@ async fn wrong_password_is_auth_failed_and_right_one_works() {
     let (status, _) = status_with(&pw("right"), &am.url()).await;
     assert_eq!(status, SourceStatus::Ok);
     assert!(Path::new(&dir.0).exists());
+}
+
+/// A certificate for `san` (e.g. `IP:127.0.0.2`) signed by `make_certs`'s
+/// CA, as `<name>.pem` with its key `<name>.key`.
+fn make_leaf(dir: &TempDir, name: &str, san: &str) {
+    let d = &dir.0;
+    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+    let (key, csr, pem, ext) = (
+        format!("{name}.key"),
+        format!("{name}.csr"),
+        format!("{name}.pem"),
+        format!("{name}.ext"),
+    );
+    run(Command::new("openssl").current_dir(d).args(["req"]).args(ec).args([
+        "-keyout",
+        &key,
+        "-out",
+        &csr,
+        "-subj",
+        "/CN=quell-test",
+    ]));
+    dir.file(&ext, &format!("subjectAltName={san}\nbasicConstraints=CA:FALSE\n"));
+    run(Command::new("openssl").current_dir(d).args([
+        "x509",
+        "-req",
+        "-in",
+        &csr,
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        &pem,
+        "-days",
+        "2",
+        "-extfile",
+        &ext,
+    ]));
+}
+
+/// An Alertmanager serving `cert`/`key` from `dir`.
+fn tls_alertmanager(dir: &TempDir, cert: &str, key: &str) -> Alertmanager {
+    let d = &dir.0;
+    let web = dir.file(
+        &format!("web-{cert}.yml"),
+        &format!(
+            "tls_server_config:\n  cert_file: {}\n  key_file: {}\n",
+            d.join(cert).display(),
+            d.join(key).display()
+        ),
+    );
+    Alertmanager::single(&[format!("--web.config.file={}", web.display())])
+}
+
+fn tls_reason_of(status: SourceStatus) -> String {
+    match status {
+        SourceStatus::Tls { reason } => reason,
+        s => panic!("expected a TLS error, got {s:?}"),
+    }
+}
+
+/// TLS failures read as sentences an operator can act on, against real
+/// servers: a CA certificate served as the server's, a certificate for
+/// another address, and plain HTTP on either side (the unknown issuer is
+/// in `self_signed_tls_fails_with_a_reason_and_works_with_ca_file`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_errors_are_said_in_words() {
+    let dir = TempDir::new("tlswords");
+    make_certs(&dir);
+    let d = &dir.0;
+    let ca =
+        format!("[alertmanager.tls]\nca_file = {:?}\n", d.join("ca.pem").display().to_string());
+
+    // The CA's own certificate (CA:TRUE) served as the server certificate.
+    let am = tls_alertmanager(&dir, "ca.pem", "ca.key");
+    let https = format!("https://127.0.0.1:{}", am.server.port);
+    let reason = tls_reason_of(status_with(&ca, &https).await.0);
+    assert!(
+        reason.contains("the server's certificate is a CA certificate, not a server certificate"),
+        "{reason}"
+    );
+    assert!(!reason.contains("OtherError"), "{reason}");
+    drop(am);
+
+    // A certificate for 127.0.0.2 on 127.0.0.1.
+    make_leaf(&dir, "other", "IP:127.0.0.2");
+    let am = tls_alertmanager(&dir, "other.pem", "other.key");
+    let https = format!("https://127.0.0.1:{}", am.server.port);
+    let reason = tls_reason_of(status_with(&ca, &https).await.0);
+    assert!(reason.contains("not valid for this host name"), "{reason}");
+    // Plain HTTP to the TLS port.
+    let (status, _) = status_with("", &format!("http://127.0.0.1:{}", am.server.port)).await;
+    match status {
+        SourceStatus::BadResponse { excerpt } => {
+            assert!(excerpt.contains("the server speaks HTTPS: use an https:// URL"), "{excerpt}");
+        }
+        s => panic!("expected a bad response, got {s:?}"),
+    }
+    drop(am);
+
+    // https:// to a server without TLS.
+    let plain = Alertmanager::single(&[]);
+    let https = format!("https://127.0.0.1:{}", plain.server.port);
+    let reason = tls_reason_of(status_with("", &https).await.0);
+    assert!(reason.contains("does not speak TLS"), "{reason}");
 }

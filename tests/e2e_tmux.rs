@@ -275,3 +275,129 @@ fn split_and_merge_from_the_keyboard() {
     drop(tmux);
     let _ = std::fs::remove_dir_all(&home);
 }
+
+/// The pane's terminal settings as `stty -a` reports them.
+fn pane_stty(tmux: &Tmux) -> String {
+    let tty = tmux.cmd(&["display-message", "-p", "-t", "e2e", "#{pane_tty}"]);
+    let tty = String::from_utf8_lossy(&tty.stdout).trim().to_string();
+    let out = std::process::Command::new("stty").args(["-a", "-F", &tty]).output().unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Alternate screen off, cursor shown, raw mode off.
+fn assert_terminal_restored(tmux: &Tmux, after: &str) {
+    let alt = tmux.cmd(&["display-message", "-p", "-t", "e2e", "#{alternate_on}"]);
+    assert_eq!(String::from_utf8_lossy(&alt.stdout).trim(), "0", "{after}: alternate screen on");
+    let cursor = tmux.cmd(&["display-message", "-p", "-t", "e2e", "#{cursor_flag}"]);
+    assert_eq!(String::from_utf8_lossy(&cursor.stdout).trim(), "1", "{after}: cursor hidden");
+    // Raw mode clears `isig` and `opost`; a shell, even one in readline's
+    // own mode at its prompt, keeps both.
+    let stty = pane_stty(tmux);
+    let words: Vec<&str> = stty.split_whitespace().collect();
+    assert!(words.contains(&"isig") && words.contains(&"opost"), "{after}: raw mode on:\n{stty}");
+}
+
+/// The only quell under the pane's shell.
+fn quell_pid(tmux: &Tmux) -> u32 {
+    let pane = tmux.cmd(&["display-message", "-p", "-t", "e2e", "#{pane_pid}"]);
+    let shell: u32 = String::from_utf8_lossy(&pane.stdout).trim().parse().unwrap();
+    let quell = children(shell);
+    assert_eq!(quell.len(), 1, "expected quell under the pane shell");
+    quell[0]
+}
+
+fn send_signal(sig: &str, target: &str) {
+    let ok = std::process::Command::new("kill").args(["-s", sig, "--", target]).status().unwrap();
+    assert!(ok.success(), "kill -s {sig} {target}");
+}
+
+fn signal_restores_the_terminal(sig: &str) {
+    require_tmux();
+    let home = std::env::temp_dir().join(format!("quell-e2e-{sig}-{}", std::process::id()));
+    std::fs::create_dir_all(&home).unwrap();
+    let exit_file = home.join("exit-status");
+    let bin = env!("CARGO_BIN_EXE_quell");
+    let cmd = format!("'{bin}' --demo; echo EXIT=$? > '{}'; sleep 120", exit_file.display());
+    let tmux = Tmux::start(&sig.to_ascii_lowercase(), &cmd, &home);
+    tmux.wait_for("the first incident", |s| s.contains('\u{25b6}'));
+    send_signal(sig, &quell_pid(&tmux).to_string());
+    let start = Instant::now();
+    while !exit_file.exists() {
+        assert!(start.elapsed() < WAIT, "quell did not exit after SIG{sig}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_terminal_restored(&tmux, &format!("SIG{sig}"));
+    let s = tmux.screen();
+    assert!(!s.contains("Root causes"), "quell's screen left behind:\n{s}");
+    drop(tmux);
+    let _ = std::fs::remove_dir_all(&home);
+}
+
+#[test]
+fn sigint_restores_the_terminal() {
+    signal_restores_the_terminal("INT");
+}
+
+#[test]
+fn sigquit_restores_the_terminal() {
+    signal_restores_the_terminal("QUIT");
+}
+
+/// Process state letter from procfs (`T` when stopped).
+fn proc_state(pid: u32) -> char {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    stat.rsplit(')').next().and_then(|r| r.trim_start().chars().next()).unwrap_or('?')
+}
+
+/// Under an interactive shell with job control, as a user runs it:
+/// `kill -TSTP` gives the terminal back to the shell, `fg` brings quell
+/// back redrawn and reading keys.
+#[test]
+fn sigtstp_suspends_to_the_shell_and_fg_comes_back() {
+    require_tmux();
+    let home = std::env::temp_dir().join(format!("quell-e2e-tstp-{}", std::process::id()));
+    std::fs::create_dir_all(&home).unwrap();
+    let exit_file = home.join("exit-status");
+    let bin = env!("CARGO_BIN_EXE_quell");
+    let tmux = Tmux::start("tstp", "bash --norc --noprofile -i", &home);
+    tmux.wait_for("the shell prompt", |s| s.contains("bash-"));
+    tmux.literal(&format!("'{bin}' --demo"));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the first incident", |s| s.contains('\u{25b6}'));
+    let pid = quell_pid(&tmux);
+    send_signal("TSTP", &pid.to_string());
+    let start = Instant::now();
+    while proc_state(pid) != 'T' {
+        assert!(start.elapsed() < WAIT, "quell did not stop after SIGTSTP");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Stopped, and the terminal is the shell's again.
+    tmux.wait_for("the shell's job notice", |s| s.contains("Stopped"));
+    assert_terminal_restored(&tmux, "SIGTSTP");
+    tmux.literal("fg");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("quell redrawn after fg", |s| {
+        s.contains('\u{25b6}') && s.contains("Root causes") && !s.contains("Stopped")
+    });
+    let alt = tmux.cmd(&["display-message", "-p", "-t", "e2e", "#{alternate_on}"]);
+    assert_eq!(String::from_utf8_lossy(&alt.stdout).trim(), "1", "back on the alternate screen");
+    assert!(pane_stty(&tmux).split_whitespace().any(|w| w == "-isig"), "raw mode again");
+    // Keys are read again.
+    tmux.keys(&["?"]);
+    tmux.wait_for("the help overlay", |s| s.contains("Keys: main"));
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("help closed", |s| !s.contains("Keys: main"));
+    tmux.keys(&["q"]);
+    tmux.wait_for("the shell prompt again", |s| !s.contains("Root causes"));
+    tmux.literal(&format!("echo EXIT=$? > '{}'", exit_file.display()));
+    tmux.keys(&["Enter"]);
+    let start = Instant::now();
+    while !exit_file.exists() {
+        assert!(start.elapsed() < WAIT, "the shell did not come back after q");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(std::fs::read_to_string(&exit_file).unwrap().trim(), "EXIT=0");
+    assert_terminal_restored(&tmux, "q after a suspend");
+    drop(tmux);
+    let _ = std::fs::remove_dir_all(&home);
+}

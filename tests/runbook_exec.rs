@@ -475,3 +475,81 @@ fn dry_run_args_replace_args_and_are_audited_as_dry() {
     assert_eq!(fx.recorded_args().unwrap(), vec![b"--dry-run".to_vec(), b"pay".to_vec()]);
     assert!(fx.audit().iter().all(|e| e.dry_run));
 }
+
+/// A grandchild that leaves the script's session and ignores SIGTERM still
+/// dies when the run times out (quell adopts it as a child subreaper).
+#[test]
+fn a_setsid_grandchild_that_ignores_sigterm_dies_at_the_timeout() {
+    let fx = Fixture::new("setsid");
+    let pidfile = fx.path("escaped.pid");
+    let rb = fx.script(
+        "escape.sh",
+        &format!(
+            "#!/bin/bash\nsetsid bash -c 'trap \"\" TERM; exec sleep 600' &\necho $! > '{}'\necho started\nsleep 300\n",
+            pidfile.display()
+        ),
+    );
+    let mut rb = rb;
+    rb.timeout = quell::config::HumanDuration(Duration::from_millis(800));
+    let began = Instant::now();
+    let (outcome, _) = run(&fx, &rb, &labels(&[])).unwrap();
+    assert!(outcome.timed_out, "{outcome:?}");
+    assert!(began.elapsed() < Duration::from_secs(10), "{:?}", began.elapsed());
+    let pid: u32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+    let alive = !wait_dead(pid);
+    if alive {
+        // Do not leave it behind for the next test run.
+        let _ = std::process::Command::new("kill").args(["-9", &pid.to_string()]).status();
+    }
+    assert!(!alive, "the setsid grandchild {pid} survived the timeout");
+    // And it was reaped, not left a zombie under its adopter.
+    let until = Instant::now() + Duration::from_secs(5);
+    while Path::new(&format!("/proc/{pid}")).exists() && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(!Path::new(&format!("/proc/{pid}")).exists(), "{pid} left as a zombie");
+}
+
+/// A runbook declared in `runbooks/NAME.toml` still depends on the main
+/// config (its sources, keys and settings): a main config others can write
+/// refuses the run, naming that file.
+#[test]
+fn a_writable_main_config_refuses_runbooks_from_runbook_files() {
+    let fx = Fixture::new("mainconfig");
+    let rb = fx.arg_recorder();
+    let cfg = fx.path("config.toml");
+    std::fs::write(&cfg, "[ui]\ntheme = \"dark\"\n").unwrap();
+    std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let dir = fx.path("runbooks");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let decl = dir.join("record.toml");
+    std::fs::write(
+        &decl,
+        format!(
+            "id = \"record\"\ntitle = \"record\"\npath = \"{}\"\nsha256 = \"{}\"\n",
+            rb.path, rb.sha256
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&decl, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let loaded = quell::config::load(Some(&cfg)).unwrap();
+    let from_file = loaded.config.runbooks.iter().find(|r| r.id == "record").unwrap().clone();
+    assert_eq!(from_file.source.as_deref(), Some(decl.as_path()));
+    assert!(run(&fx, &from_file, &labels(&[])).unwrap().0.success());
+
+    // The main config becomes world-writable while quell runs.
+    std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o666)).unwrap();
+    std::fs::remove_file(fx.path("args.bin")).unwrap();
+    let e = run(&fx, &from_file, &labels(&[])).unwrap_err();
+    assert!(
+        e.starts_with("config file:") && e.contains("config.toml") && e.contains("0666"),
+        "{e}"
+    );
+    assert!(fx.recorded_args().is_none(), "the script ran");
+    let refusal = fx.audit().into_iter().rev().find(|e| e.event == Some(Event::Refused)).unwrap();
+    assert!(refusal.reason.unwrap_or_default().contains("config.toml"));
+    // Group-writable too.
+    std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o620)).unwrap();
+    assert!(run(&fx, &from_file, &labels(&[])).unwrap_err().contains("0620"));
+}

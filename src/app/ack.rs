@@ -339,7 +339,7 @@ pub fn summary_markdown(view: &View, inc: &Incident) -> String {
             .labels
             .iter()
             .filter(|(k, _)| *k != "alertname")
-            .map(|(k, v)| format!("{k}={}", c(v)))
+            .map(|(k, v)| format!("{}={}", c(k), c(v)))
             .collect();
         let mut why = String::new();
         for id in &al.silenced_by {
@@ -410,7 +410,17 @@ pub fn amtool_commands(state: &State, inc: &Incident) -> String {
     let mut out = Vec::new();
     for (source, labels) in by_source {
         let url = state.ack_urls.get(source).map_or("http://ALERTMANAGER:9093", String::as_str);
-        let sets = cover(&labels);
+        let (sets, untypeable) = typeable(cover(&labels));
+        for name in untypeable {
+            out.push(format!(
+                "# not expressible as a command: a label name carries control characters \
+                 ({}); acknowledge these alerts from quell",
+                crate::sanitize::escape_visible(&name, 60)
+            ));
+        }
+        if sets.is_empty() {
+            continue;
+        }
         out.extend(amtool_query(url, &sets));
         let comment = format!("ACK! {} (quell)", clean_line(&inc.title, 80));
         let dur = crate::base::HumanDuration(std::time::Duration::from_millis(
@@ -419,6 +429,50 @@ pub fn amtool_commands(state: &State, inc: &Incident) -> String {
         out.extend(amtool_silence(url, &sets, &state.ack_author, &dur.to_string(), &comment));
     }
     out.join("\n")
+}
+
+/// The matcher sets whose text can be copied without control characters:
+/// a value carrying one becomes an anchored regex that spells it as
+/// `\x{…}` (RE2 and both of Alertmanager's matcher parsers read it back to
+/// the same character), so the silence still selects exactly those alerts.
+/// A set with such a label *name* cannot be written safely at all; it is
+/// left out (never widened) and its names are returned to be reported.
+fn typeable(sets: Vec<Vec<SilenceMatcher>>) -> (Vec<Vec<SilenceMatcher>>, Vec<String>) {
+    let mut kept = Vec::new();
+    let mut names = Vec::new();
+    for set in sets {
+        let bad: Vec<String> = set
+            .iter()
+            .filter(|m| m.name.chars().any(crate::sanitize::is_control_or_bidi))
+            .map(|m| m.name.clone())
+            .collect();
+        if bad.is_empty() {
+            kept.push(set.into_iter().map(typeable_value).collect());
+        } else {
+            names.extend(bad);
+        }
+    }
+    names.sort();
+    names.dedup();
+    (kept, names)
+}
+
+fn typeable_value(m: SilenceMatcher) -> SilenceMatcher {
+    if !m.value.chars().any(crate::sanitize::is_control_or_bidi) {
+        return m;
+    }
+    // A regex value is already escaped, and escaping never puts a backslash
+    // in front of a control character, so each one stands alone.
+    let pattern = if m.is_regex { m.value } else { regex::escape(&m.value) };
+    let mut value = String::with_capacity(pattern.len() + 8);
+    for c in pattern.chars() {
+        if crate::sanitize::is_control_or_bidi(c) {
+            let _ = write!(value, "\\x{{{:x}}}", u32::from(c));
+        } else {
+            value.push(c);
+        }
+    }
+    SilenceMatcher { value, is_regex: true, ..m }
 }
 
 #[cfg(test)]
@@ -442,6 +496,86 @@ mod tests {
         let m = SilenceMatcher::equal("instance", "x$(id)\"\n\\");
         let back = parse_silence(&m.to_string(), 60_000).unwrap();
         assert_eq!(back.matchers, vec![m]);
+    }
+
+    /// Label names an Alertmanager-compatible server that does not check
+    /// names may serve: terminal title, clipboard write, screen wipe, 8-bit
+    /// CSI, bidi override, CR, NUL, BEL.
+    const HOSTILE_NAMES: [&str; 8] = [
+        "t\x1b]0;PWNTITLE\x07",
+        "c\x1b]52;c;cm0gLXJmIH4=\x07",
+        "w\x1b[2J",
+        "csi\u{9b}31m",
+        "rtl\u{202e}gnp",
+        "cr\rx",
+        "nul\0x",
+        "bel\x07",
+    ];
+
+    /// Everything in `text` is printable or a newline.
+    fn assert_inert_text(text: &str) {
+        for c in text.chars() {
+            assert!(
+                c == '\n' || !crate::sanitize::is_control_or_bidi(c),
+                "raw {:#x} in {text:?}",
+                u32::from(c)
+            );
+        }
+    }
+
+    /// The fixture's selected incident with its first alert carrying the
+    /// hostile label names and its second hostile values.
+    fn hostile_state() -> (State, String) {
+        use crate::app::{Msg, update};
+        let mut s = crate::app::fixture::state();
+        s.can_write = true;
+        s.ack_author = "ana".into();
+        s.ack_urls.insert("demo".into(), "http://am:9093".into());
+        let mut view = (*s.view).clone();
+        let inc = s.selected_incident().unwrap().clone();
+        let first = view.alerts.get_mut(&inc.alerts[0]).unwrap();
+        for name in HOSTILE_NAMES {
+            first.alert.labels.insert(name.to_string(), "v".into());
+        }
+        let second = view.alerts.get_mut(&inc.alerts[1]).unwrap();
+        let value = "p\x1b]0;T\x07\u{9b}2J\u{202e}\r\0.*".to_string();
+        second.alert.labels.insert("vpod".into(), value.clone());
+        update(&mut s, Msg::View(std::sync::Arc::new(view)));
+        (s, value)
+    }
+
+    #[test]
+    fn hostile_label_names_never_leave_quell_raw() {
+        let (s, _) = hostile_state();
+        let inc = s.selected_incident().unwrap();
+        let md = summary_markdown(&s.view, inc);
+        assert_inert_text(&md);
+        // The names are still there, defanged, so the reader sees them.
+        assert!(md.contains("rtlgnp=v") && md.contains("csi=v"), "{md}");
+        let cmds = amtool_commands(&s, inc);
+        assert_inert_text(&cmds);
+        assert!(cmds.contains("# not expressible as a command"), "{cmds}");
+        assert!(cmds.contains("\\u{1b}]0;PWNTITLE"), "the name is named, escaped: {cmds}");
+        // Alerts without hostile names still get their commands.
+        assert!(cmds.contains("amtool silence add"), "{cmds}");
+    }
+
+    #[test]
+    fn hostile_label_values_become_regexes_that_still_match_them() {
+        let (s, value) = hostile_state();
+        let inc = s.selected_incident().unwrap();
+        let cmds = amtool_commands(&s, inc);
+        assert_inert_text(&cmds);
+        let line = cmds.lines().find(|l| l.contains("vpod=~")).expect("a regex vpod matcher");
+        // Undo the shell quoting and the matcher quoting, as amtool would.
+        let start = line.find("'vpod=~\"").unwrap() + "'vpod=~\"".len();
+        let rest = &line[start..];
+        let quoted = &rest[..rest.find("\"'").unwrap()];
+        let pattern = quoted.replace("\\\\", "\\");
+        assert!(pattern.contains("\\x{1b}") && pattern.contains("\\x{202e}"), "{pattern}");
+        let re = regex::Regex::new(&format!("^(?:{pattern})$")).unwrap();
+        assert!(re.is_match(&value), "{pattern} must select the alert");
+        assert!(!re.is_match("p"), "and only it");
     }
 
     #[test]

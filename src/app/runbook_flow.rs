@@ -368,11 +368,7 @@ pub fn is_safe_link(url: &str) -> bool {
     (lower.starts_with("https://") || lower.starts_with("http://"))
         && url.len() <= MAX_LINK
         && url.len() > 8
-        && !url.chars().any(|c| {
-            c.is_whitespace()
-                || c.is_control()
-                || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-        })
+        && !url.chars().any(|c| c.is_whitespace() || crate::sanitize::is_control_or_bidi(c))
 }
 
 /// `o`: copies the runbook link (OSC 52) when it is an http(s) URL.

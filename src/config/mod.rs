@@ -155,6 +155,11 @@ pub fn load(explicit: Option<&Path>) -> Result<Loaded, ConfigError> {
             if let Some(dir) = &runbook_dir {
                 runbook_files::load(&mut config, dir)?;
             }
+            // Every runbook depends on the main file (sources, keys, ack
+            // settings), wherever it was declared: the executor checks both.
+            for rb in &mut config.runbooks {
+                rb.config_file = Some(path.clone());
+            }
             Ok(Loaded { config, origin: ConfigOrigin::File(path) })
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {

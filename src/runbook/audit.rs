@@ -82,11 +82,12 @@ impl Who {
 
 /// The effective user's account name from the password database, else "uid N".
 fn account_name() -> String {
-    // SAFETY: geteuid cannot fail.
-    let uid = unsafe { libc::geteuid() };
+    let uid = rustix::process::geteuid().as_raw();
     let mut buf = vec![0u8; 4096];
-    // SAFETY: passwd is plain data filled by getpwuid_r, whose string
-    // pointers point into `buf`, which outlives their use here.
+    // SAFETY: `passwd` is plain data (all-zero is a valid value) that
+    // getpwuid_r fills; its string pointers point into `buf`, which outlives
+    // their use here, and `pw_name` is checked for null before it is read as
+    // a NUL-terminated string. rustix and std have no wrapper for it.
     unsafe {
         let mut pw: libc::passwd = std::mem::zeroed();
         let mut result: *mut libc::passwd = std::ptr::null_mut();
@@ -235,8 +236,7 @@ impl AuditLog {
             .open(&self.path)
             .map_err(|e| self.io(&e))?;
         let meta = f.metadata().map_err(|e| self.io(&e))?;
-        // SAFETY: geteuid cannot fail.
-        let me = unsafe { libc::geteuid() };
+        let me = rustix::process::geteuid().as_raw();
         if !meta.is_file() || meta.mode() & 0o077 != 0 || meta.uid() != me {
             return Err(AuditError::Permissions {
                 path: self.path.display().to_string(),

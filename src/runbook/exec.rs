@@ -3,7 +3,9 @@
 //! and kill applied to the whole group.
 //!
 //! Stopping is SIGTERM to the group, then SIGKILL after a grace period, so a
-//! background grandchild dies with its parent. When the script itself exits,
+//! background grandchild dies with its parent. A descendant that left the
+//! group (`setsid`) is found through [`super::tree`] (quell is a child
+//! subreaper) and signalled and reaped along with it. When the script itself exits,
 //! whatever it left behind in its group is killed too: a run ends when its
 //! script ends. The group's leader is observed with `waitid(WNOWAIT)` and
 //! reaped only after the group was signalled, so its process-group id can
@@ -12,7 +14,7 @@
 //! The caller gets events through a callback from worker threads; nothing
 //! here knows about the TUI.
 
-use std::io::{self, Read};
+use std::io::{self, IsTerminal as _, Read};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,8 +24,11 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
+use rustix::process::{Pid, Signal, WaitId, WaitIdOptions};
+
 use super::integrity::{VerifiedScript, hex};
 use super::output::{Pump, Sink, Tally};
+use super::tree::{Tree, become_subreaper};
 
 /// Variables a script inherits from quell's environment; everything else
 /// is cleared (the runbook's own `env` is added on top).
@@ -171,14 +176,15 @@ fn command(script: &VerifiedScript, fd: i32, argv: &[String], env: &[(String, St
         .envs(env.iter().map(|(k, v)| (k, v)))
         .current_dir("/")
         .process_group(0);
-    // SAFETY: the closure only calls fcntl, which is async-signal-safe. The
-    // descriptor must survive exec: an interpreter named by `#!` opens the
-    // script through /proc/self/fd/N after the kernel started it.
+    // SAFETY: the closure only calls fcntl(F_SETFD), which is
+    // async-signal-safe, and borrows `fd`, which the verified script keeps
+    // open until after the spawn. The descriptor must survive exec: an
+    // interpreter named by `#!` opens the script through /proc/self/fd/N
+    // after the kernel started it.
     unsafe {
         cmd.pre_exec(move || {
-            if libc::fcntl(fd, libc::F_SETFD, 0) == -1 {
-                return Err(io::Error::last_os_error());
-            }
+            let fd = std::os::fd::BorrowedFd::borrow_raw(fd);
+            rustix::io::fcntl_setfd(fd, rustix::io::FdFlags::empty())?;
             Ok(())
         });
     }
@@ -193,6 +199,7 @@ fn spawn_verified(
     env: &[(String, String)],
     configure: &dyn Fn(&mut Command),
 ) -> io::Result<Child> {
+    become_subreaper();
     let fds = script.exec_fds();
     let mut last = io::Error::other("no descriptor to execute");
     for (i, fd) in fds.iter().enumerate() {
@@ -202,7 +209,10 @@ fn spawn_verified(
             Ok(child) => return Ok(child),
             Err(e)
                 if i + 1 < fds.len()
-                    && matches!(e.raw_os_error(), Some(libc::EACCES | libc::EPERM)) =>
+                    && matches!(
+                        rustix::io::Errno::from_io_error(&e),
+                        Some(rustix::io::Errno::ACCESS | rustix::io::Errno::PERM)
+                    ) =>
             {
                 last = e;
             }
@@ -212,27 +222,25 @@ fn spawn_verified(
     Err(last)
 }
 
-fn killpg(pgid: i32, sig: i32) {
-    // SAFETY: kill with a negative pid signals a process group; no memory involved.
-    unsafe {
-        libc::kill(-pgid, sig);
+fn killpg(pgid: i32, sig: Signal) {
+    if let Some(pid) = Pid::from_raw(pgid) {
+        let _ = rustix::process::kill_process_group(pid, sig);
     }
 }
 
 /// Whether `pid` has exited, without reaping it.
 fn exited_nowait(pid: i32) -> bool {
-    // SAFETY: siginfo_t is plain data; waitid writes into it.
-    unsafe {
-        let mut info: libc::siginfo_t = std::mem::zeroed();
-        let r = libc::waitid(
-            libc::P_PID,
-            pid.unsigned_abs(),
-            &raw mut info,
-            libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
-        );
-        r == 0 && info.si_pid() != 0
-    }
+    let Some(pid) = Pid::from_raw(pid) else { return true };
+    let opts = WaitIdOptions::EXITED | WaitIdOptions::NOHANG | WaitIdOptions::NOWAIT;
+    matches!(rustix::process::waitid(WaitId::Pid(pid), opts), Ok(Some(_)))
 }
+
+/// How often the supervisor looks for new descendants of the script.
+const SCAN_EVERY: Duration = Duration::from_millis(100);
+
+/// How long to go on killing and reaping escaped descendants after the
+/// script ended (a process being re-parented is found a moment later).
+const REAP_WAIT: Duration = Duration::from_secs(2);
 
 struct Supervised {
     status: io::Result<ExitStatus>,
@@ -240,32 +248,62 @@ struct Supervised {
     killed: bool,
 }
 
-/// Waits for the leader while enforcing the deadline and kill requests.
+/// Signals the script's group and every descendant that left it.
+fn signal_all(pgid: i32, tree: &mut Tree, sig: Signal) {
+    killpg(pgid, sig);
+    tree.signal(sig);
+}
+
+/// Waits for the leader while enforcing the deadline and kill requests;
+/// when it ends, nothing it started is left running.
 fn supervise(child: &mut Child, timeout: Duration, grace: Duration, killer: &Killer) -> Supervised {
     let pgid = i32::try_from(child.id()).unwrap_or(i32::MAX);
     let deadline = Instant::now() + timeout;
     let mut term_at: Option<Instant> = None;
     let mut kill_sent = false;
     let (mut timed_out, mut killed) = (false, false);
+    let mut tree = Tree::new(pgid);
+    let mut next_scan = Instant::now();
     loop {
+        if Instant::now() >= next_scan {
+            tree.scan();
+            next_scan = Instant::now() + SCAN_EVERY;
+        }
         if exited_nowait(pgid) {
             // The leader is a zombie, so its group id is still reserved.
-            killpg(pgid, libc::SIGKILL);
-            return Supervised { status: child.wait(), timed_out, killed };
+            signal_all(pgid, &mut tree, Signal::KILL);
+            let status = child.wait();
+            finish(&mut tree);
+            return Supervised { status, timed_out, killed };
         }
         let now = Instant::now();
         if term_at.is_none() && (now >= deadline || killer.requested()) {
             killed = killer.requested();
             timed_out = !killed;
-            killpg(pgid, libc::SIGTERM);
+            signal_all(pgid, &mut tree, Signal::TERM);
             term_at = Some(now);
         }
         if let Some(t) = term_at
             && !kill_sent
             && now >= t + grace
         {
-            killpg(pgid, libc::SIGKILL);
+            signal_all(pgid, &mut tree, Signal::KILL);
             kill_sent = true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Kills and reaps what the script left behind, bounded by [`REAP_WAIT`].
+fn finish(tree: &mut Tree) {
+    let until = Instant::now() + REAP_WAIT;
+    loop {
+        tree.signal(Signal::KILL);
+        if tree.reap() || Instant::now() >= until {
+            if !tree.pids().is_empty() {
+                tracing::warn!(pids = ?tree.pids(), "runbook descendants still running after the run");
+            }
+            return;
         }
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -342,7 +380,7 @@ where
         Err(e) => {
             // The child moved into the failed closure and was dropped
             // unreaped; its group still has to go.
-            killpg(i32::try_from(pgid).unwrap_or(i32::MAX), libc::SIGKILL);
+            killpg(i32::try_from(pgid).unwrap_or(i32::MAX), Signal::KILL);
             Err(e)
         }
     }
@@ -350,7 +388,7 @@ where
 
 /// Kills and reaps a child whose output nobody can read.
 fn stop_unwatched(child: &mut Child) {
-    killpg(i32::try_from(child.id()).unwrap_or(i32::MAX), libc::SIGKILL);
+    killpg(i32::try_from(child.id()).unwrap_or(i32::MAX), Signal::KILL);
     let _ = child.wait();
 }
 
@@ -377,36 +415,41 @@ fn outcome_of(sup: &Supervised, began: Instant) -> Outcome {
 /// The process could not be spawned.
 pub fn run_interactive(spawn: &Spawn) -> io::Result<Outcome> {
     let began = Instant::now();
-    // SAFETY: isatty only inspects the descriptor.
-    let tty = unsafe { libc::isatty(libc::STDIN_FILENO) } == 1;
+    let tty = io::stdin().is_terminal();
     let mut child = spawn_verified(&spawn.script, &spawn.argv, &spawn.env, &|c| {
         c.stdin(Stdio::inherit()).stdout(Stdio::inherit()).stderr(Stdio::inherit());
         if tty {
-            // SAFETY: only async-signal-safe calls (signal, tcsetpgrp, getpgrp).
+            // SAFETY: the closure makes only async-signal-safe calls
+            // (signal, tcsetpgrp, getpgrp) on the child's own process and
+            // its inherited stdin, and touches no memory of the parent.
             unsafe {
                 c.pre_exec(|| {
                     let old = libc::signal(libc::SIGTTOU, libc::SIG_IGN);
-                    libc::tcsetpgrp(libc::STDIN_FILENO, libc::getpgrp());
+                    let _ = rustix::termios::tcsetpgrp(
+                        rustix::stdio::stdin(),
+                        rustix::process::getpgrp(),
+                    );
                     libc::signal(libc::SIGTTOU, old);
                     Ok(())
                 });
             }
         }
     })?;
-    let pgid = i32::try_from(child.id()).unwrap_or(i32::MAX);
-    // SAFETY: signal/tcsetpgrp/getpgrp on our own process and terminal.
+    let pgid = Pid::from_raw(i32::try_from(child.id()).unwrap_or(i32::MAX));
+    // SAFETY: signal() swaps the disposition of SIGTTOU, for which quell has
+    // no handler of its own; the old one is put back below. rustix has no
+    // safe wrapper for dispositions.
     let old = unsafe { libc::signal(libc::SIGTTOU, libc::SIG_IGN) };
-    if tty {
+    if tty && let Some(pgid) = pgid {
         // Both sides set it (as shells do), so neither order loses a read.
-        // SAFETY: as above.
-        unsafe { libc::tcsetpgrp(libc::STDIN_FILENO, pgid) };
+        let _ = rustix::termios::tcsetpgrp(rustix::stdio::stdin(), pgid);
     }
     let sup = supervise(&mut child, spawn.timeout, spawn.grace, &Killer::default());
     if tty {
-        // SAFETY: as above; SIGTTOU is ignored so a background call is allowed.
-        unsafe { libc::tcsetpgrp(libc::STDIN_FILENO, libc::getpgrp()) };
+        // SIGTTOU is ignored, so taking the terminal back is allowed.
+        let _ = rustix::termios::tcsetpgrp(rustix::stdio::stdin(), rustix::process::getpgrp());
     }
-    // SAFETY: restores the previous disposition.
+    // SAFETY: restores the disposition saved above.
     unsafe { libc::signal(libc::SIGTTOU, old) };
     let mut outcome = outcome_of(&sup, began);
     outcome.output_sha256 = hex(&Sha256::digest(b""));

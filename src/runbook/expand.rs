@@ -117,10 +117,6 @@ fn lookup(name: &str, t: &Target<'_>) -> Option<String> {
     }
 }
 
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-}
-
 /// The default check: non-empty, printable, no leading `-`, length cap.
 fn default_check(v: &str) -> Result<(), String> {
     if v.is_empty() {
@@ -132,7 +128,7 @@ fn default_check(v: &str) -> Result<(), String> {
     if v.starts_with('-') {
         return Err("starts with '-' and could be read as an option".into());
     }
-    if let Some(c) = v.chars().find(|c| c.is_control() || is_bidi_control(*c)) {
+    if let Some(c) = v.chars().find(|c| crate::sanitize::is_control_or_bidi(*c)) {
         return Err(format!("contains the control character U+{:04X}", u32::from(c)));
     }
     Ok(())

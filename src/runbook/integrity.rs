@@ -63,8 +63,7 @@ fn io_err(path: &Path, e: &std::io::Error) -> IntegrityError {
 }
 
 fn euid() -> u32 {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    unsafe { libc::geteuid() }
+    rustix::process::geteuid().as_raw()
 }
 
 /// Owner is the user or root, and group/others cannot write.
@@ -216,26 +215,16 @@ pub fn verify(path: &Path, expected: &str) -> Result<VerifiedScript, IntegrityEr
 /// not even this process, can change it.
 #[cfg(target_os = "linux")]
 fn sealed_copy(bytes: &[u8]) -> Option<OwnedFd> {
+    use rustix::fs::{MemfdFlags, SealFlags};
     use std::io::Write as _;
-    use std::os::fd::FromRawFd;
-    // SAFETY: the name is a valid NUL-terminated string; the returned fd is
-    // checked and owned exactly once.
-    let fd = unsafe {
-        libc::memfd_create(c"quell-runbook".as_ptr(), libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING)
-    };
-    if fd < 0 {
-        return None;
-    }
-    // SAFETY: fd is a freshly created, valid descriptor nobody else owns.
-    let owned = unsafe { OwnedFd::from_raw_fd(fd) };
+    let owned =
+        rustix::fs::memfd_create(c"quell-runbook", MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING)
+            .ok()?;
     let mut f = File::from(owned);
     f.write_all(bytes).ok()?;
     f.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o500)).ok()?;
-    let seals = libc::F_SEAL_SEAL | libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_WRITE;
-    // SAFETY: fcntl on a valid descriptor with an integer argument.
-    if unsafe { libc::fcntl(f.as_raw_fd(), libc::F_ADD_SEALS, seals) } != 0 {
-        return None;
-    }
+    let seals = SealFlags::SEAL | SealFlags::SHRINK | SealFlags::GROW | SealFlags::WRITE;
+    rustix::fs::fcntl_add_seals(&f, seals).ok()?;
     Some(OwnedFd::from(f))
 }
 

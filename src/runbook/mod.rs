@@ -32,6 +32,7 @@ pub mod integrity;
 pub mod matcher;
 mod output;
 pub mod run;
+mod tree;
 
 pub use matcher::{MatchOp, Matcher, MatcherError};
 
@@ -123,6 +124,12 @@ pub struct Runbook {
     /// ownership-checked before every run. Set by `config::load`.
     #[serde(skip)]
     pub source: Option<std::path::PathBuf>,
+    /// The main config file in force when it was loaded, also
+    /// ownership-checked before every run: a runbook declared in
+    /// `runbooks/NAME.toml` runs with that config's sources, keys and
+    /// settings too. Set by `config::load`.
+    #[serde(skip)]
+    pub config_file: Option<std::path::PathBuf>,
     /// Matchers compiled once, on first use (regex compilation is costly
     /// and `applies_to` runs for every alert on every frame).
     #[serde(skip)]
@@ -168,6 +175,7 @@ impl Runbook {
             mode: RunMode::Capture,
             validate: BTreeMap::new(),
             source: None,
+            config_file: None,
             compiled: Compiled::default(),
         }
     }

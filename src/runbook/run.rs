@@ -37,6 +37,9 @@ pub struct Plan {
     pub confirm: Confirm,
     /// The config file that declared the runbook (ownership-checked).
     pub source: Option<PathBuf>,
+    /// The main config file when the runbook came from another file
+    /// (ownership-checked as well).
+    pub config_file: Option<PathBuf>,
 }
 
 impl Plan {
@@ -63,6 +66,7 @@ impl Plan {
                 .unwrap_or_else(|| target.incident_id.to_string()),
             confirm: rb.confirm,
             source: rb.source.clone(),
+            config_file: rb.config_file.clone(),
         }
     }
 
@@ -162,7 +166,10 @@ impl Executor {
 
     /// Every check, then the `started` entry; returns what to spawn.
     fn prepare(&self, plan: &Plan, confirmation: &str) -> Result<Spawn, Refusal> {
-        for cfg in self.config_file.iter().chain(plan.source.iter()) {
+        let mut files: Vec<&PathBuf> =
+            self.config_file.iter().chain(&plan.config_file).chain(&plan.source).collect();
+        files.dedup();
+        for cfg in files {
             if let Err(e) = integrity::check_owned_file(cfg) {
                 return Err(self.refusal(plan, confirmation, format!("config file: {e}"), None));
             }

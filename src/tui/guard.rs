@@ -1,8 +1,9 @@
 //! The terminal guard: the one owner of raw mode, the alternate screen and
 //! the hidden cursor. It restores the terminal exactly once on every path:
 //! drop (normal exit and `?` errors), panic (a chained hook restores before
-//! the previous hook prints), and signals (the loop returns, so the guard
-//! drops). It must not draw anything.
+//! the previous hook prints), and signals (on SIGTERM, SIGHUP, SIGINT and
+//! SIGQUIT the loop returns, so the guard drops; SIGTSTP goes through
+//! [`suspend`] and [`resume`] around the stop). It must not draw anything.
 
 use std::io::{self, Write};
 use std::panic::{self, PanicHookInfo};

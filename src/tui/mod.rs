@@ -58,14 +58,22 @@ pub struct TuiOptions {
     pub notify: Option<crate::model::Severity>,
 }
 
-/// Runs the TUI until the user quits, SIGTERM or SIGHUP arrives, or the
-/// terminal input ends. The terminal is restored on every path.
+/// Runs the TUI until the user quits, SIGTERM, SIGHUP, SIGINT or SIGQUIT
+/// arrives, or the terminal input ends. The terminal is restored on every
+/// path; SIGTSTP suspends to the shell and SIGCONT comes back.
 ///
 /// # Errors
 /// Terminal setup or drawing failures.
 pub async fn run(opts: TuiOptions, mut views: watch::Receiver<Arc<View>>) -> anyhow::Result<()> {
     let mut sigterm = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
     let mut sighup = signal(SignalKind::hangup()).context("installing the SIGHUP handler")?;
+    // Raw mode turns Ctrl-C and Ctrl-\ into keys, but `kill -INT`/`-QUIT`
+    // still arrive as signals and must restore the terminal like SIGTERM.
+    let mut sigint = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
+    let mut sigquit = signal(SignalKind::quit()).context("installing the SIGQUIT handler")?;
+    // SIGTSTP: leave the terminal as found, stop, and take it back on SIGCONT.
+    let mut sigtstp = signal(SignalKind::from_raw(rustix::process::Signal::TSTP.as_raw()))
+        .context("installing the SIGTSTP handler")?;
 
     let mut caps = Capabilities {
         theme_names: Theme::available(opts.user_theme_dir.as_deref()),
@@ -143,6 +151,13 @@ pub async fn run(opts: TuiOptions, mut views: watch::Receiver<Arc<View>>) -> any
             Some(m) = runner.recv() => vec![m],
             _ = sigterm.recv() => break,
             _ = sighup.recv() => break,
+            _ = sigint.recv() => break,
+            _ = sigquit.recv() => break,
+            _ = sigtstp.recv() => {
+                suspend_to_shell(&mut terminal, &input)?;
+                let size = terminal.size().context("reading the terminal size")?;
+                vec![Msg::Resize(size.width, size.height)]
+            }
             changed = views.changed(), if views_open => match changed {
                 Ok(()) => vec![Msg::View(Arc::clone(&views.borrow_and_update()))],
                 Err(_) => {
@@ -232,6 +247,27 @@ pub async fn run(opts: TuiOptions, mut views: watch::Receiver<Arc<View>>) -> any
             last_frame = Instant::now();
         }
     }
+    Ok(())
+}
+
+/// Job control (SIGTSTP): hands the terminal back to the shell as it was
+/// (raw mode off, main screen, cursor shown), stops the process group,
+/// and when the shell continues it (SIGCONT, `fg`) re-enters quell's modes
+/// and forces a full redraw; keys are read again.
+fn suspend_to_shell(
+    terminal: &mut Terminal<CrosstermBackend<Stdout>>,
+    input: &input::InputThread,
+) -> anyhow::Result<()> {
+    input.pause(true);
+    guard::suspend();
+    // SIGSTOP cannot be caught, so this returns only after SIGCONT. The
+    // whole group stops, as the shell expects of a job.
+    if let Err(e) = rustix::process::kill_current_process_group(rustix::process::Signal::STOP) {
+        tracing::warn!(error = %e, "could not stop for SIGTSTP");
+    }
+    guard::resume().context("re-entering raw mode and the alternate screen")?;
+    terminal.clear().context("redrawing after a suspend")?;
+    input.pause(false);
     Ok(())
 }
 

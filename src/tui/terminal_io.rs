@@ -8,8 +8,11 @@ use std::path::PathBuf;
 
 /// OSC 52 "set clipboard" with the text base64-encoded. tmux forwards it
 /// to the outer terminal when `set-clipboard` is on; it works over SSH.
+/// The text is cleaned first ([`crate::sanitize::clean_block`]): pasted into
+/// a shell, a raw ESC could end a bracketed paste and run the rest.
 #[must_use]
 pub fn osc52(text: &str) -> Vec<u8> {
+    let text = crate::sanitize::clean_block(text);
     format!("\x1b]52;c;{}\x07", crate::encode::base64(text.as_bytes())).into_bytes()
 }
 
@@ -117,7 +120,8 @@ pub fn write_raw(bytes: &[u8]) -> io::Result<()> {
     out.flush()
 }
 
-/// Writes `text` to `path` (`~/` expanded) atomically; returns the path written.
+/// Writes `text`, cleaned so that `cat`-ing the file runs no terminal
+/// sequence, to `path` (`~/` expanded) atomically; returns the path written.
 ///
 /// # Errors
 /// The file cannot be written.
@@ -129,7 +133,7 @@ pub fn export(path: &str, text: &str) -> io::Result<String> {
             .ok_or_else(|| io::Error::other("no home directory"))?,
         None => PathBuf::from(path),
     };
-    crate::base::write_atomic(&full, text.as_bytes())?;
+    crate::base::write_atomic(&full, crate::sanitize::clean_block(text).as_bytes())?;
     Ok(full.display().to_string())
 }
 
@@ -144,6 +148,20 @@ mod tests {
         assert!(s.starts_with("\x1b]52;c;") && s.ends_with('\x07'));
         let inner = &s[7..s.len() - 1];
         assert!(inner.bytes().all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b)));
+    }
+
+    #[test]
+    fn clipboard_and_export_bytes_carry_no_controls() {
+        let hostile = "# t\x1b]0;PWN\x07 \u{9b}2J\u{202e}x\r\0\x1b[201~rm\n- k\u{85}=v\n";
+        let expected = "# t xrm\n- k=v\n";
+        let want = format!("\x1b]52;c;{}\x07", crate::encode::base64(expected.as_bytes()));
+        assert_eq!(osc52(hostile), want.into_bytes());
+        let dir = std::env::temp_dir().join(format!("quell-export-h-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("inc.md");
+        export(p.to_str().unwrap(), hostile).unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), expected.as_bytes());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

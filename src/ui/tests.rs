@@ -46,10 +46,7 @@ fn assert_inert(buf: &Buffer) {
     for cell in &buf.content {
         for c in cell.symbol().chars() {
             assert!(!c.is_control(), "control {:#x} on screen", c as u32);
-            assert!(
-                !matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'),
-                "bidi on screen"
-            );
+            assert!(!crate::sanitize::is_bidi_control(c), "bidi on screen");
         }
     }
 }
