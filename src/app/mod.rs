@@ -9,13 +9,17 @@
 pub mod ack;
 mod action;
 pub mod command;
+pub mod confirm;
 mod input;
+mod line_edit;
 mod logs;
+mod marks;
 mod nav;
 pub mod overlay;
 mod query;
 mod regroup;
 pub mod runbook_flow;
+pub mod silence;
 mod state;
 mod update;
 
@@ -30,3 +34,5 @@ pub use update::{context, update};
 pub(crate) mod fixture;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_keys;

@@ -28,7 +28,11 @@ pub fn jump(state: &mut State, to_end: bool) {
 fn page_rows(state: &State) -> usize {
     let (w, h) = state.size;
     let areas = crate::ui::layout::areas(Rect::new(0, 0, w, h), state.visible.len());
-    let rect = if state.help_open || state.drill.is_some() || state.overlay.is_some() {
+    let rect = if state.help_open
+        || state.drill.is_some()
+        || state.overlay.is_some()
+        || state.runbook_flow.audit_open
+    {
         areas.body
     } else {
         match state.focus {
@@ -46,6 +50,9 @@ fn focused_len(state: &State) -> usize {
     // shows as much as fits from there.
     if state.help_open {
         return crate::ui::panes::help::content_len(state);
+    }
+    if state.runbook_flow.audit_open {
+        return state.runbook_flow.audit.len();
     }
     if let Some(o) = state.overlay {
         return super::overlay::len(state, o);
@@ -66,6 +73,8 @@ fn cursor(state: &State) -> usize {
     let c = &state.cursors;
     if state.help_open {
         c.help_scroll
+    } else if state.runbook_flow.audit_open {
+        state.runbook_flow.audit_scroll
     } else if state.overlay.is_some() {
         c.overlay
     } else if state.drill.is_some() {
@@ -83,6 +92,8 @@ fn cursor(state: &State) -> usize {
 fn set_cursor(state: &mut State, v: usize) {
     if state.help_open {
         state.cursors.help_scroll = v;
+    } else if state.runbook_flow.audit_open {
+        state.runbook_flow.audit_scroll = v;
     } else if state.overlay.is_some() {
         state.cursors.overlay = v;
     } else if state.drill.is_some() {

@@ -98,14 +98,21 @@ impl State {
         let pattern = self.filter.trim();
         let mut rows: Vec<usize> = (0..view.incidents.len())
             .filter(|&i| {
+                !(self.hide_resolved && view.incidents[i].state == IncidentState::Resolved)
+            })
+            .filter(|&i| {
                 pattern.is_empty() || matches_filter(&matcher, view, &view.incidents[i], pattern)
             })
             .collect();
         let inc = |i: &usize| &view.incidents[*i];
         match self.sort {
+            // What fires now first, worst first, alert-backed before
+            // suspected (an anomaly without an alert is a hint, not a page);
+            // then quiet, then resolved, each by severity.
             SortOrder::Severity => {
                 rows.sort_by_key(|i| {
-                    (inc(i).severity, state_rank(inc(i).state), Reverse(inc(i).started_at))
+                    let x = inc(i);
+                    (state_rank(x.state), x.severity, x.id.is_suspected(), Reverse(x.started_at))
                 });
             }
             SortOrder::Age => rows.sort_by_key(|i| Reverse(inc(i).started_at)),

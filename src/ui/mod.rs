@@ -15,7 +15,7 @@ pub mod theme;
 pub mod widgets;
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
@@ -92,6 +92,7 @@ pub fn render_with_links(frame: &mut Frame, state: &State, theme: &Theme) -> Vec
     let covered = state.help_open
         || state.runbook_flow.audit_open
         || state.runbook_flow.dialog.is_some()
+        || state.pending.is_some()
         || state.overlay.is_some_and(|_| state.has_data);
     if covered {
         links.clear();
@@ -99,22 +100,31 @@ pub fn render_with_links(frame: &mut Frame, state: &State, theme: &Theme) -> Vec
     if let Some(which) = state.overlay.filter(|_| state.has_data) {
         panes::lists::render(frame, a.body, state, theme, which);
     }
-    if state.help_open {
-        panes::help::render(frame, a.body, state, theme);
-    }
     if state.runbook_flow.audit_open {
         panes::audit::render(frame, a.body, &state.runbook_flow, theme);
     }
+    // Help goes over the lists it explains; dialogs over everything.
+    if state.help_open {
+        panes::help::render(frame, a.body, state, theme);
+    }
     if let Some(d) = &state.runbook_flow.dialog {
-        panes::runbook_dialog::render(frame, a.body, d, theme);
+        panes::runbook_dialog::render(frame, a.body, d, &state.keymap, theme);
+    }
+    if let Some(p) = &state.pending {
+        panes::confirm::render(frame, a.body, p, &state.keymap, theme);
     }
     panes::footer::render(frame, a.footer, state, theme);
     links
 }
 
 fn centered(area: Rect, lines: u16) -> Rect {
-    let h = lines.min(area.height);
-    Rect { y: area.y + (area.height - h) / 2, height: h, ..area }
+    area.centered_vertically(Constraint::Length(lines.min(area.height)))
+}
+
+/// A `w`×`h` box centred in `area` (clamped to it), for overlays and dialogs.
+#[must_use]
+pub fn popup(area: Rect, w: u16, h: u16) -> Rect {
+    area.centered(Constraint::Length(w.min(area.width)), Constraint::Length(h.min(area.height)))
 }
 
 fn waiting(frame: &mut Frame, body: Rect, theme: &Theme) {
@@ -150,3 +160,5 @@ fn too_small(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_keys;
