@@ -172,9 +172,10 @@ pub fn summary_markdown(view: &View, inc: &Incident) -> String {
     if alerts.len() > 50 {
         let _ = writeln!(md, "- … and {} more", alerts.len() - 50);
     }
-    if !inc.root_causes.is_empty() {
+    let causes = super::query::shown_causes(inc);
+    if !causes.is_empty() {
         let _ = writeln!(md, "\n### Suspected root causes\n");
-        for (i, rc) in inc.root_causes.iter().take(3).enumerate() {
+        for (i, rc) in causes.iter().take(3).enumerate() {
             let _ = writeln!(
                 md,
                 "{}. **{}** (confidence {}, score {:.2})",

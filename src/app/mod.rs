@@ -24,7 +24,7 @@ mod state;
 mod update;
 
 pub use action::{Action, Effect, Msg, action_names};
-pub use query::{alerts_of, runbook_keys};
+pub use query::{alerts_of, collapse_repeats, runbook_keys, shown_causes};
 pub use state::{
     Completion, Cursors, Flash, FlashKind, Mode, Overlay, Pane, STALE_AFTER_TICKS, SortOrder, State,
 };

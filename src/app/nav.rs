@@ -63,7 +63,7 @@ fn focused_len(state: &State) -> usize {
     match state.focus {
         Pane::Incidents => state.visible.len(),
         Pane::Alerts => state.incident_alerts().len(),
-        Pane::Causes => state.selected_incident().map_or(0, |i| i.root_causes.len()),
+        Pane::Causes => state.shown_causes().len(),
         Pane::Runbooks if state.logs_open => state.logs_patterns().len(),
         Pane::Runbooks => state.offered_runbooks().len(),
     }

@@ -6,6 +6,7 @@
 //! string that came from outside goes through `crate::sanitize` before it
 //! reaches the buffer. See `layout` for the screen sketch.
 
+mod ellipsis;
 pub mod keymap;
 mod keyspec;
 pub mod layout;
@@ -162,3 +163,5 @@ fn too_small(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 mod tests;
 #[cfg(test)]
 mod tests_keys;
+#[cfg(test)]
+mod tests_text;

@@ -178,3 +178,42 @@ fn a_risky_key_shows_what_it_will_do_and_which_keys_decide() {
     assert!(screen.contains("merge I-3f2a into I-77b0"), "{screen}");
     assert!(screen.contains("Enter merge") && screen.contains("Esc cancel"), "{screen}");
 }
+
+/// WCAG contrast of an sRGB colour against white.
+fn contrast_on_white(c: ratatui::style::Color) -> f64 {
+    use ratatui::style::Color;
+    let (r, g, b) = match c {
+        Color::Rgb(r, g, b) => (r, g, b),
+        Color::Black => (0, 0, 0),
+        Color::Blue => (0, 0, 238),
+        Color::Red => (205, 0, 0),
+        Color::DarkGray => (127, 127, 127),
+        Color::Gray => (229, 229, 229),
+        Color::Magenta => (205, 0, 205),
+        other => panic!("add {other:?} to the contrast table"),
+    };
+    let lin = |v: u8| {
+        let v = f64::from(v) / 255.0;
+        if v <= 0.039_28 { v / 12.92 } else { ((v + 0.055) / 1.055).powf(2.4) }
+    };
+    let l = 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+    1.05 / (l + 0.05)
+}
+
+#[test]
+fn the_light_theme_draws_every_row_text_readable_on_white() {
+    use crate::ui::theme::{Role, Theme};
+    let t = Theme::load("light", None).unwrap();
+    for role in [
+        Role::Text,
+        Role::TextDim,
+        Role::StateQuiet,
+        Role::StateResolved,
+        Role::Evidence,
+        Role::Footer,
+    ] {
+        let fg = t.style(role).fg.unwrap_or_else(|| panic!("{role:?} has no colour"));
+        let c = contrast_on_white(fg);
+        assert!(c >= 4.5, "{role:?} {fg:?}: contrast {c:.1} on white");
+    }
+}
