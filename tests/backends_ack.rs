@@ -296,11 +296,11 @@ async fn editor_silences_with_hostile_matchers_select_exactly_their_alert() {
     // Typed in the editor exactly as the prefilled line shows it.
     let line =
         format!("{} for=30m -- window", quell::model::SilenceMatcher::equal("instance", HOSTILE));
-    let spec = quell::app::ack::parse_silence(&line, 3_600_000).unwrap();
+    let mut spec = quell::app::silence::parse_silence(&line, 3_600_000).unwrap();
     w.command(
         AckCommand::Create {
             source: "am".into(),
-            matchers: spec.matchers,
+            matchers: spec.groups.remove(0),
             duration_ms: spec.duration_ms,
             comment: spec.comment,
         },

@@ -137,8 +137,8 @@ fn hostile_instance_label_reaches_the_script_as_one_literal_argument() {
     tmux.keys(&["1"]);
     let quoted = format!("\"{hostile}\"");
     let s = tmux.wait_for("the dialog", |s| s.contains("Run runbook 1") && s.contains(&quoted));
-    assert!(s.contains("\"--instance\"") && s.contains("y run"), "{s}");
-    tmux.keys(&["y"]);
+    assert!(s.contains("\"--instance\"") && s.contains("Enter run"), "{s}");
+    tmux.keys(&["Enter"]);
     let arg = format!("[2] <{hostile}>");
     let s = tmux.wait_for("the output", |s| s.contains(&arg) && s.contains("exit 0"));
     assert!(s.contains("received 2 argument(s)"), "{s}");
@@ -154,7 +154,7 @@ fn hostile_instance_label_reaches_the_script_as_one_literal_argument() {
     std::fs::write(&script, format!("{body}touch '{}'\n", side.display())).unwrap();
     tmux.keys(&["1"]);
     tmux.wait_for("the dialog again", |s| s.contains("Run runbook 1"));
-    tmux.keys(&["y"]);
+    tmux.keys(&["Enter"]);
     tmux.wait_for("the refusal", |s| s.contains("refused") && s.contains("file has"));
     assert!(!side.exists(), "the tampered script ran");
     let log = std::fs::read_to_string(home.join("data/quell/audit.jsonl")).unwrap();
@@ -169,7 +169,7 @@ fn hostile_instance_label_reaches_the_script_as_one_literal_argument() {
     tmux.wait_for("the interactive dialog", |s| {
         s.contains("Run runbook 2") && s.contains("interactive")
     });
-    tmux.keys(&["y"]);
+    tmux.keys(&["Enter"]);
     tmux.wait_for("the script's prompt", |s| s.contains("for web, type a word:"));
     tmux.keys(&["hello", "Enter"]);
     tmux.wait_for("the script's answer", |s| {

@@ -30,7 +30,7 @@ fn targets(state: &State) -> Vec<&Incident> {
 
 /// The active alerts of an incident to acknowledge; only the selected one
 /// when the alerts pane has focus or the alert detail is open.
-fn ack_targets(state: &State, inc: &Incident, single: bool) -> Vec<AckTarget> {
+pub(super) fn ack_targets(state: &State, inc: &Incident, single: bool) -> Vec<AckTarget> {
     let only =
         if single { state.focused_alert().map(|a| a.alert.fingerprint.clone()) } else { None };
     alerts_of(&state.view, inc)
@@ -45,7 +45,7 @@ fn ack_targets(state: &State, inc: &Incident, single: bool) -> Vec<AckTarget> {
         .collect()
 }
 
-fn writable(state: &mut State, what: &str) -> bool {
+pub(super) fn writable(state: &mut State, what: &str) -> bool {
     if state.read_only {
         state.flash_error(format!("{what}: read-only mode, nothing is written"));
         return false;
@@ -125,186 +125,6 @@ pub fn ack_badge(view: &View, inc: &Incident) -> Option<&'static str> {
     }
 }
 
-/// `s`: opens the command line with a `silence` command prefilled with
-/// matchers for the selection (editable), the default duration and a comment.
-pub fn open_silence_editor(state: &mut State) {
-    if !writable(state, "silence") {
-        return;
-    }
-    let single = state.focus == Pane::Alerts || state.drill.is_some();
-    let Some(inc) = state.selected_incident() else {
-        state.flash_error("silence: nothing selected");
-        return;
-    };
-    let alerts = ack_targets(state, inc, single);
-    let labels: Vec<&Labels> = alerts.iter().map(|t| &t.labels).collect();
-    let sets = cover(&labels);
-    let Some(first) = sets.first() else {
-        state.flash_error("silence: no active alerts to base matchers on");
-        return;
-    };
-    let matchers: Vec<String> = first.iter().map(ToString::to_string).collect();
-    let dur = crate::base::HumanDuration(std::time::Duration::from_millis(
-        u64::try_from(state.silence_ms).unwrap_or(3_600_000),
-    ));
-    state.mode = super::state::Mode::Command;
-    state.completion = None;
-    state.command = format!("silence {} for={dur} -- ", matchers.join(" "));
-    if sets.len() > 1 {
-        state.flash_info(format!(
-            "the selection needs {} silences; this one covers the first group",
-            sets.len()
-        ));
-    }
-}
-
-/// A parsed `:silence MATCHER... [for=DURATION] [-- COMMENT]` line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SilenceSpec {
-    pub matchers: Vec<SilenceMatcher>,
-    pub duration_ms: i64,
-    pub comment: String,
-}
-
-/// Parses the silence editor's line. Matchers are `name OP "value"` with
-/// OP one of `=`, `!=`, `=~`, `!~` and the value quoted (`\"`, `\\`, `\n`
-/// escapes) or a bare word.
-///
-/// # Errors
-/// What is wrong with the line, for the footer.
-pub fn parse_silence(args: &str, default_ms: i64) -> Result<SilenceSpec, String> {
-    let (head, comment) = match args.split_once(" -- ") {
-        Some((h, c)) => (h, c.trim().to_string()),
-        None => (args.trim_end_matches(" --").trim_end_matches("--"), String::new()),
-    };
-    let mut matchers = Vec::new();
-    let mut duration_ms = default_ms;
-    let mut rest = head.trim_start();
-    while !rest.is_empty() {
-        if let Some(d) = rest.strip_prefix("for=") {
-            let end = d.find(char::is_whitespace).unwrap_or(d.len());
-            duration_ms = crate::base::HumanDuration::parse(&d[..end])?.as_ms();
-            rest = d[end..].trim_start();
-            continue;
-        }
-        let (m, after) = parse_matcher(rest)?;
-        matchers.push(m);
-        rest = after.trim_start();
-    }
-    if matchers.is_empty() {
-        return Err("a silence needs at least one matcher, e.g. alertname=\"X\"".into());
-    }
-    if matchers.iter().all(|m| m.value.is_empty() || (m.is_regex && m.value == ".*")) {
-        return Err("refusing a silence that matches every alert".into());
-    }
-    if duration_ms < 60_000 {
-        return Err("a silence lasts at least 1m".into());
-    }
-    Ok(SilenceSpec { matchers, duration_ms, comment })
-}
-
-fn parse_matcher(s: &str) -> Result<(SilenceMatcher, &str), String> {
-    let name_end = s
-        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .ok_or_else(|| format!("expected an operator after {s:?}"))?;
-    let (name, rest) = s.split_at(name_end);
-    if name.is_empty() {
-        return Err(format!("expected a label name at {:?}", clean_line(s, 20)));
-    }
-    let (is_equal, is_regex, rest) = if let Some(r) = rest.strip_prefix("!~") {
-        (false, true, r)
-    } else if let Some(r) = rest.strip_prefix("=~") {
-        (true, true, r)
-    } else if let Some(r) = rest.strip_prefix("!=") {
-        (false, false, r)
-    } else if let Some(r) = rest.strip_prefix('=') {
-        (true, false, r)
-    } else {
-        return Err(format!("expected =, !=, =~ or !~ after {name}"));
-    };
-    let (value, after) = if let Some(q) = rest.strip_prefix('"') {
-        let mut out = String::new();
-        let mut chars = q.char_indices();
-        let mut end = None;
-        while let Some((i, c)) = chars.next() {
-            match c {
-                '"' => {
-                    end = Some(i + 1);
-                    break;
-                }
-                '\\' => match chars.next() {
-                    Some((_, 'n')) => out.push('\n'),
-                    Some((_, e)) => out.push(e),
-                    None => return Err("unfinished escape".into()),
-                },
-                c => out.push(c),
-            }
-        }
-        let end = end.ok_or_else(|| format!("unterminated quote in the value of {name}"))?;
-        (out, &q[end..])
-    } else {
-        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
-        (rest[..end].to_string(), &rest[end..])
-    };
-    if is_regex && regex::Regex::new(&format!("^(?:{value})$")).is_err() {
-        return Err(format!("invalid regex for {name}"));
-    }
-    Ok((SilenceMatcher { name: name.to_string(), value, is_regex, is_equal }, after))
-}
-
-/// How many active alerts in the view a set of matchers selects.
-#[must_use]
-pub fn preview_count(view: &View, matchers: &[SilenceMatcher]) -> usize {
-    let compiled = crate::model::CompiledMatchers::new(matchers);
-    view.alerts
-        .values()
-        .filter(|a| a.alert.state.is_active())
-        .filter(|a| compiled.matches(&a.alert.labels))
-        .count()
-}
-
-/// Runs a typed `:silence ...` line: one silence on the cluster of the
-/// first alert it matches (or the only cluster).
-pub fn submit_silence(state: &mut State, args: &str) -> Vec<Effect> {
-    if !writable(state, "silence") {
-        return Vec::new();
-    }
-    let spec = match parse_silence(args, state.silence_ms) {
-        Ok(s) => s,
-        Err(e) => {
-            state.flash_error(format!("silence: {e}"));
-            return Vec::new();
-        }
-    };
-    let source = state
-        .view
-        .alerts
-        .values()
-        .filter(|a| a.alert.state.is_active())
-        .find(|a| spec.matchers.iter().all(|m| m.matches(&a.alert.labels)))
-        .map(|a| a.alert.source.clone())
-        .or_else(|| state.ack_urls.keys().next().cloned());
-    let Some(source) = source else {
-        state.flash_error("silence: no Alertmanager to write to");
-        return Vec::new();
-    };
-    let comment = if spec.comment.is_empty() {
-        format!("silenced from quell by {}", state.ack_author)
-    } else {
-        spec.comment
-    };
-    state.flash_info(format!(
-        "creating a silence on {source} ({} alert(s) match now)\u{2026}",
-        preview_count(&state.view, &spec.matchers)
-    ));
-    vec![Effect::Ack(AckCommand::Create {
-        source,
-        matchers: spec.matchers,
-        duration_ms: spec.duration_ms,
-        comment,
-    })]
-}
-
 /// `y`: the selected incident as Markdown, for the clipboard.
 #[must_use]
 pub fn summary_markdown(view: &View, inc: &Incident) -> String {
@@ -352,9 +172,10 @@ pub fn summary_markdown(view: &View, inc: &Incident) -> String {
     if alerts.len() > 50 {
         let _ = writeln!(md, "- … and {} more", alerts.len() - 50);
     }
-    if !inc.root_causes.is_empty() {
+    let causes = super::query::shown_causes(inc);
+    if !causes.is_empty() {
         let _ = writeln!(md, "\n### Suspected root causes\n");
-        for (i, rc) in inc.root_causes.iter().take(3).enumerate() {
+        for (i, rc) in causes.iter().take(3).enumerate() {
             let _ = writeln!(
                 md,
                 "{}. **{}** (confidence {}, score {:.2})",
@@ -479,25 +300,6 @@ fn typeable_value(m: SilenceMatcher) -> SilenceMatcher {
 mod tests {
     use super::*;
 
-    #[test]
-    fn silence_lines_parse_with_quotes_escapes_and_duration() {
-        let s = parse_silence(
-            r#"alertname="Down" instance=~"a\"b|c\\d" job!=x for=2h -- maintenance window"#,
-            3_600_000,
-        )
-        .unwrap();
-        assert_eq!(s.matchers.len(), 3);
-        assert_eq!(s.matchers[1].value, "a\"b|c\\d");
-        assert!(s.matchers[1].is_regex && s.matchers[1].is_equal);
-        assert!(!s.matchers[2].is_equal && !s.matchers[2].is_regex);
-        assert_eq!(s.duration_ms, 7_200_000);
-        assert_eq!(s.comment, "maintenance window");
-        // Round trip: what the editor prefills parses back to the same matcher.
-        let m = SilenceMatcher::equal("instance", "x$(id)\"\n\\");
-        let back = parse_silence(&m.to_string(), 60_000).unwrap();
-        assert_eq!(back.matchers, vec![m]);
-    }
-
     /// Label names an Alertmanager-compatible server that does not check
     /// names may serve: terminal title, clipboard write, screen wipe, 8-bit
     /// CSI, bidi override, CR, NUL, BEL.
@@ -576,15 +378,5 @@ mod tests {
         let re = regex::Regex::new(&format!("^(?:{pattern})$")).unwrap();
         assert!(re.is_match(&value), "{pattern} must select the alert");
         assert!(!re.is_match("p"), "and only it");
-    }
-
-    #[test]
-    fn silence_lines_refuse_what_alertmanager_would_or_should() {
-        assert!(parse_silence("", 60_000).is_err());
-        assert!(parse_silence("alertname=~\".*\"", 60_000).unwrap_err().contains("every alert"));
-        assert!(parse_silence("a=\"x", 60_000).unwrap_err().contains("unterminated"));
-        assert!(parse_silence("a=~\"(\"", 60_000).unwrap_err().contains("regex"));
-        assert!(parse_silence("a=b for=10s", 60_000).unwrap_err().contains("1m"));
-        assert!(parse_silence("a b", 60_000).is_err());
     }
 }

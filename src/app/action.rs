@@ -114,11 +114,39 @@ pub enum Action {
     Cancel,
     /// Tab-complete the command line.
     Complete,
+    /// Hide or show resolved incidents.
+    ToggleResolved,
+    /// Stop the latest running runbook.
+    KillRun,
+    /// Copy the alert's `runbook_url`.
+    CopyLink,
+    /// Confirm the open dialog (runbook run, silence expiry, merge, split).
+    Confirm,
+    /// Line editing: move the cursor one character left / right.
+    CursorLeft,
+    CursorRight,
+    /// Line editing: to the start / end of the line.
+    LineStart,
+    LineEnd,
+    /// Line editing: one word left / right.
+    WordLeft,
+    WordRight,
+    /// Line editing: delete the character before / under the cursor.
+    DeleteBack,
+    DeleteForward,
+    /// Line editing: delete the word before the cursor.
+    DeleteWord,
+    /// Line editing: delete to the start / end of the line.
+    DeleteToStart,
+    DeleteToEnd,
+    /// Command history: the previous / next line run.
+    HistoryPrev,
+    HistoryNext,
 }
 
 impl Action {
     /// Every action, in the order help lists them.
-    pub const ALL: [Self; 38] = [
+    pub const ALL: [Self; 55] = [
         Self::Up,
         Self::Down,
         Self::Top,
@@ -143,6 +171,9 @@ impl Action {
         Self::Logs,
         Self::Merge,
         Self::Split,
+        Self::ToggleResolved,
+        Self::KillRun,
+        Self::CopyLink,
         Self::Runbook(1),
         Self::Runbook(2),
         Self::Runbook(3),
@@ -157,6 +188,20 @@ impl Action {
         Self::Submit,
         Self::Cancel,
         Self::Complete,
+        Self::Confirm,
+        Self::CursorLeft,
+        Self::CursorRight,
+        Self::LineStart,
+        Self::LineEnd,
+        Self::WordLeft,
+        Self::WordRight,
+        Self::DeleteBack,
+        Self::DeleteForward,
+        Self::DeleteWord,
+        Self::DeleteToStart,
+        Self::DeleteToEnd,
+        Self::HistoryPrev,
+        Self::HistoryNext,
     ];
 
     /// The stable name used in config files.
@@ -203,6 +248,23 @@ impl Action {
             Self::Submit => "submit",
             Self::Cancel => "cancel",
             Self::Complete => "complete",
+            Self::ToggleResolved => "toggle_resolved",
+            Self::KillRun => "kill_run",
+            Self::CopyLink => "copy_link",
+            Self::Confirm => "confirm",
+            Self::CursorLeft => "cursor_left",
+            Self::CursorRight => "cursor_right",
+            Self::LineStart => "line_start",
+            Self::LineEnd => "line_end",
+            Self::WordLeft => "word_left",
+            Self::WordRight => "word_right",
+            Self::DeleteBack => "delete_back",
+            Self::DeleteForward => "delete_forward",
+            Self::DeleteWord => "delete_word",
+            Self::DeleteToStart => "delete_to_start",
+            Self::DeleteToEnd => "delete_to_end",
+            Self::HistoryPrev => "history_prev",
+            Self::HistoryNext => "history_next",
         }
     }
 
@@ -227,7 +289,7 @@ impl Action {
             Self::Enter => "drill in (incident → alerts → alert detail)",
             Self::Back => "back out / close / clear the filter",
             Self::Filter => "fuzzy filter incidents",
-            Self::Command => "command line (:ack :silence :silences :sources :export …)",
+            Self::Command => "command line (the commands are listed below)",
             Self::Help => "toggle this help",
             Self::Mark => "mark / unmark the incident (alerts pane: the alert)",
             Self::Ack => "acknowledge (marked rows / incident / alert)",
@@ -245,6 +307,23 @@ impl Action {
             Self::Submit => "keep the filter / run the command",
             Self::Cancel => "clear the filter / leave the command line",
             Self::Complete => "complete the command or argument",
+            Self::ToggleResolved => "hide / show resolved incidents",
+            Self::KillRun => "stop the running runbook (SIGTERM, then SIGKILL)",
+            Self::CopyLink => "copy the alert's runbook_url link (OSC 52)",
+            Self::Confirm => "confirm (run the runbook, expire, merge, split)",
+            Self::CursorLeft => "cursor one character left",
+            Self::CursorRight => "cursor one character right",
+            Self::LineStart => "cursor to the start of the line",
+            Self::LineEnd => "cursor to the end of the line",
+            Self::WordLeft => "cursor one word left",
+            Self::WordRight => "cursor one word right",
+            Self::DeleteBack => "delete the character before the cursor",
+            Self::DeleteForward => "delete the character under the cursor",
+            Self::DeleteWord => "delete the word before the cursor",
+            Self::DeleteToStart => "delete to the start of the line",
+            Self::DeleteToEnd => "delete to the end of the line",
+            Self::HistoryPrev => "previous command from history",
+            Self::HistoryNext => "next command from history",
         }
     }
 

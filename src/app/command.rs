@@ -65,6 +65,12 @@ pub const COMMANDS: &[CommandSpec] = &[
         usage: ":export FILE",
         help: "write the incident summary (Markdown) to FILE",
     },
+    CommandSpec {
+        name: "resolved",
+        aliases: &[],
+        usage: ":resolved [hide|show]",
+        help: "hide or show resolved incidents (H toggles)",
+    },
     CommandSpec { name: "help", aliases: &[], usage: ":help", help: "show this help" },
     CommandSpec {
         name: "audit",
@@ -92,6 +98,8 @@ pub enum Command {
     Anomalies,
     Forecasts,
     Export(String),
+    /// `Some(true)` hide, `Some(false)` show, `None` toggle.
+    Resolved(Option<bool>),
     Unknown(String),
 }
 
@@ -117,6 +125,12 @@ pub fn parse(line: &str) -> Command {
         Some("sort") => Command::Sort(arg),
         Some("help") => Command::Help,
         Some("audit") => Command::Audit,
+        Some("resolved") => match arg.as_deref() {
+            Some("hide") => Command::Resolved(Some(true)),
+            Some("show") => Command::Resolved(Some(false)),
+            None => Command::Resolved(None),
+            Some(other) => Command::Unknown(format!("resolved {other}")),
+        },
         Some("quit") => Command::Quit,
         _ => Command::Unknown(head.to_string()),
     }
@@ -137,7 +151,7 @@ pub fn candidates(line: &str, theme_names: &[String]) -> Vec<String> {
             .iter()
             .filter(|c| c.name.starts_with(trimmed))
             .map(|c| {
-                if matches!(c.name, "theme" | "sort" | "ack" | "silence" | "export") {
+                if matches!(c.name, "theme" | "sort" | "ack" | "silence" | "export" | "resolved") {
                     format!("{} ", c.name)
                 } else {
                     c.name.to_string()
@@ -149,6 +163,7 @@ pub fn candidates(line: &str, theme_names: &[String]) -> Vec<String> {
             let options: Vec<String> = match resolve(head) {
                 Some("theme") => theme_names.to_vec(),
                 Some("sort") => SortOrder::ALL.iter().map(|o| o.name().to_string()).collect(),
+                Some("resolved") => vec!["hide".into(), "show".into()],
                 _ => Vec::new(),
             };
             options

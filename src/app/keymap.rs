@@ -21,12 +21,15 @@ pub enum Context {
     Help,
     /// Typing a filter or a command line.
     Input,
-    /// A list overlay (`:silences`, `:sources`) is open.
+    /// A list overlay (`:silences`, `:sources`, `:audit`, ...) is open.
     List,
+    /// A dialog waits for confirmation (a runbook run, expiring a
+    /// silence, a merge or a split).
+    Dialog,
 }
 
 impl Context {
-    pub const ALL: [Self; 4] = [Self::Main, Self::List, Self::Help, Self::Input];
+    pub const ALL: [Self; 5] = [Self::Main, Self::List, Self::Dialog, Self::Help, Self::Input];
 
     #[must_use]
     pub fn name(self) -> &'static str {
@@ -34,7 +37,8 @@ impl Context {
             Self::Main => "main",
             Self::Help => "help",
             Self::Input => "input (filter and command line)",
-            Self::List => "lists (:silences, :sources)",
+            Self::List => "lists (:silences, :sources, :anomalies, :forecasts, :audit)",
+            Self::Dialog => "dialogs (runbook run, expire, merge, split)",
         }
     }
 }
@@ -63,6 +67,9 @@ const DEFAULTS: &[(Context, Action, &[&str])] = &[
     (Context::Main, Action::Logs, &["l"]),
     (Context::Main, Action::Merge, &["m"]),
     (Context::Main, Action::Split, &["x"]),
+    (Context::Main, Action::ToggleResolved, &["H"]),
+    (Context::Main, Action::KillRun, &["K"]),
+    (Context::Main, Action::CopyLink, &["o"]),
     (Context::Main, Action::Runbook(1), &["1"]),
     (Context::Main, Action::Runbook(2), &["2"]),
     (Context::Main, Action::Runbook(3), &["3"]),
@@ -78,6 +85,8 @@ const DEFAULTS: &[(Context, Action, &[&str])] = &[
     (Context::List, Action::Up, &["k", "up"]),
     (Context::List, Action::Top, &["g", "home"]),
     (Context::List, Action::Bottom, &["G", "end"]),
+    (Context::List, Action::PageUp, &["pgup", "ctrl-b"]),
+    (Context::List, Action::PageDown, &["pgdn", "ctrl-f"]),
     (Context::List, Action::Expire, &["x", "delete"]),
     (Context::List, Action::Extend, &["e"]),
     (Context::List, Action::Retry, &["r", "R"]),
@@ -92,12 +101,34 @@ const DEFAULTS: &[(Context, Action, &[&str])] = &[
     (Context::Help, Action::PageDown, &["pgdn", "ctrl-f"]),
     (Context::Help, Action::Back, &["esc"]),
     (Context::Help, Action::Help, &["?", "f1"]),
-    (Context::Help, Action::Quit, &["q", "ctrl-c"]),
+    (Context::Help, Action::Quit, &["ctrl-c"]),
+    (Context::Dialog, Action::Confirm, &["enter"]),
+    (Context::Dialog, Action::Back, &["esc"]),
+    (Context::Dialog, Action::DeleteBack, &["backspace"]),
+    (Context::Dialog, Action::Quit, &["ctrl-c"]),
     (Context::Input, Action::Submit, &["enter"]),
     (Context::Input, Action::Cancel, &["esc"]),
     (Context::Input, Action::Complete, &["tab"]),
+    (Context::Input, Action::CursorLeft, &["left"]),
+    (Context::Input, Action::CursorRight, &["right"]),
+    (Context::Input, Action::LineStart, &["home", "ctrl-a"]),
+    (Context::Input, Action::LineEnd, &["end", "ctrl-e"]),
+    (Context::Input, Action::WordLeft, &["alt-b", "ctrl-left"]),
+    (Context::Input, Action::WordRight, &["alt-f", "ctrl-right"]),
+    (Context::Input, Action::DeleteBack, &["backspace", "ctrl-h"]),
+    (Context::Input, Action::DeleteForward, &["delete", "ctrl-d"]),
+    (Context::Input, Action::DeleteWord, &["ctrl-w", "alt-backspace"]),
+    (Context::Input, Action::DeleteToStart, &["ctrl-u"]),
+    (Context::Input, Action::DeleteToEnd, &["ctrl-k"]),
+    (Context::Input, Action::HistoryPrev, &["up", "ctrl-p"]),
+    (Context::Input, Action::HistoryNext, &["down", "ctrl-n"]),
     (Context::Input, Action::Quit, &["ctrl-c"]),
 ];
+
+/// Bindings that yield to the user's: added after the overrides, each key
+/// only where nothing else in its context took it. `q` closes help as it
+/// closes the lists, unless the user bound `q` to something (say `quit`).
+const SOFT_DEFAULTS: &[(Context, Action, &str)] = &[(Context::Help, Action::Back, "q")];
 
 /// Why a keymap override was rejected. Every variant names the action.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -133,7 +164,22 @@ impl Keymap {
             let keys = specs.iter().filter_map(|s| KeySpec::parse(s).ok()).collect();
             tables.entry(*ctx).or_default().push((*action, keys));
         }
-        Self { tables }
+        let mut map = Self { tables };
+        map.add_soft_defaults();
+        map
+    }
+
+    fn add_soft_defaults(&mut self) {
+        for (ctx, action, spec) in SOFT_DEFAULTS {
+            let Ok(key) = KeySpec::parse(spec) else { continue };
+            let Some(table) = self.tables.get_mut(ctx) else { continue };
+            if table.iter().any(|(_, keys)| keys.contains(&key)) {
+                continue;
+            }
+            if let Some((_, keys)) = table.iter_mut().find(|(a, _)| a == action) {
+                keys.push(key);
+            }
+        }
     }
 
     /// The defaults with some actions rebound: each named action loses its
@@ -163,13 +209,22 @@ impl Keymap {
             parsed.insert(action, keys);
         }
         let mut map = Self::defaults();
-        for table in map.tables.values_mut() {
+        for (ctx, table) in &mut map.tables {
             for (action, keys) in table.iter_mut() {
                 if let Some(new) = parsed.get(action) {
                     keys.clone_from(new);
+                } else {
+                    // A soft default goes back in below only if still free.
+                    let soft = SOFT_DEFAULTS
+                        .iter()
+                        .filter(|(c, a, _)| c == ctx && a == action)
+                        .filter_map(|(_, _, s)| KeySpec::parse(s).ok())
+                        .collect::<Vec<_>>();
+                    keys.retain(|k| !soft.contains(k));
                 }
             }
         }
+        map.add_soft_defaults();
         map.check_conflicts()?;
         Ok(map)
     }
@@ -245,6 +300,9 @@ mod tests {
                 assert!(KeySpec::parse(s).is_ok(), "{s}");
             }
         }
+        for (_, _, s) in SOFT_DEFAULTS {
+            assert!(KeySpec::parse(s).is_ok(), "{s}");
+        }
         assert!(Keymap::defaults().check_conflicts().is_ok());
         let km = Keymap::defaults();
         let q = KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE);
@@ -289,5 +347,45 @@ mod tests {
         assert!(err.to_string().contains("quit") && err.to_string().contains("ctrl-banana"));
         let err = Keymap::with_overrides(&ov(&[("down", &["s"])])).unwrap_err();
         assert!(matches!(err, KeymapError::Conflict { ref key, .. } if key == "s"), "{err}");
+    }
+
+    #[test]
+    fn q_closes_help_unless_the_user_gave_q_to_something_else() {
+        let q = KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE);
+        let km = Keymap::defaults();
+        assert_eq!(km.action_for(Context::Help, &q), Some(Action::Back));
+        assert_eq!(km.action_for(Context::List, &q), Some(Action::Back));
+        let km = Keymap::with_overrides(&ov(&[("quit", &["q", "ctrl-q"])])).unwrap();
+        assert_eq!(km.action_for(Context::Help, &q), Some(Action::Quit));
+        let km = Keymap::with_overrides(&ov(&[("back", &["esc"])])).unwrap();
+        assert_eq!(km.action_for(Context::Help, &q), Some(Action::Back), "still free");
+    }
+
+    #[test]
+    fn every_key_a_view_reacts_to_is_in_the_table() {
+        // The runbook keys, the dialog and the line editor are data too.
+        let km = Keymap::defaults();
+        let ev = |c, m| KeyEvent::new(c, m);
+        let none = KeyModifiers::NONE;
+        let ctrl = KeyModifiers::CONTROL;
+        for (ctx, e, a) in [
+            (Context::Main, ev(KeyCode::Char('K'), KeyModifiers::SHIFT), Action::KillRun),
+            (Context::Main, ev(KeyCode::Char('o'), none), Action::CopyLink),
+            (Context::Main, ev(KeyCode::Char('H'), KeyModifiers::SHIFT), Action::ToggleResolved),
+            (Context::Dialog, ev(KeyCode::Enter, none), Action::Confirm),
+            (Context::Dialog, ev(KeyCode::Esc, none), Action::Back),
+            (Context::List, ev(KeyCode::PageDown, none), Action::PageDown),
+            (Context::Input, ev(KeyCode::Left, none), Action::CursorLeft),
+            (Context::Input, ev(KeyCode::Char('a'), ctrl), Action::LineStart),
+            (Context::Input, ev(KeyCode::Char('e'), ctrl), Action::LineEnd),
+            (Context::Input, ev(KeyCode::Char('w'), ctrl), Action::DeleteWord),
+            (Context::Input, ev(KeyCode::Char('b'), KeyModifiers::ALT), Action::WordLeft),
+            (Context::Input, ev(KeyCode::Up, none), Action::HistoryPrev),
+        ] {
+            assert_eq!(km.action_for(ctx, &e), Some(a), "{ctx:?} {e:?}");
+        }
+        // `y` means copy, never "run".
+        let y = ev(KeyCode::Char('y'), none);
+        assert_eq!(km.action_for(Context::Dialog, &y), None);
     }
 }

@@ -5,10 +5,11 @@
 //! flags in their own order. Bottom to top:
 //!
 //! ```text
-//!  Dialog        runbook confirmation: takes every key
-//!  Audit         the runbook audit overlay
+//!  Confirm       a risky action's second look (expire, merge, split)
+//!  Dialog        the runbook run dialog
 //!  Input         typing a filter or a `:` command (the footer line)
-//!  Help          the key help overlay
+//!  Help          the key help overlay (drawn over the lists it explains)
+//!  Audit         the runbook audit list
 //!  List(which)   :silences, :sources, :anomalies, :forecasts
 //!  Drill         one alert's detail fills the body
 //!  Panes         the four panes (runbook output may replace the detail)
@@ -25,23 +26,24 @@ pub enum Layer {
     Panes,
     Drill,
     List(Overlay),
+    Audit,
     Help,
     Input(Mode),
-    Audit,
     Dialog,
+    Confirm,
 }
 
 impl Layer {
     /// Layers drawn over the panes as a box: links under them are not clickable.
     #[must_use]
     pub fn covers_panes(self) -> bool {
-        matches!(self, Self::List(_) | Self::Help | Self::Audit | Self::Dialog)
+        matches!(self, Self::List(_) | Self::Help | Self::Audit | Self::Dialog | Self::Confirm)
     }
 
     /// Layers that scroll with the navigation keys (their own cursor).
     #[must_use]
     pub fn scrolls(self) -> bool {
-        matches!(self, Self::List(_) | Self::Help | Self::Drill | Self::Panes)
+        matches!(self, Self::List(_) | Self::Audit | Self::Help | Self::Drill | Self::Panes)
     }
 }
 
@@ -56,17 +58,20 @@ impl State {
         if let Some(o) = self.overlay {
             out.push(Layer::List(o));
         }
+        if self.runbook_flow.audit_open {
+            out.push(Layer::Audit);
+        }
         if self.help_open {
             out.push(Layer::Help);
         }
         if self.mode != Mode::Normal {
             out.push(Layer::Input(self.mode));
         }
-        if self.runbook_flow.audit_open {
-            out.push(Layer::Audit);
-        }
         if self.runbook_flow.dialog.is_some() {
             out.push(Layer::Dialog);
+        }
+        if self.pending.is_some() {
+            out.push(Layer::Confirm);
         }
         out
     }

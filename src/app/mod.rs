@@ -9,21 +9,25 @@
 pub mod ack;
 mod action;
 pub mod command;
+pub mod confirm;
 mod input;
 pub mod keymap;
 mod keyspec;
 pub mod layers;
+mod line_edit;
 mod logs;
+mod marks;
 mod nav;
 pub mod overlay;
 mod query;
 mod regroup;
 pub mod runbook_flow;
+pub mod silence;
 mod state;
 mod update;
 
 pub use action::{Action, Effect, Msg, action_names};
-pub use query::{alerts_of, runbook_keys};
+pub use query::{alerts_of, collapse_repeats, runbook_keys, shown_causes};
 pub use state::{
     Capabilities, Completion, Cursors, Flash, FlashKind, Mode, Overlay, Pane, STALE_AFTER_TICKS,
     SortOrder, State,
@@ -34,3 +38,5 @@ pub use update::{context, update};
 pub(crate) mod fixture;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_keys;

@@ -47,6 +47,7 @@ fn focused_len(state: &State) -> usize {
     // shows as much as fits from there.
     match state.scroll_layer() {
         Layer::Help => return crate::ui::panes::help::content_len(state),
+        Layer::Audit => return state.runbook_flow.audit.len(),
         Layer::List(o) => return super::overlay::len(state, o),
         Layer::Drill => return crate::ui::panes::alert_detail::content_len(state),
         _ => {}
@@ -54,7 +55,7 @@ fn focused_len(state: &State) -> usize {
     match state.focus {
         Pane::Incidents => state.visible.len(),
         Pane::Alerts => state.incident_alerts().len(),
-        Pane::Causes => state.selected_incident().map_or(0, |i| i.root_causes.len()),
+        Pane::Causes => state.shown_causes().len(),
         Pane::Runbooks if state.logs_open => state.logs_patterns().len(),
         Pane::Runbooks => state.offered_runbooks().len(),
     }
@@ -64,6 +65,7 @@ fn cursor(state: &State) -> usize {
     let c = &state.cursors;
     match state.scroll_layer() {
         Layer::Help => c.help_scroll,
+        Layer::Audit => state.runbook_flow.audit_scroll,
         Layer::List(_) => c.overlay,
         Layer::Drill => c.detail_scroll,
         _ => match state.focus {
@@ -78,6 +80,7 @@ fn cursor(state: &State) -> usize {
 fn set_cursor(state: &mut State, v: usize) {
     match state.scroll_layer() {
         Layer::Help => state.cursors.help_scroll = v,
+        Layer::Audit => state.runbook_flow.audit_scroll = v,
         Layer::List(_) => state.cursors.overlay = v,
         Layer::Drill => state.cursors.detail_scroll = v,
         _ => match state.focus {

@@ -51,7 +51,8 @@ fn selected_silence(state: &State) -> Option<Silence> {
     }
 }
 
-/// `x` / `e` on the silences list.
+/// `x` / `e` on the silences list: `e` extends at once (harmless), `x`
+/// asks first.
 pub fn silence_action(state: &mut State, extend: bool) -> Vec<Effect> {
     if state.read_only || !state.can_write {
         state.flash_error("read-only: silences are not changed");
@@ -73,10 +74,8 @@ pub fn silence_action(state: &mut State, extend: bool) -> Vec<Effect> {
         ));
         vec![Effect::Ack(AckCommand::Extend { source, id, by_ms: 3_600_000 })]
     } else {
-        state.flash_info(format!(
-            "expiring silence {}\u{2026}",
-            crate::sanitize::clean_line(&id, 40)
-        ));
-        vec![Effect::Ack(AckCommand::Expire { source, id })]
+        let comment = s.comment.clone();
+        super::confirm::ask(state, super::confirm::Pending::Expire { source, id, comment });
+        Vec::new()
     }
 }

@@ -62,11 +62,19 @@ impl State {
     #[must_use]
     pub fn logs_service(&self) -> Option<&str> {
         let inc = self.selected_incident()?;
-        inc.root_causes
+        let causes = shown_causes(inc);
+        causes
             .get(self.cursors.causes)
-            .or_else(|| inc.root_causes.first())
+            .or_else(|| causes.first())
             .map(|rc| rc.service.as_str())
             .or_else(|| inc.services.first().map(String::as_str))
+    }
+
+    /// The selected incident's suspected causes worth showing: a score
+    /// that rounds to 0.00 (or is not a number) is no suspicion at all.
+    #[must_use]
+    pub fn shown_causes(&self) -> Vec<&crate::model::RootCause> {
+        self.selected_incident().map_or_else(Vec::new, shown_causes)
     }
 
     /// Log patterns of [`Self::logs_service`] in the current view.
@@ -98,14 +106,21 @@ impl State {
         let pattern = self.filter.trim();
         let mut rows: Vec<usize> = (0..view.incidents.len())
             .filter(|&i| {
+                !(self.hide_resolved && view.incidents[i].state == IncidentState::Resolved)
+            })
+            .filter(|&i| {
                 pattern.is_empty() || matches_filter(&matcher, view, &view.incidents[i], pattern)
             })
             .collect();
         let inc = |i: &usize| &view.incidents[*i];
         match self.sort {
+            // What fires now first, worst first, alert-backed before
+            // suspected (an anomaly without an alert is a hint, not a page);
+            // then quiet, then resolved, each by severity.
             SortOrder::Severity => {
                 rows.sort_by_key(|i| {
-                    (inc(i).severity, state_rank(inc(i).state), Reverse(inc(i).started_at))
+                    let x = inc(i);
+                    (state_rank(x.state), x.severity, x.id.is_suspected(), Reverse(x.started_at))
                 });
             }
             SortOrder::Age => rows.sort_by_key(|i| Reverse(inc(i).started_at)),
@@ -142,13 +157,33 @@ impl State {
     /// Keeps every cursor inside its list after the lists changed.
     pub fn clamp_cursors(&mut self) {
         let alerts = self.incident_alerts().len();
-        let causes = self.selected_incident().map_or(0, |i| i.root_causes.len());
+        let causes = self.shown_causes().len();
         let runbooks = self.offered_runbooks().len();
         let c = &mut self.cursors;
         c.alerts = c.alerts.min(alerts.saturating_sub(1));
         c.causes = c.causes.min(causes.saturating_sub(1));
         c.runbooks = c.runbooks.min(runbooks.saturating_sub(1));
     }
+}
+
+/// Causes with a score that shows as more than 0.00, in the engine's order.
+#[must_use]
+pub fn shown_causes(inc: &Incident) -> Vec<&crate::model::RootCause> {
+    inc.root_causes.iter().filter(|rc| rc.score.is_finite() && rc.score >= 0.005).collect()
+}
+
+/// Consecutive entries with the same time and text, collapsed into one
+/// with a count: the same fact said twice is noise.
+#[must_use]
+pub fn collapse_repeats(entries: &[(i64, String)]) -> Vec<(i64, String, usize)> {
+    let mut out: Vec<(i64, String, usize)> = Vec::new();
+    for (ts, text) in entries {
+        match out.last_mut() {
+            Some((t, x, n)) if t == ts && x == text => *n += 1,
+            _ => out.push((*ts, text.clone(), 1)),
+        }
+    }
+    out
 }
 
 fn state_rank(s: IncidentState) -> u8 {

@@ -3,11 +3,12 @@
 //! alerts pane or an alert's detail) splits the marked alerts, else the one
 //! in focus, out of the selected incident into a new one. The pipeline
 //! applies, saves and journals the decision and answers with a notice; this
-//! module only turns the selection into a request.
+//! module only turns the selection into a request, which waits for the
+//! operator's confirmation (`confirm`) before it is sent.
 
+use super::confirm::Pending;
 use super::state::Pane;
 use super::{Effect, State};
-use crate::engine::regroup::Regroup;
 use crate::model::Fingerprint;
 
 /// `m`: the marked incidents (other than the selected one) go into it.
@@ -34,9 +35,8 @@ pub fn merge(state: &mut State) -> Vec<Effect> {
         );
         return Vec::new();
     }
-    state.flash_info(format!("merging {} incident(s) into {into}\u{2026}", from.len()));
-    state.marked.clear();
-    vec![Effect::Regroup(Regroup::Merge { into, from })]
+    super::confirm::ask(state, Pending::Merge { into, from });
+    Vec::new()
 }
 
 /// `x`: the marked alerts of the selected incident, else the alert in
@@ -69,9 +69,8 @@ pub fn split(state: &mut State) -> Vec<Effect> {
         state.flash_error(format!("{from} would be left without alerts: nothing split"));
         return Vec::new();
     }
-    state.flash_info(format!("splitting {} alert(s) out of {from}\u{2026}", alerts.len()));
-    state.marked_alerts.clear();
-    vec![Effect::Regroup(Regroup::Split { from, alerts })]
+    super::confirm::ask(state, Pending::Split { from, alerts });
+    Vec::new()
 }
 
 #[cfg(test)]
@@ -79,6 +78,7 @@ mod tests {
     use super::*;
     use crate::app::fixture;
     use crate::app::{Action, Msg, update};
+    use crate::engine::regroup::Regroup;
 
     fn act(s: &mut State, a: Action) -> Vec<Effect> {
         update(s, Msg::Action(a))
@@ -99,7 +99,9 @@ mod tests {
         act(&mut s, Action::Up);
         let into = s.selected_incident().unwrap().id.clone();
         let other = s.marked.iter().find(|id| **id != into).unwrap().clone();
-        let fx = act(&mut s, Action::Merge);
+        assert!(act(&mut s, Action::Merge).is_empty(), "m alone only asks");
+        assert!(s.pending.is_some() && s.marked.len() == 2);
+        let fx = act(&mut s, Action::Confirm);
         assert_eq!(
             fx,
             vec![Effect::Regroup(Regroup::Merge { into: into.clone(), from: vec![other] })]
@@ -128,7 +130,8 @@ mod tests {
         act(&mut s, Action::Enter);
         assert_eq!(s.focus, Pane::Alerts);
         let under = s.selected_alert().unwrap().alert.fingerprint.clone();
-        let fx = act(&mut s, Action::Split);
+        assert!(act(&mut s, Action::Split).is_empty(), "x alone only asks");
+        let fx = act(&mut s, Action::Confirm);
         assert_eq!(
             fx,
             vec![Effect::Regroup(Regroup::Split { from: inc.id.clone(), alerts: vec![under] })]
@@ -143,7 +146,8 @@ mod tests {
         assert!(flash(&s).contains("left without alerts"), "{}", flash(&s));
         act(&mut s, Action::Top);
         act(&mut s, Action::Mark); // unmark the first
-        let fx = act(&mut s, Action::Split);
+        act(&mut s, Action::Split);
+        let fx = act(&mut s, Action::Confirm);
         let Some(Effect::Regroup(Regroup::Split { alerts, .. })) = fx.first() else {
             panic!("{fx:?}");
         };
@@ -167,5 +171,20 @@ mod tests {
         assert!(act(&mut s, Action::Merge).is_empty());
         assert!(act(&mut s, Action::Split).is_empty());
         assert!(flash(&s).contains("not available"));
+    }
+
+    #[test]
+    fn esc_on_the_merge_dialog_sends_nothing_and_keeps_the_marks() {
+        let mut s = fixture::state();
+        s.can_regroup = true;
+        act(&mut s, Action::Mark);
+        act(&mut s, Action::Mark);
+        act(&mut s, Action::Up);
+        assert!(act(&mut s, Action::Merge).is_empty());
+        assert_eq!(crate::app::context(&s), crate::app::keymap::Context::Dialog);
+        assert!(act(&mut s, Action::Back).is_empty());
+        assert!(s.pending.is_none());
+        assert_eq!(s.marked.len(), 2, "cancelling keeps the marks");
+        assert!(flash(&s).contains("merge cancelled"), "{}", flash(&s));
     }
 }

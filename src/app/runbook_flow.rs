@@ -12,8 +12,7 @@ use std::collections::{BTreeSet, VecDeque};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::action::{Effect, Msg};
-use super::layers::Layer;
+use super::action::{Action, Effect, Msg};
 use super::state::State;
 use crate::model::AlertView;
 use crate::runbook::audit::Entry;
@@ -225,71 +224,32 @@ pub fn launch(state: &mut State, key: u8) -> Vec<Effect> {
     vec![eff(RunbookEffect::LoadLastRun(rb.id))]
 }
 
-/// Keys for the runbook layers: the dialog and the audit overlay are modal;
-/// `K` kills the latest running run, `o` copies the runbook link, Esc
-/// closes the output pane. `None` lets the keymap handle the key.
-pub fn on_key(state: &mut State, ev: &KeyEvent) -> Option<Vec<Effect>> {
-    let plain = !ev.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
-    match state.top() {
-        Layer::Dialog => return Some(dialog_key(state, ev)),
-        Layer::Input(_) | Layer::Help => return None,
-        _ => {}
-    }
-    let flow = &mut state.runbook_flow;
-    if flow.audit_open {
-        match ev.code {
-            KeyCode::Esc | KeyCode::Char('q') => flow.audit_open = false,
-            KeyCode::Down | KeyCode::Char('j') => {
-                flow.audit_scroll = flow.audit_scroll.saturating_add(1)
-            }
-            KeyCode::Up | KeyCode::Char('k') => {
-                flow.audit_scroll = flow.audit_scroll.saturating_sub(1)
-            }
-            KeyCode::PageDown => flow.audit_scroll = flow.audit_scroll.saturating_add(10),
-            KeyCode::PageUp => flow.audit_scroll = flow.audit_scroll.saturating_sub(10),
-            KeyCode::Char('g') => flow.audit_scroll = 0,
-            _ => {}
-        }
-        flow.audit_scroll = flow.audit_scroll.min(flow.audit.len().saturating_sub(1));
-        return Some(Vec::new());
-    }
-    // Esc peels the output pane before anything else.
-    if ev.code == KeyCode::Esc && state.runbook_flow.output_open && state.drill.is_none() {
-        state.runbook_flow.output_open = false;
-        return Some(Vec::new());
-    }
-    // `K` and `o` are fixed keys of this layer; a user binding wins.
-    if state.keymap.action_for(crate::app::keymap::Context::Main, ev).is_some() {
-        return None;
-    }
-    match ev.code {
-        KeyCode::Char('K') if plain => {
-            let Some(run) = state.runbook_flow.running().last().map(|r| r.id) else {
-                state.flash_info("no runbook is running");
-                return Some(Vec::new());
-            };
-            state.runbook_flow.output_open = true;
-            state.flash_info(format!("stopping run {run} (SIGTERM, then SIGKILL)"));
-            Some(vec![eff(RunbookEffect::Kill(run))])
-        }
-        KeyCode::Char('o') if plain => Some(copy_runbook_link(state)),
-        _ => None,
-    }
+/// `K`: stop the latest running run.
+pub fn kill_latest(state: &mut State) -> Vec<Effect> {
+    let Some(run) = state.runbook_flow.running().last().map(|r| r.id) else {
+        state.flash_info("no runbook is running");
+        return Vec::new();
+    };
+    state.runbook_flow.output_open = true;
+    state.flash_info(format!("stopping run {run} (SIGTERM, then SIGKILL)"));
+    vec![eff(RunbookEffect::Kill(run))]
 }
 
-fn dialog_key(state: &mut State, ev: &KeyEvent) -> Vec<Effect> {
+/// The dialog's keys, as the keymap's `Context::Dialog` names them:
+/// `confirm` runs (a typed confirmation must match first), `back` cancels,
+/// `delete_back` edits the typed text. Nothing else reaches it.
+pub fn dialog_action(state: &mut State, action: Action) -> Vec<Effect> {
     let Some(d) = state.runbook_flow.dialog.as_mut() else {
         return Vec::new();
     };
-    let plain = !ev.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
-    match (d.plan.confirm, ev.code) {
-        (_, KeyCode::Esc) | (Confirm::Yes, KeyCode::Char('n')) => {
+    match (d.plan.confirm, action) {
+        (_, Action::Back | Action::Cancel) => {
             state.runbook_flow.dialog = None;
             state.flash_info("runbook cancelled");
             Vec::new()
         }
-        (Confirm::Yes, KeyCode::Char('y') | KeyCode::Enter) => confirm(state, "yes"),
-        (Confirm::Typed, KeyCode::Enter) => {
+        (Confirm::Yes, Action::Confirm) => confirm(state, "yes"),
+        (Confirm::Typed, Action::Confirm) => {
             if d.typed == d.plan.target {
                 confirm(state, "typed")
             } else {
@@ -298,18 +258,28 @@ fn dialog_key(state: &mut State, ev: &KeyEvent) -> Vec<Effect> {
                 Vec::new()
             }
         }
-        (Confirm::Typed, KeyCode::Backspace) => {
+        (Confirm::Typed, Action::DeleteBack) => {
             d.typed.pop();
             Vec::new()
         }
-        (Confirm::Typed, KeyCode::Char(c)) if plain && !c.is_control() => {
-            if d.typed.chars().count() < 512 {
-                d.typed.push(c);
-            }
-            d.mismatch = false;
-            Vec::new()
-        }
         _ => Vec::new(),
+    }
+}
+
+/// A key the dialog's keymap did not claim: text for a typed confirmation.
+pub fn dialog_type(state: &mut State, ev: &KeyEvent) {
+    let Some(d) = state.runbook_flow.dialog.as_mut() else {
+        return;
+    };
+    let plain = !ev.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+    if let (Confirm::Typed, KeyCode::Char(c)) = (d.plan.confirm, ev.code)
+        && plain
+        && !c.is_control()
+    {
+        if d.typed.chars().count() < 512 {
+            d.typed.push(c);
+        }
+        d.mismatch = false;
     }
 }
 
@@ -372,7 +342,7 @@ pub fn is_safe_link(url: &str) -> bool {
 }
 
 /// `o`: copies the runbook link (OSC 52) when it is an http(s) URL.
-fn copy_runbook_link(state: &mut State) -> Vec<Effect> {
+pub fn copy_runbook_link(state: &mut State) -> Vec<Effect> {
     let Some(url) = runbook_link(state) else {
         state.flash_info("no runbook_url annotation on this incident's alerts");
         return Vec::new();

@@ -75,7 +75,7 @@ fn refused(effects: &[Effect]) -> Option<String> {
 }
 
 #[test]
-fn a_key_opens_the_dialog_with_the_exact_command_and_y_starts_it() {
+fn a_key_opens_the_dialog_with_the_exact_command_and_enter_starts_it() {
     let mut s = state();
     let fx = ch(&mut s, '1');
     assert_eq!(fx, vec![Effect::Runbook(RunbookEffect::LoadLastRun("restart".into()))]);
@@ -91,7 +91,7 @@ fn a_key_opens_the_dialog_with_the_exact_command_and_y_starts_it() {
     update(&mut s, Msg::Runbook(RunbookMsg::LastRun { runbook: "restart".into(), entry: None }));
     assert!(s.runbook_flow.dialog.as_ref().is_some_and(|d| d.last_run_loaded));
 
-    let fx = ch(&mut s, 'y');
+    let fx = key(&mut s, KeyCode::Enter);
     let (run, plan, confirmation) = started(&fx).expect("started");
     assert_eq!(plan, d.plan);
     assert_eq!(confirmation, "yes");
@@ -100,10 +100,14 @@ fn a_key_opens_the_dialog_with_the_exact_command_and_y_starts_it() {
 }
 
 #[test]
-fn n_and_esc_cancel_without_effects() {
+fn esc_cancels_without_effects_and_y_is_not_a_yes() {
     let mut s = state();
     ch(&mut s, '1');
+    // `y` copies elsewhere; in the dialog it neither runs nor cancels.
+    assert!(ch(&mut s, 'y').is_empty());
     assert!(ch(&mut s, 'n').is_empty());
+    assert!(s.runbook_flow.dialog.is_some() && s.runbook_flow.runs.is_empty());
+    assert!(key(&mut s, KeyCode::Esc).is_empty());
     assert!(s.runbook_flow.dialog.is_none());
     ch(&mut s, '1');
     assert!(key(&mut s, KeyCode::Esc).is_empty());
@@ -114,7 +118,7 @@ fn n_and_esc_cancel_without_effects() {
 fn a_second_launch_for_the_same_incident_is_refused_while_one_runs() {
     let mut s = state();
     ch(&mut s, '1');
-    let (run, ..) = started(&ch(&mut s, 'y')).unwrap();
+    let (run, ..) = started(&key(&mut s, KeyCode::Enter)).unwrap();
     // Key repeat over a slow link: the same key again, and again.
     for _ in 0..3 {
         let fx = ch(&mut s, '1');
@@ -183,7 +187,7 @@ fn dry_run_comes_first_then_the_real_run() {
     let plan = s.runbook_flow.dialog.as_ref().unwrap().plan.clone();
     assert!(plan.dry_run);
     assert_eq!(plan.argv, ["--dry-run", "logs-2"]);
-    let (run, ..) = started(&ch(&mut s, 'y')).unwrap();
+    let (run, ..) = started(&key(&mut s, KeyCode::Enter)).unwrap();
     let outcome = Outcome { exit_code: Some(0), ..Outcome::default() };
     update(&mut s, Msg::Runbook(RunbookMsg::Finished { run, outcome }));
     assert!(flash(&s).contains("press 5 again"), "{}", flash(&s));
@@ -197,7 +201,7 @@ fn dry_run_comes_first_then_the_real_run() {
 fn output_streams_into_a_capped_ring_and_k_kills_the_run() {
     let mut s = state();
     ch(&mut s, '1');
-    let (run, ..) = started(&ch(&mut s, 'y')).unwrap();
+    let (run, ..) = started(&key(&mut s, KeyCode::Enter)).unwrap();
     for i in 0..OUTPUT_LINES + 10 {
         let text = format!("line {i}");
         update(&mut s, Msg::Runbook(RunbookMsg::Output { run, stream: Stream::Stdout, text }));
@@ -219,7 +223,7 @@ fn output_streams_into_a_capped_ring_and_k_kills_the_run() {
 fn a_refusal_from_the_executor_is_shown() {
     let mut s = state();
     ch(&mut s, '1');
-    let (run, ..) = started(&ch(&mut s, 'y')).unwrap();
+    let (run, ..) = started(&key(&mut s, KeyCode::Enter)).unwrap();
     let reason = "/opt/rb/restart.sh: sha256 mismatch: expected ab…, file has cd…".to_string();
     update(&mut s, Msg::Runbook(RunbookMsg::Refused { run, reason }));
     assert!(flash(&s).contains("refused") && flash(&s).contains("sha256 mismatch"));
@@ -288,7 +292,7 @@ fn the_dialog_shows_hostile_arguments_escaped_and_the_output_pane_streams() {
     assert!(text.contains(r"\u{202e}evil"), "{text}");
     assert!(text.contains("abababababababab\u{2026}"), "hash prefix: {text}");
     assert!(!text.contains('\x1b') && !text.contains('\u{202e}'));
-    let (run, ..) = started(&ch(&mut s, 'y')).unwrap();
+    let (run, ..) = started(&key(&mut s, KeyCode::Enter)).unwrap();
     let line = RunbookMsg::Output { run, stream: Stream::Stdout, text: "pod restarted".into() };
     update(&mut s, Msg::Runbook(line));
     let text = screen(&s, 120, 40);

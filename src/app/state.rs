@@ -53,7 +53,8 @@ pub enum Mode {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SortOrder {
-    /// Worst severity first, then newest.
+    /// Firing (open) incidents first, worst severity first; then quiet,
+    /// then resolved ones, each by severity; newest first within.
     Severity,
     /// Newest first.
     Age,
@@ -140,6 +141,18 @@ pub struct State {
     pub filter: String,
     /// The command line being typed (without the `:`).
     pub command: String,
+    /// Cursor in the line being typed, in characters; anything past the
+    /// end means the end (a prefilled line starts there).
+    pub input_cursor: usize,
+    /// Command lines run, oldest first; Up/Down recall them.
+    pub history: Vec<String>,
+    /// Position while browsing the history, and the line typed before it.
+    pub history_pos: Option<usize>,
+    pub history_draft: String,
+    /// Resolved incidents are left out of the list (`H`, `:resolved`).
+    pub hide_resolved: bool,
+    /// A risky action waiting for a second look (expire, merge, split).
+    pub pending: Option<super::confirm::Pending>,
     pub completion: Option<Completion>,
     pub help_open: bool,
     /// The logs pane replaces the runbooks pane (key `l`); `logs_lines`
@@ -238,6 +251,12 @@ impl State {
             mode: Mode::Normal,
             filter: String::new(),
             command: String::new(),
+            input_cursor: 0,
+            history: Vec::new(),
+            history_pos: None,
+            history_draft: String::new(),
+            hide_resolved: false,
+            pending: None,
             completion: None,
             help_open: false,
             logs_open: false,

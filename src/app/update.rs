@@ -9,6 +9,7 @@ use crossterm::event::{KeyEvent, KeyEventKind};
 use super::action::{Action, Effect, Msg};
 use super::state::{Flash, FlashKind, Mode, Pane, State};
 use crate::app::keymap::Context;
+use crate::model::IncidentState;
 
 /// How many ticks (seconds) a flash message stays.
 const FLASH_TICKS: u8 = 4;
@@ -48,6 +49,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::View(view) => {
             let effects = notifications(state, &view);
+            state.marked = super::marks::follow(&state.view, &view, &state.marked);
+            state.marked_alerts = super::marks::live_alerts(&view, &state.marked_alerts);
             state.view = view;
             state.has_data = true;
             state.ticks_since_view = 0;
@@ -98,14 +101,17 @@ fn on_key(state: &mut State, ev: &KeyEvent) -> Vec<Effect> {
         return Vec::new();
     }
     state.dirty = true;
-    if let Some(effects) = super::runbook_flow::on_key(state, ev) {
-        return effects;
-    }
+    // Every key goes through the keymap; only text (characters typed into
+    // a line or a typed confirmation) is taken as it comes.
     let ctx = context(state);
     match state.keymap.action_for(ctx, ev) {
         Some(action) => apply(state, action),
         None if ctx == Context::Input => {
             super::input::edit(state, ev);
+            Vec::new()
+        }
+        None if ctx == Context::Dialog => {
+            super::runbook_flow::dialog_type(state, ev);
             Vec::new()
         }
         None => Vec::new(),
@@ -116,18 +122,32 @@ fn on_key(state: &mut State, ev: &KeyEvent) -> Vec<Effect> {
 #[must_use]
 pub fn context(state: &State) -> Context {
     use super::layers::Layer;
-    // The runbook dialog and audit take their keys before the keymap.
-    let keyed =
-        state.layers().into_iter().rev().find(|l| !matches!(l, Layer::Audit | Layer::Dialog));
-    match keyed {
-        Some(Layer::Input(_)) => Context::Input,
-        Some(Layer::Help) => Context::Help,
-        Some(Layer::List(_)) => Context::List,
-        Some(Layer::Drill | Layer::Panes | Layer::Audit | Layer::Dialog) | None => Context::Main,
+    match state.top() {
+        Layer::Confirm | Layer::Dialog => Context::Dialog,
+        Layer::Input(_) => Context::Input,
+        Layer::Help => Context::Help,
+        Layer::Audit | Layer::List(_) => Context::List,
+        Layer::Drill | Layer::Panes => Context::Main,
     }
 }
 
 fn apply(state: &mut State, action: Action) -> Vec<Effect> {
+    // Dialogs are modal: they take their own actions and nothing else.
+    if state.runbook_flow.dialog.is_some() {
+        return match action {
+            Action::Quit => vec![Effect::Quit],
+            a => super::runbook_flow::dialog_action(state, a),
+        };
+    }
+    if state.pending.is_some() {
+        match action {
+            Action::Quit => return vec![Effect::Quit],
+            Action::Confirm => return super::confirm::confirm(state),
+            Action::Back | Action::Cancel => super::confirm::cancel(state),
+            _ => {}
+        }
+        return Vec::new();
+    }
     match action {
         Action::Quit => return vec![Effect::Quit],
         Action::Up => super::nav::step(state, -1),
@@ -160,10 +180,13 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::Filter => {
             state.mode = Mode::Filter;
+            state.input_cursor = usize::MAX;
         }
         Action::Command => {
             state.mode = Mode::Command;
             state.command.clear();
+            state.input_cursor = 0;
+            state.history_pos = None;
             state.completion = None;
         }
         Action::Mark => mark(state),
@@ -173,17 +196,23 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             state.mode = Mode::Command;
             state.completion = None;
             state.command = "ack ".into();
+            state.input_cursor = usize::MAX;
         }
         Action::Ack => return super::ack::ack(state, ""),
         Action::Unack => return super::ack::unack(state),
-        Action::Silence => super::ack::open_silence_editor(state),
+        Action::Silence => super::silence::open_silence_editor(state),
         Action::Copy => return copy(state, false),
         Action::CopyCommand => return copy(state, true),
+        Action::ToggleResolved => toggle_resolved(state, None),
+        Action::KillRun => return super::runbook_flow::kill_latest(state),
+        Action::CopyLink => return super::runbook_flow::copy_runbook_link(state),
+        Action::Confirm => {}
         Action::Expire | Action::Extend => {
             if state.overlay == Some(super::state::Overlay::Silences) {
                 return super::overlay::silence_action(state, action == Action::Extend);
             }
         }
+        Action::Retry if state.runbook_flow.audit_open => {}
         Action::Retry => {
             state.flash_info("retrying every source now");
             return vec![Effect::Retry];
@@ -197,7 +226,22 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
                 state.focus = Pane::Runbooks;
             }
         }
-        Action::Submit | Action::Cancel | Action::Complete => {
+        Action::Submit
+        | Action::Cancel
+        | Action::Complete
+        | Action::CursorLeft
+        | Action::CursorRight
+        | Action::LineStart
+        | Action::LineEnd
+        | Action::WordLeft
+        | Action::WordRight
+        | Action::DeleteBack
+        | Action::DeleteForward
+        | Action::DeleteWord
+        | Action::DeleteToStart
+        | Action::DeleteToEnd
+        | Action::HistoryPrev
+        | Action::HistoryNext => {
             return super::input::apply(state, action);
         }
     }
@@ -227,11 +271,12 @@ fn enter(state: &mut State) {
 }
 
 /// Esc peels one layer: help, then the alert detail, then pane focus, then
-/// the filter.
+/// the marks, then the filter.
 fn back(state: &mut State) {
     use super::layers::Layer;
     match state.scroll_layer() {
         Layer::Help => state.help_open = false,
+        Layer::Audit => state.runbook_flow.audit_open = false,
         Layer::List(_) => state.overlay = None,
         Layer::Drill => {
             state.drill = None;
@@ -241,16 +286,36 @@ fn back(state: &mut State) {
     }
 }
 
-/// Esc with nothing over the panes: the log lines, pane focus, the filter.
+/// Esc with nothing over the panes: the runbook output, the log lines,
+/// pane focus, the filter.
 fn back_in_panes(state: &mut State) {
-    if state.logs_lines {
+    if state.runbook_flow.output_open {
+        state.runbook_flow.output_open = false;
+    } else if state.logs_lines {
         state.logs_lines = false;
     } else if state.focus != Pane::Incidents {
         state.focus = Pane::Incidents;
+    } else if !state.marked.is_empty() || !state.marked_alerts.is_empty() {
+        let n = state.marked.len() + state.marked_alerts.len();
+        state.marked.clear();
+        state.marked_alerts.clear();
+        state.flash_info(format!("{n} mark(s) cleared"));
     } else if !state.filter.is_empty() {
         state.filter.clear();
         state.recompute_visible();
         state.flash_info("filter cleared");
+    }
+}
+
+/// `H` / `:resolved [hide|show]`: leave resolved incidents out of the list.
+pub(super) fn toggle_resolved(state: &mut State, hide: Option<bool>) {
+    state.hide_resolved = hide.unwrap_or(!state.hide_resolved);
+    state.recompute_visible();
+    let hidden = state.view.incidents.iter().filter(|i| i.state == IncidentState::Resolved).count();
+    if state.hide_resolved {
+        state.flash_info(format!("resolved incidents hidden ({hidden} now)"));
+    } else {
+        state.flash_info("resolved incidents shown");
     }
 }
 
@@ -308,7 +373,7 @@ fn notifications(state: &mut State, view: &crate::model::View) -> Vec<Effect> {
         }
         state.seen_incidents.insert(inc.id.clone());
         let loud = state.notify.is_some_and(|min| inc.severity <= min)
-            && inc.state != crate::model::IncidentState::Resolved;
+            && inc.state != IncidentState::Resolved;
         if !first && loud && effects.is_empty() {
             effects.push(Effect::Notify {
                 title: format!("quell: {} incident", inc.severity.word()),

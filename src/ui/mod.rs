@@ -7,13 +7,14 @@
 //! string that came from outside goes through `crate::sanitize` before it
 //! reaches the buffer. See `layout` for the screen sketch.
 
+mod ellipsis;
 pub mod layout;
 pub mod panes;
 mod text;
 pub mod widgets;
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
@@ -97,11 +98,16 @@ pub fn render_with_links(frame: &mut Frame, state: &State, theme: &Theme) -> Vec
             Layer::List(which) if state.has_data => {
                 panes::lists::render(frame, a.body, state, theme, which);
             }
-            Layer::Help => panes::help::render(frame, a.body, state, theme),
             Layer::Audit => panes::audit::render(frame, a.body, &state.runbook_flow, theme),
+            Layer::Help => panes::help::render(frame, a.body, state, theme),
             Layer::Dialog => {
                 if let Some(d) = &state.runbook_flow.dialog {
-                    panes::runbook_dialog::render(frame, a.body, d, theme);
+                    panes::runbook_dialog::render(frame, a.body, d, &state.keymap, theme);
+                }
+            }
+            Layer::Confirm => {
+                if let Some(p) = &state.pending {
+                    panes::confirm::render(frame, a.body, p, &state.keymap, theme);
                 }
             }
             Layer::Panes | Layer::Drill | Layer::List(_) | Layer::Input(_) => {}
@@ -112,8 +118,13 @@ pub fn render_with_links(frame: &mut Frame, state: &State, theme: &Theme) -> Vec
 }
 
 fn centered(area: Rect, lines: u16) -> Rect {
-    let h = lines.min(area.height);
-    Rect { y: area.y + (area.height - h) / 2, height: h, ..area }
+    area.centered_vertically(Constraint::Length(lines.min(area.height)))
+}
+
+/// A `w`×`h` box centred in `area` (clamped to it), for overlays and dialogs.
+#[must_use]
+pub fn popup(area: Rect, w: u16, h: u16) -> Rect {
+    area.centered(Constraint::Length(w.min(area.width)), Constraint::Length(h.min(area.height)))
 }
 
 fn waiting(frame: &mut Frame, body: Rect, theme: &Theme) {
@@ -149,3 +160,7 @@ fn too_small(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_keys;
+#[cfg(test)]
+mod tests_text;

@@ -14,7 +14,7 @@ use anyhow::Context as _;
 use clap::Args;
 use serde::Serialize;
 
-use crate::config::HumanDuration;
+use crate::base::HumanDuration;
 use crate::engine::EngineConfig;
 use crate::engine::score::{self, Grouping};
 use crate::sim::scenario::Scenario;

@@ -39,12 +39,7 @@ fn outcome(e: &Entry) -> String {
 pub fn render(frame: &mut Frame, area: Rect, flow: &RunbookFlow, theme: &Theme) {
     let w = area.width.saturating_sub(2);
     let h = area.height.saturating_sub(2);
-    let popup = Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
-    };
+    let popup = crate::ui::popup(area, w, h);
     frame.render_widget(Clear, popup);
     let title = format!(
         "Audit log \u{00b7} {} entries \u{00b7} j/k scroll \u{00b7} Esc closes",

@@ -28,14 +28,15 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         frame.render_widget(Paragraph::new("no incident selected").style(dim), inner);
         return;
     };
-    if inc.root_causes.is_empty() {
+    let causes = crate::app::shown_causes(inc);
+    if causes.is_empty() {
         frame.render_widget(Paragraph::new("no suspected cause yet").style(dim), inner);
         return;
     }
     let width = cols(inner.width);
     let mut lines = Vec::new();
     let mut cursor_line = 0;
-    for (i, rc) in inc.root_causes.iter().enumerate() {
+    for (i, rc) in causes.iter().enumerate() {
         let selected = focused && i == state.cursors.causes;
         if i == state.cursors.causes {
             cursor_line = lines.len();
@@ -59,12 +60,17 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             Span::styled(score, theme.style(Role::Text)),
             Span::styled(conf_text, theme.style(conf_role)),
         ]));
-        // Evidence wraps (up to three lines each): it is the part people read.
+        // Evidence wraps (up to three lines each, whole for the cause under
+        // the cursor): it is the part people read. The same fact twice shows once.
         let text_w = width.saturating_sub(EVIDENCE_INDENT);
-        for ev in &rc.evidence {
-            for (j, part) in wrap(&ev.text, text_w, 3).into_iter().enumerate() {
+        let max_lines = if i == state.cursors.causes { usize::MAX } else { 3 };
+        let evidence: Vec<(i64, String)> =
+            rc.evidence.iter().map(|e| (e.ts, e.text.clone())).collect();
+        for (ts, text, n) in crate::app::collapse_repeats(&evidence) {
+            let text = if n > 1 { format!("{text} (\u{00d7}{n})") } else { text };
+            for (j, part) in wrap(&text, text_w, max_lines).into_iter().enumerate() {
                 let stamp = if j == 0 {
-                    format!(" {} ", format_clock(ev.ts))
+                    format!(" {} ", format_clock(ts))
                 } else {
                     " ".repeat(EVIDENCE_INDENT)
                 };

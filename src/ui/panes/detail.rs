@@ -137,12 +137,16 @@ fn summary<'a>(
         entries.push((r.ended_at.unwrap_or(r.started_at), r.timeline_text()));
     }
     entries.sort_by_key(|e| e.0);
+    // The same line twice is said once; lines that differ only at the end
+    // (one per pod) are cut in the middle so the difference shows.
+    let entries = crate::app::collapse_repeats(&entries);
     let n = max_timeline.clamp(1, 8);
-    for (ts, text) in entries.iter().skip(entries.len().saturating_sub(n)) {
+    for (ts, text, count) in entries.iter().skip(entries.len().saturating_sub(n)) {
+        let text = if *count > 1 { format!("{text} (\u{00d7}{count})") } else { text.clone() };
         lines.push(Line::from(vec![
             Span::styled(format!("{} ", format_clock(*ts)), dim),
             Span::styled(
-                sanitize::clean_line(text, width.saturating_sub(9)),
+                crate::ui::ellipsis::middle(&text, width.saturating_sub(9)),
                 theme.style(Role::Text),
             ),
         ]));
@@ -203,7 +207,8 @@ fn render_alerts(
                     Span::styled(if selected { "\u{25b6}" } else { " " }, text),
                     Span::styled(if marked { "*" } else { " " }, theme.style(Role::Marked)),
                     Span::styled(format!("{} {} ", sev.glyph(), sev.word()), theme.severity(sev)),
-                    Span::styled(cell(&target(a), target_w), text),
+                    // Per-pod rows differ at the end: cut in the middle.
+                    Span::styled(crate::ui::ellipsis::middle_cell(&target(a), target_w), text),
                     Span::styled(" ", text),
                     Span::styled(cell(state_word(&a.alert), state_w), text),
                 ]);
@@ -257,6 +262,8 @@ pub fn target(a: &AlertView) -> String {
     let service = a.alert.service().unwrap_or("");
     let where_ = ["instance", "pod", "node", "host"].iter().find_map(|k| l.get(*k));
     match where_ {
+        // `cart cart-9608f-2:8080` says the service twice and leaves no room.
+        Some(w) if w.starts_with(service) => w.clone(),
         Some(w) if !service.is_empty() => format!("{service} {w}"),
         Some(w) => w.clone(),
         None => service.to_string(),

@@ -3,34 +3,49 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::app::keymap::Context;
-use crate::app::{Action, FlashKind, Mode, State, context};
+use crate::app::{Action, FlashKind, Mode, Overlay, State, context};
 use crate::sanitize;
 use crate::theme::{Role, Theme};
 
-/// Footer hints per situation: (actions sharing one hint, label).
+/// Footer hints per situation: (actions sharing one hint, label). Only
+/// keys that do something where the user is are offered.
 fn hints(state: &State) -> Vec<(&'static [Action], &'static str)> {
     match (context(state), state.mode) {
-        (Context::Input, Mode::Command) => {
-            vec![
-                (&[Action::Submit], "run"),
-                (&[Action::Complete], "complete"),
-                (&[Action::Cancel], "cancel"),
-            ]
+        (Context::Dialog, _) => {
+            let verb = state.pending.as_ref().map_or("run", |p| p.describe().2);
+            vec![(&[Action::Confirm], verb), (&[Action::Back], "cancel")]
         }
+        (Context::Input, Mode::Command) => vec![
+            (&[Action::Submit], "run"),
+            (&[Action::Complete], "complete"),
+            (&[Action::HistoryPrev], "history"),
+            (&[Action::Cancel], "cancel"),
+        ],
         (Context::Input, _) => {
             vec![(&[Action::Submit], "keep filter"), (&[Action::Cancel], "clear")]
         }
-        (Context::List, _) => vec![
-            (&[Action::Down, Action::Up], "move"),
-            (&[Action::Extend], "extend 1h"),
-            (&[Action::Expire], "expire"),
-            (&[Action::Retry], "retry"),
-            (&[Action::Back], "close"),
-        ],
+        (Context::List, _) if state.runbook_flow.audit_open => {
+            vec![(&[Action::Down, Action::Up], "scroll"), (&[Action::Back], "close")]
+        }
+        (Context::List, _) => match state.overlay {
+            Some(Overlay::Silences) => vec![
+                (&[Action::Down, Action::Up], "move"),
+                (&[Action::Extend], "extend 1h"),
+                (&[Action::Expire], "expire"),
+                (&[Action::Back], "close"),
+            ],
+            Some(Overlay::Sources) => vec![
+                (&[Action::Down, Action::Up], "move"),
+                (&[Action::Retry], "retry"),
+                (&[Action::Back], "close"),
+            ],
+            _ => vec![(&[Action::Down, Action::Up], "move"), (&[Action::Back], "close")],
+        },
         (Context::Help, _) => vec![
             (&[Action::Down, Action::Up], "scroll"),
             (&[Action::Back], "close"),
@@ -68,12 +83,13 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let flash_w = flash.as_ref().map_or(0, |s| sanitize::width(&s.content));
     let room = width.saturating_sub(flash_w + 1);
 
+    let cur = state.input_cursor;
     let left = match state.mode {
         Mode::Filter if state.filtering_log_lines() => {
-            input_line('/', &state.logs_filter, "  log lines".into(), theme, room)
+            input_line('/', &state.logs_filter, cur, "  log lines".into(), theme, room)
         }
-        Mode::Filter => input_line('/', &state.filter, matches(state), theme, room),
-        Mode::Command => input_line(':', &state.command, completions(state), theme, room),
+        Mode::Filter => input_line('/', &state.filter, cur, matches(state), theme, room),
+        Mode::Command => input_line(':', &state.command, cur, completions(state), theme, room),
         Mode::Normal => hint_line(state, theme, room),
     };
     let used: usize = left.iter().map(|s| sanitize::width(&s.content)).sum();
@@ -112,58 +128,95 @@ fn matches(state: &State) -> String {
 fn completions(state: &State) -> String {
     // The silence editor previews what it would silence before submitting.
     if let Some(args) = state.command.trim_start().strip_prefix("silence ") {
-        return match crate::app::ack::parse_silence(args, state.silence_ms) {
+        return match crate::app::silence::parse_silence(args, state.silence_ms) {
             Ok(spec) => format!(
                 "  matches {} active alert(s) now",
-                crate::app::ack::preview_count(&state.view, &spec.matchers)
+                crate::app::silence::preview_count(&state.view, &spec.groups)
             ),
             Err(e) => format!("  {e}"),
         };
     }
     match &state.completion {
         Some(c) if c.candidates.len() > 1 => {
+            // The word each candidate completes ("theme " completes `theme`).
             let names: Vec<&str> =
-                c.candidates.iter().map(|s| s.rsplit(' ').next().unwrap_or(s)).collect();
+                c.candidates.iter().map(|s| s.trim_end().rsplit(' ').next().unwrap_or(s)).collect();
             format!("  [{}]", names.join(" "))
         }
         _ => String::new(),
     }
 }
 
+/// The visible window of a line that is wider than `budget` columns:
+/// (first char, end char), chosen so the cursor stays in view with room
+/// for a `…` on each cut side.
+fn window(widths: &[usize], cursor: usize, budget: usize) -> (usize, usize) {
+    let total: usize = widths.iter().sum::<usize>() + 1;
+    if total <= budget {
+        return (0, widths.len());
+    }
+    let room = budget.saturating_sub(2).max(1);
+    // The cursor cell (a char, or the block past the end) must fit.
+    let cur_w = widths.get(cursor).copied().unwrap_or(1);
+    let mut start = cursor.min(widths.len());
+    let mut used = cur_w;
+    while start > 0 && used + widths[start - 1] <= room / 2 {
+        start -= 1;
+        used += widths[start];
+    }
+    let mut end = (cursor + 1).min(widths.len());
+    while end < widths.len() && used + widths[end] <= room {
+        used += widths[end];
+        end += 1;
+    }
+    while start > 0 && used + widths[start - 1] <= room {
+        start -= 1;
+        used += widths[start];
+    }
+    (start, end)
+}
+
 fn input_line<'a>(
     prompt: char,
     text: &str,
+    cursor: usize,
     after: String,
     theme: &Theme,
     room: usize,
 ) -> Vec<Span<'a>> {
     let after_w = sanitize::width(&after);
     let text = sanitize::clean(text);
-    // Keep the end of a long line visible: that is where the typing happens.
-    let budget = room.saturating_sub(after_w + 3);
-    let w = sanitize::width(&text);
-    let shown: String = if w > budget {
-        let mut acc = String::new();
-        let mut aw = 0;
-        for c in text.chars().rev() {
-            let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-            if aw + cw + 1 > budget {
-                break;
-            }
-            aw += cw;
-            acc.insert(0, c);
-        }
-        format!("\u{2026}{acc}")
-    } else {
-        text.into_owned()
-    };
-    vec![
-        Span::styled(prompt.to_string(), theme.style(Role::FooterKey)),
-        Span::styled(shown, theme.style(Role::Input)),
-        Span::styled("\u{2588}", theme.style(Role::Input)),
-        Span::styled(
-            sanitize::truncate(&after, room.saturating_sub(2)).into_owned(),
-            theme.style(Role::TextDim),
-        ),
-    ]
+    let chars: Vec<char> = text.chars().collect();
+    let widths: Vec<usize> =
+        chars.iter().map(|c| unicode_width::UnicodeWidthChar::width(*c).unwrap_or(0)).collect();
+    let cursor = cursor.min(chars.len());
+    let budget = room.saturating_sub(after_w + 1);
+    let (start, end) = window(&widths, cursor, budget);
+    let input = theme.style(Role::Input);
+    let dim = theme.style(Role::TextDim);
+    let mut spans = vec![Span::styled(prompt.to_string(), theme.style(Role::FooterKey))];
+    if start > 0 {
+        spans.push(Span::styled("\u{2026}", dim));
+    }
+    let before: String = chars[start..cursor].iter().collect();
+    spans.push(Span::styled(before, input));
+    // The cursor: the character under it in reverse video, or a block at
+    // the end of the line.
+    match chars.get(cursor).filter(|_| cursor < end) {
+        Some(c) => spans.push(Span::styled(c.to_string(), input.add_modifier(Modifier::REVERSED))),
+        None => spans.push(Span::styled("\u{2588}", input)),
+    }
+    if cursor < end {
+        let rest: String = chars[cursor + 1..end].iter().collect();
+        spans.push(Span::styled(rest, input));
+    }
+    if end < chars.len() {
+        spans.push(Span::styled("\u{2026}", dim));
+    }
+    let used: usize = spans.iter().map(|s| sanitize::width(&s.content)).sum();
+    spans.push(Span::styled(
+        sanitize::truncate(&after, room.saturating_sub(used)).into_owned(),
+        dim,
+    ));
+    spans
 }

@@ -13,32 +13,36 @@ use crate::app::{Action, State};
 use crate::model::Severity;
 use crate::theme::{Role, Theme};
 
+/// Width of the key column; longer keys (command usages) take their own line.
 const KEY_COL: usize = 16;
+/// The overlay never grows wider than this: longer lines are hard to read.
+const MAX_WIDTH: u16 = 120;
 
 /// How far the help can scroll: until its last line is at the bottom.
 #[must_use]
 pub fn content_len(state: &State) -> usize {
-    let len = lines(&state.keymap, None).len();
     let (w, h) = state.size;
     let body = crate::ui::layout::areas(Rect::new(0, 0, w, h), state.visible.len()).body;
+    let len = lines(&state.keymap, None, inner_width(body)).len();
     let inner = usize::from(popup(body, len).height.saturating_sub(2));
     len.saturating_sub(inner) + 1
 }
 
-/// The overlay's rectangle: centred, at most 76 wide, as tall as needed.
+/// Text columns inside the overlay for a body area.
+fn inner_width(body: Rect) -> usize {
+    usize::from(body.width.saturating_sub(4).min(MAX_WIDTH).saturating_sub(2))
+}
+
+/// The overlay's rectangle: centred, as wide as the screen allows (up to
+/// [`MAX_WIDTH`]), as tall as needed.
 fn popup(area: Rect, len: usize) -> Rect {
-    let w = area.width.saturating_sub(4).min(76);
+    let w = area.width.saturating_sub(4).min(MAX_WIDTH);
     let h = u16::try_from(len + 2).unwrap_or(u16::MAX).min(area.height.saturating_sub(2));
-    Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
-    }
+    crate::ui::popup(area, w, h)
 }
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let all = lines(&state.keymap, Some(theme));
+    let all = lines(&state.keymap, Some(theme), inner_width(area));
     let popup = popup(area, all.len());
     frame.render_widget(Clear, popup);
     let km = &state.keymap;
@@ -71,7 +75,17 @@ fn keys_text(keys: &[KeySpec]) -> String {
     labels.join(" ")
 }
 
-fn lines<'a>(keymap: &Keymap, theme: Option<&Theme>) -> Vec<Line<'a>> {
+/// Glyphs the panes draw, explained.
+const GLYPHS: &[(&str, &str)] = &[
+    ("\u{25b6}", "the cursor: the selected row"),
+    ("*", "a marked row (space); a, A, m act on every marked incident"),
+    ("\u{21bb}", "before a title: one of its alerts is flapping (firing and resolving)"),
+    ("\u{2713} acked", "acknowledged: an ack silence exists on the cluster"),
+    ("suspected", "anomalies without an alert yet; an alert incident takes over"),
+    ("sim / wall", "which clock a screen shows: the demo's simulated time or real time"),
+];
+
+fn lines<'a>(keymap: &Keymap, theme: Option<&Theme>, width: usize) -> Vec<Line<'a>> {
     let st = |r: Role| theme.map(|t| t.style(r)).unwrap_or_default();
     let mut out = Vec::new();
     for ctx in Context::ALL {
@@ -88,13 +102,13 @@ fn lines<'a>(keymap: &Keymap, theme: Option<&Theme>) -> Vec<Line<'a>> {
                         .flat_map(|(_, k)| k.iter().copied())
                         .collect();
                     if !all.is_empty() {
-                        out.push(entry(&keys_text(&all), action.describe(), &st));
+                        out.extend(entry(&keys_text(&all), action.describe(), &st, width));
                     }
                 }
                 continue;
             }
             if !keys.is_empty() {
-                out.push(entry(&keys_text(keys), action.describe(), &st));
+                out.extend(entry(&keys_text(keys), action.describe(), &st, width));
             }
         }
         out.push(Line::raw(""));
@@ -107,10 +121,15 @@ fn lines<'a>(keymap: &Keymap, theme: Option<&Theme>) -> Vec<Line<'a>> {
                 Span::raw("  "),
                 Span::styled(c.usage.to_string(), st(Role::FooterKey)),
             ]));
-            out.push(entry("", c.help, &st));
+            out.extend(entry("", c.help, &st, width));
         } else {
-            out.push(entry(c.usage, c.help, &st));
+            out.extend(entry(c.usage, c.help, &st, width));
         }
+    }
+    out.push(Line::raw(""));
+    out.push(Line::styled("Glyphs", st(Role::Title)));
+    for (glyph, what) in GLYPHS {
+        out.extend(entry(glyph, what, &st, width));
     }
     out.push(Line::raw(""));
     out.push(Line::styled("Severity", st(Role::Title)));
@@ -128,11 +147,31 @@ fn lines<'a>(keymap: &Keymap, theme: Option<&Theme>) -> Vec<Line<'a>> {
     out
 }
 
-fn entry<'a>(keys: &str, what: &str, st: &dyn Fn(Role) -> ratatui::style::Style) -> Line<'a> {
+/// One help entry: keys in their column, the text wrapped beside them so
+/// nothing is cut at any width.
+fn entry<'a>(
+    keys: &str,
+    what: &str,
+    st: &dyn Fn(Role) -> ratatui::style::Style,
+    width: usize,
+) -> Vec<Line<'a>> {
     let keys = crate::ui::text::cell(keys, KEY_COL);
-    Line::from(vec![
-        Span::raw("  "),
-        Span::styled(keys, st(Role::FooterKey)),
-        Span::styled(format!(" {what}"), st(Role::Help)),
-    ])
+    let text_w = width.saturating_sub(KEY_COL + 3).max(10);
+    let indent = " ".repeat(KEY_COL + 2);
+    crate::ui::text::wrap(what, text_w, usize::MAX)
+        .into_iter()
+        .enumerate()
+        .map(|(i, part)| {
+            let head = if i == 0 {
+                Span::styled(keys.clone(), st(Role::FooterKey))
+            } else {
+                Span::raw(indent.get(2..).unwrap_or_default().to_string())
+            };
+            Line::from(vec![
+                Span::raw("  "),
+                head,
+                Span::styled(format!(" {part}"), st(Role::Help)),
+            ])
+        })
+        .collect()
 }

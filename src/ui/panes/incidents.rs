@@ -59,6 +59,13 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         return;
     }
 
+    // Two incidents with one title and one start read the same: those
+    // rows lead with their id.
+    let mut seen: std::collections::HashMap<(&str, i64), usize> = Default::default();
+    for inc in state.visible.iter().filter_map(|&i| state.view.incidents.get(i)) {
+        *seen.entry((inc.title.as_str(), inc.started_at)).or_default() += 1;
+    }
+    let twin = |inc: &Incident| seen.get(&(inc.title.as_str(), inc.started_at)) > Some(&1);
     let height = usize::from(inner.height);
     let first = scroll_to(state.cursors.incidents, height, state.visible.len());
     let lines: Vec<Line> = state
@@ -70,20 +77,23 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         .filter_map(|(row, &i)| state.view.incidents.get(i).map(|inc| (row, inc)))
         .map(|(row, inc)| {
             let selected = row == state.cursors.incidents;
-            line(inc, state, theme, cols(inner.width), selected, selected && focused)
+            let row = Row { width: cols(inner.width), selected, focused: selected && focused };
+            line(inc, state, theme, row, twin(inc))
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-fn line<'a>(
-    inc: &Incident,
-    state: &State,
-    theme: &Theme,
+/// Where a row is drawn and how it is highlighted.
+#[derive(Clone, Copy)]
+struct Row {
     width: usize,
     selected: bool,
     focused: bool,
-) -> Line<'a> {
+}
+
+fn line<'a>(inc: &Incident, state: &State, theme: &Theme, r: Row, twin: bool) -> Line<'a> {
+    let Row { width, selected, focused } = r;
     let text_role = match inc.state {
         IncidentState::Open => Role::Text,
         IncidentState::Quiet => Role::StateQuiet,
@@ -124,6 +134,8 @@ fn line<'a>(
         None
     };
 
+    let id = if twin { format!("{} \u{00b7} ", inc.id) } else { String::new() };
+    let title = format!("{}{id}{}", state.view.flap_marker(inc), inc.title);
     let mut spans = vec![
         Span::styled(
             cursor,
@@ -132,7 +144,7 @@ fn line<'a>(
         Span::styled(if marked { "*" } else { " " }, theme.style(Role::Marked)),
         Span::styled(format!("{} {}", inc.severity.glyph(), inc.severity.word()), sev),
         Span::styled(" ", row),
-        Span::styled(cell(&format!("{}{}", state.view.flap_marker(inc), inc.title), flex), row),
+        Span::styled(cell(&title, flex), row),
     ];
     if let Some(w) = services {
         spans.push(Span::styled(" ", row));

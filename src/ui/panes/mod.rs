@@ -4,6 +4,7 @@
 pub mod alert_detail;
 pub mod audit;
 pub mod causes;
+pub mod confirm;
 pub mod detail;
 pub mod footer;
 pub mod header;

@@ -12,7 +12,7 @@
 //! ┃   [1]     "payments"                                               ┃
 //! ┃ env       QUELL_RUNBOOK="restart-service"                          ┃
 //! ┃ last run  2026-11-23T08:40:12.345Z by alice                        ┃
-//! ┃ y run · n/Esc cancel                                               ┃
+//! ┃ Enter run · Esc cancel  (keys from the keymap's dialog context)    ┃
 //! ┗━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┛
 //! ```
 
@@ -22,6 +22,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
 use super::block;
+use crate::app::Action;
+use crate::app::keymap::{Context, Keymap};
 use crate::app::runbook_flow::Dialog;
 use crate::runbook::audit::{REDACTED, is_secret_name};
 use crate::runbook::{Confirm, RunMode};
@@ -58,7 +60,7 @@ fn human_bytes(n: usize) -> String {
     }
 }
 
-fn lines<'a>(d: &Dialog, width: usize, theme: &Theme) -> Vec<Line<'a>> {
+fn lines<'a>(d: &Dialog, width: usize, keys: (&str, &str), theme: &Theme) -> Vec<Line<'a>> {
     let p = &d.plan;
     let dim = theme.style(Role::TextDim);
     let text = theme.style(Role::Text);
@@ -128,11 +130,12 @@ fn lines<'a>(d: &Dialog, width: usize, theme: &Theme) -> Vec<Line<'a>> {
     }
     out.push(Line::raw(""));
     let key = theme.style(Role::FooterKey);
+    let (ok, no) = keys;
     match p.confirm {
         Confirm::Yes => out.push(Line::from(vec![
-            Span::styled("y", key),
+            Span::styled(ok.to_string(), key),
             Span::raw(" run \u{00b7} "),
-            Span::styled("n/Esc", key),
+            Span::styled(no.to_string(), key),
             Span::raw(" cancel"),
         ])),
         Confirm::Typed => {
@@ -145,7 +148,7 @@ fn lines<'a>(d: &Dialog, width: usize, theme: &Theme) -> Vec<Line<'a>> {
             let hint = if d.mismatch {
                 Span::styled("that did not match; type it again", theme.style(Role::FlashError))
             } else {
-                Span::styled("Enter confirm \u{00b7} Esc cancel", dim)
+                Span::styled(format!("{ok} confirm \u{00b7} {no} cancel"), dim)
             };
             out.push(Line::from(hint));
         }
@@ -153,17 +156,14 @@ fn lines<'a>(d: &Dialog, width: usize, theme: &Theme) -> Vec<Line<'a>> {
     out
 }
 
-pub fn render(frame: &mut Frame, area: Rect, d: &Dialog, theme: &Theme) {
+pub fn render(frame: &mut Frame, area: Rect, d: &Dialog, keymap: &Keymap, theme: &Theme) {
     let w = area.width.saturating_sub(4).min(100);
     let inner_w = usize::from(w.saturating_sub(2));
-    let all = lines(d, inner_w, theme);
+    let label = |a| keymap.first_label(Context::Dialog, a).unwrap_or_else(|| "?".into());
+    let keys = (label(Action::Confirm), label(Action::Back));
+    let all = lines(d, inner_w, (&keys.0, &keys.1), theme);
     let h = u16::try_from(all.len() + 2).unwrap_or(u16::MAX).min(area.height);
-    let popup = Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
-    };
+    let popup = crate::ui::popup(area, w, h);
     frame.render_widget(Clear, popup);
     let what = if d.plan.dry_run { "Dry run" } else { "Run" };
     let title = format!(
