@@ -258,7 +258,10 @@ fn split_and_merge_from_the_keyboard() {
             .any(|g| s.contains(&format!("*{g}")))
     };
     tmux.wait_for("a marked alert", marked);
+    // Split and merge ask first (issue 16, item 8); Enter confirms.
     tmux.keys(&["x"]);
+    tmux.wait_for("the split confirmation", |s| s.contains("Split alerts out"));
+    tmux.keys(&["Enter"]);
     let s = tmux.wait_for("the split", |s| s.contains("split 1 alert(s) out of I-"));
     assert!(incident_count(&s) > before, "one more incident:\n{s}");
 
@@ -267,6 +270,8 @@ fn split_and_merge_from_the_keyboard() {
     tmux.keys(&["Escape"]);
     tmux.wait_for("focus back on the incidents", |s| s.matches('\u{25b6}').count() == 1);
     tmux.keys(&["g", "Space", "m"]);
+    tmux.wait_for("the merge confirmation", |s| s.contains("Merge incidents"));
+    tmux.keys(&["Enter"]);
     let s = tmux.wait_for("the merge", |s| s.contains("merged I-"));
     assert!(s.contains(" into I-"), "{s}");
     let s = tmux.wait_for("one incident fewer", |s| incident_count(s) < before);
