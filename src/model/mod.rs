@@ -8,6 +8,7 @@
 mod alert;
 mod anomaly;
 mod change;
+mod entity;
 mod incident;
 mod log;
 mod series;
@@ -20,6 +21,9 @@ mod view;
 pub use alert::{Alert, AlertState, Fingerprint, Labels, Severity, instance_of, labels_of};
 pub use anomaly::{AnomalyEvent, Forecast};
 pub use change::{ChangeEvent, ChangeKind};
+pub use entity::{
+    Entity, EntityKind, EntityLabels, entity_labels, entity_of, host_of, set_entity_labels,
+};
 pub use incident::{
     Confidence, Evidence, Incident, IncidentId, IncidentState, RootCause, TimelineEntry,
     TimelineKind,
