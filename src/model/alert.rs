@@ -184,6 +184,16 @@ pub struct Alert {
     /// counted them; sources leave it 0.
     #[serde(default)]
     pub flaps: u32,
+    /// No source reports it any more, but absence is not trusted yet (a
+    /// replica is down, restarting or settling): shown as "unconfirmed",
+    /// never silenced by an ack.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unconfirmed: bool,
+    /// Reported by a rule engine (Prometheus `/api/v1/alerts`), not by an
+    /// Alertmanager: pending or firing before routing and silencing. Where
+    /// an Alertmanager reports the same alert, its word wins.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub rule_engine: bool,
 }
 
 impl Alert {
@@ -207,6 +217,8 @@ impl Alert {
             expr: None,
             series: None,
             flaps: 0,
+            unconfirmed: false,
+            rule_engine: false,
         }
     }
 

@@ -19,6 +19,11 @@ pub struct AlertEntry {
     /// update here (a label lookup chases the map's nodes and key strings;
     /// in a storm the engine would do it for every alert, every pass).
     pub(super) derived: Derived,
+    /// Which sources report it, and how (see `store::identity`).
+    pub reports: Vec<super::Report>,
+    /// It was active at some point (a pending alert that never fired and
+    /// vanishes is dropped, not resolved).
+    pub fired: bool,
 }
 
 /// Label-derived facts of an alert, kept next to it.

@@ -7,23 +7,24 @@
 //! engine's) and no I/O.
 
 mod entry;
+mod identity;
 mod ring;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 
 // Seeded per process; far cheaper than SipHash for fingerprint keys.
-use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use foldhash::{HashMap, HashMapExt};
 
 use serde::{Deserialize, Serialize};
 
 pub use entry::AlertEntry;
-use entry::Derived;
+pub use identity::Report;
 pub use ring::Ring;
 
 use crate::model::{
-    AckStatus, Alert, AlertState, ChangeEvent, Fingerprint, LogRecord, Sample, SeriesKey,
-    SeriesMeta, Silence, SourceHealth, SourceId, UnixMs,
+    AckStatus, Alert, ChangeEvent, Fingerprint, LogRecord, Sample, SeriesKey, SeriesMeta, Silence,
+    SourceHealth, SourceId, UnixMs,
 };
 
 /// Silences kept per cluster (live ones always come first).
@@ -200,60 +201,6 @@ impl Store {
     #[must_use]
     pub fn acks(&self) -> &[AckStatus] {
         &self.acks
-    }
-
-    fn apply_poll(&mut self, source: &str, at: UnixMs, alerts: Vec<Alert>) {
-        let mut seen = HashSet::with_capacity(alerts.len());
-        for a in alerts {
-            seen.insert(a.fingerprint.clone());
-            self.upsert_alert(a);
-        }
-        let mut last_seq = self.last_seq;
-        for entry in self.alerts.values_mut() {
-            let a = &mut entry.alert;
-            if a.source == source && a.state.is_active() && !seen.contains(&a.fingerprint) {
-                a.state = AlertState::Resolved;
-                a.ends_at = Some(at);
-                a.updated_at = at;
-                entry.history.push((at, AlertState::Resolved));
-                entry.seq = next_seq();
-                last_seq = entry.seq;
-            }
-        }
-        self.last_seq = last_seq;
-        self.evict_alerts();
-    }
-
-    fn upsert_alert(&mut self, a: Alert) {
-        let cap = self.limits.alert_history;
-        match self.alerts.get_mut(&a.fingerprint) {
-            Some(entry) => {
-                if entry.alert.state != a.state {
-                    if entry.alert.state == AlertState::Resolved && a.state.is_active() {
-                        entry.refires += 1;
-                    }
-                    entry.history.push((a.updated_at, a.state));
-                }
-                if entry.alert.state != a.state || entry.alert.starts_at != a.starts_at {
-                    entry.seq = next_seq();
-                    self.last_seq = entry.seq;
-                }
-                entry.derived.refresh(&a);
-                entry.alert = a;
-                entry.alert.flaps = entry.refires;
-            }
-            None => {
-                let mut history = Ring::new(cap);
-                history.push((a.starts_at, a.state));
-                let seq = next_seq();
-                self.last_seq = seq;
-                let derived = Derived::of(&a);
-                self.alerts.insert(
-                    a.fingerprint.clone(),
-                    AlertEntry { alert: a, history, refires: 0, seq, derived },
-                );
-            }
-        }
     }
 
     fn evict_alerts(&mut self) {

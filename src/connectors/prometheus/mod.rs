@@ -20,7 +20,7 @@ use crate::model::{
 use crate::store::Ingest;
 
 use super::alertmanager::api::{parse_time, prometheus_fingerprint};
-use super::alertmanager::merge::ClusterAlerts;
+use super::alertmanager::merge::{ClusterAlerts, SETTLE_MS, Trust};
 use super::alertmanager::{api_base, describe};
 use super::http::{FetchError, Http, SetupError};
 use super::poller::{Endpoint, Jitter};
@@ -111,11 +111,17 @@ impl Engine {
                     warnings,
                 );
                 if was_failing {
-                    self.shown.disrupted(now_ms, grace);
+                    self.shown.settling(&self.cfg.url, now_ms + SETTLE_MS.min(grace));
                 }
                 if self.cfg.alerts {
                     let fresh = fresh.into_iter().map(|a| (a.fingerprint.clone(), a)).collect();
-                    let alerts = self.shown.settle(now_ms, fresh);
+                    let settled = !self.shown.is_settling(&self.cfg.url, now_ms);
+                    let trust = Trust {
+                        trusted: vec![self.cfg.url.clone()],
+                        all: settled,
+                        grace_ms: grace,
+                    };
+                    let alerts = self.shown.settle(now_ms, fresh, &trust);
                     let source = self.cfg.name.clone();
                     events.push(Event::Ingest(Ingest::AlertPoll { source, at: now_ms, alerts }));
                 }
@@ -123,7 +129,6 @@ impl Engine {
             Err(e) => {
                 tracing::warn!(source = %self.cfg.name, "poll failed: {e}");
                 self.endpoint.failed(Instant::now(), now_ms, &e, self.cfg.conn.interval.0);
-                self.shown.disrupted(now_ms, grace);
             }
         }
         events.push(Event::Ingest(Ingest::Health(self.health())));
@@ -182,6 +187,8 @@ impl Engine {
             expr,
             series: None,
             flaps: 0,
+            unconfirmed: false,
+            rule_engine: true,
         }
     }
 
