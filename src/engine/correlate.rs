@@ -371,7 +371,9 @@ impl Correlator {
                     cands.extend(ids.iter().map(|n| (*n, *d)));
                 }
             }
-        } else {
+        } else if !f.target {
+            // (Not for hosts: the same rule firing on two machines is two
+            // problems unless something else links them.)
             let key = f.group_key;
             for (inc, m) in self.incidents.iter().zip(&self.metas) {
                 if inc.state == IncidentState::Open && m.group_keys.contains(&key) {

@@ -34,12 +34,14 @@ fn two_hosts_unrelated_faults_are_two_incidents_one_hosts_alerts_one() {
         host_alert("HostOutOfMemory", "web-1", "critical", at(11)),
         host_alert("HostOutOfDiskSpace", "db-1", "warning", at(12)),
         host_alert("HostClockSkew", "db-1", "warning", at(13)),
+        // The same rule on both hosts: still one incident per host.
+        host_alert("HostClockSkew", "web-1", "warning", at(13)),
     ];
     poll(&mut s, at(14), alerts);
     c.ingest(&s, &Topology::default(), at(14));
     assert_eq!(
         incidents_of(&c),
-        vec![(vec!["db-1".to_string()], 2), (vec!["web-1".to_string()], 2)],
+        vec![(vec!["db-1".to_string()], 2), (vec!["web-1".to_string()], 3)],
         "one incident per host, named by the host, not by the job `node`"
     );
 }
