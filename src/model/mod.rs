@@ -11,6 +11,7 @@ mod change;
 mod entity;
 mod incident;
 mod log;
+pub mod rule;
 mod series;
 mod silence;
 mod source;

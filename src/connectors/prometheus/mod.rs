@@ -192,8 +192,9 @@ impl Engine {
         }
     }
 
-    /// Charts each firing alert's expression from `chart_window` before its
-    /// start until now; sets `Alert.series` to the stored series.
+    /// Charts each firing alert's expression (the left-hand side of a
+    /// comparison rule) from `chart_window` before its start until now;
+    /// sets `Alert.series` to the stored series.
     async fn chart(
         &self,
         alerts: &mut [Alert],
@@ -205,8 +206,11 @@ impl Engine {
         let window = self.cfg.chart_window.as_ms();
         for a in alerts.iter_mut().filter(|a| a.expr.is_some()).take(MAX_CHARTS) {
             let Some(expr) = a.expr.clone() else { continue };
+            // A comparison rule returns only the points past its threshold:
+            // chart what it compares, so the build-up shows.
+            let charted = crate::model::rule::comparison(&expr).map_or(expr.as_str(), |c| c.lhs);
             let start = a.starts_at.saturating_sub(window).min(now - 60_000);
-            let Ok(result) = self.range(&expr, start, now, warnings).await else { continue };
+            let Ok(result) = self.range(charted, start, now, warnings).await else { continue };
             let pick = result
                 .result
                 .iter()
@@ -215,12 +219,12 @@ impl Engine {
                 })
                 .or_else(|| (result.result.len() == 1).then(|| &result.result[0]));
             let Some(series) = pick else { continue };
-            let key = SeriesKey::of(&expr, &series.metric);
+            let key = SeriesKey::of(charted, &series.metric);
             let meta = SeriesMeta {
                 labels: series.metric.clone(),
                 service: a.service().map(str::to_string),
                 signal: Signal::Other("alert expression".into()),
-                unit: String::new(),
+                unit: crate::model::rule::unit_of(charted).to_string(),
             };
             events.push(Event::Ingest(Ingest::Samples {
                 key: key.clone(),
