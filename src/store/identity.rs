@@ -51,9 +51,24 @@ fn decided(reports: &[Report]) -> Option<AlertState> {
 impl Store {
     pub(super) fn apply_poll(&mut self, source: &str, at: UnixMs, alerts: Vec<Alert>) {
         let mut seen = HashSet::with_capacity(alerts.len());
+        let cap = self.limits.max_alerts;
+        let new = alerts.iter().filter(|a| !self.alerts.contains_key(&a.fingerprint)).count();
+        if self.alerts.len() + new > cap {
+            self.evict_resolved(self.alerts.len() + new - cap);
+        }
+        // Beyond the cap new alerts are dropped, counted, and said so in
+        // the source's health: never silently.
+        let mut dropped = 0usize;
         for a in alerts {
+            if self.alerts.len() >= cap && !self.alerts.contains_key(&a.fingerprint) {
+                dropped += 1;
+                continue;
+            }
             seen.insert(a.fingerprint.clone());
             self.report(source, a);
+        }
+        if dropped > 0 || self.dropped.contains_key(source) {
+            self.dropped.insert(source.to_string(), dropped);
         }
         let mut last_seq = self.last_seq;
         let mut dropped: Vec<Fingerprint> = Vec::new();
@@ -275,6 +290,43 @@ mod tests {
         assert!(!s.alert(&a.fingerprint).expect("kept").alert.unconfirmed);
         poll(&mut s, "am", 4_000, vec![]);
         assert_eq!(s.alert(&a.fingerprint).map(|e| e.alert.state), Some(AlertState::Resolved));
+    }
+
+    #[test]
+    fn alerts_beyond_the_cap_are_dropped_counted_and_shown_in_health() {
+        use crate::model::{Labels, SourceHealth, SourceStatus};
+        let limits = StoreLimits { max_alerts: 3, ..StoreLimits::default() };
+        let mut s = Store::new(limits);
+        let many: Vec<Alert> = (0..5)
+            .map(|i| {
+                let mut l = Labels::new();
+                l.insert("alertname".into(), format!("A{i}"));
+                Alert::new("am", l, AlertState::Firing, 1_000)
+            })
+            .collect();
+        poll(&mut s, "am", 1_000, many.clone());
+        assert_eq!(s.alert_count(), 3);
+        assert_eq!(s.dropped_alerts(), 2);
+        let health = SourceHealth {
+            id: "am".into(),
+            kind: "alertmanager".into(),
+            status: SourceStatus::Ok,
+            last_ok: Some(1_000),
+            interval_ms: 1_000,
+        };
+        s.apply(Ingest::Health(health.clone()));
+        let h = s.health().next().expect("health");
+        let SourceStatus::Partial { warnings } = &h.status else { panic!("{:?}", h.status) };
+        assert_eq!(crate::store::dropped_in(&warnings[0]), Some(2), "{warnings:?}");
+        // The same alerts next poll: the kept ones stay, not churned.
+        let kept: Vec<_> = s.alerts().map(|e| e.alert.fingerprint.clone()).collect();
+        poll(&mut s, "am", 2_000, many);
+        assert!(kept.iter().all(|fp| s.alert(fp).is_some()));
+        // Fewer alerts: nothing dropped, health ok again.
+        poll(&mut s, "am", 3_000, vec![]);
+        assert_eq!(s.dropped_alerts(), 0);
+        s.apply(Ingest::Health(health));
+        assert_eq!(s.health().next().map(|h| h.status.clone()), Some(SourceStatus::Ok));
     }
 
     #[test]

@@ -24,7 +24,7 @@ pub use ring::Ring;
 
 use crate::model::{
     AckStatus, Alert, ChangeEvent, Fingerprint, LogRecord, Sample, SeriesKey, SeriesMeta, Silence,
-    SourceHealth, SourceId, UnixMs,
+    SourceHealth, SourceId, SourceStatus, UnixMs,
 };
 
 /// Silences kept per cluster (live ones always come first).
@@ -89,6 +89,19 @@ pub enum Ingest {
     Acks(Vec<AckStatus>),
 }
 
+/// The health warning of a source whose alerts did not all fit.
+#[must_use]
+pub fn dropped_warning(n: usize, cap: usize) -> String {
+    format!("{n} alerts dropped: over the store's max_alerts ({cap})")
+}
+
+/// The count in a [`dropped_warning`], for the header.
+#[must_use]
+pub fn dropped_in(warning: &str) -> Option<usize> {
+    let (n, rest) = warning.split_once(' ')?;
+    rest.starts_with("alerts dropped:").then(|| n.parse().ok()).flatten()
+}
+
 /// Change stamps come from one process-wide counter, so stamps of different
 /// stores (or of a store and its clone) never collide.
 static NEXT_SEQ: AtomicU64 = AtomicU64::new(1);
@@ -138,6 +151,8 @@ pub struct Store {
     health: BTreeMap<SourceId, SourceHealth>,
     silences: BTreeMap<SourceId, Vec<Silence>>,
     acks: Vec<AckStatus>,
+    /// Per source: alerts of its latest poll dropped for want of room.
+    dropped: BTreeMap<SourceId, usize>,
     uid: StoreUid,
     /// Alerts evicted so far.
     removals: u64,
@@ -157,6 +172,7 @@ impl Store {
             health: BTreeMap::new(),
             silences: BTreeMap::new(),
             acks: Vec::new(),
+            dropped: BTreeMap::new(),
             uid: StoreUid::fresh(),
             removals: 0,
             last_seq: 0,
@@ -180,7 +196,18 @@ impl Store {
             Ingest::Change(c) => {
                 self.changes.push(c);
             }
-            Ingest::Health(h) => {
+            Ingest::Health(mut h) => {
+                if let Some(&n) = self.dropped.get(&h.id).filter(|n| **n > 0) {
+                    let note = dropped_warning(n, self.limits.max_alerts);
+                    h.status = match h.status {
+                        SourceStatus::Partial { mut warnings } => {
+                            warnings.insert(0, note);
+                            SourceStatus::Partial { warnings }
+                        }
+                        s if s.is_healthy() => SourceStatus::Partial { warnings: vec![note] },
+                        s => s,
+                    };
+                }
                 self.health.insert(h.id.clone(), h);
             }
             Ingest::Silences { source, mut silences } => {
@@ -201,6 +228,31 @@ impl Store {
     #[must_use]
     pub fn acks(&self) -> &[AckStatus] {
         &self.acks
+    }
+
+    /// Removes up to `n` resolved alerts, oldest first.
+    fn evict_resolved(&mut self, n: usize) {
+        let mut order: Vec<(UnixMs, Fingerprint)> = self
+            .alerts
+            .values()
+            .filter(|e| e.alert.state == crate::model::AlertState::Resolved)
+            .map(|e| (e.alert.updated_at, e.alert.fingerprint.clone()))
+            .collect();
+        if order.is_empty() {
+            return;
+        }
+        order.sort_unstable();
+        for (_, fp) in order.into_iter().take(n) {
+            self.alerts.remove(&fp);
+        }
+        self.removals += 1;
+    }
+
+    /// Alerts the latest poll of each source brought that the store had no
+    /// room for (`max_alerts`).
+    #[must_use]
+    pub fn dropped_alerts(&self) -> usize {
+        self.dropped.values().sum()
     }
 
     fn evict_alerts(&mut self) {
