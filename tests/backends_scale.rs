@@ -15,7 +15,7 @@ use quell::pipeline::Pipeline;
 use quell::store::Ingest;
 use support::servers::Alertmanager;
 use support::stub::{Reply, Stub};
-use support::{alert_json, am_toml, config, post_alerts};
+use support::{alert_json, am_toml, big_answer, config, post_alerts};
 
 fn alert_count(events: &[Ingest]) -> usize {
     events
@@ -54,27 +54,6 @@ async fn a_hanging_replica_never_delays_the_healthy_ones_alerts() {
     assert!(t.elapsed() < Duration::from_secs(10), "waited {:?}", t.elapsed());
     assert_eq!(alert_count(&events), 2);
     assert_eq!(hang.count(), requests, "no second request piled onto the hanging replica");
-}
-
-/// A valid `GET /api/v2/alerts` answer with `n` node_exporter-style alerts.
-fn big_answer(n: usize) -> Vec<u8> {
-    let mut out = Vec::with_capacity(n * 400);
-    out.push(b'[');
-    for i in 0..n {
-        if i > 0 {
-            out.push(b',');
-        }
-        out.extend_from_slice(
-            format!(
-                r#"{{"fingerprint":"{i:016x}","labels":{{"alertname":"HostHighCpuLoad{}","instance":"host-{}:9100","job":"node","severity":"warning"}},"annotations":{{"summary":"CPU load is high"}},"startsAt":"2026-12-04T09:00:00Z","endsAt":"2026-12-04T11:00:00Z","updatedAt":"2026-12-04T09:00:00Z","generatorURL":"http://prom:9090/graph","receivers":[{{"name":"null"}}],"status":{{"state":"active","silencedBy":[],"inhibitedBy":[]}}}}"#,
-                i % 20,
-                i / 20
-            )
-            .as_bytes(),
-        );
-    }
-    out.push(b']');
-    out
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
