@@ -7,7 +7,7 @@ use foldhash::{HashMap, HashSet};
 
 use super::timeline::{fired_text, place, refired_text};
 use super::{Serial, Svc};
-use crate::model::{Alert, AlertState, EntityKind, Fingerprint, Severity, UnixMs};
+use crate::model::{Alert, AlertState, Fingerprint, Severity, UnixMs};
 use crate::store::AlertEntry;
 
 #[derive(Debug, Clone, Default)]
@@ -121,7 +121,7 @@ impl<'a> Fresh<'a> {
             head: u128::from_be_bytes(head),
             severity: e.severity(),
             suppressed: a.state == AlertState::Suppressed,
-            target: a.entity().is_some_and(|x| x.kind == EntityKind::Target),
+            target: e.is_target(),
             group_key: group_key(group_by, a),
             fingerprint: Some(a.fingerprint.clone()),
             text,
