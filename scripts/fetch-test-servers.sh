@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# Fills target/test-servers/ with the real Prometheus, Alertmanager (+ amtool)
-# and VictoriaMetrics (+ vmalert) binaries from Debian's packages, for the
+# Fills target/test-servers/ with the real Prometheus, Alertmanager (+ amtool),
+# VictoriaMetrics (+ vmalert) and node_exporter binaries from Debian's packages, for the
 # real-server tests. Unpacks with `dpkg -x`: no service is installed or started.
 # Idempotent: returns at once when the binaries are already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dest="${QUELL_TEST_SERVERS:-target/test-servers}"
 bin="$dest/bin"
-want=(prometheus alertmanager amtool victoria-metrics vmalert)
+want=(prometheus alertmanager amtool victoria-metrics vmalert prometheus-node-exporter)
 # Debian's Alertmanager reads its default notification template from this
 # absolute path (no flag overrides it), so the unpacked copy goes there.
 tmpl_dir=/usr/share/prometheus/alertmanager
@@ -35,7 +35,7 @@ mkdir -p "$dest/debs" "$dest/root" "$bin"
 chmod 777 "$dest/debs" # apt's sandbox user writes the downloads
 (
   cd "$dest/debs"
-  ls ./*.deb >/dev/null 2>&1 || apt-get download -qq prometheus prometheus-alertmanager victoria-metrics
+  ls ./*.deb >/dev/null 2>&1 || apt-get download -qq prometheus prometheus-alertmanager victoria-metrics prometheus-node-exporter
 )
 for deb in "$dest"/debs/*.deb; do dpkg -x "$deb" "$dest/root"; done
 for b in "${want[@]}"; do

@@ -113,7 +113,7 @@ async fn ack_is_one_marked_silence_extended_in_place_and_expired_by_unack() {
     let id = s["id"].as_str().unwrap().to_string();
     assert_eq!(st[0].silence_ids[0], id);
     assert_eq!(s["createdBy"], "ana@bastion");
-    assert_eq!(s["comment"], "ACK! on it (quell)");
+    assert_eq!(s["comment"], "ACK! INC-1: on it (quell)");
 
     // The hostile value was escaped correctly: Alertmanager itself says the
     // acked alerts (and only those) are silenced by it.
@@ -340,4 +340,105 @@ async fn editor_silences_with_hostile_matchers_select_exactly_their_alert() {
     assert!(end_of(&live[0]) >= end + 3_500_000);
     w.command(AckCommand::Expire { source: "am".into(), id: id.clone() }, now).await;
     assert!(live_silences(&url).await.is_empty());
+}
+
+/// An alert view as the pipeline publishes it (for the writer's planning).
+fn view_of(alerts: &[(&Labels, bool)]) -> std::sync::Arc<quell::model::View> {
+    use quell::model::{Alert, AlertState, AlertView, View};
+    let mut v = View::default();
+    for (l, unconfirmed) in alerts {
+        let mut a = Alert::new("am", (*l).clone(), AlertState::Firing, SystemClock.now());
+        a.fingerprint = fp_of(l);
+        a.unconfirmed = *unconfirmed;
+        let av = AlertView { alert: a, spark: vec![], threshold: None, anomalies: vec![] };
+        v.alerts.insert(av.alert.fingerprint.clone(), av);
+    }
+    std::sync::Arc::new(v)
+}
+
+fn fp_of(l: &Labels) -> Fingerprint {
+    quell::connectors::alertmanager::api::prometheus_fingerprint(l)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hosts_incident_is_acked_with_one_silence_that_spares_everything_else() {
+    let am = Alertmanager::single(&[]);
+    let url = am.url();
+    let host = |name: &str, h: &str, sev: &str| {
+        labels(&[("alertname", name), ("instance", h), ("job", "node"), ("severity", sev)])
+    };
+    let cpu = host("HostHighCpuLoad", "web-1:9100", "warning");
+    let mem = host("HostOutOfMemory", "web-1:9100", "critical");
+    let disk = host("HostOutOfDiskSpace", "web-1:9100", "warning");
+    // Not part of the incident: the other host, and web-1's clock alert
+    // that resolved a moment ago (kept unconfirmed by a disruption).
+    let other = host("HostHighCpuLoad", "web-2:9100", "warning");
+    let gone = host("HostClockSkew", "web-1:9100", "warning");
+    let all = [&cpu, &mem, &disk, &other];
+    let posted: Vec<serde_json::Value> = all
+        .iter()
+        .map(|l| alert_json(&l.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect::<Vec<_>>()))
+        .collect();
+    post_alerts(&url, &posted).await;
+
+    let mut w = writer(std::slice::from_ref(&url), None);
+    w.observe(view_of(&[
+        (&cpu, false),
+        (&mem, false),
+        (&disk, false),
+        (&other, false),
+        (&gone, true),
+    ]));
+    let targets: Vec<AckTarget> = [&cpu, &mem, &disk, &gone]
+        .iter()
+        .map(|l| AckTarget { source: "am".into(), fingerprint: fp_of(l), labels: (*l).clone() })
+        .collect();
+    let now = SystemClock.now();
+    w.command(
+        AckCommand::Ack {
+            incident: IncidentId("I-0a1b2c".into()),
+            title: "HostOutOfMemory".into(),
+            alerts: targets,
+            note: String::new(),
+        },
+        now,
+    )
+    .await;
+    assert!(w.cycle(now, &yes).await);
+    let st = w.statuses();
+    assert_eq!(st[0].silence_ids.len(), 1, "one action, one silence: {st:?}");
+    assert_eq!(st[0].fingerprints.len(), 3, "the unconfirmed alert is not acked");
+    let live = live_silences(&url).await;
+    assert_eq!(live.len(), 1);
+    let comment = live[0]["comment"].as_str().unwrap();
+    assert_eq!(comment.matches("I-0a1b2c").count(), 1, "{comment}");
+    let id = live[0]["id"].as_str().unwrap().to_string();
+    eventually(Duration::from_secs(10), "the silence applied", || {
+        let url = url.clone();
+        let id = id.clone();
+        async move {
+            let list = alerts(&url).await;
+            let silenced = |inst: &str, name: &str| {
+                list.iter().any(|a| {
+                    a["labels"]["instance"] == inst
+                        && a["labels"]["alertname"] == name
+                        && a["status"]["silencedBy"]
+                            .as_array()
+                            .is_some_and(|s| s.contains(&id.clone().into()))
+                })
+            };
+            silenced("web-1:9100", "HostHighCpuLoad")
+                && silenced("web-1:9100", "HostOutOfMemory")
+                && silenced("web-1:9100", "HostOutOfDiskSpace")
+                && list.iter().any(|a| a["labels"]["instance"] == "web-2:9100")
+                && !silenced("web-2:9100", "HostHighCpuLoad")
+        }
+    })
+    .await;
+    let matchers = live[0]["matchers"].as_array().unwrap();
+    let clock = gone.get("alertname").unwrap();
+    assert!(
+        !matchers.iter().any(|m| m["value"].as_str().unwrap().contains(clock.as_str())),
+        "{matchers:?}"
+    );
 }

@@ -78,7 +78,11 @@ async fn posted_alerts_show_in_snapshot_json_grouped_into_incidents() {
         incidents.iter().map(|i| i["alerts"].as_array().unwrap().len()).collect();
     assert!(sizes.contains(&2), "the two payments alerts form one incident: {sizes:?}");
     assert_eq!(sizes.iter().sum::<usize>(), 3, "{sizes:?}");
-    assert_eq!(json["sources"][0]["status"]["state"], "ok", "{:#}", json["sources"]);
+    // Started a moment ago: a one-shot snapshot cannot know whether the
+    // server lost alerts Prometheus has not re-sent yet, and says so.
+    let status = &json["sources"][0]["status"];
+    assert_eq!(status["state"], "partial", "{:#}", json["sources"]);
+    assert!(status["warnings"][0].as_str().unwrap().contains("re-sent"), "{status:#}");
     assert!(json["sources"][0]["kind"].as_str().unwrap().starts_with("alertmanager 0."));
 }
 

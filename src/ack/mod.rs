@@ -12,6 +12,7 @@
 //! in `View::acks` (through the pipeline) and in [`Notice`]s.
 
 pub mod backend;
+pub mod fewest;
 pub mod plan;
 pub mod writer;
 

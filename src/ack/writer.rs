@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, watch};
 
 use super::backend::Backend;
-use super::plan::cover;
+use super::fewest::plan;
 use super::{AckCommand, AckConfig, AckTarget, Notice};
 use crate::connectors::alertmanager::silences::{ApiSilence, PostSilence, rfc3339};
 use crate::connectors::http::FetchError;
@@ -63,6 +63,9 @@ pub struct Writer {
     records: Vec<Record>,
     path: Option<PathBuf>,
     notices: Vec<Notice>,
+    /// The latest view: which alerts are really active, and every other
+    /// alert an ack's silences must not select.
+    view: Option<Arc<View>>,
 }
 
 fn same_matchers(a: &[SilenceMatcher], b: &[SilenceMatcher]) -> bool {
@@ -92,7 +95,13 @@ impl Writer {
     ) -> Self {
         let author = cfg.author();
         let records = path.as_deref().map(load).unwrap_or_default();
-        Self { cfg, author, backends, records, path, notices: Vec::new() }
+        Self { cfg, author, backends, records, path, notices: Vec::new(), view: None }
+    }
+
+    /// The world as the pipeline last published it; acks are planned
+    /// against it (see [`Writer::command`]).
+    pub fn observe(&mut self, view: Arc<View>) {
+        self.view = Some(view);
     }
 
     /// One URL per cluster, for `amtool` commands.
@@ -242,6 +251,17 @@ impl Writer {
     ) {
         let mut by_source: BTreeMap<SourceId, Vec<AckTarget>> = BTreeMap::new();
         let mut unsupported = 0usize;
+        // Only alerts a source reports active now: an alert that resolved
+        // (or is only kept, unconfirmed, through a disruption) must not be
+        // silenced, or the silence hides its next real outage.
+        let (alerts, stale): (Vec<AckTarget>, Vec<AckTarget>) =
+            alerts.into_iter().partition(|t| self.reported_active(&t.fingerprint));
+        if !stale.is_empty() {
+            self.info(format!(
+                "{incident}: {} alert(s) no source reports active were left out",
+                stale.len()
+            ));
+        }
         for t in alerts {
             if self.backends.contains_key(&t.source) {
                 by_source.entry(t.source.clone()).or_default().push(t);
@@ -255,15 +275,23 @@ impl Writer {
             ));
             return;
         }
+        // The incident is named once, in the one comment its silences share.
         let comment = if note.trim().is_empty() {
-            format!("{ACK_MARKER} {title} (quell)")
+            format!("{ACK_MARKER} {incident}: {title} (quell)")
         } else {
-            format!("{ACK_MARKER} {} (quell)", note.trim())
+            format!("{ACK_MARKER} {incident}: {} (quell)", note.trim())
         };
         for (source, targets) in by_source {
             let labels: Vec<&crate::model::Labels> = targets.iter().map(|t| &t.labels).collect();
-            let sets = cover(&labels);
             let fps: Vec<Fingerprint> = targets.iter().map(|t| t.fingerprint.clone()).collect();
+            let others: Vec<&crate::model::Labels> = self
+                .view
+                .iter()
+                .flat_map(|v| v.alerts.values())
+                .filter(|a| a.alert.source == source && !fps.contains(&a.alert.fingerprint))
+                .map(|a| &a.alert.labels)
+                .collect();
+            let sets = plan(&labels, &others);
             if let Some(r) = self
                 .records
                 .iter_mut()
@@ -310,6 +338,14 @@ impl Writer {
                 "{incident}: {unsupported} alert(s) not from an Alertmanager were not silenced"
             ));
         }
+    }
+
+    /// Whether a source reports `fp` active now (true without a view:
+    /// then the caller's word is all there is).
+    fn reported_active(&self, fp: &Fingerprint) -> bool {
+        self.view.as_ref().is_none_or(|v| {
+            v.alerts.get(fp).is_some_and(|a| a.alert.state.is_active() && !a.alert.unconfirmed)
+        })
     }
 
     /// Brings every due ack one step closer to what it should be on its
@@ -633,6 +669,7 @@ pub async fn run(
         let now = writer.now();
         let mut changed = false;
         if let Some(c) = cmd {
+            writer.observe(Arc::clone(&views.borrow()));
             writer.command(c, now).await;
             changed = true;
         }

@@ -33,8 +33,8 @@ use std::sync::Arc;
 
 use crate::base::fnv1a;
 use crate::model::{
-    Alert, AlertState, Fingerprint, Incident, IncidentId, IncidentState, TimelineKind, Topology,
-    UnixMs,
+    AckPhase, Alert, AlertState, Fingerprint, Incident, IncidentId, IncidentState, TimelineKind,
+    Topology, UnixMs,
 };
 use crate::store::{AlertEntry, AlertEpoch, Store};
 
@@ -77,6 +77,8 @@ pub struct Correlator {
     seen_seq: u64,
     /// Alerts held back by auto-pause, looked at again every pass.
     paused: Vec<Fingerprint>,
+    /// Incidents quell holds a live acknowledgement for (as of this pass).
+    acked: HashSet<IncidentId>,
 }
 
 impl Correlator {
@@ -98,6 +100,7 @@ impl Correlator {
             epoch: None,
             seen_seq: 0,
             paused: Vec::new(),
+            acked: HashSet::new(),
         }
     }
 
@@ -140,6 +143,14 @@ impl Correlator {
     /// Folds the store's alert changes in; returns the incidents touched.
     pub fn ingest(&mut self, store: &Store, topo: &Topology, now: UnixMs) -> HashSet<IncidentId> {
         let mut touched: HashSet<Serial> = HashSet::new();
+        self.acked.clear();
+        self.acked.extend(
+            store
+                .acks()
+                .iter()
+                .filter(|a| !matches!(a.phase, AckPhase::Expiring { .. }))
+                .map(|a| a.incident.clone()),
+        );
         let epoch = store.alert_epoch();
         let full = self.epoch != Some(epoch);
         if full {
@@ -361,7 +372,9 @@ impl Correlator {
                     cands.extend(ids.iter().map(|n| (*n, *d)));
                 }
             }
-        } else {
+        } else if !f.target {
+            // (Not for hosts: the same rule firing on two machines is two
+            // problems unless something else links them.)
             let key = f.group_key;
             for (inc, m) in self.incidents.iter().zip(&self.metas) {
                 if inc.state == IncidentState::Open && m.group_keys.contains(&key) {
@@ -382,16 +395,25 @@ impl Correlator {
             // alert however long it has been going: slow burns fire their
             // second alert long after the first. (Not for related services:
             // back-to-back faults on neighbours would merge.)
-            let ongoing = f.look.is_some_and(|s| m.active_services.binary_search(&s).is_ok());
+            // Only while the incident is still moving, though: a background
+            // alert firing for an hour (a clock skew, a full /boot) must not
+            // pull every later fault on that host into its incident.
+            let moving = (start - m.last_alert_start).abs() <= 3 * window;
+            let ongoing =
+                moving && f.look.is_some_and(|s| m.active_services.binary_search(&s).is_ok());
             let recent = (start - m.last_alert_start).abs() <= window;
             // A re-fire (flapping) rejoins its incident while that incident
             // is still moving; an old incident does not claim a new problem.
-            let refire = own && (start - m.last_alert_start).abs() <= 3 * window;
+            let refire = own && moving;
+            // Someone acknowledged the incident: a new fault is news, so it
+            // opens its own (un-acked) incident instead of hiding under the
+            // ack. An alert the ack already covers may rejoin.
+            let acked = self.acked.contains(&inc.id) && !own && !f.suppressed;
             let ok = match inc.state {
                 IncidentState::Resolved => false,
                 // A quiet incident only comes back for its own alerts.
                 IncidentState::Quiet => refire,
-                IncidentState::Open => refire || ongoing || recent,
+                IncidentState::Open => refire || (!acked && (ongoing || recent)),
             };
             let d = if own || ongoing { 0 } else { d };
             // Closest first; then a problem still active on this service;
@@ -520,6 +542,8 @@ pub fn headline_alert<'a>(alerts: impl Iterator<Item = &'a AlertEntry>) -> Optio
         .map(|(_, a)| a)
 }
 
+#[cfg(test)]
+mod entity_tests;
 mod graph;
 mod lifecycle;
 mod state;

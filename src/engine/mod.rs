@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use crate::base::HumanDuration;
 use foldhash::{HashMap, HashMapExt, HashSet};
 
-use crate::model::{Incident, IncidentId, IncidentState, Topology, UnixMs};
+use crate::model::{EntityLabels, Incident, IncidentId, IncidentState, Topology, UnixMs};
 use crate::store::Store;
 
 pub use correlate::Correlator;
@@ -55,6 +55,13 @@ pub struct EngineConfig {
     /// (flapping) and alerts joining an existing incident are never held.
     /// `0` disables.
     pub auto_pause: HumanDuration,
+    /// Labels naming an alert's service, first present wins (its entity).
+    pub service_labels: Vec<String>,
+    /// Without a service label: labels naming the scrape target or host
+    /// (`:port` dropped), the job being its kind.
+    pub target_labels: Vec<String>,
+    /// Without either: the last resort (a job, a namespace).
+    pub fallback_labels: Vec<String>,
 }
 
 impl Default for EngineConfig {
@@ -67,11 +74,24 @@ impl Default for EngineConfig {
             baseline: HumanDuration::mins(30),
             max_incidents: 1_000,
             auto_pause: HumanDuration::secs(0),
+            service_labels: EntityLabels::default().service,
+            target_labels: EntityLabels::default().target,
+            fallback_labels: EntityLabels::default().fallback,
         }
     }
 }
 
 impl EngineConfig {
+    /// The entity label lists of this config.
+    #[must_use]
+    pub fn entity_labels(&self) -> EntityLabels {
+        EntityLabels {
+            service: self.service_labels.clone(),
+            target: self.target_labels.clone(),
+            fallback: self.fallback_labels.clone(),
+        }
+    }
+
     /// Returns (key, message) for the first invalid value.
     ///
     /// # Errors
@@ -118,6 +138,9 @@ const PARALLEL_RANK_FROM: usize = 64;
 impl Engine {
     #[must_use]
     pub fn new(cfg: EngineConfig, topology: Topology) -> Self {
+        if !crate::model::set_entity_labels(cfg.entity_labels()) {
+            tracing::warn!("entity label lists already installed; [engine] lists ignored");
+        }
         // The call graph is numbered once per topology, for the correlator
         // and the shared-dependency rule both.
         let graph = std::sync::Arc::new(correlate::Graph::build(&topology));

@@ -5,6 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::entity::{Entity, entity_labels, entity_of};
 use super::{SeriesKey, SourceId, UnixMs};
 
 /// Label or annotation set. Sorted so that output and hashing are deterministic.
@@ -180,6 +181,16 @@ pub struct Alert {
     /// counted them; sources leave it 0.
     #[serde(default)]
     pub flaps: u32,
+    /// No source reports it any more, but absence is not trusted yet (a
+    /// replica is down, restarting or settling): shown as "unconfirmed",
+    /// never silenced by an ack.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unconfirmed: bool,
+    /// Reported by a rule engine (Prometheus `/api/v1/alerts`), not by an
+    /// Alertmanager: pending or firing before routing and silencing. Where
+    /// an Alertmanager reports the same alert, its word wins.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub rule_engine: bool,
 }
 
 impl Alert {
@@ -203,6 +214,8 @@ impl Alert {
             expr: None,
             series: None,
             flaps: 0,
+            unconfirmed: false,
+            rule_engine: false,
         }
     }
 
@@ -223,13 +236,18 @@ impl Alert {
         Severity::from_label(self.labels.get("severity").map(String::as_str))
     }
 
-    /// The service the alert is about, from the usual labels.
+    /// The name of the entity the alert is about (its service, else its
+    /// host or target; see [`super::entity`]). Everything that groups or
+    /// ranks alerts "by service" works on this name.
     #[must_use]
     pub fn service(&self) -> Option<&str> {
-        ["service", "app", "job", "namespace"]
-            .iter()
-            .find_map(|k| self.labels.get(*k))
-            .map(String::as_str)
+        self.entity().map(|e| e.name)
+    }
+
+    /// The entity the alert is about, under the label lists in force.
+    #[must_use]
+    pub fn entity(&self) -> Option<Entity<'_>> {
+        entity_of(&self.labels, entity_labels())
     }
 
     #[must_use]

@@ -8,10 +8,12 @@
 mod alert;
 mod anomaly;
 mod change;
+mod entity;
 mod history;
 mod incident;
 mod log;
 mod notice;
+pub mod rule;
 mod series;
 mod silence;
 mod source;
@@ -22,6 +24,9 @@ mod view;
 pub use alert::{Alert, AlertState, Fingerprint, Labels, Severity, instance_of, labels_of};
 pub use anomaly::{AnomalyEvent, Forecast};
 pub use change::{ChangeEvent, ChangeKind};
+pub use entity::{
+    Entity, EntityKind, EntityLabels, entity_labels, entity_of, host_of, set_entity_labels,
+};
 pub use history::{HistoryMatch, PastIncident, Rarity};
 pub use incident::{
     Confidence, Evidence, Incident, IncidentId, IncidentState, RootCause, TimelineEntry,

@@ -283,6 +283,8 @@ fn alert(b: &Binding, rule: &Rule, v: f64, since: UnixMs, now: UnixMs) -> Alert 
         expr: Some(b.expr.clone()),
         series: b.series.clone(),
         flaps: 0,
+        unconfirmed: false,
+        rule_engine: false,
     }
 }
 

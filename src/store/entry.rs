@@ -2,7 +2,7 @@
 //! what readers take from its labels on every pass, kept next to it.
 
 use super::Ring;
-use crate::model::{Alert, AlertState, Severity, UnixMs};
+use crate::model::{Alert, AlertState, EntityKind, Severity, UnixMs};
 
 /// An alert and the transitions it went through.
 #[derive(Debug, Clone)]
@@ -19,27 +19,41 @@ pub struct AlertEntry {
     /// update here (a label lookup chases the map's nodes and key strings;
     /// in a storm the engine would do it for every alert, every pass).
     pub(super) derived: Derived,
+    /// Which sources report it, and how (see `store::identity`).
+    pub reports: Vec<super::Report>,
+    /// It was active at some point (a pending alert that never fired and
+    /// vanishes is dropped, not resolved).
+    pub fired: bool,
 }
 
 /// Label-derived facts of an alert, kept next to it.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct Derived {
     service: Option<String>,
+    /// The entity is a scrape target or host (not a service).
+    target: bool,
     severity: Severity,
 }
 
 impl Derived {
     pub(super) fn of(a: &Alert) -> Self {
-        Self { service: a.service().map(str::to_string), severity: a.severity() }
+        let entity = a.entity();
+        Self {
+            service: entity.map(|e| e.name.to_string()),
+            target: entity.is_some_and(|e| e.kind == EntityKind::Target),
+            severity: a.severity(),
+        }
     }
 
     /// Brings `self` up to date with `a` without allocating when nothing
     /// changed (the usual case: a fingerprint is a label set).
     pub(super) fn refresh(&mut self, a: &Alert) {
-        let service = a.service();
+        let entity = a.entity();
+        let service = entity.map(|e| e.name);
         if self.service.as_deref() != service {
             self.service = service.map(str::to_string);
         }
+        self.target = entity.is_some_and(|e| e.kind == EntityKind::Target);
         self.severity = a.severity();
     }
 }
@@ -49,6 +63,12 @@ impl AlertEntry {
     #[must_use]
     pub fn service(&self) -> Option<&str> {
         self.derived.service.as_deref()
+    }
+
+    /// Whether its entity is a scrape target or host, without the label lookup.
+    #[must_use]
+    pub fn is_target(&self) -> bool {
+        self.derived.target
     }
 
     /// [`Alert::severity`], without the label lookup.

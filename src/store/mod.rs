@@ -7,23 +7,24 @@
 //! engine's) and no I/O.
 
 mod entry;
+mod identity;
 mod ring;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 
 // Seeded per process; far cheaper than SipHash for fingerprint keys.
-use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use foldhash::{HashMap, HashMapExt};
 
 use serde::{Deserialize, Serialize};
 
 pub use entry::AlertEntry;
-use entry::Derived;
+pub use identity::Report;
 pub use ring::Ring;
 
 use crate::model::{
-    AckStatus, Alert, AlertState, ChangeEvent, Fingerprint, LogRecord, Sample, SeriesKey,
-    SeriesMeta, Silence, SourceHealth, SourceId, UnixMs,
+    AckStatus, Alert, ChangeEvent, Fingerprint, LogRecord, Sample, SeriesKey, SeriesMeta, Silence,
+    SourceHealth, SourceId, SourceStatus, UnixMs,
 };
 
 /// Silences kept per cluster (live ones always come first).
@@ -88,6 +89,19 @@ pub enum Ingest {
     Acks(Vec<AckStatus>),
 }
 
+/// The health warning of a source whose alerts did not all fit.
+#[must_use]
+pub fn dropped_warning(n: usize, cap: usize) -> String {
+    format!("{n} alerts dropped: over the store's max_alerts ({cap})")
+}
+
+/// The count in a [`dropped_warning`], for the header.
+#[must_use]
+pub fn dropped_in(warning: &str) -> Option<usize> {
+    let (n, rest) = warning.split_once(' ')?;
+    rest.starts_with("alerts dropped:").then(|| n.parse().ok()).flatten()
+}
+
 /// Change stamps come from one process-wide counter, so stamps of different
 /// stores (or of a store and its clone) never collide.
 static NEXT_SEQ: AtomicU64 = AtomicU64::new(1);
@@ -137,6 +151,8 @@ pub struct Store {
     health: BTreeMap<SourceId, SourceHealth>,
     silences: BTreeMap<SourceId, Vec<Silence>>,
     acks: Vec<AckStatus>,
+    /// Per source: alerts of its latest poll dropped for want of room.
+    dropped: BTreeMap<SourceId, usize>,
     uid: StoreUid,
     /// Alerts evicted so far.
     removals: u64,
@@ -156,6 +172,7 @@ impl Store {
             health: BTreeMap::new(),
             silences: BTreeMap::new(),
             acks: Vec::new(),
+            dropped: BTreeMap::new(),
             uid: StoreUid::fresh(),
             removals: 0,
             last_seq: 0,
@@ -179,7 +196,18 @@ impl Store {
             Ingest::Change(c) => {
                 self.changes.push(c);
             }
-            Ingest::Health(h) => {
+            Ingest::Health(mut h) => {
+                if let Some(&n) = self.dropped.get(&h.id).filter(|n| **n > 0) {
+                    let note = dropped_warning(n, self.limits.max_alerts);
+                    h.status = match h.status {
+                        SourceStatus::Partial { mut warnings } => {
+                            warnings.insert(0, note);
+                            SourceStatus::Partial { warnings }
+                        }
+                        s if s.is_healthy() => SourceStatus::Partial { warnings: vec![note] },
+                        s => s,
+                    };
+                }
                 self.health.insert(h.id.clone(), h);
             }
             Ingest::Silences { source, mut silences } => {
@@ -202,58 +230,29 @@ impl Store {
         &self.acks
     }
 
-    fn apply_poll(&mut self, source: &str, at: UnixMs, alerts: Vec<Alert>) {
-        let mut seen = HashSet::with_capacity(alerts.len());
-        for a in alerts {
-            seen.insert(a.fingerprint.clone());
-            self.upsert_alert(a);
+    /// Removes up to `n` resolved alerts, oldest first.
+    fn evict_resolved(&mut self, n: usize) {
+        let mut order: Vec<(UnixMs, Fingerprint)> = self
+            .alerts
+            .values()
+            .filter(|e| e.alert.state == crate::model::AlertState::Resolved)
+            .map(|e| (e.alert.updated_at, e.alert.fingerprint.clone()))
+            .collect();
+        if order.is_empty() {
+            return;
         }
-        let mut last_seq = self.last_seq;
-        for entry in self.alerts.values_mut() {
-            let a = &mut entry.alert;
-            if a.source == source && a.state.is_active() && !seen.contains(&a.fingerprint) {
-                a.state = AlertState::Resolved;
-                a.ends_at = Some(at);
-                a.updated_at = at;
-                entry.history.push((at, AlertState::Resolved));
-                entry.seq = next_seq();
-                last_seq = entry.seq;
-            }
+        order.sort_unstable();
+        for (_, fp) in order.into_iter().take(n) {
+            self.alerts.remove(&fp);
         }
-        self.last_seq = last_seq;
-        self.evict_alerts();
+        self.removals += 1;
     }
 
-    fn upsert_alert(&mut self, a: Alert) {
-        let cap = self.limits.alert_history;
-        match self.alerts.get_mut(&a.fingerprint) {
-            Some(entry) => {
-                if entry.alert.state != a.state {
-                    if entry.alert.state == AlertState::Resolved && a.state.is_active() {
-                        entry.refires += 1;
-                    }
-                    entry.history.push((a.updated_at, a.state));
-                }
-                if entry.alert.state != a.state || entry.alert.starts_at != a.starts_at {
-                    entry.seq = next_seq();
-                    self.last_seq = entry.seq;
-                }
-                entry.derived.refresh(&a);
-                entry.alert = a;
-                entry.alert.flaps = entry.refires;
-            }
-            None => {
-                let mut history = Ring::new(cap);
-                history.push((a.starts_at, a.state));
-                let seq = next_seq();
-                self.last_seq = seq;
-                let derived = Derived::of(&a);
-                self.alerts.insert(
-                    a.fingerprint.clone(),
-                    AlertEntry { alert: a, history, refires: 0, seq, derived },
-                );
-            }
-        }
+    /// Alerts the latest poll of each source brought that the store had no
+    /// room for (`max_alerts`).
+    #[must_use]
+    pub fn dropped_alerts(&self) -> usize {
+        self.dropped.values().sum()
     }
 
     fn evict_alerts(&mut self) {

@@ -1,5 +1,5 @@
 use super::*;
-use crate::model::{Labels, Severity, Signal};
+use crate::model::{AlertState, Labels, Severity, Signal};
 
 fn alert(source: &str, name: &str, state: AlertState, at: UnixMs) -> Alert {
     let mut labels = Labels::new();

@@ -96,3 +96,24 @@ pub fn snapshot_json(config_path: &Path) -> serde_json::Value {
     );
     serde_json::from_slice(&out.stdout).unwrap()
 }
+
+/// A valid `GET /api/v2/alerts` answer with `n` node_exporter-style alerts.
+pub fn big_answer(n: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(n * 400);
+    out.push(b'[');
+    for i in 0..n {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(
+            format!(
+                r#"{{"fingerprint":"{i:016x}","labels":{{"alertname":"HostHighCpuLoad{}","instance":"host-{}:9100","job":"node","severity":"warning"}},"annotations":{{"summary":"CPU load is high"}},"startsAt":"2026-12-04T09:00:00Z","endsAt":"2026-12-04T11:00:00Z","updatedAt":"2026-12-04T09:00:00Z","generatorURL":"http://prom:9090/graph","receivers":[{{"name":"null"}}],"status":{{"state":"active","silencedBy":[],"inhibitedBy":[]}}}}"#,
+                i % 20,
+                i / 20
+            )
+            .as_bytes(),
+        );
+    }
+    out.push(b']');
+    out
+}

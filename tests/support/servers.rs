@@ -239,3 +239,20 @@ impl Server {
         Self { child, port, log: Arc::new(Mutex::new(Vec::new())) }
     }
 }
+
+/// A real node_exporter (Debian's `prometheus-node-exporter`) with only the
+/// collectors host rules read, on 127.0.0.1 port 0.
+pub fn node_exporter() -> Server {
+    Server::start(
+        &bin("prometheus-node-exporter"),
+        &[
+            "--web.listen-address=127.0.0.1:0".to_string(),
+            "--collector.disable-defaults".to_string(),
+            "--collector.cpu".to_string(),
+            "--collector.meminfo".to_string(),
+            "--collector.filesystem".to_string(),
+            "--collector.loadavg".to_string(),
+            "--collector.time".to_string(),
+        ],
+    )
+}

@@ -3,6 +3,9 @@
 //! word quell does not know is kept as text, never a parse failure).
 
 use serde::Deserialize;
+use serde::de::{DeserializeSeed, Deserializer, SeqAccess, Visitor};
+
+use crate::connectors::http::{FetchError, escape_excerpt};
 
 use crate::model::{Alert, AlertState, Fingerprint, Labels, UnixMs};
 
@@ -93,6 +96,58 @@ pub fn prometheus_fingerprint(labels: &Labels) -> Fingerprint {
     Fingerprint(format!("{:016x}", h.finish()))
 }
 
+/// Parses a `GET /api/v2/alerts` body straight into alerts, one element at
+/// a time: no list of wire alerts is built next to the result (a
+/// 125,000-alert answer would otherwise be held twice).
+///
+/// # Errors
+/// The body is not a JSON list of alerts.
+pub fn parse_alerts(
+    body: &[u8],
+    source: &str,
+    replica: &str,
+    now: UnixMs,
+) -> Result<Vec<Alert>, FetchError> {
+    let seed = AlertList { source, replica, now };
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let alerts = seed.deserialize(&mut de).and_then(|v| de.end().map(|()| v));
+    alerts.map_err(|_| FetchError::Bad { excerpt: escape_excerpt(body) })
+}
+
+/// Deserializes a list of [`ApiAlert`], converting each as it is read.
+struct AlertList<'a> {
+    source: &'a str,
+    replica: &'a str,
+    now: UnixMs,
+}
+
+impl<'de> DeserializeSeed<'de> for AlertList<'_> {
+    type Value = Vec<Alert>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for AlertList<'_> {
+    type Value = Vec<Alert>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a list of alerts")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        // The size hint is the untrusted sender's word: cap the reservation.
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        // One replica string shared by every alert's list would still be a
+        // copy each; the list is small and needed per alert (HA merge).
+        while let Some(a) = seq.next_element::<ApiAlert>()? {
+            out.push(a.into_alert(self.source, self.replica, self.now));
+        }
+        Ok(out)
+    }
+}
+
 impl ApiAlert {
     /// The alert as one replica reports it. `now` stands in for missing times.
     #[must_use]
@@ -129,6 +184,8 @@ impl ApiAlert {
             expr: None,
             series: None,
             flaps: 0,
+            unconfirmed: false,
+            rule_engine: false,
         }
     }
 }
@@ -153,6 +210,20 @@ mod tests {
         let b = alerts[1].clone().into_alert("am", "r1", 5);
         assert_eq!(b.starts_at, 5, "missing time falls back to now");
         assert_eq!(b.fingerprint, prometheus_fingerprint(&b.labels));
+    }
+
+    #[test]
+    fn the_streaming_parser_agrees_and_rejects_what_is_not_a_list() {
+        let body =
+            br#"[{"fingerprint":"a1","labels":{"alertname":"X"},"status":{"state":"active"}},
+            {"fingerprint":"b2","labels":{"alertname":"Y"},"status":{"state":"suppressed"}}]"#;
+        let got = parse_alerts(body, "am", "r1", 7).unwrap();
+        assert_eq!(got.len(), 2);
+        assert_eq!((got[0].state, got[1].state), (AlertState::Firing, AlertState::Suppressed));
+        assert_eq!(got[1].replicas, vec!["r1".to_string()]);
+        assert!(parse_alerts(b"{\"error\":\"x\"}", "am", "r1", 7).is_err());
+        assert!(parse_alerts(b"[] trailing", "am", "r1", 7).is_err());
+        assert!(parse_alerts(b"[{\"labels\":5}]", "am", "r1", 7).is_err());
     }
 
     #[test]

@@ -3,16 +3,20 @@
 //!
 //! Replicas do not replicate alerts (each gets them from Prometheus), so the
 //! cluster's alerts are the union over replicas by fingerprint, the state the
-//! most active report (active > suppressed > unprocessed). An alert missing
-//! from every fresh answer resolves, unless the cluster was disrupted
-//! recently (a replica down, restarted or answering empty while its peers
-//! have alerts) and the alert's own lease (`endsAt`) has not run out: then it
-//! is kept, because Prometheus re-sends it after an Alertmanager restart.
-//! Pure data; no I/O.
+//! most active report (active > suppressed > unprocessed).
+//!
+//! An alert missing from every fresh answer is resolved at once when a
+//! *trusted* replica that reported it answered without it, or when every
+//! replica is trusted. Trusted means: answered this cycle, and not settling
+//! (a replica that just restarted or came back lost its alerts until
+//! Prometheus re-sends them, about one resend delay later). Otherwise (a
+//! replica down, or only settling ones ever reported it) the alert is kept,
+//! marked unconfirmed, while its own lease (`endsAt`) runs and for at most
+//! `resolve_grace` after it was last reported. Pure data; no I/O.
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::model::{Alert, Fingerprint, UnixMs};
+use crate::model::{Alert, AlertState, Fingerprint, UnixMs};
 
 use super::api::state_rank;
 
@@ -62,42 +66,138 @@ pub fn union(answers: Vec<ReplicaAnswer>) -> BTreeMap<Fingerprint, Alert> {
     out
 }
 
-/// The alerts a cluster has shown, and until when absence is not trusted.
+/// How long a replica's answers are not trusted to list every alert after
+/// it restarted or came back: Prometheus re-sends firing alerts every
+/// resend delay (1 minute by default), plus an evaluation interval.
+pub const SETTLE_MS: i64 = 75_000;
+
+/// Which replicas' answers of this cycle can be believed about absence.
+#[derive(Debug, Clone, Default)]
+pub struct Trust {
+    /// Replicas that answered this cycle (a replica answering empty while
+    /// its peers report alerts is left out). One that reported an alert
+    /// since it last (re)started and now answers without it resolves it.
+    pub trusted: Vec<String>,
+    /// Every replica answered and none is settling: absence is the truth.
+    pub all: bool,
+    /// Longest an absent alert is kept unconfirmed.
+    pub grace_ms: i64,
+}
+
+/// What a cluster remembers of an alert it published: enough to decide
+/// about its absence and to keep it unconfirmed, not the alert itself (the
+/// store has that; a storm's worth of copies here would double the memory).
+#[derive(Debug, Clone)]
+struct Shown {
+    ends_at: Option<UnixMs>,
+    starts_at: UnixMs,
+    state: AlertState,
+    /// Bit `i`: replica `i` of `ClusterAlerts::replicas` reported it.
+    replicas: u64,
+    /// Absent and kept unconfirmed since this time.
+    missing_since: Option<UnixMs>,
+}
+
+/// The alerts a cluster has shown, and which replicas are settling.
 #[derive(Debug, Clone, Default)]
 pub struct ClusterAlerts {
-    shown: HashMap<Fingerprint, Alert>,
-    distrust_until: UnixMs,
+    shown: HashMap<Fingerprint, Shown>,
+    /// Replica names by bit position (the first 64 replicas; more are
+    /// treated as unknown reporters, which only keeps alerts longer).
+    replicas: Vec<String>,
+    /// Replica → until when it is settling.
+    settling: HashMap<String, UnixMs>,
 }
 
 impl ClusterAlerts {
-    /// Something happened that can make alerts vanish without resolving.
-    pub fn disrupted(&mut self, now: UnixMs, grace_ms: i64) {
-        self.distrust_until = self.distrust_until.max(now.saturating_add(grace_ms));
+    /// `replica` restarted or came back: its answers may lack alerts until
+    /// `until`, and what it reported before says nothing about now.
+    pub fn settling(&mut self, replica: &str, until: UnixMs) {
+        let e = self.settling.entry(replica.to_string()).or_insert(until);
+        *e = (*e).max(until);
+        if let Some(i) = self.replicas.iter().position(|r| r == replica).filter(|i| *i < 64) {
+            for s in self.shown.values_mut() {
+                s.replicas &= !(1 << i);
+            }
+        }
     }
 
+    /// Whether `replica` is settling at `now`.
     #[must_use]
-    pub fn distrusts_absence(&self, now: UnixMs) -> bool {
-        now < self.distrust_until
+    pub fn is_settling(&self, replica: &str, now: UnixMs) -> bool {
+        self.settling.get(replica).is_some_and(|u| now < *u)
+    }
+
+    fn bits(&mut self, names: &[String]) -> u64 {
+        let mut bits = 0u64;
+        for n in names {
+            let i = match self.replicas.iter().position(|r| r == n) {
+                Some(i) => i,
+                None => {
+                    self.replicas.push(n.clone());
+                    self.replicas.len() - 1
+                }
+            };
+            if i < 64 {
+                bits |= 1 << i;
+            }
+        }
+        bits
     }
 
     /// The alerts to publish after a cycle in which at least one replica
-    /// answered: the fresh union, plus recently vanished alerts that are
-    /// kept while absence is distrusted and their lease runs.
-    pub fn settle(&mut self, now: UnixMs, fresh: BTreeMap<Fingerprint, Alert>) -> Vec<Alert> {
-        let distrust = self.distrusts_absence(now);
-        let mut next: HashMap<Fingerprint, Alert> = HashMap::with_capacity(fresh.len());
+    /// answered: the fresh union, plus absent alerts whose absence cannot
+    /// be believed yet. Those are sent as stubs (fingerprint, state, times,
+    /// `unconfirmed`, no labels): the store keeps what it knows of them.
+    pub fn settle(
+        &mut self,
+        now: UnixMs,
+        fresh: BTreeMap<Fingerprint, Alert>,
+        trust: &Trust,
+    ) -> Vec<Alert> {
+        self.settling.retain(|_, until| now < *until);
+        let mut trusted_bits = 0u64;
+        for (i, r) in self.replicas.iter().enumerate().take(64) {
+            if trust.trusted.contains(r) {
+                trusted_bits |= 1 << i;
+            }
+        }
+        let mut out: Vec<Alert> = Vec::with_capacity(fresh.len());
+        let mut next: HashMap<Fingerprint, Shown> = HashMap::with_capacity(fresh.len());
         for (fp, old) in self.shown.drain() {
             if fresh.contains_key(&fp) {
                 continue;
             }
+            let denied = old.replicas & trusted_bits != 0;
+            if trust.all || denied {
+                continue;
+            }
+            let since = old.missing_since.unwrap_or(now);
             let lease_runs = old.ends_at.is_none_or(|e| e > now);
-            if distrust && lease_runs {
-                next.insert(fp, old);
+            if lease_runs && now - since < trust.grace_ms {
+                let mut stub =
+                    Alert::new("", crate::model::Labels::new(), old.state, old.starts_at);
+                stub.fingerprint = fp.clone();
+                stub.ends_at = old.ends_at;
+                stub.unconfirmed = true;
+                out.push(stub);
+                next.insert(fp, Shown { missing_since: Some(since), ..old });
             }
         }
-        next.extend(fresh);
+        for (fp, a) in fresh {
+            let replicas = self.bits(&a.replicas);
+            let shown = Shown {
+                ends_at: a.ends_at,
+                starts_at: a.starts_at,
+                state: a.state,
+                replicas,
+                missing_since: None,
+            };
+            next.insert(fp, shown);
+            out.push(a);
+        }
         self.shown = next;
-        self.shown.values().cloned().collect()
+        out
     }
 
     #[must_use]
@@ -135,6 +235,8 @@ mod tests {
             expr: None,
             series: None,
             flaps: 0,
+            unconfirmed: false,
+            rule_engine: false,
         }
     }
 
@@ -159,31 +261,64 @@ mod tests {
         assert_eq!(u.len(), 2);
     }
 
+    fn trust(trusted: &[&str], all: bool) -> Trust {
+        Trust { trusted: trusted.iter().map(|r| (*r).to_string()).collect(), all, grace_ms: 60_000 }
+    }
+
+    fn answer(replica: &str, names: &[&str]) -> BTreeMap<Fingerprint, Alert> {
+        union(vec![ReplicaAnswer {
+            replica: replica.into(),
+            alerts: names
+                .iter()
+                .map(|n| alert(n, AlertState::Firing, Some(1_000_000), replica))
+                .collect(),
+        }])
+    }
+
     #[test]
-    fn absence_resolves_unless_disrupted_and_lease_running() {
+    fn with_every_replica_healthy_and_answering_absence_resolves_at_once() {
         let mut c = ClusterAlerts::default();
-        let fresh = union(vec![ReplicaAnswer {
-            replica: "r".into(),
-            alerts: vec![
-                alert("leased", AlertState::Firing, Some(1_000_000), "r"),
-                alert("expired", AlertState::Firing, Some(50), "r"),
-            ],
-        }]);
-        assert_eq!(c.settle(10, fresh).len(), 2);
-        // A restart: the replica answers empty. Leased alerts are kept.
-        c.disrupted(100, 60_000);
-        let kept = c.settle(100, BTreeMap::new());
-        assert_eq!(kept.len(), 1);
-        assert_eq!(kept[0].fingerprint.0, "leased");
-        // After the grace period an absent alert resolves.
-        assert!(c.settle(70_000, BTreeMap::new()).is_empty());
-        // Undisturbed, absence resolves at once.
-        let mut d = ClusterAlerts::default();
-        let fresh = union(vec![ReplicaAnswer {
-            replica: "r".into(),
-            alerts: vec![alert("leased", AlertState::Firing, Some(1_000_000), "r")],
-        }]);
-        d.settle(10, fresh);
-        assert!(d.settle(20, BTreeMap::new()).is_empty());
+        let mut fresh = answer("r1", &["X", "Y"]);
+        fresh.extend(answer("r2", &["X"]));
+        assert_eq!(c.settle(10, fresh, &trust(&["r1", "r2"], true)).len(), 2);
+        let kept = c.settle(20, answer("r1", &["Y"]), &trust(&["r1", "r2"], true));
+        assert_eq!(kept.len(), 1, "X resolved on the next fresh poll");
+        assert!(!kept[0].unconfirmed);
+    }
+
+    #[test]
+    fn a_trusted_replica_that_reported_it_denies_it_even_with_a_peer_down() {
+        let mut c = ClusterAlerts::default();
+        c.settle(10, answer("r1", &["X"]), &trust(&["r1"], false));
+        // r2 is down (not trusted, not all); r1 answered without X.
+        assert!(c.settle(20, BTreeMap::new(), &trust(&["r1"], false)).is_empty());
+    }
+
+    #[test]
+    fn alerts_only_a_settling_replica_reported_stay_unconfirmed_within_grace_and_lease() {
+        let mut c = ClusterAlerts::default();
+        let mut fresh = answer("r1", &["leased"]);
+        fresh.insert(
+            Fingerprint("expired".into()),
+            alert("expired", AlertState::Firing, Some(50), "r1"),
+        );
+        assert_eq!(c.settle(10, fresh, &trust(&["r1"], true)).len(), 2);
+        // r1 restarted: it answers empty and is settling; what it reported
+        // before the restart is not denied by its empty answer.
+        c.settling("r1", 100 + SETTLE_MS);
+        assert!(c.is_settling("r1", 100));
+        let kept = c.settle(100, BTreeMap::new(), &trust(&["r1"], false));
+        assert_eq!(kept.len(), 1, "the expired lease resolves");
+        assert!(kept[0].unconfirmed && kept[0].fingerprint.0 == "leased");
+        // Still unconfirmed a little later, gone once the grace runs out.
+        assert_eq!(c.settle(30_000, BTreeMap::new(), &trust(&[], false)).len(), 1);
+        assert!(c.settle(61_000, BTreeMap::new(), &trust(&[], false)).is_empty());
+        // Reported again: confirmed, and the grace starts over next time.
+        let back = c.settle(62_000, answer("r1", &["leased"]), &trust(&["r1"], false));
+        assert!(!back[0].unconfirmed);
+        // Reported by r1 since its restart: r1's absence now resolves it,
+        // settling or not.
+        assert!(c.is_settling("r1", 62_000) || SETTLE_MS < 62_000);
+        assert!(c.settle(63_000, BTreeMap::new(), &trust(&["r1"], false)).is_empty());
     }
 }

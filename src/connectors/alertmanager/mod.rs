@@ -18,10 +18,10 @@ use super::settings::AlertmanagerConfig;
 use crate::model::{Alert, Clock, SourceHealth, SourceStatus, SystemClock, UnixMs};
 use crate::store::Ingest;
 
-use super::http::{FetchError, Http, SetupError, escape_excerpt};
+use super::http::{FetchError, Http, SetupError};
 use super::poller::{Endpoint, Jitter};
-use api::{ApiAlert, ApiStatus};
-use merge::{ClusterAlerts, ReplicaAnswer};
+use api::{ApiStatus, parse_time};
+use merge::{ClusterAlerts, ReplicaAnswer, SETTLE_MS, Trust};
 use silences::ApiSilence;
 
 /// One configured Alertmanager cluster.
@@ -36,7 +36,17 @@ pub struct Cluster {
     peers: usize,
     warnings: Vec<String>,
     jitter: Jitter,
+    /// Replica polls under way. A poll outlives its cycle when its replica
+    /// is slow, so one hanging replica never holds back another's alerts;
+    /// its answer is taken by a later cycle.
+    inflight: JoinSet<(usize, ReplicaResult, Duration)>,
+    /// Per replica: a poll of it is under way.
+    busy: Vec<bool>,
 }
+
+/// After the first replica answered, how long a cycle waits for the others
+/// at least (at most the first one's own time if that was longer).
+const STRAGGLER_WAIT: Duration = Duration::from_millis(500);
 
 /// One replica's answer: alerts, status and silences (the last two best effort).
 type ReplicaResult = Result<(Vec<Alert>, Option<ApiStatus>, Option<Vec<ApiSilence>>), FetchError>;
@@ -49,6 +59,7 @@ impl Cluster {
         let now = Instant::now();
         let endpoints = cfg.urls.iter().map(|u| Endpoint::new(u.clone(), now)).collect();
         let jitter = Jitter::seeded(&cfg.name);
+        let cfg_len = cfg.urls.len();
         Ok(Self {
             uptimes: vec![None; cfg.urls.len()],
             cfg,
@@ -59,6 +70,8 @@ impl Cluster {
             peers: 0,
             warnings: Vec::new(),
             jitter,
+            inflight: JoinSet::new(),
+            busy: vec![false; cfg_len],
         })
     }
 
@@ -82,30 +95,57 @@ impl Cluster {
     }
 
     /// Polls every replica that is due, concurrently (one request per
-    /// replica at most), and returns what to ingest.
+    /// replica at most), and returns what to ingest: the answers of every
+    /// replica that answered by shortly after the first one did.
     pub async fn cycle(&mut self) -> Vec<Ingest> {
         let started = Instant::now();
         let now_ms = SystemClock.now();
-        let mut set = JoinSet::new();
         for (i, ep) in self.endpoints.iter().enumerate() {
-            if !ep.is_due(started) {
+            if !ep.is_due(started) || self.busy.get(i).copied().unwrap_or(true) {
                 continue;
             }
             let http = self.http.clone();
             let base = api_base(&ep.url, &self.cfg.conn.base_path);
             let source = self.cfg.name.clone();
             let replica = ep.url.clone();
-            set.spawn(async move {
+            if let Some(b) = self.busy.get_mut(i) {
+                *b = true;
+            }
+            self.inflight.spawn(async move {
                 let t = Instant::now();
                 let r = fetch_replica(&http, &base, &source, &replica, now_ms).await;
                 (i, r, t.elapsed())
             });
         }
         let mut results: Vec<(usize, ReplicaResult, Duration)> = Vec::new();
-        while let Some(joined) = set.join_next().await {
+        let mut until: Option<Instant> = None;
+        loop {
+            let next = match until {
+                None => self.inflight.join_next().await,
+                Some(t) => {
+                    let left = t.saturating_duration_since(Instant::now());
+                    match tokio::time::timeout(left, self.inflight.join_next()).await {
+                        Ok(r) => r,
+                        Err(_) => break,
+                    }
+                }
+            };
+            let Some(joined) = next else { break };
             match joined {
-                Ok(r) => results.push(r),
-                Err(e) => tracing::error!(source = %self.cfg.name, "replica poll task failed: {e}"),
+                Ok(r) => {
+                    if let Some(b) = self.busy.get_mut(r.0) {
+                        *b = false;
+                    }
+                    until.get_or_insert_with(|| Instant::now() + r.2.max(STRAGGLER_WAIT));
+                    results.push(r);
+                }
+                Err(e) => {
+                    tracing::error!(source = %self.cfg.name, "replica poll task failed: {e}");
+                    // Which replica is unknown: let every idle one be polled again.
+                    if self.inflight.is_empty() {
+                        self.busy.iter_mut().for_each(|b| *b = false);
+                    }
+                }
             }
         }
         results.sort_by_key(|r| r.0);
@@ -118,6 +158,7 @@ impl Cluster {
         now_ms: UnixMs,
     ) -> Vec<Ingest> {
         let grace = self.cfg.resolve_grace.as_ms();
+        let settle = SETTLE_MS.min(grace);
         let interval = self.cfg.conn.interval.0;
         let now = Instant::now();
         self.warnings.clear();
@@ -132,13 +173,28 @@ impl Cluster {
                         !matches!(ep.status, SourceStatus::Starting) && !ep.status.is_healthy();
                     ep.succeeded(now, now_ms, elapsed, self.cfg.conn.slow_after.0, vec![]);
                     if was_failing {
-                        self.alerts.disrupted(now_ms, grace);
+                        self.alerts.settling(&ep.url, now_ms + settle);
                     }
                     if let Some(st) = status {
                         let restarted = self.uptimes[i].as_ref().is_some_and(|u| *u != st.uptime);
                         if restarted {
                             tracing::info!(replica = %ep.url, "alertmanager restarted");
-                            self.alerts.disrupted(now_ms, grace);
+                            self.alerts.settling(&ep.url, now_ms + settle);
+                        }
+                        // A replica that started moments ago (also seen by a
+                        // one-shot snapshot) has not been re-sent every alert.
+                        let first_sight = self.uptimes[i].is_none() || restarted;
+                        if let Some(up) = parse_time(Some(&st.uptime)) {
+                            if now_ms - up < settle {
+                                if first_sight {
+                                    self.alerts.settling(&ep.url, up + settle);
+                                }
+                                self.warnings.push(format!(
+                                    "replica {} started {}s ago: alerts Prometheus has not re-sent yet are missing",
+                                    ep.url,
+                                    (now_ms - up).max(0) / 1000
+                                ));
+                            }
                         }
                         if st.cluster.status == "settling" {
                             self.warnings.push(format!("replica {}: cluster settling", ep.url));
@@ -155,25 +211,25 @@ impl Cluster {
                 }
             }
         }
-        if self
-            .endpoints
-            .iter()
-            .any(|e| !e.status.is_healthy() && e.status != SourceStatus::Starting)
-        {
-            self.alerts.disrupted(now_ms, grace);
-        }
         let mut events = Vec::new();
         if !answers.is_empty() {
             let most = answers.iter().map(|a| a.alerts.len()).max().unwrap_or(0);
-            for a in answers.iter().filter(|a| a.alerts.is_empty() && most > 0) {
-                self.warnings.push(format!(
-                    "replica {} reports no alerts while a peer reports {most}",
-                    a.replica
-                ));
-                self.alerts.disrupted(now_ms, grace);
+            let mut trusted = Vec::new();
+            for a in &answers {
+                if a.alerts.is_empty() && most > 0 {
+                    self.warnings.push(format!(
+                        "replica {} reports no alerts while a peer reports {most}",
+                        a.replica
+                    ));
+                } else {
+                    trusted.push(a.replica.clone());
+                }
             }
+            let all = trusted.len() == self.endpoints.len()
+                && !trusted.iter().any(|r| self.alerts.is_settling(r, now_ms));
+            let trust = Trust { trusted, all, grace_ms: grace };
             let fresh = merge::union(answers);
-            let alerts = self.alerts.settle(now_ms, fresh);
+            let alerts = self.alerts.settle(now_ms, fresh, &trust);
             events.push(Ingest::AlertPoll { source: self.cfg.name.clone(), at: now_ms, alerts });
         }
         if !silence_lists.is_empty() {
@@ -266,27 +322,32 @@ async fn fetch_replica(
     replica: &str,
     now: UnixMs,
 ) -> ReplicaResult {
-    let body = http.get(&format!("{base}/api/v2/alerts"), &[]).await?;
+    // Three requests at once: the status and silences never wait for a
+    // large alert list.
+    let (alerts_url, status_url, silences_url) = (
+        format!("{base}/api/v2/alerts"),
+        format!("{base}/api/v2/status"),
+        format!("{base}/api/v2/silences"),
+    );
+    let (body, status, silences) = tokio::join!(
+        http.get(&alerts_url, &[]),
+        http.get(&status_url, &[]),
+        http.get(&silences_url, &[]),
+    );
+    let body = body?;
     let (src, rep) = (source.to_string(), replica.to_string());
     // Tens of megabytes of JSON: parse on the blocking pool, not a worker.
-    let alerts = tokio::task::spawn_blocking(move || {
-        let parsed: Vec<ApiAlert> = serde_json::from_slice(&body)
-            .map_err(|_| FetchError::Bad { excerpt: escape_excerpt(&body) })?;
-        drop(body);
-        Ok::<Vec<Alert>, FetchError>(
-            parsed.into_iter().map(|a| a.into_alert(&src, &rep, now)).collect(),
-        )
-    })
-    .await
-    .map_err(|e| FetchError::Bad { excerpt: format!("parser stopped: {e}") })??;
-    let status = match http.get(&format!("{base}/api/v2/status"), &[]).await {
+    let alerts = tokio::task::spawn_blocking(move || api::parse_alerts(&body, &src, &rep, now))
+        .await
+        .map_err(|e| FetchError::Bad { excerpt: format!("parser stopped: {e}") })??;
+    let status = match status {
         Ok(b) => serde_json::from_slice::<ApiStatus>(&b).ok(),
         Err(e) => {
             tracing::debug!(%replica, "status unavailable: {e}");
             None
         }
     };
-    let silences = match http.get(&format!("{base}/api/v2/silences"), &[]).await {
+    let silences = match silences {
         Ok(b) => serde_json::from_slice::<Vec<ApiSilence>>(&b).ok(),
         Err(e) => {
             tracing::debug!(%replica, "silences unavailable: {e}");

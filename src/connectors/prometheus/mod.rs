@@ -20,7 +20,7 @@ use crate::model::{
 use crate::store::Ingest;
 
 use super::alertmanager::api::{parse_time, prometheus_fingerprint};
-use super::alertmanager::merge::ClusterAlerts;
+use super::alertmanager::merge::{ClusterAlerts, SETTLE_MS, Trust};
 use super::alertmanager::{api_base, describe};
 use super::http::{FetchError, Http, SetupError};
 use super::poller::{Endpoint, Jitter};
@@ -106,11 +106,17 @@ impl Engine {
                     warnings,
                 );
                 if was_failing {
-                    self.shown.disrupted(now_ms, grace);
+                    self.shown.settling(&self.cfg.url, now_ms + SETTLE_MS.min(grace));
                 }
                 if self.cfg.alerts {
                     let fresh = fresh.into_iter().map(|a| (a.fingerprint.clone(), a)).collect();
-                    let alerts = self.shown.settle(now_ms, fresh);
+                    let settled = !self.shown.is_settling(&self.cfg.url, now_ms);
+                    let trust = Trust {
+                        trusted: vec![self.cfg.url.clone()],
+                        all: settled,
+                        grace_ms: grace,
+                    };
+                    let alerts = self.shown.settle(now_ms, fresh, &trust);
                     let source = self.cfg.name.clone();
                     events.push(Event::Ingest(Ingest::AlertPoll { source, at: now_ms, alerts }));
                 }
@@ -118,7 +124,6 @@ impl Engine {
             Err(e) => {
                 tracing::warn!(source = %self.cfg.name, "poll failed: {e}");
                 self.endpoint.failed(Instant::now(), now_ms, &e, self.cfg.conn.interval.0);
-                self.shown.disrupted(now_ms, grace);
             }
         }
         events.push(Event::Ingest(Ingest::Health(self.health())));
@@ -177,11 +182,14 @@ impl Engine {
             expr,
             series: None,
             flaps: 0,
+            unconfirmed: false,
+            rule_engine: true,
         }
     }
 
-    /// Charts each firing alert's expression from `chart_window` before its
-    /// start until now; sets `Alert.series` to the stored series.
+    /// Charts each firing alert's expression (the left-hand side of a
+    /// comparison rule) from `chart_window` before its start until now;
+    /// sets `Alert.series` to the stored series.
     async fn chart(
         &self,
         alerts: &mut [Alert],
@@ -193,8 +201,11 @@ impl Engine {
         let window = self.cfg.chart_window.as_ms();
         for a in alerts.iter_mut().filter(|a| a.expr.is_some()).take(MAX_CHARTS) {
             let Some(expr) = a.expr.clone() else { continue };
+            // A comparison rule returns only the points past its threshold:
+            // chart what it compares, so the build-up shows.
+            let charted = crate::model::rule::comparison(&expr).map_or(expr.as_str(), |c| c.lhs);
             let start = a.starts_at.saturating_sub(window).min(now - 60_000);
-            let Ok(result) = self.range(&expr, start, now, warnings).await else { continue };
+            let Ok(result) = self.range(charted, start, now, warnings).await else { continue };
             let pick = result
                 .result
                 .iter()
@@ -203,12 +214,12 @@ impl Engine {
                 })
                 .or_else(|| (result.result.len() == 1).then(|| &result.result[0]));
             let Some(series) = pick else { continue };
-            let key = SeriesKey::of(&expr, &series.metric);
+            let key = SeriesKey::of(charted, &series.metric);
             let meta = SeriesMeta {
                 labels: series.metric.clone(),
                 service: a.service().map(str::to_string),
                 signal: Signal::Other("alert expression".into()),
-                unit: String::new(),
+                unit: crate::model::rule::unit_of(charted).to_string(),
             };
             events.push(Event::Ingest(Ingest::Samples {
                 key: key.clone(),

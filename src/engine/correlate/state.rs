@@ -7,7 +7,7 @@ use foldhash::{HashMap, HashSet};
 
 use super::timeline::{fired_text, place, refired_text};
 use super::{Serial, Svc};
-use crate::model::{Alert, Fingerprint, Severity, UnixMs};
+use crate::model::{Alert, AlertState, Fingerprint, Severity, UnixMs};
 use crate::store::AlertEntry;
 
 #[derive(Debug, Clone, Default)]
@@ -73,6 +73,10 @@ pub(super) struct Fresh<'a> {
     /// lexicographic order), to sort by after the start.
     pub(super) head: u128,
     pub(super) severity: Severity,
+    /// Silenced or inhibited (an ack's silence may already cover it).
+    pub(super) suppressed: bool,
+    /// Its entity is a scrape target or host, not a service.
+    pub(super) target: bool,
     /// Hash of its `group_by` label values.
     pub(super) group_key: u64,
     /// Its fingerprint, for the incident's alert list (taken when it joins).
@@ -116,6 +120,8 @@ impl<'a> Fresh<'a> {
             start: a.starts_at,
             head: u128::from_be_bytes(head),
             severity: e.severity(),
+            suppressed: a.state == AlertState::Suppressed,
+            target: e.is_target(),
             group_key: group_key(group_by, a),
             fingerprint: Some(a.fingerprint.clone()),
             text,

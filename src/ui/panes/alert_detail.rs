@@ -22,6 +22,7 @@ use ratatui::widgets::Paragraph;
 
 use super::{block, title_text};
 use crate::app::State;
+use crate::model::rule::comparison;
 use crate::model::{AlertView, format_age, format_clock};
 use crate::sanitize;
 use crate::theme::{Role, Theme};
@@ -76,8 +77,9 @@ fn chart(frame: &mut Frame, area: Rect, a: &AlertView, theme: &Theme) {
     let axis_w: u16 = 8;
     let plot_w = usize::from(area.width.saturating_sub(axis_w));
     let tail = &a.spark[a.spark.len().saturating_sub(plot_w)..];
-    let (lo, hi) = bounds(tail, a.threshold);
-    let t_row = threshold_row(&a.spark, plot_w, a.threshold, u32::from(area.height));
+    let threshold = threshold_of(a);
+    let (lo, hi) = bounds(tail, threshold);
+    let t_row = threshold_row(&a.spark, plot_w, threshold, u32::from(area.height));
     for dy in 0..area.height {
         let from_bottom = u32::from(area.height - 1 - dy);
         let label = if dy == 0 {
@@ -85,7 +87,7 @@ fn chart(frame: &mut Frame, area: Rect, a: &AlertView, theme: &Theme) {
         } else if from_bottom == 0 {
             compact(lo)
         } else if Some(from_bottom) == t_row {
-            a.threshold.map_or_else(String::new, |t| format!("\u{2265}{}", compact(t)))
+            threshold.map_or_else(String::new, |t| format!("{}{}", op_glyph(a), compact(t)))
         } else {
             String::new()
         };
@@ -97,7 +99,7 @@ fn chart(frame: &mut Frame, area: Rect, a: &AlertView, theme: &Theme) {
     frame.render_widget(
         BarChart {
             data: &a.spark,
-            threshold: a.threshold,
+            threshold,
             style: theme.style(Role::Spark),
             gap_style: theme.style(Role::SparkGap),
             threshold_style: theme.style(Role::Threshold),
@@ -106,21 +108,44 @@ fn chart(frame: &mut Frame, area: Rect, a: &AlertView, theme: &Theme) {
     );
 }
 
+/// The threshold to draw: the pipeline's, else the number the rule's
+/// expression compares with (`… > 80`).
+fn threshold_of(a: &AlertView) -> Option<f64> {
+    a.threshold
+        .filter(|t| t.is_finite())
+        .or_else(|| a.alert.expr.as_deref().and_then(comparison).and_then(|c| c.threshold))
+}
+
+/// `≥`/`≤` for the threshold label, by the rule's comparison.
+fn op_glyph(a: &AlertView) -> &'static str {
+    match a.alert.expr.as_deref().and_then(comparison).map(|c| c.op) {
+        Some("<" | "<=") => "\u{2264}",
+        Some("==") => "=",
+        _ => "\u{2265}",
+    }
+}
+
 /// The text part. `theme` is `None` when only counting lines.
 fn lines<'a>(a: &AlertView, state: &State, theme: Option<&Theme>, width: usize) -> Vec<Line<'a>> {
     let st = |r: Role| theme.map(|t| t.style(r)).unwrap_or_default();
     let al = &a.alert;
     let sev = al.severity();
     let sev_style = theme.map(|t| t.severity(sev)).unwrap_or_default();
+    // A resolved alert is resolved since it ended, not since it started.
+    let since = match al.state {
+        crate::model::AlertState::Resolved => al.ends_at.unwrap_or(al.updated_at),
+        _ => al.starts_at,
+    };
     let mut out = vec![Line::from(vec![
         Span::styled(format!("{} {}", sev.glyph(), sev.word()), sev_style),
         Span::styled(
             sanitize::clean_line(
                 &format!(
-                    " {} since {} ({}) \u{00b7} source {}",
+                    " {}{} since {} ({}) \u{00b7} source {}",
                     al.state.word(),
-                    format_clock(al.starts_at),
-                    format_age(state.view.now - al.starts_at),
+                    if al.unconfirmed { " (unconfirmed)" } else { "" },
+                    format_clock(since),
+                    format_age(state.view.now - since),
                     al.source
                 ),
                 width.saturating_sub(7),
@@ -128,8 +153,44 @@ fn lines<'a>(a: &AlertView, state: &State, theme: Option<&Theme>, width: usize) 
             st(Role::Text),
         ),
     ])];
-    if let Some(t) = a.threshold.filter(|t| t.is_finite()) {
+    if al.unconfirmed {
+        out.push(Line::styled(
+            "no source reports it now; not confirmed resolved while a replica is down or restarting",
+            st(Role::TextDim),
+        ));
+    }
+    if let Some(expr) = al.expr.as_deref() {
+        let cmp = comparison(expr);
+        let unit = crate::model::rule::unit_of(cmp.map_or(expr, |c| c.lhs));
+        let mut what = String::from("chart: ");
+        what.push_str(if cmp.is_some() {
+            "left-hand side of the rule"
+        } else {
+            "the rule's expression"
+        });
+        if let Some(t) = threshold_of(a) {
+            what.push_str(&format!(", threshold {}{}", op_glyph(a), compact(t)));
+        }
+        if !unit.is_empty() {
+            what.push_str(&format!(", unit {unit}"));
+        }
+        if a.spark.is_empty() {
+            what.push_str(" (no data: not charted yet, or the series is gone)");
+        }
+        out.push(Line::styled(sanitize::clean_line(&what, width), st(Role::TextDim)));
+        out.push(Line::from(vec![
+            Span::styled("promql ", st(Role::TextDim)),
+            Span::styled(sanitize::clean_line(expr, width.saturating_sub(7)), st(Role::Text)),
+        ]));
+    } else if let Some(t) = a.threshold.filter(|t| t.is_finite()) {
         out.push(Line::styled(format!("threshold {}", compact(t)), st(Role::TextDim)));
+    }
+    if let Some(url) = al.generator_url.as_deref() {
+        // Printed whole: terminals (and tmux) make a plain URL clickable.
+        out.push(Line::from(vec![
+            Span::styled("graph  ", st(Role::TextDim)),
+            Span::styled(sanitize::clean_line(url, width.saturating_sub(7)), st(Role::Text)),
+        ]));
     }
     if !al.replicas.is_empty() {
         let reps = al.replicas.join(", ");
@@ -201,4 +262,53 @@ fn suppression(a: &AlertView, state: &State, width: usize) -> Vec<String> {
         out.push("resolved while silenced: nobody was notified of either".into());
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    use crate::app::fixture;
+
+    /// The detail pane of the fixture's first alert, made a comparison rule
+    /// whose left-hand side rises towards its threshold, drawn at 80×24.
+    fn drawn(unconfirmed: bool) -> String {
+        let mut s = fixture::state();
+        let fp = s.view.alerts.keys().next().cloned().expect("fixture alert");
+        let view = Arc::make_mut(&mut s.view);
+        let a = view.alerts.get_mut(&fp).expect("alert");
+        a.alert.expr = Some("node_load1 > 4".into());
+        a.alert.generator_url = Some("http://prom:9090/graph?g0.expr=node_load1".into());
+        a.alert.unconfirmed = unconfirmed;
+        a.threshold = None;
+        a.spark = (0..60).map(|i| f64::from(i) / 10.0).collect();
+        s.drill = Some(fp);
+        let mut term = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
+        let theme = s.theme.clone();
+        term.draw(|f| super::render(f, f.area(), &s, &theme)).expect("draw");
+        let buf = term.backend().buffer().clone();
+        let mut out = String::new();
+        for y in 0..buf.area.height {
+            for x in 0..buf.area.width {
+                out.push_str(buf[(x, y)].symbol());
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+    #[test]
+    fn a_comparison_rule_shows_its_threshold_promql_and_graph_link() {
+        let t = drawn(false);
+        assert!(t.contains("\u{2265}4"), "threshold drawn from the rule:\n{t}");
+        assert!(t.contains("promql node_load1 > 4"), "{t}");
+        assert!(t.contains("left-hand side of the rule, threshold \u{2265}4"), "{t}");
+        assert!(t.contains("graph  http://prom:9090/graph"), "{t}");
+        assert!(!t.contains("unconfirmed"), "{t}");
+        let u = drawn(true);
+        assert!(u.contains("(unconfirmed)"), "{u}");
+    }
 }

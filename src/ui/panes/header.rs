@@ -43,8 +43,22 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     if let Some(secs) = state.stale_for() {
         right.push_str(&format!("no update for {} \u{2502} ", format_age(i64::from(secs) * 1000)));
     }
+    // Alerts a store cap turned away: a storm shown whole would lie.
+    let dropped: usize = view
+        .sources
+        .iter()
+        .filter_map(|s| match &s.status {
+            SourceStatus::Partial { warnings } => {
+                Some(warnings.iter().filter_map(|w| crate::store::dropped_in(w)).sum::<usize>())
+            }
+            _ => None,
+        })
+        .sum();
     if state.has_data {
         right.push_str(&format!("{open} open \u{00b7} {firing} firing"));
+        if dropped > 0 {
+            right.push_str(&format!(" \u{00b7} {dropped} DROPPED"));
+        }
         if !state.marked.is_empty() {
             right.push_str(&format!(" \u{00b7} {} marked", state.marked.len()));
         }

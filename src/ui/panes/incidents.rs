@@ -49,13 +49,14 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 
     if state.visible.is_empty() {
         let msg = if total == 0 {
-            "no incidents \u{2014} all quiet".to_string()
+            quiet_or_no_data(state)
         } else if state.mode == Mode::Filter {
             "no incident matches the filter (Esc clears it)".to_string()
         } else {
             "no incident matches the filter".to_string()
         };
-        frame.render_widget(Paragraph::new(msg).style(theme.style(Role::TextDim)), inner);
+        let p = Paragraph::new(msg).style(theme.style(Role::TextDim));
+        frame.render_widget(p.wrap(ratatui::widgets::Wrap { trim: true }), inner);
         return;
     }
 
@@ -82,6 +83,39 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// "All quiet" only when a source said so: with no answer from any source
+/// (or every one failing) the empty list means no data, and the pane says
+/// why.
+fn quiet_or_no_data(state: &State) -> String {
+    let sources = &state.view.sources;
+    let answered = sources.iter().any(|s| s.last_ok.is_some() && s.status.is_healthy());
+    if sources.is_empty() || answered {
+        return "no incidents \u{2014} all quiet".to_string();
+    }
+    let reasons: Vec<String> = sources
+        .iter()
+        .map(|s| {
+            let why = match &s.status {
+                crate::model::SourceStatus::Starting => "no answer yet".to_string(),
+                other => crate::connectors::alertmanager::describe(other),
+            };
+            sanitize::clean_line(&format!("{}: {why}", s.id), 120)
+        })
+        .collect();
+    format!("no data \u{2014} no source has answered ({})", reasons.join("; "))
+}
+
+/// `unconfirmed ` before the title while any of its active alerts is no
+/// longer reported but not confirmed resolved (a replica down or settling).
+fn unconfirmed_marker(state: &State, inc: &Incident) -> &'static str {
+    let any = inc
+        .alerts
+        .iter()
+        .filter_map(|fp| state.view.alerts.get(fp))
+        .any(|a| a.alert.unconfirmed && a.alert.state.is_active());
+    if any { "unconfirmed " } else { "" }
 }
 
 /// Where a row is drawn and how it is highlighted.
@@ -135,7 +169,12 @@ fn line<'a>(inc: &Incident, state: &State, theme: &Theme, r: Row, twin: bool) ->
     };
 
     let id = if twin { format!("{} \u{00b7} ", inc.id) } else { String::new() };
-    let title = format!("{}{id}{}", state.view.flap_marker(inc), inc.title);
+    let title = format!(
+        "{}{}{id}{}",
+        unconfirmed_marker(state, inc),
+        state.view.flap_marker(inc),
+        inc.title
+    );
     let mut spans = vec![
         Span::styled(
             cursor,
@@ -171,4 +210,37 @@ fn line<'a>(inc: &Incident, state: &State, theme: &Theme, r: Row, twin: bool) ->
         }
     }
     Line::from(spans)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use crate::app::fixture;
+    use crate::model::{SourceHealth, SourceStatus};
+
+    #[test]
+    fn an_empty_list_is_quiet_only_when_a_source_answered() {
+        let mut s = fixture::state();
+        let view = Arc::make_mut(&mut s.view);
+        view.incidents.clear();
+        view.sources = vec![SourceHealth {
+            id: "am".into(),
+            kind: "alertmanager".into(),
+            status: SourceStatus::Down {
+                since: 0,
+                attempts: 3,
+                reason: "connection refused".into(),
+            },
+            last_ok: None,
+            interval_ms: 15_000,
+        }];
+        let msg = super::quiet_or_no_data(&s);
+        assert!(msg.starts_with("no data"), "{msg}");
+        assert!(msg.contains("am: down (3 attempts): connection refused"), "{msg}");
+        let view = Arc::make_mut(&mut s.view);
+        view.sources[0].status = SourceStatus::Ok;
+        view.sources[0].last_ok = Some(1);
+        assert!(super::quiet_or_no_data(&s).contains("all quiet"));
+    }
 }
