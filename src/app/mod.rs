@@ -22,6 +22,7 @@ mod state;
 mod update;
 
 pub use action::{Action, Effect, Msg, action_names};
+pub use nav::Measure;
 pub use query::{alerts_of, runbook_keys};
 pub use state::{
     Completion, Cursors, Flash, FlashKind, Mode, Overlay, Pane, STALE_AFTER_TICKS, SortOrder, State,

@@ -162,6 +162,8 @@ pub struct State {
     pub can_regroup: bool,
     /// Terminal size (columns, rows).
     pub size: (u16, u16),
+    /// Page and content sizes from the renderer, for paging and scrolling.
+    pub measure: super::nav::Measure,
     pub keymap: Keymap,
     pub runbooks: Vec<Runbook>,
     pub read_only: bool,
@@ -216,6 +218,7 @@ impl State {
             marked_alerts: BTreeSet::new(),
             can_regroup: false,
             size: (80, 24),
+            measure: super::nav::Measure::UNDRAWN,
             keymap,
             runbooks,
             read_only,

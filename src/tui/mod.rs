@@ -68,6 +68,7 @@ pub async fn run(opts: TuiOptions, mut views: watch::Receiver<Arc<View>>) -> any
     let mut sighup = signal(SignalKind::hangup()).context("installing the SIGHUP handler")?;
 
     let mut state = State::new(opts.theme, opts.keymap, opts.runbooks, opts.read_only);
+    state.measure = crate::ui::MEASURE;
     state.theme_names = Theme::available(opts.user_theme_dir.as_deref());
     let theme_dir = opts.user_theme_dir;
     state.ack_ms = opts.ack_config.duration.as_ms();

@@ -8,6 +8,7 @@
 //! reaches the buffer. See `layout` for the screen sketch.
 
 pub mod layout;
+mod measure;
 pub mod panes;
 mod text;
 pub mod widgets;
@@ -22,6 +23,7 @@ use crate::theme::{Role, Theme};
 
 pub use crate::app::keymap::{Context, KeySpec, Keymap, KeymapError};
 pub use crate::theme::ThemeError;
+pub use measure::MEASURE;
 
 /// A span of cells that the terminal should make a clickable link (OSC 8).
 ///
