@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Fingerprint, Incident, IncidentId, IncidentState, UnixMs};
+use crate::model::{Fingerprint, Incident, IncidentId, IncidentState, TimelineKind, UnixMs};
 use crate::store::Store;
 
 /// Decisions older than this are forgotten.
@@ -210,7 +210,7 @@ impl Decisions {
                     into_existing.push((to.clone(), part));
                 } else if let Some(&i) = made.get(to) {
                     if let Some(m) = out.get_mut(i) {
-                        fold(Arc::make_mut(m), &part, "");
+                        fold(Arc::make_mut(m), &part, None);
                     }
                 } else {
                     parts.push(part);
@@ -231,7 +231,7 @@ impl Decisions {
         }
         for (to, part) in into_existing {
             match out.iter_mut().find(|i| i.id == to) {
-                Some(t) => fold(Arc::make_mut(t), &part, ""),
+                Some(t) => fold(Arc::make_mut(t), &part, None),
                 // Its own alerts all left: the part carries the id on.
                 None => out.push(Arc::new(part)),
             }
@@ -255,10 +255,10 @@ impl Decisions {
             }
             let part = Arc::clone(&out[i]);
             let note = match self.merged.get(&id).and_then(|d| d.why.as_deref()) {
-                Some(why) => format!("{id} merged in: {why}"),
-                None => format!("{id} merged in by the operator"),
+                Some(why) => (TimelineKind::Note, format!("{id} merged in: {why}")),
+                None => (TimelineKind::Regrouped, format!("{id} merged in by the operator")),
             };
-            fold(Arc::make_mut(&mut out[t]), &part, &note);
+            fold(Arc::make_mut(&mut out[t]), &part, Some(note));
             absorbed[i] = true;
             rebuilt.insert(to.clone());
         }

@@ -71,6 +71,37 @@ fn deploy_tips_the_balance() {
     assert!(rc[0].evidence.iter().any(|e| e.text.starts_with("deploy v1 -> v2")));
 }
 
+/// The score of `service` when it alone had a change of `kind` before the onset.
+fn score_after(kind: crate::model::ChangeKind, description: &str) -> (f64, Vec<String>) {
+    let mut s = store();
+    latency(&mut s, "checkout", 0.08, Some((150, 0.9)));
+    latency(&mut s, "frontend", 0.10, Some((150, 0.9)));
+    s.apply(Ingest::Change(ChangeEvent {
+        ts: at(148),
+        service: "checkout".into(),
+        kind,
+        description: description.into(),
+    }));
+    poll(&mut s, at(156), vec![alert("HighErrorRate", "checkout", "critical", at(155))]);
+    let mut e = Engine::new(EngineConfig::default(), shop());
+    let incs = top(&mut e, &s, at(156));
+    let rc = incs[0].root_causes.iter().find(|c| c.service == "checkout").unwrap();
+    (rc.score, rc.evidence.iter().map(|e| e.text.clone()).collect())
+}
+
+#[test]
+fn a_restart_weighs_less_than_a_deploy() {
+    use crate::model::ChangeKind;
+    let (deploy, deploy_text) = score_after(ChangeKind::Deploy, "restart-policy v1 -> v2");
+    let (restart, restart_text) = score_after(ChangeKind::Restart, "pod checkout-0");
+    assert!(deploy > restart, "deploy {deploy} vs restart {restart}");
+    assert!(deploy_text.iter().any(|t| t.starts_with("deploy restart-policy")), "{deploy_text:?}");
+    assert!(
+        restart_text.iter().any(|t| t.starts_with("restart pod checkout-0")),
+        "{restart_text:?}"
+    );
+}
+
 #[test]
 fn error_logs_become_evidence() {
     let mut s = store();

@@ -36,6 +36,10 @@ fn a_merge_folds_one_incident_into_another_and_keeps_folding_new_alerts() {
     assert_eq!(m.severity, crate::model::Severity::Critical, "the worse severity");
     assert!(m.services.contains(&"warehouse".to_string()));
     assert!(m.timeline.iter().any(|t| t.text == format!("{from} merged in by the operator")));
+    assert!(
+        m.timeline.iter().any(|t| t.kind == crate::model::TimelineKind::Regrouped),
+        "the operator's merge is typed as a regroup"
+    );
     assert!(m.title.contains("DiskFull"), "re-titled from the worst alert: {}", m.title);
     assert!(!m.root_causes.is_empty(), "causes ranked for the merged incident");
 
@@ -76,6 +80,7 @@ fn a_split_moves_alerts_into_a_new_incident_that_stays_split_when_they_fire_agai
     assert!(
         part.timeline.iter().any(|t| t.text == format!("split out of {whole} by the operator"))
     );
+    assert!(part.timeline.iter().any(|t| t.kind == crate::model::TimelineKind::Regrouped));
     assert!(!part.root_causes.is_empty());
 
     // It resolves and fires again: still on its own.
