@@ -60,7 +60,7 @@ impl Operator {
     ) {
         let notice = match pipe.regroup(req, now) {
             Ok(said) => crate::model::Notice::Info(said),
-            Err(why) => crate::model::Notice::Error(why),
+            Err(why) => crate::model::Notice::Error(why.to_string()),
         };
         let _ = self.replies.send(notice);
     }

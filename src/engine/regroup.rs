@@ -43,6 +43,25 @@ pub struct Request {
     pub by: String,
 }
 
+/// Why a merge or split was refused; nothing changed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RegroupError {
+    #[error("no incident {0} to merge into")]
+    NoMergeTarget(IncidentId),
+    #[error("nothing to merge: mark other incidents with space first")]
+    NothingToMerge,
+    #[error("no incident {0} to merge")]
+    NoMergeSource(IncidentId),
+    #[error("no incident {0} to split")]
+    NoSplitSource(IncidentId),
+    #[error("nothing to split: select an alert in the alerts pane")]
+    NothingToSplit,
+    #[error("alert {alert} is not in {incident}")]
+    AlertNotIn { alert: Fingerprint, incident: IncidentId },
+    #[error("{0} would be left without alerts: nothing split")]
+    WouldEmpty(IncidentId),
+}
+
 /// One remembered decision: where something goes, who said so, when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Decision {
@@ -84,19 +103,19 @@ impl Decisions {
         by: &str,
         at: UnixMs,
         shown: &[Arc<Incident>],
-    ) -> Result<String, String> {
+    ) -> Result<String, RegroupError> {
         let find = |id: &IncidentId| shown.iter().find(|i| &i.id == id);
         match cmd {
             Regroup::Merge { into, from } => {
                 if find(into).is_none() {
-                    return Err(format!("no incident {into} to merge into"));
+                    return Err(RegroupError::NoMergeTarget(into.clone()));
                 }
                 let from: BTreeSet<&IncidentId> = from.iter().filter(|f| *f != into).collect();
                 if from.is_empty() {
-                    return Err("nothing to merge: mark other incidents with space first".into());
+                    return Err(RegroupError::NothingToMerge);
                 }
                 if let Some(missing) = from.iter().find(|f| find(f).is_none()) {
-                    return Err(format!("no incident {missing} to merge"));
+                    return Err(RegroupError::NoMergeSource((*missing).clone()));
                 }
                 for f in &from {
                     let d = Decision { to: into.clone(), by: by.to_string(), at, why: None };
@@ -115,17 +134,20 @@ impl Decisions {
             }
             Regroup::Split { from, alerts } => {
                 let Some(inc) = find(from) else {
-                    return Err(format!("no incident {from} to split"));
+                    return Err(RegroupError::NoSplitSource(from.clone()));
                 };
                 let moving: BTreeSet<&Fingerprint> = alerts.iter().collect();
                 if moving.is_empty() {
-                    return Err("nothing to split: select an alert in the alerts pane".into());
+                    return Err(RegroupError::NothingToSplit);
                 }
                 if let Some(fp) = moving.iter().find(|fp| !inc.alerts.contains(fp)) {
-                    return Err(format!("alert {fp} is not in {from}"));
+                    return Err(RegroupError::AlertNotIn {
+                        alert: (*fp).clone(),
+                        incident: from.clone(),
+                    });
                 }
                 if inc.alerts.iter().all(|fp| moving.contains(fp)) {
-                    return Err(format!("{from} would be left without alerts: nothing split"));
+                    return Err(RegroupError::WouldEmpty(from.clone()));
                 }
                 let first = moving.iter().next().map_or("", |fp| fp.0.as_str());
                 let to = new_id(first, at, shown, self);
@@ -302,7 +324,7 @@ impl Regrouper {
     ///
     /// # Errors
     /// See [`Decisions::decide`].
-    pub fn decide(&mut self, cmd: &Regroup, by: &str, at: UnixMs) -> Result<String, String> {
+    pub fn decide(&mut self, cmd: &Regroup, by: &str, at: UnixMs) -> Result<String, RegroupError> {
         let said = self.decisions.decide(cmd, by, at, &self.shown)?;
         self.decisions.prune(at);
         Ok(said)

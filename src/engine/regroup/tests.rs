@@ -108,22 +108,41 @@ fn impossible_decisions_are_refused_with_a_reason_and_change_nothing() {
     let only = incs[0].id.clone();
     let nope = IncidentId("I-nope".into());
     let cases = [
-        (Regroup::Merge { into: only.clone(), from: vec![only.clone()] }, "nothing to merge"),
-        (Regroup::Merge { into: nope.clone(), from: vec![only.clone()] }, "no incident I-nope"),
-        (Regroup::Merge { into: only.clone(), from: vec![nope.clone()] }, "no incident I-nope"),
-        (Regroup::Split { from: only.clone(), alerts: vec![] }, "nothing to split"),
+        (
+            Regroup::Merge { into: only.clone(), from: vec![only.clone()] },
+            "nothing to merge",
+            RegroupError::NothingToMerge,
+        ),
+        (
+            Regroup::Merge { into: nope.clone(), from: vec![only.clone()] },
+            "no incident I-nope",
+            RegroupError::NoMergeTarget(nope.clone()),
+        ),
+        (
+            Regroup::Merge { into: only.clone(), from: vec![nope.clone()] },
+            "no incident I-nope",
+            RegroupError::NoMergeSource(nope.clone()),
+        ),
+        (
+            Regroup::Split { from: only.clone(), alerts: vec![] },
+            "nothing to split",
+            RegroupError::NothingToSplit,
+        ),
         (
             Regroup::Split { from: only.clone(), alerts: vec![pay.fingerprint.clone()] },
             "left without alerts",
+            RegroupError::WouldEmpty(only.clone()),
         ),
         (
             Regroup::Split { from: only.clone(), alerts: vec![Fingerprint("zz".into())] },
             "is not in",
+            RegroupError::AlertNotIn { alert: Fingerprint("zz".into()), incident: only.clone() },
         ),
     ];
-    for (cmd, why) in cases {
+    for (cmd, why, kind) in cases {
         let err = e.regroup(&cmd, "ana", at(101)).unwrap_err();
-        assert!(err.contains(why), "{cmd:?}: {err}");
+        assert!(err.to_string().contains(why), "{cmd:?}: {err}");
+        assert_eq!(err, kind, "{cmd:?}");
     }
     assert!(e.regroup_decisions().is_empty());
     assert_eq!(ids(&e.update(&s, at(101))), [only.0.as_str()]);
