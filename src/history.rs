@@ -111,10 +111,7 @@ impl History {
                     regrouped: inc
                         .timeline
                         .iter()
-                        .filter(|t| {
-                            t.kind == crate::model::TimelineKind::Note
-                                && t.text.ends_with("by the operator")
-                        })
+                        .filter(|t| t.kind == crate::model::TimelineKind::Regrouped)
                         .map(|t| t.text.clone())
                         .collect(),
                 };
@@ -292,5 +289,21 @@ mod tests {
         assert_eq!(v.history[&IncidentId("I-odd".into())].rarity, Rarity::New);
         assert_eq!(v.history[&IncidentId("I-cert".into())].rarity, Rarity::Rare);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn only_the_operators_regroups_are_remembered_as_such() {
+        use crate::model::{TimelineEntry, TimelineKind};
+        let entry = |kind, text: &str| TimelineEntry { ts: 5, kind, text: text.into() };
+        let (mut inc, alerts) =
+            incident("I-m", IncidentState::Resolved, &["db"], &["PgSlow"], 1_000_000);
+        inc.timeline = vec![
+            entry(TimelineKind::Note, "I-a merged in: its services all call db, which alerts here"),
+            entry(TimelineKind::Regrouped, "I-b merged in by the operator"),
+            entry(TimelineKind::AlertFired, "PgSlow fired by the operator"),
+        ];
+        let mut h = History::in_memory();
+        h.process(&mut view(2_000_000, vec![(inc, alerts)]));
+        assert_eq!(h.past[0].regrouped, ["I-b merged in by the operator"]);
     }
 }

@@ -32,6 +32,25 @@
 //! cleaned before it is shown or written). `config/` only aggregates the
 //! features' settings; `cli/` and `tui/` wire it all together.
 //!
+//! Modules are layered; each imports only modules below it
+//! (`tests/architecture.rs` fails on a cycle):
+//!
+//! ```text
+//!  cli, tui                  entry points: arguments, the terminal and its loop
+//!  driver                    the one pipeline task and its feeds (demo, live, replay)
+//!  config                    the whole config file: aggregates the sections below
+//!  ui                        render(&State, &Theme); answers navigation (ui::MEASURE)
+//!  app                       State, Msg, Action, update; app::keymap (keys → Actions)
+//!  runbook, ack              runbooks and their audit; the silence (ack) writer
+//!  connectors                backends, connectors::settings (their config), templates
+//!  pipeline                  store + engine + history for one stream of events
+//!  history, journal, sim     data-dir records; the demo world
+//!  engine                    pure analysis over the store (no files, no config)
+//!  store, theme, sanitize    bounded buffers; theme files; the one sanitizer
+//!  model                     domain types shared by everything above
+//!  base                      durations, dirs, atomic writes, FNV-1a, backoff
+//! ```
+//!
 //! `main.rs` only parses arguments; everything else lives here so tests and
 //! benchmarks use the same code.
 

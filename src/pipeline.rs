@@ -88,7 +88,7 @@ impl Pipeline {
         &mut self,
         req: &crate::engine::regroup::Request,
         now: UnixMs,
-    ) -> Result<String, String> {
+    ) -> Result<String, crate::engine::regroup::RegroupError> {
         use crate::engine::regroup::Regroup;
         let said = self.engine.regroup(&req.cmd, &req.by, now)?;
         let Some(path) = &self.regroup_file else { return Ok(said) };

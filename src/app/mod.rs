@@ -27,6 +27,7 @@ mod state;
 mod update;
 
 pub use action::{Action, Effect, Msg, action_names};
+pub use nav::Measure;
 pub use query::{alerts_of, collapse_repeats, runbook_keys, shown_causes};
 pub use state::{
     Capabilities, Completion, Cursors, Flash, FlashKind, Mode, Overlay, Pane, STALE_AFTER_TICKS,

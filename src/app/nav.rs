@@ -1,11 +1,40 @@
 //! Cursor movement: up/down/page/top/bottom in whatever has focus (the
 //! help overlay, the alert detail, or one of the four panes). Every move
 //! clamps; nothing here can index out of bounds.
-
-use ratatui::layout::Rect;
+//!
+//! How tall a page is and how long the help and the alert detail are
+//! depend on what is drawn, which `app` does not know: the renderer answers
+//! through the [`Measure`] a `State` carries (`ui::MEASURE`), so paging
+//! uses the very rectangles and line counts on screen without `app`
+//! depending on `ui`.
 
 use super::layers::Layer;
 use super::state::{Pane, State};
+
+/// What navigation asks of the screen; answered by the renderer.
+#[derive(Debug, Clone, Copy)]
+pub struct Measure {
+    /// Rows in one page of whatever has focus.
+    pub page_rows: fn(&State) -> usize,
+    /// Scroll positions of the help overlay (the last shows its end).
+    pub help_len: fn(&State) -> usize,
+    /// Lines of the open alert detail.
+    pub detail_len: fn(&State) -> usize,
+}
+
+impl Measure {
+    /// Before a renderer is attached: one-row pages, nothing to scroll in
+    /// the help or the detail.
+    pub const UNDRAWN: Self = Self { page_rows: one, help_len: none, detail_len: none };
+}
+
+fn one(_: &State) -> usize {
+    1
+}
+
+fn none(_: &State) -> usize {
+    0
+}
 
 /// Moves the cursor of the focused thing by `delta` rows.
 pub fn step(state: &mut State, delta: isize) {
@@ -25,31 +54,18 @@ pub fn jump(state: &mut State, to_end: bool) {
     set_cursor(state, target);
 }
 
-/// Rows in one page of the focused pane, from the same layout the renderer uses.
 fn page_rows(state: &State) -> usize {
-    let (w, h) = state.size;
-    let areas = crate::ui::layout::areas(Rect::new(0, 0, w, h), state.visible.len());
-    let rect = if state.scroll_layer() != Layer::Panes {
-        areas.body
-    } else {
-        match state.focus {
-            Pane::Incidents => areas.incidents,
-            Pane::Alerts => areas.detail,
-            Pane::Causes => areas.causes,
-            Pane::Runbooks => areas.runbooks,
-        }
-    };
-    usize::from(rect.height.saturating_sub(3)).max(1)
+    (state.measure.page_rows)(state).max(1)
 }
 
 fn focused_len(state: &State) -> usize {
     // Scrolling stops when the last line reaches the top; the renderer
     // shows as much as fits from there.
     match state.scroll_layer() {
-        Layer::Help => return crate::ui::panes::help::content_len(state),
+        Layer::Help => return (state.measure.help_len)(state),
         Layer::Audit => return state.runbook_flow.audit.len(),
         Layer::List(o) => return super::overlay::len(state, o),
-        Layer::Drill => return crate::ui::panes::alert_detail::content_len(state),
+        Layer::Drill => return (state.measure.detail_len)(state),
         _ => {}
     }
     match state.focus {

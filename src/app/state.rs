@@ -175,6 +175,8 @@ pub struct State {
     pub can_regroup: bool,
     /// Terminal size (columns, rows).
     pub size: (u16, u16),
+    /// Page and content sizes from the renderer, for paging and scrolling.
+    pub measure: super::nav::Measure,
     pub keymap: Keymap,
     pub runbooks: Vec<Runbook>,
     pub read_only: bool,
@@ -238,6 +240,13 @@ impl State {
         self
     }
 
+    /// How the renderer measures pages and lengths (navigation asks it).
+    #[must_use]
+    pub fn with_measure(mut self, measure: super::nav::Measure) -> Self {
+        self.measure = measure;
+        self
+    }
+
     #[must_use]
     pub fn new(theme: Theme, keymap: Keymap, runbooks: Vec<Runbook>, read_only: bool) -> Self {
         Self {
@@ -271,6 +280,7 @@ impl State {
             marked_alerts: BTreeSet::new(),
             can_regroup: false,
             size: (80, 24),
+            measure: super::nav::Measure::UNDRAWN,
             keymap,
             runbooks,
             read_only,

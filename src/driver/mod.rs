@@ -287,7 +287,7 @@ impl Operator {
     fn handle(&self, req: &crate::engine::regroup::Request, pipe: &mut Pipeline, now: UnixMs) {
         let notice = match pipe.regroup(req, now) {
             Ok(said) => crate::model::Notice::Info(said),
-            Err(why) => crate::model::Notice::Error(why),
+            Err(why) => crate::model::Notice::Error(why.to_string()),
         };
         let _ = self.replies.send(notice);
     }

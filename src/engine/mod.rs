@@ -167,7 +167,7 @@ impl Engine {
         cmd: &regroup::Regroup,
         by: &str,
         now: UnixMs,
-    ) -> Result<String, String> {
+    ) -> Result<String, regroup::RegroupError> {
         self.regroup.decide(cmd, by, now)
     }
 

@@ -19,7 +19,8 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use foldhash::{HashMap, HashSet};
 
 use crate::model::{
-    Confidence, Evidence, Incident, RootCause, Signal, Topology, UnixMs, format_age, format_clock,
+    ChangeEvent, ChangeKind, Confidence, Evidence, Incident, RootCause, Signal, Topology, UnixMs,
+    format_age, format_clock,
 };
 use crate::store::{AlertEntry, Store};
 
@@ -53,7 +54,7 @@ struct Candidate<'a> {
     deviations: Vec<Deviation>,
     /// Names of the incident's alerts on it.
     alerts: Vec<&'a str>,
-    change: Option<(UnixMs, String)>,
+    change: Option<ChangeEvent>,
     logs: Option<LogSignal>,
 }
 
@@ -244,8 +245,9 @@ fn score(
     }
 
     let mut change_score = 0.0;
-    if let Some((ts, text)) = &c.change {
-        change_score = if text.starts_with("restart") { 0.3 } else { 1.0 };
+    if let Some(change) = &c.change {
+        change_score = if change.kind == ChangeKind::Restart { 0.3 } else { 1.0 };
+        let (ts, text) = (&change.ts, format!("{} {}", change.kind.word(), change.description));
         let rel = onset.map_or(String::new(), |o| {
             if o >= *ts {
                 format!(", {} before the onset", format_age(o - ts))

@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Fingerprint, Incident, IncidentId, IncidentState, UnixMs};
+use crate::model::{Fingerprint, Incident, IncidentId, IncidentState, TimelineKind, UnixMs};
 use crate::store::Store;
 
 /// Decisions older than this are forgotten.
@@ -41,6 +41,25 @@ pub enum Regroup {
 pub struct Request {
     pub cmd: Regroup,
     pub by: String,
+}
+
+/// Why a merge or split was refused; nothing changed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RegroupError {
+    #[error("no incident {0} to merge into")]
+    NoMergeTarget(IncidentId),
+    #[error("nothing to merge: mark other incidents with space first")]
+    NothingToMerge,
+    #[error("no incident {0} to merge")]
+    NoMergeSource(IncidentId),
+    #[error("no incident {0} to split")]
+    NoSplitSource(IncidentId),
+    #[error("nothing to split: select an alert in the alerts pane")]
+    NothingToSplit,
+    #[error("alert {alert} is not in {incident}")]
+    AlertNotIn { alert: Fingerprint, incident: IncidentId },
+    #[error("{0} would be left without alerts: nothing split")]
+    WouldEmpty(IncidentId),
 }
 
 /// One remembered decision: where something goes, who said so, when.
@@ -84,19 +103,19 @@ impl Decisions {
         by: &str,
         at: UnixMs,
         shown: &[Arc<Incident>],
-    ) -> Result<String, String> {
+    ) -> Result<String, RegroupError> {
         let find = |id: &IncidentId| shown.iter().find(|i| &i.id == id);
         match cmd {
             Regroup::Merge { into, from } => {
                 if find(into).is_none() {
-                    return Err(format!("no incident {into} to merge into"));
+                    return Err(RegroupError::NoMergeTarget(into.clone()));
                 }
                 let from: BTreeSet<&IncidentId> = from.iter().filter(|f| *f != into).collect();
                 if from.is_empty() {
-                    return Err("nothing to merge: mark other incidents with space first".into());
+                    return Err(RegroupError::NothingToMerge);
                 }
                 if let Some(missing) = from.iter().find(|f| find(f).is_none()) {
-                    return Err(format!("no incident {missing} to merge"));
+                    return Err(RegroupError::NoMergeSource((*missing).clone()));
                 }
                 for f in &from {
                     let d = Decision { to: into.clone(), by: by.to_string(), at, why: None };
@@ -115,17 +134,20 @@ impl Decisions {
             }
             Regroup::Split { from, alerts } => {
                 let Some(inc) = find(from) else {
-                    return Err(format!("no incident {from} to split"));
+                    return Err(RegroupError::NoSplitSource(from.clone()));
                 };
                 let moving: BTreeSet<&Fingerprint> = alerts.iter().collect();
                 if moving.is_empty() {
-                    return Err("nothing to split: select an alert in the alerts pane".into());
+                    return Err(RegroupError::NothingToSplit);
                 }
                 if let Some(fp) = moving.iter().find(|fp| !inc.alerts.contains(fp)) {
-                    return Err(format!("alert {fp} is not in {from}"));
+                    return Err(RegroupError::AlertNotIn {
+                        alert: (*fp).clone(),
+                        incident: from.clone(),
+                    });
                 }
                 if inc.alerts.iter().all(|fp| moving.contains(fp)) {
-                    return Err(format!("{from} would be left without alerts: nothing split"));
+                    return Err(RegroupError::WouldEmpty(from.clone()));
                 }
                 let first = moving.iter().next().map_or("", |fp| fp.0.as_str());
                 let to = new_id(first, at, shown, self);
@@ -210,7 +232,7 @@ impl Decisions {
                     into_existing.push((to.clone(), part));
                 } else if let Some(&i) = made.get(to) {
                     if let Some(m) = out.get_mut(i) {
-                        fold(Arc::make_mut(m), &part, "");
+                        fold(Arc::make_mut(m), &part, None);
                     }
                 } else {
                     parts.push(part);
@@ -231,7 +253,7 @@ impl Decisions {
         }
         for (to, part) in into_existing {
             match out.iter_mut().find(|i| i.id == to) {
-                Some(t) => fold(Arc::make_mut(t), &part, ""),
+                Some(t) => fold(Arc::make_mut(t), &part, None),
                 // Its own alerts all left: the part carries the id on.
                 None => out.push(Arc::new(part)),
             }
@@ -255,10 +277,10 @@ impl Decisions {
             }
             let part = Arc::clone(&out[i]);
             let note = match self.merged.get(&id).and_then(|d| d.why.as_deref()) {
-                Some(why) => format!("{id} merged in: {why}"),
-                None => format!("{id} merged in by the operator"),
+                Some(why) => (TimelineKind::Note, format!("{id} merged in: {why}")),
+                None => (TimelineKind::Regrouped, format!("{id} merged in by the operator")),
             };
-            fold(Arc::make_mut(&mut out[t]), &part, &note);
+            fold(Arc::make_mut(&mut out[t]), &part, Some(note));
             absorbed[i] = true;
             rebuilt.insert(to.clone());
         }
@@ -302,7 +324,7 @@ impl Regrouper {
     ///
     /// # Errors
     /// See [`Decisions::decide`].
-    pub fn decide(&mut self, cmd: &Regroup, by: &str, at: UnixMs) -> Result<String, String> {
+    pub fn decide(&mut self, cmd: &Regroup, by: &str, at: UnixMs) -> Result<String, RegroupError> {
         let said = self.decisions.decide(cmd, by, at, &self.shown)?;
         self.decisions.prune(at);
         Ok(said)

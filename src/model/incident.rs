@@ -91,6 +91,8 @@ pub enum TimelineKind {
     Anomaly,
     Change,
     Note,
+    /// The operator merged an incident in or split alerts out (`m`, `x`).
+    Regrouped,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -102,8 +102,9 @@ pub async fn run(opts: TuiOptions, mut views: watch::Receiver<Arc<View>>) -> any
         None => (None, None),
     };
     caps.can_regroup = regroup.is_some();
-    let mut state =
-        State::new(opts.theme, opts.keymap, opts.runbooks, opts.read_only).with_capabilities(caps);
+    let mut state = State::new(opts.theme, opts.keymap, opts.runbooks, opts.read_only)
+        .with_capabilities(caps)
+        .with_measure(crate::ui::MEASURE);
 
     let _guard =
         guard::TerminalGuard::enter().context("entering raw mode and the alternate screen")?;

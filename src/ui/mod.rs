@@ -9,6 +9,7 @@
 
 mod ellipsis;
 pub mod layout;
+mod measure;
 pub mod panes;
 mod text;
 pub mod widgets;
@@ -24,6 +25,7 @@ use crate::theme::{Role, Theme};
 
 pub use crate::app::keymap::{Context, KeySpec, Keymap, KeymapError};
 pub use crate::theme::ThemeError;
+pub use measure::MEASURE;
 
 /// A span of cells that the terminal should make a clickable link (OSC 8).
 ///

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::model::{ChangeKind, Topology, UnixMs};
+use crate::model::{ChangeEvent, ChangeKind, Topology, UnixMs};
 
 use super::super::deviation::SeriesIndex;
 
@@ -46,18 +46,18 @@ pub(super) fn recent_change(
     service: &str,
     from: UnixMs,
     to: UnixMs,
-) -> Option<(UnixMs, String)> {
-    let mut best: Option<(u8, UnixMs, String)> = None;
+) -> Option<ChangeEvent> {
+    let mut best: Option<(u8, &ChangeEvent)> = None;
     for c in index.changes(service).iter().rev() {
         if c.ts < from || c.ts > to {
             continue;
         }
         let rank = if c.kind == ChangeKind::Restart { 0 } else { 1 };
-        if best.as_ref().is_none_or(|(r, _, _)| rank > *r) {
-            best = Some((rank, c.ts, format!("{} {}", c.kind.word(), c.description)));
+        if best.is_none_or(|(r, _)| rank > r) {
+            best = Some((rank, c));
         }
     }
-    best.map(|(_, ts, text)| (ts, text))
+    best.map(|(_, c)| c.clone())
 }
 
 /// Error lines on `service` in the window, when clearly above the baseline rate.

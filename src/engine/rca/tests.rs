@@ -44,17 +44,21 @@ fn slow_database_is_ranked_first_with_evidence() {
     assert!(incs[0].title.contains("HighErrorRate"), "{}", incs[0].title);
 }
 
-#[test]
-fn deploy_tips_the_balance() {
+/// Root causes when checkout and frontend deviate together and only
+/// checkout had a change (`kind`, `description`) just before.
+fn after_a_change_on_checkout(
+    kind: crate::model::ChangeKind,
+    description: &str,
+) -> Vec<crate::model::RootCause> {
     let mut s = store();
-    // Two services deviate at the same time; only checkout was just deployed.
+    // Two services deviate at the same time; only checkout was just changed.
     latency(&mut s, "checkout", 0.08, Some((150, 0.9)));
     latency(&mut s, "frontend", 0.10, Some((150, 0.9)));
     s.apply(Ingest::Change(ChangeEvent {
         ts: at(148),
         service: "checkout".into(),
-        kind: crate::model::ChangeKind::Deploy,
-        description: "v1 -> v2".into(),
+        kind,
+        description: description.into(),
     }));
     poll(
         &mut s,
@@ -66,9 +70,26 @@ fn deploy_tips_the_balance() {
     );
     let mut e = Engine::new(EngineConfig::default(), shop());
     let incs = top(&mut e, &s, at(156));
-    let rc = &incs[0].root_causes;
+    incs[0].root_causes.clone()
+}
+
+#[test]
+fn deploy_tips_the_balance() {
+    let rc = &after_a_change_on_checkout(crate::model::ChangeKind::Deploy, "v1 -> v2");
     assert_eq!(rc[0].service, "checkout", "{rc:#?}");
     assert!(rc[0].evidence.iter().any(|e| e.text.starts_with("deploy v1 -> v2")));
+}
+
+#[test]
+fn a_restart_weighs_less_than_a_deploy() {
+    use crate::model::ChangeKind;
+    let checkout = |rc: Vec<crate::model::RootCause>| {
+        rc.into_iter().find(|c| c.service == "checkout").unwrap()
+    };
+    let deploy = checkout(after_a_change_on_checkout(ChangeKind::Deploy, "v1 -> v2"));
+    let restart = checkout(after_a_change_on_checkout(ChangeKind::Restart, "pod checkout-0"));
+    assert!(deploy.score > restart.score, "deploy {} vs restart {}", deploy.score, restart.score);
+    assert!(restart.evidence.iter().any(|e| e.text.starts_with("restart pod checkout-0")));
 }
 
 #[test]

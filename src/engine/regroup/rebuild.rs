@@ -83,7 +83,7 @@ pub(super) fn carve(
     settle(&mut inc, active);
     inc.timeline.push(TimelineEntry {
         ts: inc.timeline.last().map_or(inc.started_at, |e| e.ts),
-        kind: TimelineKind::Note,
+        kind: TimelineKind::Regrouped,
         text: format!("split out of {} by the operator", from.id),
     });
     inc
@@ -118,8 +118,9 @@ fn settle(inc: &mut Incident, active: bool) {
 
 /// Folds `part` into `into`: alerts, services, timeline; the worse
 /// severity, the earlier start, the livelier state; `note` (if any) on the
-/// timeline says why.
-pub(super) fn fold(into: &mut Incident, part: &Incident, note: &str) {
+/// timeline says why (a [`TimelineKind::Note`] when quell merged on its
+/// own, [`TimelineKind::Regrouped`] when the operator did).
+pub(super) fn fold(into: &mut Incident, part: &Incident, note: Option<(TimelineKind, String)>) {
     for fp in &part.alerts {
         if !into.alerts.contains(fp) {
             into.alerts.push(fp.clone());
@@ -149,12 +150,8 @@ pub(super) fn fold(into: &mut Incident, part: &Incident, note: &str) {
     into.acked |= part.acked;
     let mut timeline = into.timeline.clone();
     timeline.extend(part.timeline.iter().cloned());
-    if !note.is_empty() {
-        timeline.push(TimelineEntry {
-            ts: part.started_at,
-            kind: TimelineKind::Note,
-            text: note.to_string(),
-        });
+    if let Some((kind, text)) = note {
+        timeline.push(TimelineEntry { ts: part.started_at, kind, text });
     }
     timeline.sort_by_key(|e| e.ts);
     let excess = timeline.len().saturating_sub(200);

@@ -36,6 +36,10 @@ fn a_merge_folds_one_incident_into_another_and_keeps_folding_new_alerts() {
     assert_eq!(m.severity, crate::model::Severity::Critical, "the worse severity");
     assert!(m.services.contains(&"warehouse".to_string()));
     assert!(m.timeline.iter().any(|t| t.text == format!("{from} merged in by the operator")));
+    assert!(
+        m.timeline.iter().any(|t| t.kind == crate::model::TimelineKind::Regrouped),
+        "the operator's merge is typed as a regroup"
+    );
     assert!(m.title.contains("DiskFull"), "re-titled from the worst alert: {}", m.title);
     assert!(!m.root_causes.is_empty(), "causes ranked for the merged incident");
 
@@ -76,6 +80,7 @@ fn a_split_moves_alerts_into_a_new_incident_that_stays_split_when_they_fire_agai
     assert!(
         part.timeline.iter().any(|t| t.text == format!("split out of {whole} by the operator"))
     );
+    assert!(part.timeline.iter().any(|t| t.kind == crate::model::TimelineKind::Regrouped));
     assert!(!part.root_causes.is_empty());
 
     // It resolves and fires again: still on its own.
@@ -103,22 +108,41 @@ fn impossible_decisions_are_refused_with_a_reason_and_change_nothing() {
     let only = incs[0].id.clone();
     let nope = IncidentId("I-nope".into());
     let cases = [
-        (Regroup::Merge { into: only.clone(), from: vec![only.clone()] }, "nothing to merge"),
-        (Regroup::Merge { into: nope.clone(), from: vec![only.clone()] }, "no incident I-nope"),
-        (Regroup::Merge { into: only.clone(), from: vec![nope.clone()] }, "no incident I-nope"),
-        (Regroup::Split { from: only.clone(), alerts: vec![] }, "nothing to split"),
+        (
+            Regroup::Merge { into: only.clone(), from: vec![only.clone()] },
+            "nothing to merge",
+            RegroupError::NothingToMerge,
+        ),
+        (
+            Regroup::Merge { into: nope.clone(), from: vec![only.clone()] },
+            "no incident I-nope",
+            RegroupError::NoMergeTarget(nope.clone()),
+        ),
+        (
+            Regroup::Merge { into: only.clone(), from: vec![nope.clone()] },
+            "no incident I-nope",
+            RegroupError::NoMergeSource(nope.clone()),
+        ),
+        (
+            Regroup::Split { from: only.clone(), alerts: vec![] },
+            "nothing to split",
+            RegroupError::NothingToSplit,
+        ),
         (
             Regroup::Split { from: only.clone(), alerts: vec![pay.fingerprint.clone()] },
             "left without alerts",
+            RegroupError::WouldEmpty(only.clone()),
         ),
         (
             Regroup::Split { from: only.clone(), alerts: vec![Fingerprint("zz".into())] },
             "is not in",
+            RegroupError::AlertNotIn { alert: Fingerprint("zz".into()), incident: only.clone() },
         ),
     ];
-    for (cmd, why) in cases {
+    for (cmd, why, kind) in cases {
         let err = e.regroup(&cmd, "ana", at(101)).unwrap_err();
-        assert!(err.contains(why), "{cmd:?}: {err}");
+        assert!(err.to_string().contains(why), "{cmd:?}: {err}");
+        assert_eq!(err, kind, "{cmd:?}");
     }
     assert!(e.regroup_decisions().is_empty());
     assert_eq!(ids(&e.update(&s, at(101))), [only.0.as_str()]);

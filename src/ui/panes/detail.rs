@@ -108,7 +108,7 @@ fn summary<'a>(
     // Has this happened before, and what was done then?
     if let Some(h) = state.view.history.get(&inc.id) {
         let head = match h.rarity {
-            crate::history::Rarity::New => "new: nothing like it in the last 30 days".to_string(),
+            crate::model::Rarity::New => "new: nothing like it in the last 30 days".to_string(),
             r => format!("{}: {} like it in the last 30 days", r.word(), h.same_kind),
         };
         lines.push(Line::styled(sanitize::clean_line(&head, width), dim));
