@@ -9,6 +9,7 @@
 mod duration;
 mod error;
 mod runbook_files;
+mod secrets;
 mod sources;
 
 use std::collections::BTreeMap;
@@ -198,6 +199,7 @@ pub fn load(explicit: Option<&Path>) -> Result<Loaded, ConfigError> {
     match std::fs::read_to_string(&path) {
         Ok(text) => {
             let mut config = parse(&text, &path)?;
+            secrets::check(&config, &path, &text)?;
             for rb in &mut config.runbooks {
                 rb.source = Some(path.clone());
             }
