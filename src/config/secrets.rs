@@ -1,4 +1,4 @@
-//! Load-time check that every secret and certificate a source names can be
+//! Start-up check that every secret and certificate a source names can be
 //! had: files readable, environment variables set. A failure is a config
 //! error at the line that names it (file, line, key, which source), before
 //! the terminal is touched, instead of a bare "not set" when the source
