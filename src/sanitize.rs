@@ -17,10 +17,19 @@
 //!
 //! Tab becomes a space; a newline becomes `⏎` in one-line contexts
 //! ([`clean`], [`clean_line`]) or splits lines in [`clean_lines`].
+//!
+//! Text for the screen also has its grapheme clusters rewritten into ones
+//! ratatui and the terminal measure alike (see `clusters`), and widths are
+//! measured per grapheme cluster, as ratatui lays them out.
+
+mod clusters;
 
 use std::borrow::Cow;
 
+use unicode_segmentation::UnicodeSegmentation as _;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+use clusters::Clusters;
 
 /// Upper bound on the display width [`clean`] returns, so a 100 kB label
 /// cannot make every frame do 100 kB of work.
@@ -41,7 +50,7 @@ const ST8: char = '\u{9c}';
 /// Borrows when there is nothing to change (the common case).
 #[must_use]
 pub fn clean(s: &str) -> Cow<'_, str> {
-    if is_inert(s) && s.width() <= MAX_WIDTH {
+    if is_inert(s) && width(s) <= MAX_WIDTH {
         return Cow::Borrowed(s);
     }
     Cow::Owned(clean_line(s, MAX_WIDTH))
@@ -79,7 +88,7 @@ pub fn clean_lines(s: &str, max_lines: usize) -> Vec<String> {
 /// Cuts already-clean text to `max_width` columns with `…`. Borrows when it fits.
 #[must_use]
 pub fn truncate(s: &str, max_width: usize) -> Cow<'_, str> {
-    if s.width() <= max_width {
+    if width(s) <= max_width {
         return Cow::Borrowed(s);
     }
     let mut out = Sink::new(max_width);
@@ -91,10 +100,14 @@ pub fn truncate(s: &str, max_width: usize) -> Cow<'_, str> {
     Cow::Owned(out.finish())
 }
 
-/// Display width of (clean) text, in terminal columns.
+/// Display width of (clean) text, in terminal columns, summed per
+/// grapheme cluster as ratatui lays text out.
 #[must_use]
 pub fn width(s: &str) -> usize {
-    s.width()
+    if s.is_ascii() {
+        return s.len() - s.bytes().filter(u8::is_ascii_control).count();
+    }
+    s.graphemes(true).map(UnicodeWidthStr::width).sum()
 }
 
 /// Cleans multi-line text that leaves quell (clipboard, `:export` files):
@@ -112,7 +125,11 @@ pub fn clean_block(s: &str) -> String {
         if i > 0 {
             out.push('\n');
         }
-        out.push_str(&clean_line(line, usize::MAX));
+        // Files and the clipboard keep emoji as they are: no layout there.
+        let mut sink = Sink::new(usize::MAX);
+        sink.clusters = None;
+        strip_into(line, &mut sink);
+        out.push_str(&sink.finish());
     }
     out
 }
@@ -144,7 +161,7 @@ pub fn escape_visible(s: &str, max_chars: usize) -> String {
 
 /// True when no character of `s` needs removing or replacing.
 fn is_inert(s: &str) -> bool {
-    s.chars().all(|c| !is_control_or_bidi(c))
+    s.chars().all(|c| !is_control_or_bidi(c) && !clusters::needs_rewrite(c))
 }
 
 fn is_inert_block(s: &str) -> bool {
@@ -174,11 +191,13 @@ struct Sink {
     width: usize,
     max: usize,
     cut: bool,
+    /// Rewrites clusters for the screen; `None` keeps them.
+    clusters: Option<Clusters>,
 }
 
 impl Sink {
     fn new(max: usize) -> Self {
-        Self { out: String::new(), width: 0, max, cut: false }
+        Self { out: String::new(), width: 0, max, cut: false, clusters: Some(Clusters::default()) }
     }
 
     /// Appends one printable char; returns false once the width is exhausted.
@@ -190,6 +209,13 @@ impl Sink {
             '\n' => NEWLINE_MARK,
             '\t' => ' ',
             _ => c,
+        };
+        let c = match &mut self.clusters {
+            Some(cl) => match cl.feed(c) {
+                Some(c) => c,
+                None => return true,
+            },
+            None => c,
         };
         let w = c.width().unwrap_or(0);
         // Whether the ellipsis is needed is only known once something does

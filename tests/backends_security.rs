@@ -258,3 +258,36 @@ async fn tls_errors_are_said_in_words() {
     let reason = tls_reason_of(status_with("", &https).await.0);
     assert!(reason.contains("does not speak TLS"), "{reason}");
 }
+
+/// A secret that cannot be had is a config error naming the file, line,
+/// key and source, before anything starts (exit 2); runs that poll no
+/// source (`--print-config`) do not need it.
+#[test]
+fn a_missing_secret_is_a_located_config_error() {
+    let dir = TempDir::new("secret");
+    let var = format!("QUELL_TEST_NO_SUCH_TOKEN_{}", std::process::id());
+    let cfg = dir.file(
+        "config.toml",
+        &format!(
+            "[[alertmanager]]\nname = \"prod\"\nurls = [\"http://127.0.0.1:9\"]\n\
+             [alertmanager.auth]\ntoken_env = \"{var}\"\n"
+        ),
+    );
+    let bin = env!("CARGO_BIN_EXE_quell");
+    let out = Command::new(bin)
+        .args(["--config", cfg.to_str().unwrap(), "snapshot", "--json"])
+        .env_remove(&var)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains(&format!("{}:5:", cfg.display())), "file and line: {err}");
+    assert!(err.contains("alertmanager.auth.token_env") && err.contains("\"prod\""), "{err}");
+    assert!(err.contains(&var) && err.contains("not set"), "{err}");
+    let out = Command::new(bin)
+        .args(["--config", cfg.to_str().unwrap(), "--print-config"])
+        .env_remove(&var)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}

@@ -37,7 +37,13 @@ impl HumanDuration {
             return Ok(Self(Duration::ZERO));
         }
         let bad = || {
-            format!("invalid duration {s:?}: expected e.g. \"30s\", \"5m\", \"1h30m\", \"250ms\"")
+            // Named in full only when short: the message is echoed.
+            let shown = if s.chars().count() > 40 {
+                format!("{:?}…", s.chars().take(40).collect::<String>())
+            } else {
+                format!("{s:?}")
+            };
+            format!("invalid duration {shown}: expected e.g. \"30s\", \"5m\", \"1h30m\", \"250ms\"")
         };
         if t.is_empty() {
             return Err(bad());

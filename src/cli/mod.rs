@@ -99,6 +99,17 @@ pub fn run(cli: Cli) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // Sources that will be polled need their secrets: a missing one is a
+    // config error (file, line, key, source), before the terminal is touched.
+    let polls_sources = loaded.config.has_sources()
+        && !cli.demo
+        && cli.replay.is_none()
+        && !cli.print_config
+        && !matches!(cli.command, Some(Command::Eval(_)));
+    if polls_sources && let Err(e) = config::check_secrets(&loaded) {
+        eprintln!("quell: {e}");
+        return ExitCode::from(2);
+    }
     let result = if cli.print_config {
         print_config(&loaded)
     } else {

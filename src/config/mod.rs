@@ -8,6 +8,7 @@
 
 mod error;
 mod runbook_files;
+mod secrets;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -171,6 +172,20 @@ pub fn load(explicit: Option<&Path>) -> Result<Loaded, ConfigError> {
         }
         Err(e) => Err(ConfigError::Io { path, reason: e.to_string() }),
     }
+}
+
+/// Checks that every secret and certificate the sources name can be had
+/// (files readable, variables set), for a run that polls those sources;
+/// `--demo`, replays and `--print-config` do not need them. An error names
+/// the file, line, key and source.
+///
+/// # Errors
+/// The first missing secret, or the config file cannot be read again.
+pub fn check_secrets(loaded: &Loaded) -> Result<(), ConfigError> {
+    let ConfigOrigin::File(path) = &loaded.origin else { return Ok(()) };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ConfigError::Io { path: path.clone(), reason: e.to_string() })?;
+    secrets::check(&loaded.config, path, &text)
 }
 
 /// Parses and validates config text; `path` is only used in messages.

@@ -130,6 +130,91 @@ mod tests {
         assert!(wrap("x", 0, 3).len() <= 3);
     }
 
+    /// Labels whose grapheme clusters terminals draw wider than ratatui
+    /// measures them (or the other way round).
+    const CLUSTERS: [&str; 6] = [
+        "\u{1f468}\u{200d}\u{1f469}\u{200d}\u{1f467}-family",
+        "\u{1f1e9}\u{1f1ea}\u{1f1eb}\u{1f1f7}-flags",
+        "thumbs-\u{1f44d}\u{1f3fd}-\u{2764}\u{fe0f}",
+        "caf\u{e9}-cafe\u{301}-\u{301}lead",
+        "z\u{336}\u{336}\u{336}\u{336}\u{336}\u{336}algo\u{200b}\u{200b}",
+        "\u{1f3f4}\u{e0067}\u{e0062}\u{e0073}\u{e0063}\u{e0074}\u{e007f}-tag",
+    ];
+
+    /// Columns a terminal that draws each character by its own width
+    /// (tmux, most of them) uses for a cell's symbol.
+    fn terminal_cols(symbol: &str) -> usize {
+        symbol.chars().map(|c| unicode_width::UnicodeWidthChar::width(c).unwrap_or(0)).sum()
+    }
+
+    /// Every row of `buf` as the terminal draws it is exactly as wide as
+    /// the buffer: no cell claims fewer columns than the terminal uses.
+    fn assert_rows_fit(buf: &ratatui::buffer::Buffer, what: &str) {
+        for y in 0..buf.area.height {
+            let mut drawn = 0;
+            let mut x = 0;
+            while x < buf.area.width {
+                let sym = buf[(x, y)].symbol();
+                let ratatui_w = unicode_width::UnicodeWidthStr::width(sym).max(1);
+                assert_eq!(
+                    terminal_cols(sym).max(1),
+                    ratatui_w,
+                    "{what}: row {y} col {x}: {sym:?} measured differently"
+                );
+                drawn += terminal_cols(sym).max(1);
+                x += u16::try_from(ratatui_w).unwrap();
+            }
+            assert_eq!(drawn, usize::from(buf.area.width), "{what}: row {y} is {drawn} wide");
+        }
+    }
+
+    #[test]
+    fn grapheme_clusters_never_shift_a_row_at_80x24() {
+        use crate::app::{Msg, fixture, update};
+        use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+        let mut s = fixture::state();
+        let mut view = (*s.view).clone();
+        let inc = s.selected_incident().unwrap().clone();
+        let mut title_inc = (*view.incidents[0]).clone();
+        title_inc.title = CLUSTERS.join(" ");
+        view.incidents[0] = std::sync::Arc::new(title_inc);
+        for fp in &inc.alerts {
+            let a = view.alerts.get_mut(fp).unwrap();
+            for (i, v) in CLUSTERS.iter().enumerate() {
+                a.alert.labels.insert(format!("k{i}"), (*v).to_string());
+            }
+            a.alert.labels.insert("instance".into(), CLUSTERS[0].to_string());
+            a.alert.labels.insert("service".into(), CLUSTERS[1].to_string());
+        }
+        update(&mut s, Msg::View(std::sync::Arc::new(view)));
+        let draw = |s: &crate::app::State| {
+            let mut term =
+                ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
+            term.draw(|f| crate::ui::render(f, s, &s.theme)).unwrap();
+            term.backend().buffer().clone()
+        };
+        let main = draw(&s);
+        assert_rows_fit(&main, "main screen");
+        let shown: String = main.content.iter().map(ratatui::buffer::Cell::symbol).collect();
+        assert!(shown.contains('\u{1f468}') && shown.contains("DEFR"), "{shown}");
+        // The alert detail lists every label.
+        for k in [KeyCode::Enter, KeyCode::Enter] {
+            update(&mut s, Msg::Key(KeyEvent::new(k, KeyModifiers::NONE)));
+        }
+        assert!(s.drill.is_some());
+        let detail = draw(&s);
+        assert_rows_fit(&detail, "alert detail");
+        let shown: String = detail.content.iter().map(ratatui::buffer::Cell::symbol).collect();
+        assert!(shown.contains("-family") && shown.contains("cafe\u{301}"), "{shown}");
+        // Borders stay where they belong: the right edge of every row that
+        // has a left border.
+        for y in 0..detail.area.height {
+            if detail[(0, y)].symbol() == "\u{2502}" {
+                assert_eq!(detail[(79, y)].symbol(), "\u{2502}", "row {y}");
+            }
+        }
+    }
+
     #[test]
     fn scrolling_keeps_cursor_visible() {
         assert_eq!(scroll_to(0, 5, 3), 0);
