@@ -166,6 +166,21 @@ impl State {
     }
 }
 
+/// Whether the view's clock is the demo world's simulated time (which runs
+/// at `--speed` and drifts from the wall clock) rather than real UTC.
+#[must_use]
+pub fn simulated_clock(view: &View) -> bool {
+    view.sources.iter().any(|s| s.id == crate::connectors::demo::SOURCE)
+}
+
+/// A view time with date and zone, for text that leaves quell (exports,
+/// hand-offs): `2024-05-01 03:12:45 UTC`.
+#[must_use]
+pub fn format_stamp(ts: crate::model::UnixMs) -> String {
+    chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ts)
+        .map_or_else(|| "-".to_string(), |t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+}
+
 /// Causes with a score that shows as more than 0.00, in the engine's order.
 #[must_use]
 pub fn shown_causes(inc: &Incident) -> Vec<&crate::model::RootCause> {

@@ -194,7 +194,10 @@ pub async fn run(opts: TuiOptions, mut views: watch::Receiver<Arc<View>>) -> any
                     Effect::Export { path, text } => {
                         match terminal_io::export(&path, &text) {
                             Ok(p) => state.flash_info(format!("summary written to {p}")),
-                            Err(e) => state.flash_error(format!("export failed: {e}")),
+                            Err(e) => state.flash_error(format!(
+                                "export to {} failed: {e}",
+                                crate::sanitize::clean_line(&path, 120)
+                            )),
                         }
                         state.dirty = true;
                     }

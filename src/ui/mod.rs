@@ -102,7 +102,7 @@ pub fn render_with_links(frame: &mut Frame, state: &State, theme: &Theme) -> Vec
         panes::lists::render(frame, a.body, state, theme, which);
     }
     if state.runbook_flow.audit_open {
-        panes::audit::render(frame, a.body, &state.runbook_flow, theme);
+        panes::audit::render(frame, a.body, &state.runbook_flow, &state.keymap, theme);
     }
     // Help goes over the lists it explains; dialogs over everything.
     if state.help_open {

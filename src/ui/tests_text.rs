@@ -108,3 +108,27 @@ fn the_selected_cause_shows_its_evidence_whole() {
     let t = screen(&s, 80, 40);
     assert!(t.contains("submit END\""), "{t}");
 }
+
+#[test]
+fn each_screen_names_its_clock() {
+    // The fixture has the demo source: its clock is simulated.
+    let s = fixture::state();
+    let t = screen(&s, 80, 24);
+    assert!(t.lines().next().unwrap().contains("sim 03:12:45"), "{t}");
+    let live = with_view(|v| v.sources.retain(|x| x.id != "demo"));
+    let t = screen(&live, 80, 24);
+    assert!(t.lines().next().unwrap().contains("03:12:45 UTC"), "{t}");
+    // The audit log is real time and says so, in the same form.
+    let mut s = fixture::state();
+    s.runbook_flow.audit_open = true;
+    s.runbook_flow.audit = vec![crate::runbook::audit::Entry {
+        ts: "2026-11-23T08:40:12.345Z".into(),
+        ..Default::default()
+    }];
+    let t = screen(&s, 100, 30);
+    assert!(t.contains("wall-clock UTC") && t.contains("2026-11-23 08:40:12 UTC"), "{t}");
+    // Exported summaries carry date and zone, and which clock.
+    let md = crate::app::ack::summary_markdown(&s.view, s.selected_incident().unwrap());
+    assert!(md.contains("**Started:** 2024-05-01 02:59:45 UTC"), "{md}");
+    assert!(md.contains("simulated clock"), "{md}");
+}
