@@ -84,18 +84,26 @@ impl State {
     }
 
     /// Runbooks that apply to any alert of the selected incident, with
-    /// their keys; dangerous ones are hidden in read-only mode.
+    /// their keys, whatever the mode.
     #[must_use]
-    pub fn offered_runbooks(&self) -> Vec<(u8, &Runbook)> {
+    pub fn applicable_runbooks(&self) -> Vec<(u8, &Runbook)> {
         let alerts = self.incident_alerts();
         if alerts.is_empty() {
             return Vec::new();
         }
         runbook_keys(&self.runbooks)
             .into_iter()
-            .filter(|(_, rb)| !(self.read_only && rb.dangerous))
             .filter(|(_, rb)| alerts.iter().any(|a| rb.applies_to(&a.alert.labels)))
             .collect()
+    }
+
+    /// The applicable runbooks that may run here: in read-only mode only
+    /// those declared `read_only_safe` (they change nothing).
+    #[must_use]
+    pub fn offered_runbooks(&self) -> Vec<(u8, &Runbook)> {
+        let mut out = self.applicable_runbooks();
+        out.retain(|(_, rb)| !self.read_only || rb.read_only_safe);
+        out
     }
 
     /// Rebuilds `visible` from the view, filter and sort, keeping the
