@@ -26,6 +26,10 @@ pub fn jump(state: &mut State, to_end: bool) {
 
 /// Rows in one page of the focused pane, from the same layout the renderer uses.
 fn page_rows(state: &State) -> usize {
+    // A page of help is what its popup shows, so paging skips no line.
+    if state.help_open {
+        return crate::ui::panes::help::visible_rows(state);
+    }
     let (w, h) = state.size;
     let areas = crate::ui::layout::areas(Rect::new(0, 0, w, h), state.visible.len());
     let rect = if state.help_open
