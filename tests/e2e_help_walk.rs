@@ -92,6 +92,11 @@ impl Walk {
     }
 }
 
+/// The footer's key hints (a flash message, if any, sits after a gap).
+fn hints(s: &str) -> &str {
+    footer(s).split("    ").next().unwrap_or("")
+}
+
 fn footer(s: &str) -> &str {
     s.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("")
 }
@@ -169,7 +174,12 @@ fn walk_help(walk: &mut Walk) {
                 "help lacks {}",
                 action.describe()
             );
-            assert!(help.contains(&keys[0].label()), "help lacks the key {}", keys[0].label());
+            // The nine runbook keys read as one `1–9` line.
+            let label = match action {
+                Action::Runbook(_) => "1\u{2013}9".to_string(),
+                _ => keys[0].label(),
+            };
+            assert!(help.contains(&label), "help lacks the key {label}");
         }
     }
     for c in COMMANDS {
@@ -252,7 +262,8 @@ fn walk_main(walk: &mut Walk) {
     walk.press(m, Action::Ack, "a", "the ack flash", |s| footer(s).contains("ack"));
     walk.press(m, Action::Unack, "A", "the un-ack flash", |s| footer(s).contains("ack"));
     walk.press(m, Action::Silence, "s", "the silence editor", |s| {
-        footer(s).starts_with(":silence ") || footer(s).contains("silence:")
+        (footer(s).starts_with(':') && footer(s).contains("for=1h"))
+            || footer(s).contains("silence:")
     });
     walk.tmux.keys(&["Escape"]);
     walk.main_screen();
@@ -260,7 +271,9 @@ fn walk_main(walk: &mut Walk) {
     walk.press(m, Action::CopyCommand, "Y", "the amtool flash", |s| {
         s.contains("amtool commands copied") || s.contains("no active alerts")
     });
-    walk.press(m, Action::Retry, "R", "the retry flash", |s| s.contains("retrying every source"));
+    walk.press(m, Action::Retry, "R", "the retry flash", |s| {
+        s.contains("retrying every source") || s.contains("nothing to retry")
+    });
     walk.press(m, Action::Logs, "l", "the logs pane", |s| s.contains("Logs: "));
     walk.tmux.keys(&["l"]);
     walk.wait("the runbooks pane back", |s| s.contains("Runbooks"));
@@ -327,7 +340,7 @@ fn walk_runbooks(walk: &mut Walk) {
             clear_flash(walk);
             walk.tmux.keys(&[&n.to_string()]);
             let s = walk.wait("dialog or refusal", |s| answered(s, *n));
-            let yes = s.contains("Show the arguments");
+            let yes = s.contains(&format!("un runbook {n} \u{00b7} Show the arguments"));
             if !yes && s.contains(&format!("un runbook {n}")) {
                 walk.tmux.keys(&["Escape"]);
                 walk.wait("cancelled", |s| s.contains("runbook cancelled"));
@@ -346,8 +359,9 @@ fn walk_runbooks(walk: &mut Walk) {
 fn walk_lists(walk: &mut Walk) {
     let l = Context::List;
     walk.command("silences", "silences", |s| s.contains("Silences "));
-    let f = footer(&walk.screen()).to_string();
-    assert!(f.contains("expire") && !f.contains("retry"), "{f}");
+    // Its footer offers what acts here (once no flash covers it).
+    let s = walk.wait("the list's hints", |s| hints(s).contains("expire"));
+    assert!(!hints(&s).contains("retry"), "{s}");
     walk.press(l, Action::Down, "j", "the list", |s| s.contains("Silences "));
     walk.press(l, Action::Up, "k", "the list", |s| s.contains("Silences "));
     walk.press(l, Action::Bottom, "G", "the list", |s| s.contains("Silences "));
@@ -377,11 +391,14 @@ fn walk_lists(walk: &mut Walk) {
     });
     assert!(!walk.exit_file.exists(), "q in a list quit quell");
     walk.command("sources", "sources", |s| s.contains("Sources ") && s.contains("retry"));
-    walk.press(l, Action::Retry, "r", "the retry", |s| s.contains("retrying"));
+    walk.press(l, Action::Retry, "r", "the retry", |s| {
+        s.contains("retrying") || s.contains("nothing to retry")
+    });
     walk.tmux.keys(&["Escape"]);
     walk.main_screen();
     walk.command("anomalies", "anomalies", |s| s.contains("Anomalies "));
-    assert!(!footer(&walk.screen()).contains("expire"));
+    let s = walk.wait("the list's hints", |s| hints(s).contains("close"));
+    assert!(!hints(&s).contains("expire") && !hints(&s).contains("retry"), "{s}");
     walk.tmux.keys(&["q"]);
     walk.main_screen();
     walk.command("forecasts", "forecasts", |s| s.contains("Forecasts "));
@@ -434,7 +451,8 @@ fn walk_commands(walk: &mut Walk) {
     walk.command("ack", "ack e2e note", |s| footer(s).contains("ack"));
     walk.command("unack", "unack", |s| footer(s).contains("ack"));
     walk.command("silence", "silence alertname=\"E2eNothing\" for=1m", |s| {
-        s.contains("creating 1 silence")
+        // "creating 1 silence(s)…", then the writer's answer.
+        footer(s).contains("silence")
     });
     walk.command("resolved", "resolved hide", |s| s.contains("resolved incidents hidden"));
     walk.command("resolved", "resolved show", |s| s.contains("resolved incidents shown"));
