@@ -258,7 +258,8 @@ fn split_and_merge_from_the_keyboard() {
             .any(|g| s.contains(&format!("*{g}")))
     };
     tmux.wait_for("a marked alert", marked);
-    tmux.keys(&["x"]);
+    // x and m ask first (Enter confirms).
+    tmux.keys(&["x", "Enter"]);
     let s = tmux.wait_for("the split", |s| s.contains("split 1 alert(s) out of I-"));
     assert!(incident_count(&s) > before, "one more incident:\n{s}");
 
@@ -266,7 +267,7 @@ fn split_and_merge_from_the_keyboard() {
     // Esc alone (followed by a key it would read as Alt+key).
     tmux.keys(&["Escape"]);
     tmux.wait_for("focus back on the incidents", |s| s.matches('\u{25b6}').count() == 1);
-    tmux.keys(&["g", "Space", "m"]);
+    tmux.keys(&["g", "Space", "m", "Enter"]);
     let s = tmux.wait_for("the merge", |s| s.contains("merged I-"));
     assert!(s.contains(" into I-"), "{s}");
     let s = tmux.wait_for("one incident fewer", |s| incident_count(s) < before);
