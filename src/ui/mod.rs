@@ -115,6 +115,9 @@ pub fn render_with_links(frame: &mut Frame, state: &State, theme: &Theme) -> Vec
         panes::confirm::render(frame, a.body, p, &state.keymap, theme);
     }
     panes::footer::render(frame, a.footer, state, theme);
+    if panes::footer::render_overflow(frame, a.body, state, theme) {
+        links.clear();
+    }
     links
 }
 
