@@ -304,6 +304,11 @@ fn the_dialog_shows_hostile_arguments_escaped_and_the_output_pane_streams() {
     update(&mut s, Msg::Runbook(line));
     let text = screen(&s, 120, 40);
     assert!(text.contains("pod restarted") && text.contains("K kills"), "{text}");
+    // A line longer than the pane wraps: its end is on screen.
+    let long = format!("error: {} END-OF-LINE", "x/".repeat(80));
+    update(&mut s, Msg::Runbook(RunbookMsg::Output { run, stream: Stream::Stderr, text: long }));
+    let text = screen(&s, 120, 40);
+    assert!(text.contains("END-OF-LINE") && text.contains("pod restarted"), "{text}");
 }
 
 #[test]

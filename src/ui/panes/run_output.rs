@@ -1,7 +1,7 @@
 //! The output of the latest runbook run, replacing the incident detail
 //! while it is open: status in the title, the newest lines at the bottom,
 //! stderr and quell's own notes styled apart. Lines were sanitized when
-//! they arrived; they are cut to the pane's width here.
+//! they arrived; long ones wrap to the pane's width here.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -77,16 +77,24 @@ pub fn render(frame: &mut Frame, area: Rect, flow: &RunbookFlow, theme: &Theme) 
             }
         }
     }
+    // The newest output that fits, each line wrapped whole (long lines are
+    // the ones that matter: errors, paths, hashes).
     let height = usize::from(inner.height).saturating_sub(lines.len());
-    let skip = run.output.len().saturating_sub(height);
-    for (stream, text) in run.output.iter().skip(skip) {
+    let mut tail: Vec<Line> = Vec::new();
+    for (stream, text) in run.output.iter().rev() {
+        if tail.len() >= height {
+            break;
+        }
         let style = match stream {
             Stream::Stdout => theme.style(Role::Text),
             Stream::Stderr => theme.style(Role::SeverityWarning),
             Stream::Note => theme.style(Role::TextDim),
         };
-        lines.push(Line::styled(sanitize::clean_line(text, width), style));
+        let pieces = wrap(&sanitize::clean_line(text, 4 * 1024), width.max(1));
+        tail.extend(pieces.into_iter().rev().map(|p| Line::styled(p, style)));
     }
+    let excess = tail.len().saturating_sub(height);
+    lines.extend(tail.into_iter().rev().skip(excess));
     if run.output.is_empty() && run.plan.mode == crate::runbook::RunMode::Interactive {
         lines.push(Line::styled(
             "interactive: the script had the terminal; its output is not kept",
