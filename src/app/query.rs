@@ -138,6 +138,9 @@ impl State {
             SortOrder::Title => rows.sort_by_cached_key(|i| inc(i).title.to_lowercase()),
         }
         self.visible = rows;
+        if self.follow_top {
+            self.selected = self.visible.first().map(|&i| self.view.incidents[i].id.clone());
+        }
         let found = self.selected.as_ref().and_then(|id| {
             self.visible
                 .iter()
