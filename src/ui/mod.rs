@@ -67,7 +67,7 @@ pub fn render_with_links(frame: &mut Frame, state: &State, theme: &Theme) -> Vec
     } else {
         panes::incidents::render(frame, a.incidents, state, theme);
         if state.runbook_flow.output_open {
-            panes::run_output::render(frame, a.detail, &state.runbook_flow, theme);
+            panes::run_output::render(frame, a.detail, &state.runbook_flow, &state.keymap, theme);
         } else {
             panes::detail::render(frame, a.detail, state, theme);
         }

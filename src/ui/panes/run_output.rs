@@ -9,9 +9,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::block;
+use crate::app::Action;
 use crate::app::runbook_flow::{RunStatus, RunbookFlow};
 use crate::runbook::exec::Stream;
 use crate::sanitize;
+use crate::ui::keymap::{Context, Keymap};
 use crate::ui::theme::{Role, Theme};
 
 /// Cuts clean text into pieces of at most `width` columns (a refusal names
@@ -34,7 +36,8 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
     out
 }
 
-pub fn render(frame: &mut Frame, area: Rect, flow: &RunbookFlow, theme: &Theme) {
+pub fn render(frame: &mut Frame, area: Rect, flow: &RunbookFlow, keymap: &Keymap, theme: &Theme) {
+    let key = |a| keymap.first_label(Context::Main, a).unwrap_or_else(|| "?".into());
     let Some(run) = flow.shown_run() else {
         let b = block(vec![Span::raw("Runbook output")], true, theme);
         let inner = b.inner(area);
@@ -43,7 +46,9 @@ pub fn render(frame: &mut Frame, area: Rect, flow: &RunbookFlow, theme: &Theme) 
         return;
     };
     let (status, role) = match &run.status {
-        RunStatus::Running => ("running \u{00b7} K kills".to_string(), Role::FlashInfo),
+        RunStatus::Running => {
+            (format!("running \u{00b7} {} kills", key(Action::KillRun)), Role::FlashInfo)
+        }
         RunStatus::Done(o) if o.success() => {
             (format!("{} in {:.1}s", o.describe(), o.duration.as_secs_f64()), Role::SourceOk)
         }
@@ -60,7 +65,7 @@ pub fn render(frame: &mut Frame, area: Rect, flow: &RunbookFlow, theme: &Theme) 
             super::title_text(&run.plan.title, area, 50)
         )),
         Span::styled(status, theme.style(role)),
-        Span::raw(" \u{00b7} Esc closes"),
+        Span::raw(format!(" \u{00b7} {} closes", key(Action::Back))),
     ];
     let b = block(title, true, theme);
     let inner = b.inner(area);
