@@ -7,10 +7,11 @@ use std::fmt::Write as _;
 
 use super::action::Effect;
 use super::query::alerts_of;
+use super::query::format_stamp;
 use super::state::{Pane, State};
 use crate::ack::plan::{amtool_query, amtool_silence, cover};
 use crate::ack::{AckCommand, AckTarget};
-use crate::model::{AckPhase, Incident, IncidentId, Labels, SilenceMatcher, View, format_clock};
+use crate::model::{AckPhase, Incident, IncidentId, Labels, SilenceMatcher, View};
 use crate::sanitize::clean_line;
 
 /// The incidents an action applies to: the marked ones, else the selected one.
@@ -136,15 +137,15 @@ pub fn summary_markdown(view: &View, inc: &Incident) -> String {
         "\n- **Severity:** {}\n- **State:** {}\n- **Started:** {} (updated {})",
         inc.severity.word(),
         inc.state.word(),
-        format_clock(inc.started_at),
-        format_clock(inc.updated_at)
+        format_stamp(inc.started_at),
+        format_stamp(inc.updated_at)
     );
     if !inc.services.is_empty() {
         let services: Vec<String> = inc.services.iter().map(|s| c(s)).collect();
         let _ = writeln!(md, "- **Services:** {}", services.join(", "));
     }
     if let Some(a) = view.ack_of(&inc.id) {
-        let until = a.until.map(format_clock).unwrap_or_else(|| "-".into());
+        let until = a.until.map(format_stamp).unwrap_or_else(|| "-".into());
         let _ =
             writeln!(md, "- **Acknowledged:** by {} — {} (until {until})", c(&a.by), c(&a.note));
     } else if inc.acked {
@@ -185,7 +186,7 @@ pub fn summary_markdown(view: &View, inc: &Incident) -> String {
                 rc.score
             );
             for e in rc.evidence.iter().take(5) {
-                let _ = writeln!(md, "   - {} {}", format_clock(e.ts), c(&e.text));
+                let _ = writeln!(md, "   - {} {}", format_stamp(e.ts), c(&e.text));
             }
         }
     }
@@ -203,7 +204,7 @@ pub fn summary_markdown(view: &View, inc: &Incident) -> String {
                 sim * 100.0,
                 p.id,
                 c(&p.title),
-                format_clock(p.resolved_at),
+                format_stamp(p.resolved_at),
                 p.cause.as_deref().map(|x| format!(", cause {}", c(x))).unwrap_or_default(),
                 p.note.as_deref().map(|x| format!(", {}", c(x))).unwrap_or_default()
             );
@@ -212,10 +213,15 @@ pub fn summary_markdown(view: &View, inc: &Incident) -> String {
     if !inc.timeline.is_empty() {
         let _ = writeln!(md, "\n### Timeline\n");
         for t in inc.timeline.iter().take(30) {
-            let _ = writeln!(md, "- {} {}", format_clock(t.ts), c(&t.text));
+            let _ = writeln!(md, "- {} {}", format_stamp(t.ts), c(&t.text));
         }
     }
-    let _ = writeln!(md, "\n_from quell_");
+    let clock = if super::query::simulated_clock(view) {
+        "times: the demo world's simulated clock"
+    } else {
+        "times: UTC"
+    };
+    let _ = writeln!(md, "\n_from quell; {clock}_");
     md
 }
 

@@ -215,8 +215,10 @@ pub fn view() -> View {
 #[must_use]
 pub fn runbooks() -> Vec<Runbook> {
     let rb = |id: &str, title: &str, m: &str, dangerous: bool| -> Runbook {
+        // Showing connections changes nothing: the one read-only may run.
+        let safe = id == "pg-conns";
         let text = format!(
-            "id = \"{id}\"\ntitle = \"{title}\"\npath = \"/opt/runbooks/{id}.sh\"\nmatch = [{m:?}]\ndangerous = {dangerous}\n"
+            "id = \"{id}\"\ntitle = \"{title}\"\npath = \"/opt/runbooks/{id}.sh\"\nmatch = [{m:?}]\ndangerous = {dangerous}\nread_only_safe = {safe}\n"
         );
         toml::from_str(&text).unwrap()
     };

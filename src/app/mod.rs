@@ -28,7 +28,9 @@ mod update;
 
 pub use action::{Action, Effect, Msg, action_names};
 pub use nav::Measure;
-pub use query::{alerts_of, collapse_repeats, runbook_keys, shown_causes};
+pub use query::{
+    alerts_of, collapse_repeats, format_stamp, runbook_keys, shown_causes, simulated_clock,
+};
 pub use state::{
     Capabilities, Completion, Cursors, Flash, FlashKind, Mode, Overlay, Pane, STALE_AFTER_TICKS,
     SortOrder, State,

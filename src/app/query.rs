@@ -84,18 +84,26 @@ impl State {
     }
 
     /// Runbooks that apply to any alert of the selected incident, with
-    /// their keys; dangerous ones are hidden in read-only mode.
+    /// their keys, whatever the mode.
     #[must_use]
-    pub fn offered_runbooks(&self) -> Vec<(u8, &Runbook)> {
+    pub fn applicable_runbooks(&self) -> Vec<(u8, &Runbook)> {
         let alerts = self.incident_alerts();
         if alerts.is_empty() {
             return Vec::new();
         }
         runbook_keys(&self.runbooks)
             .into_iter()
-            .filter(|(_, rb)| !(self.read_only && rb.dangerous))
             .filter(|(_, rb)| alerts.iter().any(|a| rb.applies_to(&a.alert.labels)))
             .collect()
+    }
+
+    /// The applicable runbooks that may run here: in read-only mode only
+    /// those declared `read_only_safe` (they change nothing).
+    #[must_use]
+    pub fn offered_runbooks(&self) -> Vec<(u8, &Runbook)> {
+        let mut out = self.applicable_runbooks();
+        out.retain(|(_, rb)| !self.read_only || rb.read_only_safe);
+        out
     }
 
     /// Rebuilds `visible` from the view, filter and sort, keeping the
@@ -130,6 +138,9 @@ impl State {
             SortOrder::Title => rows.sort_by_cached_key(|i| inc(i).title.to_lowercase()),
         }
         self.visible = rows;
+        if self.follow_top {
+            self.selected = self.visible.first().map(|&i| self.view.incidents[i].id.clone());
+        }
         let found = self.selected.as_ref().and_then(|id| {
             self.visible
                 .iter()
@@ -164,6 +175,21 @@ impl State {
         c.causes = c.causes.min(causes.saturating_sub(1));
         c.runbooks = c.runbooks.min(runbooks.saturating_sub(1));
     }
+}
+
+/// Whether the view's clock is the demo world's simulated time (which runs
+/// at `--speed` and drifts from the wall clock) rather than real UTC.
+#[must_use]
+pub fn simulated_clock(view: &View) -> bool {
+    view.sources.iter().any(|s| s.id == crate::model::DEMO_SOURCE)
+}
+
+/// A view time with date and zone, for text that leaves quell (exports,
+/// hand-offs): `2024-05-01 03:12:45 UTC`.
+#[must_use]
+pub fn format_stamp(ts: crate::model::UnixMs) -> String {
+    chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ts)
+        .map_or_else(|| "-".to_string(), |t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
 }
 
 /// Causes with a score that shows as more than 0.00, in the engine's order.

@@ -168,7 +168,16 @@ pub fn launch(state: &mut State, key: u8) -> Vec<Effect> {
     let Some(rb) =
         state.offered_runbooks().into_iter().find(|(k, _)| *k == key).map(|(_, r)| r.clone())
     else {
-        state.flash_error(format!("no runbook on key {key} for this incident"));
+        let withheld = state.applicable_runbooks().into_iter().find(|(k, _)| *k == key);
+        match withheld {
+            Some((_, rb)) => {
+                let title = crate::sanitize::clean_line(&rb.title, 40);
+                state.flash_error(format!(
+                    "read-only: runbook \u{201c}{title}\u{201d} is not declared read_only_safe, so it does not run"
+                ));
+            }
+            None => state.flash_error(format!("no runbook on key {key} for this incident")),
+        }
         return Vec::new();
     };
     let Some(inc) = state.selected_incident() else {

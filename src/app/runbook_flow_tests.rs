@@ -252,12 +252,19 @@ fn audit_command_opens_the_overlay_and_loads_the_log() {
 }
 
 #[test]
-fn read_only_hides_dangerous_runbooks_from_keys() {
+fn read_only_runs_no_runbook_that_is_not_declared_read_only_safe() {
     let mut s = state();
     s.read_only = true;
-    ch(&mut s, '2');
-    assert!(s.runbook_flow.dialog.is_none());
-    assert!(flash(&s).contains("no runbook on key 2"));
+    // Dangerous or not ("restart" is not marked dangerous): refused, saying why.
+    for k in ['2', '1'] {
+        assert!(ch(&mut s, k).is_empty());
+        assert!(s.runbook_flow.dialog.is_none());
+        assert!(flash(&s).contains("not declared read_only_safe"), "{}", flash(&s));
+    }
+    // One declared safe opens its dialog as usual.
+    s.runbooks[0].read_only_safe = true;
+    ch(&mut s, '1');
+    assert!(s.runbook_flow.dialog.is_some());
 }
 
 fn screen(s: &State, w: u16, h: u16) -> String {
@@ -297,6 +304,11 @@ fn the_dialog_shows_hostile_arguments_escaped_and_the_output_pane_streams() {
     update(&mut s, Msg::Runbook(line));
     let text = screen(&s, 120, 40);
     assert!(text.contains("pod restarted") && text.contains("K kills"), "{text}");
+    // A line longer than the pane wraps: its end is on screen.
+    let long = format!("error: {} END-OF-LINE", "x/".repeat(80));
+    update(&mut s, Msg::Runbook(RunbookMsg::Output { run, stream: Stream::Stderr, text: long }));
+    let text = screen(&s, 120, 40);
+    assert!(text.contains("END-OF-LINE") && text.contains("pod restarted"), "{text}");
 }
 
 #[test]

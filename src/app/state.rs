@@ -149,6 +149,10 @@ pub struct State {
     /// Position while browsing the history, and the line typed before it.
     pub history_pos: Option<usize>,
     pub history_draft: String,
+    /// Until the operator moves the incidents cursor, the selection stays
+    /// on the top row: the first screen shows what is worst right now, not
+    /// whatever happened to be first when quell started.
+    pub follow_top: bool,
     /// Resolved incidents are left out of the list (`H`, `:resolved`).
     pub hide_resolved: bool,
     /// A risky action waiting for a second look (expire, merge, split).
@@ -264,6 +268,7 @@ impl State {
             history: Vec::new(),
             history_pos: None,
             history_draft: String::new(),
+            follow_top: true,
             hide_resolved: false,
             pending: None,
             completion: None,

@@ -490,16 +490,20 @@ fn silences_list_expires_and_extends_the_selected_silence() {
 }
 
 #[test]
-fn runbooks_offered_by_labels_and_hidden_when_dangerous_in_read_only() {
+fn runbooks_offered_by_labels_and_only_read_only_safe_ones_in_read_only() {
     let mut s = fixture::state();
     let offered: Vec<String> =
         s.offered_runbooks().iter().map(|(k, r)| format!("{k}:{}", r.id)).collect();
     assert_eq!(offered, ["1:pg-conns", "2:restart-payments"]);
     s.read_only = true;
     assert_eq!(s.offered_runbooks().len(), 1);
+    // Read-only runs only what is declared read_only_safe, and says why not.
+    assert!(ch(&mut s, '2').is_empty());
+    let f = s.flash.as_ref().map(|f| f.text.clone()).unwrap_or_default();
+    assert!(f.contains("read-only") && f.contains("read_only_safe"), "{f}");
     ch(&mut s, 'j');
-    let offered: Vec<u8> = s.offered_runbooks().iter().map(|(k, _)| *k).collect();
-    assert_eq!(offered, [3]);
+    assert!(s.offered_runbooks().is_empty(), "rotate-logs changes things");
+    assert!(ch(&mut s, '3').is_empty() && s.runbook_flow.dialog.is_none());
 }
 
 #[test]

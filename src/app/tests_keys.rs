@@ -108,3 +108,30 @@ fn the_audit_list_scrolls_and_closes_through_the_keymap() {
     key(&mut s, KeyCode::Char('q'));
     assert!(!s.runbook_flow.audit_open);
 }
+
+#[test]
+fn the_first_screen_keeps_the_worst_on_top_selected_until_a_key_is_pressed() {
+    let mut s =
+        State::new(Default::default(), crate::app::keymap::Keymap::defaults(), Vec::new(), false);
+    // Warm-up: only a suspected incident.
+    let mut v = fixture::view();
+    let mut sus = (*v.incidents[2]).clone();
+    sus.id = crate::model::IncidentId("S-warm".into());
+    sus.state = IncidentState::Open;
+    sus.alerts.clear();
+    let first = crate::model::View { incidents: vec![Arc::new(sus.clone())], ..v.clone() };
+    update(&mut s, Msg::View(Arc::new(first)));
+    assert_eq!(s.selected_incident().map(|i| i.id.0.as_str()), Some("S-warm"));
+    // The first real incident fires: it is on top, and selected.
+    v.incidents.push(Arc::new(sus));
+    update(&mut s, Msg::View(Arc::new(v.clone())));
+    assert_eq!(order(&s)[0], "I-3f2a");
+    assert_eq!(s.selected_incident().map(|i| i.id.0.as_str()), Some("I-3f2a"));
+    // Once the operator moves, the selection follows the incident instead.
+    key(&mut s, KeyCode::Char('j'));
+    let picked = s.selected_incident().unwrap().id.clone();
+    let mut v2 = v.clone();
+    v2.incidents.reverse();
+    update(&mut s, Msg::View(Arc::new(v2)));
+    assert_eq!(s.selected_incident().map(|i| i.id.clone()), Some(picked));
+}

@@ -17,9 +17,15 @@ const FLASH_TICKS: u8 = 4;
 /// Applies one message; sets `state.dirty` when the screen must be redrawn.
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
-        Msg::Key(ev) => on_key(state, &ev),
+        Msg::Key(ev) => {
+            if ev.kind == KeyEventKind::Press {
+                state.follow_top = false;
+            }
+            on_key(state, &ev)
+        }
         Msg::Action(a) => {
             state.dirty = true;
+            state.follow_top = false;
             apply(state, a)
         }
         Msg::Resize(w, h) => {

@@ -124,6 +124,8 @@ pub fn run(cli: Cli) -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // `quell snapshot --json | head`: the reader left; that is not an error.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("quell: {e:#}");
             ExitCode::FAILURE
@@ -131,9 +133,22 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
-/// Flags override the file (the last layer).
+/// Whether an error is a write to a closed pipe, anywhere in its chain.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>().map(std::io::Error::kind).or_else(|| {
+            c.downcast_ref::<serde_json::Error>().and_then(serde_json::Error::io_error_kind)
+        }) == Some(std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Flags override the file (the last layer). A flag is checked as strictly
+/// as the same key in the file: `--theme nope` fails in every mode.
 fn apply_flags(mut loaded: Loaded, cli: &Cli) -> anyhow::Result<Loaded> {
     if let Some(t) = &cli.theme {
+        let dir = config::themes_dir(&loaded.config);
+        crate::theme::Theme::load(t, dir.as_deref())
+            .map_err(|e| anyhow::anyhow!("--theme {}: {e}", crate::sanitize::clean_line(t, 60)))?;
         loaded.config.ui.theme.clone_from(t);
     }
     if let Some(s) = cli.seed {

@@ -92,13 +92,18 @@ impl UiConfig {
 pub struct DemoConfig {
     /// Seed of the simulated world; the same seed replays the same faults.
     pub seed: u64,
-    /// Simulated seconds per real second in the interactive demo.
+    /// Simulated seconds per real second in the interactive demo. The
+    /// default lets a newcomer follow an incident from first alert to
+    /// resolution (a few minutes) and act on it while it fires.
     pub speed: f64,
 }
 
+/// Default `demo.speed`: one 15 s metrics step every 3 real seconds.
+pub const DEFAULT_DEMO_SPEED: f64 = 5.0;
+
 impl Default for DemoConfig {
     fn default() -> Self {
-        Self { seed: 1, speed: 15.0 }
+        Self { seed: 1, speed: DEFAULT_DEMO_SPEED }
     }
 }
 

@@ -68,7 +68,7 @@ pub fn warmed_up_with(
 }
 
 /// The demo world's Alertmanager name: alerts, silences and acks use it.
-pub const SOURCE: &str = "demo";
+pub const SOURCE: &str = crate::model::DEMO_SOURCE;
 
 /// One simulation step, with the demo's silences applied to its alerts the
 /// way Alertmanager would (matching alerts suppressed, naming the silence).

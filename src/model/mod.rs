@@ -39,7 +39,7 @@ pub use silence::{
     ACK_MARKER, AckPhase, AckStatus, CompiledMatchers, Silence, SilenceMatcher, SilenceState,
     escape_matcher_value,
 };
-pub use source::{SourceHealth, SourceId, SourceStatus};
+pub use source::{DEMO_SOURCE, SourceHealth, SourceId, SourceStatus};
 pub use time::{Clock, SystemClock, UnixMs, format_age, format_clock};
 pub use topology::Topology;
 pub use view::{AlertView, FaultTruth, LogPatternView, View};

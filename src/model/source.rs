@@ -5,6 +5,9 @@ use serde::{Deserialize, Serialize};
 use super::UnixMs;
 
 /// Name of a configured source, e.g. `demo`, `am-prod`, `prom-eu`.
+/// The source name of the embedded demo world (its alerts, silences and acks).
+pub const DEMO_SOURCE: &str = "demo";
+
 pub type SourceId = String;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -90,6 +90,20 @@ pub fn runbooks_in(dir: &Path) -> Vec<Runbook> {
         },
     );
     rollback.dry_run_args = Some(vec!["--dry-run".into(), "{label.service}".into()]);
+    let mut show_args = rb(
+        dir,
+        &Spec {
+            id: "show-args",
+            title: "Show the arguments a runbook receives",
+            description: "Prints each argument on its own line: one placeholder, one argument.",
+            file: "show-args.sh",
+            args: &["{label.alertname}", "{label.service}", "{incident.id}"],
+            matchers: &[],
+            dangerous: false,
+        },
+    );
+    // It only prints its arguments: safe to run in --read-only.
+    show_args.read_only_safe = true;
     let mut failover = rb(
         dir,
         &Spec {
@@ -143,18 +157,7 @@ pub fn runbooks_in(dir: &Path) -> Vec<Runbook> {
                 dangerous: false,
             },
         ),
-        rb(
-            dir,
-            &Spec {
-                id: "show-args",
-                title: "Show the arguments a runbook receives",
-                description: "Prints each argument on its own line: one placeholder, one argument.",
-                file: "show-args.sh",
-                args: &["{label.alertname}", "{label.service}", "{incident.id}"],
-                matchers: &[],
-                dangerous: false,
-            },
-        ),
+        show_args,
     ]
 }
 

@@ -96,9 +96,13 @@ pub struct Runbook {
     pub key: Option<char>,
     #[serde(default)]
     pub confirm: Confirm,
-    /// Hidden in `--read-only`.
+    /// Marked dangerous in the pane; typed confirmation in the demo's.
     #[serde(default)]
     pub dangerous: bool,
+    /// It changes nothing (it only reads or shows), so `--read-only` may
+    /// run it. Every other runbook is refused in read-only mode.
+    #[serde(default)]
+    pub read_only_safe: bool,
     /// Extra environment, values may hold placeholders (one value each).
     #[serde(default)]
     pub env: BTreeMap<String, String>,
@@ -167,6 +171,7 @@ impl Runbook {
             key: None,
             confirm: Confirm::Yes,
             dangerous: false,
+            read_only_safe: false,
             env: BTreeMap::new(),
             timeout: default_timeout(),
             max_output: DEFAULT_MAX_OUTPUT,

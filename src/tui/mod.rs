@@ -215,7 +215,10 @@ pub async fn run(opts: TuiOptions, mut views: watch::Receiver<Arc<View>>) -> any
                     Effect::Export { path, text } => {
                         queue.push_back(match terminal_io::export(&path, &text) {
                             Ok(p) => done(format!("summary written to {p}")),
-                            Err(e) => failed(format!("export failed: {e}")),
+                            Err(e) => failed(format!(
+                                "export to {} failed: {e}",
+                                crate::sanitize::clean_line(&path, 120)
+                            )),
                         });
                     }
                     Effect::Notify { title, body } => {

@@ -4,6 +4,7 @@
 
 use ratatui::layout::Rect;
 
+use crate::app::layers::Layer;
 use crate::app::{Measure, Pane, State};
 
 /// The measure a `State` should carry whenever it is drawn by this module.
@@ -15,9 +16,13 @@ pub const MEASURE: Measure = Measure {
 
 /// Rows in one page of the focused pane, from the same layout the renderer uses.
 fn page_rows(state: &State) -> usize {
+    // A page of help is what its popup shows, so paging skips no line.
+    if state.scroll_layer() == Layer::Help {
+        return super::panes::help::visible_rows(state);
+    }
     let (w, h) = state.size;
     let areas = super::layout::areas(Rect::new(0, 0, w, h), state.visible.len());
-    let rect = if state.help_open || state.drill.is_some() || state.overlay.is_some() {
+    let rect = if state.scroll_layer() != Layer::Panes {
         areas.body
     } else {
         match state.focus {

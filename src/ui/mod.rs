@@ -68,7 +68,7 @@ pub fn render_with_links(frame: &mut Frame, state: &State, theme: &Theme) -> Vec
     } else {
         panes::incidents::render(frame, a.incidents, state, theme);
         if state.runbook_flow.output_open {
-            panes::run_output::render(frame, a.detail, &state.runbook_flow, theme);
+            panes::run_output::render(frame, a.detail, &state.runbook_flow, &state.keymap, theme);
         } else {
             panes::detail::render(frame, a.detail, state, theme);
         }
@@ -100,7 +100,9 @@ pub fn render_with_links(frame: &mut Frame, state: &State, theme: &Theme) -> Vec
             Layer::List(which) if state.has_data => {
                 panes::lists::render(frame, a.body, state, theme, which);
             }
-            Layer::Audit => panes::audit::render(frame, a.body, &state.runbook_flow, theme),
+            Layer::Audit => {
+                panes::audit::render(frame, a.body, &state.runbook_flow, &state.keymap, theme)
+            }
             Layer::Help => panes::help::render(frame, a.body, state, theme),
             Layer::Dialog => {
                 if let Some(d) = &state.runbook_flow.dialog {
@@ -116,6 +118,9 @@ pub fn render_with_links(frame: &mut Frame, state: &State, theme: &Theme) -> Vec
         }
     }
     panes::footer::render(frame, a.footer, state, theme);
+    if panes::footer::render_overflow(frame, a.body, state, theme) {
+        links.clear();
+    }
     links
 }
 

@@ -217,3 +217,33 @@ fn the_light_theme_draws_every_row_text_readable_on_white() {
         assert!(c >= 4.5, "{role:?} {fg:?}: contrast {c:.1} on white");
     }
 }
+
+#[test]
+fn paging_through_help_skips_no_line() {
+    for (w, h) in [(80, 24), (200, 50)] {
+        let mut s = fixture::state();
+        s.size = (w, h);
+        update(&mut s, Msg::Action(Action::Help));
+        let mut pages: Vec<Vec<String>> = Vec::new();
+        for _ in 0..50 {
+            let r = rows(&draw(&s, w, h));
+            let top = r.iter().position(|l| l.contains("Help")).unwrap();
+            let x0 = r[top].chars().position(|c| c == '┏').unwrap();
+            let x1 = r[top].chars().position(|c| c == '┓').unwrap();
+            let page: Vec<String> = r[top + 1..]
+                .iter()
+                .map(|l| l.chars().skip(x0 + 1).take(x1 - x0 - 1).collect::<String>())
+                .take_while(|l| !l.starts_with('━'))
+                .collect();
+            if pages.last() == Some(&page) {
+                break;
+            }
+            pages.push(page);
+            update(&mut s, Msg::Action(Action::PageDown));
+        }
+        let seen: Vec<&String> = pages.iter().flatten().collect();
+        for d in ["copy the equivalent amtool commands", "quit quell", "Glyphs"] {
+            assert!(seen.iter().any(|l| l.contains(d)), "{w}x{h}: paging skipped {d}");
+        }
+    }
+}

@@ -108,3 +108,69 @@ fn the_selected_cause_shows_its_evidence_whole() {
     let t = screen(&s, 80, 40);
     assert!(t.contains("submit END\""), "{t}");
 }
+
+#[test]
+fn each_screen_names_its_clock() {
+    // The fixture has the demo source: its clock is simulated.
+    let s = fixture::state();
+    let t = screen(&s, 80, 24);
+    assert!(t.lines().next().unwrap().contains("sim 03:12:45"), "{t}");
+    let live = with_view(|v| v.sources.retain(|x| x.id != "demo"));
+    let t = screen(&live, 80, 24);
+    assert!(t.lines().next().unwrap().contains("03:12:45 UTC"), "{t}");
+    // The audit log is real time and says so, in the same form.
+    let mut s = fixture::state();
+    s.runbook_flow.audit_open = true;
+    s.runbook_flow.audit = vec![crate::runbook::audit::Entry {
+        ts: "2026-11-23T08:40:12.345Z".into(),
+        ..Default::default()
+    }];
+    let t = screen(&s, 100, 30);
+    assert!(t.contains("wall-clock UTC") && t.contains("2026-11-23 08:40:12 UTC"), "{t}");
+    // Exported summaries carry date and zone, and which clock.
+    let md = crate::app::ack::summary_markdown(&s.view, s.selected_incident().unwrap());
+    assert!(md.contains("**Started:** 2024-05-01 02:59:45 UTC"), "{md}");
+    assert!(md.contains("simulated clock"), "{md}");
+}
+
+#[test]
+fn a_cut_list_row_is_readable_whole_while_selected() {
+    let reason = "tls handshake failed: the server's certificate is not valid for am-eu.example.internal (it names am-eu-old.example.internal) END-OF-REASON";
+    let mut s = with_view(|v| {
+        if let crate::model::SourceStatus::Down { reason: r, .. } = &mut v.sources[1].status {
+            *r = reason.into();
+        }
+    });
+    update(&mut s, Msg::Action(Action::Command));
+    for c in "sources".chars() {
+        update(
+            &mut s,
+            Msg::Key(crossterm::event::KeyEvent::new(
+                crossterm::event::KeyCode::Char(c),
+                crossterm::event::KeyModifiers::NONE,
+            )),
+        );
+    }
+    update(&mut s, Msg::Action(Action::Submit));
+    update(&mut s, Msg::Action(Action::Down));
+    let t = screen(&s, 80, 24);
+    assert!(t.contains("END-OF-REASON"), "the whole reason is on screen:\n{t}");
+    // Not for the row that fits.
+    update(&mut s, Msg::Action(Action::Up));
+    let t = screen(&s, 80, 24);
+    assert!(!t.contains("END-OF-REASON"), "{t}");
+}
+
+#[test]
+fn a_long_status_message_is_shown_whole() {
+    let mut s = fixture::state();
+    let msg = "runbook \u{201c}Restart the service's pods\u{201d} refused: the file has sha256 3fa2c1d9e0b14c2a but the config approves 9446931e0c9efa7a; nothing ran END-OF-MESSAGE";
+    s.flash_error(msg);
+    let t = screen(&s, 80, 24);
+    assert!(t.contains("END-OF-MESSAGE"), "{t}");
+    assert!(t.lines().last().unwrap().contains("q quit"), "the footer keeps its hints:\n{t}");
+    // A short one stays in the footer.
+    s.flash_info("sorted by age");
+    let t = screen(&s, 80, 24);
+    assert!(t.lines().last().unwrap().contains("sorted by age"), "{t}");
+}

@@ -8,6 +8,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
+use crate::app::Action;
+use crate::app::keymap::{Context, Keymap};
+
 use super::block;
 use crate::app::runbook_flow::RunbookFlow;
 use crate::runbook::audit::{Entry, Event};
@@ -36,14 +39,25 @@ fn outcome(e: &Entry) -> String {
     }
 }
 
-pub fn render(frame: &mut Frame, area: Rect, flow: &RunbookFlow, theme: &Theme) {
+/// An audit time (RFC 3339, UTC) as the overlay and the dialog show it.
+#[must_use]
+pub fn wall_time(ts: &str) -> String {
+    format!("{} UTC", ts.get(..19).unwrap_or(ts).replace('T', " "))
+}
+
+pub fn render(frame: &mut Frame, area: Rect, flow: &RunbookFlow, keymap: &Keymap, theme: &Theme) {
     let w = area.width.saturating_sub(2);
     let h = area.height.saturating_sub(2);
     let popup = crate::ui::popup(area, w, h);
     frame.render_widget(Clear, popup);
+    let key = |a| keymap.first_label(Context::List, a).unwrap_or_else(|| "?".into());
+    // The log records real time; the panes may show the demo's clock.
     let title = format!(
-        "Audit log \u{00b7} {} entries \u{00b7} j/k scroll \u{00b7} Esc closes",
-        flow.audit.len()
+        "Audit log \u{00b7} {} entries \u{00b7} wall-clock UTC \u{00b7} {}/{} scroll \u{00b7} {} closes",
+        flow.audit.len(),
+        key(Action::Down),
+        key(Action::Up),
+        key(Action::Back)
     );
     let b = block(vec![Span::raw(title)], true, theme);
     let inner = b.inner(popup);
@@ -81,11 +95,11 @@ pub fn render(frame: &mut Frame, area: Rect, flow: &RunbookFlow, theme: &Theme) 
                 outcome(e),
                 e.argv
             );
-            let ts = e.ts.get(..19).unwrap_or(&e.ts).replace('T', " ");
+            let ts = wall_time(&e.ts);
             Line::from(vec![
                 Span::styled(format!("{ts} "), dim),
                 Span::styled(word, theme.style(role)),
-                Span::raw(sanitize::clean_line(&rest, width.saturating_sub(29))),
+                Span::raw(sanitize::clean_line(&rest, width.saturating_sub(33))),
             ])
         })
         .collect();

@@ -74,10 +74,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let base = theme.style(Role::Footer);
     let width = usize::from(area.width);
     // While typing, the line being typed owns the footer.
-    let flash = state.flash.as_ref().filter(|_| state.mode == Mode::Normal).map(|f| {
+    let flash = state.flash.as_ref().filter(|_| state.mode == Mode::Normal);
+    // A message too long for the footer is drawn whole above it instead.
+    let flash = flash.filter(|f| !overflows(&f.text, width)).map(|f| {
         let role = if f.kind == FlashKind::Error { Role::FlashError } else { Role::FlashInfo };
-        let text =
-            sanitize::clean_line(&format!(" {} ", f.text), width.saturating_sub(10).max(width / 2));
+        let text = sanitize::clean_line(&format!(" {} ", f.text), flash_room(width));
         Span::styled(text, theme.style(role))
     });
     let flash_w = flash.as_ref().map_or(0, |s| sanitize::width(&s.content));
@@ -97,6 +98,36 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     spans.push(Span::styled(" ".repeat(width.saturating_sub(used + flash_w)), base));
     spans.extend(flash);
     frame.render_widget(Paragraph::new(Line::from(spans)).style(base), area);
+}
+
+/// Columns the footer gives a flash message.
+fn flash_room(width: usize) -> usize {
+    width.saturating_sub(10).max(width / 2)
+}
+
+fn overflows(text: &str, width: usize) -> bool {
+    sanitize::width(&sanitize::clean(text)) + 2 > flash_room(width)
+}
+
+/// A flash message longer than the footer can hold, wrapped whole (up to
+/// four lines) over the bottom of `body`, right above the footer. True
+/// when it drew (the cells it covers can no longer be links).
+pub fn render_overflow(frame: &mut Frame, body: Rect, state: &State, theme: &Theme) -> bool {
+    let Some(f) = state.flash.as_ref().filter(|_| state.mode == Mode::Normal) else {
+        return false;
+    };
+    let width = usize::from(body.width);
+    if !overflows(&f.text, width) {
+        return false;
+    }
+    let role = if f.kind == FlashKind::Error { Role::FlashError } else { Role::FlashInfo };
+    let lines = crate::ui::text::wrap(&f.text, width.saturating_sub(2), 4);
+    let n = u16::try_from(lines.len()).unwrap_or(4).min(body.height);
+    let area = Rect { y: body.y + body.height - n, height: n, ..body };
+    frame.render_widget(ratatui::widgets::Clear, area);
+    let text: Vec<Line> = lines.into_iter().map(|l| Line::raw(format!(" {l}"))).collect();
+    frame.render_widget(Paragraph::new(text).style(theme.style(role)), area);
+    true
 }
 
 fn hint_line<'a>(state: &State, theme: &Theme, room: usize) -> Vec<Span<'a>> {

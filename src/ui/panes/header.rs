@@ -62,7 +62,12 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         if !state.marked.is_empty() {
             right.push_str(&format!(" \u{00b7} {} marked", state.marked.len()));
         }
-        right.push_str(&format!(" \u{2502} {} ", format_clock(view.now)));
+        // Which clock this is: the demo's runs at --speed, apart from real time.
+        if crate::app::simulated_clock(view) {
+            right.push_str(&format!(" \u{2502} sim {} ", format_clock(view.now)));
+        } else {
+            right.push_str(&format!(" \u{2502} {} UTC ", format_clock(view.now)));
+        }
     }
 
     // The clock and counts matter more than the source list: cut sources first.

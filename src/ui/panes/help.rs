@@ -28,6 +28,15 @@ pub fn content_len(state: &State) -> usize {
     len.saturating_sub(inner) + 1
 }
 
+/// Lines the overlay shows at once: what one page of scrolling moves.
+#[must_use]
+pub fn visible_rows(state: &State) -> usize {
+    let (w, h) = state.size;
+    let body = crate::ui::layout::areas(Rect::new(0, 0, w, h), state.visible.len()).body;
+    let len = lines(&state.keymap, None, inner_width(body)).len();
+    usize::from(popup(body, len).height.saturating_sub(2)).max(1)
+}
+
 /// Text columns inside the overlay for a body area.
 fn inner_width(body: Rect) -> usize {
     usize::from(body.width.saturating_sub(4).min(MAX_WIDTH).saturating_sub(2))

@@ -1,6 +1,7 @@
 //! The list overlays over the panes: `:silences` (pending acks, live
 //! silences ending soonest first, recently expired ones) and `:sources`
-//! (every source's health with its reason and last success).
+//! (every source's health with its reason and last success). A row cut to
+//! fit is shown whole, wrapped, under the list while it is selected.
 //!
 //! ```text
 //! ┌ Silences 3 · e extend 1h · x expire · esc close ─────────────────────────┐
@@ -80,8 +81,25 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, which
         frame.render_widget(Paragraph::new(msg).style(theme.style(Role::TextDim)), inner);
         return;
     }
-    let h = usize::from(inner.height);
     let cur = state.cursors.overlay.min(rows.len() - 1);
+    // The selected row whole, wrapped under the list, when its line was cut.
+    let whole = whole_row(state, theme, which, cur);
+    let wrapped = crate::ui::text::wrap(&whole, cols(inner.width), 4);
+    let inner = if sanitize::width(&whole) > cols(inner.width) && inner.height > 8 {
+        let n = u16::try_from(wrapped.len()).unwrap_or(4);
+        let below = Rect { y: inner.y + inner.height - n, height: n, ..inner };
+        let lines: Vec<Line> = wrapped.into_iter().map(Line::raw).collect();
+        frame.render_widget(Paragraph::new(lines).style(theme.style(Role::Evidence)), below);
+        let rule = Rect { y: below.y - 1, height: 1, ..inner };
+        frame.render_widget(
+            Line::styled("\u{2500}".repeat(cols(inner.width)), theme.style(Role::Border)),
+            rule,
+        );
+        Rect { height: inner.height - n - 1, ..inner }
+    } else {
+        inner
+    };
+    let h = usize::from(inner.height);
     let first = scroll_to(cur, h, rows.len());
     let shown: Vec<Line> = rows
         .into_iter()
@@ -91,6 +109,24 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, which
         .map(|(i, l)| if i == cur { l.patch_style(theme.style(Role::Selection)) } else { l })
         .collect();
     frame.render_widget(Paragraph::new(shown), inner);
+}
+
+/// Columns the rows are built at to get them uncut.
+const UNCUT: usize = 4_000;
+
+/// The text of row `i` built without cutting, spaces collapsed.
+fn whole_row(state: &State, theme: &Theme, which: Overlay, i: usize) -> String {
+    let rows = match which {
+        Overlay::Silences => silences(state, theme, UNCUT),
+        Overlay::Sources => sources(state, theme, UNCUT),
+        Overlay::Anomalies => anomalies(state, theme, UNCUT),
+        Overlay::Forecasts => forecasts(state, theme, UNCUT),
+    };
+    let text: String = rows
+        .get(i)
+        .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+        .unwrap_or_default();
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// "in 14m" or "3m ago".

@@ -66,13 +66,14 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &LogsPane<'_>, theme: &Theme)
         frame.render_widget(Paragraph::new("no log lines for this service").style(dim), inner);
         return;
     }
-    let lines = match pane.mode {
+    let (lines, extra) = match pane.mode {
         LogsMode::Patterns => pattern_rows(pane, width, theme),
-        LogsMode::Lines => raw_lines(pane, width, theme),
+        LogsMode::Lines => (raw_lines(pane, width, theme), 0),
     };
     let rows = usize::from(inner.height);
     let skip = match pane.mode {
-        LogsMode::Patterns => pane.selected.saturating_sub(rows.saturating_sub(1)),
+        // The selected pattern and its continuation lines stay in view.
+        LogsMode::Patterns => (pane.selected + 1 + extra).saturating_sub(rows),
         LogsMode::Lines => 0,
     };
     let shown: Vec<Line> = lines.into_iter().skip(skip).take(rows).collect();
@@ -89,8 +90,11 @@ fn level_word(l: LogLevel) -> &'static str {
     }
 }
 
-fn pattern_rows<'a>(pane: &LogsPane<'_>, width: usize, theme: &Theme) -> Vec<Line<'a>> {
+/// One row per pattern; the selected one, when its template was cut, is
+/// followed by the whole template wrapped (how many lines: the second value).
+fn pattern_rows<'a>(pane: &LogsPane<'_>, width: usize, theme: &Theme) -> (Vec<Line<'a>>, usize) {
     let mut out = Vec::new();
+    let mut extra = 0;
     for (i, p) in pane.patterns.iter().enumerate() {
         let selected = i == pane.selected;
         let base = theme.style(if selected && pane.focused { Role::Selection } else { Role::Text });
@@ -114,15 +118,20 @@ fn pattern_rows<'a>(pane: &LogsPane<'_>, width: usize, theme: &Theme) -> Vec<Lin
             Span::styled(level_word(p.level), theme.style(level_role)),
             Span::styled(head, base),
         ];
-        spans.extend(template_spans(
-            &p.text,
-            width.saturating_sub(used),
-            base,
-            theme.style(Role::TextDim),
-        ));
+        let room = width.saturating_sub(used);
+        spans.extend(template_spans(&p.text, room, base, theme.style(Role::TextDim)));
         out.push(Line::from(spans));
+        if selected && sanitize::width(&sanitize::clean(&p.text)) > room {
+            let whole = crate::ui::text::wrap(&p.text, width.saturating_sub(2).max(1), 6);
+            extra = whole.len();
+            out.extend(
+                whole
+                    .into_iter()
+                    .map(|l| Line::styled(format!("  {l}"), theme.style(Role::Evidence))),
+            );
+        }
     }
-    out
+    (out, extra)
 }
 
 /// The template's words, variables dim, sanitized and cut to `width`.
@@ -257,5 +266,24 @@ mod tests {
         pane.filter = "zzz";
         let (text, _) = draw(&pane);
         assert!(text.contains("no line matches"), "{text}");
+    }
+
+    #[test]
+    fn the_selected_pattern_is_readable_whole() {
+        let long = "level=error msg=\"upstream request failed\" upstream=checkout err=\"upstream returned 503 after <*> retries\" path=/api/order END-OF-TEMPLATE";
+        let ps = [pattern("charge ok id=<*>", false, &[]), pattern(long, true, &[])];
+        let mut pane = LogsPane {
+            service: "frontend",
+            patterns: &ps,
+            selected: 1,
+            mode: LogsMode::Patterns,
+            filter: "",
+            focused: true,
+        };
+        let (text, _) = draw(&pane);
+        assert!(text.contains("END-OF-TEMPLATE"), "{text}");
+        pane.selected = 0;
+        let (text, _) = draw(&pane);
+        assert!(!text.contains("END-OF-TEMPLATE"), "only the selected one unfolds:\n{text}");
     }
 }

@@ -1,7 +1,7 @@
 //! The output of the latest runbook run, replacing the incident detail
 //! while it is open: status in the title, the newest lines at the bottom,
 //! stderr and quell's own notes styled apart. Lines were sanitized when
-//! they arrived; they are cut to the pane's width here.
+//! they arrived; long ones wrap to the pane's width here.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -9,6 +9,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::block;
+use crate::app::Action;
+use crate::app::keymap::{Context, Keymap};
 use crate::app::runbook_flow::{RunStatus, RunbookFlow};
 use crate::runbook::exec::Stream;
 use crate::sanitize;
@@ -34,7 +36,8 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
     out
 }
 
-pub fn render(frame: &mut Frame, area: Rect, flow: &RunbookFlow, theme: &Theme) {
+pub fn render(frame: &mut Frame, area: Rect, flow: &RunbookFlow, keymap: &Keymap, theme: &Theme) {
+    let key = |a| keymap.first_label(Context::Main, a).unwrap_or_else(|| "?".into());
     let Some(run) = flow.shown_run() else {
         let b = block(vec![Span::raw("Runbook output")], true, theme);
         let inner = b.inner(area);
@@ -43,7 +46,9 @@ pub fn render(frame: &mut Frame, area: Rect, flow: &RunbookFlow, theme: &Theme) 
         return;
     };
     let (status, role) = match &run.status {
-        RunStatus::Running => ("running \u{00b7} K kills".to_string(), Role::FlashInfo),
+        RunStatus::Running => {
+            (format!("running \u{00b7} {} kills", key(Action::KillRun)), Role::FlashInfo)
+        }
         RunStatus::Done(o) if o.success() => {
             (format!("{} in {:.1}s", o.describe(), o.duration.as_secs_f64()), Role::SourceOk)
         }
@@ -60,7 +65,7 @@ pub fn render(frame: &mut Frame, area: Rect, flow: &RunbookFlow, theme: &Theme) 
             super::title_text(&run.plan.title, area, 50)
         )),
         Span::styled(status, theme.style(role)),
-        Span::raw(" \u{00b7} Esc closes"),
+        Span::raw(format!(" \u{00b7} {} closes", key(Action::Back))),
     ];
     let b = block(title, true, theme);
     let inner = b.inner(area);
@@ -77,16 +82,24 @@ pub fn render(frame: &mut Frame, area: Rect, flow: &RunbookFlow, theme: &Theme) 
             }
         }
     }
+    // The newest output that fits, each line wrapped whole (long lines are
+    // the ones that matter: errors, paths, hashes).
     let height = usize::from(inner.height).saturating_sub(lines.len());
-    let skip = run.output.len().saturating_sub(height);
-    for (stream, text) in run.output.iter().skip(skip) {
+    let mut tail: Vec<Line> = Vec::new();
+    for (stream, text) in run.output.iter().rev() {
+        if tail.len() >= height {
+            break;
+        }
         let style = match stream {
             Stream::Stdout => theme.style(Role::Text),
             Stream::Stderr => theme.style(Role::SeverityWarning),
             Stream::Note => theme.style(Role::TextDim),
         };
-        lines.push(Line::styled(sanitize::clean_line(text, width), style));
+        let pieces = wrap(&sanitize::clean_line(text, 4 * 1024), width.max(1));
+        tail.extend(pieces.into_iter().rev().map(|p| Line::styled(p, style)));
     }
+    let excess = tail.len().saturating_sub(height);
+    lines.extend(tail.into_iter().rev().skip(excess));
     if run.output.is_empty() && run.plan.mode == crate::runbook::RunMode::Interactive {
         lines.push(Line::styled(
             "interactive: the script had the terminal; its output is not kept",

@@ -11,7 +11,7 @@
 //! ┃ argv      one line per argument, no shell                          ┃
 //! ┃   [1]     "payments"                                               ┃
 //! ┃ env       QUELL_RUNBOOK="restart-service"                          ┃
-//! ┃ last run  2026-11-23T08:40:12.345Z by alice                        ┃
+//! ┃ last run  2026-11-23 08:40:12 UTC (wall clock) by alice            ┃
 //! ┃ Enter run · Esc cancel  (keys from the keymap's dialog context)    ┃
 //! ┗━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┛
 //! ```
@@ -118,7 +118,8 @@ fn lines<'a>(d: &Dialog, width: usize, keys: (&str, &str), theme: &Theme) -> Vec
         (_, false) => "reading the audit log\u{2026}".to_string(),
         (None, true) => "never (according to the audit log)".to_string(),
         (Some(e), true) => {
-            format!("{} by {}{}", e.ts, e.who.describe(), if e.dry_run { " (dry run)" } else { "" })
+            let dry = if e.dry_run { " (dry run)" } else { "" };
+            format!("{} (wall clock) by {}{dry}", super::audit::wall_time(&e.ts), e.who.describe())
         }
     };
     out.push(Line::from(vec![label("last run"), Span::styled(fit(&last, 10), text)]));

@@ -19,7 +19,15 @@ use crate::ui::text::{cols, scroll_to};
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> Option<Hyperlink> {
     let focused = state.focus == Pane::Runbooks;
     let offered = state.offered_runbooks();
-    let b = block(vec![Span::raw(format!("Runbooks {}", offered.len()))], focused, theme);
+    let withheld = state.applicable_runbooks().len() - offered.len();
+    let mut title = vec![Span::raw(format!("Runbooks {}", offered.len()))];
+    if withheld > 0 {
+        title.push(Span::styled(
+            format!(" \u{00b7} {withheld} withheld: read-only"),
+            theme.style(Role::TextDim),
+        ));
+    }
+    let b = block(title, focused, theme);
     let inner = b.inner(area);
     frame.render_widget(b, area);
     if inner.is_empty() {
@@ -40,8 +48,12 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> Op
                 hyperlink =
                     Some(Hyperlink { area: Rect { x: row.x + 2, width, ..row }, url: url.clone() });
             }
+            let key = state
+                .keymap
+                .first_label(crate::app::keymap::Context::Main, crate::app::Action::CopyLink)
+                .unwrap_or_default();
             let line = Line::from(vec![
-                Span::styled("o ", theme.style(Role::FooterKey)),
+                Span::styled(format!("{key} "), theme.style(Role::FooterKey)),
                 Span::styled(shown, theme.style(Role::Evidence)),
             ]);
             frame.render_widget(Paragraph::new(line), row);
@@ -50,8 +62,13 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> Op
         _ => inner,
     };
     if offered.is_empty() {
-        let msg =
-            if state.runbooks.is_empty() { "no runbooks configured" } else { "no runbook applies" };
+        let msg = if state.runbooks.is_empty() {
+            "no runbooks configured"
+        } else if withheld > 0 {
+            "read-only: none of these is declared read_only_safe"
+        } else {
+            "no runbook applies"
+        };
         frame.render_widget(Paragraph::new(msg).style(dim), inner);
         return hyperlink;
     }
