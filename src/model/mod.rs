@@ -13,6 +13,7 @@ mod log;
 mod series;
 mod silence;
 mod source;
+mod span;
 mod time;
 mod topology;
 mod view;
@@ -31,6 +32,7 @@ pub use silence::{
     escape_matcher_value,
 };
 pub use source::{SourceHealth, SourceId, SourceStatus};
+pub use span::{Span, SpanId};
 pub use time::{Clock, SystemClock, UnixMs, format_age, format_clock};
 pub use topology::Topology;
 pub use view::{AlertView, FaultTruth, LogPatternView, View};

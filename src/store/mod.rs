@@ -8,6 +8,7 @@
 
 mod entry;
 mod ring;
+mod spans;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
@@ -20,6 +21,7 @@ use serde::{Deserialize, Serialize};
 pub use entry::AlertEntry;
 use entry::Derived;
 pub use ring::Ring;
+pub use spans::Spans;
 
 use crate::model::{
     AckStatus, Alert, AlertState, ChangeEvent, Fingerprint, LogRecord, Sample, SeriesKey,
@@ -77,6 +79,8 @@ pub enum Ingest {
         samples: Vec<Sample>,
     },
     Logs(Vec<LogRecord>),
+    /// Finished spans (any order; kept in a bounded ring).
+    Spans(Vec<crate::model::Span>),
     Change(ChangeEvent),
     Health(SourceHealth),
     /// Every silence one Alertmanager cluster holds (replaces the earlier list).
@@ -133,6 +137,7 @@ pub struct Store {
     alerts: HashMap<Fingerprint, AlertEntry>,
     series: HashMap<SeriesKey, SeriesEntry>,
     logs: Ring<LogRecord>,
+    spans: Spans,
     changes: Ring<ChangeEvent>,
     health: BTreeMap<SourceId, SourceHealth>,
     silences: BTreeMap<SourceId, Vec<Silence>>,
@@ -149,6 +154,7 @@ impl Store {
     pub fn new(limits: StoreLimits) -> Self {
         Self {
             logs: Ring::new(limits.log_lines),
+            spans: Spans::default(),
             changes: Ring::new(limits.changes),
             limits,
             alerts: HashMap::new(),
@@ -176,6 +182,7 @@ impl Store {
                     self.logs.push(l);
                 }
             }
+            Ingest::Spans(spans) => self.spans.extend(spans),
             Ingest::Change(c) => {
                 self.changes.push(c);
             }
@@ -348,6 +355,11 @@ impl Store {
     #[must_use]
     pub fn logs(&self) -> &Ring<LogRecord> {
         &self.logs
+    }
+
+    #[must_use]
+    pub fn spans(&self) -> &Spans {
+        &self.spans
     }
 
     #[must_use]
