@@ -331,7 +331,7 @@ fn sigma(z: f64) -> String {
     if z >= 99.0 { ">99σ".to_string() } else { format!("{z:.1}σ") }
 }
 
-fn assign_confidence(causes: &mut [RootCause]) {
+pub(super) fn assign_confidence(causes: &mut [RootCause]) {
     let second = causes.get(1).map_or(0.0, |c| c.score);
     if let Some(top) = causes.first_mut() {
         let margin = top.score - second;
@@ -364,5 +364,6 @@ fn title(inc: &Incident, alerts: &[&AlertEntry]) -> String {
 }
 
 mod inputs;
+pub mod window;
 #[cfg(test)]
 mod tests;

@@ -58,6 +58,9 @@ pub struct SpanChange {
     /// Error ratio of the call (or service) before and in the window.
     pub errors: (f64, f64),
     pub samples: usize,
+    /// Effect size: log2 of the window's 90th percentile over the
+    /// baseline's (each plus 1 ms, so sub-millisecond noise is no effect).
+    pub effect: f64,
 }
 
 impl SpanChange {
@@ -128,6 +131,10 @@ pub fn error_shift(base: &Samples, win: &Samples) -> Option<f64> {
 pub fn changes(base: &CallStats, win: &CallStats, min_z: f64) -> Vec<SpanChange> {
     let mut out = Vec::new();
     let p99 = |s: &Samples| s.quantile(0.99).unwrap_or(0.0);
+    let effect = |b: &Samples, w: &Samples| {
+        let q = |s: &Samples| s.quantile(0.9).unwrap_or(0.0) + 1.0;
+        (q(w) / q(b)).log2()
+    };
     for (svc, w) in &win.own {
         let Some(b) = base.own.get(svc) else { continue };
         if let Some(z) = tail_shift(b, w).filter(|z| *z >= min_z) {
@@ -137,6 +144,7 @@ pub fn changes(base: &CallStats, win: &CallStats, min_z: f64) -> Vec<SpanChange>
                 p99: (p99(b), p99(w)),
                 errors: (b.error_ratio(), w.error_ratio()),
                 samples: w.count(),
+                effect: effect(b, w),
             });
         }
     }
@@ -150,6 +158,7 @@ pub fn changes(base: &CallStats, win: &CallStats, min_z: f64) -> Vec<SpanChange>
                 p99: (p99(&b.gap), p99(&w.gap)),
                 errors,
                 samples: w.gap.count(),
+                effect: effect(&b.gap, &w.gap),
             });
         }
         if let Some(z) = error_shift(&b.served, &w.served).filter(|z| *z >= min_z) {
@@ -159,6 +168,7 @@ pub fn changes(base: &CallStats, win: &CallStats, min_z: f64) -> Vec<SpanChange>
                 p99: (p99(&b.seen_by_caller), p99(&w.seen_by_caller)),
                 errors,
                 samples: w.served.count(),
+                effect: errors.1 - errors.0,
             });
         }
     }
