@@ -43,6 +43,13 @@ pub struct RcaArgs {
     /// The window after each fault that is ranked.
     #[arg(long, default_value = "5m", value_parser = HumanDuration::parse)]
     pub window: HumanDuration,
+    /// How long after its injection a fault disturbs the system: kept out
+    /// of every fault's baseline.
+    #[arg(long, default_value = "10m", value_parser = HumanDuration::parse)]
+    pub affected: HumanDuration,
+    /// How far back each fault's baseline reaches.
+    #[arg(long, default_value = "60m", value_parser = HumanDuration::parse)]
+    pub lookback: HumanDuration,
     /// Keep every service's evidence strengths per fault in the JSON and
     /// `--out` output (to see why a ranking came out as it did).
     #[arg(long)]
@@ -98,8 +105,12 @@ pub fn evaluate(dir: &std::path::Path, only: Option<&str>, set: &Settings) -> an
 /// # Errors
 /// Unreadable data directory or unwritable output.
 pub fn run(args: &RcaArgs) -> anyhow::Result<()> {
-    let set =
-        Settings { window_ms: args.window.as_ms(), explain: args.explain, ..Settings::default() };
+    let set = Settings {
+        window_ms: args.window.as_ms(),
+        affected_ms: args.affected.as_ms(),
+        lookback_ms: args.lookback.as_ms(),
+        explain: args.explain,
+    };
     let report = evaluate(&args.dir, args.only.as_deref(), &set)?;
     if let Some(path) = &args.out {
         let mut f = std::io::BufWriter::new(

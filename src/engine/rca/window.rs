@@ -3,15 +3,15 @@
 //! fault-free time before it, rank the services by how much their own
 //! signals changed, with the evidence. No incident needed.
 //!
-//! Three kinds of evidence per service, each a z-like strength:
-//! - metrics: the sustained robust z of its series in the window against the
-//!   baseline (bad direction only; "sustained" is a time, scaled by each
-//!   series' sampling interval);
-//! - spans: its own work slower, calls into it slower on the wire, calls to
-//!   it failing (see [`crate::engine::spans::change`]: callers of a slow
-//!   service are not blamed);
-//! - logs: error and warning templates whose share of its lines rose (new
-//!   templates count most).
+//! Three kinds of evidence per service:
+//! - metrics: the robust z its series hold for at least half the window
+//!   (bad direction only), so a spiky series' routine spikes do not count;
+//! - spans: how many times slower (log2 of the 90th percentiles) its own
+//!   work or the calls into it became, when the change is significant;
+//!   calls to it failing (see [`crate::engine::spans::change`]: callers of
+//!   a slow service are not blamed);
+//! - logs: the z of the error or warning template whose share of its lines
+//!   rose most (a template new to it counts by its lines).
 //!
 //! A drop in a service's request rate is not held against it when one of
 //! its callers is itself troubled: traffic drops travel down the call graph.
@@ -26,12 +26,16 @@ use crate::model::{
 };
 use crate::store::{SeriesEntry, Store};
 
-/// How long a departure must hold to count (at least two samples).
-const SUSTAIN_MS: i64 = 60_000;
 /// Samples a baseline needs before a series is judged.
 const MIN_BASELINE_SAMPLES: usize = 8;
 /// Strength below which nothing is reported.
 const REPORT_Z: f64 = 4.0;
+/// A z this high is as strong as evidence gets.
+const SATURATE_Z: f64 = 30.0;
+/// Spans this many doublings slower are as strong as evidence gets.
+const SATURATE_LOG2: f64 = 8.0;
+/// Weight of symptoms that travel along calls, against a service's own.
+const SYMPTOM_WEIGHT: f64 = 0.25;
 /// Services ranked.
 pub const MAX_RANKED: usize = 10;
 
@@ -46,10 +50,17 @@ pub struct WindowRequest {
 /// One service's strengths, before they are combined.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct Strengths {
+    /// Robust z held over half the window, strongest series of its own
+    /// resources (CPU, memory, ...).
     pub metric: f64,
+    /// The same for symptoms that travel along calls (latency, errors):
+    /// often a callee's doing, so they weigh less.
+    pub symptom: f64,
     /// Its request rate dropped (kept apart: it may be inherited).
     pub traffic_drop: f64,
+    /// log2 of how many times slower, strongest significant change.
     pub spans: f64,
+    /// z of the strongest error/warning template.
     pub logs: f64,
     /// The strongest figure per kind of measure (`metric:cpu`,
     /// `spans:gap`, `logs:new`, ...), for explaining a ranking.
@@ -66,13 +77,17 @@ impl Strengths {
 }
 
 impl Strengths {
-    /// The combined score in [0, 1): each kind of evidence saturates on its
-    /// own, and independent kinds agreeing add up.
+    /// The combined score in [0, 1]: each kind of evidence maps to [0, 1]
+    /// (a z counts from [`REPORT_Z`] and saturates at [`SATURATE_Z`]; spans
+    /// at 2^[`SATURATE_LOG2`] times slower), symptoms that travel along
+    /// calls weigh a quarter, and the kinds add up, so independent kinds
+    /// agreeing beat one loud kind.
     #[must_use]
     pub fn score(&self) -> f64 {
-        let p = |z: f64| 1.0 - (-(z - REPORT_Z).max(0.0) / 8.0).exp();
-        let parts = [self.metric.max(self.traffic_drop), self.spans, self.logs];
-        1.0 - parts.iter().map(|z| 1.0 - p(*z)).product::<f64>()
+        let z = |v: f64| if v >= REPORT_Z { v.min(SATURATE_Z) / SATURATE_Z } else { 0.0 };
+        let spans = (self.spans / SATURATE_LOG2).clamp(0.0, 1.0);
+        let symptom = z(self.symptom.max(self.traffic_drop));
+        (z(self.metric) + SYMPTOM_WEIGHT * symptom + spans + z(self.logs)) / (3.0 + SYMPTOM_WEIGHT)
     }
 }
 
@@ -98,10 +113,10 @@ pub fn strengths(
         for e in index.service(s) {
             if let Some((z, ev)) = metric_strength(e, req) {
                 st.note(format!("metric:{}", e.meta.signal.describe()), z);
-                let slot = if matches!(e.meta.signal, Signal::RequestRate) {
-                    &mut st.traffic_drop
-                } else {
-                    &mut st.metric
+                let slot = match e.meta.signal {
+                    Signal::RequestRate => &mut st.traffic_drop,
+                    Signal::LatencyP99 | Signal::ErrorRatio => &mut st.symptom,
+                    _ => &mut st.metric,
                 };
                 if z > *slot {
                     *slot = z;
@@ -123,8 +138,8 @@ pub fn strengths(
         };
         st.note(kind.to_string(), ch.z);
         st.note(format!("{kind}_x"), ch.effect);
-        if ch.z > st.spans {
-            st.spans = ch.z;
+        if ch.z >= REPORT_Z && ch.effect > st.spans {
+            st.spans = ch.effect;
         }
         if ch.z >= REPORT_Z && st.evidence.len() < 8 {
             st.evidence.push(span_evidence(&ch, req.window.0));
@@ -149,7 +164,10 @@ pub fn strengths(
     // A traffic drop under a troubled caller is the caller's doing.
     let troubled: BTreeSet<String> = out
         .iter()
-        .filter(|(_, st)| st.metric.max(st.spans).max(st.logs).max(st.traffic_drop) >= REPORT_Z)
+        .filter(|(_, st)| {
+            st.metric.max(st.symptom).max(st.logs).max(st.traffic_drop) >= REPORT_Z
+                || st.spans >= 1.0
+        })
         .map(|(s, _)| s.clone())
         .collect();
     for (s, st) in &mut out {
@@ -212,8 +230,10 @@ fn metric_strength(e: &SeriesEntry, req: &WindowRequest) -> Option<(f64, Evidenc
     let scale = deviation::robust_scale(&base, med);
     let win: Vec<&Sample> =
         samples.iter().filter(|s| s.ts >= req.window.0 && s.ts <= req.window.1).collect();
-    // Held for SUSTAIN_MS: the k-th strongest sample, k scaled by the interval.
-    let k = usize::try_from((SUSTAIN_MS / interval(&samples)).max(1) + 1).unwrap_or(2);
+    // Held for half the window (at least two samples): the k-th strongest.
+    let span_ms = req.window.1 - req.window.0;
+    let expected = usize::try_from(span_ms / interval(&samples)).unwrap_or(0).max(1);
+    let k = expected.div_ceil(2).max(2);
     if win.len() < k {
         return None;
     }

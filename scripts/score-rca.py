@@ -1,0 +1,46 @@
+#!/usr/bin/env python3
+"""Re-scores `quell eval rca --out PRED` independently of quell.
+
+Reads one JSON object per line (fields: system, day, kind, truth, ranked =
+[{service, score}, ...] best first) and prints, as JSON, AC@1..AC@5 (the
+share of faults whose true service is among the top k) and Avg@5 (their
+mean) overall, per system, per day and per fault type. Standard library only.
+"""
+import json
+import sys
+
+
+def accuracy(rows):
+    hits = [0] * 5
+    for r in rows:
+        names = [x["service"] for x in r.get("ranked", [])]
+        if r["truth"] in names[:5]:
+            for k in range(names.index(r["truth"]), 5):
+                hits[k] += 1
+    n = len(rows)
+    ac = [h / n if n else 0.0 for h in hits]
+    return {"faults": n, "ac": ac, "avg5": sum(ac) / 5}
+
+
+def grouped(rows, key):
+    groups = {}
+    for r in rows:
+        groups.setdefault(r[key], []).append(r)
+    return {k: accuracy(v) for k, v in sorted(groups.items())}
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit("usage: score-rca.py PRED")
+    with open(sys.argv[1], encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f if line.strip()]
+    print(json.dumps({
+        "overall": accuracy(rows),
+        "by_system": grouped(rows, "system"),
+        "by_day": grouped(rows, "day"),
+        "by_kind": grouped(rows, "kind"),
+    }, indent=2, sort_keys=True))
+
+
+if __name__ == "__main__":
+    main()
