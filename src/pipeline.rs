@@ -156,11 +156,7 @@ impl Pipeline {
         &self,
         req: &crate::engine::rca::window::WindowRequest,
     ) -> Vec<crate::model::RootCause> {
-        crate::engine::rca::window::rank(
-            &self.store,
-            self.engine.topology(),
-            req,
-        )
+        crate::engine::rca::window::rank(&self.store, self.engine.topology(), req)
     }
 
     /// The per-service strengths behind [`Self::rank_window`] (to explain it).
@@ -169,11 +165,7 @@ impl Pipeline {
         &self,
         req: &crate::engine::rca::window::WindowRequest,
     ) -> std::collections::BTreeMap<String, crate::engine::rca::window::Strengths> {
-        crate::engine::rca::window::strengths(
-            &self.store,
-            self.engine.topology(),
-            req,
-        )
+        crate::engine::rca::window::strengths(&self.store, self.engine.topology(), req)
     }
 
     /// Starts from a saved template table, so template ids carry over.

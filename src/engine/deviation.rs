@@ -150,11 +150,8 @@ pub fn robust_scale(xs: &[f64], med: f64) -> f64 {
     let mean_ad = dev.iter().sum::<f64>() / dev.len() as f64 * 1.2533;
     let mut sorted = xs.to_vec();
     sorted.sort_by(f64::total_cmp);
-    let step = sorted
-        .windows(2)
-        .map(|w| w[1] - w[0])
-        .filter(|d| *d > 1e-12)
-        .fold(f64::INFINITY, f64::min);
+    let step =
+        sorted.windows(2).map(|w| w[1] - w[0]).filter(|d| *d > 1e-12).fold(f64::INFINITY, f64::min);
     let mut scale = if mad > 0.0 { mad } else { mean_ad };
     if step.is_finite() {
         scale = scale.max(step / 2.0);
@@ -303,7 +300,11 @@ mod tests {
         // is 0, and a single further step must not read as a huge shift.
         let base: Vec<f64> = (0..30).map(|i| if i % 3 == 0 { 0.4 } else { 0.2 }).collect();
         let (med, scale) = baseline(
-            &base.iter().enumerate().map(|(i, v)| Sample { ts: i as i64, value: *v }).collect::<Vec<_>>(),
+            &base
+                .iter()
+                .enumerate()
+                .map(|(i, v)| Sample { ts: i as i64, value: *v })
+                .collect::<Vec<_>>(),
             0,
             30,
         )

@@ -364,6 +364,6 @@ fn title(inc: &Incident, alerts: &[&AlertEntry]) -> String {
 }
 
 mod inputs;
-pub mod window;
 #[cfg(test)]
 mod tests;
+pub mod window;

@@ -72,11 +72,13 @@ pub struct Report {
 ///
 /// # Errors
 /// No day with a fault list, or a fault list that cannot be read.
-pub fn evaluate(dir: &std::path::Path, only: Option<&str>, set: &Settings) -> anyhow::Result<Report> {
-    let days: Vec<String> = nezha::days(dir)
-        .into_iter()
-        .filter(|d| only.is_none_or(|o| d.contains(o)))
-        .collect();
+pub fn evaluate(
+    dir: &std::path::Path,
+    only: Option<&str>,
+    set: &Settings,
+) -> anyhow::Result<Report> {
+    let days: Vec<String> =
+        nezha::days(dir).into_iter().filter(|d| only.is_none_or(|o| d.contains(o))).collect();
     anyhow::ensure!(
         !days.is_empty(),
         "{}: no rca_data/<day>/<day>-fault_list.json found",
@@ -143,7 +145,11 @@ fn print_text(out: &mut impl Write, r: &Report) -> std::io::Result<()> {
         r.counts.files_skipped,
         r.counts.rows_skipped
     )?;
-    writeln!(out, "protocol A (given the fault time): {:<24} {:>6} {:>6} {:>6} {:>6} {:>6}", "", "n", "AC@1", "AC@3", "AC@5", "Avg@5")?;
+    writeln!(
+        out,
+        "protocol A (given the fault time): {:<24} {:>6} {:>6} {:>6} {:>6} {:>6}",
+        "", "n", "AC@1", "AC@3", "AC@5", "Avg@5"
+    )?;
     let row = |out: &mut dyn Write, name: &str, a: &Accuracy| {
         writeln!(
             out,

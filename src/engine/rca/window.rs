@@ -180,11 +180,7 @@ pub fn strengths(
 
 /// Ranks services for the window, best first, at most [`MAX_RANKED`].
 #[must_use]
-pub fn rank(
-    store: &Store,
-    topo: &Topology,
-    req: &WindowRequest,
-) -> Vec<RootCause> {
+pub fn rank(store: &Store, topo: &Topology, req: &WindowRequest) -> Vec<RootCause> {
     let mut causes: Vec<RootCause> = strengths(store, topo, req)
         .into_iter()
         .map(|(service, st)| RootCause {

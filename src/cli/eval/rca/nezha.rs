@@ -144,8 +144,8 @@ fn parse_clock(s: &str) -> Option<UnixMs> {
 /// The fault list is absent or not JSON: without it there is nothing to score.
 pub fn faults(root: &Path, day: &str, counts: &mut Counts) -> anyhow::Result<Vec<Fault>> {
     let path = root.join("rca_data").join(day).join(format!("{day}-fault_list.json"));
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let text =
+        std::fs::read_to_string(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let v: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     counts.files_read += 1;
@@ -375,7 +375,10 @@ mod tests {
     #[test]
     fn pods_map_to_their_workload() {
         assert_eq!(workload_of("ts-order-service-5b67c48447-mv5hb"), "ts-order-service");
-        assert_eq!(workload_of("ts-consign-price-service-df498d7fb-725nt"), "ts-consign-price-service");
+        assert_eq!(
+            workload_of("ts-consign-price-service-df498d7fb-725nt"),
+            "ts-consign-price-service"
+        );
         assert_eq!(workload_of("redis-0"), "redis");
         assert_eq!(workload_of("frontend"), "frontend");
         assert_eq!(workload_of("node-exporter-x7k2p"), "node-exporter");

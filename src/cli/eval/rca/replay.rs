@@ -34,7 +34,12 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { window_ms: 5 * 60_000, lookback_ms: 60 * 60_000, affected_ms: 10 * 60_000, explain: false }
+        Self {
+            window_ms: 5 * 60_000,
+            lookback_ms: 60 * 60_000,
+            affected_ms: 10 * 60_000,
+            explain: false,
+        }
     }
 }
 
@@ -47,11 +52,8 @@ const CHUNK_SLACK_MS: i64 = 10_000;
 /// day of one-minute series and a day's spans, default engine, no
 /// topology (the call graph comes from the spans).
 fn new_pipeline() -> Pipeline {
-    let limits = StoreLimits {
-        samples_per_series: 2_000,
-        log_lines: 400_000,
-        ..StoreLimits::default()
-    };
+    let limits =
+        StoreLimits { samples_per_series: 2_000, log_lines: 400_000, ..StoreLimits::default() };
     Pipeline::new(limits, EngineConfig::default(), Topology::new())
 }
 
@@ -186,8 +188,7 @@ pub fn replay_day(system: &str, day: &Day, set: &Settings, counts: &mut Counts) 
                 baseline: baseline_for(f.at, &fault_times, &fault_free, set),
             };
             let causes = pipe.rank_window(&req);
-            let strengths =
-                if set.explain { pipe.window_strengths(&req) } else { BTreeMap::new() };
+            let strengths = if set.explain { pipe.window_strengths(&req) } else { BTreeMap::new() };
             out.push(Outcome {
                 system: system.to_string(),
                 day: day.name.clone(),
@@ -219,7 +220,8 @@ mod tests {
     #[test]
     fn baseline_skips_every_fault_and_adds_earlier_fault_free_time() {
         let m = 60_000;
-        let set = Settings { window_ms: 5 * m, lookback_ms: 60 * m, affected_ms: 10 * m, explain: false };
+        let set =
+            Settings { window_ms: 5 * m, lookback_ms: 60 * m, affected_ms: 10 * m, explain: false };
         let faults = [100 * m, 130 * m, 145 * m];
         let free = [(108 * m, 113 * m), (200 * m, 203 * m)];
         let b = baseline_for(145 * m, &faults, &free, &set);

@@ -66,13 +66,28 @@ fn traffic_drop_travelling_down_the_call_graph_is_not_the_callees_fault() {
     let mut s = store();
     // front calls api; api gets slow (its CPU saturates) and sends fewer
     // requests on to db, whose request rate drops.
-    s.apply(Ingest::Spans(chain(0, 5, 1, 1, 1, 1).into_iter().map(|mut x| {
-        x.service = match &*x.service { "a" => "front".into(), "b" => "api".into(), _ => "db".into() };
-        x
-    }).collect()));
+    s.apply(Ingest::Spans(
+        chain(0, 5, 1, 1, 1, 1)
+            .into_iter()
+            .map(|mut x| {
+                x.service = match &*x.service {
+                    "a" => "front".into(),
+                    "b" => "api".into(),
+                    _ => "db".into(),
+                };
+                x
+            })
+            .collect(),
+    ));
     let noisy = |base: f64| move |m: i64| base + ((m * 7) % 5) as f64 * base * 0.01;
     series(&mut s, "api", Signal::Cpu, move |m| if m >= 30 { 95.0 } else { noisy(20.0)(m) }, 36);
-    series(&mut s, "db", Signal::RequestRate, move |m| if m >= 30 { 10.0 } else { noisy(100.0)(m) }, 36);
+    series(
+        &mut s,
+        "db",
+        Signal::RequestRate,
+        move |m| if m >= 30 { 10.0 } else { noisy(100.0)(m) },
+        36,
+    );
     series(&mut s, "db", Signal::Cpu, noisy(30.0), 36);
     let st = strengths(&s, &Topology::new(), &request(30));
     assert!(st["db"].traffic_drop.abs() < 1e-9, "inherited drop kept: {:?}", st["db"]);
@@ -81,7 +96,13 @@ fn traffic_drop_travelling_down_the_call_graph_is_not_the_callees_fault() {
 
     // Without a troubled caller, the same drop is db's own.
     let mut alone = store();
-    series(&mut alone, "db", Signal::RequestRate, move |m| if m >= 30 { 10.0 } else { noisy(100.0)(m) }, 36);
+    series(
+        &mut alone,
+        "db",
+        Signal::RequestRate,
+        move |m| if m >= 30 { 10.0 } else { noisy(100.0)(m) },
+        36,
+    );
     assert_eq!(top(&alone, &request(30)), vec!["db".to_string()]);
 }
 
@@ -107,7 +128,11 @@ fn exception_seen_only_in_logs_ranks_its_service() {
             }
         }
         if sec >= 30 * 60 && sec % 20 == 0 {
-            lines.push(line(ts, "cart", format!("ERROR java.lang.IllegalStateException: total mismatch for order {sec}")));
+            lines.push(line(
+                ts,
+                "cart",
+                format!("ERROR java.lang.IllegalStateException: total mismatch for order {sec}"),
+            ));
         }
     }
     s.apply(Ingest::Logs(lines));
