@@ -4,7 +4,9 @@
 Reads one JSON object per line (fields: system, day, kind, truth, ranked =
 [{service, score}, ...] best first) and prints, as JSON, AC@1..AC@5 (the
 share of faults whose true service is among the top k) and Avg@5 (their
-mean) overall, per system, per day and per fault type. Standard library only.
+mean) overall, per system, per day and per fault type, and protocol B's
+detection rate and AC@1/AC@3 of the incidents quell opened on its own
+(fields detected, opened). Standard library only.
 """
 import json
 import sys
@@ -20,6 +22,24 @@ def accuracy(rows):
     n = len(rows)
     ac = [h / n if n else 0.0 for h in hits]
     return {"faults": n, "ac": ac, "avg5": sum(ac) / 5}
+
+
+def end_to_end(rows):
+    """Protocol B per fault: detected, and the opened incident's top causes."""
+    n = len(rows)
+
+    def within(r, k):
+        return r["truth"] in [x["service"] for x in r.get("opened", [])[:k]]
+
+    def share(m):
+        return m / n if n else 0.0
+
+    return {
+        "faults": n,
+        "detection": share(sum(1 for r in rows if r.get("detected"))),
+        "ac1": share(sum(1 for r in rows if within(r, 1))),
+        "ac3": share(sum(1 for r in rows if within(r, 3))),
+    }
 
 
 def grouped(rows, key):
@@ -39,6 +59,7 @@ def main():
         "by_system": grouped(rows, "system"),
         "by_day": grouped(rows, "day"),
         "by_kind": grouped(rows, "kind"),
+        "end_to_end": end_to_end(rows),
     }, indent=2, sort_keys=True))
 
 

@@ -46,6 +46,10 @@ fn eval_rca_ranks_the_tiny_fixture_and_the_independent_scorer_agrees() {
         let theirs = &rescored[key];
         assert_eq!(strip(ours), strip(theirs), "{key}: quell {ours:#} vs script {theirs:#}");
     }
+    for key in ["faults", "detection", "ac1", "ac3"] {
+        let (ours, theirs) = (&report["end_to_end"][key], &rescored["end_to_end"][key]);
+        assert_eq!(strip(ours), strip(theirs), "end_to_end.{key}");
+    }
     let _ = std::fs::remove_file(&pred);
 }
 

@@ -6,8 +6,17 @@
 //! fault's injection time, rank the services for the window after it
 //! against the fault-free time before it; AC@1, AC@3, AC@5, Avg@5 per
 //! system (the day's `YYYY-MM` prefix: Nezha recorded its two systems in
-//! different months), per fault type and overall. `--out` writes one JSON
-//! line per fault for `scripts/score-rca.py` to re-score independently.
+//! different months), per fault type and overall.
+//!
+//! Protocol B (end to end): the replay also runs the pipeline's own pass
+//! every minute, as live use does; with no alert source, incidents come
+//! only from its anomaly detection (suspected incidents). A fault is
+//! detected when an incident opens within the window after it; AC@1/AC@3
+//! read that incident's causes; incidents opened outside every fault's
+//! affected time are false, per fault-free hour.
+//!
+//! `--out` writes one JSON line per fault for `scripts/score-rca.py` to
+//! re-score independently.
 
 mod nezha;
 mod replay;
@@ -65,6 +74,8 @@ pub struct Report {
     pub by_system: BTreeMap<String, Accuracy>,
     pub by_day: BTreeMap<String, Accuracy>,
     pub by_kind: BTreeMap<String, Accuracy>,
+    /// Protocol B, all days together.
+    pub end_to_end: score::EndToEnd,
     pub outcomes: Vec<Outcome>,
 }
 
@@ -86,11 +97,15 @@ pub fn evaluate(
     );
     let mut counts = nezha::Counts::default();
     let mut outcomes = Vec::new();
+    let (mut false_incidents, mut hours) = (0usize, 0.0f64);
     for d in &days {
         let faults = nezha::faults(dir, d, &mut counts)?;
         let day = nezha::open_day(dir, d, faults, &mut counts);
         let system = d.get(..7).unwrap_or(d).to_string();
-        outcomes.extend(replay::replay_day(&system, &day, set, &mut counts));
+        let (o, tally) = replay::replay_day(&system, &day, set, &mut counts);
+        outcomes.extend(o);
+        false_incidents += tally.false_incidents;
+        hours += tally.fault_free_hours;
     }
     Ok(Report {
         dir: dir.display().to_string(),
@@ -100,6 +115,7 @@ pub fn evaluate(
         by_system: score::by(&outcomes, |o| o.system.clone()),
         by_day: score::by(&outcomes, |o| o.day.clone()),
         by_kind: score::by(&outcomes, |o| o.kind.clone()),
+        end_to_end: score::end_to_end(&outcomes, false_incidents, hours),
         outcomes,
     })
 }
@@ -167,6 +183,12 @@ fn print_text(out: &mut impl Write, r: &Report) -> std::io::Result<()> {
         row(out, &format!("fault {k}"), a)?;
     }
     row(out, "overall", &r.overall)?;
+    let e = &r.end_to_end;
+    writeln!(
+        out,
+        "protocol B (on its own, incident within the window): detected {:.3}, AC@1 {:.3}, AC@3 {:.3}; {} false incidents in {:.1} fault-free hours ({:.2}/h)",
+        e.detection, e.ac1, e.ac3, e.false_incidents, e.fault_free_hours, e.false_per_hour
+    )?;
     writeln!(out, "misses (truth not first):")?;
     for o in r.outcomes.iter().filter(|o| score::rank_of(o) != Some(1)) {
         let top: Vec<String> =

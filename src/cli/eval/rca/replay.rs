@@ -77,9 +77,23 @@ pub struct Outcome {
     pub ranked: Vec<Ranked>,
     /// First evidence lines of the top service.
     pub evidence: Vec<String>,
+    /// Protocol B: an incident quell opened on its own within the window
+    /// after the fault.
+    pub detected: bool,
+    /// Protocol B: that incident's ranked causes when the window closed.
+    pub opened: Vec<Ranked>,
     /// Every service's strengths (with `--explain` only).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub strengths: BTreeMap<String, Strengths>,
+}
+
+/// Protocol B's tally of one day.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Unprompted {
+    /// Incidents opened outside every fault's affected time.
+    pub false_incidents: usize,
+    /// Replayed time outside every fault's affected time, in hours.
+    pub fault_free_hours: f64,
 }
 
 /// The baseline intervals for a fault at `at` (see the module docs).
@@ -124,7 +138,12 @@ fn union(mut v: Vec<(UnixMs, UnixMs)>) -> Vec<(UnixMs, UnixMs)> {
 }
 
 /// Replays `day` and ranks each of its faults (protocol A).
-pub fn replay_day(system: &str, day: &Day, set: &Settings, counts: &mut Counts) -> Vec<Outcome> {
+pub fn replay_day(
+    system: &str,
+    day: &Day,
+    set: &Settings,
+    counts: &mut Counts,
+) -> (Vec<Outcome>, Unprompted) {
     let mut pipe = new_pipeline();
     // Every metric sample, as its own event, in time order.
     let mut samples: Vec<(UnixMs, Ingest)> = Vec::new();
@@ -143,7 +162,9 @@ pub fn replay_day(system: &str, day: &Day, set: &Settings, counts: &mut Counts) 
     samples.sort_by_key(|(t, _)| *t);
     let first = samples.first().map(|(t, _)| *t).into_iter();
     let chunk_first = day.chunks.first().map(|c| c.at - STEP_MS);
-    let Some(start) = first.chain(chunk_first).min() else { return Vec::new() };
+    let Some(start) = first.chain(chunk_first).min() else {
+        return (Vec::new(), Unprompted::default());
+    };
     let last_fault = day.faults.iter().map(|f| f.at).max().unwrap_or(start);
     let end = last_fault + set.window_ms + 2 * STEP_MS;
     let fault_times: Vec<UnixMs> = day.faults.iter().map(|f| f.at).collect();
@@ -151,6 +172,8 @@ pub fn replay_day(system: &str, day: &Day, set: &Settings, counts: &mut Counts) 
     let mut fault_free: Vec<(UnixMs, UnixMs)> = Vec::new();
     let (mut si, mut ci, mut fi) = (0usize, 0usize, 0usize);
     let mut out = Vec::new();
+    // Protocol B: every incident quell opens, by id, with when it started.
+    let mut opened: BTreeMap<String, UnixMs> = BTreeMap::new();
     let mut now = start;
     while now <= end && fi < day.faults.len() {
         let mut batch = Vec::new();
@@ -181,8 +204,17 @@ pub fn replay_day(system: &str, day: &Day, set: &Settings, counts: &mut Counts) 
             }
             ci += 1;
         }
+        let view = pipe.analyze(now);
+        for inc in &view.incidents {
+            opened.entry(inc.id.0.clone()).or_insert(inc.started_at);
+        }
         while fi < day.faults.len() && day.faults[fi].at + set.window_ms + STEP_MS <= now {
             let f = &day.faults[fi];
+            let first = view
+                .incidents
+                .iter()
+                .filter(|i| i.started_at >= f.at && i.started_at <= f.at + set.window_ms)
+                .min_by_key(|i| (i.started_at, i.id.0.clone()));
             let req = WindowRequest {
                 window: (f.at, f.at + set.window_ms),
                 baseline: baseline_for(f.at, &fault_times, &fault_free, set),
@@ -205,12 +237,30 @@ pub fn replay_day(system: &str, day: &Day, set: &Settings, counts: &mut Counts) 
                     .map(|c| c.evidence.iter().take(4).map(|e| e.text.clone()).collect())
                     .unwrap_or_default(),
                 strengths,
+                detected: first.is_some(),
+                opened: first
+                    .map(|i| {
+                        i.root_causes
+                            .iter()
+                            .map(|c| Ranked { service: c.service.clone(), score: c.score })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
             });
             fi += 1;
         }
         now += STEP_MS;
     }
-    out
+    let affected = |t: UnixMs| fault_times.iter().any(|f| t >= *f && t < f + set.affected_ms);
+    let busy = union(fault_times.iter().map(|f| (*f, f + set.affected_ms)).collect());
+    let busy_ms: i64 =
+        busy.iter().map(|(a, b)| b.min(&now) - a.max(&start)).filter(|d| *d > 0).sum();
+    #[allow(clippy::cast_precision_loss)]
+    let tally = Unprompted {
+        false_incidents: opened.values().filter(|t| !affected(**t)).count(),
+        fault_free_hours: (now - start - busy_ms).max(0) as f64 / 3_600_000.0,
+    };
+    (out, tally)
 }
 
 #[cfg(test)]

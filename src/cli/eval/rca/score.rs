@@ -40,6 +40,37 @@ pub fn accuracy<'a>(outcomes: impl IntoIterator<Item = &'a Outcome>) -> Accuracy
     Accuracy { faults: n, ac, avg5: ac.iter().sum::<f64>() / 5.0 }
 }
 
+/// Protocol B: what quell opened on its own.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct EndToEnd {
+    pub faults: usize,
+    /// Share of faults with an incident opened within the window after them.
+    pub detection: f64,
+    /// Share of all faults whose opened incident's top cause (top 3) is the truth.
+    pub ac1: f64,
+    pub ac3: f64,
+    pub false_incidents: usize,
+    pub fault_free_hours: f64,
+    pub false_per_hour: f64,
+}
+
+#[must_use]
+#[allow(clippy::cast_precision_loss)]
+pub fn end_to_end(outcomes: &[Outcome], false_incidents: usize, hours: f64) -> EndToEnd {
+    let n = outcomes.len();
+    let share = |k: usize| if n == 0 { 0.0 } else { k as f64 / n as f64 };
+    let within = |o: &Outcome, k: usize| o.opened.iter().take(k).any(|r| r.service == o.truth);
+    EndToEnd {
+        faults: n,
+        detection: share(outcomes.iter().filter(|o| o.detected).count()),
+        ac1: share(outcomes.iter().filter(|o| within(o, 1)).count()),
+        ac3: share(outcomes.iter().filter(|o| within(o, 3)).count()),
+        false_incidents,
+        fault_free_hours: hours,
+        false_per_hour: if hours > 0.0 { false_incidents as f64 / hours } else { 0.0 },
+    }
+}
+
 /// Accuracy per value of `key`.
 #[must_use]
 pub fn by<F: Fn(&Outcome) -> String>(outcomes: &[Outcome], key: F) -> BTreeMap<String, Accuracy> {
@@ -66,6 +97,8 @@ mod tests {
             ranked: ranked.iter().map(|s| Ranked { service: (*s).into(), score: 0.5 }).collect(),
             evidence: vec![],
             strengths: std::collections::BTreeMap::new(),
+            detected: false,
+            opened: vec![],
         }
     }
 
