@@ -148,6 +148,26 @@ impl Pipeline {
         self.engine.log_patterns()
     }
 
+    /// Root causes for a window on demand (no incident needed): each
+    /// service's signals in `req.window` against the fault-free
+    /// `req.baseline`; see [`crate::engine::rca::window`].
+    #[must_use]
+    pub fn rank_window(
+        &self,
+        req: &crate::engine::rca::window::WindowRequest,
+    ) -> Vec<crate::model::RootCause> {
+        crate::engine::rca::window::rank(&self.store, self.engine.topology(), req)
+    }
+
+    /// The per-service strengths behind [`Self::rank_window`] (to explain it).
+    #[must_use]
+    pub fn window_strengths(
+        &self,
+        req: &crate::engine::rca::window::WindowRequest,
+    ) -> std::collections::BTreeMap<String, crate::engine::rca::window::Strengths> {
+        crate::engine::rca::window::strengths(&self.store, self.engine.topology(), req)
+    }
+
     /// Starts from a saved template table, so template ids carry over.
     pub fn restore_log_templates(&mut self, miner: crate::engine::logs::miner::Miner) {
         self.engine.restore_log_templates(miner);

@@ -17,6 +17,7 @@ pub mod rca;
 pub mod regroup;
 pub mod score;
 pub mod siblings;
+pub mod spans;
 pub mod suspect;
 #[cfg(test)]
 mod testutil;

@@ -38,6 +38,8 @@ const SAME_TIME_MS: i64 = 15_000;
 const CHANGE_LOOKBACK_MS: i64 = 30 * 60_000;
 /// A departure must still be visible this close to the first alert to count.
 const STILL_OFF_MS: i64 = 3 * 60_000;
+/// Evidence lines kept per cause.
+const MAX_EVIDENCE: usize = 12;
 /// Candidates reported per incident.
 const MAX_CAUSES: usize = 5;
 
@@ -160,6 +162,7 @@ pub fn rank(
     causes.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.service.cmp(&b.service)));
     causes.truncate(MAX_CAUSES);
     assign_confidence(&mut causes);
+    add_span_evidence(&mut causes, store, base, window);
     inc.root_causes = causes;
     inc.title = title(inc, &alerts);
 }
@@ -328,12 +331,37 @@ fn score(
     }
 }
 
+/// Span lines for the ranked causes ("calls checkout→payment: p99 40 ms →
+/// 900 ms, errors 0% → 12%"): the calls and own work that changed, blamed
+/// on each cause. Evidence only; the score is unchanged. Nothing when no
+/// spans are stored.
+fn add_span_evidence(
+    causes: &mut [RootCause],
+    store: &Store,
+    base: (UnixMs, UnixMs),
+    window: (UnixMs, UnixMs),
+) {
+    use crate::engine::spans::{calls::CallStats, change};
+    if store.spans().is_empty() || causes.is_empty() {
+        return;
+    }
+    let before = CallStats::collect(store.spans(), &[base]);
+    let during = CallStats::collect(store.spans(), &[(window.0, window.1 + 1)]);
+    for ch in change::changes(&before, &during, deviation::ANOMALY_Z) {
+        if let Some(c) = causes.iter_mut().find(|c| c.service == ch.subject.blamed()) {
+            if c.evidence.len() < MAX_EVIDENCE {
+                c.evidence.push(ch.evidence(window.0));
+            }
+        }
+    }
+}
+
 /// `8.1σ`, or `>99σ` at the cap (the exact figure means nothing that far out).
 fn sigma(z: f64) -> String {
     if z >= 99.0 { ">99σ".to_string() } else { format!("{z:.1}σ") }
 }
 
-fn assign_confidence(causes: &mut [RootCause]) {
+pub(super) fn assign_confidence(causes: &mut [RootCause]) {
     let second = causes.get(1).map_or(0.0, |c| c.score);
     if let Some(top) = causes.first_mut() {
         let margin = top.score - second;
@@ -368,3 +396,4 @@ fn title(inc: &Incident, alerts: &[&AlertEntry]) -> String {
 mod inputs;
 #[cfg(test)]
 mod tests;
+pub mod window;

@@ -17,6 +17,7 @@ pub mod rule;
 mod series;
 mod silence;
 mod source;
+mod span;
 mod time;
 mod topology;
 mod view;
@@ -40,6 +41,7 @@ pub use silence::{
     escape_matcher_value,
 };
 pub use source::{DEMO_SOURCE, SourceHealth, SourceId, SourceStatus};
+pub use span::{Span, SpanId};
 pub use time::{Clock, SystemClock, UnixMs, format_age, format_clock};
 pub use topology::Topology;
 pub use view::{AlertView, FaultTruth, LogPatternView, View};

@@ -9,6 +9,7 @@
 mod entry;
 mod identity;
 mod ring;
+mod spans;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
@@ -21,6 +22,7 @@ use serde::{Deserialize, Serialize};
 pub use entry::AlertEntry;
 pub use identity::Report;
 pub use ring::Ring;
+pub use spans::Spans;
 
 use crate::model::{
     AckStatus, Alert, ChangeEvent, Fingerprint, LogRecord, Sample, SeriesKey, SeriesMeta, Silence,
@@ -78,6 +80,8 @@ pub enum Ingest {
         samples: Vec<Sample>,
     },
     Logs(Vec<LogRecord>),
+    /// Finished spans (any order; kept in a bounded ring).
+    Spans(Vec<crate::model::Span>),
     Change(ChangeEvent),
     Health(SourceHealth),
     /// Every silence one Alertmanager cluster holds (replaces the earlier list).
@@ -147,6 +151,7 @@ pub struct Store {
     alerts: HashMap<Fingerprint, AlertEntry>,
     series: HashMap<SeriesKey, SeriesEntry>,
     logs: Ring<LogRecord>,
+    spans: Spans,
     changes: Ring<ChangeEvent>,
     health: BTreeMap<SourceId, SourceHealth>,
     silences: BTreeMap<SourceId, Vec<Silence>>,
@@ -165,6 +170,7 @@ impl Store {
     pub fn new(limits: StoreLimits) -> Self {
         Self {
             logs: Ring::new(limits.log_lines),
+            spans: Spans::default(),
             changes: Ring::new(limits.changes),
             limits,
             alerts: HashMap::new(),
@@ -193,6 +199,7 @@ impl Store {
                     self.logs.push(l);
                 }
             }
+            Ingest::Spans(spans) => self.spans.extend(spans),
             Ingest::Change(c) => {
                 self.changes.push(c);
             }
@@ -347,6 +354,11 @@ impl Store {
     #[must_use]
     pub fn logs(&self) -> &Ring<LogRecord> {
         &self.logs
+    }
+
+    #[must_use]
+    pub fn spans(&self) -> &Spans {
+        &self.spans
     }
 
     #[must_use]

@@ -4,6 +4,7 @@
 mod csv;
 pub mod loghub;
 pub mod nab;
+pub mod rca;
 pub mod scenarios;
 
 use clap::Subcommand;
@@ -16,6 +17,8 @@ pub enum EvalCommand {
     Loghub(loghub::LoghubArgs),
     /// The demo world's scenario library: grouping and root-cause accuracy.
     Scenarios(scenarios::ScenariosArgs),
+    /// Nezha's fault-injection data: root-cause ranking (AC@k) on real faults.
+    Rca(rca::RcaArgs),
 }
 
 /// # Errors
@@ -25,5 +28,6 @@ pub fn run(cmd: &EvalCommand) -> anyhow::Result<()> {
         EvalCommand::Nab(a) => nab::run(a),
         EvalCommand::Loghub(a) => loghub::run(a),
         EvalCommand::Scenarios(a) => scenarios::run(a),
+        EvalCommand::Rca(a) => rca::run(a),
     }
 }

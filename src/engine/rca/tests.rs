@@ -157,3 +157,27 @@ fn per_instance_deviations_say_which_instance() {
     assert!(also.iter().all(|t| t.starts_with("p99 latency on cart-")), "{also:?}");
     assert_ne!(also[0], also[1]);
 }
+
+#[test]
+fn causes_carry_span_lines_for_live_use() {
+    use crate::engine::spans::testutil::chain;
+    let mut s = crate::store::Store::new(crate::store::StoreLimits::default());
+    let jitter = |mut v: Vec<crate::model::Span>| {
+        for (i, x) in v.iter_mut().enumerate() {
+            x.duration_us += (i as u64 * 37) % 500;
+        }
+        v
+    };
+    s.apply(Ingest::Spans(jitter(chain(0, 600, 5, 2, 5, 10))));
+    s.apply(Ingest::Spans(jitter(chain(1_800_000, 300, 5, 2, 5, 300))));
+    let mut causes = vec![crate::model::RootCause {
+        service: "c".into(),
+        score: 0.5,
+        confidence: crate::model::Confidence::Low,
+        evidence: vec![],
+    }];
+    super::add_span_evidence(&mut causes, &s, (0, 1_800_000), (1_800_000, 2_100_000));
+    let lines: Vec<&str> = causes[0].evidence.iter().map(|e| e.text.as_str()).collect();
+    assert!(lines.iter().any(|l| l.starts_with("c own work: p99 ")), "{lines:?}");
+    assert!(lines.iter().all(|l| l.contains(" → ")), "{lines:?}");
+}

@@ -1,0 +1,261 @@
+//! Root causes for a window on demand: given when trouble started (a fault
+//! time, a responder's "since 14:02", an incident's first signal) and
+//! fault-free time before it, rank the services by how much their own
+//! signals changed, with the evidence. No incident needed.
+//!
+//! Three kinds of evidence per service:
+//! - metrics: the robust z its series hold for at least half the window
+//!   (bad direction only), so a spiky series' routine spikes do not count;
+//! - spans: how many times slower (log2 of the 90th percentiles) its own
+//!   work or the calls into it became, when the change is significant;
+//!   calls to it failing (see [`crate::engine::spans::change`]: callers of
+//!   a slow service are not blamed);
+//! - logs: the z of the error or warning template whose share of its lines
+//!   rose most (a template new to it counts by its lines).
+//!
+//! A drop in a service's request rate is not held against it when one of
+//! its callers is itself troubled: traffic drops travel down the call graph.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::engine::deviation::{self, SeriesIndex};
+use crate::engine::spans::calls::CallStats;
+use crate::engine::spans::change::{self, SpanChange};
+use crate::model::{
+    Confidence, Evidence, RootCause, Sample, Signal, Topology, UnixMs, format_clock,
+};
+use crate::store::{SeriesEntry, Store};
+
+/// Samples a baseline needs before a series is judged.
+const MIN_BASELINE_SAMPLES: usize = 8;
+/// Strength below which nothing is reported.
+const REPORT_Z: f64 = 4.0;
+/// A z this high is as strong as evidence gets.
+const SATURATE_Z: f64 = 30.0;
+/// Spans this many doublings slower are as strong as evidence gets.
+const SATURATE_LOG2: f64 = 8.0;
+/// Weight of symptoms that travel along calls, against a service's own.
+const SYMPTOM_WEIGHT: f64 = 0.25;
+/// Services ranked.
+pub const MAX_RANKED: usize = 10;
+
+/// What to rank: trouble in `window`, judged against `baseline` (one or
+/// more fault-free intervals, `[from, to)`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowRequest {
+    pub window: (UnixMs, UnixMs),
+    pub baseline: Vec<(UnixMs, UnixMs)>,
+}
+
+/// One service's strengths, before they are combined.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Strengths {
+    /// Robust z held over half the window, strongest series of its own
+    /// resources (CPU, memory, ...).
+    pub metric: f64,
+    /// The same for symptoms that travel along calls (latency, errors):
+    /// often a callee's doing, so they weigh less.
+    pub symptom: f64,
+    /// Its request rate dropped (kept apart: it may be inherited).
+    pub traffic_drop: f64,
+    /// log2 of how many times slower, strongest significant change.
+    pub spans: f64,
+    /// z of the strongest error/warning template.
+    pub logs: f64,
+    /// The strongest figure per kind of measure (`metric:cpu`,
+    /// `spans:gap`, `logs:new`, ...), for explaining a ranking.
+    pub detail: BTreeMap<String, f64>,
+    #[serde(skip)]
+    evidence: Vec<Evidence>,
+}
+
+impl Strengths {
+    fn note(&mut self, what: String, z: f64) {
+        let slot = self.detail.entry(what).or_insert(f64::MIN);
+        *slot = slot.max(z);
+    }
+}
+
+impl Strengths {
+    /// The combined score in [0, 1]: each kind of evidence maps to [0, 1]
+    /// (a z counts from [`REPORT_Z`] and saturates at [`SATURATE_Z`]; spans
+    /// at 2^[`SATURATE_LOG2`] times slower), symptoms that travel along
+    /// calls weigh a quarter, and the kinds add up, so independent kinds
+    /// agreeing beat one loud kind.
+    #[must_use]
+    pub fn score(&self) -> f64 {
+        let z = |v: f64| if v >= REPORT_Z { v.min(SATURATE_Z) / SATURATE_Z } else { 0.0 };
+        let spans = (self.spans / SATURATE_LOG2).clamp(0.0, 1.0);
+        let symptom = z(self.symptom.max(self.traffic_drop));
+        (z(self.metric) + SYMPTOM_WEIGHT * symptom + spans + z(self.logs)) / (3.0 + SYMPTOM_WEIGHT)
+    }
+}
+
+/// Every candidate's strengths, by service.
+#[must_use]
+pub fn strengths(
+    store: &Store,
+    topo: &Topology,
+    req: &WindowRequest,
+) -> BTreeMap<String, Strengths> {
+    // With no configured topology, the call graph the spans imply.
+    let derived;
+    let topo = if topo.is_empty() {
+        derived = crate::engine::spans::call_graph(store.spans().iter());
+        &derived
+    } else {
+        topo
+    };
+    let index = SeriesIndex::build(store);
+    let mut out: BTreeMap<String, Strengths> = BTreeMap::new();
+    for s in index.services() {
+        let st = out.entry(s.to_string()).or_default();
+        for e in index.service(s) {
+            if let Some((z, ev)) = metric_strength(e, req) {
+                st.note(format!("metric:{}", e.meta.signal.describe()), z);
+                let slot = match e.meta.signal {
+                    Signal::RequestRate => &mut st.traffic_drop,
+                    Signal::LatencyP99 | Signal::ErrorRatio => &mut st.symptom,
+                    _ => &mut st.metric,
+                };
+                if z > *slot {
+                    *slot = z;
+                }
+                if z >= REPORT_Z {
+                    st.evidence.push(ev);
+                }
+            }
+        }
+    }
+    let base = CallStats::collect(store.spans(), &req.baseline);
+    let win = CallStats::collect(store.spans(), &[(req.window.0, req.window.1 + 1)]);
+    for ch in change::changes(&base, &win, 0.0) {
+        let st = out.entry(ch.subject.blamed().to_string()).or_default();
+        let kind = match ch.subject {
+            change::Subject::Own(_) => "spans:own",
+            change::Subject::Gap(..) => "spans:gap",
+            change::Subject::Errors(..) => "spans:errors",
+        };
+        st.note(kind.to_string(), ch.z);
+        st.note(format!("{kind}_x"), ch.effect);
+        if ch.z >= REPORT_Z && ch.effect > st.spans {
+            st.spans = ch.effect;
+        }
+        if ch.z >= REPORT_Z && st.evidence.len() < 8 {
+            st.evidence.push(span_evidence(&ch, req.window.0));
+        }
+    }
+    for (s, sh) in logs::shifts(store, req) {
+        let st = out.entry(s.clone()).or_default();
+        st.logs = sh.z_max;
+        st.note("logs:sum".into(), sh.z_sum);
+        #[allow(clippy::cast_precision_loss)]
+        st.note("logs:new".into(), sh.new_lines as f64);
+        if sh.z_max >= REPORT_Z {
+            st.evidence.push(Evidence {
+                ts: sh.ts,
+                text: format!(
+                    "{s} logs: {} lines of \"{}\" in the window, {:.1} expected from its baseline share",
+                    sh.lines, sh.example, sh.expected
+                ),
+            });
+        }
+    }
+    // A traffic drop under a troubled caller is the caller's doing.
+    let troubled: BTreeSet<String> = out
+        .iter()
+        .filter(|(_, st)| {
+            st.metric.max(st.symptom).max(st.logs).max(st.traffic_drop) >= REPORT_Z
+                || st.spans >= 1.0
+        })
+        .map(|(s, _)| s.clone())
+        .collect();
+    for (s, st) in &mut out {
+        if st.traffic_drop >= REPORT_Z && topo.callers(s).any(|c| troubled.contains(c)) {
+            st.traffic_drop = 0.0;
+        }
+    }
+    out
+}
+
+/// Ranks services for the window, best first, at most [`MAX_RANKED`].
+#[must_use]
+pub fn rank(store: &Store, topo: &Topology, req: &WindowRequest) -> Vec<RootCause> {
+    let mut causes: Vec<RootCause> = strengths(store, topo, req)
+        .into_iter()
+        .map(|(service, st)| RootCause {
+            score: st.score(),
+            confidence: Confidence::Low,
+            evidence: st.evidence,
+            service,
+        })
+        .filter(|c| c.score > 0.0)
+        .collect();
+    causes.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.service.cmp(&b.service)));
+    causes.truncate(MAX_RANKED);
+    super::assign_confidence(&mut causes);
+    causes
+}
+
+fn span_evidence(ch: &SpanChange, ts: UnixMs) -> Evidence {
+    ch.evidence(ts)
+}
+
+/// The sampling interval of a series (median gap), at least 1 ms.
+fn interval(samples: &[Sample]) -> i64 {
+    let mut gaps: Vec<i64> = samples.windows(2).map(|w| w[1].ts - w[0].ts).collect();
+    if gaps.is_empty() {
+        return 60_000;
+    }
+    let mid = gaps.len() / 2;
+    *gaps.select_nth_unstable(mid).1.max(&mut 1)
+}
+
+fn metric_strength(e: &SeriesEntry, req: &WindowRequest) -> Option<(f64, Evidence)> {
+    let samples: Vec<Sample> = e.samples.iter().copied().collect();
+    let mut base: Vec<f64> = samples
+        .iter()
+        .filter(|s| req.baseline.iter().any(|(a, b)| s.ts >= *a && s.ts < *b))
+        .map(|s| s.value)
+        .collect();
+    if base.len() < MIN_BASELINE_SAMPLES {
+        return None;
+    }
+    base.sort_by(f64::total_cmp);
+    let med = base[base.len() / 2];
+    let scale = deviation::robust_scale(&base, med);
+    let win: Vec<&Sample> =
+        samples.iter().filter(|s| s.ts >= req.window.0 && s.ts <= req.window.1).collect();
+    // Held for half the window (at least two samples): the k-th strongest.
+    let span_ms = req.window.1 - req.window.0;
+    let expected = usize::try_from(span_ms / interval(&samples)).unwrap_or(0).max(1);
+    let k = expected.div_ceil(2).max(2);
+    if win.len() < k {
+        return None;
+    }
+    let bad_high = e.meta.signal.bad_when_high();
+    let mut zs: Vec<(f64, &Sample)> = win
+        .iter()
+        .map(|s| {
+            let z = (s.value - med) / scale;
+            ((if bad_high { z } else { -z }).min(99.0), *s)
+        })
+        .collect();
+    zs.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let (z, at) = zs[k - 1];
+    let peak = zs[0].1;
+    let text = format!(
+        "{} {} {:.1}σ off baseline since {} ({} vs {})",
+        crate::model::instance_of(&e.meta.labels).unwrap_or("-"),
+        e.meta.signal.describe(),
+        z,
+        format_clock(at.ts.min(peak.ts)),
+        deviation::format_value(&e.meta.signal, &e.meta.unit, peak.value),
+        deviation::format_value(&e.meta.signal, &e.meta.unit, med),
+    );
+    Some((z, Evidence { ts: at.ts, text }))
+}
+
+mod logs;
+#[cfg(test)]
+mod tests;

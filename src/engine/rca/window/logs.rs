@@ -1,0 +1,101 @@
+//! Log evidence for a window: error and warning templates whose share of a
+//! service's lines rose against the baseline.
+//!
+//! Templates here are exact masked lines (variables masked as the miner
+//! masks them) with their level, so an error line never shares a count with
+//! an info line that looks like it. The share, not the rate: partial log
+//! coverage and traffic changes then do not read as bursts.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::engine::logs::mask::Masked;
+use crate::model::{LogLevel, UnixMs};
+use crate::store::Store;
+
+use super::WindowRequest;
+
+/// What changed in one service's logs.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LogShift {
+    /// The strongest template's z (window count against the count its
+    /// baseline share predicts, Poisson, +1 so a template new to the
+    /// service counts by its lines).
+    pub z_max: f64,
+    /// The sum of the positive z's.
+    pub z_sum: f64,
+    /// Lines of templates never seen in the baseline.
+    pub new_lines: u64,
+    /// The strongest template, masked, and when it was last seen.
+    pub example: String,
+    pub ts: UnixMs,
+    pub lines: u64,
+    pub expected: f64,
+}
+
+#[derive(Default)]
+struct Count {
+    base: u64,
+    win: u64,
+    text: String,
+    last: UnixMs,
+}
+
+/// Per service with error or warning lines in the window.
+#[must_use]
+#[allow(clippy::cast_precision_loss)]
+pub fn shifts(store: &Store, req: &WindowRequest) -> BTreeMap<String, LogShift> {
+    let in_base = |t: UnixMs| req.baseline.iter().any(|(a, b)| t >= *a && t < *b);
+    let in_win = |t: UnixMs| t >= req.window.0 && t <= req.window.1;
+    let mut totals: HashMap<&str, (u64, u64)> = HashMap::new();
+    let mut counts: HashMap<(&str, LogLevel, Vec<u64>), Count> = HashMap::new();
+    let mut masked = Masked::default();
+    for l in store.logs() {
+        let (w, b) = (in_win(l.ts), in_base(l.ts));
+        if !(w || b) {
+            continue;
+        }
+        let Some(s) = l.service.as_deref() else { continue };
+        let t = totals.entry(s).or_default();
+        if w {
+            t.1 += 1;
+        } else {
+            t.0 += 1;
+        }
+        if !matches!(l.level, LogLevel::Error | LogLevel::Warn) {
+            continue;
+        }
+        masked.fill(&l.line);
+        let c = counts.entry((s, l.level, masked.hashes.clone())).or_default();
+        if w {
+            c.win += 1;
+            c.last = c.last.max(l.ts);
+            if c.text.is_empty() {
+                c.text = (0..masked.len()).map(|i| masked.token(i)).collect::<Vec<_>>().join(" ");
+            }
+        } else {
+            c.base += 1;
+        }
+    }
+    let mut out: BTreeMap<String, LogShift> = BTreeMap::new();
+    for ((s, _, _), c) in counts {
+        if c.win == 0 {
+            continue;
+        }
+        let (bt, wt) = totals.get(s).copied().unwrap_or_default();
+        let expected = if bt == 0 { 0.0 } else { c.base as f64 * wt as f64 / bt as f64 };
+        let z = (c.win as f64 - expected) / (expected + 1.0).sqrt();
+        let sh = out.entry(s.to_string()).or_default();
+        sh.z_sum += z.max(0.0);
+        if c.base == 0 {
+            sh.new_lines += c.win;
+        }
+        if z > sh.z_max || sh.example.is_empty() {
+            sh.z_max = sh.z_max.max(z);
+            sh.example = crate::sanitize::clean_line(&c.text, 160);
+            sh.ts = c.last;
+            sh.lines = c.win;
+            sh.expected = expected;
+        }
+    }
+    out
+}

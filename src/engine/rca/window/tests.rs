@@ -1,0 +1,153 @@
+use super::*;
+use crate::engine::spans::testutil::chain;
+use crate::model::{LogRecord, SeriesKey, SeriesMeta, Span, labels_of};
+use crate::store::{Ingest, StoreLimits};
+
+const MIN: i64 = 60_000;
+
+fn store() -> Store {
+    Store::new(StoreLimits::default())
+}
+
+/// One-minute samples of `signal` on `service` from 0 to `n` minutes.
+fn series(s: &mut Store, service: &str, signal: Signal, values: impl Fn(i64) -> f64, n: i64) {
+    let labels = labels_of(&[("service", service)]);
+    s.apply(Ingest::Samples {
+        key: SeriesKey::of(&format!("m_{}", signal.describe()), &labels),
+        meta: SeriesMeta { labels, service: Some(service.into()), signal, unit: String::new() },
+        samples: (0..n).map(|m| Sample { ts: m * MIN, value: values(m) }).collect(),
+    });
+}
+
+fn request(fault_min: i64) -> WindowRequest {
+    WindowRequest {
+        window: (fault_min * MIN, (fault_min + 5) * MIN),
+        baseline: vec![(0, fault_min * MIN)],
+    }
+}
+
+fn top(s: &Store, req: &WindowRequest) -> Vec<String> {
+    rank(s, &Topology::new(), req).into_iter().map(|c| c.service).collect()
+}
+
+fn jitter(mut spans: Vec<Span>) -> Vec<Span> {
+    for (i, s) in spans.iter_mut().enumerate() {
+        s.duration_us += (i as u64 * 37) % 500;
+    }
+    spans
+}
+
+#[test]
+fn slow_callee_ranks_first_not_its_waiting_callers() {
+    let mut s = store();
+    s.apply(Ingest::Spans(jitter(chain(0, 600, 5, 2, 5, 10))));
+    // From minute 30, c takes 300 ms: a and b wait, but only c works longer.
+    s.apply(Ingest::Spans(jitter(chain(30 * MIN, 300, 5, 2, 5, 300))));
+    let ranked = top(&s, &request(30));
+    assert_eq!(ranked.first().map(String::as_str), Some("c"), "{ranked:?}");
+    assert!(!ranked.iter().any(|x| x == "a" || x == "b"), "{ranked:?}");
+}
+
+#[test]
+fn slow_caller_ranks_first_not_its_callees() {
+    let mut s = store();
+    s.apply(Ingest::Spans(jitter(chain(0, 600, 5, 2, 5, 10))));
+    s.apply(Ingest::Spans(jitter(chain(30 * MIN, 300, 5, 2, 400, 10))));
+    let ranked = rank(&s, &Topology::new(), &request(30));
+    assert_eq!(ranked.first().map(|c| c.service.as_str()), Some("b"), "{ranked:?}");
+    assert!(!ranked.iter().any(|c| c.service == "c"), "{ranked:?}");
+    // The evidence says where the time went, in the span line's words.
+    let ev: Vec<&str> = ranked[0].evidence.iter().map(|e| e.text.as_str()).collect();
+    assert!(ev.iter().any(|t| t.starts_with("b own work: p99 ")), "{ev:?}");
+}
+
+#[test]
+fn traffic_drop_travelling_down_the_call_graph_is_not_the_callees_fault() {
+    let mut s = store();
+    // front calls api; api gets slow (its CPU saturates) and sends fewer
+    // requests on to db, whose request rate drops.
+    s.apply(Ingest::Spans(
+        chain(0, 5, 1, 1, 1, 1)
+            .into_iter()
+            .map(|mut x| {
+                x.service = match &*x.service {
+                    "a" => "front".into(),
+                    "b" => "api".into(),
+                    _ => "db".into(),
+                };
+                x
+            })
+            .collect(),
+    ));
+    let noisy = |base: f64| move |m: i64| base + ((m * 7) % 5) as f64 * base * 0.01;
+    series(&mut s, "api", Signal::Cpu, move |m| if m >= 30 { 95.0 } else { noisy(20.0)(m) }, 36);
+    series(
+        &mut s,
+        "db",
+        Signal::RequestRate,
+        move |m| if m >= 30 { 10.0 } else { noisy(100.0)(m) },
+        36,
+    );
+    series(&mut s, "db", Signal::Cpu, noisy(30.0), 36);
+    let st = strengths(&s, &Topology::new(), &request(30));
+    assert!(st["db"].traffic_drop.abs() < 1e-9, "inherited drop kept: {:?}", st["db"]);
+    let ranked = top(&s, &request(30));
+    assert_eq!(ranked, vec!["api".to_string()]);
+
+    // Without a troubled caller, the same drop is db's own.
+    let mut alone = store();
+    series(
+        &mut alone,
+        "db",
+        Signal::RequestRate,
+        move |m| if m >= 30 { 10.0 } else { noisy(100.0)(m) },
+        36,
+    );
+    assert_eq!(top(&alone, &request(30)), vec!["db".to_string()]);
+}
+
+#[test]
+fn exception_seen_only_in_logs_ranks_its_service() {
+    let mut s = store();
+    let line = |ts: i64, svc: &str, text: String| LogRecord {
+        ts,
+        source: "t".into(),
+        service: Some(svc.into()),
+        level: crate::model::LogLevel::sniff(&text),
+        line: text,
+    };
+    let mut lines = Vec::new();
+    for sec in 0..40 * 60 {
+        let ts = i64::from(sec) * 1000;
+        if sec % 10 == 0 {
+            lines.push(line(ts, "cart", format!("INFO cart has {} items", sec % 7)));
+            lines.push(line(ts, "pay", format!("INFO charged order {sec}")));
+            // A routine warning on pay, before and during the window alike.
+            if sec % 60 == 0 {
+                lines.push(line(ts, "pay", format!("WARN retrying ledger write {sec}")));
+            }
+        }
+        if sec >= 30 * 60 && sec % 20 == 0 {
+            lines.push(line(
+                ts,
+                "cart",
+                format!("ERROR java.lang.IllegalStateException: total mismatch for order {sec}"),
+            ));
+        }
+    }
+    s.apply(Ingest::Logs(lines));
+    let ranked = rank(&s, &Topology::new(), &request(30));
+    assert_eq!(ranked.first().map(|c| c.service.as_str()), Some("cart"), "{ranked:?}");
+    assert!(!ranked.iter().any(|c| c.service == "pay"), "{ranked:?}");
+    let ev = &ranked[0].evidence[0].text;
+    assert!(ev.contains("IllegalStateException"), "{ev}");
+}
+
+#[test]
+fn spiky_series_routine_spikes_do_not_count() {
+    let mut s = store();
+    // A bucketed p99: flat at 25 ms with a spike one minute in five.
+    let spiky = |m: i64| if m % 5 == 2 { 0.45 } else { 0.0248 };
+    series(&mut s, "route", Signal::LatencyP99, spiky, 36);
+    assert!(top(&s, &request(30)).is_empty());
+}

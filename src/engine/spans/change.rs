@@ -1,0 +1,250 @@
+//! Which services and calls got slower or fail more in a window than in
+//! its baseline, with the blame put where the time or the failure is:
+//!
+//! - a service's own work slower (spans minus their children): that service;
+//! - the gap between a caller's wait and the callee's service time wider
+//!   (the wire, the callee's queue and ingress): the callee, which is the
+//!   one the caller could not reach in time;
+//! - a callee's spans failing more: the callee.
+//!
+//! A slow callee makes its callers wait longer too, but neither their own
+//! work nor the gap grows, so callers are not blamed for it.
+//!
+//! The test is distribution-free: the share of window samples above the
+//! baseline's 95th percentile, against the 5% expected if nothing changed
+//! (a z-score on that share). Ties at a quantized baseline count as not
+//! above, so a flat baseline does not turn noise into a shift.
+
+use crate::model::Evidence;
+
+use super::calls::{CallStats, Samples};
+
+/// Baseline samples needed to know a percentile.
+pub const MIN_BASELINE: usize = 20;
+/// Window samples needed to judge a shift.
+pub const MIN_WINDOW: usize = 5;
+/// Cap on reported z, so strengths stay comparable.
+const MAX_Z: f64 = 99.0;
+const TAIL: f64 = 0.95;
+
+/// Where a change was seen.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Subject {
+    /// A service's own work.
+    Own(String),
+    /// The gap on a call (caller, callee).
+    Gap(String, String),
+    /// Failures of a call (caller, callee).
+    Errors(String, String),
+}
+
+impl Subject {
+    /// The service the change is blamed on.
+    #[must_use]
+    pub fn blamed(&self) -> &str {
+        match self {
+            Self::Own(s) | Self::Gap(_, s) | Self::Errors(_, s) => s,
+        }
+    }
+}
+
+/// One change, strong enough to report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpanChange {
+    pub subject: Subject,
+    pub z: f64,
+    /// p99 in ms (of the measure the subject names) before and in the window.
+    pub p99: (f64, f64),
+    /// Error ratio of the call (or service) before and in the window.
+    pub errors: (f64, f64),
+    pub samples: usize,
+    /// Effect size: log2 of the window's 90th percentile over the
+    /// baseline's (each plus 1 ms, so sub-millisecond noise is no effect).
+    pub effect: f64,
+}
+
+impl SpanChange {
+    /// The evidence line: "calls a→b: p99 40 ms → 900 ms, errors 0% → 12%".
+    #[must_use]
+    pub fn describe(&self) -> String {
+        let (what, measure) = match &self.subject {
+            Subject::Own(s) => (format!("{s} own work"), "p99"),
+            Subject::Gap(a, b) => (format!("calls {a}→{b}"), "wire+queue p99"),
+            Subject::Errors(a, b) => (format!("calls {a}→{b}"), "p99"),
+        };
+        format!(
+            "{what}: {measure} {} → {}, errors {:.0}% → {:.0}% ({} spans)",
+            ms(self.p99.0),
+            ms(self.p99.1),
+            self.errors.0 * 100.0,
+            self.errors.1 * 100.0,
+            self.samples
+        )
+    }
+
+    #[must_use]
+    pub fn evidence(&self, ts: crate::model::UnixMs) -> Evidence {
+        Evidence { ts, text: self.describe() }
+    }
+}
+
+fn ms(v: f64) -> String {
+    if v >= 1000.0 { format!("{:.2} s", v / 1000.0) } else { format!("{v:.0} ms") }
+}
+
+/// How far the window's upper tail left the baseline's (z of the share
+/// above the baseline's 95th percentile); `None` with too few samples.
+#[must_use]
+#[allow(clippy::cast_precision_loss)]
+pub fn tail_shift(base: &Samples, win: &Samples) -> Option<f64> {
+    if base.count() < MIN_BASELINE || win.count() < MIN_WINDOW {
+        return None;
+    }
+    let q = base.quantile(TAIL)?;
+    let above = win.values.iter().filter(|v| **v > q).count() as f64;
+    let n = win.count() as f64;
+    let p0 = 1.0 - TAIL;
+    Some(((above / n - p0) / (p0 * (1.0 - p0) / n).sqrt()).min(MAX_Z))
+}
+
+/// Two-proportion z of the error ratio rising; `None` with too few samples.
+#[must_use]
+#[allow(clippy::cast_precision_loss)]
+pub fn error_shift(base: &Samples, win: &Samples) -> Option<f64> {
+    if base.count() < MIN_BASELINE || win.count() < MIN_WINDOW {
+        return None;
+    }
+    let (n0, n1) = (base.count() as f64, win.count() as f64);
+    let (p0, p1) = (base.error_ratio(), win.error_ratio());
+    if p1 <= p0 {
+        return Some(0.0);
+    }
+    // A pooled rate floored at one failure in the baseline, so a clean
+    // baseline still has a finite scale.
+    let pooled = ((base.errors + win.errors) as f64 / (n0 + n1)).max(1.0 / n0);
+    let se = (pooled * (1.0 - pooled) * (1.0 / n0 + 1.0 / n1)).sqrt().max(1e-9);
+    Some(((p1 - p0) / se).min(MAX_Z))
+}
+
+/// Every change with z ≥ `min_z`, strongest first.
+#[must_use]
+pub fn changes(base: &CallStats, win: &CallStats, min_z: f64) -> Vec<SpanChange> {
+    let mut out = Vec::new();
+    let p99 = |s: &Samples| s.quantile(0.99).unwrap_or(0.0);
+    let effect = |b: &Samples, w: &Samples| {
+        let q = |s: &Samples| s.quantile(0.9).unwrap_or(0.0) + 1.0;
+        (q(w) / q(b)).log2()
+    };
+    for (svc, w) in &win.own {
+        let Some(b) = base.own.get(svc) else { continue };
+        if let Some(z) = tail_shift(b, w).filter(|z| *z >= min_z) {
+            out.push(SpanChange {
+                subject: Subject::Own(svc.clone()),
+                z,
+                p99: (p99(b), p99(w)),
+                errors: (b.error_ratio(), w.error_ratio()),
+                samples: w.count(),
+                effect: effect(b, w),
+            });
+        }
+    }
+    for (key, w) in &win.calls {
+        let Some(b) = base.calls.get(key) else { continue };
+        let errors = (b.served.error_ratio(), w.served.error_ratio());
+        if let Some(z) = tail_shift(&b.gap, &w.gap).filter(|z| *z >= min_z) {
+            out.push(SpanChange {
+                subject: Subject::Gap(key.0.clone(), key.1.clone()),
+                z,
+                p99: (p99(&b.gap), p99(&w.gap)),
+                errors,
+                samples: w.gap.count(),
+                effect: effect(&b.gap, &w.gap),
+            });
+        }
+        if let Some(z) = error_shift(&b.served, &w.served).filter(|z| *z >= min_z) {
+            out.push(SpanChange {
+                subject: Subject::Errors(key.0.clone(), key.1.clone()),
+                z,
+                p99: (p99(&b.seen_by_caller), p99(&w.seen_by_caller)),
+                errors,
+                samples: w.served.count(),
+                effect: errors.1 - errors.0,
+            });
+        }
+    }
+    out.sort_by(|a, b| b.z.total_cmp(&a.z).then(a.subject.cmp(&b.subject)));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::chain;
+    use super::*;
+    use crate::model::Span;
+
+    fn stats(spans: &[Span]) -> CallStats {
+        CallStats::of(&spans.iter().collect::<Vec<_>>())
+    }
+
+    fn blamed(ch: &[SpanChange]) -> Vec<&str> {
+        let mut v: Vec<&str> = ch.iter().map(|c| c.subject.blamed()).collect();
+        v.dedup();
+        v
+    }
+
+    /// Jitter so percentiles are not all ties.
+    fn jittered(mut spans: Vec<Span>) -> Vec<Span> {
+        for (i, s) in spans.iter_mut().enumerate() {
+            s.duration_us += (i as u64 * 37) % 500;
+        }
+        spans
+    }
+
+    #[test]
+    fn slow_callee_is_blamed_not_its_callers() {
+        let base = stats(&jittered(chain(0, 60, 5, 2, 5, 10)));
+        // c takes 200 ms instead of 10: a and b wait longer, but only c works longer.
+        let win = stats(&jittered(chain(100_000, 30, 5, 2, 5, 200)));
+        let ch = changes(&base, &win, 4.0);
+        assert_eq!(blamed(&ch), vec!["c"], "{ch:?}");
+    }
+
+    #[test]
+    fn slow_caller_is_blamed_not_its_callees() {
+        let base = stats(&jittered(chain(0, 60, 5, 2, 5, 10)));
+        let win = stats(&jittered(chain(100_000, 30, 5, 2, 300, 10)));
+        let ch = changes(&base, &win, 4.0);
+        assert_eq!(blamed(&ch), vec!["b"], "{ch:?}");
+    }
+
+    #[test]
+    fn a_slow_wire_blames_the_callee_and_reads_as_evidence() {
+        let base = stats(&jittered(chain(0, 60, 5, 2, 5, 10)));
+        let win = stats(&jittered(chain(100_000, 30, 5, 400, 5, 10)));
+        let ch = changes(&base, &win, 4.0);
+        assert_eq!(blamed(&ch), vec!["b"], "{ch:?}");
+        let line = ch[0].describe();
+        assert!(line.starts_with("calls a→b: wire+queue p99 "), "{line}");
+        assert!(line.contains("errors 0% → 0%"), "{line}");
+    }
+
+    #[test]
+    fn failures_of_a_call_blame_the_callee() {
+        let base = stats(&jittered(chain(0, 60, 5, 2, 5, 10)));
+        let mut w = jittered(chain(100_000, 30, 5, 2, 5, 10));
+        for s in w.iter_mut().filter(|s| &*s.service == "c").take(10) {
+            s.error = true;
+        }
+        let ch = changes(&base, &stats(&w), 4.0);
+        assert_eq!(blamed(&ch), vec!["c"], "{ch:?}");
+        assert!(ch[0].describe().contains("errors 0% → 33%"), "{}", ch[0].describe());
+    }
+
+    #[test]
+    fn a_flat_quantized_baseline_does_not_make_noise_a_shift() {
+        // Every baseline span takes exactly the same time; the window too.
+        let base = stats(&chain(0, 60, 5, 2, 5, 10));
+        let win = stats(&chain(100_000, 30, 5, 2, 5, 10));
+        assert!(changes(&base, &win, 4.0).is_empty());
+    }
+}
