@@ -38,7 +38,9 @@ fn trim(tok: &[u8]) -> &[u8] {
 #[must_use]
 pub fn is_value(tok: &str) -> bool {
     let core = trim(tok.as_bytes());
-    if core.is_empty() {
+    // Most tokens are plain words: one pass over the bytes rules them out.
+    let marks = core.iter().filter(|&&b| matches!(b, b'/' | b':' | b'.' | b'\\' | b'-')).count();
+    if core.is_empty() || marks == 0 && core.len() < 8 {
         return false;
     }
     is_url(core)
@@ -132,7 +134,7 @@ pub fn is_date_word(tok: &str) -> bool {
         "Tue", "Wed", "Thu", "Fri", "Sat", "Sun",
     ];
     let t = trim(tok.as_bytes());
-    WORDS.iter().any(|w| w.as_bytes().eq_ignore_ascii_case(t))
+    t.len() == 3 && WORDS.iter().any(|w| w.as_bytes().eq_ignore_ascii_case(t))
 }
 
 /// A unit of time, size or rate, which belongs to the number before it
@@ -145,7 +147,7 @@ pub fn is_unit(tok: &str) -> bool {
         "kib", "mb", "mib", "gb", "gib", "tb", "tib", "kbps", "mbps", "gbps", "bps", "%",
     ];
     let t = trim(tok.as_bytes());
-    UNITS.iter().any(|u| u.as_bytes().eq_ignore_ascii_case(t))
+    t.len() <= 7 && UNITS.iter().any(|u| u.as_bytes().eq_ignore_ascii_case(t))
 }
 
 #[cfg(test)]
