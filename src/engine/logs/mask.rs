@@ -73,16 +73,21 @@ impl Masked {
                 self.push_wild();
                 break;
             }
-            if self.hashes.last() == Some(&WILD) && token::is_unit(tok) {
+            if tok.len() <= 9 && self.hashes.last() == Some(&WILD) && token::is_unit(tok) {
                 // `12 ms` is one value, as `12ms` is.
                 continue;
             }
-            if token::is_value(tok) {
-                self.push_wild();
-                continue;
-            }
             let start = self.text.len();
-            let has_letter = mask_token(tok, &mut self.text);
+            let mut has_letter = mask_token(tok, &mut self.text);
+            // A token that kept letters may still be a value by its shape;
+            // only one with a mark or of some length can be.
+            if has_letter
+                && (tok.len() >= 8
+                    || tok.bytes().any(|b| matches!(b, b'/' | b'\\' | b':' | b'.' | b'-')))
+                && token::is_value(tok)
+            {
+                has_letter = false;
+            }
             if has_letter {
                 let end = self.text.len();
                 let h = hash_bytes(&self.text.as_bytes()[start..end]);
@@ -98,6 +103,7 @@ impl Masked {
     fn push_wild(&mut self) {
         // A month or weekday name before a masked date is part of it.
         while self.hashes.last().is_some_and(|&h| h != WILD)
+            && self.spans.last().is_some_and(|&(a, b)| (3..=5).contains(&(b - a)))
             && token::is_date_word(self.token(self.hashes.len() - 1))
         {
             self.hashes.pop();
