@@ -18,6 +18,9 @@ use clap::Args;
 use serde::Serialize;
 
 use super::csv;
+
+#[path = "loghub_cv.rs"]
+pub mod cv;
 use crate::engine::logs::{Miner, MinerConfig, TemplateId};
 
 #[derive(Debug, Args)]
@@ -30,6 +33,10 @@ pub struct LoghubArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+    /// Leave-one-system-out cross-validation: the miner's similarity chosen
+    /// on the other systems, scored on the one left out.
+    #[arg(long)]
+    pub cv: bool,
 }
 
 /// One system's score.
@@ -63,6 +70,9 @@ struct Run {
 /// # Errors
 /// Unreadable directory or files, or no system found.
 pub fn run(args: &LoghubArgs) -> anyhow::Result<()> {
+    if args.cv {
+        return cv::run(&args.dir, args.json);
+    }
     let report = evaluate(&args.dir, args.out.as_deref())?;
     let mut out = std::io::stdout().lock();
     if args.json {
@@ -95,6 +105,15 @@ pub fn run(args: &LoghubArgs) -> anyhow::Result<()> {
 /// # Errors
 /// Unreadable directory or files, malformed CSV, or no system found.
 pub fn evaluate(dir: &Path, out: Option<&Path>) -> anyhow::Result<Report> {
+    evaluate_with(dir, out, MinerConfig::default())
+}
+
+/// The `<System>` folders under `dir` that hold a corrected structured file,
+/// sorted by name, with that file's path.
+///
+/// # Errors
+/// Unreadable directory or no system found.
+pub fn systems(dir: &Path) -> anyhow::Result<Vec<(String, PathBuf)>> {
     let mut systems: Vec<(String, PathBuf)> = Vec::new();
     for e in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
         let e = e?;
@@ -110,12 +129,21 @@ pub fn evaluate(dir: &Path, out: Option<&Path>) -> anyhow::Result<Report> {
         "no <System>/<System>_2k.log_structured_corrected.csv under {}",
         dir.display()
     );
+    Ok(systems)
+}
+
+/// Like [`evaluate`] with the given miner settings.
+///
+/// # Errors
+/// Unreadable directory or files, malformed CSV, or no system found.
+pub fn evaluate_with(dir: &Path, out: Option<&Path>, cfg: MinerConfig) -> anyhow::Result<Report> {
+    let systems = systems(dir)?;
     if let Some(o) = out {
         std::fs::create_dir_all(o).with_context(|| format!("creating {}", o.display()))?;
     }
     let mut scores = Vec::new();
     for (name, file) in systems {
-        let run = mine(&file)?;
+        let run = mine(&file, cfg)?;
         let (ga, fga, true_groups, predicted_groups) = score(&run.truth, &run.predicted);
         if let Some(o) = out {
             write_predictions(&o.join(format!("{name}.csv")), &run)?;
@@ -136,7 +164,7 @@ pub fn evaluate(dir: &Path, out: Option<&Path>) -> anyhow::Result<Report> {
     Ok(Report { systems: scores, mean_ga, mean_fga })
 }
 
-fn mine(file: &Path) -> anyhow::Result<Run> {
+fn mine(file: &Path, cfg: MinerConfig) -> anyhow::Result<Run> {
     let text =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     let rows = csv::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
@@ -149,7 +177,7 @@ fn mine(file: &Path) -> anyhow::Result<Run> {
             .with_context(|| format!("{}: no {name} column", file.display()))
     };
     let (c_id, c_content, c_tmpl) = (col("LineId")?, col("Content")?, col("EventTemplate")?);
-    let mut miner = Miner::new(MinerConfig::default());
+    let mut miner = Miner::new(cfg);
     let mut run = Run {
         line_ids: Vec::new(),
         truth: Vec::new(),

@@ -8,6 +8,8 @@
 
 #[path = "nab_corpus.rs"]
 pub mod corpus;
+#[path = "nab_cv.rs"]
+pub mod cv;
 
 use std::fs;
 use std::io::Write;
@@ -38,6 +40,14 @@ pub struct NabArgs {
     /// context_weight, context_clamp, context_gate, refractory).
     #[arg(long, hide = true)]
     pub set: Vec<String>,
+    /// Leave-one-category-out cross-validation: settings chosen on the other
+    /// categories from a small grid, scored on the one left out.
+    #[arg(long)]
+    pub cv: bool,
+    /// Replace the cross-validation grid, one axis per flag, e.g.
+    /// `--grid levels=0,8 --grid refractory=15,25`.
+    #[arg(long, hide = true)]
+    pub grid: Vec<String>,
 }
 
 /// Applies `key=value` overrides to a detector configuration.
@@ -115,6 +125,19 @@ fn profile_score(threshold: f64, o: Outcome, p: &nab::Profile) -> ProfileScore {
     }
 }
 
+/// One fresh detector's score for every row of a series, fed in order with
+/// each row's timestamp (without one when it does not parse).
+#[must_use]
+pub fn detector_scores(s: &corpus::Series, cfg: DetectorConfig) -> Vec<f64> {
+    let mut det = Detector::new(cfg);
+    (s.timestamps.iter().zip(&s.values))
+        .map(|(t, &v)| match nab::timestamp_ms(t) {
+            Some(ms) => det.observe_at(ms, v).score,
+            None => det.update(v),
+        })
+        .collect()
+}
+
 /// Runs the detectors over every labelled file under `dir` and scores them.
 ///
 /// # Errors
@@ -130,13 +153,7 @@ pub fn evaluate(
     let mut per_file = Vec::with_capacity(corpus.len());
     let (mut fp_total, mut days_total, mut rows) = (0usize, 0.0f64, 0usize);
     for s in &corpus {
-        let mut det = Detector::new(cfg);
-        let scores: Vec<f64> = (s.timestamps.iter().zip(&s.values))
-            .map(|(t, &v)| match nab::timestamp_ms(t) {
-                Some(ms) => det.observe_at(ms, v).score,
-                None => det.update(v),
-            })
-            .collect();
+        let scores = detector_scores(s, cfg);
         if let Some(out) = out {
             write_results(out, s, &scores)?;
         }
@@ -199,6 +216,9 @@ pub fn run(args: &NabArgs) -> anyhow::Result<()> {
     let threshold = args.threshold.unwrap_or(DEFAULT_THRESHOLD);
     let mut cfg = DetectorConfig::default();
     apply_settings(&mut cfg, &args.set)?;
+    if args.cv {
+        return run_cv(args, threshold, cfg);
+    }
     let report = evaluate(&args.dir, args.out.as_deref(), threshold, cfg)?;
     let mut w = std::io::stdout().lock();
     if args.json {
@@ -237,5 +257,76 @@ pub fn run(args: &NabArgs) -> anyhow::Result<()> {
             f.file, f.detected, f.windows, f.false_positives, f.fp_per_day
         )?;
     }
+    Ok(())
+}
+
+fn run_cv(args: &NabArgs, threshold: f64, cfg: DetectorConfig) -> anyhow::Result<()> {
+    let axes: Vec<String> = if args.grid.is_empty() {
+        cv::DEFAULT_GRID.iter().map(|s| (*s).to_string()).collect()
+    } else {
+        args.grid.clone()
+    };
+    let grid = cv::grid(cfg, &axes)?;
+    let corpus = corpus::load(&args.dir)?;
+    let r = cv::cross_validate(&corpus, &grid, threshold);
+    let mut w = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut w, &r)?;
+        writeln!(w)?;
+        return Ok(());
+    }
+    writeln!(
+        w,
+        "NAB leave-one-category-out: {} candidate settings, fixed threshold {:.3}",
+        r.candidates, r.fixed_threshold
+    )?;
+    writeln!(
+        w,
+        "{:<22} {:>5} {:>4}  {:>13} {:>13} {:>13}   chosen on the rest",
+        "left out", "files", "win", "standard", "low FP", "low FN"
+    )?;
+    let cell = |p: &cv::FoldProfile| format!("{:>6.2}/{:<6.2}", p.fixed.score, p.tuned.score);
+    for f in &r.folds {
+        let cells: Vec<String> = f.profiles.iter().map(cell).collect();
+        let std = &f.profiles[0].fixed;
+        writeln!(
+            w,
+            "{:<22} {:>5} {:>4}  {} {} {}   {} (train {:.2}); tp/fn/fp {}/{}/{}, {:.3} fp/file-day",
+            f.category,
+            f.files,
+            f.windows,
+            cells[0],
+            cells[1],
+            cells[2],
+            f.chosen,
+            f.train_score,
+            std.tp,
+            std.fn_,
+            std.fp,
+            f.fp_per_day
+        )?;
+    }
+    let cells: Vec<String> = r.pooled.iter().map(cell).collect();
+    let std = &r.pooled[0].fixed;
+    writeln!(
+        w,
+        "{:<22} {:>5} {:>4}  {} {} {}   tp/fn/fp {}/{}/{}, {:.3} fp/file-day",
+        "pooled out-of-fold",
+        r.folds.iter().map(|f| f.files).sum::<usize>(),
+        r.folds.iter().map(|f| f.windows).sum::<usize>(),
+        cells[0],
+        cells[1],
+        cells[2],
+        std.tp,
+        std.fn_,
+        std.fp,
+        r.pooled_fp_per_day
+    )?;
+    writeln!(w, "(scores: fixed threshold / threshold tuned on the training categories)")?;
+    writeln!(
+        w,
+        "in-sample choice on all categories: {} (standard {:.2})",
+        r.chosen_in_sample, r.in_sample_score
+    )?;
     Ok(())
 }

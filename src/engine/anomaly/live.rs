@@ -124,7 +124,6 @@ fn kind_name(k: Kind) -> &'static str {
         Kind::Step => "step",
         Kind::Context => "context",
         Kind::Season => "season",
-        Kind::Absence => "absence",
     }
 }
 

@@ -9,8 +9,17 @@
 //! whole-token variables collapse into one, so lists of numbers of varying
 //! length still fall into one template.
 //!
+//! Values without digits are recognised by their shape (see [`super::token`]:
+//! URLs, paths, endpoints, host, domain and file names, long hex), and the
+//! value after `key=` is a variable whatever it looks like (`user=root`,
+//! `rhost=example.org`). A month or weekday name next to a masked date, and
+//! a unit after a masked number (`12 ms`, `651 bytes`), join that variable,
+//! so the same event reads alike whichever way a value was written.
+//!
 //! Owns no state beyond a reusable scratch buffer, so masking allocates
 //! nothing per line once warm.
+
+use super::token;
 
 /// The hash of a whole-token variable. Constant tokens never hash to it.
 pub const WILD: u64 = 0;
@@ -64,8 +73,21 @@ impl Masked {
                 self.push_wild();
                 break;
             }
+            if tok.len() <= 9 && self.hashes.last() == Some(&WILD) && token::is_unit(tok) {
+                // `12 ms` is one value, as `12ms` is.
+                continue;
+            }
             let start = self.text.len();
-            let has_letter = mask_token(tok, &mut self.text);
+            let mut has_letter = mask_token(tok, &mut self.text);
+            // A token that kept letters may still be a value by its shape;
+            // only one with a mark or of some length can be.
+            if has_letter
+                && (tok.len() >= 8
+                    || tok.bytes().any(|b| matches!(b, b'/' | b'\\' | b':' | b'.' | b'-')))
+                && token::is_value(tok)
+            {
+                has_letter = false;
+            }
             if has_letter {
                 let end = self.text.len();
                 let h = hash_bytes(&self.text.as_bytes()[start..end]);
@@ -79,6 +101,16 @@ impl Masked {
     }
 
     fn push_wild(&mut self) {
+        // A month or weekday name before a masked date is part of it.
+        while self.hashes.last().is_some_and(|&h| h != WILD)
+            && self.spans.last().is_some_and(|&(a, b)| (3..=5).contains(&(b - a)))
+            && token::is_date_word(self.token(self.hashes.len() - 1))
+        {
+            self.hashes.pop();
+            if let Some((a, _)) = self.spans.pop() {
+                self.text.truncate(a as usize);
+            }
+        }
         if self.hashes.last() != Some(&WILD) {
             self.hashes.push(WILD);
             let at = to_u32(self.text.len());
@@ -93,6 +125,11 @@ fn to_u32(n: usize) -> u32 {
 
 fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+}
+
+/// Ends the value of a `key=value` inside a token.
+fn is_delimiter(b: u8) -> bool {
+    matches!(b, b',' | b';' | b')' | b']' | b'}' | b'&' | b'"' | b'\'')
 }
 
 fn is_connector(b: u8) -> bool {
@@ -140,6 +177,20 @@ fn mask_token(tok: &str, out: &mut String) -> bool {
                 i += 1;
             }
             out.push_str(tok.get(start..i).unwrap_or(""));
+            // `key=value`: the value, up to the next delimiter, is a
+            // variable whatever its shape (`user=root`, `state="idle"`).
+            let run = &b[start..i];
+            let assign = matches!(run, b"=" | b"=\"" | b"='" | b":=");
+            if assign && start > 0 && is_word(b[start - 1]) {
+                let v = i;
+                while i < b.len() && !is_delimiter(b[i]) {
+                    i += 1;
+                }
+                if i > v {
+                    has_var = true;
+                    out.push_str(WILD_TEXT);
+                }
+            }
         }
     }
     has_letter || !has_var
@@ -189,7 +240,58 @@ mod tests {
         );
         assert_eq!(masked("ambient=30 took 12ms"), ["ambient=<*>", "took", "<*>"]);
         assert_eq!(masked("uuid 9c4b0f3e-1d2a-4b5c-8d7e-0123456789ab ok"), ["uuid", "<*>", "ok"]);
-        assert_eq!(masked("open /var/lib/x1/data"), ["open", "/var/lib/<*>/data"]);
+        assert_eq!(masked("open /var/lib/x1/data"), ["open", "<*>"]);
+    }
+
+    #[test]
+    fn masks_values_without_digits_by_shape() {
+        // Endpoint, file name and host name: one variable each.
+        assert_eq!(
+            masked("chrome.exe - get.sogou.com:80 open through proxy proxy.example.org:5070 HTTPS"),
+            ["<*>", "-", "<*>", "open", "through", "proxy", "<*>", "HTTPS"]
+        );
+        assert_eq!(masked("GET https://example.org/a/b done"), ["GET", "<*>", "done"]);
+        assert_eq!(masked("open /etc/httpd/conf/workers.properties"), ["open", "<*>"]);
+        assert_eq!(masked("chip FF:F2:9F:16:EB:27 inserted"), ["chip", "<*>", "inserted"]);
+        // A qualified class name is part of the event's text.
+        assert_eq!(
+            masked("caught java.io.IOException: x"),
+            ["caught", "java.io.IOException:", "x"]
+        );
+    }
+
+    #[test]
+    fn masks_key_value_values() {
+        assert_eq!(
+            masked("auth failure; logname= uid=0 tty=NODEVssh ruser= rhost=example.org user=root"),
+            [
+                "auth",
+                "failure;",
+                "logname=",
+                "uid=<*>",
+                "tty=<*>",
+                "ruser=",
+                "rhost=<*>",
+                "user=<*>"
+            ]
+        );
+        assert_eq!(masked("state=\"idle\", mode=fast)"), ["state=\"<*>\",", "mode=<*>)"]);
+    }
+
+    #[test]
+    fn units_and_date_words_join_their_value() {
+        // Whichever way a duration was written, the line reads the same.
+        assert_eq!(masked("lifetime <1 sec"), masked("lifetime 00:03"));
+        assert_eq!(masked("took 12 ms"), masked("took 12ms"));
+        assert_eq!(masked("sent 651 bytes"), ["sent", "<*>"]);
+        assert_eq!(
+            masked("connection from 10.0.0.1 (host.example.net) at Sat Jun 25 09:19:11 2005"),
+            ["connection", "from", "<*>", "at", "<*>"]
+        );
+        // A month name that is no part of a date stays a word.
+        assert_eq!(masked("May I help"), ["May", "I", "help"]);
+        // A unit word with no number before it stays a word.
+        assert_eq!(masked("bytes sent"), ["bytes", "sent"]);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Log patterns: template mining over the log stream and what changed in it.
 //!
-//! - [`mask`] turns a line into tokens with generic variables masked.
+//! - [`mask`] turns a line into tokens with generic variables masked;
+//!   [`token`] recognises values without digits by their shape.
 //! - [`miner`] assigns each line to a template online (Drain-like), with
 //!   content-derived ids and bounded memory.
 //! - [`patterns`] counts templates per service over time and finds new and
@@ -16,6 +17,7 @@ pub mod mask;
 pub mod miner;
 pub mod patterns;
 pub mod persist;
+pub mod token;
 pub mod view;
 
 pub use miner::{Miner, MinerConfig, Template, TemplateId};
