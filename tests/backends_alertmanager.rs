@@ -78,8 +78,14 @@ async fn posted_alerts_show_in_snapshot_json_grouped_into_incidents() {
         incidents.iter().map(|i| i["alerts"].as_array().unwrap().len()).collect();
     assert!(sizes.contains(&2), "the two payments alerts form one incident: {sizes:?}");
     assert_eq!(sizes.iter().sum::<usize>(), 3, "{sizes:?}");
-    // Started a moment ago: a one-shot snapshot cannot know whether the
-    // server lost alerts Prometheus has not re-sent yet, and says so.
+    assert_eq!(json["sources"][0]["status"]["state"], "ok", "{:#}", json["sources"]);
+
+    // A server started a moment ago that lists nothing: a one-shot snapshot
+    // cannot know whether it lost alerts Prometheus has not re-sent yet, and
+    // says so instead of "ok".
+    let empty = Alertmanager::single(&[]);
+    let path = dir.file("empty.toml", &am_toml("am-empty", &[empty.url()], ""));
+    let json = tokio::task::spawn_blocking(move || snapshot_json(&path)).await.unwrap();
     let status = &json["sources"][0]["status"];
     assert_eq!(status["state"], "partial", "{:#}", json["sources"]);
     assert!(status["warnings"][0].as_str().unwrap().contains("re-sent"), "{status:#}");

@@ -38,10 +38,8 @@ async fn live_views_follow_the_server_and_keep_data_through_an_outage() {
     let (tx, mut rx) = watch::channel(Arc::new(View::default()));
     let live = quell::driver::live::spawn(&cfg, tx, true).unwrap().0;
 
-    // Healthy: "partial" while the just-started server may still be missing
-    // alerts Prometheus re-sends, then ok.
-    let v = wait_view(&mut rx, "the alert and a healthy source", |v| {
-        v.alerts.len() == 1 && v.sources.first().is_some_and(|s| s.status.is_healthy())
+    let v = wait_view(&mut rx, "the alert and an ok source", |v| {
+        v.alerts.len() == 1 && v.sources.first().is_some_and(|s| s.status == SourceStatus::Ok)
     })
     .await;
     assert_eq!(v.incidents.len(), 1);

@@ -74,7 +74,9 @@ pub fn run(
         demo_view(loaded, args.seconds)
     };
     let evaluation = (!live).then(|| score::score(&view));
-    let mut out = std::io::stdout().lock();
+    // Buffered: stdout is line-buffered, and pretty JSON of 10,000 alerts is
+    // hundreds of thousands of lines (one write each measured ~1 s).
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if args.json {
         let report = Report {
             mode: if replay.is_some() {
@@ -104,6 +106,7 @@ pub fn run(
     } else {
         write_text(&mut out, &view, evaluation.as_ref())?;
     }
+    out.flush()?;
     Ok(())
 }
 

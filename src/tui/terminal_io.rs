@@ -133,6 +133,12 @@ pub fn export(path: &str, text: &str) -> io::Result<String> {
             .ok_or_else(|| io::Error::other("no home directory"))?,
         None => PathBuf::from(path),
     };
+    // A typo in the directory is an error, not a new directory tree.
+    if let Some(dir) = full.parent().filter(|d| !d.as_os_str().is_empty())
+        && !dir.is_dir()
+    {
+        return Err(io::Error::new(io::ErrorKind::NotFound, "no such directory"));
+    }
     crate::base::write_atomic(&full, crate::sanitize::clean_block(text).as_bytes())?;
     Ok(full.display().to_string())
 }

@@ -14,7 +14,7 @@
 //! marked unconfirmed, while its own lease (`endsAt`) runs and for at most
 //! `resolve_grace` after it was last reported. Pure data; no I/O.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use crate::model::{Alert, AlertState, Fingerprint, UnixMs};
 
@@ -27,40 +27,50 @@ pub struct ReplicaAnswer {
     pub alerts: Vec<Alert>,
 }
 
-/// Union by fingerprint; replicas listed in configuration order.
+/// Union by fingerprint; replicas listed in configuration order. The
+/// first answer's list is reused as is (a storm's alerts are not moved into
+/// a second structure); later answers merge into it through an index.
 #[must_use]
-pub fn union(answers: Vec<ReplicaAnswer>) -> BTreeMap<Fingerprint, Alert> {
-    let mut out: BTreeMap<Fingerprint, Alert> = BTreeMap::new();
-    for ans in answers {
+pub fn union(answers: Vec<ReplicaAnswer>) -> Vec<Alert> {
+    let mut answers = answers.into_iter();
+    let Some(first) = answers.next() else {
+        return Vec::new();
+    };
+    let mut out = first.alerts;
+    let mut rest = answers.peekable();
+    if rest.peek().is_none() {
+        return out;
+    }
+    let mut at: HashMap<Fingerprint, usize> =
+        out.iter().enumerate().map(|(i, a)| (a.fingerprint.clone(), i)).collect();
+    for ans in rest {
         for a in ans.alerts {
-            match out.get_mut(&a.fingerprint) {
-                None => {
-                    out.insert(a.fingerprint.clone(), a);
-                }
-                Some(have) => {
-                    if !have.replicas.contains(&ans.replica) {
-                        have.replicas.push(ans.replica.clone());
-                    }
-                    for s in a.silenced_by {
-                        if !have.silenced_by.contains(&s) {
-                            have.silenced_by.push(s);
-                        }
-                    }
-                    for f in a.inhibited_by {
-                        if !have.inhibited_by.contains(&f) {
-                            have.inhibited_by.push(f);
-                        }
-                    }
-                    if state_rank(a.state) > state_rank(have.state) {
-                        have.state = a.state;
-                    }
-                    have.updated_at = have.updated_at.max(a.updated_at);
-                    have.ends_at = match (have.ends_at, a.ends_at) {
-                        (Some(x), Some(y)) => Some(x.max(y)),
-                        (x, y) => x.or(y),
-                    };
+            let Some(have) = at.get(&a.fingerprint).and_then(|&i| out.get_mut(i)) else {
+                at.insert(a.fingerprint.clone(), out.len());
+                out.push(a);
+                continue;
+            };
+            if !have.replicas.contains(&ans.replica) {
+                have.replicas.push(ans.replica.clone());
+            }
+            for s in a.silenced_by {
+                if !have.silenced_by.contains(&s) {
+                    have.silenced_by.push(s);
                 }
             }
+            for f in a.inhibited_by {
+                if !have.inhibited_by.contains(&f) {
+                    have.inhibited_by.push(f);
+                }
+            }
+            if state_rank(a.state) > state_rank(have.state) {
+                have.state = a.state;
+            }
+            have.updated_at = have.updated_at.max(a.updated_at);
+            have.ends_at = match (have.ends_at, a.ends_at) {
+                (Some(x), Some(y)) => Some(x.max(y)),
+                (x, y) => x.or(y),
+            };
         }
     }
     out
@@ -149,12 +159,7 @@ impl ClusterAlerts {
     /// answered: the fresh union, plus absent alerts whose absence cannot
     /// be believed yet. Those are sent as stubs (fingerprint, state, times,
     /// `unconfirmed`, no labels): the store keeps what it knows of them.
-    pub fn settle(
-        &mut self,
-        now: UnixMs,
-        fresh: BTreeMap<Fingerprint, Alert>,
-        trust: &Trust,
-    ) -> Vec<Alert> {
+    pub fn settle(&mut self, now: UnixMs, fresh: Vec<Alert>, trust: &Trust) -> Vec<Alert> {
         self.settling.retain(|_, until| now < *until);
         let mut trusted_bits = 0u64;
         for (i, r) in self.replicas.iter().enumerate().take(64) {
@@ -162,10 +167,12 @@ impl ClusterAlerts {
                 trusted_bits |= 1 << i;
             }
         }
-        let mut out: Vec<Alert> = Vec::with_capacity(fresh.len());
+        let mut kept: Vec<Alert> = Vec::new();
         let mut next: HashMap<Fingerprint, Shown> = HashMap::with_capacity(fresh.len());
+        let present: std::collections::HashSet<&Fingerprint> =
+            fresh.iter().map(|a| &a.fingerprint).collect();
         for (fp, old) in self.shown.drain() {
-            if fresh.contains_key(&fp) {
+            if present.contains(&fp) {
                 continue;
             }
             let denied = old.replicas & trusted_bits != 0;
@@ -180,11 +187,12 @@ impl ClusterAlerts {
                 stub.fingerprint = fp.clone();
                 stub.ends_at = old.ends_at;
                 stub.unconfirmed = true;
-                out.push(stub);
+                kept.push(stub);
                 next.insert(fp, Shown { missing_since: Some(since), ..old });
             }
         }
-        for (fp, a) in fresh {
+        drop(present);
+        for a in &fresh {
             let replicas = self.bits(&a.replicas);
             let shown = Shown {
                 ends_at: a.ends_at,
@@ -193,10 +201,11 @@ impl ClusterAlerts {
                 replicas,
                 missing_since: None,
             };
-            next.insert(fp, shown);
-            out.push(a);
+            next.insert(a.fingerprint.clone(), shown);
         }
         self.shown = next;
+        let mut out = fresh;
+        out.append(&mut kept);
         out
     }
 
@@ -254,7 +263,7 @@ mod tests {
             ],
         };
         let u = union(vec![a, b]);
-        let x = &u[&Fingerprint("X".into())];
+        let x = u.iter().find(|a| a.fingerprint.0 == "X").expect("X");
         assert_eq!(x.state, AlertState::Firing);
         assert_eq!(x.replicas, vec!["r1".to_string(), "r2".to_string()]);
         assert_eq!(x.ends_at, Some(20));
@@ -265,21 +274,24 @@ mod tests {
         Trust { trusted: trusted.iter().map(|r| (*r).to_string()).collect(), all, grace_ms: 60_000 }
     }
 
-    fn answer(replica: &str, names: &[&str]) -> BTreeMap<Fingerprint, Alert> {
-        union(vec![ReplicaAnswer {
+    fn reply(replica: &str, names: &[&str]) -> ReplicaAnswer {
+        ReplicaAnswer {
             replica: replica.into(),
             alerts: names
                 .iter()
                 .map(|n| alert(n, AlertState::Firing, Some(1_000_000), replica))
                 .collect(),
-        }])
+        }
+    }
+
+    fn answer(replica: &str, names: &[&str]) -> Vec<Alert> {
+        union(vec![reply(replica, names)])
     }
 
     #[test]
     fn with_every_replica_healthy_and_answering_absence_resolves_at_once() {
         let mut c = ClusterAlerts::default();
-        let mut fresh = answer("r1", &["X", "Y"]);
-        fresh.extend(answer("r2", &["X"]));
+        let fresh = union(vec![reply("r1", &["X", "Y"]), reply("r2", &["X"])]);
         assert_eq!(c.settle(10, fresh, &trust(&["r1", "r2"], true)).len(), 2);
         let kept = c.settle(20, answer("r1", &["Y"]), &trust(&["r1", "r2"], true));
         assert_eq!(kept.len(), 1, "X resolved on the next fresh poll");
@@ -291,34 +303,31 @@ mod tests {
         let mut c = ClusterAlerts::default();
         c.settle(10, answer("r1", &["X"]), &trust(&["r1"], false));
         // r2 is down (not trusted, not all); r1 answered without X.
-        assert!(c.settle(20, BTreeMap::new(), &trust(&["r1"], false)).is_empty());
+        assert!(c.settle(20, Vec::new(), &trust(&["r1"], false)).is_empty());
     }
 
     #[test]
     fn alerts_only_a_settling_replica_reported_stay_unconfirmed_within_grace_and_lease() {
         let mut c = ClusterAlerts::default();
         let mut fresh = answer("r1", &["leased"]);
-        fresh.insert(
-            Fingerprint("expired".into()),
-            alert("expired", AlertState::Firing, Some(50), "r1"),
-        );
+        fresh.push(alert("expired", AlertState::Firing, Some(50), "r1"));
         assert_eq!(c.settle(10, fresh, &trust(&["r1"], true)).len(), 2);
         // r1 restarted: it answers empty and is settling; what it reported
         // before the restart is not denied by its empty answer.
         c.settling("r1", 100 + SETTLE_MS);
         assert!(c.is_settling("r1", 100));
-        let kept = c.settle(100, BTreeMap::new(), &trust(&["r1"], false));
+        let kept = c.settle(100, Vec::new(), &trust(&["r1"], false));
         assert_eq!(kept.len(), 1, "the expired lease resolves");
         assert!(kept[0].unconfirmed && kept[0].fingerprint.0 == "leased");
         // Still unconfirmed a little later, gone once the grace runs out.
-        assert_eq!(c.settle(30_000, BTreeMap::new(), &trust(&[], false)).len(), 1);
-        assert!(c.settle(61_000, BTreeMap::new(), &trust(&[], false)).is_empty());
+        assert_eq!(c.settle(30_000, Vec::new(), &trust(&[], false)).len(), 1);
+        assert!(c.settle(61_000, Vec::new(), &trust(&[], false)).is_empty());
         // Reported again: confirmed, and the grace starts over next time.
         let back = c.settle(62_000, answer("r1", &["leased"]), &trust(&["r1"], false));
         assert!(!back[0].unconfirmed);
         // Reported by r1 since its restart: r1's absence now resolves it,
         // settling or not.
         assert!(c.is_settling("r1", 62_000) || SETTLE_MS < 62_000);
-        assert!(c.settle(63_000, BTreeMap::new(), &trust(&["r1"], false)).is_empty());
+        assert!(c.settle(63_000, Vec::new(), &trust(&["r1"], false)).is_empty());
     }
 }

@@ -182,13 +182,14 @@ impl Cluster {
                             self.alerts.settling(&ep.url, now_ms + settle);
                         }
                         // A replica that started moments ago (also seen by a
-                        // one-shot snapshot) has not been re-sent every alert.
+                        // one-shot snapshot) may not have been re-sent every
+                        // alert yet; an empty answer from it is no all-clear.
                         let first_sight = self.uptimes[i].is_none() || restarted;
                         if let Some(up) = parse_time(Some(&st.uptime)) {
-                            if now_ms - up < settle {
-                                if first_sight {
-                                    self.alerts.settling(&ep.url, up + settle);
-                                }
+                            if now_ms - up < settle && first_sight {
+                                self.alerts.settling(&ep.url, up + settle);
+                            }
+                            if now_ms - up < settle && alerts.is_empty() {
                                 self.warnings.push(format!(
                                     "replica {} started {}s ago: alerts Prometheus has not re-sent yet are missing",
                                     ep.url,
@@ -322,24 +323,19 @@ async fn fetch_replica(
     replica: &str,
     now: UnixMs,
 ) -> ReplicaResult {
-    // Three requests at once: the status and silences never wait for a
-    // large alert list.
-    let (alerts_url, status_url, silences_url) = (
-        format!("{base}/api/v2/alerts"),
-        format!("{base}/api/v2/status"),
-        format!("{base}/api/v2/silences"),
-    );
-    let (body, status, silences) = tokio::join!(
-        http.get(&alerts_url, &[]),
-        http.get(&status_url, &[]),
-        http.get(&silences_url, &[]),
-    );
-    let body = body?;
+    // The alert list first (a rejected or failing replica gets one
+    // request, not three); then the status and silences are fetched while
+    // the list is parsed.
+    let body = http.get(&format!("{base}/api/v2/alerts"), &[]).await?;
     let (src, rep) = (source.to_string(), replica.to_string());
     // Tens of megabytes of JSON: parse on the blocking pool, not a worker.
-    let alerts = tokio::task::spawn_blocking(move || api::parse_alerts(&body, &src, &rep, now))
-        .await
-        .map_err(|e| FetchError::Bad { excerpt: format!("parser stopped: {e}") })??;
+    let parse = tokio::task::spawn_blocking(move || api::parse_alerts(&body, &src, &rep, now));
+    let (status_url, silences_url) =
+        (format!("{base}/api/v2/status"), format!("{base}/api/v2/silences"));
+    let (alerts, status, silences) =
+        tokio::join!(parse, http.get(&status_url, &[]), http.get(&silences_url, &[]));
+    let alerts =
+        alerts.map_err(|e| FetchError::Bad { excerpt: format!("parser stopped: {e}") })??;
     let status = match status {
         Ok(b) => serde_json::from_slice::<ApiStatus>(&b).ok(),
         Err(e) => {

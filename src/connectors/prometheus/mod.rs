@@ -109,7 +109,6 @@ impl Engine {
                     self.shown.settling(&self.cfg.url, now_ms + SETTLE_MS.min(grace));
                 }
                 if self.cfg.alerts {
-                    let fresh = fresh.into_iter().map(|a| (a.fingerprint.clone(), a)).collect();
                     let settled = !self.shown.is_settling(&self.cfg.url, now_ms);
                     let trust = Trust {
                         trusted: vec![self.cfg.url.clone()],
