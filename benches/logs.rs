@@ -11,6 +11,8 @@
 //! other builds running), one thread: Loghub raw lines (9 systems, headers
 //! included) 1.20 M lines/s; synthetic lines 1.98 M lines/s; 10,000
 //! templates held in 7.1 MiB. Reference Python Drain: ~10 k lines/s.
+//! 2026-12-04, with the token kinds of `token.rs` (load average 3–6): raw
+//! lines 1.24 M lines/s, synthetic 2.21 M lines/s, 7.10 MiB.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::Path;
