@@ -14,8 +14,8 @@ pub struct AnomalyEvent {
     pub value: f64,
     /// Detector score in `[0, 1]` (≥ the operating threshold).
     pub score: f64,
-    /// Which measure raised it: `spike`, `shift`, `step`, `context`,
-    /// `season` or `absence`.
+    /// Which measure raised it: `spike`, `shift`, `step`, `context` or
+    /// `season`.
     pub kind: String,
     /// The series' `instance` label (which pod of a service), if any.
     #[serde(default)]
