@@ -51,7 +51,7 @@ pub(super) fn writable(state: &mut State, what: &str) -> bool {
         state.flash_error(format!("{what}: read-only mode, nothing is written"));
         return false;
     }
-    if !state.can_write {
+    if !state.caps.can_write {
         state.flash_error(format!("{what}: no Alertmanager to write to"));
         return false;
     }
@@ -236,7 +236,8 @@ pub fn amtool_commands(state: &State, inc: &Incident) -> String {
     }
     let mut out = Vec::new();
     for (source, labels) in by_source {
-        let url = state.ack_urls.get(source).map_or("http://ALERTMANAGER:9093", String::as_str);
+        let url =
+            state.caps.ack_urls.get(source).map_or("http://ALERTMANAGER:9093", String::as_str);
         let (sets, untypeable) = typeable(cover(&labels));
         for name in untypeable {
             out.push(format!(
@@ -251,9 +252,9 @@ pub fn amtool_commands(state: &State, inc: &Incident) -> String {
         out.extend(amtool_query(url, &sets));
         let comment = format!("ACK! {} (quell)", clean_line(&inc.title, 80));
         let dur = crate::base::HumanDuration(std::time::Duration::from_millis(
-            u64::try_from(state.ack_ms).unwrap_or(900_000),
+            u64::try_from(state.caps.ack_ms).unwrap_or(900_000),
         ));
-        out.extend(amtool_silence(url, &sets, &state.ack_author, &dur.to_string(), &comment));
+        out.extend(amtool_silence(url, &sets, &state.caps.ack_author, &dur.to_string(), &comment));
     }
     out.join("\n")
 }
@@ -336,9 +337,9 @@ mod tests {
     fn hostile_state() -> (State, String) {
         use crate::app::{Msg, update};
         let mut s = crate::app::fixture::state();
-        s.can_write = true;
-        s.ack_author = "ana".into();
-        s.ack_urls.insert("demo".into(), "http://am:9093".into());
+        s.caps.can_write = true;
+        s.caps.ack_author = "ana".into();
+        s.caps.ack_urls.insert("demo".into(), "http://am:9093".into());
         let mut view = (*s.view).clone();
         let inc = s.selected_incident().unwrap().clone();
         let first = view.alerts.get_mut(&inc.alerts[0]).unwrap();

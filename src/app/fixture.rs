@@ -233,7 +233,7 @@ pub fn runbooks() -> Vec<Runbook> {
 #[must_use]
 pub fn state() -> State {
     let mut s = State::new(Theme::default(), Keymap::defaults(), runbooks(), false);
-    s.theme_names = Theme::available(None);
+    s.caps.theme_names = Theme::available(None);
     s.measure = crate::ui::MEASURE;
     update(&mut s, Msg::View(Arc::new(view())));
     s

@@ -159,7 +159,7 @@ fn complete(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     }
     state.input_cursor = usize::MAX;
-    let cands = command::candidates(&state.command, &state.theme_names);
+    let cands = command::candidates(&state.command, &state.caps.theme_names);
     match cands.len() {
         0 => {
             state.completion = None;
@@ -197,7 +197,7 @@ fn run(state: &mut State, line: &str) -> Vec<Effect> {
             let msg = format!(
                 "theme: {} (available: {})",
                 state.theme.name(),
-                state.theme_names.join(", ")
+                state.caps.theme_names.join(", ")
             );
             state.flash_info(msg);
         }

@@ -54,7 +54,7 @@ fn selected_silence(state: &State) -> Option<Silence> {
 /// `x` / `e` on the silences list: `e` extends at once (harmless), `x`
 /// asks first.
 pub fn silence_action(state: &mut State, extend: bool) -> Vec<Effect> {
-    if state.read_only || !state.can_write {
+    if state.read_only || !state.caps.can_write {
         state.flash_error("read-only: silences are not changed");
         return Vec::new();
     }

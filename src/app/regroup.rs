@@ -13,7 +13,7 @@ use crate::model::Fingerprint;
 
 /// `m`: the marked incidents (other than the selected one) go into it.
 pub fn merge(state: &mut State) -> Vec<Effect> {
-    if !state.can_regroup {
+    if !state.caps.can_regroup {
         state.flash_error("merge is not available here (a replay shows what was recorded)");
         return Vec::new();
     }
@@ -42,7 +42,7 @@ pub fn merge(state: &mut State) -> Vec<Effect> {
 /// `x`: the marked alerts of the selected incident, else the alert in
 /// focus, move to a new incident.
 pub fn split(state: &mut State) -> Vec<Effect> {
-    if !state.can_regroup {
+    if !state.caps.can_regroup {
         state.flash_error("split is not available here (a replay shows what was recorded)");
         return Vec::new();
     }
@@ -91,7 +91,7 @@ mod tests {
     #[test]
     fn m_merges_the_marked_incidents_into_the_selected_one() {
         let mut s = fixture::state();
-        s.can_regroup = true;
+        s.caps.can_regroup = true;
         assert!(act(&mut s, Action::Merge).is_empty());
         assert!(flash(&s).contains("mark incidents with space"), "{}", flash(&s));
         act(&mut s, Action::Mark); // marks the first, moves to the second
@@ -113,7 +113,7 @@ mod tests {
     #[test]
     fn x_splits_the_marked_alerts_else_the_one_under_the_cursor() {
         let mut s = fixture::state();
-        s.can_regroup = true;
+        s.caps.can_regroup = true;
         // From the incidents pane: nothing, with a hint.
         assert!(act(&mut s, Action::Split).is_empty());
         assert!(flash(&s).contains("mark its alerts"), "{}", flash(&s));
@@ -158,7 +158,7 @@ mod tests {
     #[test]
     fn suspected_incidents_are_not_merged() {
         let mut s = fixture::state();
-        s.can_regroup = true;
+        s.caps.can_regroup = true;
         s.marked.insert(crate::model::IncidentId("S-abc123".into()));
         assert!(act(&mut s, Action::Merge).is_empty());
         assert!(flash(&s).contains("suspected incidents have no alerts"), "{}", flash(&s));
@@ -176,7 +176,7 @@ mod tests {
     #[test]
     fn esc_on_the_merge_dialog_sends_nothing_and_keeps_the_marks() {
         let mut s = fixture::state();
-        s.can_regroup = true;
+        s.caps.can_regroup = true;
         act(&mut s, Action::Mark);
         act(&mut s, Action::Mark);
         act(&mut s, Action::Up);

@@ -36,7 +36,7 @@ pub fn open_silence_editor(state: &mut State) {
         .map(|set| set.iter().map(ToString::to_string).collect::<Vec<_>>().join(" "))
         .collect();
     let dur = crate::base::HumanDuration(std::time::Duration::from_millis(
-        u64::try_from(state.silence_ms).unwrap_or(3_600_000),
+        u64::try_from(state.caps.silence_ms).unwrap_or(3_600_000),
     ));
     state.mode = super::state::Mode::Command;
     state.completion = None;
@@ -178,7 +178,7 @@ pub fn submit_silence(state: &mut State, args: &str) -> Vec<Effect> {
     if !writable(state, "silence") {
         return Vec::new();
     }
-    let spec = match parse_silence(args, state.silence_ms) {
+    let spec = match parse_silence(args, state.caps.silence_ms) {
         Ok(s) => s,
         Err(e) => {
             state.flash_error(format!("silence: {e}"));
@@ -186,7 +186,7 @@ pub fn submit_silence(state: &mut State, args: &str) -> Vec<Effect> {
         }
     };
     let comment = if spec.comment.is_empty() {
-        format!("silenced from quell by {}", state.ack_author)
+        format!("silenced from quell by {}", state.caps.ack_author)
     } else {
         spec.comment.clone()
     };
@@ -199,7 +199,7 @@ pub fn submit_silence(state: &mut State, args: &str) -> Vec<Effect> {
             .filter(|a| a.alert.state.is_active())
             .find(|a| group.iter().all(|m| m.matches(&a.alert.labels)))
             .map(|a| a.alert.source.clone())
-            .or_else(|| state.ack_urls.keys().next().cloned());
+            .or_else(|| state.caps.ack_urls.keys().next().cloned());
         let Some(source) = source else {
             state.flash_error("silence: no Alertmanager to write to");
             return Vec::new();
@@ -267,8 +267,8 @@ mod tests {
     #[test]
     fn s_on_an_incident_covers_all_its_active_alerts_one_silence_per_group() {
         let mut s = crate::app::fixture::state();
-        s.can_write = true;
-        s.ack_author = "me".into();
+        s.caps.can_write = true;
+        s.caps.ack_author = "me".into();
         let inc = s.selected_incident().unwrap().clone();
         let want: Vec<_> = inc.alerts.clone();
         assert!(want.len() >= 3, "the fixture's first incident spans services");

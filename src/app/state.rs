@@ -170,13 +170,9 @@ pub struct State {
     pub sort: SortOrder,
     pub flash: Option<Flash>,
     pub theme: Theme,
-    /// Theme names `:theme` completes.
-    pub theme_names: Vec<String>,
     pub marked: BTreeSet<IncidentId>,
     /// Alerts marked in the alerts pane (what `x` splits out).
     pub marked_alerts: BTreeSet<Fingerprint>,
-    /// A pipeline takes merges and splits (not in replays).
-    pub can_regroup: bool,
     /// Terminal size (columns, rows).
     pub size: (u16, u16),
     /// Page and content sizes from the renderer, for paging and scrolling.
@@ -186,19 +182,8 @@ pub struct State {
     pub read_only: bool,
     /// A list overlay is open.
     pub overlay: Option<Overlay>,
-    /// An ack writer runs (false in read-only mode and replays).
-    pub can_write: bool,
-    /// Who acks and silences name as creator.
-    pub ack_author: String,
-    /// One Alertmanager URL per cluster, for `amtool` commands.
-    pub ack_urls: std::collections::BTreeMap<crate::model::SourceId, String>,
-    /// Ack and editor silence lengths (for commands quell shows).
-    pub ack_ms: i64,
-    pub silence_ms: i64,
-    /// `a` opens `:ack ` for a note first.
-    pub ack_ask_note: bool,
-    /// Severity at or above which a new incident notifies; `None` never.
-    pub notify: Option<crate::model::Severity>,
+    /// What this session can do (writers, links, durations), set at start.
+    pub caps: Capabilities,
     /// Incidents already seen (no notification for them again).
     pub seen_incidents: std::collections::HashSet<IncidentId>,
     /// Runbook dialog, runs and their output, the audit overlay.
@@ -209,7 +194,7 @@ pub struct State {
 
 /// What this session can do and how it is set up, decided once at start
 /// (config, ack writer, pipeline links) and handed to [`State::with_capabilities`].
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Capabilities {
     /// Theme names `:theme` completes.
     pub theme_names: Vec<String>,
@@ -221,26 +206,38 @@ pub struct Capabilities {
     pub ack_author: String,
     /// One Alertmanager URL per cluster, for `amtool` commands.
     pub ack_urls: std::collections::BTreeMap<crate::model::SourceId, String>,
+    /// Ack and editor silence lengths (for commands quell shows).
     pub ack_ms: i64,
     pub silence_ms: i64,
+    /// `a` opens `:ack ` for a note first.
     pub ack_ask_note: bool,
     /// Severity at or above which a new incident notifies; `None` never.
     pub notify: Option<crate::model::Severity>,
+}
+
+impl Default for Capabilities {
+    /// Nothing written, nothing linked; the default ack (15m) and silence
+    /// (1h) lengths; critical incidents notify.
+    fn default() -> Self {
+        Self {
+            theme_names: Vec::new(),
+            can_write: false,
+            can_regroup: false,
+            ack_author: String::new(),
+            ack_urls: std::collections::BTreeMap::new(),
+            ack_ms: 900_000,
+            silence_ms: 3_600_000,
+            ack_ask_note: false,
+            notify: Some(crate::model::Severity::Critical),
+        }
+    }
 }
 
 impl State {
     /// The session's capabilities, set once before the first frame.
     #[must_use]
     pub fn with_capabilities(mut self, caps: Capabilities) -> Self {
-        self.theme_names = caps.theme_names;
-        self.can_write = caps.can_write;
-        self.can_regroup = caps.can_regroup;
-        self.ack_author = caps.ack_author;
-        self.ack_urls = caps.ack_urls;
-        self.ack_ms = caps.ack_ms;
-        self.silence_ms = caps.silence_ms;
-        self.ack_ask_note = caps.ack_ask_note;
-        self.notify = caps.notify;
+        self.caps = caps;
         self
     }
 
@@ -280,23 +277,15 @@ impl State {
             sort: SortOrder::Severity,
             flash: None,
             theme,
-            theme_names: Vec::new(),
             marked: BTreeSet::new(),
             marked_alerts: BTreeSet::new(),
-            can_regroup: false,
             size: (80, 24),
             measure: super::nav::Measure::UNDRAWN,
             keymap,
             runbooks,
             read_only,
             overlay: None,
-            can_write: false,
-            ack_author: String::new(),
-            ack_urls: std::collections::BTreeMap::new(),
-            ack_ms: 900_000,
-            silence_ms: 3_600_000,
-            ack_ask_note: false,
-            notify: Some(crate::model::Severity::Critical),
+            caps: Capabilities::default(),
             seen_incidents: std::collections::HashSet::new(),
             runbook_flow: super::runbook_flow::RunbookFlow::default(),
             dirty: true,

@@ -288,9 +288,9 @@ fn a_key_without_a_runbook_is_an_error() {
 
 fn writable() -> State {
     let mut s = fixture::state();
-    s.can_write = true;
-    s.ack_author = "ana@bastion".into();
-    s.ack_urls.insert("demo".into(), "http://am:9093".into());
+    s.caps.can_write = true;
+    s.caps.ack_author = "ana@bastion".into();
+    s.caps.ack_urls.insert("demo".into(), "http://am:9093".into());
     s
 }
 
@@ -564,7 +564,7 @@ fn logs_key_opens_patterns_enter_shows_lines_esc_backs_out() {
 #[test]
 fn ack_can_ask_for_a_note_first() {
     let mut s = writable();
-    s.ack_ask_note = true;
+    s.caps.ack_ask_note = true;
     assert!(ch(&mut s, 'a').is_empty());
     assert_eq!((s.mode, s.command.as_str()), (Mode::Command, "ack "));
     typed(&mut s, "restarting the pool");

@@ -198,7 +198,7 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Mark => mark(state),
         Action::Merge => return super::regroup::merge(state),
         Action::Split => return super::regroup::split(state),
-        Action::Ack if state.ack_ask_note && !state.read_only && state.can_write => {
+        Action::Ack if state.caps.ack_ask_note && !state.read_only && state.caps.can_write => {
             state.mode = Mode::Command;
             state.completion = None;
             state.command = "ack ".into();
@@ -378,7 +378,7 @@ fn notifications(state: &mut State, view: &crate::model::View) -> Vec<Effect> {
             continue;
         }
         state.seen_incidents.insert(inc.id.clone());
-        let loud = state.notify.is_some_and(|min| inc.severity <= min)
+        let loud = state.caps.notify.is_some_and(|min| inc.severity <= min)
             && inc.state != IncidentState::Resolved;
         if !first && loud && effects.is_empty() {
             effects.push(Effect::Notify {

@@ -225,7 +225,7 @@ pub async fn run(opts: TuiOptions, mut views: watch::Receiver<Arc<View>>) -> any
                         let _ = terminal_io::write_raw(&terminal_io::notification(&title, &body));
                     }
                     Effect::Regroup(cmd) => {
-                        let by = state.ack_author.clone();
+                        let by = state.caps.ack_author.clone();
                         let sent = regroup.as_ref().is_some_and(|tx| {
                             tx.send(crate::engine::regroup::Request { cmd, by }).is_ok()
                         });

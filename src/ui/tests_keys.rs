@@ -142,7 +142,7 @@ fn completion_hints_name_every_candidate_without_gaps() {
 #[test]
 fn the_command_line_scrolls_around_its_cursor_and_shows_it() {
     let mut s = fixture::state();
-    s.can_write = true;
+    s.caps.can_write = true;
     update(&mut s, Msg::Action(Action::Silence));
     let line = s.command.clone();
     assert!(line.len() > 80, "the prefill is long: {line}");
@@ -168,7 +168,7 @@ fn the_command_line_scrolls_around_its_cursor_and_shows_it() {
 #[test]
 fn a_risky_key_shows_what_it_will_do_and_which_keys_decide() {
     let mut s = fixture::state();
-    s.can_regroup = true;
+    s.caps.can_regroup = true;
     update(&mut s, Msg::Action(Action::Mark));
     update(&mut s, Msg::Action(Action::Mark));
     update(&mut s, Msg::Action(Action::Up));

@@ -159,7 +159,7 @@ fn matches(state: &State) -> String {
 fn completions(state: &State) -> String {
     // The silence editor previews what it would silence before submitting.
     if let Some(args) = state.command.trim_start().strip_prefix("silence ") {
-        return match crate::app::silence::parse_silence(args, state.silence_ms) {
+        return match crate::app::silence::parse_silence(args, state.caps.silence_ms) {
             Ok(spec) => format!(
                 "  matches {} active alert(s) now",
                 crate::app::silence::preview_count(&state.view, &spec.groups)

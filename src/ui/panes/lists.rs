@@ -140,7 +140,7 @@ fn until(now: i64, t: i64) -> String {
 
 fn silences<'a>(state: &State, theme: &Theme, width: usize) -> Vec<Line<'a>> {
     let now = state.view.now;
-    let me = &state.ack_author;
+    let me = &state.caps.ack_author;
     silence_rows(&state.view)
         .into_iter()
         .map(|row| match row {
