@@ -114,7 +114,8 @@ impl Report {
     }
 }
 
-fn profile_score(threshold: f64, o: Outcome, p: &nab::Profile) -> ProfileScore {
+/// A profile's normalized score and counts at one threshold.
+pub(super) fn profile_score(threshold: f64, o: Outcome, p: &nab::Profile) -> ProfileScore {
     ProfileScore {
         threshold,
         score: nab::normalized(o.raw, o.windows, p),

@@ -21,7 +21,7 @@ use anyhow::Context;
 use serde::Serialize;
 
 use super::corpus::Series;
-use super::{ProfileScore, detector_scores};
+use super::{ProfileScore, detector_scores, profile_score as score};
 use crate::engine::anomaly::DetectorConfig;
 use crate::engine::anomaly::nab::{self, Outcome, PROFILES, ScoredFile};
 
@@ -125,17 +125,6 @@ fn sum(outs: impl Iterator<Item = Outcome>) -> Outcome {
         a.windows += o.windows;
         a
     })
-}
-
-fn score(threshold: f64, o: Outcome, p: &nab::Profile) -> ProfileScore {
-    ProfileScore {
-        threshold,
-        score: nab::normalized(o.raw, o.windows, p),
-        raw: o.raw,
-        tp: o.tp,
-        fn_: o.fn_,
-        fp: o.fp,
-    }
 }
 
 /// Runs leave-one-category-out cross-validation of the grid over `corpus`.
