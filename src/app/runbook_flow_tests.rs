@@ -272,15 +272,7 @@ fn screen(s: &State, w: u16, h: u16) -> String {
     use ratatui::backend::TestBackend;
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
     term.draw(|f| crate::ui::render(f, s, &s.theme)).unwrap();
-    let buf = term.backend().buffer().clone();
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        for x in 0..buf.area.width {
-            out.push_str(buf[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
+    crate::ui::tests::text(term.backend().buffer())
 }
 
 #[test]

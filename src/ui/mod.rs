@@ -166,7 +166,7 @@ fn too_small(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 #[cfg(test)]
 mod tests_keys;
 #[cfg(test)]

@@ -18,7 +18,8 @@ fn draw(state: &State, theme: &Theme, w: u16, h: u16) -> Buffer {
     term.backend().buffer().clone()
 }
 
-fn text(buf: &Buffer) -> String {
+/// A drawn buffer as text, one line per row (shared by the render tests).
+pub(crate) fn text(buf: &Buffer) -> String {
     let mut out = String::new();
     for y in 0..buf.area.height {
         for x in 0..buf.area.width {

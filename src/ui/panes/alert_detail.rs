@@ -289,15 +289,7 @@ mod tests {
         let mut term = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
         let theme = s.theme.clone();
         term.draw(|f| super::render(f, f.area(), &s, &theme)).expect("draw");
-        let buf = term.backend().buffer().clone();
-        let mut out = String::new();
-        for y in 0..buf.area.height {
-            for x in 0..buf.area.width {
-                out.push_str(buf[(x, y)].symbol());
-            }
-            out.push('\n');
-        }
-        out
+        crate::ui::tests::text(term.backend().buffer())
     }
 
     #[test]
