@@ -15,6 +15,14 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
 fi
 
+# A cold build plus the test servers need about 4 GiB; say so up front instead
+# of failing half-way through an unpack with "No space left on device".
+avail_kib=$(df -Pk . | awk 'NR==2 {print $4}')
+if [ -n "$avail_kib" ] && [ "$avail_kib" -lt $((4 * 1024 * 1024)) ]; then
+  echo "error: only $((avail_kib / 1024)) MiB free on $(df -P . | awk 'NR==2 {print $6}'); the build and tests need about 4 GiB" >&2
+  exit 1
+fi
+
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check
 
