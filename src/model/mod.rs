@@ -40,7 +40,9 @@ pub use silence::{
     ACK_MARKER, AckPhase, AckStatus, CompiledMatchers, Silence, SilenceMatcher, SilenceState,
     escape_matcher_value,
 };
-pub use source::{DEMO_SOURCE, SourceHealth, SourceId, SourceStatus};
+pub use source::{
+    DEMO_SOURCE, QUIET_FLOOR_MS, SourceHealth, SourceId, SourceStatus, quiet_limit_ms,
+};
 pub use span::{Span, SpanId};
 pub use time::{Clock, SystemClock, UnixMs, format_age, format_clock};
 pub use topology::Topology;

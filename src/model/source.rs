@@ -87,3 +87,49 @@ impl SourceHealth {
         self.last_ok.is_none_or(|t| now.saturating_sub(t) > limit)
     }
 }
+
+/// The shortest silence between views that is worth a "no update" warning.
+pub const QUIET_FLOOR_MS: i64 = 10_000;
+
+/// How long the screen may go without a new view before that is news.
+///
+/// Every poll of every source brings a view, so views arrive at least as
+/// often as the fastest healthy source polls (its interval, +10 % jitter).
+/// Twice that, and never under [`QUIET_FLOOR_MS`]: a 15 s poll is not a
+/// 10 s outage. With no healthy source the slowest interval sets it (a
+/// failing source backs off; its own status already says it is down).
+#[must_use]
+pub fn quiet_limit_ms(sources: &[SourceHealth]) -> i64 {
+    let ms = |s: &SourceHealth| i64::try_from(s.interval_ms).unwrap_or(i64::MAX);
+    let polling = sources.iter().filter(|s| s.interval_ms > 0);
+    let fastest_healthy = polling.clone().filter(|s| s.status.is_healthy()).map(ms).min();
+    let expected = fastest_healthy.or_else(|| polling.map(ms).max()).unwrap_or(0);
+    expected.saturating_mul(2).max(QUIET_FLOOR_MS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn src(interval_ms: u64, status: SourceStatus) -> SourceHealth {
+        SourceHealth {
+            id: "s".into(),
+            kind: "alertmanager".into(),
+            status,
+            last_ok: None,
+            interval_ms,
+        }
+    }
+
+    #[test]
+    fn quiet_limit_follows_the_fastest_healthy_poll() {
+        assert_eq!(quiet_limit_ms(&[]), QUIET_FLOOR_MS);
+        assert_eq!(quiet_limit_ms(&[src(1_000, SourceStatus::Ok)]), QUIET_FLOOR_MS);
+        // A 15 s poll is due every 15 s: no warning before twice that.
+        assert_eq!(quiet_limit_ms(&[src(15_000, SourceStatus::Ok)]), 30_000);
+        let down = SourceStatus::Down { since: 0, attempts: 3, reason: "refused".into() };
+        let mixed = [src(5_000, down.clone()), src(60_000, SourceStatus::Ok)];
+        assert_eq!(quiet_limit_ms(&mixed), 120_000, "a down source polls on its backoff");
+        assert_eq!(quiet_limit_ms(&[src(30_000, down)]), 60_000);
+    }
+}
