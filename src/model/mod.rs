@@ -13,6 +13,7 @@ mod history;
 mod incident;
 mod log;
 mod notice;
+mod place;
 pub mod rule;
 mod series;
 mod silence;
@@ -35,6 +36,7 @@ pub use incident::{
 };
 pub use log::{LogLevel, LogRecord};
 pub use notice::Notice;
+pub use place::{place_between, place_of};
 pub use series::{Sample, SeriesKey, SeriesMeta, Signal};
 pub use silence::{
     ACK_MARKER, AckPhase, AckStatus, CompiledMatchers, Silence, SilenceMatcher, SilenceState,
