@@ -118,7 +118,7 @@ fn write_text(out: &mut impl Write, view: &View, eval: Option<&Scorecard>) -> st
         view.incidents.len()
     )?;
     for src in &view.sources {
-        writeln!(out, "  source {}", crate::sanitize::clean_line(&source_line(src), 160))?;
+        writeln!(out, "  source {}", crate::sanitize::clean_line(&source_line(src), 400))?;
     }
     for i in &view.incidents {
         let cause = i.root_causes.first().map_or_else(

@@ -43,7 +43,8 @@ pub use silence::{
     escape_matcher_value,
 };
 pub use source::{
-    DEMO_SOURCE, QUIET_FLOOR_MS, SourceHealth, SourceId, SourceStatus, quiet_limit_ms,
+    DEMO_SOURCE, QUIET_FLOOR_MS, SourceHealth, SourceId, SourceStatus, fresh_start_warning,
+    quiet_limit_ms,
 };
 pub use span::{Span, SpanId};
 pub use time::{Clock, SystemClock, UnixMs, format_age, format_clock};

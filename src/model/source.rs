@@ -88,6 +88,30 @@ impl SourceHealth {
     }
 }
 
+/// What a source's warning says when an Alertmanager replica started
+/// moments ago: it lost the alerts it had, and the ones Prometheus sent
+/// before have not been re-sent yet, so "no alerts" is no all-clear.
+#[must_use]
+pub fn fresh_start_warning(replica: &str, age_ms: i64) -> String {
+    format!(
+        "replica {replica} {FRESH_START} {}s ago: alerts sent before may not have arrived yet",
+        age_ms.max(0) / 1000
+    )
+}
+
+/// The words [`fresh_start_warning`] puts in a warning.
+const FRESH_START: &str = "(Alertmanager) started";
+
+impl SourceHealth {
+    /// Whether a replica of this source started moments ago (see
+    /// [`fresh_start_warning`]): the header says so instead of "partial data".
+    #[must_use]
+    pub fn just_started(&self) -> bool {
+        matches!(&self.status, SourceStatus::Partial { warnings }
+            if warnings.iter().any(|w| w.contains(FRESH_START)))
+    }
+}
+
 /// The shortest silence between views that is worth a "no update" warning.
 pub const QUIET_FLOOR_MS: i64 = 10_000;
 
@@ -119,6 +143,19 @@ mod tests {
             last_ok: None,
             interval_ms,
         }
+    }
+
+    #[test]
+    fn a_fresh_replica_is_told_apart_from_other_partial_data() {
+        let w = fresh_start_warning("http://am:9093", 12_400);
+        assert_eq!(
+            w,
+            "replica http://am:9093 (Alertmanager) started 12s ago: alerts sent before may not have arrived yet"
+        );
+        let partial = |w: &str| src(15_000, SourceStatus::Partial { warnings: vec![w.into()] });
+        assert!(partial(&w).just_started());
+        assert!(!partial("replica http://am:9093: cluster settling").just_started());
+        assert!(!src(15_000, SourceStatus::Ok).just_started());
     }
 
     #[test]

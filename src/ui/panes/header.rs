@@ -37,6 +37,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         let (word, bad) = if src.status.is_healthy() && src.is_stale(now) {
             let age = src.last_ok.map_or_else(|| "never".to_string(), |t| format_age(now - t));
             (format!("stale {age}"), true)
+        } else if src.just_started() {
+            // An empty list from it is no all-clear (see `:sources`).
+            ("just started".to_string(), true)
         } else if let SourceStatus::Down { since, .. } = &src.status {
             (format!("down {}", format_age(now - since)), true)
         } else {
@@ -170,6 +173,21 @@ mod tests {
         // Three intervals since the source's last good poll: it is stale.
         ticks(&mut s, 16);
         assert!(drawn(&s).contains("am stale 46s"), "{}", drawn(&s));
+    }
+
+    #[test]
+    fn a_replica_that_just_started_is_no_all_clear() {
+        let mut s = live();
+        let view = Arc::make_mut(&mut s.view);
+        view.sources[0].status = SourceStatus::Partial {
+            warnings: vec![crate::model::fresh_start_warning("http://am:9093", 12_000)],
+        };
+        let t = drawn(&s);
+        assert!(t.contains("am just started"), "{t}");
+        let view = Arc::make_mut(&mut s.view);
+        view.sources[0].status =
+            SourceStatus::Partial { warnings: vec!["cluster settling".into()] };
+        assert!(drawn(&s).contains("am partial data"), "{}", drawn(&s));
     }
 
     #[test]
