@@ -133,7 +133,7 @@ pub fn cause_label<'a>(entity: &str, alerts: impl IntoIterator<Item = &'a Alert>
 /// disks on one host).
 const MAX_RESOURCE_LINES: usize = 4;
 /// Longest expression quoted in an evidence line (characters).
-const MAX_EXPR: usize = 72;
+const MAX_EXPR: usize = 40;
 
 /// For every cause that is a host (its alerts' entity is a target), puts
 /// one line per resource first: the alert, when it started, and its own

@@ -82,7 +82,8 @@ fn a_host_cause_names_the_resource_with_the_alerts_own_value() {
     let rc = &incs[0].root_causes[0];
     assert_eq!(rc.service, "host-a");
     let lines: Vec<(UnixMs, &str)> = rc.evidence.iter().map(|e| (e.ts, e.text.as_str())).collect();
-    let mem_line = "memory: HostOutOfMemory, node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes * 100 at 4.2% (fires < 10%)";
+    let mem_line =
+        "memory: HostOutOfMemory, node_memory_MemAvailable_bytes / node_m… at 4.2% (fires < 10%)";
     assert_eq!(lines[0], (at(148), mem_line), "{lines:#?}");
     assert!(lines[1].1.starts_with("disk /var: HostOutOfDiskSpace, node_filesystem"), "{lines:#?}");
     assert_eq!(lines[1].0, at(150), "the disk alert's own start");
