@@ -416,6 +416,20 @@ mod tests {
     }
 
     #[test]
+    fn the_whole_screen_hands_the_graph_link_to_the_terminal() {
+        let mut s = fixture::state();
+        let fp = s.view.alerts.keys().next().cloned().expect("fixture alert");
+        let view = Arc::make_mut(&mut s.view);
+        view.alerts.get_mut(&fp).expect("alert").alert.generator_url = Some(URL.into());
+        s.drill = Some(fp);
+        let mut term = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+        let theme = s.theme.clone();
+        let mut links = Vec::new();
+        term.draw(|f| links = crate::ui::render_with_links(f, &s, &theme)).expect("draw");
+        assert_eq!(links.iter().map(|l| l.url.as_str()).collect::<Vec<_>>(), vec![URL]);
+    }
+
+    #[test]
     fn the_graph_url_is_a_hyperlink_only_when_safe() {
         let (t, link, _) = drawn_with(false, URL, 120);
         let link = link.expect("a safe http URL is linked");
