@@ -38,7 +38,13 @@ fn big_view() -> View {
             let spark = (0..60).map(|k| ((k * 7 + j) % 13) as f64).collect();
             alerts.insert(
                 fp.clone(),
-                AlertView { alert, spark, threshold: None, anomalies: Vec::new() },
+                AlertView {
+                    alert,
+                    spark,
+                    threshold: None,
+                    anomalies: Vec::new(),
+                    spark_span: None,
+                },
             );
             fps.push(fp);
         }

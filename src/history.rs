@@ -202,6 +202,7 @@ mod tests {
                     spark: vec![],
                     threshold: None,
                     anomalies: vec![],
+                    spark_span: None,
                 }
             })
             .collect();

@@ -245,6 +245,7 @@ impl Pipeline {
 
     fn alert_view(&self, a: &crate::model::Alert, marks: &AnomalyMarks<'_>) -> AlertView {
         let mut anomalies = Vec::new();
+        let mut spark_span = None;
         let spark = a
             .series
             .as_ref()
@@ -258,12 +259,13 @@ impl Pipeline {
                         anomalies.push(i);
                     }
                 }
+                spark_span = tail.first().zip(tail.last()).map(|(f, l)| (f.ts, l.ts));
                 tail.iter().map(|x| x.value).collect()
             })
             .unwrap_or_default();
         anomalies.sort_unstable();
         anomalies.dedup();
-        AlertView { alert: a.clone(), spark, threshold: None, anomalies }
+        AlertView { alert: a.clone(), spark, threshold: None, anomalies, spark_span }
     }
 }
 

@@ -350,7 +350,13 @@ fn view_of(alerts: &[(&Labels, bool)]) -> std::sync::Arc<quell::model::View> {
         let mut a = Alert::new("am", (*l).clone(), AlertState::Firing, SystemClock.now());
         a.fingerprint = fp_of(l);
         a.unconfirmed = *unconfirmed;
-        let av = AlertView { alert: a, spark: vec![], threshold: None, anomalies: vec![] };
+        let av = AlertView {
+            alert: a,
+            spark: vec![],
+            threshold: None,
+            anomalies: vec![],
+            spark_span: None,
+        };
         v.alerts.insert(av.alert.fingerprint.clone(), av);
     }
     std::sync::Arc::new(v)

@@ -85,10 +85,25 @@ async fn posted_alerts_show_in_snapshot_json_grouped_into_incidents() {
     // says so instead of "ok".
     let empty = Alertmanager::single(&[]);
     let path = dir.file("empty.toml", &am_toml("am-empty", &[empty.url()], ""));
+    let text_path = path.clone();
     let json = tokio::task::spawn_blocking(move || snapshot_json(&path)).await.unwrap();
     let status = &json["sources"][0]["status"];
     assert_eq!(status["state"], "partial", "{:#}", json["sources"]);
-    assert!(status["warnings"][0].as_str().unwrap().contains("re-sent"), "{status:#}");
+    let warning = status["warnings"][0].as_str().unwrap();
+    assert!(warning.contains("(Alertmanager) started"), "{status:#}");
+    assert!(warning.contains("alerts sent before may not have arrived yet"), "{status:#}");
+    // The text output says it too (it printed only incidents before).
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_quell"))
+        .args(["snapshot", "--config"])
+        .arg(&text_path)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("source am-empty partial data: replica")
+            && text.contains("may not have arrived yet"),
+        "{text}"
+    );
     assert!(json["sources"][0]["kind"].as_str().unwrap().starts_with("alertmanager 0."));
 }
 

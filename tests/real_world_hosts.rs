@@ -187,6 +187,24 @@ async fn listed(urls: &[String]) -> BTreeSet<(String, String)> {
     out
 }
 
+/// The open incident on `host` has `host` as its first root cause, with an
+/// evidence line holding every one of `parts`, dated at or after the
+/// incident's start (an alert's own time, not the incident's).
+fn assert_host_cause(v: &View, host: &str, parts: &[&str]) {
+    let inc = v
+        .incidents
+        .iter()
+        .find(|i| i.state != quell::model::IncidentState::Resolved && i.services == [host])
+        .unwrap_or_else(|| panic!("no open incident on {host}: {}", summary(v)));
+    let rc = inc.root_causes.first().unwrap_or_else(|| panic!("no cause: {inc:#?}"));
+    assert_eq!(rc.service, host, "{:#?}", inc.root_causes);
+    let line = rc.evidence.iter().find(|e| parts.iter().all(|p| e.text.contains(p)));
+    let line = line.unwrap_or_else(|| panic!("no line with {parts:?} in {:#?}", rc.evidence));
+    let own =
+        inc.alerts.iter().filter_map(|fp| v.alerts.get(fp)).any(|a| a.alert.starts_at == line.ts);
+    assert!(own, "{line:?} is not dated at one of its alerts' starts");
+}
+
 fn pair(name: &str, host: &str) -> (String, String) {
     (name.to_string(), host.to_string())
 }
@@ -218,6 +236,14 @@ async fn two_hosts_faults_and_replica_restarts_read_true() {
     let key = cpu.alert.series.as_ref().expect("charted").0.clone();
     assert!(key.starts_with("100 - (avg by (instance)"), "{key}");
     assert!(!key.contains("> -1"), "{key}");
+    // The root cause names the host and its resources, with the value of
+    // each alert's own series against its rule's threshold.
+    assert_host_cause(&v, "host-a", &["CPU: HostHighCpuLoad, 100 - (avg by", "(fires > -1%)"]);
+    assert_host_cause(
+        &v,
+        "host-a",
+        &["memory: HostMemoryUnderPressure, node_memory_MemAvailable_bytes", "% (fires < 101%)"],
+    );
 
     // 2. host-b's exporter dies: its target-down alert joins host-b's
     //    incident; its CPU and memory alerts resolve as soon as every
@@ -234,6 +260,7 @@ async fn two_hosts_faults_and_replica_restarts_read_true() {
     let b = incident_of(&v, "host-b").unwrap();
     assert_eq!(b.0, vec!["host-b".to_string()]);
     assert_eq!(b.1, 3, "target down joined host-b's incident: {}", summary(&v));
+    assert_host_cause(&v, "host-b", &["target down: HostTargetMissing, up{job=\"node\"} at 0"]);
     assert_eq!(incident_of(&v, "host-a").map(|x| x.1), Some(2), "host-a untouched");
     let shown = active(&v);
     let now_listed = listed(&urls).await;

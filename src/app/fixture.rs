@@ -47,6 +47,7 @@ fn alert(
         spark,
         threshold: Some(0.5),
         anomalies: Vec::new(),
+        spark_span: None,
     }
 }
 

@@ -9,7 +9,7 @@ use super::action::Effect;
 use super::state::{Pane, State};
 use crate::ack::AckCommand;
 use crate::ack::plan::cover;
-use crate::model::{Labels, SilenceMatcher, View};
+use crate::model::{Alert, Labels, SilenceMatcher, UnixMs, View};
 use crate::sanitize::clean_line;
 
 /// `s`: opens the command line with a `silence` command prefilled with
@@ -23,7 +23,11 @@ pub fn open_silence_editor(state: &mut State) {
         state.flash_error("silence: nothing selected");
         return;
     };
-    let alerts = ack_targets(state, inc, single);
+    let mut alerts = ack_targets(state, inc, single);
+    let now = state.view.now;
+    alerts.retain(|t| {
+        state.view.alerts.get(&t.fingerprint).is_some_and(|a| reported_active(&a.alert, now))
+    });
     let labels: Vec<&Labels> = alerts.iter().map(|t| &t.labels).collect();
     let sets = cover(&labels);
     if sets.is_empty() {
@@ -161,13 +165,21 @@ fn parse_matcher(s: &str) -> Result<(SilenceMatcher, &str), String> {
     Ok((SilenceMatcher { name: name.to_string(), value, is_regex, is_equal }, after))
 }
 
-/// How many active alerts in the view any of the groups selects.
+/// Whether a source reports `a` active now: not resolved, not kept only
+/// because its absence is unconfirmed (a replica down or restarting), and
+/// not past the end its source gave it. Only these count and get silenced.
+#[must_use]
+pub fn reported_active(a: &Alert, now: UnixMs) -> bool {
+    a.state.is_active() && !a.unconfirmed && a.ends_at.is_none_or(|end| end > now)
+}
+
+/// How many alerts a source reports active that any of the groups selects.
 #[must_use]
 pub fn preview_count(view: &View, groups: &[Vec<SilenceMatcher>]) -> usize {
     let compiled: Vec<_> = groups.iter().map(|g| crate::model::CompiledMatchers::new(g)).collect();
     view.alerts
         .values()
-        .filter(|a| a.alert.state.is_active())
+        .filter(|a| reported_active(&a.alert, view.now))
         .filter(|a| compiled.iter().any(|c| c.matches(&a.alert.labels)))
         .count()
 }
@@ -196,7 +208,7 @@ pub fn submit_silence(state: &mut State, args: &str) -> Vec<Effect> {
             .view
             .alerts
             .values()
-            .filter(|a| a.alert.state.is_active())
+            .filter(|a| reported_active(&a.alert, state.view.now))
             .find(|a| group.iter().all(|m| m.matches(&a.alert.labels)))
             .map(|a| a.alert.source.clone())
             .or_else(|| state.caps.ack_urls.keys().next().cloned());
@@ -287,5 +299,31 @@ mod tests {
         let line = std::mem::take(&mut s.command);
         let fx = submit_silence(&mut s, line.strip_prefix("silence ").unwrap());
         assert_eq!(fx.len(), spec.groups.len(), "one silence per group");
+    }
+
+    #[test]
+    fn the_live_count_and_the_editor_leave_out_alerts_no_source_reports() {
+        let mut s = crate::app::fixture::state();
+        s.caps.can_write = true;
+        let inc = s.selected_incident().unwrap().clone();
+        let all = parse_silence(r#"alertname=~".+""#, 60_000).unwrap();
+        let before = preview_count(&s.view, &all.groups);
+        let (kept, gone) = (&inc.alerts[0], &inc.alerts[1]);
+        let now = s.view.now;
+        let view = std::sync::Arc::make_mut(&mut s.view);
+        // Kept through a replica restart, and past the end its source gave it.
+        view.alerts.get_mut(kept).unwrap().alert.unconfirmed = true;
+        view.alerts.get_mut(gone).unwrap().alert.ends_at = Some(now - 1_000);
+        assert_eq!(preview_count(&s.view, &all.groups), before - 2);
+        open_silence_editor(&mut s);
+        let spec = parse_silence(s.command.strip_prefix("silence ").unwrap(), 60_000).unwrap();
+        for fp in [kept, gone] {
+            let labels = &s.view.alerts[fp].alert.labels;
+            assert!(
+                !spec.groups.iter().any(|g| g.iter().all(|m| m.matches(labels))),
+                "{fp:?} is no longer reported yet the editor covers it: {}",
+                s.command
+            );
+        }
     }
 }

@@ -295,7 +295,9 @@ impl State {
     /// Seconds without a new view, when that is long enough to mention.
     #[must_use]
     pub fn stale_for(&self) -> Option<u32> {
-        (self.has_data && self.ticks_since_view >= STALE_AFTER_TICKS)
+        let limit = crate::model::quiet_limit_ms(&self.view.sources);
+        let quiet = i64::from(self.ticks_since_view) * 1000;
+        (self.has_data && self.ticks_since_view >= STALE_AFTER_TICKS && quiet >= limit)
             .then_some(self.ticks_since_view)
     }
 }

@@ -89,7 +89,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
 
 fn on_tick(state: &mut State) {
     state.ticks_since_view = state.ticks_since_view.saturating_add(1);
-    if state.stale_for().is_some() {
+    // The header's wall clock (live sources) and ages move between polls.
+    if state.stale_for().is_some() || (state.has_data && !super::simulated_clock(&state.view)) {
         state.dirty = true;
     }
     if let Some(f) = &mut state.flash {

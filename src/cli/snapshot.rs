@@ -117,10 +117,20 @@ fn write_text(out: &mut impl Write, view: &View, eval: Option<&Scorecard>) -> st
         format_clock(view.now),
         view.incidents.len()
     )?;
+    for src in &view.sources {
+        writeln!(out, "  source {}", crate::sanitize::clean_line(&source_line(src), 400))?;
+    }
     for i in &view.incidents {
         let cause = i.root_causes.first().map_or_else(
             || "no suspected cause".to_string(),
-            |c| format!("{} ({:.2}, {} confidence)", c.service, c.score, c.confidence.word()),
+            |c| {
+                format!(
+                    "{} ({:.2}, {} confidence)",
+                    cause_name(view, i, &c.service),
+                    c.score,
+                    c.confidence.word()
+                )
+            },
         );
         writeln!(
             out,
@@ -148,4 +158,28 @@ fn write_text(out: &mut impl Write, view: &View, eval: Option<&Scorecard>) -> st
         )?;
     }
     Ok(())
+}
+
+/// `am ok`, `am partial data: replica … started 12s ago: …`: a source's
+/// health word and, when it is not plainly ok, why.
+fn source_line(src: &SourceHealth) -> String {
+    use crate::model::SourceStatus;
+    let why = match &src.status {
+        SourceStatus::Partial { warnings } => warnings.join("; "),
+        SourceStatus::Down { reason, .. }
+        | SourceStatus::AuthFailed { reason }
+        | SourceStatus::Tls { reason } => reason.clone(),
+        SourceStatus::BadResponse { excerpt } => excerpt.clone(),
+        SourceStatus::TooLarge { limit_bytes } => format!("over {limit_bytes} bytes"),
+        SourceStatus::Slow { millis } => format!("{millis} ms"),
+        SourceStatus::Starting | SourceStatus::Ok => String::new(),
+    };
+    let word = src.status.word();
+    if why.is_empty() { format!("{} {word}", src.id) } else { format!("{} {word}: {why}", src.id) }
+}
+
+/// A cause's entity, with the host resources its alerts are about.
+fn cause_name(view: &View, inc: &Incident, entity: &str) -> String {
+    let alerts = inc.alerts.iter().filter_map(|fp| view.alerts.get(fp)).map(|a| &a.alert);
+    crate::engine::rca::resource::cause_label(entity, alerts)
 }

@@ -163,6 +163,7 @@ pub fn rank(
     causes.truncate(MAX_CAUSES);
     assign_confidence(&mut causes);
     add_span_evidence(&mut causes, store, base, window);
+    resource::explain(&mut causes, &alerts, store);
     inc.root_causes = causes;
     inc.title = title(inc, &alerts);
 }
@@ -394,6 +395,7 @@ fn title(inc: &Incident, alerts: &[&AlertEntry]) -> String {
 }
 
 mod inputs;
+pub mod resource;
 #[cfg(test)]
 mod tests;
 pub mod window;

@@ -13,6 +13,7 @@ mod history;
 mod incident;
 mod log;
 mod notice;
+mod place;
 pub mod rule;
 mod series;
 mod silence;
@@ -35,12 +36,16 @@ pub use incident::{
 };
 pub use log::{LogLevel, LogRecord};
 pub use notice::Notice;
+pub use place::{place_between, place_of};
 pub use series::{Sample, SeriesKey, SeriesMeta, Signal};
 pub use silence::{
     ACK_MARKER, AckPhase, AckStatus, CompiledMatchers, Silence, SilenceMatcher, SilenceState,
     escape_matcher_value,
 };
-pub use source::{DEMO_SOURCE, SourceHealth, SourceId, SourceStatus};
+pub use source::{
+    DEMO_SOURCE, QUIET_FLOOR_MS, SourceHealth, SourceId, SourceStatus, fresh_start_warning,
+    quiet_limit_ms,
+};
 pub use span::{Span, SpanId};
 pub use time::{Clock, SystemClock, UnixMs, format_age, format_clock};
 pub use topology::Topology;

@@ -28,6 +28,9 @@ pub struct AlertView {
     /// Indices into `spark` of points the anomaly detectors flagged.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub anomalies: Vec<usize>,
+    /// Times of the first and last point of `spark` (the chart's time axis).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub spark_span: Option<(UnixMs, UnixMs)>,
 }
 
 /// Ground truth of one injected fault (demo world only).

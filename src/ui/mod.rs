@@ -64,7 +64,7 @@ pub fn render_with_links(frame: &mut Frame, state: &State, theme: &Theme) -> Vec
     if !state.has_data {
         waiting(frame, a.body, theme);
     } else if state.drill.is_some() {
-        panes::alert_detail::render(frame, a.body, state, theme);
+        links.extend(panes::alert_detail::render(frame, a.body, state, theme));
     } else {
         panes::incidents::render(frame, a.incidents, state, theme);
         if state.runbook_flow.output_open {

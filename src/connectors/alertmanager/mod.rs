@@ -190,11 +190,8 @@ impl Cluster {
                                 self.alerts.settling(&ep.url, up + settle);
                             }
                             if now_ms - up < settle && alerts.is_empty() {
-                                self.warnings.push(format!(
-                                    "replica {} started {}s ago: alerts Prometheus has not re-sent yet are missing",
-                                    ep.url,
-                                    (now_ms - up).max(0) / 1000
-                                ));
+                                self.warnings
+                                    .push(crate::model::fresh_start_warning(&ep.url, now_ms - up));
                             }
                         }
                         if st.cluster.status == "settling" {

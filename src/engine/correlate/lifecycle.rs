@@ -35,7 +35,7 @@ impl Correlator {
             };
             let inc = Arc::make_mut(inc);
             let at = a.ends_at.unwrap_or(a.updated_at);
-            let text = resolved_text(a.name(), &place(a.service().unwrap_or("?"), &a.labels));
+            let text = resolved_text(a.name(), &place(a.service(), &a.labels));
             push_timeline(inc, at, TimelineKind::AlertResolved, text);
             inc.updated_at = inc.updated_at.max(at);
             touched.insert(serial);

@@ -103,11 +103,11 @@ impl<'a> Fresh<'a> {
         let joined = !track.occ.is_empty();
         // Its track gains no occurrence before this one joins (an alert is
         // placed at most once per pass), so "again" is known now.
-        let shown = name.unwrap_or("?");
+        let at = place(name, &a.labels);
         let text = if joined || refires > 0 {
-            refired_text(a.name(), &place(shown, &a.labels), refires)
+            refired_text(a.name(), &at, refires)
         } else {
-            fired_text(a.name(), &place(shown, &a.labels), a.summary())
+            fired_text(a.name(), &at, a.summary())
         };
         Self {
             alert: a,

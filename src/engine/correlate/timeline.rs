@@ -6,37 +6,27 @@ use crate::model::{Incident, TimelineEntry, TimelineKind, UnixMs};
 /// Timeline entries kept per incident.
 const MAX_TIMELINE: usize = 200;
 
-/// Where an alert is, as its timeline lines say it: its service, and its
-/// instance when it has one other than the service (per-instance alerts of
-/// one service would otherwise read the same).
-pub(super) struct Place<'a> {
-    pub service: &'a str,
-    pub instance: Option<&'a str>,
-}
+/// Where an alert is, as its timeline lines say it (see
+/// [`crate::model::place_of`]: each fact once, never `?`).
+pub(super) struct Place(String);
 
-impl Place<'_> {
+impl Place {
     fn len(&self) -> usize {
-        self.service.len() + self.instance.map_or(0, |i| i.len() + 3)
+        self.0.len()
     }
 
     fn push_to(&self, text: &mut String) {
-        text.push_str(self.service);
-        if let Some(i) = self.instance {
-            text.push_str(" (");
-            text.push_str(i);
-            text.push(')');
-        }
+        text.push_str(&self.0);
     }
 }
 
-/// The place of an alert on service `service` with labels `labels`.
-pub(super) fn place<'a>(service: &'a str, labels: &'a crate::model::Labels) -> Place<'a> {
-    let instance = crate::model::instance_of(labels).filter(|i| *i != service);
-    Place { service, instance }
+/// The place of an alert on entity `service` (if any) with labels `labels`.
+pub(super) fn place(service: Option<&str>, labels: &crate::model::Labels) -> Place {
+    Place(crate::model::place_of(service, labels))
 }
 
 /// "`name` fired on `place`[: `summary`]".
-pub(super) fn fired_text(name: &str, at: &Place<'_>, summary: Option<&str>) -> String {
+pub(super) fn fired_text(name: &str, at: &Place, summary: Option<&str>) -> String {
     const FIRED_ON: &str = " fired on ";
     let extra = summary.map_or(0, |s| s.len() + 2);
     let mut text = String::with_capacity(name.len() + FIRED_ON.len() + at.len() + extra);
@@ -51,7 +41,7 @@ pub(super) fn fired_text(name: &str, at: &Place<'_>, summary: Option<&str>) -> S
 }
 
 /// A re-fire of an alert already seen: one line that says it flaps.
-pub(super) fn refired_text(name: &str, at: &Place<'_>, refires: u32) -> String {
+pub(super) fn refired_text(name: &str, at: &Place, refires: u32) -> String {
     let mut text = format!("{name} fired again on ");
     at.push_to(&mut text);
     if refires > 0 {
@@ -61,7 +51,7 @@ pub(super) fn refired_text(name: &str, at: &Place<'_>, refires: u32) -> String {
 }
 
 /// "`name` resolved on `place`".
-pub(super) fn resolved_text(name: &str, at: &Place<'_>) -> String {
+pub(super) fn resolved_text(name: &str, at: &Place) -> String {
     let mut text = format!("{name} resolved on ");
     at.push_to(&mut text);
     text
@@ -89,21 +79,33 @@ mod tests {
 
     #[test]
     fn lines_name_the_instance_when_it_tells_alerts_apart() {
-        let pod = labels(&[("instance", "cart-2")]);
-        let at = place("cart", &pod);
+        let pod = labels(&[("instance", "10.0.0.2:8080")]);
+        let at = place(Some("cart"), &pod);
         assert_eq!(
             fired_text("High", &at, Some("5% errors")),
-            "High fired on cart (cart-2): 5% errors"
+            "High fired on cart (10.0.0.2:8080): 5% errors"
         );
-        assert_eq!(refired_text("High", &at, 0), "High fired again on cart (cart-2)");
+        assert_eq!(refired_text("High", &at, 0), "High fired again on cart (10.0.0.2:8080)");
         assert_eq!(
             refired_text("High", &at, 3),
-            "High fired again on cart (cart-2) (flapping: 3 re-fires)"
+            "High fired again on cart (10.0.0.2:8080) (flapping: 3 re-fires)"
         );
-        assert_eq!(resolved_text("High", &at), "High resolved on cart (cart-2)");
+        assert_eq!(resolved_text("High", &at), "High resolved on cart (10.0.0.2:8080)");
+        // The host's exporter: `host-c (host-c:9100)` said the host twice.
+        let port = labels(&[("instance", "host-c:9100")]);
+        assert_eq!(
+            fired_text("Down", &place(Some("host-c"), &port), None),
+            "Down fired on host-c:9100"
+        );
+        // No entity label at all: its other labels, never `?`.
+        let bare = labels(&[("alertname", "BackupOverdue"), ("cluster", "eu-1")]);
+        assert_eq!(
+            fired_text("BackupOverdue", &place(None, &bare), None),
+            "BackupOverdue fired on cluster=eu-1"
+        );
         // No instance, an empty one, or one that only repeats the service.
         for l in [labels(&[]), labels(&[("instance", "")]), labels(&[("instance", "cart")])] {
-            let at = place("cart", &l);
+            let at = place(Some("cart"), &l);
             assert_eq!(fired_text("High", &at, None), "High fired on cart");
             assert_eq!(resolved_text("High", &at), "High resolved on cart");
         }

@@ -26,9 +26,10 @@ use crate::model::rule::comparison;
 use crate::model::{AlertView, format_age, format_clock};
 use crate::sanitize;
 use crate::theme::{Role, Theme};
+use crate::ui::Hyperlink;
 use crate::ui::text::cols;
 use crate::ui::widgets::BarChart;
-use crate::ui::widgets::spark::{bounds, compact, threshold_row};
+use crate::ui::widgets::spark::{bounds, compact, fit, threshold_row};
 
 /// Lines per annotation value before the rest is summarised.
 const MAX_ANNOTATION_LINES: usize = 12;
@@ -39,31 +40,51 @@ pub fn content_len(state: &State) -> usize {
     state.drilled_alert().map_or(0, |a| lines(a, state, None, 200).len())
 }
 
-pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let Some(a) = state.drilled_alert() else {
-        return;
-    };
+/// Draws the detail of the drilled-into alert; returns where its graph link
+/// was drawn when it is a safe http(s) URL, for the terminal to make those
+/// cells clickable (OSC 8, written after the frame: see [`Hyperlink`]).
+pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> Option<Hyperlink> {
+    let a = state.drilled_alert()?;
     let title =
         title_text(&format!("{} \u{00b7} {}", a.alert.name(), super::detail::target(a)), area, 8);
     let b = block(vec![Span::raw(title)], true, theme);
     let inner = b.inner(area);
     frame.render_widget(b, area);
     if inner.is_empty() {
-        return;
+        return None;
     }
     let chart_h = (inner.height / 3).clamp(3, 12).min(inner.height);
     chart(frame, Rect { height: chart_h, ..inner }, a, theme);
     let text_area =
         Rect { y: inner.y.saturating_add(chart_h), height: inner.height - chart_h, ..inner };
     if text_area.is_empty() {
-        return;
+        return None;
     }
-    let all = lines(a, state, Some(theme), cols(text_area.width));
+    let width = cols(text_area.width);
+    let (all, graph_at) = lines_and_link(a, state, Some(theme), width);
     let scroll = state.cursors.detail_scroll.min(all.len().saturating_sub(1));
     let shown: Vec<Line> =
         all.into_iter().skip(scroll).take(usize::from(text_area.height)).collect();
     frame.render_widget(Paragraph::new(shown), text_area);
+    // The graph line, when on screen: its URL cells become the link.
+    let url = a.alert.generator_url.as_deref()?;
+    let row = graph_at?.checked_sub(scroll).filter(|r| *r < usize::from(text_area.height))?;
+    if !crate::app::runbook_flow::is_safe_link(url) {
+        return None;
+    }
+    let drawn = sanitize::width(&sanitize::clean_line(url, width.saturating_sub(GRAPH.len())));
+    let x = text_area.x.saturating_add(u16::try_from(GRAPH.len()).unwrap_or(u16::MAX));
+    let w = u16::try_from(drawn).unwrap_or(u16::MAX).min(text_area.right().saturating_sub(x));
+    let y = text_area.y.saturating_add(u16::try_from(row).unwrap_or(u16::MAX));
+    (w > 0).then(|| Hyperlink { area: Rect { x, y, width: w, height: 1 }, url: url.to_string() })
 }
+
+/// What the graph line starts with, before the URL.
+const GRAPH: &str = "graph  ";
+
+/// Width of the value labels left of the plot, and the `▕` after them.
+const LABEL_W: usize = 7;
+const AXIS_W: u16 = 9;
 
 fn chart(frame: &mut Frame, area: Rect, a: &AlertView, theme: &Theme) {
     let dim = theme.style(Role::TextDim);
@@ -74,28 +95,33 @@ fn chart(frame: &mut Frame, area: Rect, a: &AlertView, theme: &Theme) {
         );
         return;
     }
-    let axis_w: u16 = 8;
-    let plot_w = usize::from(area.width.saturating_sub(axis_w));
-    let tail = &a.spark[a.spark.len().saturating_sub(plot_w)..];
+    // The bottom row is the time axis when there is room for bars above it.
+    let with_axis = a.spark_span.is_some() && area.height >= 4;
+    let bars = Rect { height: area.height - u16::from(with_axis), ..area };
+    let plot_w = usize::from(area.width.saturating_sub(AXIS_W));
+    // The plot shows the points fitted to its width: label what it shows.
+    let fitted = fit(&a.spark, plot_w);
     let threshold = threshold_of(a);
-    let (lo, hi) = bounds(tail, threshold);
-    let t_row = threshold_row(&a.spark, plot_w, threshold, u32::from(area.height));
-    for dy in 0..area.height {
-        let from_bottom = u32::from(area.height - 1 - dy);
+    let (lo, hi) = bounds(&fitted, threshold);
+    let unit = unit(a);
+    let t_row = threshold_row(&a.spark, plot_w, threshold, u32::from(bars.height));
+    for dy in 0..bars.height {
+        let from_bottom = u32::from(bars.height - 1 - dy);
         let label = if dy == 0 {
-            compact(hi)
+            format!("{}{unit}", compact(hi))
         } else if from_bottom == 0 {
-            compact(lo)
+            format!("{}{unit}", compact(lo))
         } else if Some(from_bottom) == t_row {
-            threshold.map_or_else(String::new, |t| format!("{}{}", op_glyph(a), compact(t)))
+            threshold.map_or_else(String::new, |t| format!("{}{}{unit}", op_glyph(a), compact(t)))
         } else {
             String::new()
         };
-        let r = Rect { y: area.y + dy, height: 1, width: axis_w.min(area.width), ..area };
-        frame.render_widget(Line::styled(format!("{label:>6} \u{2595}"), dim), r);
+        let label = sanitize::truncate(&label, LABEL_W).into_owned();
+        let r = Rect { y: bars.y + dy, height: 1, width: AXIS_W.min(area.width), ..bars };
+        frame.render_widget(Line::styled(format!("{label:>LABEL_W$} \u{2595}"), dim), r);
     }
     let plot =
-        Rect { x: area.x.saturating_add(axis_w), width: area.width.saturating_sub(axis_w), ..area };
+        Rect { x: area.x.saturating_add(AXIS_W), width: area.width.saturating_sub(AXIS_W), ..bars };
     frame.render_widget(
         BarChart {
             data: &a.spark,
@@ -106,6 +132,46 @@ fn chart(frame: &mut Frame, area: Rect, a: &AlertView, theme: &Theme) {
         },
         plot,
     );
+    if let (true, Some(span)) = (with_axis, a.spark_span) {
+        let row = Rect { y: bars.bottom(), height: 1, ..plot };
+        frame.render_widget(Line::styled(time_axis(span, fitted.len(), plot_w), dim), row);
+    }
+}
+
+/// The time axis under a plot `width` cells wide whose `points` columns
+/// (right-aligned) span `span`: the first point's time under its column,
+/// the last one's at the right edge, the span between when it fits:
+/// `12:33:10 ──── 5m ──── 12:38:10`.
+fn time_axis(
+    span: (crate::model::UnixMs, crate::model::UnixMs),
+    points: usize,
+    width: usize,
+) -> String {
+    let (first, last) = (format_clock(span.0), format_clock(span.1));
+    let start = width.saturating_sub(points.max(1));
+    let room = width.saturating_sub(start);
+    if room < first.len() + last.len() + 2 {
+        // Only the newest time fits.
+        return format!("{last:>width$}");
+    }
+    let between = room - first.len() - last.len();
+    let age = format!(" {} ", format_age(span.1 - span.0));
+    let fill = if between >= age.len() + 4 {
+        let left = (between - age.len() - 2) / 2;
+        let right = between - age.len() - 2 - left;
+        format!(" {}{age}{} ", "\u{2500}".repeat(left), "\u{2500}".repeat(right))
+    } else {
+        " ".repeat(between)
+    };
+    format!("{}{first}{fill}{last}", " ".repeat(start))
+}
+
+/// The unit of the charted expression (`%`, `B`, `s`), empty when unknown.
+fn unit(a: &AlertView) -> &'static str {
+    a.alert
+        .expr
+        .as_deref()
+        .map_or("", |e| crate::model::rule::unit_of(comparison(e).map_or(e, |c| c.lhs)))
 }
 
 /// The threshold to draw: the pipeline's, else the number the rule's
@@ -127,6 +193,16 @@ fn op_glyph(a: &AlertView) -> &'static str {
 
 /// The text part. `theme` is `None` when only counting lines.
 fn lines<'a>(a: &AlertView, state: &State, theme: Option<&Theme>, width: usize) -> Vec<Line<'a>> {
+    lines_and_link(a, state, theme, width).0
+}
+
+/// [`lines`], and which of them is the graph link's.
+fn lines_and_link<'a>(
+    a: &AlertView,
+    state: &State,
+    theme: Option<&Theme>,
+    width: usize,
+) -> (Vec<Line<'a>>, Option<usize>) {
     let st = |r: Role| theme.map(|t| t.style(r)).unwrap_or_default();
     let al = &a.alert;
     let sev = al.severity();
@@ -185,11 +261,16 @@ fn lines<'a>(a: &AlertView, state: &State, theme: Option<&Theme>, width: usize) 
     } else if let Some(t) = a.threshold.filter(|t| t.is_finite()) {
         out.push(Line::styled(format!("threshold {}", compact(t)), st(Role::TextDim)));
     }
+    let mut graph_at = None;
     if let Some(url) = al.generator_url.as_deref() {
-        // Printed whole: terminals (and tmux) make a plain URL clickable.
+        // Cut to the width; the whole URL is behind the OSC 8 link.
+        graph_at = Some(out.len());
         out.push(Line::from(vec![
-            Span::styled("graph  ", st(Role::TextDim)),
-            Span::styled(sanitize::clean_line(url, width.saturating_sub(7)), st(Role::Text)),
+            Span::styled(GRAPH, st(Role::TextDim)),
+            Span::styled(
+                sanitize::clean_line(url, width.saturating_sub(GRAPH.len())),
+                st(Role::Text),
+            ),
         ]));
     }
     if !al.replicas.is_empty() {
@@ -227,7 +308,7 @@ fn lines<'a>(a: &AlertView, state: &State, theme: Option<&Theme>, width: usize) 
             ));
         }
     }
-    out
+    (out, graph_at)
 }
 
 /// Why an alert is suppressed: each silence (who, comment, until) and each
@@ -272,35 +353,101 @@ mod tests {
     use ratatui::backend::TestBackend;
 
     use crate::app::fixture;
+    use crate::model::format_clock;
+    use crate::ui::Hyperlink;
+
+    const URL: &str = "http://prom:9090/graph?g0.expr=node_memory_MemAvailable_bytes";
 
     /// The detail pane of the fixture's first alert, made a comparison rule
-    /// whose left-hand side rises towards its threshold, drawn at 80×24.
-    fn drawn(unconfirmed: bool) -> String {
+    /// whose left-hand side (a percentage) rises towards its threshold over
+    /// the last 59 minutes, with `url` as its generator URL, drawn at `w`×24.
+    fn drawn_with(unconfirmed: bool, url: &str, w: u16) -> (String, Option<Hyperlink>, i64) {
         let mut s = fixture::state();
         let fp = s.view.alerts.keys().next().cloned().expect("fixture alert");
+        let now = s.view.now;
         let view = Arc::make_mut(&mut s.view);
         let a = view.alerts.get_mut(&fp).expect("alert");
-        a.alert.expr = Some("node_load1 > 4".into());
-        a.alert.generator_url = Some("http://prom:9090/graph?g0.expr=node_load1".into());
+        a.alert.expr = Some("node_load1 * 100 > 4".into());
+        a.alert.generator_url = Some(url.into());
         a.alert.unconfirmed = unconfirmed;
         a.threshold = None;
         a.spark = (0..60).map(|i| f64::from(i) / 10.0).collect();
+        a.spark_span = Some((now - 59 * 60_000, now));
         s.drill = Some(fp);
-        let mut term = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
+        let mut term = Terminal::new(TestBackend::new(w, 24)).expect("terminal");
         let theme = s.theme.clone();
-        term.draw(|f| super::render(f, f.area(), &s, &theme)).expect("draw");
-        crate::ui::tests::text(term.backend().buffer())
+        let mut link = None;
+        term.draw(|f| link = super::render(f, f.area(), &s, &theme)).expect("draw");
+        (crate::ui::tests::text(term.backend().buffer()), link, now)
+    }
+
+    fn drawn(unconfirmed: bool) -> String {
+        drawn_with(unconfirmed, URL, 80).0
     }
 
     #[test]
     fn a_comparison_rule_shows_its_threshold_promql_and_graph_link() {
         let t = drawn(false);
-        assert!(t.contains("\u{2265}4"), "threshold drawn from the rule:\n{t}");
-        assert!(t.contains("promql node_load1 > 4"), "{t}");
+        assert!(t.contains("\u{2265}4.0% \u{2595}"), "threshold with its unit:\n{t}");
+        assert!(t.contains("promql node_load1 * 100 > 4"), "{t}");
         assert!(t.contains("left-hand side of the rule, threshold \u{2265}4"), "{t}");
         assert!(t.contains("graph  http://prom:9090/graph"), "{t}");
         assert!(!t.contains("unconfirmed"), "{t}");
         let u = drawn(true);
         assert!(u.contains("(unconfirmed)"), "{u}");
+    }
+
+    #[test]
+    fn the_chart_has_a_unit_on_its_values_and_a_time_axis() {
+        let (t, _, now) = drawn_with(false, URL, 80);
+        let rows: Vec<&str> = t.lines().collect();
+        assert!(rows[1].contains("   5.9% \u{2595}"), "top value with unit:\n{t}");
+        let axis = rows.iter().find(|r| r.contains(&format_clock(now))).expect("a time axis");
+        let first = format_clock(now - 59 * 60_000);
+        assert!(axis.contains(&first) && axis.contains(" 59m "), "{axis}");
+        // The first point's time sits under the first point's column: 60
+        // points right-aligned in a 69-cell plot start at column 9.
+        let at = axis.find(&first).expect("first time");
+        assert_eq!(axis[..at].chars().count(), 1 + 9 + 9, "{axis}");
+        assert!(
+            axis.trim_end().trim_end_matches('\u{2503}').ends_with(&format_clock(now)),
+            "{axis}"
+        );
+    }
+
+    #[test]
+    fn the_whole_screen_hands_the_graph_link_to_the_terminal() {
+        let mut s = fixture::state();
+        let fp = s.view.alerts.keys().next().cloned().expect("fixture alert");
+        let view = Arc::make_mut(&mut s.view);
+        view.alerts.get_mut(&fp).expect("alert").alert.generator_url = Some(URL.into());
+        s.drill = Some(fp);
+        let mut term = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+        let theme = s.theme.clone();
+        let mut links = Vec::new();
+        term.draw(|f| links = crate::ui::render_with_links(f, &s, &theme)).expect("draw");
+        assert_eq!(links.iter().map(|l| l.url.as_str()).collect::<Vec<_>>(), vec![URL]);
+    }
+
+    #[test]
+    fn the_graph_url_is_a_hyperlink_only_when_safe() {
+        let (t, link, _) = drawn_with(false, URL, 120);
+        let link = link.expect("a safe http URL is linked");
+        assert_eq!(link.url, URL);
+        let row: String = t.lines().nth(usize::from(link.area.y)).expect("row").chars().collect();
+        let cells: String =
+            row.chars().skip(usize::from(link.area.x)).take(usize::from(link.area.width)).collect();
+        assert_eq!(cells, URL, "the link covers exactly the drawn URL");
+        for bad in [
+            "javascript:alert(1)",
+            "file:///etc/passwd",
+            "http://x/\x1b]8;;http://evil\x1b\\",
+            "http://x/a b",
+            "http://x/\u{202e}gnp.exe",
+        ] {
+            let (t, link, _) = drawn_with(false, bad, 120);
+            assert_eq!(link, None, "{bad:?} must not be linked");
+            assert!(!t.contains('\x1b'), "no escape reaches the buffer: {t}");
+        }
     }
 }

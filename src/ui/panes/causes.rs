@@ -8,7 +8,7 @@ use ratatui::widgets::Paragraph;
 
 use super::block;
 use crate::app::{Pane, State};
-use crate::model::{Confidence, format_clock};
+use crate::model::{Confidence, Incident, format_clock};
 use crate::ui::text::{cell, cols, scroll_to, wrap};
 
 /// ` HH:MM:SS ` before each evidence line.
@@ -36,6 +36,8 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let width = cols(inner.width);
     let mut lines = Vec::new();
     let mut cursor_line = 0;
+    let names: Vec<String> = causes.iter().map(|rc| cause_name(state, inc, &rc.service)).collect();
+    let longest = names.iter().map(|n| crate::sanitize::width(n)).max().unwrap_or(0);
     for (i, rc) in causes.iter().enumerate() {
         let selected = focused && i == state.cursors.causes;
         if i == state.cursors.causes {
@@ -52,11 +54,12 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         } else {
             " -.-- ".into()
         };
-        // Same name width on every row so scores line up.
-        let name_w = width.saturating_sub(3 + 6 + 14).min(24);
+        // Same name width on every row so scores line up; wider (up to 36)
+        // only when a host's resources need it.
+        let name_w = width.saturating_sub(3 + 6 + 14).min(longest.clamp(24, 36));
         lines.push(Line::from(vec![
             Span::styled(format!("{:>2} ", i + 1), head),
-            Span::styled(cell(&rc.service, name_w), head),
+            Span::styled(cell(&names[i], name_w), head),
             Span::styled(score, theme.style(Role::Text)),
             Span::styled(conf_text, theme.style(conf_role)),
         ]));
@@ -85,4 +88,53 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let first = scroll_to(cursor_line, height, lines.len()).min(cursor_line);
     let shown: Vec<Line> = lines.into_iter().skip(first).take(height).collect();
     frame.render_widget(Paragraph::new(shown), inner);
+}
+
+/// A cause as it reads: its entity, and for a host the resources its
+/// alerts are about (`host-a · memory, disk /var`).
+fn cause_name(state: &State, inc: &Incident, entity: &str) -> String {
+    let alerts = inc.alerts.iter().filter_map(|fp| state.view.alerts.get(fp)).map(|a| &a.alert);
+    crate::engine::rca::resource::cause_label(entity, alerts)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    use crate::app::{Pane, fixture};
+    use crate::model::labels_of;
+
+    #[test]
+    fn a_host_cause_reads_with_the_resources_its_alerts_are_about() {
+        let mut s = fixture::state();
+        s.focus = Pane::Causes;
+        let inc = s.selected_incident().expect("selected").clone();
+        let view = Arc::make_mut(&mut s.view);
+        for (fp, (name, mount)) in
+            inc.alerts.iter().zip([("HostOutOfMemory", None), ("HostOutOfDiskSpace", Some("/var"))])
+        {
+            let a = &mut view.alerts.get_mut(fp).expect("alert").alert;
+            a.labels =
+                labels_of(&[("alertname", name), ("instance", "host-a:9100"), ("job", "node")]);
+            if let Some(m) = mount {
+                a.labels.insert("mountpoint".into(), m.into());
+            }
+            a.expr = None;
+        }
+        let pos = view.incidents.iter().position(|i| i.id == inc.id).expect("listed");
+        Arc::make_mut(&mut view.incidents[pos]).root_causes[0].service = "host-a".into();
+        let mut term = Terminal::new(TestBackend::new(70, 12)).expect("terminal");
+        let theme = s.theme.clone();
+        term.draw(|f| super::render(f, f.area(), &s, &theme)).expect("draw");
+        let t = crate::ui::tests::text(term.backend().buffer());
+        assert!(t.contains(" 1 host-a \u{00b7} memory, disk /var "), "{t}");
+        // Services stay as they were: no resource for an application cause.
+        let other = s.view.incidents[pos].root_causes.get(1).map(|c| c.service.clone());
+        if let Some(o) = other {
+            assert!(t.contains(&format!(" 2 {o} ")), "{t}");
+        }
+    }
 }

@@ -255,17 +255,9 @@ fn state_word(a: &crate::model::Alert) -> &'static str {
     }
 }
 
-/// What an alert is about beyond its name: service and instance/pod.
+/// What an alert is about beyond its name: its entity and instance, each
+/// fact once (see [`crate::model::place_of`]).
 #[must_use]
 pub fn target(a: &AlertView) -> String {
-    let l = &a.alert.labels;
-    let service = a.alert.service().unwrap_or("");
-    let where_ = ["instance", "pod", "node", "host"].iter().find_map(|k| l.get(*k));
-    match where_ {
-        // `cart cart-9608f-2:8080` says the service twice and leaves no room.
-        Some(w) if w.starts_with(service) => w.clone(),
-        Some(w) if !service.is_empty() => format!("{service} {w}"),
-        Some(w) => w.clone(),
-        None => service.to_string(),
-    }
+    crate::model::place_between(a.alert.service(), &a.alert.labels, (" ", ""))
 }
