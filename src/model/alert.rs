@@ -1,6 +1,5 @@
 //! Alerts as Alertmanager and Prometheus describe them.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -8,10 +7,9 @@ use serde::{Deserialize, Serialize};
 use super::entity::{Entity, entity_labels, entity_of};
 use super::{SeriesKey, SourceId, UnixMs};
 
-/// Label or annotation set. Sorted so that output and hashing are deterministic.
-/// Values are attacker-controlled bytes: sanitize before drawing, never put
-/// them in a shell string.
-pub type Labels = BTreeMap<String, String>;
+mod labels;
+
+pub use labels::Labels;
 
 /// Which instance (pod, host:port) a label set is about: its non-empty
 /// `instance` label. Per-instance alerts and series of one service differ
