@@ -53,9 +53,13 @@ async fn huge_child(url: &str) {
     let cfg = config(&am_toml("huge", &[url.to_string()], extra));
     let mut c = Cluster::new(cfg.alertmanager[0].clone()).unwrap();
     let events = c.cycle().await;
+    // Where the peak grows: each stage's high-water mark, then the total.
+    println!("stage fetch+parse+merge: peak {} MiB", status_kib("VmHWM:") / 1024);
     let mut pipe = Pipeline::new(cfg.store.clone(), cfg.engine.clone(), Topology::new());
     pipe.ingest_all(events);
+    println!("stage store: peak {} MiB", status_kib("VmHWM:") / 1024);
     let view = pipe.analyze(SystemClock.now());
+    println!("stage correlate+view: peak {} MiB", status_kib("VmHWM:") / 1024);
     println!(
         "{} {} {}",
         status_kib("VmHWM:"),
@@ -152,6 +156,9 @@ fn huge_rss() {
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout);
+    for stage in text.lines().filter(|l| l.starts_with("stage ")) {
+        println!("  {stage}");
+    }
     let line = text.lines().last().unwrap_or("");
     let mut parts = line.split_whitespace().map(|p| p.parse::<u64>().unwrap_or(0));
     let (hwm, kept, dropped) =

@@ -140,9 +140,9 @@ async fn fingerprints_match_prometheus_and_hostile_labels_arrive_intact() {
         quell::connectors::alertmanager::api::prometheus_fingerprint(&a.labels)
     );
     // Rendering sanitizes: nothing that moves the cursor or rings a bell survives.
-    let shown = quell::sanitize::clean_line(&a.labels["esc"], 200);
+    let shown = quell::sanitize::clean_line(a.labels.get("esc").unwrap(), 200);
     assert!(!shown.contains('\u{1b}') && !shown.contains('\u{7}'), "{shown:?}");
-    assert!(!quell::sanitize::clean_line(&a.labels["multi"], 200).contains('\n'));
+    assert!(!quell::sanitize::clean_line(a.labels.get("multi").unwrap(), 200).contains('\n'));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,7 +7,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -73,7 +72,7 @@ impl Fixture {
     }
 }
 
-fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+fn labels(pairs: &[(&str, &str)]) -> quell::model::Labels {
     pairs.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect()
 }
 
@@ -82,7 +81,7 @@ fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
 fn run(
     fx: &Fixture,
     rb: &Runbook,
-    l: &BTreeMap<String, String>,
+    l: &quell::model::Labels,
 ) -> Result<(exec::Outcome, Vec<(Stream, String)>), String> {
     let target = Target { labels: l, incident_id: "inc-7", fingerprint: "fp-1" };
     let plan = match Plan::build(rb, &target, vec!["fp-1".into()], false) {

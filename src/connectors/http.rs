@@ -163,7 +163,12 @@ impl Http {
         if resp.content_length().is_some_and(|n| n > self.max_bytes) {
             return Err(FetchError::TooLarge(self.max_bytes));
         }
-        let mut body = Vec::new();
+        // Sized once from the announced length (already checked against
+        // the cap): growing by doubling would leave up to twice the body
+        // allocated, and copy it on the way, for a tens-of-megabytes answer.
+        // Untouched capacity costs no memory if the sender lied.
+        let announced = resp.content_length().and_then(|n| usize::try_from(n).ok());
+        let mut body = Vec::with_capacity(announced.unwrap_or(0));
         while let Some(chunk) = resp.chunk().await.map_err(|e| self.classify(&e))? {
             if (body.len() + chunk.len()) as u64 > self.max_bytes {
                 return Err(FetchError::TooLarge(self.max_bytes));

@@ -5,8 +5,11 @@
 //! Related means: started within `group_window` of the incident's latest
 //! alert start, and on the same service, within `max_graph_distance` calls of
 //! one of its services, or — for services the topology does not know — sharing
-//! the `group_by` labels. A resolved incident never absorbs new alerts; a quiet
-//! one is reopened only by one of its own alerts firing again.
+//! the `group_by` labels, or in the same Alertmanager route group (the
+//! route's `group_by` values and receiver: the operator's own statement that
+//! the alerts belong together; this links hosts too, and the alert's
+//! timeline line says so). A resolved incident never absorbs new alerts; a
+//! quiet one is reopened only by one of its own alerts firing again.
 //!
 //! Passes are incremental: the store stamps every alert change, and a pass
 //! looks only at alerts changed since the previous one (all of them when the
@@ -72,6 +75,9 @@ pub struct Correlator {
     by_service: Vec<Vec<Serial>>,
     /// Service → its neighbourhood in the topology (for one revision).
     hoods: Hoods,
+    /// Alertmanager route group key → non-resolved incidents with an alert
+    /// of that group.
+    by_am_group: HashMap<u64, Vec<Serial>>,
     /// The store generation the change stamps below belong to.
     epoch: Option<AlertEpoch>,
     seen_seq: u64,
@@ -97,6 +103,7 @@ impl Correlator {
             svc_names: Vec::new(),
             by_service: Vec::new(),
             hoods: Hoods::default(),
+            by_am_group: HashMap::new(),
             epoch: None,
             seen_seq: 0,
             paused: Vec::new(),
@@ -366,6 +373,9 @@ impl Correlator {
         if let Some(ids) = f.look.and_then(|s| self.by_service.get(s as usize)) {
             cands.extend(ids.iter().map(|n| (*n, 0)));
         }
+        if let Some(ids) = f.am_group.and_then(|k| self.by_am_group.get(&k)) {
+            cands.extend(ids.iter().map(|n| (*n, 1)));
+        }
         if known {
             for (s, d) in hood {
                 if let Some(ids) = self.by_service.get(*s as usize) {
@@ -480,6 +490,17 @@ impl Correlator {
         }
         *m.services.entry(f.svc).or_default() += 1;
         m.group_keys.insert(f.group_key);
+        if let Some(key) = f.am_group {
+            if m.am_groups.contains(&key) {
+                if let Some(g) = &f.alert.am_group {
+                    f.text.push_str(" \u{b7} grouped by Alertmanager: ");
+                    f.text.push_str(&g.describe());
+                }
+            } else {
+                m.am_groups.insert(key);
+                self.by_am_group.entry(key).or_default().push(serial);
+            }
+        }
         if new_member && inc.alerts.len() < MAX_ALERTS_PER_INCIDENT {
             if let Some(fp) = f.fingerprint.take() {
                 inc.alerts.push(fp);

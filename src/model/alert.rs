@@ -1,17 +1,16 @@
 //! Alerts as Alertmanager and Prometheus describe them.
 
-use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use super::entity::{Entity, entity_labels, entity_of};
 use super::{SeriesKey, SourceId, UnixMs};
 
-/// Label or annotation set. Sorted so that output and hashing are deterministic.
-/// Values are attacker-controlled bytes: sanitize before drawing, never put
-/// them in a shell string.
-pub type Labels = BTreeMap<String, String>;
+mod labels;
+
+pub use labels::Labels;
 
 /// Which instance (pod, host:port) a label set is about: its non-empty
 /// `instance` label. Per-instance alerts and series of one service differ
@@ -51,6 +50,44 @@ impl Fingerprint {
 impl fmt::Display for Fingerprint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+/// The Alertmanager aggregation group an alert is in: the values of the
+/// labels its route groups by (`group_by`), and the route's receiver. The
+/// operator's routing says these alerts belong together, so correlation
+/// takes it as evidence.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct AmGroup {
+    pub receiver: String,
+    pub labels: Labels,
+}
+
+impl AmGroup {
+    /// Whether the group says more than "the same rule": a group of one
+    /// alert name across every host is not evidence that two hosts share a
+    /// problem (and an empty `group_by` puts everything in one group).
+    #[must_use]
+    pub fn is_evidence(&self) -> bool {
+        self.labels.keys().any(|k| k != "alertname")
+    }
+
+    /// A hash of receiver and labels, the group's identity for matching.
+    #[must_use]
+    pub fn key(&self) -> u64 {
+        let mut h = crate::base::Fnv1a::new();
+        h.bytes(self.receiver.as_bytes()).bytes(&[0xff]);
+        for (k, v) in &self.labels {
+            h.bytes(k.as_bytes()).bytes(&[0xff]).bytes(v.as_bytes()).bytes(&[0xfe]);
+        }
+        h.finish()
+    }
+
+    /// `alertname=X, instance=h:9100` (raw: sanitize before drawing).
+    #[must_use]
+    pub fn describe(&self) -> String {
+        let pairs: Vec<String> = self.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        pairs.join(", ")
     }
 }
 
@@ -191,6 +228,10 @@ pub struct Alert {
     /// an Alertmanager reports the same alert, its word wins.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub rule_engine: bool,
+    /// Its Alertmanager aggregation group, when the source reports route
+    /// grouping (shared by every alert of the group).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub am_group: Option<Arc<AmGroup>>,
 }
 
 impl Alert {
@@ -216,6 +257,7 @@ impl Alert {
             flaps: 0,
             unconfirmed: false,
             rule_engine: false,
+            am_group: None,
         }
     }
 

@@ -23,7 +23,9 @@ mod time;
 mod topology;
 mod view;
 
-pub use alert::{Alert, AlertState, Fingerprint, Labels, Severity, instance_of, labels_of};
+pub use alert::{
+    Alert, AlertState, AmGroup, Fingerprint, Labels, Severity, instance_of, labels_of,
+};
 pub use anomaly::{AnomalyEvent, Forecast};
 pub use change::{ChangeEvent, ChangeKind};
 pub use entity::{

@@ -285,6 +285,7 @@ fn alert(b: &Binding, rule: &Rule, v: f64, since: UnixMs, now: UnixMs) -> Alert 
         flaps: 0,
         unconfirmed: false,
         rule_engine: false,
+        am_group: None,
     }
 }
 

@@ -149,6 +149,7 @@ pub struct Alertmanager {
     pub server: Server,
     pub dir: TempDir,
     extra: Vec<String>,
+    config: String,
 }
 
 impl Alertmanager {
@@ -157,16 +158,25 @@ impl Alertmanager {
         let dir = TempDir::new("am");
         let mut flags = vec!["--cluster.listen-address=".to_string()];
         flags.extend_from_slice(extra);
-        let server = Self::launch(&dir, "127.0.0.1:0", &flags);
-        Self { server, dir, extra: flags }
+        let server = Self::launch(&dir, "127.0.0.1:0", &flags, AM_CONFIG);
+        Self { server, dir, extra: flags, config: AM_CONFIG.to_string() }
+    }
+
+    /// A single node (no gossip) running the given configuration file text
+    /// (e.g. a route that groups by a label).
+    pub fn single_with_config(config: &str) -> Self {
+        let dir = TempDir::new("am");
+        let flags = vec!["--cluster.listen-address=".to_string()];
+        let server = Self::launch(&dir, "127.0.0.1:0", &flags, config);
+        Self { server, dir, extra: flags, config: config.to_string() }
     }
 
     /// A single node on a given port (e.g. one a client already tried and failed).
     pub fn single_at(port: u16) -> Self {
         let dir = TempDir::new("am");
         let flags = vec!["--cluster.listen-address=".to_string()];
-        let server = Self::launch(&dir, &format!("127.0.0.1:{port}"), &flags);
-        Self { server, dir, extra: flags }
+        let server = Self::launch(&dir, &format!("127.0.0.1:{port}"), &flags, AM_CONFIG);
+        Self { server, dir, extra: flags, config: AM_CONFIG.to_string() }
     }
 
     /// Two nodes gossiping on explicit ports.
@@ -179,14 +189,14 @@ impl Alertmanager {
                 format!("--cluster.peer=127.0.0.1:{peer}"),
                 "--cluster.settle-timeout=1s".to_string(),
             ];
-            let server = Self::launch(&dir, "127.0.0.1:0", &flags);
-            Self { server, dir, extra: flags }
+            let server = Self::launch(&dir, "127.0.0.1:0", &flags, AM_CONFIG);
+            Self { server, dir, extra: flags, config: AM_CONFIG.to_string() }
         };
         (mk(g1, g2), mk(g2, g1))
     }
 
-    fn launch(dir: &TempDir, listen: &str, flags: &[String]) -> Server {
-        let cfg = dir.file("am.yml", AM_CONFIG);
+    fn launch(dir: &TempDir, listen: &str, flags: &[String], config: &str) -> Server {
+        let cfg = dir.file("am.yml", config);
         let data = dir.0.join("data");
         let mut args = vec![
             format!("--config.file={}", cfg.display()),
@@ -210,7 +220,7 @@ impl Alertmanager {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        self.server = Self::launch(&self.dir, &listen, &self.extra);
+        self.server = Self::launch(&self.dir, &listen, &self.extra, &self.config);
     }
 
     pub fn url(&self) -> String {

@@ -186,6 +186,7 @@ impl ApiAlert {
             flaps: 0,
             unconfirmed: false,
             rule_engine: false,
+            am_group: None,
         }
     }
 }

@@ -67,6 +67,9 @@ pub fn union(answers: Vec<ReplicaAnswer>) -> Vec<Alert> {
                 have.state = a.state;
             }
             have.updated_at = have.updated_at.max(a.updated_at);
+            if have.am_group.is_none() {
+                have.am_group = a.am_group;
+            }
             have.ends_at = match (have.ends_at, a.ends_at) {
                 (Some(x), Some(y)) => Some(x.max(y)),
                 (x, y) => x.or(y),
@@ -246,6 +249,7 @@ mod tests {
             flaps: 0,
             unconfirmed: false,
             rule_engine: false,
+            am_group: None,
         }
     }
 

@@ -1,12 +1,14 @@
 //! Alertmanager (API v2) connector: one cluster, every replica polled each
 //! cycle, answers merged (see [`merge`]), health per cluster.
 //!
-//! Speaks `/api/v2/alerts` and `/api/v2/status` under a configurable base
-//! path (Grafana, Mimir). Emits [`Ingest`] events only; never touches UI
+//! Speaks `/api/v2/alerts`, `/api/v2/alerts/groups` (route grouping, see
+//! [`groups`]), `/api/v2/silences` and `/api/v2/status` under a
+//! configurable base path (Grafana, Mimir). Emits [`Ingest`] events only; never touches UI
 //! state. An `AlertPoll` is sent only when a replica answered, so an outage
 //! leaves the last data in place (shown stale), never resolved.
 
 pub mod api;
+pub mod groups;
 pub mod merge;
 pub mod silences;
 
@@ -21,6 +23,7 @@ use crate::store::Ingest;
 use super::http::{FetchError, Http, SetupError};
 use super::poller::{Endpoint, Jitter};
 use api::{ApiStatus, parse_time};
+use groups::{GROUPS_UP_TO, GroupOf};
 use merge::{ClusterAlerts, ReplicaAnswer, SETTLE_MS, Trust};
 use silences::ApiSilence;
 
@@ -42,14 +45,28 @@ pub struct Cluster {
     inflight: JoinSet<(usize, ReplicaResult, Duration)>,
     /// Per replica: a poll of it is under way.
     busy: Vec<bool>,
+    /// Each alert's route group, from the latest answer that had them.
+    groups: GroupOf,
+    /// Most alerts one replica answered in the last cycle (route groups
+    /// are not fetched past [`GROUPS_UP_TO`]).
+    last_count: usize,
 }
 
 /// After the first replica answered, how long a cycle waits for the others
 /// at least (at most the first one's own time if that was longer).
 const STRAGGLER_WAIT: Duration = Duration::from_millis(500);
 
-/// One replica's answer: alerts, status and silences (the last two best effort).
-type ReplicaResult = Result<(Vec<Alert>, Option<ApiStatus>, Option<Vec<ApiSilence>>), FetchError>;
+/// One replica's answer: alerts, then status, silences and route groups
+/// (the last three best effort).
+type ReplicaResult = Result<ReplicaData, FetchError>;
+
+#[derive(Debug)]
+struct ReplicaData {
+    alerts: Vec<Alert>,
+    status: Option<ApiStatus>,
+    silences: Option<Vec<ApiSilence>>,
+    groups: Option<GroupOf>,
+}
 
 impl Cluster {
     /// # Errors
@@ -72,6 +89,8 @@ impl Cluster {
             jitter,
             inflight: JoinSet::new(),
             busy: vec![false; cfg_len],
+            groups: GroupOf::new(),
+            last_count: 0,
         })
     }
 
@@ -108,12 +127,13 @@ impl Cluster {
             let base = api_base(&ep.url, &self.cfg.conn.base_path);
             let source = self.cfg.name.clone();
             let replica = ep.url.clone();
+            let want_groups = self.last_count <= GROUPS_UP_TO;
             if let Some(b) = self.busy.get_mut(i) {
                 *b = true;
             }
             self.inflight.spawn(async move {
                 let t = Instant::now();
-                let r = fetch_replica(&http, &base, &source, &replica, now_ms).await;
+                let r = fetch_replica(&http, &base, &source, &replica, now_ms, want_groups).await;
                 (i, r, t.elapsed())
             });
         }
@@ -164,11 +184,13 @@ impl Cluster {
         self.warnings.clear();
         let mut answers = Vec::new();
         let mut silence_lists = Vec::new();
+        let mut group_lists = Vec::new();
         for (i, result, elapsed) in results {
             let Some(ep) = self.endpoints.get_mut(i) else { continue };
             match result {
-                Ok((alerts, status, silences)) => {
+                Ok(ReplicaData { alerts, status, silences, groups }) => {
                     silence_lists.extend(silences);
+                    group_lists.extend(groups);
                     let was_failing =
                         !matches!(ep.status, SourceStatus::Starting) && !ep.status.is_healthy();
                     ep.succeeded(now, now_ms, elapsed, self.cfg.conn.slow_after.0, vec![]);
@@ -226,7 +248,16 @@ impl Cluster {
             let all = trusted.len() == self.endpoints.len()
                 && !trusted.iter().any(|r| self.alerts.is_settling(r, now_ms));
             let trust = Trust { trusted, all, grace_ms: grace };
-            let fresh = merge::union(answers);
+            self.last_count = most;
+            if most > GROUPS_UP_TO {
+                self.groups = GroupOf::new();
+            } else if !group_lists.is_empty() {
+                self.groups = groups::union(group_lists);
+            }
+            let mut fresh = merge::union(answers);
+            for a in &mut fresh {
+                a.am_group = self.groups.get(&a.fingerprint).cloned();
+            }
             let alerts = self.alerts.settle(now_ms, fresh, &trust);
             events.push(Ingest::AlertPoll { source: self.cfg.name.clone(), at: now_ms, alerts });
         }
@@ -319,18 +350,34 @@ async fn fetch_replica(
     source: &str,
     replica: &str,
     now: UnixMs,
+    want_groups: bool,
 ) -> ReplicaResult {
     // The alert list first (a rejected or failing replica gets one
-    // request, not three); then the status and silences are fetched while
-    // the list is parsed.
+    // request, not four); then the status, silences and route groups are
+    // fetched while the list is parsed.
     let body = http.get(&format!("{base}/api/v2/alerts"), &[]).await?;
     let (src, rep) = (source.to_string(), replica.to_string());
     // Tens of megabytes of JSON: parse on the blocking pool, not a worker.
     let parse = tokio::task::spawn_blocking(move || api::parse_alerts(&body, &src, &rep, now));
     let (status_url, silences_url) =
         (format!("{base}/api/v2/status"), format!("{base}/api/v2/silences"));
-    let (alerts, status, silences) =
-        tokio::join!(parse, http.get(&status_url, &[]), http.get(&silences_url, &[]));
+    let groups_url = format!("{base}/api/v2/alerts/groups");
+    let groups = async {
+        if !want_groups {
+            return None;
+        }
+        let body = match http.get(&groups_url, &[]).await {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::debug!(%replica, "route groups unavailable: {e}");
+                return None;
+            }
+        };
+        let parsed = tokio::task::spawn_blocking(move || groups::parse_groups(&body)).await;
+        parsed.ok().and_then(Result::ok)
+    };
+    let (alerts, status, silences, groups) =
+        tokio::join!(parse, http.get(&status_url, &[]), http.get(&silences_url, &[]), groups);
     let alerts =
         alerts.map_err(|e| FetchError::Bad { excerpt: format!("parser stopped: {e}") })??;
     let status = match status {
@@ -347,7 +394,7 @@ async fn fetch_replica(
             None
         }
     };
-    Ok((alerts, status, silences))
+    Ok(ReplicaData { alerts, status, silences, groups })
 }
 
 /// One silence client per replica of a cluster, for the ack writer.

@@ -183,6 +183,7 @@ impl Engine {
             flaps: 0,
             unconfirmed: false,
             rule_engine: true,
+            am_group: None,
         }
     }
 

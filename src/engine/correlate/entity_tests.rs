@@ -123,3 +123,61 @@ fn an_acked_alert_flapping_rejoins_its_incident() {
     c.ingest(&s, &Topology::default(), at(13));
     assert_eq!(c.incidents().len(), 1);
 }
+
+/// `host_alert` in the Alertmanager route group `labels` of receiver `ops`.
+fn grouped(mut a: Alert, labels: &[(&str, &str)]) -> Alert {
+    let g = crate::model::AmGroup { receiver: "ops".into(), labels: labels_of(labels) };
+    a.am_group = Some(Arc::new(g));
+    a
+}
+
+#[test]
+fn one_alertmanager_route_group_links_hosts_and_says_so() {
+    let mut s = store();
+    let mut c = Correlator::new(EngineConfig::default());
+    let eu = [("alertname", "HostDown"), ("cluster", "eu")];
+    let alerts = vec![
+        grouped(host_alert("HostDown", "web-1", "critical", at(10)), &eu),
+        grouped(host_alert("HostDown", "web-2", "critical", at(11)), &eu),
+        // Another group (another cluster): an unrelated host stays apart.
+        grouped(host_alert("HostDown", "db-9", "critical", at(11)), &[("cluster", "us")]),
+        // Grouped by the rule alone: no evidence that hosts share a problem.
+        grouped(host_alert("HostOutOfMemory", "app-1", "warning", at(12)), &[("alertname", "X")]),
+        grouped(host_alert("HostOutOfMemory", "app-2", "warning", at(12)), &[("alertname", "X")]),
+    ];
+    poll(&mut s, at(14), alerts);
+    c.ingest(&s, &Topology::default(), at(14));
+    let names = |v: &[&str]| v.iter().map(|s| (*s).to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        incidents_of(&c),
+        vec![
+            (names(&["app-1"]), 1),
+            (names(&["app-2"]), 1),
+            (names(&["db-9"]), 1),
+            (names(&["web-1", "web-2"]), 2),
+        ]
+    );
+    let joined = c.incidents().iter().find(|i| i.alerts.len() == 2).unwrap();
+    let lines: Vec<&str> = joined.timeline.iter().map(|t| t.text.as_str()).collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.ends_with("grouped by Alertmanager: alertname=HostDown, cluster=eu")),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn an_alertmanager_group_joins_only_within_the_group_window() {
+    let mut s = store();
+    let mut c = Correlator::new(EngineConfig::default());
+    let eu = [("cluster", "eu")];
+    let first = grouped(host_alert("HostDown", "web-1", "critical", at(0)), &eu);
+    poll(&mut s, at(1), vec![first.clone()]);
+    c.ingest(&s, &Topology::default(), at(1));
+    // Long after, another host of the group: a new problem, not the old one.
+    let later = grouped(host_alert("HostDown", "web-2", "critical", at(240)), &eu);
+    poll(&mut s, at(241), vec![first, later]);
+    c.ingest(&s, &Topology::default(), at(241));
+    assert_eq!(c.incidents().len(), 2, "{:#?}", c.incidents());
+}

@@ -85,6 +85,10 @@ impl Correlator {
             for ids in &mut self.by_service {
                 ids.retain(|n| !resolved.contains(n));
             }
+            self.by_am_group.retain(|_, ids| {
+                ids.retain(|n| !resolved.contains(n));
+                !ids.is_empty()
+            });
         }
     }
 

@@ -20,6 +20,8 @@ pub(super) struct Meta {
     /// Hashes of the `group_by` label tuples of its alerts (used for alerts
     /// on services outside the topology).
     pub(super) group_keys: HashSet<u64>,
+    /// Keys of the Alertmanager route groups of its alerts.
+    pub(super) am_groups: HashSet<u64>,
     /// Services with an alert of this incident still active, as of the last
     /// pass (sorted).
     pub(super) active_services: Vec<Svc>,
@@ -79,6 +81,8 @@ pub(super) struct Fresh<'a> {
     pub(super) target: bool,
     /// Hash of its `group_by` label values.
     pub(super) group_key: u64,
+    /// Key of its Alertmanager route group, when it has one.
+    pub(super) am_group: Option<u64>,
     /// Its fingerprint, for the incident's alert list (taken when it joins).
     pub(super) fingerprint: Option<Fingerprint>,
     /// Its "fired" timeline line (taken when it joins).
@@ -123,6 +127,7 @@ impl<'a> Fresh<'a> {
             suppressed: a.state == AlertState::Suppressed,
             target: e.is_target(),
             group_key: group_key(group_by, a),
+            am_group: a.am_group.as_ref().filter(|g| g.is_evidence()).map(|g| g.key()),
             fingerprint: Some(a.fingerprint.clone()),
             text,
         }
