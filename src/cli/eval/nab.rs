@@ -37,7 +37,8 @@ pub struct NabArgs {
     pub json: bool,
     /// Override a detector setting for experiments, e.g. `--set refractory=40`
     /// (slow_alpha, fast_alpha, record_decay, warmup, hold_decay, levels,
-    /// context_weight, context_clamp, context_gate, refractory).
+    /// context_weight, context_clamp, context_gate, refractory, season_alpha,
+    /// season_days, season_explain, tail_z).
     #[arg(long, hide = true)]
     pub set: Vec<String>,
     /// Leave-one-category-out cross-validation: settings chosen on the other

@@ -89,6 +89,27 @@ fn a_noise_burst_within_the_usual_range_raises_no_alarm() {
     assert!(s[burst].iter().any(|&v| v >= DEFAULT_THRESHOLD), "a burst of far larger noise");
 }
 
+/// Alarms raised by the record measures (spike, shift, step) over `xs`.
+fn record_alarms(cfg: DetectorConfig, xs: &[f64]) -> usize {
+    let mut d = Detector::new(cfg);
+    xs.iter()
+        .map(|&x| d.observe(x))
+        .filter(|v| v.score >= DEFAULT_THRESHOLD && v.kind != Kind::Context)
+        .count()
+}
+
+#[test]
+fn records_broken_by_gaussian_noise_are_not_anomalies() {
+    // Unbounded noise keeps breaking its own records by chance (about ln n
+    // times in n samples per measure). The tail test lets through only
+    // 4-sigma events: about one in 16,000 samples of such noise.
+    let xs: Vec<f64> = (0..20_000).map(|i| 50.0 + 2.0 * gauss(i)).collect();
+    let tight = record_alarms(DetectorConfig::default(), &xs);
+    let loose = record_alarms(DetectorConfig { tail_z: 0.0, ..DetectorConfig::default() }, &xs);
+    assert!(tight <= 1, "{tight} alarms in Gaussian noise");
+    assert!(loose >= 10, "without the tail test records of noise alarm ({loose})");
+}
+
 #[test]
 fn steady_noise_raises_few_alarms() {
     let xs: Vec<f64> = (0..5000).map(|i| 100.0 + 3.0 * noise(i)).collect();

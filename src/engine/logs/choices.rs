@@ -14,6 +14,10 @@ use super::mask::WILD;
 /// Distinct words a position may take and still be part of the template.
 pub const MAX_CHOICES: usize = 4;
 
+/// Distinct words the first word of an event may take (see
+/// [`Position::observe`]).
+pub const MAX_NAMES: usize = 32;
+
 /// What one template position has held.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Position {
@@ -30,11 +34,17 @@ impl Position {
     /// (`old`, `old_text`, seen `old_count` times) when the position was fixed.
     /// `may_choose` is false where alternating words are variables by shape:
     /// paths (`/` inside) and the unit right after a number (`5 KB`, `93 B`).
+    /// `limit` is how many words the position may hold: [`MAX_CHOICES`], or
+    /// [`MAX_NAMES`] for a line's first word, which often names the event
+    /// (`boot (command 7)`, `tickTime set to 2000`) and may also be a name
+    /// no mask knows (a user, a host); a few dozen distinct words there make
+    /// it a variable, so such a value cannot make a template per line.
     pub fn observe(
         &mut self,
         (old, old_text, old_count): (u64, &str, u64),
         (word, text): (u64, &str),
         may_choose: bool,
+        limit: usize,
     ) {
         let may_choose = may_choose && !text.contains('/') && !old_text.contains('/');
         match self {
@@ -48,7 +58,7 @@ impl Position {
             Self::Choices(v) => {
                 if let Some(e) = v.iter_mut().find(|e| e.0 == word) {
                     e.2 += 1;
-                } else if v.len() >= MAX_CHOICES {
+                } else if v.len() >= limit {
                     *self = Self::Variable;
                 } else {
                     v.push((word, text.into(), 1));
@@ -75,19 +85,19 @@ mod tests {
     #[test]
     fn few_words_stay_choices_many_become_variable() {
         let mut p = Position::Fixed;
-        p.observe((10, "Started", 3), (11, "Paused"), true);
+        p.observe((10, "Started", 3), (11, "Paused"), true, MAX_CHOICES);
         assert!(matches!(&p, Position::Choices(v) if v.len() == 2));
         assert_eq!(p.key(11), Some(11));
         for w in 12..=14 {
-            p.observe((10, "Started", 3), (w, "x"), true);
+            p.observe((10, "Started", 3), (w, "x"), true, MAX_CHOICES);
         }
         assert_eq!(p, Position::Variable);
         assert_eq!(p.key(11), None);
         let mut q = Position::Fixed;
-        q.observe((10, "a", 1), (WILD, "<*>"), true);
+        q.observe((10, "a", 1), (WILD, "<*>"), true, MAX_CHOICES);
         assert_eq!(q, Position::Variable);
         let mut r = Position::Fixed;
-        r.observe((10, "/a/b", 1), (11, "/a/c"), true);
+        r.observe((10, "/a/b", 1), (11, "/a/c"), true, MAX_CHOICES);
         assert_eq!(r, Position::Variable);
     }
 }

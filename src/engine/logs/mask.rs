@@ -68,6 +68,7 @@ impl Masked {
         self.hashes.clear();
         self.text.clear();
         self.spans.clear();
+        let mut open_quote: Option<u8> = None;
         for tok in line.split_ascii_whitespace() {
             if self.hashes.len() + 1 >= MAX_TOKENS {
                 self.push_wild();
@@ -77,8 +78,16 @@ impl Masked {
                 // `12 ms` is one value, as `12ms` is.
                 continue;
             }
+            if let Some(q) = open_quote {
+                // Inside a quoted `key="a value with spaces"`: part of it.
+                if tok.as_bytes().contains(&q) {
+                    open_quote = None;
+                }
+                continue;
+            }
             let start = self.text.len();
-            let mut has_letter = mask_token(tok, &mut self.text);
+            let (mut has_letter, open) = mask_token(tok, &mut self.text);
+            open_quote = open;
             // A token that kept letters may still be a value by its shape;
             // only one with a mark or of some length can be.
             if has_letter
@@ -136,10 +145,33 @@ fn is_connector(b: u8) -> bool {
     matches!(b, b'.' | b'-' | b'+')
 }
 
+/// Opens a quoted or bracketed `key=` value.
+fn is_opener(b: u8) -> bool {
+    matches!(b, b'"' | b'\'' | b'{' | b'[' | b'(' | b'<')
+}
+
+/// The byte that closes a value opened by `open`.
+fn closer(open: u8) -> u8 {
+    match open {
+        b'{' => b'}',
+        b'[' => b']',
+        b'(' => b')',
+        b'<' => b'>',
+        q => q,
+    }
+}
+
+/// Whether a run of word characters without digits is still a value: at
+/// least eight characters, all hex digits (`deadbeefcafe`).
+fn is_hex_run(run: &[u8]) -> bool {
+    run.len() >= 8 && run.iter().all(u8::is_ascii_hexdigit)
+}
+
 /// Appends the masked form of one whitespace-free token to `out`; returns
-/// whether it stays a constant token: some letter survived outside the
-/// variables, or it had no variable at all (pure punctuation like `-`).
-fn mask_token(tok: &str, out: &mut String) -> bool {
+/// whether it stays a constant token (some letter survived outside the
+/// variables, or it had no variable at all, like `-`), and the quote a
+/// `key="value` left open, whose value goes on in the next tokens.
+fn mask_token(tok: &str, out: &mut String) -> (bool, Option<u8>) {
     let b = tok.as_bytes();
     let mut has_letter = false;
     let mut has_var = false;
@@ -162,7 +194,7 @@ fn mask_token(tok: &str, out: &mut String) -> bool {
                     break;
                 }
             }
-            if digit {
+            if digit || is_hex_run(&b[start..i]) {
                 has_var = true;
                 out.push_str(WILD_TEXT);
             } else {
@@ -172,28 +204,50 @@ fn mask_token(tok: &str, out: &mut String) -> bool {
             }
         } else {
             let start = i;
+            // `key=value`: the value, up to the next delimiter, is a
+            // variable whatever its shape (`user=root`, `state="idle"`,
+            // `id={9B3F...}`); quotes and brackets around it are part of
+            // it, so `state=idle` and `state="not ready"` read alike.
+            let eq = match &b[i..] {
+                [b'=', ..] => 1,
+                [b':', b'=', ..] => 2,
+                _ => 0,
+            };
+            if eq > 0 && start > 0 && is_word(b[start - 1]) {
+                i += eq;
+                out.push_str(tok.get(start..i).unwrap_or(""));
+                let open = b.get(i).copied().filter(|&c| is_opener(c));
+                if let Some(o) = open {
+                    i += 1;
+                    let close = closer(o);
+                    while i < b.len() && b[i] != close {
+                        i += 1;
+                    }
+                    if i == b.len() {
+                        // The value goes on past this token (quotes only).
+                        out.push_str(WILD_TEXT);
+                        let spans = o == b'"' || o == b'\'';
+                        return (has_letter, spans.then_some(close));
+                    }
+                    i += 1;
+                } else {
+                    while i < b.len() && !is_delimiter(b[i]) {
+                        i += 1;
+                    }
+                }
+                // An empty value is a value too (`ruser= rhost=x`).
+                has_var = true;
+                out.push_str(WILD_TEXT);
+                continue;
+            }
             i += 1;
             while i < b.len() && !is_word(b[i]) {
                 i += 1;
             }
             out.push_str(tok.get(start..i).unwrap_or(""));
-            // `key=value`: the value, up to the next delimiter, is a
-            // variable whatever its shape (`user=root`, `state="idle"`).
-            let run = &b[start..i];
-            let assign = matches!(run, b"=" | b"=\"" | b"='" | b":=");
-            if assign && start > 0 && is_word(b[start - 1]) {
-                let v = i;
-                while i < b.len() && !is_delimiter(b[i]) {
-                    i += 1;
-                }
-                if i > v {
-                    has_var = true;
-                    out.push_str(WILD_TEXT);
-                }
-            }
         }
     }
-    has_letter || !has_var
+    (has_letter || !has_var, None)
 }
 
 /// A fast 64-bit hash (FNV-style with a wide multiply); never returns [`WILD`].
@@ -267,15 +321,18 @@ mod tests {
             [
                 "auth",
                 "failure;",
-                "logname=",
+                "logname=<*>",
                 "uid=<*>",
                 "tty=<*>",
-                "ruser=",
+                "ruser=<*>",
                 "rhost=<*>",
                 "user=<*>"
             ]
         );
-        assert_eq!(masked("state=\"idle\", mode=fast)"), ["state=\"<*>\",", "mode=<*>)"]);
+        assert_eq!(masked("state=\"idle\", mode=fast)"), ["state=<*>,", "mode=<*>)"]);
+        // Quoted values may hold spaces; bracketed ones are values too.
+        assert_eq!(masked("msg=\"not ready yet\" code=3"), ["msg=<*>", "code=<*>"]);
+        assert_eq!(masked("id={9B3F-AC}, x"), ["id=<*>,", "x"]);
     }
 
     #[test]

@@ -17,7 +17,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::choices::Position;
+use super::choices::{MAX_CHOICES, MAX_NAMES, Position};
 use super::mask::{Masked, WILD, WILD_TEXT, hash_bytes};
 
 /// A template's content-derived id.
@@ -116,6 +116,10 @@ pub struct Miner {
     free: Vec<u32>,
     by_id: HashMap<TemplateId, u32>,
     buckets: HashMap<Key, Vec<u32>>,
+    /// Templates by their creating line with the bucket word masked (see
+    /// [`rest_key`]): where a line whose first word is new finds the event
+    /// it belongs to.
+    by_rest: HashMap<u64, u32>,
     seq: u64,
     scratch: Masked,
     evicted: u64,
@@ -192,19 +196,33 @@ impl Miner {
     fn add_masked(&mut self, m: &Masked) -> (TemplateId, TemplateId) {
         self.seq += 1;
         let key = key_of(&m.hashes);
-        if let Some(slot) = self.best_match(key, &m.hashes)
+        let rest = rest_key(&m.hashes);
+        let found = self.best_match(key, &m.hashes).or_else(|| {
+            // The bucket word may be a value no mask knows (a user or host
+            // name): the same line with another word there is the same
+            // event. The position then holds choices, and becomes a variable
+            // once it has shown more words than an event has alternatives.
+            // (Looked up again for every such line rather than added to the
+            // line's bucket, so a stream of new names grows no table.)
+            self.by_rest.get(&rest?).copied()
+        });
+        if let Some(slot) = found
             && let Some(t) = self.slots.get_mut(slot as usize).and_then(Option::as_mut)
         {
             let mut after_variable = false;
+            // The bucket word is never a unit after a number: it may be a
+            // choice even after a masked value.
+            let first = m.hashes.iter().position(|&h| h != WILD);
             for (i, lh) in m.hashes.iter().enumerate() {
                 let (Some(th), Some(s), Some(p)) =
                     (t.tokens.get_mut(i), t.texts.get_mut(i), t.positions.get_mut(i))
                 else {
                     break;
                 };
-                let masked_before = after_variable;
+                let masked_before = after_variable && Some(i) != first;
                 after_variable = *lh == WILD;
-                p.observe((*th, s, t.count), (*lh, m.token(i)), !masked_before);
+                let limit = if Some(i) == first { MAX_NAMES } else { MAX_CHOICES };
+                p.observe((*th, s, t.count), (*lh, m.token(i)), !masked_before, limit);
                 if *th != *lh && *th != WILD {
                     *th = WILD;
                     *s = WILD_TEXT.into();
@@ -226,6 +244,9 @@ impl Miner {
             last_seq: self.seq,
         };
         let id = self.insert(key, t);
+        if let (Some(rest), Some(&slot)) = (rest, self.by_id.get(&id)) {
+            self.by_rest.entry(rest).or_insert(slot);
+        }
         (id, id)
     }
 
@@ -312,6 +333,7 @@ impl Miner {
             v.retain(|s| !gone.contains(s));
             !v.is_empty()
         });
+        self.by_rest.retain(|_, s| !gone.contains(s));
     }
 
     /// Restores a template from its persisted form (see [`super::persist`]).
@@ -348,9 +370,30 @@ impl Miner {
     }
 }
 
+/// A line's tokens with its bucket word (the first constant) masked, for
+/// lines of at least three tokens with another constant besides it: two
+/// such lines that differ only in that word are one event. `None` for
+/// shorter lines (`Starting server` / `Stopping server`).
+fn rest_key(tokens: &[u64]) -> Option<u64> {
+    let first = tokens.iter().position(|&h| h != WILD)?;
+    let others = tokens.iter().filter(|&&h| h != WILD).count();
+    if tokens.len() < 3 || others < 2 {
+        return None;
+    }
+    let mut h = crate::base::Fnv1a::salted(tokens.len() as u64);
+    for (i, &t) in tokens.iter().enumerate() {
+        h.word(if i == first { WILD } else { t });
+    }
+    Some(h.finish())
+}
+
 fn key_of(tokens: &[u64]) -> Key {
     let n = u32::try_from(tokens.len()).unwrap_or(u32::MAX);
     // The first constant token, not just the first token: lines that start
     // with a timestamp or an id would otherwise all share one bucket.
     (n, tokens.iter().copied().find(|h| *h != WILD).unwrap_or(WILD))
 }
+
+#[cfg(test)]
+#[path = "miner_tests.rs"]
+mod tests;

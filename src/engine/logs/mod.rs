@@ -20,5 +20,8 @@ pub mod persist;
 pub mod token;
 pub mod view;
 
+#[cfg(test)]
+mod kinds_tests;
+
 pub use miner::{Miner, MinerConfig, Template, TemplateId};
 pub use patterns::{Finding, FindingKind, LogPatterns, PatternStats};
