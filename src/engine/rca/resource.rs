@@ -207,18 +207,29 @@ fn latest(a: &Alert, store: &Store) -> Option<(UnixMs, f64)> {
     s.samples.iter().rev().find(|x| x.value.is_finite()).map(|x| (x.ts, x.value))
 }
 
+/// `87.3%`, `100%`, `0.042 s`, `2.5 GB`, `12k`: three figures at most.
 fn value(v: f64, unit: &str) -> String {
-    let num = if v.abs() >= 100.0 || v == v.trunc() {
+    let a = v.abs();
+    // (from, divisor, prefix): plain numbers up to 9999.
+    let (v, prefix) = [(1e12, 1e12, "T"), (1e9, 1e9, "G"), (1e6, 1e6, "M"), (1e4, 1e3, "k")]
+        .iter()
+        .find(|(from, _, _)| a >= *from)
+        .map_or((v, ""), |(_, div, p)| (v / div, *p));
+    let num = if v.abs() >= 99.95 {
         format!("{v:.0}")
     } else if v.abs() >= 1.0 {
-        format!("{v:.1}")
+        // `4.0` reads `4`.
+        let one = format!("{v:.1}");
+        one.strip_suffix(".0").map_or(one.clone(), str::to_string)
+    } else if v == 0.0 {
+        "0".to_string()
     } else {
         format!("{v:.3}")
     };
     match unit {
-        "" => num,
-        "%" => format!("{num}%"),
-        u => format!("{num} {u}"),
+        "" => format!("{num}{prefix}"),
+        "%" => format!("{num}{prefix}%"),
+        u => format!("{num} {prefix}{u}"),
     }
 }
 
