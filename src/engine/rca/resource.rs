@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 
 use crate::model::rule::{comparison, unit_of};
-use crate::model::{Alert, EntityKind, Evidence, RootCause, UnixMs, format_clock};
+use crate::model::{Alert, EntityKind, Evidence, RootCause, UnixMs, format_clock, place_of};
 use crate::store::{AlertEntry, Store};
 
 /// A host resource an alert is about.
@@ -118,16 +118,26 @@ pub fn summary<'a>(alerts: impl IntoIterator<Item = &'a Alert>) -> Option<String
 /// A cause as it reads: its entity, and when that is a host, the resources
 /// its alerts (of `alerts`, usually the incident's) are about:
 /// `host-a · memory, disk /var`.
+/// Alerts without any entity label rank under `(unknown)` (see `rca`):
+/// those read as their other labels, `cluster=eu-1, team=storage`.
 #[must_use]
 pub fn cause_label<'a>(entity: &str, alerts: impl IntoIterator<Item = &'a Alert>) -> String {
+    let mut alerts = alerts.into_iter();
+    if entity == NO_ENTITY {
+        return alerts
+            .find(|a| a.entity().is_none())
+            .map_or_else(|| entity.to_string(), |a| place_of(None, &a.labels));
+    }
     let on_host = alerts
-        .into_iter()
         .filter(|a| a.entity().is_some_and(|e| e.name == entity && e.kind == EntityKind::Target));
     match summary(on_host) {
         Some(r) => format!("{entity} \u{00b7} {r}"),
         None => entity.to_string(),
     }
 }
+
+/// What `rca` names the cause of alerts that have no entity.
+const NO_ENTITY: &str = "(unknown)";
 
 /// Evidence lines per cause kept by [`explain`] (the incident may have many
 /// disks on one host).

@@ -27,6 +27,23 @@ const DISK: &str =
     r#"node_filesystem_avail_bytes{fstype!~"tmpfs"} / node_filesystem_size_bytes * 100 < 10"#;
 
 #[test]
+fn causes_read_as_host_and_resources_or_as_their_labels() {
+    let mem = host_alert("HostOutOfMemory", "host-a:9100", MEM, &[]);
+    let disk = host_alert("HostOutOfDiskSpace", "host-a:9100", DISK, &[("mountpoint", "/var")]);
+    let other = host_alert("HostOutOfMemory", "host-b:9100", MEM, &[]);
+    let all = [mem, disk, other];
+    assert_eq!(cause_label("host-a", all.iter()), "host-a \u{b7} memory, disk /var");
+    assert_eq!(cause_label("checkout", all.iter()), "checkout");
+    let backup = Alert::new(
+        "am",
+        labels_of(&[("alertname", "BackupOverdue"), ("cluster", "eu-1"), ("team", "storage")]),
+        AlertState::Firing,
+        at(1),
+    );
+    assert_eq!(cause_label("(unknown)", [&backup]), "cluster=eu-1, team=storage");
+}
+
+#[test]
 fn values_read_plainly() {
     assert_eq!(value(99.97, "%"), "100%");
     assert_eq!(value(87.26, "%"), "87.3%");
