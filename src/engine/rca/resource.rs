@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 
 use crate::model::rule::{comparison, unit_of};
-use crate::model::{Alert, EntityKind, Evidence, RootCause, UnixMs, format_clock};
+use crate::model::{Alert, EntityKind, Evidence, RootCause, UnixMs, format_clock, place_of};
 use crate::store::{AlertEntry, Store};
 
 /// A host resource an alert is about.
@@ -118,16 +118,26 @@ pub fn summary<'a>(alerts: impl IntoIterator<Item = &'a Alert>) -> Option<String
 /// A cause as it reads: its entity, and when that is a host, the resources
 /// its alerts (of `alerts`, usually the incident's) are about:
 /// `host-a · memory, disk /var`.
+/// Alerts without any entity label rank under `(unknown)` (see `rca`):
+/// those read as their other labels, `cluster=eu-1, team=storage`.
 #[must_use]
 pub fn cause_label<'a>(entity: &str, alerts: impl IntoIterator<Item = &'a Alert>) -> String {
+    let mut alerts = alerts.into_iter();
+    if entity == NO_ENTITY {
+        return alerts
+            .find(|a| a.entity().is_none())
+            .map_or_else(|| entity.to_string(), |a| place_of(None, &a.labels));
+    }
     let on_host = alerts
-        .into_iter()
         .filter(|a| a.entity().is_some_and(|e| e.name == entity && e.kind == EntityKind::Target));
     match summary(on_host) {
         Some(r) => format!("{entity} \u{00b7} {r}"),
         None => entity.to_string(),
     }
 }
+
+/// What `rca` names the cause of alerts that have no entity.
+const NO_ENTITY: &str = "(unknown)";
 
 /// Evidence lines per cause kept by [`explain`] (the incident may have many
 /// disks on one host).
@@ -207,18 +217,29 @@ fn latest(a: &Alert, store: &Store) -> Option<(UnixMs, f64)> {
     s.samples.iter().rev().find(|x| x.value.is_finite()).map(|x| (x.ts, x.value))
 }
 
+/// `87.3%`, `100%`, `0.042 s`, `2.5 GB`, `12k`: three figures at most.
 fn value(v: f64, unit: &str) -> String {
-    let num = if v.abs() >= 100.0 || v == v.trunc() {
+    let a = v.abs();
+    // (from, divisor, prefix): plain numbers up to 9999.
+    let (v, prefix) = [(1e12, 1e12, "T"), (1e9, 1e9, "G"), (1e6, 1e6, "M"), (1e4, 1e3, "k")]
+        .iter()
+        .find(|(from, _, _)| a >= *from)
+        .map_or((v, ""), |(_, div, p)| (v / div, *p));
+    let num = if v.abs() >= 99.95 {
         format!("{v:.0}")
     } else if v.abs() >= 1.0 {
-        format!("{v:.1}")
+        // `4.0` reads `4`.
+        let one = format!("{v:.1}");
+        one.strip_suffix(".0").map_or(one.clone(), str::to_string)
+    } else if v == 0.0 {
+        "0".to_string()
     } else {
         format!("{v:.3}")
     };
     match unit {
-        "" => num,
-        "%" => format!("{num}%"),
-        u => format!("{num} {u}"),
+        "" => format!("{num}{prefix}"),
+        "%" => format!("{num}{prefix}%"),
+        u => format!("{num} {prefix}{u}"),
     }
 }
 

@@ -27,6 +27,35 @@ const DISK: &str =
     r#"node_filesystem_avail_bytes{fstype!~"tmpfs"} / node_filesystem_size_bytes * 100 < 10"#;
 
 #[test]
+fn causes_read_as_host_and_resources_or_as_their_labels() {
+    let mem = host_alert("HostOutOfMemory", "host-a:9100", MEM, &[]);
+    let disk = host_alert("HostOutOfDiskSpace", "host-a:9100", DISK, &[("mountpoint", "/var")]);
+    let other = host_alert("HostOutOfMemory", "host-b:9100", MEM, &[]);
+    let all = [mem, disk, other];
+    assert_eq!(cause_label("host-a", all.iter()), "host-a \u{b7} memory, disk /var");
+    assert_eq!(cause_label("checkout", all.iter()), "checkout");
+    let backup = Alert::new(
+        "am",
+        labels_of(&[("alertname", "BackupOverdue"), ("cluster", "eu-1"), ("team", "storage")]),
+        AlertState::Firing,
+        at(1),
+    );
+    assert_eq!(cause_label("(unknown)", [&backup]), "cluster=eu-1, team=storage");
+}
+
+#[test]
+fn values_read_plainly() {
+    assert_eq!(value(99.97, "%"), "100%");
+    assert_eq!(value(87.26, "%"), "87.3%");
+    assert_eq!(value(4.0, "%"), "4%");
+    assert_eq!(value(-1.0, "%"), "-1%");
+    assert_eq!(value(0.0, ""), "0");
+    assert_eq!(value(0.0421, "s"), "0.042 s");
+    assert_eq!(value(2.5e9, "B"), "2.5 GB");
+    assert_eq!(value(12_345.0, ""), "12.3k");
+}
+
+#[test]
 fn community_host_rules_name_their_resource() {
     let r = |a: &Alert| resource_of(a).map(|r| r.word());
     assert_eq!(r(&host_alert("HostOutOfMemory", "h:9100", MEM, &[])), Some("memory".into()));
