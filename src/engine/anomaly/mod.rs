@@ -295,6 +295,10 @@ impl Detector {
         let settled = self.n > SETTLE;
         // The largest ratio over the measures.
         let mut top = 0.0f64;
+        // The best score before the tail test: the alarm hold follows it,
+        // so the test changes which samples alarm, not how long one
+        // anomaly holds off the next alarm.
+        let mut untested = 0.0f64;
         let records = self.records.iter_mut().zip(self.raw_records.iter_mut());
         // Standard deviation of each surprise for Gaussian noise, in its
         // units: the scale is one for a sample or a change; an exponential
@@ -304,6 +308,9 @@ impl Detector {
         for (i, (rec, raw_rec)) in records.enumerate() {
             let u = raw[i] / unit[i];
             let mut rho = rec.ratio(u).min(raw_rec.ratio(raw[i]));
+            if warm {
+                untested = untested.max(squash(rho));
+            }
             if u < self.cfg.tail_z * null_sd[i] {
                 // Not a tail event even for Gaussian noise: it may not alarm.
                 rho = rho.min(NOT_SIGNIFICANT);
@@ -348,7 +355,7 @@ impl Detector {
             }
         }
         let held = self.hold;
-        self.hold = (self.hold * self.cfg.hold_decay).max(best.score);
+        self.hold = (self.hold * self.cfg.hold_decay).max(best.score.max(untested));
         if best.score <= held || self.refractory_left > 0 {
             best.score = 0.0;
         }

@@ -196,7 +196,6 @@ impl Miner {
     fn add_masked(&mut self, m: &Masked) -> (TemplateId, TemplateId) {
         self.seq += 1;
         let key = key_of(&m.hashes);
-        let rest = rest_key(&m.hashes);
         let found = self.best_match(key, &m.hashes).or_else(|| {
             // The bucket word may be a value no mask knows (a user or host
             // name): the same line with another word there is the same
@@ -204,7 +203,7 @@ impl Miner {
             // once it has shown more words than an event has alternatives.
             // (Looked up again for every such line rather than added to the
             // line's bucket, so a stream of new names grows no table.)
-            self.by_rest.get(&rest?).copied()
+            self.by_rest.get(&rest_key(&m.hashes)?).copied()
         });
         if let Some(slot) = found
             && let Some(t) = self.slots.get_mut(slot as usize).and_then(Option::as_mut)
@@ -244,7 +243,7 @@ impl Miner {
             last_seq: self.seq,
         };
         let id = self.insert(key, t);
-        if let (Some(rest), Some(&slot)) = (rest, self.by_id.get(&id)) {
+        if let (Some(rest), Some(&slot)) = (rest_key(&m.hashes), self.by_id.get(&id)) {
             self.by_rest.entry(rest).or_insert(slot);
         }
         (id, id)
