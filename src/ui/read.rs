@@ -180,10 +180,18 @@ fn cause(inc: &Incident, index: usize, out: &mut Out) {
         out.line("no suspected cause");
         return;
     };
-    out.line(&format!(
-        "{} \u{00b7} score {:.2} \u{00b7} {:?} confidence",
-        rc.service, rc.score, rc.confidence
-    ));
+    // In the causes pane's words: the score shown there, confidence said plainly.
+    let confidence = match rc.confidence {
+        crate::model::Confidence::Low => "low confidence",
+        crate::model::Confidence::Medium => "medium confidence",
+        crate::model::Confidence::High => "high confidence",
+    };
+    let score = if rc.score.is_finite() {
+        format!("{:.2}", rc.score.clamp(0.0, 1.0))
+    } else {
+        "-.--".to_string()
+    };
+    out.line(&format!("{} \u{00b7} score {score} \u{00b7} {confidence}", rc.service));
     let evidence: Vec<(i64, String)> = rc.evidence.iter().map(|e| (e.ts, e.text.clone())).collect();
     for (ts, text, n) in collapse_repeats(&evidence) {
         let times = if n > 1 { format!(" (\u{00d7}{n})") } else { String::new() };
