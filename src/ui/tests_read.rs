@@ -261,3 +261,24 @@ fn hostile_text_in_the_reader_is_inert() {
     let read = read_whole(&mut s);
     assert!(read.contains("boom") && read.contains("end"), "{read}");
 }
+
+#[test]
+fn per_pod_anomaly_rows_keep_their_instance_at_80_columns() {
+    let mut s = with_view(|v| {
+        let ev = |pod: &str| crate::model::AnomalyEvent {
+            series: crate::model::SeriesKey(format!("p99{{instance=\"{pod}\"}}").into()),
+            service: Some("checkout".into()),
+            signal: crate::model::Signal::LatencyP99,
+            ts: v.now,
+            value: 0.138,
+            score: 0.9,
+            kind: "shift".into(),
+            instance: Some(pod.into()),
+        };
+        v.anomalies =
+            vec![ev("checkout-7d9f8b6c5d-x2k9p:8080"), ev("checkout-7d9f8b6c5d-q8w4n:8080")];
+    });
+    command(&mut s, "anomalies");
+    let t = on_screen(&s);
+    assert!(t.contains("x2k9p:8080") && t.contains("q8w4n:8080"), "{t}");
+}

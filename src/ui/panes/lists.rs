@@ -307,7 +307,8 @@ fn anomalies<'a>(state: &State, theme: &Theme, width: usize) -> Vec<Line<'a>> {
             } else {
                 Role::Text
             };
-            Line::styled(sanitize::clean_line(&text, width), theme.style(role))
+            // The instance at the end is what tells per-pod rows apart.
+            Line::styled(crate::ui::ellipsis::middle(&text, width), theme.style(role))
         })
         .collect()
 }
