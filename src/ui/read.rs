@@ -2,8 +2,8 @@
 //! line in full, in the words the panes use, built from the live view.
 //!
 //! Every string that came from outside goes through `crate::sanitize`
-//! here (controls stripped, each line capped at [`LINE_CAP`] bytes); the
-//! pane only wraps it. Nothing here is cut to a width.
+//! here (controls stripped, each line capped at [`LINE_CAP`] columns); the
+//! pane only wraps it. Nothing here is cut to the screen's width.
 
 use crate::app::overlay::{SilenceRow, silence_rows};
 use crate::app::reader::ReadWhat;
@@ -13,7 +13,7 @@ use crate::sanitize;
 
 use super::panes::{audit, detail, lists};
 
-/// Longest line kept, in bytes (a log line or a reason can be huge).
+/// Longest line kept, in columns (a log line or a reason can be huge).
 const LINE_CAP: usize = 16 * 1024;
 
 /// The reader's title and lines, or `None` when nothing is open.
