@@ -291,6 +291,18 @@ fn walk_main(walk: &mut Walk) {
     walk.press(m, Action::CopyLink, "o", "the runbook link", |s| {
         s.contains("copied http") || s.contains("no runbook_url") || s.contains("not a plain")
     });
+    // `v` reads what has focus: in the incidents list (Esc brings focus
+    // back there) the selected incident, title and whole timeline.
+    walk.tmux.keys(&["Escape"]);
+    walk.wait("the incidents focused", |s| s.contains("┏ Incidents"));
+    walk.tmux.keys(&["g"]);
+    let s = walk.main_screen();
+    let id = selected_id(&s).unwrap();
+    walk.press(m, Action::Read, "v", "the incident read whole", |s| {
+        s.contains(&format!("Read \u{00b7} {id}")) && s.contains("Timeline:")
+    });
+    walk.tmux.keys(&["Escape"]);
+    walk.main_screen();
 }
 
 /// A digit was answered: its dialog, or a refusal naming the runbook or key.
@@ -379,6 +391,17 @@ fn walk_lists(walk: &mut Walk) {
     walk.press(l, Action::Extend, "e", "extend", |s| {
         s.contains("extending silence") || s.contains("select a silence") || s.contains("already")
     });
+    // `v` reads the selected silence whole; Esc goes back to the list.
+    let s = walk.press(l, Action::Read, "v", "the silence read whole", |s| {
+        s.contains("Read \u{00b7} Silence")
+            || s.contains("Read \u{00b7} Pending ack")
+            || s.contains("nothing selected to read")
+    });
+    if s.contains("Read \u{00b7}") {
+        assert!(s.contains("matchers:") || s.contains("alerts:"), "{s}");
+        walk.tmux.keys(&["Escape"]);
+    }
+    walk.wait("the list again", |s| s.contains("Silences ") && !s.contains("Read \u{00b7}"));
     walk.press(l, Action::Help, "?", "help over the list", |s| s.contains("Keys: main"));
     walk.tmux.keys(&["Escape"]);
     walk.wait("the list again", |s| s.contains("Silences ") && !s.contains("Keys: "));
@@ -465,6 +488,12 @@ fn walk_commands(walk: &mut Walk) {
     let md = std::fs::read_to_string(&good).unwrap();
     assert!(md.contains(" UTC") && md.contains("**Started:** 20"), "{md}");
     walk.command("help", "help", |s| s.contains("Keys: main"));
+    walk.tmux.keys(&["Escape"]);
+    walk.main_screen();
+    // The status messages so far, whole, newest first.
+    walk.command("messages", "messages", |s| {
+        s.contains("Status messages, newest first") && s.contains("theme: dark")
+    });
     walk.tmux.keys(&["Escape"]);
     walk.main_screen();
 }

@@ -102,6 +102,8 @@ pub enum Action {
     Retry,
     /// Show the log patterns of the selected suspected cause (toggle).
     Logs,
+    /// Read the selected item whole (wrapped, scrollable).
+    Read,
     /// Merge the marked incidents into the selected one.
     Merge,
     /// Split the marked (or selected) alerts out into a new incident.
@@ -146,7 +148,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order help lists them.
-    pub const ALL: [Self; 55] = [
+    pub const ALL: [Self; 56] = [
         Self::Up,
         Self::Down,
         Self::Top,
@@ -169,6 +171,7 @@ impl Action {
         Self::Extend,
         Self::Retry,
         Self::Logs,
+        Self::Read,
         Self::Merge,
         Self::Split,
         Self::ToggleResolved,
@@ -232,6 +235,7 @@ impl Action {
             Self::Extend => "extend",
             Self::Retry => "retry",
             Self::Logs => "logs",
+            Self::Read => "read",
             Self::Merge => "merge",
             Self::Split => "split",
             Self::Runbook(n) => match n {
@@ -301,6 +305,7 @@ impl Action {
             Self::Extend => "extend the selected silence by 1h",
             Self::Retry => "retry the source now (all sources from the main screen)",
             Self::Logs => "log patterns of the suspected cause (Enter: its lines)",
+            Self::Read => "read the selected row, title, evidence or output whole",
             Self::Merge => "merge the marked incidents into the selected one",
             Self::Split => "split the marked / selected alerts into a new incident",
             Self::Runbook(_) => "run the runbook on this key",

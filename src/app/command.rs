@@ -73,6 +73,12 @@ pub const COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec { name: "help", aliases: &[], usage: ":help", help: "show this help" },
     CommandSpec {
+        name: "messages",
+        aliases: &[],
+        usage: ":messages",
+        help: "the recent status messages, whole, newest first",
+    },
+    CommandSpec {
         name: "audit",
         aliases: &[],
         usage: ":audit",
@@ -89,6 +95,7 @@ pub enum Command {
     Sort(Option<String>),
     Help,
     Audit,
+    Messages,
     Quit,
     Ack(String),
     Unack,
@@ -125,6 +132,7 @@ pub fn parse(line: &str) -> Command {
         Some("sort") => Command::Sort(arg),
         Some("help") => Command::Help,
         Some("audit") => Command::Audit,
+        Some("messages") => Command::Messages,
         Some("resolved") => match arg.as_deref() {
             Some("hide") => Command::Resolved(Some(true)),
             Some("show") => Command::Resolved(Some(false)),

@@ -193,6 +193,7 @@ fn run(state: &mut State, line: &str) -> Vec<Effect> {
             state.cursors.help_scroll = 0;
         }
         Command::Audit => return super::runbook_flow::open_audit(state),
+        Command::Messages => super::reader::open_messages(state),
         Command::Theme(None) => {
             let msg = format!(
                 "theme: {} (available: {})",

@@ -35,7 +35,7 @@ impl Context {
     pub fn name(self) -> &'static str {
         match self {
             Self::Main => "main",
-            Self::Help => "help",
+            Self::Help => "help and the read-whole view",
             Self::Input => "input (filter and command line)",
             Self::List => "lists (:silences, :sources, :anomalies, :forecasts, :audit)",
             Self::Dialog => "dialogs (runbook run, expire, merge, split)",
@@ -65,6 +65,7 @@ const DEFAULTS: &[(Context, Action, &[&str])] = &[
     (Context::Main, Action::CopyCommand, &["Y"]),
     (Context::Main, Action::Retry, &["R"]),
     (Context::Main, Action::Logs, &["l"]),
+    (Context::Main, Action::Read, &["v"]),
     (Context::Main, Action::Merge, &["m"]),
     (Context::Main, Action::Split, &["x"]),
     (Context::Main, Action::ToggleResolved, &["H"]),
@@ -90,6 +91,7 @@ const DEFAULTS: &[(Context, Action, &[&str])] = &[
     (Context::List, Action::Expire, &["x", "delete"]),
     (Context::List, Action::Extend, &["e"]),
     (Context::List, Action::Retry, &["r", "R"]),
+    (Context::List, Action::Read, &["v"]),
     (Context::List, Action::Back, &["esc", "q"]),
     (Context::List, Action::Command, &[":"]),
     (Context::List, Action::Help, &["?", "f1"]),

@@ -9,6 +9,7 @@
 //!  Dialog        the runbook run dialog
 //!  Input         typing a filter or a `:` command (the footer line)
 //!  Help          the key help overlay (drawn over the lists it explains)
+//!  Reader        one item's text whole (`v`, `:messages`)
 //!  Audit         the runbook audit list
 //!  List(which)   :silences, :sources, :anomalies, :forecasts
 //!  Drill         one alert's detail fills the body
@@ -27,6 +28,7 @@ pub enum Layer {
     Drill,
     List(Overlay),
     Audit,
+    Reader,
     Help,
     Input(Mode),
     Dialog,
@@ -37,13 +39,19 @@ impl Layer {
     /// Layers drawn over the panes as a box: links under them are not clickable.
     #[must_use]
     pub fn covers_panes(self) -> bool {
-        matches!(self, Self::List(_) | Self::Help | Self::Audit | Self::Dialog | Self::Confirm)
+        matches!(
+            self,
+            Self::List(_) | Self::Help | Self::Audit | Self::Reader | Self::Dialog | Self::Confirm
+        )
     }
 
     /// Layers that scroll with the navigation keys (their own cursor).
     #[must_use]
     pub fn scrolls(self) -> bool {
-        matches!(self, Self::List(_) | Self::Audit | Self::Help | Self::Drill | Self::Panes)
+        matches!(
+            self,
+            Self::List(_) | Self::Audit | Self::Reader | Self::Help | Self::Drill | Self::Panes
+        )
     }
 }
 
@@ -60,6 +68,9 @@ impl State {
         }
         if self.runbook_flow.audit_open {
             out.push(Layer::Audit);
+        }
+        if self.reader.is_some() {
+            out.push(Layer::Reader);
         }
         if self.help_open {
             out.push(Layer::Help);

@@ -20,6 +20,7 @@ mod marks;
 mod nav;
 pub mod overlay;
 mod query;
+pub mod reader;
 mod regroup;
 pub mod runbook_flow;
 pub mod silence;

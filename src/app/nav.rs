@@ -20,12 +20,15 @@ pub struct Measure {
     pub help_len: fn(&State) -> usize,
     /// Lines of the open alert detail.
     pub detail_len: fn(&State) -> usize,
+    /// Lines of the open reader, as wrapped on screen.
+    pub reader_len: fn(&State) -> usize,
 }
 
 impl Measure {
     /// Before a renderer is attached: one-row pages, nothing to scroll in
     /// the help or the detail.
-    pub const UNDRAWN: Self = Self { page_rows: one, help_len: none, detail_len: none };
+    pub const UNDRAWN: Self =
+        Self { page_rows: one, help_len: none, detail_len: none, reader_len: none };
 }
 
 fn one(_: &State) -> usize {
@@ -63,6 +66,7 @@ fn focused_len(state: &State) -> usize {
     // shows as much as fits from there.
     match state.scroll_layer() {
         Layer::Help => return (state.measure.help_len)(state),
+        Layer::Reader => return (state.measure.reader_len)(state),
         Layer::Audit => return state.runbook_flow.audit.len(),
         Layer::List(o) => return super::overlay::len(state, o),
         Layer::Drill => return (state.measure.detail_len)(state),
@@ -81,6 +85,7 @@ fn cursor(state: &State) -> usize {
     let c = &state.cursors;
     match state.scroll_layer() {
         Layer::Help => c.help_scroll,
+        Layer::Reader => state.reader.as_ref().map_or(0, |r| r.scroll),
         Layer::Audit => state.runbook_flow.audit_scroll,
         Layer::List(_) => c.overlay,
         Layer::Drill => c.detail_scroll,
@@ -96,6 +101,11 @@ fn cursor(state: &State) -> usize {
 fn set_cursor(state: &mut State, v: usize) {
     match state.scroll_layer() {
         Layer::Help => state.cursors.help_scroll = v,
+        Layer::Reader => {
+            if let Some(r) = &mut state.reader {
+                r.scroll = v;
+            }
+        }
         Layer::Audit => state.runbook_flow.audit_scroll = v,
         Layer::List(_) => state.cursors.overlay = v,
         Layer::Drill => state.cursors.detail_scroll = v,

@@ -182,6 +182,10 @@ pub struct State {
     pub read_only: bool,
     /// A list overlay is open.
     pub overlay: Option<Overlay>,
+    /// The "read whole" view (`v`, `:messages`).
+    pub reader: Option<super::reader::Reader>,
+    /// Recent status messages, newest first (`:messages`).
+    pub messages: std::collections::VecDeque<String>,
     /// What this session can do (writers, links, durations), set at start.
     pub caps: Capabilities,
     /// Incidents already seen (no notification for them again).
@@ -285,6 +289,8 @@ impl State {
             runbooks,
             read_only,
             overlay: None,
+            reader: None,
+            messages: std::collections::VecDeque::new(),
             caps: Capabilities::default(),
             seen_incidents: std::collections::HashSet::new(),
             runbook_flow: super::runbook_flow::RunbookFlow::default(),

@@ -132,7 +132,8 @@ pub fn context(state: &State) -> Context {
     match state.top() {
         Layer::Confirm | Layer::Dialog => Context::Dialog,
         Layer::Input(_) => Context::Input,
-        Layer::Help => Context::Help,
+        // The reader scrolls and closes like help.
+        Layer::Help | Layer::Reader => Context::Help,
         Layer::Audit | Layer::List(_) => Context::List,
         Layer::Drill | Layer::Panes => Context::Main,
     }
@@ -196,6 +197,7 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             state.history_pos = None;
             state.completion = None;
         }
+        Action::Read => super::reader::open(state),
         Action::Mark => mark(state),
         Action::Merge => return super::regroup::merge(state),
         Action::Split => return super::regroup::split(state),
@@ -283,6 +285,7 @@ fn back(state: &mut State) {
     use super::layers::Layer;
     match state.scroll_layer() {
         Layer::Help => state.help_open = false,
+        Layer::Reader => state.reader = None,
         Layer::Audit => state.runbook_flow.audit_open = false,
         Layer::List(_) => state.overlay = None,
         Layer::Drill => {
@@ -399,12 +402,15 @@ fn notifications(state: &mut State, view: &crate::model::View) -> Vec<Effect> {
 
 impl State {
     pub fn flash_info(&mut self, text: impl Into<String>) {
-        self.flash =
-            Some(Flash { text: text.into(), kind: FlashKind::Info, ticks_left: FLASH_TICKS });
+        self.flash_as(text.into(), FlashKind::Info);
     }
 
     pub fn flash_error(&mut self, text: impl Into<String>) {
-        self.flash =
-            Some(Flash { text: text.into(), kind: FlashKind::Error, ticks_left: FLASH_TICKS });
+        self.flash_as(text.into(), FlashKind::Error);
+    }
+
+    fn flash_as(&mut self, text: String, kind: FlashKind) {
+        super::reader::remember(&mut self.messages, &text);
+        self.flash = Some(Flash { text, kind, ticks_left: FLASH_TICKS });
     }
 }

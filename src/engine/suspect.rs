@@ -86,6 +86,9 @@ impl Suspects {
         }
         for e in fresh {
             let Some(svc) = e.service.as_deref() else { continue };
+            // Expire as of this anomaly, so one pass over an hour of
+            // history groups exactly as a pass per step would.
+            self.open.retain(|g| live_at(g, e.ts));
             let near =
                 |g: &Suspicion| g.services.iter().any(|m| m == svc || adjacent(topo, m, svc));
             let g = match self.open.iter().position(near) {
@@ -125,14 +128,28 @@ impl Suspects {
         covered.extend(alerting.iter().map(String::as_str));
         let taken_over =
             |svc: &str| covered.contains(svc) || covered.iter().any(|c| adjacent(topo, c, svc));
-        self.open.retain(|g| now - g.last <= QUIET_MS && !g.services.iter().any(|s| taken_over(s)));
+        self.open.retain(|g| live_at(g, now) && !g.services.iter().any(|s| taken_over(s)));
         self.open.iter().filter(|g| sustained(g)).map(|g| Arc::new(incident(g, now))).collect()
     }
 }
 
+/// Still in force at `t`: not quiet for [`QUIET_MS`], and not a blip that
+/// went uncorroborated for a whole [`WINDOW_MS`] (such a blip must not
+/// later head, and date, a group of unrelated anomalies next door).
+fn live_at(g: &Suspicion, t: UnixMs) -> bool {
+    t - g.last <= QUIET_MS && (t - g.since <= WINDOW_MS || sustained(g))
+}
+
+/// Some service of the group is corroborated: [`MIN_EVENTS`] strong
+/// anomalies of its own within [`WINDOW_MS`] (two of its series, or one
+/// twice). Lone blips on two neighbours are what clean data produces.
 fn sustained(g: &Suspicion) -> bool {
     g.events.iter().any(|first| {
-        g.events.iter().filter(|e| e.ts >= first.ts && e.ts - first.ts <= WINDOW_MS).count()
+        g.events
+            .iter()
+            .filter(|e| e.service == first.service)
+            .filter(|e| e.ts >= first.ts && e.ts - first.ts <= WINDOW_MS)
+            .count()
             >= MIN_EVENTS
     })
 }
@@ -277,6 +294,30 @@ mod tests {
         assert!(sus.update(evs.iter(), &[], &s, &shop(), at(40)).is_empty());
     }
 
+    /// What clean data produces: single-series blips, now and then next
+    /// to each other. They open nothing, and an old one does not head (or
+    /// date) a real problem next door, however long the pass.
+    #[test]
+    fn lone_blips_next_door_are_not_a_suspicion_nor_its_start() {
+        let s = store();
+        let mut sus = Suspects::default();
+        let blips = [near("redis", at(10)), near("cart", at(18))];
+        assert!(sus.update(blips.iter(), &[], &s, &shop(), at(18)).is_empty());
+        // One pass over a long history: redis blipped 30 steps before cart
+        // turned anomalous on two series.
+        let mut sus = Suspects::default();
+        let history = [
+            near("redis", at(0)),
+            near("cart", at(28)),
+            near("cart", at(30)),
+            ev("cart", Signal::ErrorRatio, at(30), 0.99),
+        ];
+        let shown = sus.update(history.iter(), &[], &s, &shop(), at(30));
+        assert_eq!(shown.len(), 1);
+        assert_eq!(shown[0].services, ["cart"]);
+        assert_eq!(shown[0].started_at, at(28));
+    }
+
     #[test]
     fn an_alert_or_an_incident_on_the_service_takes_over_and_quiet_ones_go() {
         let mut s = store();
@@ -307,8 +348,13 @@ mod tests {
     fn neighbours_in_the_call_graph_are_one_suspicion_led_by_the_first() {
         let s = store();
         let mut sus = Suspects::default();
-        // postgres first, then its caller payments; warehouse is elsewhere.
-        let evs = [near("postgres", at(10)), near("payments", at(11)), near("warehouse", at(12))];
+        // postgres first (twice), then its caller payments; warehouse is elsewhere.
+        let evs = [
+            near("postgres", at(10)),
+            near("postgres", at(11)),
+            near("payments", at(11)),
+            near("warehouse", at(12)),
+        ];
         let shown = sus.update(evs.iter(), &[], &s, &shop(), at(12));
         assert_eq!(shown.len(), 1, "warehouse alone is one blip: {shown:?}");
         let g = &shown[0];

@@ -11,6 +11,7 @@ mod ellipsis;
 pub mod layout;
 mod measure;
 pub mod panes;
+pub mod read;
 mod text;
 pub mod widgets;
 
@@ -103,6 +104,7 @@ pub fn render_with_links(frame: &mut Frame, state: &State, theme: &Theme) -> Vec
             Layer::Audit => {
                 panes::audit::render(frame, a.body, &state.runbook_flow, &state.keymap, theme)
             }
+            Layer::Reader => panes::reader::render(frame, a.body, state, theme),
             Layer::Help => panes::help::render(frame, a.body, state, theme),
             Layer::Dialog => {
                 if let Some(d) = &state.runbook_flow.dialog {
@@ -169,5 +171,7 @@ fn too_small(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 pub(crate) mod tests;
 #[cfg(test)]
 mod tests_keys;
+#[cfg(test)]
+mod tests_read;
 #[cfg(test)]
 mod tests_text;

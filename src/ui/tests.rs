@@ -43,7 +43,7 @@ fn keys(state: &mut State, ks: &str) {
 }
 
 /// Every cell's symbol is inert: no ESC, BEL, other controls or bidi marks.
-fn assert_inert(buf: &Buffer) {
+pub(crate) fn assert_inert(buf: &Buffer) {
     for cell in &buf.content {
         for c in cell.symbol().chars() {
             assert!(!c.is_control(), "control {:#x} on screen", c as u32);

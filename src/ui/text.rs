@@ -89,6 +89,47 @@ pub fn wrap(s: &str, width: usize, max_lines: usize) -> Vec<String> {
     lines
 }
 
+/// Pieces of at most `width` columns: broken at a space when one is near,
+/// anywhere otherwise; continuation lines keep the line's indent.
+#[must_use]
+pub fn wrap_whole(line: &str, width: usize) -> Vec<String> {
+    use unicode_width::UnicodeWidthChar;
+    let width = width.max(2);
+    if sanitize::width(line) <= width {
+        return vec![line.to_string()];
+    }
+    // Continuations hang two columns in from the line's own indent.
+    let indent = (line.chars().take_while(|c| *c == ' ').count() + 2).min(width / 2);
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut used = 0;
+    for c in line.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width {
+            // Back up to the last space of this piece when it is not too far.
+            let cut = cur.rfind(' ').filter(|&p| p > indent && cur.len() - p < width / 3);
+            let rest = match cut {
+                Some(p) => {
+                    let rest = cur[p + 1..].to_string();
+                    cur.truncate(p);
+                    rest
+                }
+                None => String::new(),
+            };
+            out.push(std::mem::take(&mut cur));
+            cur = " ".repeat(indent);
+            cur.push_str(&rest);
+            used = sanitize::width(&cur);
+        }
+        cur.push(c);
+        used += w;
+    }
+    if !cur.trim().is_empty() || out.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
 /// First row to show so that `cursor` stays visible in `height` rows,
 /// keeping the cursor near the middle once the list scrolls.
 #[must_use]
@@ -221,5 +262,20 @@ mod tests {
         assert_eq!(scroll_to(9, 5, 10), 5);
         assert_eq!(scroll_to(4, 5, 10), 2);
         assert_eq!(scroll_to(3, 0, 10), 0);
+    }
+
+    #[test]
+    fn wrapping_keeps_every_character_and_the_width() {
+        let line = "  ERROR payment 4f2a refused: upstream connect error or disconnect/reset before headers. reset reason: connection termination";
+        let parts = wrap_whole(line, 30);
+        assert!(parts.len() > 3);
+        for p in &parts {
+            assert!(sanitize::width(p) <= 30, "{p}");
+        }
+        let squeeze = |s: &str| s.chars().filter(|c| *c != ' ').collect::<String>();
+        assert_eq!(squeeze(&parts.concat()), squeeze(line), "nothing lost");
+        let long_word = "x".repeat(70);
+        assert_eq!(squeeze(&wrap_whole(&long_word, 30).concat()), long_word);
+        assert_eq!(wrap_whole("short", 30), ["short"]);
     }
 }

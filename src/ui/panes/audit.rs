@@ -17,7 +17,7 @@ use crate::runbook::audit::{Entry, Event};
 use crate::sanitize;
 use crate::theme::{Role, Theme};
 
-fn outcome(e: &Entry) -> String {
+pub fn outcome(e: &Entry) -> String {
     match e.event {
         Some(Event::Refused) => e.reason.clone().unwrap_or_default(),
         Some(Event::Finished) => {

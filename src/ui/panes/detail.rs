@@ -241,7 +241,7 @@ fn render_alerts(
 /// Alert states in at most 8 columns.
 /// Inhibited and silenced alerts are told apart; an alert that resolved
 /// while silenced says so (nobody was notified of either).
-fn state_word(a: &crate::model::Alert) -> &'static str {
+pub fn state_word(a: &crate::model::Alert) -> &'static str {
     match a.state {
         AlertState::Unprocessed => "new",
         AlertState::Pending => "pending",

@@ -29,22 +29,30 @@ fn hints(state: &State) -> Vec<(&'static [Action], &'static str)> {
         (Context::Input, _) => {
             vec![(&[Action::Submit], "keep filter"), (&[Action::Cancel], "clear")]
         }
-        (Context::List, _) if state.runbook_flow.audit_open => {
-            vec![(&[Action::Down, Action::Up], "scroll"), (&[Action::Back], "close")]
-        }
+        (Context::List, _) if state.runbook_flow.audit_open => vec![
+            (&[Action::Down, Action::Up], "scroll"),
+            (&[Action::Read], "read"),
+            (&[Action::Back], "close"),
+        ],
         (Context::List, _) => match state.overlay {
             Some(Overlay::Silences) => vec![
                 (&[Action::Down, Action::Up], "move"),
                 (&[Action::Extend], "extend 1h"),
                 (&[Action::Expire], "expire"),
+                (&[Action::Read], "read"),
                 (&[Action::Back], "close"),
             ],
             Some(Overlay::Sources) => vec![
                 (&[Action::Down, Action::Up], "move"),
                 (&[Action::Retry], "retry"),
+                (&[Action::Read], "read"),
                 (&[Action::Back], "close"),
             ],
-            _ => vec![(&[Action::Down, Action::Up], "move"), (&[Action::Back], "close")],
+            _ => vec![
+                (&[Action::Down, Action::Up], "move"),
+                (&[Action::Read], "read"),
+                (&[Action::Back], "close"),
+            ],
         },
         (Context::Help, _) => vec![
             (&[Action::Down, Action::Up], "scroll"),
@@ -54,6 +62,7 @@ fn hints(state: &State) -> Vec<(&'static [Action], &'static str)> {
         (Context::Main, _) if state.drill.is_some() => vec![
             (&[Action::Down, Action::Up], "scroll"),
             (&[Action::Back], "back"),
+            (&[Action::Read], "read"),
             (&[Action::Help], "help"),
             (&[Action::Quit], "quit"),
         ],
@@ -66,6 +75,7 @@ fn hints(state: &State) -> Vec<(&'static [Action], &'static str)> {
             (&[Action::Mark], "mark"),
             (&[Action::Help], "help"),
             (&[Action::Quit], "quit"),
+            (&[Action::Read], "read whole"),
         ],
     }
 }
@@ -76,7 +86,8 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     // While typing, the line being typed owns the footer.
     let flash = state.flash.as_ref().filter(|_| state.mode == Mode::Normal);
     // A message too long for the footer is drawn whole above it instead.
-    let flash = flash.filter(|f| !overflows(&f.text, width)).map(|f| {
+    // (Not over the reader: there it stays in the footer, cut.)
+    let flash = flash.filter(|f| state.reader.is_some() || !overflows(&f.text, width)).map(|f| {
         let role = if f.kind == FlashKind::Error { Role::FlashError } else { Role::FlashInfo };
         let text = sanitize::clean_line(&format!(" {} ", f.text), flash_room(width));
         Span::styled(text, theme.style(role))
@@ -113,7 +124,8 @@ fn overflows(text: &str, width: usize) -> bool {
 /// four lines) over the bottom of `body`, right above the footer. True
 /// when it drew (the cells it covers can no longer be links).
 pub fn render_overflow(frame: &mut Frame, body: Rect, state: &State, theme: &Theme) -> bool {
-    let Some(f) = state.flash.as_ref().filter(|_| state.mode == Mode::Normal) else {
+    let shown = state.mode == Mode::Normal && state.reader.is_none();
+    let Some(f) = state.flash.as_ref().filter(|_| shown) else {
         return false;
     };
     let width = usize::from(body.width);
@@ -121,7 +133,12 @@ pub fn render_overflow(frame: &mut Frame, body: Rect, state: &State, theme: &The
         return false;
     }
     let role = if f.kind == FlashKind::Error { Role::FlashError } else { Role::FlashInfo };
-    let lines = crate::ui::text::wrap(&f.text, width.saturating_sub(2), 4);
+    let mut lines = crate::ui::text::wrap(&f.text, width.saturating_sub(2), 4);
+    // Longer still: say where the whole message is.
+    if lines.last().is_some_and(|l| l.ends_with('\u{2026}')) {
+        lines.truncate(3);
+        lines.push("\u{2026} (:messages shows it whole)".to_string());
+    }
     let n = u16::try_from(lines.len()).unwrap_or(4).min(body.height);
     let area = Rect { y: body.y + body.height - n, height: n, ..body };
     frame.render_widget(ratatui::widgets::Clear, area);

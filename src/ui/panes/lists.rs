@@ -227,28 +227,8 @@ fn sources<'a>(state: &State, theme: &Theme, width: usize) -> Vec<Line<'a>> {
         .sources
         .iter()
         .map(|h| {
-            let detail = match &h.status {
-                SourceStatus::Down { since, attempts, reason } => {
-                    format!("down for {} ({attempts} attempts): {reason}", format_age(now - since))
-                }
-                SourceStatus::AuthFailed { reason } => {
-                    format!("auth failed, polling stopped until retry: {reason}")
-                }
-                SourceStatus::Tls { reason } => format!("TLS error: {reason}"),
-                SourceStatus::BadResponse { excerpt } => format!("bad response: {excerpt}"),
-                SourceStatus::TooLarge { limit_bytes } => {
-                    format!("response over the {limit_bytes}-byte cap")
-                }
-                SourceStatus::Slow { millis } => format!("slow: {millis} ms"),
-                SourceStatus::Partial { warnings } => {
-                    format!("partial data: {}", warnings.join("; "))
-                }
-                other => other.word().to_string(),
-            };
-            let last = h.last_ok.map_or_else(
-                || "never ok".to_string(),
-                |t| format!("ok {} ago", format_age(now - t)),
-            );
+            let detail = source_detail(now, &h.status);
+            let last = last_ok(now, h);
             let role = if h.status.is_healthy() { Role::Text } else { Role::FlashError };
             let name_w = (width / 5).clamp(6, 24);
             let kind_w = (width / 4).clamp(6, 40);
@@ -265,6 +245,39 @@ fn sources<'a>(state: &State, theme: &Theme, width: usize) -> Vec<Line<'a>> {
             ])
         })
         .collect()
+}
+
+/// A source's health in words, with its whole reason.
+#[must_use]
+pub fn source_detail(now: i64, status: &SourceStatus) -> String {
+    match status {
+        SourceStatus::Down { since, attempts, reason } => {
+            format!("down for {} ({attempts} attempts): {reason}", format_age(now - since))
+        }
+        SourceStatus::AuthFailed { reason } => {
+            format!("auth failed, polling stopped until retry: {reason}")
+        }
+        SourceStatus::Tls { reason } => format!("TLS error: {reason}"),
+        SourceStatus::BadResponse { excerpt } => format!("bad response: {excerpt}"),
+        SourceStatus::TooLarge { limit_bytes } => {
+            format!("response over the {limit_bytes}-byte cap")
+        }
+        SourceStatus::Slow { millis } => format!("slow: {millis} ms"),
+        SourceStatus::Partial { warnings } => format!("partial data: {}", warnings.join("; ")),
+        other => other.word().to_string(),
+    }
+}
+
+/// "ok 3m ago" or "never ok".
+#[must_use]
+pub fn last_ok(now: i64, h: &crate::model::SourceHealth) -> String {
+    h.last_ok.map_or_else(|| "never ok".to_string(), |t| format!("ok {} ago", format_age(now - t)))
+}
+
+/// `in 14m` or `3m ago`, for the reader.
+#[must_use]
+pub fn until_text(now: i64, t: i64) -> String {
+    until(now, t)
 }
 
 fn anomalies<'a>(state: &State, theme: &Theme, width: usize) -> Vec<Line<'a>> {
@@ -294,7 +307,8 @@ fn anomalies<'a>(state: &State, theme: &Theme, width: usize) -> Vec<Line<'a>> {
             } else {
                 Role::Text
             };
-            Line::styled(sanitize::clean_line(&text, width), theme.style(role))
+            // The instance at the end is what tells per-pod rows apart.
+            Line::styled(crate::ui::ellipsis::middle(&text, width), theme.style(role))
         })
         .collect()
 }

@@ -12,6 +12,7 @@ pub mod help;
 pub mod incidents;
 pub mod lists;
 pub mod logs;
+pub mod reader;
 pub mod run_output;
 pub mod runbook_dialog;
 pub mod runbooks;
