@@ -147,10 +147,20 @@ pub fn strengths(
     }
     for (s, sh) in logs::shifts(store, req) {
         let st = out.entry(s.clone()).or_default();
-        st.logs = sh.z_max;
+        st.logs = sh.z_max.max(sh.vanished_z);
         st.note("logs:sum".into(), sh.z_sum);
+        st.note("logs:vanished".into(), sh.vanished_z);
         #[allow(clippy::cast_precision_loss)]
         st.note("logs:new".into(), sh.new_lines as f64);
+        if sh.vanished_z >= REPORT_Z {
+            st.evidence.push(Evidence {
+                ts: req.window.0,
+                text: format!(
+                    "{s} logs: \"{}\" stopped ({} lines in the window, {:.1} expected from its baseline share)",
+                    sh.vanished, sh.vanished_lines.0, sh.vanished_lines.1
+                ),
+            });
+        }
         if sh.z_max >= REPORT_Z {
             st.evidence.push(Evidence {
                 ts: sh.ts,

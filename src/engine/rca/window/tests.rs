@@ -144,6 +144,36 @@ fn exception_seen_only_in_logs_ranks_its_service() {
 }
 
 #[test]
+fn a_log_line_that_stops_while_its_service_goes_on_ranks_that_service() {
+    // route logs two lines per request; from minute 30 an exception cuts
+    // each request short before the second, and nothing is logged as an
+    // error. cart's lines go on as before.
+    let mut s = store();
+    let info = |ts: i64, svc: &str, text: String| LogRecord {
+        ts,
+        source: "t".into(),
+        service: Some(svc.into()),
+        level: crate::model::LogLevel::Info,
+        line: text,
+    };
+    let mut lines = Vec::new();
+    for sec in (0..36 * 60).step_by(5) {
+        let ts = i64::from(sec) * 1000;
+        lines.push(info(ts, "route", format!("INFO query route by id {sec}")));
+        if sec < 30 * 60 {
+            lines.push(info(ts, "route", format!("INFO route {sec} found, 3 stations")));
+        }
+        lines.push(info(ts, "cart", format!("INFO cart has {} items", sec % 7)));
+    }
+    s.apply(Ingest::Logs(lines));
+    let ranked = rank(&s, &Topology::new(), &request(30));
+    assert_eq!(ranked.first().map(|c| c.service.as_str()), Some("route"), "{ranked:?}");
+    assert!(!ranked.iter().any(|c| c.service == "cart"), "{ranked:?}");
+    let ev = &ranked[0].evidence[0].text;
+    assert!(ev.contains("found, <*> stations\" stopped (0 lines in the window"), "{ev}");
+}
+
+#[test]
 fn spiky_series_routine_spikes_do_not_count() {
     let mut s = store();
     // A bucketed p99: flat at 25 ms with a spike one minute in five.
