@@ -85,17 +85,29 @@ pub fn shifts(store: &Store, req: &WindowRequest) -> BTreeMap<String, LogShift> 
             c.text = (0..masked.len()).map(|i| masked.token(i)).collect::<Vec<_>>().join(" ");
         }
     }
+    // Window lines of templates the baseline knows, per service: a
+    // template's disappearance is judged among these, so new lines (an
+    // error burst) do not thin out the old ones' shares.
+    let mut known: HashMap<&str, u64> = HashMap::new();
+    for ((s, _, _), c) in &counts {
+        if c.base > 0 {
+            *known.entry(s).or_default() += c.win;
+        }
+    }
     let mut out: BTreeMap<String, LogShift> = BTreeMap::new();
     for ((s, level, _), c) in counts {
         let (bt, wt) = totals.get(s).copied().unwrap_or_default();
         let expected = if bt == 0 { 0.0 } else { c.base as f64 * wt as f64 / bt as f64 };
         let z = (c.win as f64 - expected) / (expected + 1.0).sqrt();
-        if z < 0.0 {
+        let kt = known.get(s).copied().unwrap_or(0);
+        let kept = if bt == 0 { 0.0 } else { c.base as f64 * kt as f64 / bt as f64 };
+        let gone = (kept - c.win as f64) / (kept + 1.0).sqrt();
+        if gone > 0.0 {
             let sh = out.entry(s.to_string()).or_default();
-            if -z > sh.vanished_z {
-                sh.vanished_z = -z;
+            if gone > sh.vanished_z {
+                sh.vanished_z = gone;
                 sh.vanished = crate::sanitize::clean_line(&c.text, 160);
-                sh.vanished_lines = (c.win, expected);
+                sh.vanished_lines = (c.win, kept);
             }
         }
         if c.win == 0 || !matches!(level, LogLevel::Error | LogLevel::Warn) {
