@@ -202,6 +202,21 @@ fn print_text(out: &mut impl Write, r: &Report) -> std::io::Result<()> {
             score::rank_of(o).map_or("-".to_string(), |r| r.to_string()),
             top.join(", ")
         )?;
+        // With --explain: what each of the top three and the truth had.
+        let mut who: Vec<&str> = o.ranked.iter().take(3).map(|x| x.service.as_str()).collect();
+        if !who.contains(&o.truth.as_str()) {
+            who.push(&o.truth);
+        }
+        for s in who {
+            let Some(st) = o.strengths.get(s) else { continue };
+            let detail: Vec<String> = st
+                .detail
+                .iter()
+                .filter(|(_, v)| **v >= 1.0)
+                .map(|(k, v)| format!("{k} {v:.1}"))
+                .collect();
+            writeln!(out, "      {s:<32} {}", detail.join(", "))?;
+        }
     }
     Ok(())
 }

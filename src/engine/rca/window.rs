@@ -15,6 +15,9 @@
 //!
 //! A drop in a service's request rate is not held against it when one of
 //! its callers is itself troubled: traffic drops travel down the call graph.
+//! Failures travel up: a service's log change is not held against it when
+//! one of its callees' own logs or spans changed too (the deepest one is
+//! the cause).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -147,10 +150,20 @@ pub fn strengths(
     }
     for (s, sh) in logs::shifts(store, req) {
         let st = out.entry(s.clone()).or_default();
-        st.logs = sh.z_max;
+        st.logs = sh.z_max.max(sh.vanished_z);
         st.note("logs:sum".into(), sh.z_sum);
+        st.note("logs:vanished".into(), sh.vanished_z);
         #[allow(clippy::cast_precision_loss)]
         st.note("logs:new".into(), sh.new_lines as f64);
+        if sh.vanished_z >= REPORT_Z {
+            st.evidence.push(Evidence {
+                ts: req.window.0,
+                text: format!(
+                    "{s} logs: \"{}\" stopped ({} lines in the window, {:.1} expected from its baseline share)",
+                    sh.vanished, sh.vanished_lines.0, sh.vanished_lines.1
+                ),
+            });
+        }
         if sh.z_max >= REPORT_Z {
             st.evidence.push(Evidence {
                 ts: sh.ts,
@@ -173,6 +186,20 @@ pub fn strengths(
     for (s, st) in &mut out {
         if st.traffic_drop >= REPORT_Z && topo.callers(s).any(|c| troubled.contains(c)) {
             st.traffic_drop = 0.0;
+        }
+    }
+    // Failures travel up: a caller logging about a callee whose own logs or
+    // spans changed is reporting the callee's trouble: its log change is
+    // not held against it (kept in the detail).
+    let own_changed: BTreeSet<String> = out
+        .iter()
+        .filter(|(_, st)| st.logs >= REPORT_Z || st.spans >= 1.0)
+        .map(|(s, _)| s.clone())
+        .collect();
+    for (s, st) in &mut out {
+        if st.logs >= REPORT_Z && topo.callees(s).any(|c| c != s && own_changed.contains(c)) {
+            st.note("logs:callee".into(), st.logs);
+            st.logs = 0.0;
         }
     }
     out

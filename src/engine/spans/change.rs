@@ -10,6 +10,10 @@
 //! A slow callee makes its callers wait longer too, but neither their own
 //! work nor the gap grows, so callers are not blamed for it.
 //!
+//! The wire is one network: a call seen too rarely in the baseline to know
+//! its own gap (a rare request type) is judged against the gaps of every
+//! call in the baseline together.
+//!
 //! The test is distribution-free: the share of window samples above the
 //! baseline's 95th percentile, against the 5% expected if nothing changed
 //! (a z-score on that share). Ties at a quantized baseline count as not
@@ -148,17 +152,20 @@ pub fn changes(base: &CallStats, win: &CallStats, min_z: f64) -> Vec<SpanChange>
             });
         }
     }
+    let wire = pooled_gap(base);
+    let none = super::calls::Call::default();
     for (key, w) in &win.calls {
-        let Some(b) = base.calls.get(key) else { continue };
+        let b = base.calls.get(key).unwrap_or(&none);
         let errors = (b.served.error_ratio(), w.served.error_ratio());
-        if let Some(z) = tail_shift(&b.gap, &w.gap).filter(|z| *z >= min_z) {
+        let gap_base = if b.gap.count() >= MIN_BASELINE { &b.gap } else { &wire };
+        if let Some(z) = tail_shift(gap_base, &w.gap).filter(|z| *z >= min_z) {
             out.push(SpanChange {
                 subject: Subject::Gap(key.0.clone(), key.1.clone()),
                 z,
-                p99: (p99(&b.gap), p99(&w.gap)),
+                p99: (p99(gap_base), p99(&w.gap)),
                 errors,
                 samples: w.gap.count(),
-                effect: effect(&b.gap, &w.gap),
+                effect: effect(gap_base, &w.gap),
             });
         }
         if let Some(z) = error_shift(&b.served, &w.served).filter(|z| *z >= min_z) {
@@ -173,6 +180,15 @@ pub fn changes(base: &CallStats, win: &CallStats, min_z: f64) -> Vec<SpanChange>
         }
     }
     out.sort_by(|a, b| b.z.total_cmp(&a.z).then(a.subject.cmp(&b.subject)));
+    out
+}
+
+/// Every call's wire gaps in the baseline, together.
+fn pooled_gap(base: &CallStats) -> Samples {
+    let mut out = Samples::default();
+    for c in base.calls.values() {
+        out.values.extend_from_slice(&c.gap.values);
+    }
     out
 }
 
@@ -226,6 +242,33 @@ mod tests {
         let line = ch[0].describe();
         assert!(line.starts_with("calls a→b: wire+queue p99 "), "{line}");
         assert!(line.contains("errors 0% → 0%"), "{line}");
+    }
+
+    #[test]
+    fn a_slow_wire_on_a_rarely_seen_call_is_judged_against_every_wire() {
+        // a→b is seen a few times in the baseline, too few to know its own
+        // gap; x→y, on the same network, often.
+        let mut base_spans = jittered(chain(0, 3, 5, 2, 5, 10));
+        base_spans.extend(renamed(jittered(chain(50_000, 60, 5, 2, 5, 10)), ["x", "y", "z"]));
+        let base = stats(&base_spans);
+        assert!(base.calls[&("a".to_string(), "b".to_string())].gap.count() < MIN_BASELINE);
+        let win = stats(&jittered(chain(100_000, 8, 5, 900, 5, 10)));
+        let ch = changes(&base, &win, 4.0);
+        assert_eq!(blamed(&ch), vec!["b"], "{ch:?}");
+        // The same window with no wire slower than usual: nothing.
+        let calm = stats(&jittered(chain(100_000, 8, 5, 2, 5, 10)));
+        assert!(changes(&base, &calm, 4.0).is_empty());
+    }
+
+    fn renamed(mut spans: Vec<Span>, to: [&str; 3]) -> Vec<Span> {
+        for s in &mut spans {
+            s.service = match &*s.service {
+                "a" => to[0].into(),
+                "b" => to[1].into(),
+                _ => to[2].into(),
+            };
+        }
+        spans
     }
 
     #[test]

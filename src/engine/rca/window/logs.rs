@@ -5,6 +5,12 @@
 //! masks them) with their level, so an error line never shares a count with
 //! an info line that looks like it. The share, not the rate: partial log
 //! coverage and traffic changes then do not read as bursts.
+//!
+//! Two changes count: an error or warning template whose share rose (or
+//! that is new), and a template of any level that the service kept writing
+//! in the baseline and stopped writing while its other lines go on: a code
+//! path no longer reached, as when an exception cuts a request short before
+//! its usual log line.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -30,6 +36,12 @@ pub struct LogShift {
     pub ts: UnixMs,
     pub lines: u64,
     pub expected: f64,
+    /// The strongest vanished template's z (its expected window count,
+    /// from its baseline share, against what was seen, Poisson).
+    pub vanished_z: f64,
+    /// That template, masked, with its window and expected counts.
+    pub vanished: String,
+    pub vanished_lines: (u64, f64),
 }
 
 #[derive(Default)]
@@ -61,29 +73,46 @@ pub fn shifts(store: &Store, req: &WindowRequest) -> BTreeMap<String, LogShift> 
         } else {
             t.0 += 1;
         }
-        if !matches!(l.level, LogLevel::Error | LogLevel::Warn) {
-            continue;
-        }
         masked.fill(&l.line);
         let c = counts.entry((s, l.level, masked.hashes.clone())).or_default();
         if w {
             c.win += 1;
             c.last = c.last.max(l.ts);
-            if c.text.is_empty() {
-                c.text = (0..masked.len()).map(|i| masked.token(i)).collect::<Vec<_>>().join(" ");
-            }
         } else {
             c.base += 1;
         }
+        if c.text.is_empty() {
+            c.text = (0..masked.len()).map(|i| masked.token(i)).collect::<Vec<_>>().join(" ");
+        }
+    }
+    // Window lines of templates the baseline knows, per service: a
+    // template's disappearance is judged among these, so new lines (an
+    // error burst) do not thin out the old ones' shares.
+    let mut known: HashMap<&str, u64> = HashMap::new();
+    for ((s, _, _), c) in &counts {
+        if c.base > 0 {
+            *known.entry(s).or_default() += c.win;
+        }
     }
     let mut out: BTreeMap<String, LogShift> = BTreeMap::new();
-    for ((s, _, _), c) in counts {
-        if c.win == 0 {
-            continue;
-        }
+    for ((s, level, _), c) in counts {
         let (bt, wt) = totals.get(s).copied().unwrap_or_default();
         let expected = if bt == 0 { 0.0 } else { c.base as f64 * wt as f64 / bt as f64 };
         let z = (c.win as f64 - expected) / (expected + 1.0).sqrt();
+        let kt = known.get(s).copied().unwrap_or(0);
+        let kept = if bt == 0 { 0.0 } else { c.base as f64 * kt as f64 / bt as f64 };
+        let gone = (kept - c.win as f64) / (kept + 1.0).sqrt();
+        if gone > 0.0 {
+            let sh = out.entry(s.to_string()).or_default();
+            if gone > sh.vanished_z {
+                sh.vanished_z = gone;
+                sh.vanished = crate::sanitize::clean_line(&c.text, 160);
+                sh.vanished_lines = (c.win, kept);
+            }
+        }
+        if c.win == 0 || !matches!(level, LogLevel::Error | LogLevel::Warn) {
+            continue;
+        }
         let sh = out.entry(s.to_string()).or_default();
         sh.z_sum += z.max(0.0);
         if c.base == 0 {

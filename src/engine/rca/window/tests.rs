@@ -144,6 +144,80 @@ fn exception_seen_only_in_logs_ranks_its_service() {
 }
 
 #[test]
+fn a_log_line_that_stops_while_its_service_goes_on_ranks_that_service() {
+    // route logs two lines per request; from minute 30 an exception cuts
+    // each request short before the second, and nothing is logged as an
+    // error. cart's lines go on as before.
+    let mut s = store();
+    let info = |ts: i64, svc: &str, text: String| LogRecord {
+        ts,
+        source: "t".into(),
+        service: Some(svc.into()),
+        level: crate::model::LogLevel::Info,
+        line: text,
+    };
+    let mut lines = Vec::new();
+    for sec in (0..36 * 60).step_by(5) {
+        let ts = i64::from(sec) * 1000;
+        lines.push(info(ts, "route", format!("INFO query route by id {sec}")));
+        if sec < 30 * 60 {
+            lines.push(info(ts, "route", format!("INFO route {sec} found, 3 stations")));
+        }
+        lines.push(info(ts, "cart", format!("INFO cart has {} items", sec % 7)));
+    }
+    s.apply(Ingest::Logs(lines));
+    let ranked = rank(&s, &Topology::new(), &request(30));
+    assert_eq!(ranked.first().map(|c| c.service.as_str()), Some("route"), "{ranked:?}");
+    assert!(!ranked.iter().any(|c| c.service == "cart"), "{ranked:?}");
+    let ev = &ranked[0].evidence[0].text;
+    assert!(ev.contains("found, <*> stations\" stopped (0 lines in the window"), "{ev}");
+}
+
+#[test]
+fn a_caller_logging_errors_about_a_changed_callee_is_a_symptom() {
+    // front calls api (the spans say so). From minute 30 api throws before
+    // its second line; front logs a new error for every failed call.
+    let mut s = store();
+    s.apply(Ingest::Spans(
+        chain(0, 5, 1, 1, 1, 1)
+            .into_iter()
+            .map(|mut x| {
+                x.service = match &*x.service {
+                    "a" => "front".into(),
+                    "b" => "api".into(),
+                    _ => "db".into(),
+                };
+                x
+            })
+            .collect(),
+    ));
+    let rec = |ts: i64, svc: &str, level: crate::model::LogLevel, text: String| LogRecord {
+        ts,
+        source: "t".into(),
+        service: Some(svc.into()),
+        level,
+        line: text,
+    };
+    let (info, error) = (crate::model::LogLevel::Info, crate::model::LogLevel::Error);
+    let mut lines = Vec::new();
+    for sec in (0..36 * 60).step_by(5) {
+        let ts = i64::from(sec) * 1000;
+        lines.push(rec(ts, "front", info, format!("INFO GET /book {sec}")));
+        lines.push(rec(ts, "api", info, format!("INFO booking {sec} received")));
+        if sec < 30 * 60 {
+            lines.push(rec(ts, "api", info, format!("INFO booking {sec} priced")));
+        } else {
+            lines.push(rec(ts, "front", error, format!("ERROR api returned 500 for {sec}")));
+        }
+    }
+    s.apply(Ingest::Logs(lines));
+    let st = strengths(&s, &Topology::new(), &request(30));
+    assert!(st["front"].detail.contains_key("logs:callee"), "{:?}", st["front"]);
+    let ranked = top(&s, &request(30));
+    assert_eq!(ranked.first().map(String::as_str), Some("api"), "{ranked:?}");
+}
+
+#[test]
 fn spiky_series_routine_spikes_do_not_count() {
     let mut s = store();
     // A bucketed p99: flat at 25 ms with a spike one minute in five.
