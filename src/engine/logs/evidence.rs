@@ -25,8 +25,10 @@ const BONUS_PER_TEMPLATE: f64 = 0.03;
 const MAX_BONUS: f64 = 0.06;
 /// Timeline markers added per incident.
 const MAX_MARKERS: usize = 5;
-/// Characters of template text quoted in evidence.
-const QUOTE_CHARS: usize = 100;
+/// Characters of template text quoted in evidence: enough for a whole
+/// template of any real log line (the screen cuts it in the middle, `v`
+/// reads it whole), bounded so one hostile line cannot bloat every view.
+const QUOTE_CHARS: usize = 1024;
 
 /// Adds log-pattern evidence, bonus and timeline markers to a ranked incident.
 pub fn annotate(inc: &mut Incident, patterns: &LogPatterns, baseline_ms: i64, now: UnixMs) {
@@ -114,4 +116,19 @@ fn quote(s: &str) -> String {
         out.push('…');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{QUOTE_CHARS, quote};
+
+    #[test]
+    fn a_template_is_quoted_whole_up_to_the_bound() {
+        let long = format!("ERROR upstream failed {} reset_reason=<*> status=<*>", "x".repeat(300));
+        assert_eq!(quote(&long), long, "a long real template is kept whole");
+        let huge = "y".repeat(QUOTE_CHARS * 4);
+        let q = quote(&huge);
+        assert_eq!(q.chars().count(), QUOTE_CHARS + 1);
+        assert!(q.ends_with('…'));
+    }
 }
