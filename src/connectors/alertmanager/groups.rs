@@ -20,10 +20,10 @@ use crate::model::{AmGroup, Fingerprint, Labels};
 /// Fingerprint → its group (shared by the group's alerts).
 pub type GroupOf = HashMap<Fingerprint, Arc<AmGroup>>;
 
-/// Above this many alerts in a replica's previous answer the groups are
-/// not fetched: the answer would be as large again as the alert list, and
-/// a storm that size is correlated well enough without it.
-pub const GROUPS_UP_TO: usize = 20_000;
+/// Past an alert list this large (bytes; some 20,000 alerts) the groups
+/// are not fetched: their answer repeats every alert, so it would be held
+/// next to the list, and a storm that size is correlated without it.
+pub const GROUPS_UP_TO_BYTES: usize = 16 << 20;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]

@@ -23,7 +23,7 @@ use crate::store::Ingest;
 use super::http::{FetchError, Http, SetupError};
 use super::poller::{Endpoint, Jitter};
 use api::{ApiStatus, parse_time};
-use groups::{GROUPS_UP_TO, GroupOf};
+use groups::{GROUPS_UP_TO_BYTES, GroupOf};
 use merge::{ClusterAlerts, ReplicaAnswer, SETTLE_MS, Trust};
 use silences::ApiSilence;
 
@@ -45,11 +45,8 @@ pub struct Cluster {
     inflight: JoinSet<(usize, ReplicaResult, Duration)>,
     /// Per replica: a poll of it is under way.
     busy: Vec<bool>,
-    /// Each alert's route group, from the latest answer that had them.
+    /// Each alert's route group, from the latest answers that had them.
     groups: GroupOf,
-    /// Most alerts one replica answered in the last cycle (route groups
-    /// are not fetched past [`GROUPS_UP_TO`]).
-    last_count: usize,
 }
 
 /// After the first replica answered, how long a cycle waits for the others
@@ -90,7 +87,6 @@ impl Cluster {
             inflight: JoinSet::new(),
             busy: vec![false; cfg_len],
             groups: GroupOf::new(),
-            last_count: 0,
         })
     }
 
@@ -127,13 +123,12 @@ impl Cluster {
             let base = api_base(&ep.url, &self.cfg.conn.base_path);
             let source = self.cfg.name.clone();
             let replica = ep.url.clone();
-            let want_groups = self.last_count <= GROUPS_UP_TO;
             if let Some(b) = self.busy.get_mut(i) {
                 *b = true;
             }
             self.inflight.spawn(async move {
                 let t = Instant::now();
-                let r = fetch_replica(&http, &base, &source, &replica, now_ms, want_groups).await;
+                let r = fetch_replica(&http, &base, &source, &replica, now_ms).await;
                 (i, r, t.elapsed())
             });
         }
@@ -251,10 +246,8 @@ impl Cluster {
             let all = trusted.len() == self.endpoints.len()
                 && !trusted.iter().any(|r| self.alerts.is_settling(r, now_ms));
             let trust = Trust { trusted, all, grace_ms: grace };
-            self.last_count = most;
-            if most > GROUPS_UP_TO {
-                self.groups = GroupOf::new();
-            } else if !group_lists.is_empty() {
+            // No answer (failed everywhere): the last known groups stay.
+            if !group_lists.is_empty() {
                 self.groups = groups::union(group_lists);
             }
             let mut fresh = merge::union(answers);
@@ -353,12 +346,12 @@ async fn fetch_replica(
     source: &str,
     replica: &str,
     now: UnixMs,
-    want_groups: bool,
 ) -> ReplicaResult {
     // The alert list first (a rejected or failing replica gets one
     // request, not four); then the status, silences and route groups are
     // fetched while the list is parsed.
     let body = http.get(&format!("{base}/api/v2/alerts"), &[]).await?;
+    let want_groups = body.len() <= GROUPS_UP_TO_BYTES;
     let (src, rep) = (source.to_string(), replica.to_string());
     // Tens of megabytes of JSON: parse on the blocking pool, not a worker.
     let parse = tokio::task::spawn_blocking(move || api::parse_alerts(&body, &src, &rep, now));
@@ -367,7 +360,8 @@ async fn fetch_replica(
     let groups_url = format!("{base}/api/v2/alerts/groups");
     let groups = async {
         if !want_groups {
-            return None;
+            // Not fetched: no groups rather than stale ones.
+            return Some(GroupOf::new());
         }
         let body = match http.get(&groups_url, &[]).await {
             Ok(b) => b,
