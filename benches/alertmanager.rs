@@ -153,7 +153,10 @@ fn huge_rss() {
     let big = big_answer(HUGE);
     // As a real Alertmanager holding that many alerts: the alert list is
     // huge, the status and silences that follow it are not.
-    let real = Stub::sequence(vec![Reply::json(big.clone()), Reply::json(b"[]".to_vec())]);
+    let real = Stub::routes(
+        vec![("/api/v2/alerts", Reply::json(big.clone()))],
+        Reply::json(b"[]".to_vec()),
+    );
     huge_child_run("the alert list 46 MB, other answers small", &real.url());
     // Worst case: every endpoint answers the 46 MB body (this is what the
     // bench measured before 2026-12-04: status and silences too).

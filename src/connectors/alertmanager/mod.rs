@@ -47,7 +47,15 @@ pub struct Cluster {
     busy: Vec<bool>,
     /// Each alert's route group, from the latest answers that had them.
     groups: GroupOf,
+    /// Cycles to go before the route groups are asked for again: 0 when an
+    /// alert's group is unknown (a new alert), else counting down a
+    /// refresh (groups change only with the routing configuration), or a
+    /// pause after an answer too large to take.
+    groups_in: u32,
 }
+
+/// Cycles between route group refreshes when no new alert asks for one.
+const GROUPS_REFRESH: u32 = 20;
 
 /// After the first replica answered, how long a cycle waits for the others
 /// at least (at most the first one's own time if that was longer).
@@ -62,7 +70,17 @@ struct ReplicaData {
     alerts: Vec<Alert>,
     status: Option<ApiStatus>,
     silences: Option<Vec<ApiSilence>>,
-    groups: Option<GroupOf>,
+    groups: Groups,
+}
+
+/// What became of one replica's route groups request.
+#[derive(Debug)]
+enum Groups {
+    NotAsked,
+    Got(GroupOf),
+    /// Over [`GROUPS_UP_TO_BYTES`]: dropped unread past the cap.
+    TooLarge,
+    Failed,
 }
 
 impl Cluster {
@@ -87,6 +105,7 @@ impl Cluster {
             inflight: JoinSet::new(),
             busy: vec![false; cfg_len],
             groups: GroupOf::new(),
+            groups_in: 0,
         })
     }
 
@@ -115,6 +134,8 @@ impl Cluster {
     pub async fn cycle(&mut self) -> Vec<Ingest> {
         let started = Instant::now();
         let now_ms = SystemClock.now();
+        let want_groups = self.groups_in == 0;
+        self.groups_in = self.groups_in.saturating_sub(1);
         for (i, ep) in self.endpoints.iter().enumerate() {
             if !ep.is_due(started) || self.busy.get(i).copied().unwrap_or(true) {
                 continue;
@@ -128,7 +149,7 @@ impl Cluster {
             }
             self.inflight.spawn(async move {
                 let t = Instant::now();
-                let r = fetch_replica(&http, &base, &source, &replica, now_ms).await;
+                let r = fetch_replica(&http, &base, &source, &replica, now_ms, want_groups).await;
                 (i, r, t.elapsed())
             });
         }
@@ -185,7 +206,7 @@ impl Cluster {
             match result {
                 Ok(ReplicaData { alerts, status, silences, groups }) => {
                     silence_lists.extend(silences);
-                    group_lists.extend(groups);
+                    group_lists.push(groups);
                     let was_failing =
                         !matches!(ep.status, SourceStatus::Starting) && !ep.status.is_healthy();
                     ep.succeeded(now, now_ms, elapsed, self.cfg.conn.slow_after.0, vec![]);
@@ -246,13 +267,33 @@ impl Cluster {
             let all = trusted.len() == self.endpoints.len()
                 && !trusted.iter().any(|r| self.alerts.is_settling(r, now_ms));
             let trust = Trust { trusted, all, grace_ms: grace };
-            // No answer (failed everywhere): the last known groups stay.
-            if !group_lists.is_empty() {
-                self.groups = groups::union(group_lists);
+            let too_large = group_lists.iter().any(|g| matches!(g, Groups::TooLarge));
+            let lists: Vec<GroupOf> = group_lists
+                .into_iter()
+                .filter_map(|g| if let Groups::Got(g) = g { Some(g) } else { None })
+                .collect();
+            // None taken (not asked, or failed): the last known groups stay.
+            let fetched = !lists.is_empty();
+            if fetched {
+                self.groups = groups::union(lists);
             }
             let mut fresh = merge::union(answers);
+            let mut unknown = false;
             for a in &mut fresh {
-                a.am_group = self.groups.get(&a.fingerprint).cloned();
+                match self.groups.get(&a.fingerprint) {
+                    Some(g) => a.am_group.clone_from(g),
+                    None => unknown = true,
+                }
+            }
+            if too_large {
+                // A storm: no grouping for a while rather than a large
+                // answer every cycle.
+                self.groups = GroupOf::new();
+                self.groups_in = GROUPS_REFRESH;
+            } else if unknown {
+                self.groups_in = 0;
+            } else if fetched {
+                self.groups_in = GROUPS_REFRESH;
             }
             let alerts = self.alerts.settle(now_ms, fresh, &trust);
             events.push(Ingest::AlertPoll { source: self.cfg.name.clone(), at: now_ms, alerts });
@@ -346,35 +387,42 @@ async fn fetch_replica(
     source: &str,
     replica: &str,
     now: UnixMs,
+    want_groups: bool,
 ) -> ReplicaResult {
-    // The alert list first (a rejected or failing replica gets one
-    // request, not four); then the status, silences and route groups are
+    // The alert list and the route groups are asked for at once (the
+    // server builds both answers in parallel); a rejected or failing
+    // replica gets no further request. The status and silences are
     // fetched while the list is parsed.
-    let body = http.get(&format!("{base}/api/v2/alerts"), &[]).await?;
-    let want_groups = body.len() <= GROUPS_UP_TO_BYTES;
+    let groups = async {
+        if !want_groups {
+            return Groups::NotAsked;
+        }
+        let url = format!("{base}/api/v2/alerts/groups");
+        match http.get_capped(&url, GROUPS_UP_TO_BYTES).await {
+            Ok(body) => {
+                let parsed = tokio::task::spawn_blocking(move || groups::parse_groups(&body)).await;
+                match parsed {
+                    Ok(Ok(g)) => Groups::Got(g),
+                    _ => Groups::Failed,
+                }
+            }
+            Err(FetchError::TooLarge(_)) => Groups::TooLarge,
+            Err(e) => {
+                tracing::debug!(%replica, "route groups unavailable: {e}");
+                Groups::Failed
+            }
+        }
+    };
+    let alerts_url = format!("{base}/api/v2/alerts");
+    let (body, groups) = tokio::join!(http.get(&alerts_url, &[]), groups);
+    let body = body?;
     let (src, rep) = (source.to_string(), replica.to_string());
     // Tens of megabytes of JSON: parse on the blocking pool, not a worker.
     let parse = tokio::task::spawn_blocking(move || api::parse_alerts(&body, &src, &rep, now));
     let (status_url, silences_url) =
         (format!("{base}/api/v2/status"), format!("{base}/api/v2/silences"));
-    let groups_url = format!("{base}/api/v2/alerts/groups");
-    let groups = async {
-        if !want_groups {
-            // Not fetched: no groups rather than stale ones.
-            return Some(GroupOf::new());
-        }
-        let body = match http.get(&groups_url, &[]).await {
-            Ok(b) => b,
-            Err(e) => {
-                tracing::debug!(%replica, "route groups unavailable: {e}");
-                return None;
-            }
-        };
-        let parsed = tokio::task::spawn_blocking(move || groups::parse_groups(&body)).await;
-        parsed.ok().and_then(Result::ok)
-    };
-    let (alerts, status, silences, groups) =
-        tokio::join!(parse, http.get(&status_url, &[]), http.get(&silences_url, &[]), groups);
+    let (alerts, status, silences) =
+        tokio::join!(parse, http.get(&status_url, &[]), http.get(&silences_url, &[]));
     let alerts =
         alerts.map_err(|e| FetchError::Bad { excerpt: format!("parser stopped: {e}") })??;
     let status = match status {
