@@ -112,3 +112,40 @@ async fn without_route_grouping_each_host_is_its_own_incident() {
         vec![vec!["db-9".to_string()], vec!["web-1".to_string()], vec!["web-2".to_string()]]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_alert_has_its_group_in_the_poll_that_first_sees_it() {
+    let am = Alertmanager::single_with_config(BY_CLUSTER);
+    post_alerts(&am.url(), &host_alerts()[..1]).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let cfg = config(&am_toml("am", &[am.url()], ""));
+    let mut c = Cluster::new(cfg.alertmanager[0].clone()).unwrap();
+    let grouped = |events: &[Ingest]| -> Vec<(String, Option<String>)> {
+        let mut v: Vec<(String, Option<String>)> = events
+            .iter()
+            .flat_map(|e| match e {
+                Ingest::AlertPoll { alerts, .. } => alerts.clone(),
+                _ => Vec::new(),
+            })
+            .map(|a| (a.name().to_string(), a.am_group.map(|g| g.describe())))
+            .collect();
+        v.sort();
+        v
+    };
+    let first = grouped(&c.cycle().await);
+    assert_eq!(first, vec![("HostOutOfMemory".to_string(), Some("cluster=eu".to_string()))]);
+    // Groups were just fetched: a poll with nothing new does not ask again,
+    // a poll with a new alert does, in that same poll.
+    post_alerts(&am.url(), &host_alerts()[1..2]).await;
+    // Alertmanager's dispatcher files a posted alert into its group
+    // asynchronously; give it a moment (quell's poll interval does too).
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let second = grouped(&c.cycle().await);
+    assert_eq!(
+        second,
+        vec![
+            ("HostHighCpuLoad".to_string(), Some("cluster=eu".to_string())),
+            ("HostOutOfMemory".to_string(), Some("cluster=eu".to_string())),
+        ]
+    );
+}

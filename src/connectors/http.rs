@@ -117,6 +117,17 @@ impl Http {
         self.finish(resp).await
     }
 
+    /// [`Http::get`] with a lower size cap than the configured one, for an
+    /// answer worth having only while it is small.
+    ///
+    /// # Errors
+    /// See [`FetchError`].
+    pub async fn get_capped(&self, url: &str, cap: u64) -> Result<Vec<u8>, FetchError> {
+        let resp = self.client.get(url).send().await.map_err(|e| self.classify(&e))?;
+        let limited = Self { max_bytes: cap.min(self.max_bytes), ..self.clone() };
+        limited.finish(resp).await
+    }
+
     /// POSTs a JSON body (silences). Same errors as [`Http::get`].
     ///
     /// # Errors

@@ -45,7 +45,22 @@ impl Stub {
     /// Serves `replies` in order, one per request, then repeats the last.
     pub fn sequence(replies: Vec<Reply>) -> Self {
         assert!(!replies.is_empty());
-        let replies = Arc::new(replies);
+        Self::serve(move |_, n| replies[n.min(replies.len() - 1)].clone())
+    }
+
+    /// Serves the reply of the route whose path is the request's (query
+    /// ignored), else `fallback`.
+    pub fn routes(routes: Vec<(&'static str, Reply)>, fallback: Reply) -> Self {
+        Self::serve(move |head, _| {
+            let target = head.split_whitespace().nth(1).unwrap_or("");
+            let path = target.split('?').next().unwrap_or("");
+            routes.iter().find(|(p, _)| *p == path).map_or(fallback.clone(), |(_, r)| r.clone())
+        })
+    }
+
+    /// Serves `choose(request head, request number)` to every request.
+    fn serve(choose: impl Fn(&str, usize) -> Reply + Send + Sync + 'static) -> Self {
+        let replies = Arc::new(choose);
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let requests = Arc::new(AtomicUsize::new(0));
@@ -74,7 +89,8 @@ impl Stub {
                         heads.push(String::from_utf8_lossy(&seen).to_lowercase());
                         count.fetch_add(1, Ordering::SeqCst)
                     };
-                    let reply = &replies[n.min(replies.len() - 1)];
+                    let head = String::from_utf8_lossy(&seen).to_lowercase();
+                    let reply = &replies(&head, n);
                     std::thread::sleep(reply.delay);
                     let head = format!(
                         "HTTP/1.1 {} X\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",

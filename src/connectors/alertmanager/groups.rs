@@ -6,7 +6,8 @@
 //! receiver and the members' fingerprints are kept (the rest is skipped
 //! while parsing, one group at a time). An alert routed to several groups
 //! (`continue: true`) keeps the first that is evidence (see
-//! [`AmGroup::is_evidence`]).
+//! [`AmGroup::is_evidence`]); one in no such group is listed without one,
+//! so that the poller knows it has seen it.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -17,13 +18,13 @@ use serde::de::{DeserializeSeed, Deserializer, SeqAccess, Visitor};
 use crate::connectors::http::{FetchError, escape_excerpt};
 use crate::model::{AmGroup, Fingerprint, Labels};
 
-/// Fingerprint → its group (shared by the group's alerts).
-pub type GroupOf = HashMap<Fingerprint, Arc<AmGroup>>;
+/// Fingerprint → its group (shared by the group's alerts), `None` for an
+/// alert listed only in groups that are no evidence.
+pub type GroupOf = HashMap<Fingerprint, Option<Arc<AmGroup>>>;
 
-/// Above this many alerts in a replica's previous answer the groups are
-/// not fetched: the answer would be as large again as the alert list, and
-/// a storm that size is correlated well enough without it.
-pub const GROUPS_UP_TO: usize = 20_000;
+/// Largest groups answer taken (bytes; some 20,000 alerts): it repeats
+/// every alert, and a storm that size is correlated without it.
+pub const GROUPS_UP_TO_BYTES: u64 = 16 << 20;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -63,7 +64,10 @@ pub fn union(answers: Vec<GroupOf>) -> GroupOf {
     let mut out = answers.next().unwrap_or_default();
     for more in answers {
         for (fp, g) in more {
-            out.entry(fp).or_insert(g);
+            let have = out.entry(fp).or_insert(None);
+            if have.is_none() {
+                *have = g;
+            }
         }
     }
     out
@@ -90,11 +94,12 @@ impl<'de> Visitor<'de> for GroupList {
         let mut out = GroupOf::new();
         while let Some(g) = seq.next_element::<WireGroup>()? {
             let group = Arc::new(AmGroup { receiver: g.receiver.name, labels: g.labels });
-            if !group.is_evidence() {
-                continue;
-            }
+            let evidence = group.is_evidence().then_some(group);
             for m in g.alerts.into_iter().filter(|m| !m.fingerprint.is_empty()) {
-                out.entry(Fingerprint(m.fingerprint)).or_insert_with(|| Arc::clone(&group));
+                let have = out.entry(Fingerprint(m.fingerprint)).or_insert(None);
+                if have.is_none() {
+                    have.clone_from(&evidence);
+                }
             }
         }
         Ok(out)
@@ -116,6 +121,9 @@ mod tests {
     #[test]
     fn each_alert_gets_its_first_group_that_is_evidence() {
         let g = parse_groups(BODY).unwrap();
+        assert_eq!(g.len(), 3);
+        let g: HashMap<Fingerprint, Arc<AmGroup>> =
+            g.into_iter().filter_map(|(fp, g)| Some((fp, g?))).collect();
         assert_eq!(g.len(), 3);
         let a1 = &g[&Fingerprint("a1".into())];
         // The alertname-only group says nothing beyond the rule: skipped.
@@ -141,8 +149,13 @@ mod tests {
         let two = parse_groups(
             br#"[{"labels":{"cluster":"us"},"alerts":[{"fingerprint":"a"},{"fingerprint":"b"}]}]"#,
         );
-        let u = union(vec![one.unwrap(), two.unwrap()]);
-        assert_eq!(u[&Fingerprint("a".into())].describe(), "cluster=eu");
-        assert_eq!(u[&Fingerprint("b".into())].describe(), "cluster=us");
+        let only_rule = parse_groups(
+            br#"[{"labels":{"alertname":"R"},"alerts":[{"fingerprint":"c"},{"fingerprint":"a"}]}]"#,
+        );
+        let u = union(vec![only_rule.unwrap(), one.unwrap(), two.unwrap()]);
+        let described = |fp: &str| u[&Fingerprint(fp.into())].as_ref().map(|g| g.describe());
+        assert_eq!(described("a").as_deref(), Some("cluster=eu"), "evidence beats none");
+        assert_eq!(described("b").as_deref(), Some("cluster=us"));
+        assert_eq!(described("c"), None, "seen, in no group that is evidence");
     }
 }

@@ -12,6 +12,7 @@ pub mod groups;
 pub mod merge;
 pub mod silences;
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::task::JoinSet;
@@ -23,7 +24,7 @@ use crate::store::Ingest;
 use super::http::{FetchError, Http, SetupError};
 use super::poller::{Endpoint, Jitter};
 use api::{ApiStatus, parse_time};
-use groups::{GROUPS_UP_TO, GroupOf};
+use groups::{GROUPS_UP_TO_BYTES, GroupOf};
 use merge::{ClusterAlerts, ReplicaAnswer, SETTLE_MS, Trust};
 use silences::ApiSilence;
 
@@ -45,11 +46,27 @@ pub struct Cluster {
     inflight: JoinSet<(usize, ReplicaResult, Duration)>,
     /// Per replica: a poll of it is under way.
     busy: Vec<bool>,
-    /// Each alert's route group, from the latest answer that had them.
-    groups: GroupOf,
-    /// Most alerts one replica answered in the last cycle (route groups
-    /// are not fetched past [`GROUPS_UP_TO`]).
-    last_count: usize,
+    /// Each alert's route group, from the latest answers that had them.
+    groups: Arc<GroupOf>,
+    /// Cycles to go before the route groups are asked for again whether or
+    /// not an alert is new (groups change with the routing configuration).
+    groups_in: u32,
+    /// The last groups answer was too large: none are asked for until
+    /// `groups_in` runs out.
+    groups_paused: bool,
+}
+
+/// Cycles between route group refreshes when no new alert asks for one.
+const GROUPS_REFRESH: u32 = 20;
+
+/// When a replica poll asks for the route groups.
+#[derive(Debug, Clone)]
+enum GroupsAsk {
+    Never,
+    /// When the alert list holds a fingerprint this map does not know:
+    /// right away, so the new alert is correlated with its group.
+    IfNew(Arc<GroupOf>),
+    Always,
 }
 
 /// After the first replica answered, how long a cycle waits for the others
@@ -65,7 +82,17 @@ struct ReplicaData {
     alerts: Vec<Alert>,
     status: Option<ApiStatus>,
     silences: Option<Vec<ApiSilence>>,
-    groups: Option<GroupOf>,
+    groups: Groups,
+}
+
+/// What became of one replica's route groups request.
+#[derive(Debug)]
+enum Groups {
+    NotAsked,
+    Got(GroupOf),
+    /// Over [`GROUPS_UP_TO_BYTES`]: dropped unread past the cap.
+    TooLarge,
+    Failed,
 }
 
 impl Cluster {
@@ -89,8 +116,9 @@ impl Cluster {
             jitter,
             inflight: JoinSet::new(),
             busy: vec![false; cfg_len],
-            groups: GroupOf::new(),
-            last_count: 0,
+            groups: Arc::new(GroupOf::new()),
+            groups_in: 0,
+            groups_paused: false,
         })
     }
 
@@ -119,6 +147,15 @@ impl Cluster {
     pub async fn cycle(&mut self) -> Vec<Ingest> {
         let started = Instant::now();
         let now_ms = SystemClock.now();
+        let ask = if self.groups_in == 0 {
+            self.groups_paused = false;
+            GroupsAsk::Always
+        } else if self.groups_paused {
+            GroupsAsk::Never
+        } else {
+            GroupsAsk::IfNew(Arc::clone(&self.groups))
+        };
+        self.groups_in = self.groups_in.saturating_sub(1);
         for (i, ep) in self.endpoints.iter().enumerate() {
             if !ep.is_due(started) || self.busy.get(i).copied().unwrap_or(true) {
                 continue;
@@ -127,13 +164,13 @@ impl Cluster {
             let base = api_base(&ep.url, &self.cfg.conn.base_path);
             let source = self.cfg.name.clone();
             let replica = ep.url.clone();
-            let want_groups = self.last_count <= GROUPS_UP_TO;
+            let ask = ask.clone();
             if let Some(b) = self.busy.get_mut(i) {
                 *b = true;
             }
             self.inflight.spawn(async move {
                 let t = Instant::now();
-                let r = fetch_replica(&http, &base, &source, &replica, now_ms, want_groups).await;
+                let r = fetch_replica(&http, &base, &source, &replica, now_ms, ask).await;
                 (i, r, t.elapsed())
             });
         }
@@ -190,7 +227,7 @@ impl Cluster {
             match result {
                 Ok(ReplicaData { alerts, status, silences, groups }) => {
                     silence_lists.extend(silences);
-                    group_lists.extend(groups);
+                    group_lists.push(groups);
                     let was_failing =
                         !matches!(ep.status, SourceStatus::Starting) && !ep.status.is_healthy();
                     ep.succeeded(now, now_ms, elapsed, self.cfg.conn.slow_after.0, vec![]);
@@ -248,15 +285,24 @@ impl Cluster {
             let all = trusted.len() == self.endpoints.len()
                 && !trusted.iter().any(|r| self.alerts.is_settling(r, now_ms));
             let trust = Trust { trusted, all, grace_ms: grace };
-            self.last_count = most;
-            if most > GROUPS_UP_TO {
-                self.groups = GroupOf::new();
-            } else if !group_lists.is_empty() {
-                self.groups = groups::union(group_lists);
+            let too_large = group_lists.iter().any(|g| matches!(g, Groups::TooLarge));
+            let lists: Vec<GroupOf> = group_lists
+                .into_iter()
+                .filter_map(|g| if let Groups::Got(g) = g { Some(g) } else { None })
+                .collect();
+            // None taken (not asked, or failed): the last known groups stay.
+            if too_large {
+                // A storm: no grouping for a while rather than a large
+                // answer every cycle.
+                self.groups = Arc::new(GroupOf::new());
+                (self.groups_in, self.groups_paused) = (GROUPS_REFRESH, true);
+            } else if !lists.is_empty() {
+                self.groups = Arc::new(groups::union(lists));
+                self.groups_in = GROUPS_REFRESH;
             }
             let mut fresh = merge::union(answers);
             for a in &mut fresh {
-                a.am_group = self.groups.get(&a.fingerprint).cloned();
+                a.am_group = self.groups.get(&a.fingerprint).cloned().flatten();
             }
             let alerts = self.alerts.settle(now_ms, fresh, &trust);
             events.push(Ingest::AlertPoll { source: self.cfg.name.clone(), at: now_ms, alerts });
@@ -350,36 +396,36 @@ async fn fetch_replica(
     source: &str,
     replica: &str,
     now: UnixMs,
-    want_groups: bool,
+    ask: GroupsAsk,
 ) -> ReplicaResult {
     // The alert list first (a rejected or failing replica gets one
-    // request, not four); then the status, silences and route groups are
-    // fetched while the list is parsed.
+    // request, not four); then the status and silences are fetched while
+    // the list is parsed; then, when asked to or when the list holds an
+    // alert whose group is unknown, the route groups (in this same poll,
+    // so a new alert is correlated with its group).
     let body = http.get(&format!("{base}/api/v2/alerts"), &[]).await?;
+    let small = body.len() as u64 <= GROUPS_UP_TO_BYTES;
     let (src, rep) = (source.to_string(), replica.to_string());
     // Tens of megabytes of JSON: parse on the blocking pool, not a worker.
     let parse = tokio::task::spawn_blocking(move || api::parse_alerts(&body, &src, &rep, now));
     let (status_url, silences_url) =
         (format!("{base}/api/v2/status"), format!("{base}/api/v2/silences"));
-    let groups_url = format!("{base}/api/v2/alerts/groups");
-    let groups = async {
-        if !want_groups {
-            return None;
-        }
-        let body = match http.get(&groups_url, &[]).await {
-            Ok(b) => b,
-            Err(e) => {
-                tracing::debug!(%replica, "route groups unavailable: {e}");
-                return None;
-            }
-        };
-        let parsed = tokio::task::spawn_blocking(move || groups::parse_groups(&body)).await;
-        parsed.ok().and_then(Result::ok)
-    };
-    let (alerts, status, silences, groups) =
-        tokio::join!(parse, http.get(&status_url, &[]), http.get(&silences_url, &[]), groups);
+    let (alerts, status, silences) =
+        tokio::join!(parse, http.get(&status_url, &[]), http.get(&silences_url, &[]));
     let alerts =
         alerts.map_err(|e| FetchError::Bad { excerpt: format!("parser stopped: {e}") })??;
+    let want = match &ask {
+        GroupsAsk::Never => false,
+        GroupsAsk::IfNew(known) => alerts.iter().any(|a| !known.contains_key(&a.fingerprint)),
+        GroupsAsk::Always => true,
+    };
+    let groups = if !want {
+        Groups::NotAsked
+    } else if !small {
+        Groups::TooLarge
+    } else {
+        fetch_groups(http, base, replica).await
+    };
     let status = match status {
         Ok(b) => serde_json::from_slice::<ApiStatus>(&b).ok(),
         Err(e) => {
@@ -395,6 +441,22 @@ async fn fetch_replica(
         }
     };
     Ok(ReplicaData { alerts, status, silences, groups })
+}
+
+/// The route groups of one replica (at most [`GROUPS_UP_TO_BYTES`]).
+async fn fetch_groups(http: &Http, base: &str, replica: &str) -> Groups {
+    let url = format!("{base}/api/v2/alerts/groups");
+    match http.get_capped(&url, GROUPS_UP_TO_BYTES).await {
+        Ok(body) => match tokio::task::spawn_blocking(move || groups::parse_groups(&body)).await {
+            Ok(Ok(g)) => Groups::Got(g),
+            _ => Groups::Failed,
+        },
+        Err(FetchError::TooLarge(_)) => Groups::TooLarge,
+        Err(e) => {
+            tracing::debug!(%replica, "route groups unavailable: {e}");
+            Groups::Failed
+        }
+    }
 }
 
 /// One silence client per replica of a cluster, for the ack writer.
