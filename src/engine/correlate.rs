@@ -195,8 +195,11 @@ impl Correlator {
             }
             if a.state.is_active() {
                 let name = e.service();
-                let svc =
-                    intern(&mut self.svc_ids, &mut self.svc_names, name.unwrap_or("(unknown)"));
+                let svc = intern(
+                    &mut self.svc_ids,
+                    &mut self.svc_names,
+                    name.unwrap_or(crate::model::UNNAMED_ENTITY),
+                );
                 match track.assigned(a.starts_at) {
                     Some(serial) => {
                         if count(&self.serials, &mut self.metas, serial, svc) {
@@ -232,7 +235,11 @@ impl Correlator {
                 continue;
             }
             let name = e.service();
-            let svc = intern(&mut self.svc_ids, &mut self.svc_names, name.unwrap_or("(unknown)"));
+            let svc = intern(
+                &mut self.svc_ids,
+                &mut self.svc_names,
+                name.unwrap_or(crate::model::UNNAMED_ENTITY),
+            );
             if let Some(track) = self.tracks.get(t) {
                 fresh.push(Fresh::new(e, name, svc, track, t, e.refires, &self.cfg.group_by));
             }

@@ -97,7 +97,10 @@ pub fn rank(
 
     let mut names: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for e in &alerts {
-        names.entry(e.service().unwrap_or("(unknown)")).or_default().push(e.alert.name());
+        names
+            .entry(e.service().unwrap_or(crate::model::UNNAMED_ENTITY))
+            .or_default()
+            .push(e.alert.name());
     }
     let build = |s: &str| {
         let mut deviations: Vec<Deviation> = index
@@ -383,9 +386,18 @@ fn title(inc: &Incident, alerts: &[&AlertEntry]) -> String {
     let Some(head) = headline_alert(alerts.iter().copied()) else {
         return inc.title.clone();
     };
-    let mut svcs: Vec<&str> = inc.services.iter().map(String::as_str).take(3).collect();
+    // Alerts with no service or host label are correlated under one
+    // placeholder name; the title names the headline alert's other labels
+    // instead (`BackupOverdue on cluster=eu-1, team=storage`).
+    let unnamed = || crate::model::place_of(None, &head.labels);
+    let mut svcs: Vec<String> = inc
+        .services
+        .iter()
+        .take(3)
+        .map(|s| if s == crate::model::UNNAMED_ENTITY { unnamed() } else { s.clone() })
+        .collect();
     if svcs.is_empty() {
-        svcs.push("?");
+        svcs.push(unnamed());
     }
     let more = inc.services.len().saturating_sub(3);
     let extra = if more > 0 { format!(" +{more}") } else { String::new() };

@@ -67,6 +67,11 @@ pub struct Entity<'a> {
 
 static INSTALLED: OnceLock<EntityLabels> = OnceLock::new();
 
+/// The name correlation gives the entity of alerts that have none; titles
+/// and causes show such alerts by their other labels instead
+/// ([`super::place_of`]).
+pub const UNNAMED_ENTITY: &str = "(unknown)";
+
 /// Installs the configured label lists for this process (first call wins;
 /// later calls with the same lists are no-ops). Returns false when other
 /// lists were installed before.

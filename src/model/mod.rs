@@ -29,7 +29,8 @@ pub use alert::{
 pub use anomaly::{AnomalyEvent, Forecast};
 pub use change::{ChangeEvent, ChangeKind};
 pub use entity::{
-    Entity, EntityKind, EntityLabels, entity_labels, entity_of, host_of, set_entity_labels,
+    Entity, EntityKind, EntityLabels, UNNAMED_ENTITY, entity_labels, entity_of, host_of,
+    set_entity_labels,
 };
 pub use history::{HistoryMatch, PastIncident, Rarity};
 pub use incident::{

@@ -137,7 +137,7 @@ pub fn cause_label<'a>(entity: &str, alerts: impl IntoIterator<Item = &'a Alert>
 }
 
 /// What `rca` names the cause of alerts that have no entity.
-const NO_ENTITY: &str = "(unknown)";
+const NO_ENTITY: &str = crate::model::UNNAMED_ENTITY;
 
 /// Evidence lines per cause kept by [`explain`] (the incident may have many
 /// disks on one host).

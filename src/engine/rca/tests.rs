@@ -181,3 +181,20 @@ fn causes_carry_span_lines_for_live_use() {
     assert!(lines.iter().any(|l| l.starts_with("c own work: p99 ")), "{lines:?}");
     assert!(lines.iter().all(|l| l.contains(" → ")), "{lines:?}");
 }
+
+#[test]
+fn an_alert_with_no_service_or_host_titles_its_incident_by_its_other_labels() {
+    let mut s = store();
+    let labels = crate::model::labels_of(&[
+        ("alertname", "BackupOverdue"),
+        ("cluster", "eu-1"),
+        ("team", "storage"),
+        ("severity", "warning"),
+    ]);
+    let backup = crate::model::Alert::new("am", labels, crate::model::AlertState::Firing, at(150));
+    poll(&mut s, at(151), vec![backup]);
+    let mut e = Engine::new(EngineConfig::default(), shop());
+    let incs = top(&mut e, &s, at(152));
+    assert_eq!(incs.len(), 1);
+    assert_eq!(incs[0].title, "BackupOverdue on cluster=eu-1, team=storage");
+}

@@ -36,7 +36,9 @@ fn derive(inc: &mut Incident, store: &Store) -> bool {
     let mut severity = None;
     let mut started = None;
     for e in inc.alerts.iter().filter_map(|fp| store.alert(fp)) {
-        *count.entry(e.alert.service().unwrap_or("(unknown)").to_string()).or_default() += 1;
+        *count
+            .entry(e.alert.service().unwrap_or(crate::model::UNNAMED_ENTITY).to_string())
+            .or_default() += 1;
         active |= e.alert.state.is_active();
         let s = e.alert.severity();
         severity = Some(severity.map_or(s, |x: crate::model::Severity| x.min(s)));
