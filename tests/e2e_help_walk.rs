@@ -314,6 +314,11 @@ fn answered(s: &str, n: u8) -> bool {
         || (f.contains("runbook") && !f.contains("no runbook is running"))
 }
 
+/// The main screen with a selected incident and at least one runbook.
+fn offers_runbooks(s: &str) -> bool {
+    selected_id(s).is_some() && s.contains("Runbooks ") && !s.contains("Runbooks 0")
+}
+
 fn clear_flash(walk: &Walk) {
     walk.tmux.keys(&["K"]);
     walk.wait("a fresh flash", |s| footer(s).contains("no runbook is running"));
@@ -325,6 +330,9 @@ fn walk_runbooks(walk: &mut Walk) {
     walk.main_screen();
     let mut opened = 0;
     for n in 1..=9u8 {
+        // At demo speed an incident can end between two digits; each digit
+        // is pressed while some incident offers runbooks.
+        walk.wait("an incident with runbooks", offers_runbooks);
         clear_flash(walk);
         let key = n.to_string();
         let s = walk.press(Context::Main, Action::Runbook(n), &key, "a dialog or a refusal", |s| {
@@ -349,6 +357,7 @@ fn walk_runbooks(walk: &mut Walk) {
     // The demo's show-args runbook applies to everything: Enter runs it.
     let key = (1..=9)
         .find(|n| {
+            walk.wait("an incident with runbooks", offers_runbooks);
             clear_flash(walk);
             walk.tmux.keys(&[&n.to_string()]);
             let s = walk.wait("dialog or refusal", |s| answered(s, *n));
