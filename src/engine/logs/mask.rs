@@ -69,7 +69,8 @@ impl Masked {
         self.text.clear();
         self.spans.clear();
         let mut open_quote: Option<u8> = None;
-        for tok in line.split_ascii_whitespace() {
+        let mut rest = line.split_ascii_whitespace();
+        while let Some(tok) = rest.next() {
             if self.hashes.len() + 1 >= MAX_TOKENS {
                 self.push_wild();
                 break;
@@ -86,7 +87,17 @@ impl Masked {
                 continue;
             }
             let start = self.text.len();
-            let (mut has_letter, open) = mask_token(tok, &mut self.text);
+            let (mut has_letter, mut open) = mask_token(tok, &mut self.text, false);
+            // A quoted value of three or more words is a sentence the
+            // program wrote (`msg="upstream connect error or …"`), not a
+            // datum like `user="Jane Doe"`: its words are masked one by one,
+            // like the rest of the line, so the template keeps its message.
+            if let Some(q) = open
+                && rest.clone().next().is_some_and(|next| !next.as_bytes().contains(&q))
+            {
+                self.text.truncate(start);
+                (has_letter, open) = mask_token(tok, &mut self.text, true);
+            }
             open_quote = open;
             // A token that kept letters may still be a value by its shape;
             // only one with a mark or of some length can be.
@@ -171,7 +182,10 @@ fn is_hex_run(run: &[u8]) -> bool {
 /// whether it stays a constant token (some letter survived outside the
 /// variables, or it had no variable at all, like `-`), and the quote a
 /// `key="value` left open, whose value goes on in the next tokens.
-fn mask_token(tok: &str, out: &mut String) -> (bool, Option<u8>) {
+///
+/// With `sentence`, an unclosed quote opens text rather than a value: the
+/// quote is kept and the words after it are masked as usual.
+fn mask_token(tok: &str, out: &mut String, sentence: bool) -> (bool, Option<u8>) {
     let b = tok.as_bytes();
     let mut has_letter = false;
     let mut has_var = false;
@@ -219,14 +233,20 @@ fn mask_token(tok: &str, out: &mut String) -> (bool, Option<u8>) {
                 let open = b.get(i).copied().filter(|&c| is_opener(c));
                 if let Some(o) = open {
                     i += 1;
+                    let value_at = i;
                     let close = closer(o);
                     while i < b.len() && b[i] != close {
                         i += 1;
                     }
                     if i == b.len() {
+                        let spans = o == b'"' || o == b'\'';
+                        if spans && sentence {
+                            out.push(char::from(o));
+                            i = value_at;
+                            continue;
+                        }
                         // The value goes on past this token (quotes only).
                         out.push_str(WILD_TEXT);
-                        let spans = o == b'"' || o == b'\'';
                         return (has_letter, spans.then_some(close));
                     }
                     i += 1;
@@ -331,7 +351,13 @@ mod tests {
         );
         assert_eq!(masked("state=\"idle\", mode=fast)"), ["state=<*>,", "mode=<*>)"]);
         // Quoted values may hold spaces; bracketed ones are values too.
-        assert_eq!(masked("msg=\"not ready yet\" code=3"), ["msg=<*>", "code=<*>"]);
+        assert_eq!(masked("user=\"Jane Doe\" code=3"), ["user=<*>", "code=<*>"]);
+        // Three words or more in quotes are a sentence: its words stay, its
+        // values are masked as anywhere else in the line.
+        assert_eq!(
+            masked("msg=\"upstream connect error after 3 tries\" code=3"),
+            ["msg=\"upstream", "connect", "error", "after", "<*>", "tries\"", "code=<*>"]
+        );
         assert_eq!(masked("id={9B3F-AC}, x"), ["id=<*>,", "x"]);
     }
 
