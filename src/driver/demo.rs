@@ -271,18 +271,23 @@ mod suspected_tests {
     /// before that fault (the warm-up is one pass over two hours of data;
     /// single-series blips in it used to chain into a "suspected" incident
     /// up to 40 minutes old that then swallowed the fault's anomalies).
+    /// The demo's defaults at speed 15 for `seed`.
+    fn demo_options(seed: u64) -> DemoOptions {
+        DemoOptions {
+            seed,
+            speed: 15.0,
+            limits: StoreLimits::default(),
+            engine: EngineConfig::default(),
+            ack: AckConfig::default(),
+        }
+    }
+
     #[test]
     fn the_first_screen_has_no_incident_from_the_clean_history() {
         let start = 1_767_240_000_000;
         // Before the fix every one of seeds 1 to 8 showed such an incident.
         for seed in 1..=3 {
-            let opts = DemoOptions {
-                seed,
-                speed: 15.0,
-                limits: StoreLimits::default(),
-                engine: EngineConfig::default(),
-                ack: AckConfig::default(),
-            };
+            let opts = demo_options(seed);
             let (world, _, view) = warmed_up_from(&opts, None, start);
             let fault = world.ground_truth().iter().map(|f| f.start).min().expect("a fault");
             assert!(fault < world.now(), "seed {seed}: the first fault has begun");
@@ -305,13 +310,7 @@ mod suspected_tests {
     #[test]
     fn a_datastore_fault_is_suspected_before_its_first_alert() {
         for (seed, root) in [(1, "elasticsearch"), (2, "warehouse-db")] {
-            let opts = DemoOptions {
-                seed,
-                speed: 15.0,
-                limits: StoreLimits::default(),
-                engine: EngineConfig::default(),
-                ack: AckConfig::default(),
-            };
+            let opts = demo_options(seed);
             let (mut world, mut driver, _) = warmed_up(&opts);
             let silences = DemoSilences::default();
             let mut suspected_at = None;

@@ -57,3 +57,35 @@ pub struct HistoryMatch {
     /// The most similar past incidents, best first, with their similarity.
     pub similar: Vec<(f64, PastIncident)>,
 }
+
+impl HistoryMatch {
+    /// `new: nothing like it in the last 30 days`, `rare: 2 like it …`.
+    #[must_use]
+    pub fn headline(&self) -> String {
+        match self.rarity {
+            Rarity::New => "new: nothing like it in the last 30 days".to_string(),
+            r => format!("{}: {} like it in the last 30 days", r.word(), self.same_kind),
+        }
+    }
+
+    /// One line per similar past incident, best first, at `now`:
+    /// `~87% 3d ago I-…: title · cause db · note`.
+    pub fn similar_lines(&self, now: UnixMs) -> impl Iterator<Item = String> + '_ {
+        self.similar.iter().map(move |(sim, p)| {
+            let mut text = format!(
+                "~{:.0}% {} ago {}: {}",
+                sim * 100.0,
+                super::format_age(now - p.resolved_at),
+                p.id,
+                p.title
+            );
+            if let Some(c) = &p.cause {
+                text.push_str(&format!(" \u{00b7} cause {c}"));
+            }
+            if let Some(n) = &p.note {
+                text.push_str(&format!(" \u{00b7} {n}"));
+            }
+            text
+        })
+    }
+}

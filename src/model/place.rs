@@ -8,6 +8,7 @@
 //! Text only; callers sanitize before drawing.
 
 use super::{Labels, instance_of};
+use crate::base::cut;
 
 /// Labels that say what an alert is or how loud, not where it is.
 const NOT_PLACES: [&str; 5] = ["alertname", "severity", "priority", "prometheus", "receiver"];
@@ -53,17 +54,6 @@ fn other_labels(labels: &Labels) -> String {
         .map(|(k, v)| format!("{k}={}", cut(v, MAX_VALUE)))
         .collect();
     if parts.is_empty() { "(no labels)".to_string() } else { parts.join(", ") }
-}
-
-fn cut(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
 }
 
 #[cfg(test)]

@@ -114,25 +114,8 @@ fn incident(state: &State, inc: &Incident, out: &mut Out) {
         out.field("acked", &format!("by {} {until} \u{00b7} {}", a.by, a.note));
     }
     if let Some(h) = state.view.history.get(&inc.id) {
-        let head = match h.rarity {
-            crate::model::Rarity::New => "new: nothing like it in the last 30 days".to_string(),
-            r => format!("{}: {} like it in the last 30 days", r.word(), h.same_kind),
-        };
-        out.field("history", &head);
-        for (sim, p) in &h.similar {
-            let mut text = format!(
-                "~{:.0}% {} ago {}: {}",
-                sim * 100.0,
-                format_age(state.view.now - p.resolved_at),
-                p.id,
-                p.title
-            );
-            if let Some(c) = &p.cause {
-                text.push_str(&format!(" \u{00b7} cause {c}"));
-            }
-            if let Some(n) = &p.note {
-                text.push_str(&format!(" \u{00b7} {n}"));
-            }
+        out.field("history", &h.headline());
+        for text in h.similar_lines(state.view.now) {
             out.line(&format!("  {text}"));
         }
     }

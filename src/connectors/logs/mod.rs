@@ -14,6 +14,7 @@ pub mod loki;
 
 use serde::{Deserialize, Serialize};
 
+use crate::base::cut;
 use crate::model::{LogLevel, LogRecord, UnixMs};
 
 /// `[[logs.file]]`: a file to follow.
@@ -114,19 +115,6 @@ pub fn record(source: &str, service: &str, ts: UnixMs, line: &str) -> LogRecord 
         level: LogLevel::sniff(line),
         line: line.to_string(),
     }
-}
-
-/// `s` cut to at most `max` bytes on a char boundary.
-#[must_use]
-pub fn cut(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
 }
 
 /// Every configured log source, polled together.

@@ -107,26 +107,9 @@ fn summary<'a>(
     }
     // Has this happened before, and what was done then?
     if let Some(h) = state.view.history.get(&inc.id) {
-        let head = match h.rarity {
-            crate::model::Rarity::New => "new: nothing like it in the last 30 days".to_string(),
-            r => format!("{}: {} like it in the last 30 days", r.word(), h.same_kind),
-        };
-        lines.push(Line::styled(sanitize::clean_line(&head, width), dim));
-        if let Some((sim, p)) = h.similar.first() {
-            let mut text = format!(
-                "  ~{:.0}% {} ago {}: {}",
-                sim * 100.0,
-                format_age(state.view.now - p.resolved_at),
-                p.id,
-                p.title
-            );
-            if let Some(c) = &p.cause {
-                text.push_str(&format!(" \u{00b7} cause {c}"));
-            }
-            if let Some(n) = &p.note {
-                text.push_str(&format!(" \u{00b7} {n}"));
-            }
-            lines.push(Line::styled(sanitize::clean_line(&text, width), dim));
+        lines.push(Line::styled(sanitize::clean_line(&h.headline(), width), dim));
+        if let Some(text) = h.similar_lines(state.view.now).next() {
+            lines.push(Line::styled(sanitize::clean_line(&format!("  {text}"), width), dim));
         }
     }
     // The newest entries, oldest of them first, whatever order the engine keeps.
