@@ -93,7 +93,7 @@ async fn ack_is_one_marked_silence_extended_in_place_and_expired_by_unack() {
     let (ls, ts) = targets();
     let mut posted: Vec<serde_json::Value> = ls
         .iter()
-        .map(|l| alert_json(&l.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect::<Vec<_>>()))
+        .map(|l| alert_json(&l.iter().collect::<Vec<_>>()))
         .collect();
     posted.push(alert_json(&[("alertname", "Down"), ("instance", "c:9100"), ("job", "api")]));
     post_alerts(&url, &posted).await;
@@ -383,7 +383,7 @@ async fn a_hosts_incident_is_acked_with_one_silence_that_spares_everything_else(
     let all = [&cpu, &mem, &disk, &other];
     let posted: Vec<serde_json::Value> = all
         .iter()
-        .map(|l| alert_json(&l.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect::<Vec<_>>()))
+        .map(|l| alert_json(&l.iter().collect::<Vec<_>>()))
         .collect();
     post_alerts(&url, &posted).await;
 
@@ -444,7 +444,7 @@ async fn a_hosts_incident_is_acked_with_one_silence_that_spares_everything_else(
     let matchers = live[0]["matchers"].as_array().unwrap();
     let clock = gone.get("alertname").unwrap();
     assert!(
-        !matchers.iter().any(|m| m["value"].as_str().unwrap().contains(clock.as_str())),
+        !matchers.iter().any(|m| m["value"].as_str().unwrap().contains(clock)),
         "{matchers:?}"
     );
 }

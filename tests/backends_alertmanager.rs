@@ -132,7 +132,7 @@ async fn fingerprints_match_prometheus_and_hostile_labels_arrive_intact() {
     assert_eq!(view.alerts.len(), 1);
     let a = &view.alerts.values().next().unwrap().alert;
     for (k, v) in hostile {
-        assert_eq!(a.labels.get(k).map(String::as_str), Some(v), "label {k} intact in the view");
+        assert_eq!(a.labels.get(k), Some(v), "label {k} intact in the view");
     }
     // Our Prometheus-style fingerprint is Alertmanager's own.
     assert_eq!(

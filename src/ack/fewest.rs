@@ -37,7 +37,7 @@ pub fn plan(targets: &[&Labels], others: &[&Labels]) -> Vec<Vec<SilenceMatcher>>
     }
     let mut by_name: BTreeMap<&str, Vec<&Labels>> = BTreeMap::new();
     for t in targets {
-        by_name.entry(t.get("alertname").map_or("", String::as_str)).or_default().push(t);
+        by_name.entry(t.get("alertname").unwrap_or("")).or_default().push(t);
     }
     let mut out = Vec::new();
     for group in by_name.values() {
@@ -55,8 +55,8 @@ fn common(targets: &[&Labels]) -> Option<Vec<SilenceMatcher>> {
     let mut sets: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for (k, _) in first.iter() {
         if targets.iter().all(|t| t.contains_key(k)) {
-            let values = targets.iter().filter_map(|t| t.get(k)).map(String::as_str).collect();
-            sets.insert(k.as_str(), values);
+            let values = targets.iter().filter_map(|t| t.get(k)).collect();
+            sets.insert(k, values);
         }
     }
     // A silence needs at least one matcher that does not match everything.

@@ -155,7 +155,7 @@ pub fn summary_markdown(view: &View, inc: &Incident) -> String {
     let _ = writeln!(md, "\n### Alerts ({})\n", alerts.len());
     for a in alerts.iter().take(50) {
         let al = &a.alert;
-        let name = al.labels.get("alertname").map_or("?", String::as_str);
+        let name = al.labels.get("alertname").unwrap_or("?");
         let rest: Vec<String> = al
             .labels
             .iter()

@@ -271,5 +271,5 @@ fn matches_filter(m: &SkimMatcherV2, view: &View, inc: &Incident, pattern: &str)
     inc.alerts
         .iter()
         .filter_map(|fp| view.alerts.get(fp))
-        .any(|a| hit(a.alert.name()) || a.alert.labels.values().any(|v| hit(v)))
+        .any(|a| hit(a.alert.name()) || a.alert.labels.values().any(&hit))
 }

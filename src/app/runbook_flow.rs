@@ -332,7 +332,7 @@ const MAX_LINK: usize = 2048;
 /// alerts cursor), else of the incident's first alert that has one.
 #[must_use]
 pub fn runbook_link(state: &State) -> Option<String> {
-    let url = |a: &AlertView| a.alert.annotations.get("runbook_url").cloned();
+    let url = |a: &AlertView| a.alert.annotations.get("runbook_url").map(str::to_string);
     state
         .focused_alert()
         .and_then(url)

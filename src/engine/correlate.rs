@@ -44,6 +44,7 @@ use crate::store::{AlertEntry, AlertEpoch, Store};
 use super::EngineConfig;
 pub(crate) use graph::Graph;
 use graph::Hoods;
+use services::Services;
 use state::{Fresh, Meta, Track};
 use timeline::push_timeline;
 
@@ -67,10 +68,9 @@ pub struct Correlator {
     ids: HashSet<IncidentId>,
     next_serial: Serial,
     tracks: Vec<Track>,
-    /// Fingerprint → index in `tracks`.
-    track_of: HashMap<Fingerprint, usize>,
-    svc_ids: HashMap<String, Svc>,
-    svc_names: Vec<String>,
+    /// Fingerprint key ([`AlertEntry::fingerprint_key`]) → index in `tracks`.
+    track_of: HashMap<u64, usize>,
+    services: Services,
     /// Service → non-resolved incidents with alerts on it.
     by_service: Vec<Vec<Serial>>,
     /// Service → its neighbourhood in the topology (for one revision).
@@ -99,8 +99,7 @@ impl Correlator {
             next_serial: 0,
             tracks: Vec::new(),
             track_of: HashMap::new(),
-            svc_ids: HashMap::new(),
-            svc_names: Vec::new(),
+            services: Services::default(),
             by_service: Vec::new(),
             hoods: Hoods::default(),
             by_am_group: HashMap::new(),
@@ -180,13 +179,14 @@ impl Correlator {
         self.track_of.reserve(new);
         self.tracks.reserve(new);
         self.epoch = Some(epoch);
+        self.services.begin(store);
         let prev_seq = std::mem::replace(&mut self.seen_seq, store.alert_seq());
 
         let mut fresh: Vec<Fresh<'_>> = Vec::with_capacity(changed.len());
         let mut resolved: Vec<(&Alert, usize)> = Vec::new();
         for e in changed {
             let a = &e.alert;
-            let t = self.track_index(&a.fingerprint);
+            let t = self.track_index(e.fingerprint_key());
             let Some(track) = self.tracks.get_mut(t) else {
                 continue;
             };
@@ -194,12 +194,7 @@ impl Correlator {
                 uncount(&self.serials, &mut self.metas, serial, svc);
             }
             if a.state.is_active() {
-                let name = e.service();
-                let svc = intern(
-                    &mut self.svc_ids,
-                    &mut self.svc_names,
-                    name.unwrap_or(crate::model::UNNAMED_ENTITY),
-                );
+                let svc = self.services.of(e);
                 match track.assigned(a.starts_at) {
                     Some(serial) => {
                         if count(&self.serials, &mut self.metas, serial, svc) {
@@ -208,7 +203,7 @@ impl Correlator {
                     }
                     None => fresh.push(Fresh::new(
                         e,
-                        name,
+                        e.service(),
                         svc,
                         track,
                         t,
@@ -226,7 +221,7 @@ impl Correlator {
                 continue;
             };
             let a = &e.alert;
-            let Some(&t) = self.track_of.get(&fp) else {
+            let Some(&t) = self.track_of.get(&e.fingerprint_key()) else {
                 continue;
             };
             let unseen = full || e.seq > prev_seq;
@@ -234,19 +229,14 @@ impl Correlator {
             if unseen || !a.state.is_active() || assigned {
                 continue;
             }
-            let name = e.service();
-            let svc = intern(
-                &mut self.svc_ids,
-                &mut self.svc_names,
-                name.unwrap_or(crate::model::UNNAMED_ENTITY),
-            );
+            let svc = self.services.of(e);
             if let Some(track) = self.tracks.get(t) {
-                fresh.push(Fresh::new(e, name, svc, track, t, e.refires, &self.cfg.group_by));
+                fresh.push(Fresh::new(e, e.service(), svc, track, t, e.refires, &self.cfg.group_by));
             }
         }
         // An alert without a service label is matched by the empty name,
         // which only an alert labelled `service=""` files under.
-        if let Some(&empty) = self.svc_ids.get("") {
+        if let Some(empty) = self.services.get("") {
             for f in fresh.iter_mut().filter(|f| f.look.is_none()) {
                 f.look = Some(empty);
             }
@@ -269,8 +259,8 @@ impl Correlator {
         for f in &mut fresh {
             let (is_known, hood) = match f.look {
                 Some(look) => {
-                    let (ids, names) = (&mut self.svc_ids, &mut self.svc_names);
-                    let mut add = |s: &str| intern(ids, names, s);
+                    let (ids, names) = self.services.tables();
+                    let mut add = |s: &str| services::intern(ids, names, s);
                     match self.hoods.get(topo, depth, look, f.name, &mut add) {
                         Some(range) => (true, range),
                         None => (false, (0, 0)),
@@ -278,8 +268,8 @@ impl Correlator {
                 }
                 None => (topo.contains(""), (0, 0)),
             };
-            if self.by_service.len() < self.svc_names.len() {
-                self.by_service.resize(self.svc_names.len(), Vec::new());
+            if self.by_service.len() < self.services.len() {
+                self.by_service.resize(self.services.len(), Vec::new());
             }
             let hood = self.hoods.slice(hood);
             let serial = match self.best_incident(f, is_known, hood, &mut cands) {
@@ -312,11 +302,11 @@ impl Correlator {
             let (Some(m), Some(inc)) = (self.metas.get(p), self.incidents.get_mut(p)) else {
                 continue;
             };
-            let names = &self.svc_names;
+            let names = &self.services;
             let mut services: Vec<(&str, usize)> = m
                 .services
                 .iter()
-                .filter_map(|(s, n)| names.get(*s as usize).map(|name| (name.as_str(), *n)))
+                .filter_map(|(s, n)| names.name(*s).map(|name| (name, *n)))
                 .collect();
             services.sort_unstable_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(y.0)));
             Arc::make_mut(inc).services =
@@ -349,14 +339,13 @@ impl Correlator {
         pause > 0 && now - f.start < pause && f.refires == 0 && !f.joined
     }
 
-    /// The index of `fp`'s track, creating it if new.
-    fn track_index(&mut self, fp: &Fingerprint) -> usize {
-        if let Some(&t) = self.track_of.get(fp) {
-            return t;
+    /// The index of the track of the fingerprint with `key`, creating it if new.
+    fn track_index(&mut self, key: u64) -> usize {
+        let next = self.tracks.len();
+        let t = *self.track_of.entry(key).or_insert(next);
+        if t == next {
+            self.tracks.push(Track { occ: Vec::new(), counted: None, noted: Vec::new() });
         }
-        let t = self.tracks.len();
-        self.tracks.push(Track { occ: Vec::new(), counted: None, noted: Vec::new() });
-        self.track_of.insert(fp.clone(), t);
         t
     }
 
@@ -523,17 +512,6 @@ impl Correlator {
     }
 }
 
-/// The number of service `name`, assigning the next one if new.
-fn intern(ids: &mut HashMap<String, Svc>, names: &mut Vec<String>, name: &str) -> Svc {
-    if let Some(&id) = ids.get(name) {
-        return id;
-    }
-    let id = Svc::try_from(names.len()).unwrap_or(Svc::MAX);
-    ids.insert(name.to_string(), id);
-    names.push(name.to_string());
-    id
-}
-
 /// Counts one more active alert on `svc` for incident `serial`; false if
 /// the incident is gone.
 fn count(serials: &[Serial], metas: &mut [Meta], serial: Serial, svc: Svc) -> bool {
@@ -574,6 +552,7 @@ pub fn headline_alert<'a>(alerts: impl Iterator<Item = &'a AlertEntry>) -> Optio
 mod entity_tests;
 mod graph;
 mod lifecycle;
+mod services;
 mod state;
 #[cfg(test)]
 mod tests;

@@ -17,7 +17,7 @@ pub use labels::Labels;
 /// only in it, so lines about them name it.
 #[must_use]
 pub fn instance_of(labels: &Labels) -> Option<&str> {
-    labels.get("instance").map(String::as_str).filter(|i| !i.is_empty())
+    labels.get("instance").filter(|i| !i.is_empty())
 }
 
 /// A label set from `(name, value)` pairs (tests, fixtures, built-in data).
@@ -270,12 +270,12 @@ impl Alert {
 
     #[must_use]
     pub fn name(&self) -> &str {
-        self.labels.get("alertname").map_or("(no alertname)", String::as_str)
+        self.labels.get("alertname").unwrap_or("(no alertname)")
     }
 
     #[must_use]
     pub fn severity(&self) -> Severity {
-        Severity::from_label(self.labels.get("severity").map(String::as_str))
+        Severity::from_label(self.labels.get("severity"))
     }
 
     /// The name of the entity the alert is about (its service, else its
@@ -297,7 +297,6 @@ impl Alert {
         self.annotations
             .get("summary")
             .or_else(|| self.annotations.get("description"))
-            .map(String::as_str)
     }
 }
 

@@ -30,7 +30,7 @@ pub fn place_of(entity: Option<&str>, labels: &Labels) -> String {
 #[must_use]
 pub fn place_between(entity: Option<&str>, labels: &Labels, around: (&str, &str)) -> String {
     let target = instance_of(labels)
-        .or_else(|| ["pod", "node", "host"].iter().find_map(|k| labels.get(*k).map(String::as_str)))
+        .or_else(|| ["pod", "node", "host"].iter().find_map(|k| labels.get(k)))
         .filter(|t| !t.is_empty());
     match (entity.filter(|e| !e.is_empty()), target) {
         (Some(e), None) => e.to_string(),
@@ -49,7 +49,7 @@ pub fn place_between(entity: Option<&str>, labels: &Labels, around: (&str, &str)
 fn other_labels(labels: &Labels) -> String {
     let parts: Vec<String> = labels
         .iter()
-        .filter(|(k, v)| !NOT_PLACES.contains(&k.as_str()) && !v.is_empty())
+        .filter(|(k, v)| !NOT_PLACES.contains(k) && !v.is_empty())
         .take(MAX_OTHER_LABELS)
         .map(|(k, v)| format!("{k}={}", cut(v, MAX_VALUE)))
         .collect();

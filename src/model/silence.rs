@@ -79,7 +79,7 @@ impl<'m> CompiledMatchers<'m> {
     pub fn matches(&self, labels: &Labels) -> bool {
         !self.parts.is_empty()
             && self.parts.iter().all(|(m, re)| {
-                let v = labels.get(&m.name).map_or("", String::as_str);
+                let v = labels.get(&m.name).unwrap_or("");
                 let hit = match (m.is_regex, re) {
                     (true, Some(re)) => re.is_match(v),
                     (true, None) => false,

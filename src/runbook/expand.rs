@@ -113,7 +113,7 @@ fn lookup(name: &str, t: &Target<'_>) -> Option<String> {
     match name {
         "incident.id" => Some(t.incident_id.to_string()),
         "alert.fingerprint" => Some(t.fingerprint.to_string()),
-        _ => name.strip_prefix("label.").and_then(|l| t.labels.get(l)).cloned(),
+        _ => name.strip_prefix("label.").and_then(|l| t.labels.get(l)).map(str::to_string),
     }
 }
 

@@ -105,7 +105,7 @@ impl Matcher {
     #[must_use]
     pub fn matches(&self, labels: &Labels) -> bool {
         // A missing label matches as the empty string, as in Alertmanager.
-        let v = labels.get(&self.name).map_or("", String::as_str);
+        let v = labels.get(&self.name).unwrap_or("");
         match self.op {
             MatchOp::Eq => v == self.value,
             MatchOp::Ne => v != self.value,

@@ -47,7 +47,7 @@ impl Plan {
     /// happen before expansion succeeded.
     #[must_use]
     pub fn unexpanded(rb: &Runbook, target: &Target<'_>, alerts: Vec<String>) -> Self {
-        let label = |k: &str| target.labels.get(k).filter(|v| !v.is_empty()).cloned();
+        let label = |k: &str| target.labels.get(k).filter(|v| !v.is_empty()).map(str::to_string);
         Self {
             runbook_id: rb.id.clone(),
             title: rb.title.clone(),

@@ -212,7 +212,7 @@ fn node_failure_downs_every_pod_on_the_node_and_is_the_root() {
     let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
     for _ in 0..(41 + 60) {
         for a in alerts_of(&w.step()) {
-            let subject = a.labels.get("instance").or(a.labels.get("node")).cloned();
+            let subject = a.labels.get("instance").or(a.labels.get("node")).map(str::to_string);
             seen.insert((a.name().to_string(), subject.unwrap_or_default()));
         }
     }
@@ -245,7 +245,7 @@ fn latency_and_errors_alert_per_instance_slo_per_service() {
             match a.name() {
                 "HighLatency" | "InstanceHighErrorRate" => {
                     assert!(a.labels.contains_key("instance") && a.labels.contains_key("node"));
-                    per_pod.insert(a.labels.get("instance").cloned().unwrap_or_default());
+                    per_pod.insert(a.labels.get("instance").map(str::to_string).unwrap_or_default());
                 }
                 "HighErrorRate" | "ServiceDown" => {
                     assert!(!a.labels.contains_key("instance"), "{:?}", a.labels);

@@ -1,7 +1,10 @@
 //! One stored alert: the alert as last reported, its state history, and
 //! what readers take from its labels on every pass, kept next to it.
 
+use std::sync::Arc;
+
 use super::Ring;
+use super::names::{NameId, Names, fingerprint_head, fingerprint_key};
 use crate::model::{Alert, AlertState, EntityKind, Severity, UnixMs};
 
 /// An alert and the transitions it went through.
@@ -29,32 +32,47 @@ pub struct AlertEntry {
 /// Label-derived facts of an alert, kept next to it.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct Derived {
-    service: Option<String>,
+    /// Its entity's name, shared with every alert on it, and its number.
+    service: Option<(Arc<str>, NameId)>,
     /// The entity is a scrape target or host (not a service).
     target: bool,
     severity: Severity,
+    /// [`fingerprint_key`] of its fingerprint.
+    key: u64,
+    /// [`fingerprint_head`] of its fingerprint.
+    head: u128,
 }
 
 impl Derived {
-    pub(super) fn of(a: &Alert) -> Self {
+    pub(super) fn of(a: &Alert, names: &mut Names) -> Self {
         let entity = a.entity();
         Self {
-            service: entity.map(|e| e.name.to_string()),
+            service: entity.map(|e| names.intern(e.name)),
             target: entity.is_some_and(|e| e.kind == EntityKind::Target),
             severity: a.severity(),
+            key: fingerprint_key(&a.fingerprint),
+            head: fingerprint_head(&a.fingerprint),
         }
     }
 
-    /// Brings `self` up to date with `a` without allocating when nothing
-    /// changed (the usual case: a fingerprint is a label set).
-    pub(super) fn refresh(&mut self, a: &Alert) {
+    /// Brings `self` up to date with `a` (same fingerprint) without
+    /// allocating when nothing changed (the usual case: a fingerprint is a
+    /// label set).
+    pub(super) fn refresh(&mut self, a: &Alert, names: &mut Names) {
         let entity = a.entity();
         let service = entity.map(|e| e.name);
-        if self.service.as_deref() != service {
-            self.service = service.map(str::to_string);
+        if self.service.as_ref().map(|(s, _)| &**s) != service {
+            self.service = service.map(|s| names.intern(s));
         }
         self.target = entity.is_some_and(|e| e.kind == EntityKind::Target);
         self.severity = a.severity();
+    }
+
+    /// Numbers its entity again in a renewed table.
+    pub(super) fn renumber(&mut self, names: &mut Names) {
+        if let Some((s, id)) = &mut self.service {
+            (*s, *id) = names.intern(s);
+        }
     }
 }
 
@@ -62,7 +80,28 @@ impl AlertEntry {
     /// [`Alert::service`], without the label lookup.
     #[must_use]
     pub fn service(&self) -> Option<&str> {
-        self.derived.service.as_deref()
+        self.derived.service.as_ref().map(|(s, _)| &**s)
+    }
+
+    /// The number of its entity's name in its store's table (valid for the
+    /// store's [`super::Store::names_key`]), without reading the name.
+    #[must_use]
+    pub fn service_id(&self) -> Option<NameId> {
+        self.derived.service.as_ref().map(|(_, id)| *id)
+    }
+
+    /// A process-wide key of its fingerprint ([`fingerprint_key`]), kept
+    /// next to it so readers need not hash the text.
+    #[must_use]
+    pub fn fingerprint_key(&self) -> u64 {
+        self.derived.key
+    }
+
+    /// Its fingerprint's first 16 bytes ([`fingerprint_head`]), which order
+    /// like the text.
+    #[must_use]
+    pub fn fingerprint_head(&self) -> u128 {
+        self.derived.head
     }
 
     /// Whether its entity is a scrape target or host, without the label lookup.

@@ -117,6 +117,12 @@ impl Store {
             self.removals += 1;
         }
         self.evict_alerts();
+        if self.names.overgrown(self.alerts.len()) {
+            self.names.renew();
+            for e in self.alerts.values_mut() {
+                e.derived.renumber(&mut self.names);
+            }
+        }
     }
 
     /// Files `source`'s report of `a`.
@@ -141,7 +147,7 @@ impl Store {
             history.push((a.starts_at, a.state));
             let seq = next_seq();
             self.last_seq = seq;
-            let derived = Derived::of(&a);
+            let derived = Derived::of(&a, &mut self.names);
             let fired = a.state.is_active();
             self.alerts.insert(
                 a.fingerprint.clone(),
@@ -204,7 +210,7 @@ impl Store {
             self.last_seq = entry.seq;
         }
         entry.fired |= state.is_active();
-        entry.derived.refresh(&a);
+        entry.derived.refresh(&a, &mut self.names);
         entry.alert = a;
         entry.alert.flaps = entry.refires;
     }

@@ -8,6 +8,7 @@
 
 mod entry;
 mod identity;
+mod names;
 mod ring;
 mod spans;
 
@@ -21,6 +22,7 @@ use serde::{Deserialize, Serialize};
 
 pub use entry::AlertEntry;
 pub use identity::Report;
+pub use names::{NameId, NamesKey, fingerprint_head, fingerprint_key};
 pub use ring::Ring;
 pub use spans::Spans;
 
@@ -161,6 +163,8 @@ pub struct Store {
     uid: StoreUid,
     /// Alerts evicted so far.
     removals: u64,
+    /// Entity names of the alerts, each once, numbered.
+    names: names::Names,
     /// Highest change stamp handed to an alert of this store.
     last_seq: u64,
 }
@@ -182,6 +186,7 @@ impl Store {
             uid: StoreUid::fresh(),
             removals: 0,
             last_seq: 0,
+            names: names::Names::default(),
         }
     }
 
@@ -323,6 +328,12 @@ impl Store {
     #[must_use]
     pub fn alert_seq(&self) -> u64 {
         self.last_seq
+    }
+
+    /// What [`AlertEntry::service_id`] numbers are valid for.
+    #[must_use]
+    pub fn names_key(&self) -> NamesKey {
+        NamesKey { store: self.uid.0, generation: self.names.generation() }
     }
 
     /// Changes when change stamps alone no longer tell what changed (another

@@ -295,8 +295,8 @@ impl Engine {
             .iter()
             .filter_map(|s| {
                 Some((
-                    s.metric.get(&t.caller_label)?.clone(),
-                    s.metric.get(&t.callee_label)?.clone(),
+                    s.metric.get(&t.caller_label)?.to_string(),
+                    s.metric.get(&t.callee_label)?.to_string(),
                 ))
             })
             .filter(|(a, b)| !a.is_empty() && !b.is_empty())
@@ -334,7 +334,7 @@ impl Engine {
 #[must_use]
 pub fn rule_for<'a>(rules: &'a [RuleInfo], labels: &Labels) -> Option<&'a RuleInfo> {
     let name = labels.get("alertname")?;
-    rules.iter().find(|r| &r.name == name && r.labels.iter().all(|(k, v)| labels.get(k) == Some(v)))
+    rules.iter().find(|r| r.name == name && r.labels.iter().all(|(k, v)| labels.get(k) == Some(v)))
 }
 
 #[must_use]

@@ -11,7 +11,7 @@ use super::state::Track;
 use super::timeline::{place, push_timeline, resolved_text};
 use super::{Correlator, Serial};
 use crate::model::{Alert, IncidentId, IncidentState, TimelineKind, UnixMs};
-use crate::store::Store;
+use crate::store::{AlertEntry, Store};
 
 impl Correlator {
     pub(super) fn note_resolutions(
@@ -131,7 +131,8 @@ impl Correlator {
         if self.tracks.len() > 2 * store.alert_count() + 1024 {
             let old = std::mem::take(&mut self.tracks);
             let mut old: Vec<Option<Track>> = old.into_iter().map(Some).collect();
-            self.track_of.retain(|fp, _| store.alert(fp).is_some());
+            let live: HashSet<u64> = store.alerts().map(AlertEntry::fingerprint_key).collect();
+            self.track_of.retain(|key, _| live.contains(key));
             for t in self.track_of.values_mut() {
                 if let Some(track) = old.get_mut(*t).and_then(Option::take) {
                     *t = self.tracks.len();

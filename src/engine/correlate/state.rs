@@ -100,10 +100,6 @@ impl<'a> Fresh<'a> {
         group_by: &[String],
     ) -> Self {
         let a = &e.alert;
-        let mut head = [0u8; 16];
-        let fp = a.fingerprint.0.as_bytes();
-        let n = fp.len().min(16);
-        head[..n].copy_from_slice(&fp[..n]);
         let joined = !track.occ.is_empty();
         // Its track gains no occurrence before this one joins (an alert is
         // placed at most once per pass), so "again" is known now.
@@ -122,7 +118,7 @@ impl<'a> Fresh<'a> {
             joined,
             refires,
             start: a.starts_at,
-            head: u128::from_be_bytes(head),
+            head: e.fingerprint_head(),
             severity: e.severity(),
             suppressed: a.state == AlertState::Suppressed,
             target: e.is_target(),
@@ -138,7 +134,7 @@ impl<'a> Fresh<'a> {
 fn group_key(group_by: &[String], a: &Alert) -> u64 {
     let mut h = crate::base::Fnv1a::new();
     for k in group_by {
-        let v = a.labels.get(k).map_or("", String::as_str);
+        let v = a.labels.get(k).unwrap_or("");
         // Length first, so ("ab", "c") and ("a", "bc") differ.
         h.bytes(&(v.len() as u64).to_le_bytes()).bytes(v.as_bytes());
     }

@@ -52,7 +52,7 @@ pub fn resource_of(alert: &Alert) -> Option<Resource> {
     let mount = || {
         ["mountpoint", "mount", "device"]
             .iter()
-            .find_map(|k| alert.labels.get(*k).filter(|v| !v.is_empty()).cloned())
+            .find_map(|k| alert.labels.get(k).filter(|v| !v.is_empty()).map(str::to_string))
     };
     if let Some(expr) = alert.expr.as_deref() {
         let lhs = comparison(expr).map_or(expr, |c| c.lhs);
