@@ -45,7 +45,7 @@ use super::EngineConfig;
 pub(crate) use graph::Graph;
 use graph::Hoods;
 use services::Services;
-use state::{Fresh, Meta, Track};
+use state::{Fresh, Meta, Occurrences, Pending, Track};
 use timeline::push_timeline;
 
 /// Alerts listed per incident (a storm may hold more; the count stays exact).
@@ -182,7 +182,9 @@ impl Correlator {
         self.services.begin(store);
         let prev_seq = std::mem::replace(&mut self.seen_seq, store.alert_seq());
 
-        let mut fresh: Vec<Fresh<'_>> = Vec::with_capacity(changed.len());
+        // New occurrences, compact: built into `Fresh` (the costly part:
+        // labels read, timeline text written) once sorted.
+        let mut pending: Vec<Pending<'_>> = Vec::with_capacity(changed.len());
         let mut resolved: Vec<(&Alert, usize)> = Vec::new();
         for e in changed {
             let a = &e.alert;
@@ -201,15 +203,7 @@ impl Correlator {
                             track.counted = Some((serial, svc));
                         }
                     }
-                    None => fresh.push(Fresh::new(
-                        e,
-                        e.service(),
-                        svc,
-                        track,
-                        t,
-                        e.refires,
-                        &self.cfg.group_by,
-                    )),
+                    None => pending.push(Pending::new(e, svc, t, !track.occ.is_empty())),
                 }
             } else if a.state == AlertState::Resolved {
                 resolved.push((a, t));
@@ -231,9 +225,19 @@ impl Correlator {
             }
             let svc = self.services.of(e);
             if let Some(track) = self.tracks.get(t) {
-                fresh.push(Fresh::new(e, e.service(), svc, track, t, e.refires, &self.cfg.group_by));
+                pending.push(Pending::new(e, svc, t, !track.occ.is_empty()));
             }
         }
+        // Start order; ties by fingerprint. The compact entries are sorted
+        // (moving the large ones a dozen times each cost more than
+        // building them), then built in that order, so placing below reads
+        // them front to back.
+        pending.sort_unstable_by(|a, b| {
+            (a.start, a.head)
+                .cmp(&(b.start, b.head))
+                .then_with(|| a.entry.alert.fingerprint.cmp(&b.entry.alert.fingerprint))
+        });
+        let mut fresh = build_fresh(&pending, &self.cfg.group_by);
         // An alert without a service label is matched by the empty name,
         // which only an alert labelled `service=""` files under.
         if let Some(empty) = self.services.get("") {
@@ -241,14 +245,6 @@ impl Correlator {
                 f.look = Some(empty);
             }
         }
-        // Start order; ties by fingerprint. Sorted in place (gathering the
-        // large entries through a sorted index measured no faster), so
-        // placing below reads them front to back.
-        fresh.sort_unstable_by(|a, b| {
-            (a.start, a.head)
-                .cmp(&(b.start, b.head))
-                .then_with(|| a.alert.fingerprint.cmp(&b.alert.fingerprint))
-        });
         let depth = self.cfg.max_graph_distance;
         let mut cands: Vec<(Serial, usize)> = Vec::new();
         let mut last_touched = None;
@@ -288,6 +284,8 @@ impl Correlator {
                 last_touched = Some(serial);
             }
         }
+        // In track order: the tracks are read front to back, not at random.
+        placed.sort_unstable_by_key(|p| p.0);
         for (t, start, serial, svc) in placed {
             if let Some(track) = self.tracks.get_mut(t) {
                 track.occ.push((start, serial));
@@ -344,7 +342,7 @@ impl Correlator {
         let next = self.tracks.len();
         let t = *self.track_of.entry(key).or_insert(next);
         if t == next {
-            self.tracks.push(Track { occ: Vec::new(), counted: None, noted: Vec::new() });
+            self.tracks.push(Track { occ: Occurrences::default(), counted: None, noted: Vec::new() });
         }
         t
     }
@@ -510,6 +508,33 @@ impl Correlator {
         push_timeline(inc, f.start, TimelineKind::AlertFired, std::mem::take(&mut f.text));
         true
     }
+}
+
+/// Batches of new occurrences at least this large are built on two threads.
+const PARALLEL_FRESH_FROM: usize = 4_096;
+
+/// [`Fresh`] of each pending occurrence, in order. A storm's batch is
+/// split in two halves built side by side: each alert's labels are read
+/// and its timeline line written, independent of every other alert.
+fn build_fresh<'a>(pending: &[Pending<'a>], group_by: &[String]) -> Vec<Fresh<'a>> {
+    let build = |part: &[Pending<'a>]| -> Vec<Fresh<'a>> {
+        part.iter().map(|p| p.build(group_by)).collect()
+    };
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    if pending.len() < PARALLEL_FRESH_FROM || cores < 2 {
+        return build(pending);
+    }
+    let (a, b) = pending.split_at(pending.len() / 2);
+    std::thread::scope(|s| {
+        let second = s.spawn(|| build(b));
+        let mut first = build(a);
+        match second.join() {
+            Ok(rest) => first.extend(rest),
+            // (Building cannot panic; if it did, build that half here.)
+            Err(_) => first.extend(build(b)),
+        }
+        first
+    })
 }
 
 /// Counts one more active alert on `svc` for incident `serial`; false if

@@ -36,11 +36,46 @@ pub(super) struct Meta {
 pub(super) struct Track {
     /// Occurrences already assigned: (start, incident). The alert is a
     /// member of every incident listed here.
-    pub(super) occ: Vec<(UnixMs, Serial)>,
+    pub(super) occ: Occurrences,
     /// Where this alert counts as active: (incident, service).
     pub(super) counted: Option<(Serial, Svc)>,
     /// Occurrences whose resolution is already on a timeline.
     pub(super) noted: Vec<UnixMs>,
+}
+
+/// A track's occurrences, the first held inline: most alerts fire once,
+/// and a storm should not allocate a list per alert.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Occurrences {
+    first: Option<(UnixMs, Serial)>,
+    more: Vec<(UnixMs, Serial)>,
+}
+
+impl Occurrences {
+    pub(super) fn push(&mut self, o: (UnixMs, Serial)) {
+        if self.first.is_none() {
+            self.first = Some(o);
+        } else {
+            self.more.push(o);
+        }
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.first.is_none()
+    }
+
+    pub(super) fn iter(&self) -> impl Iterator<Item = &(UnixMs, Serial)> {
+        self.first.iter().chain(&self.more)
+    }
+
+    /// Keeps the occurrences `keep` says yes to, in order.
+    pub(super) fn retain(&mut self, mut keep: impl FnMut(&(UnixMs, Serial)) -> bool) {
+        let all: Vec<(UnixMs, Serial)> = self.iter().copied().filter(|o| keep(o)).collect();
+        *self = Self::default();
+        for o in all {
+            self.push(o);
+        }
+    }
 }
 
 impl Track {
@@ -71,9 +106,6 @@ pub(super) struct Fresh<'a> {
     /// Times it fired again after resolving (the store's count).
     pub(super) refires: u32,
     pub(super) start: UnixMs,
-    /// The fingerprint's first 16 bytes (big-endian, zero-padded:
-    /// lexicographic order), to sort by after the start.
-    pub(super) head: u128,
     pub(super) severity: Severity,
     /// Silenced or inhibited (an ack's silence may already cover it).
     pub(super) suppressed: bool,
@@ -89,18 +121,47 @@ pub(super) struct Fresh<'a> {
     pub(super) text: String,
 }
 
+/// A new occurrence as the scan finds it: what sorting needs, and what
+/// building its [`Fresh`] needs from the correlator's tables.
+pub(super) struct Pending<'a> {
+    pub(super) entry: &'a AlertEntry,
+    pub(super) start: UnixMs,
+    /// [`AlertEntry::fingerprint_head`].
+    pub(super) head: u128,
+    svc: Svc,
+    track: usize,
+    joined: bool,
+}
+
+impl<'a> Pending<'a> {
+    pub(super) fn new(entry: &'a AlertEntry, svc: Svc, track: usize, joined: bool) -> Self {
+        Self {
+            entry,
+            start: entry.alert.starts_at,
+            head: entry.fingerprint_head(),
+            svc,
+            track,
+            joined,
+        }
+    }
+
+    pub(super) fn build(&self, group_by: &[String]) -> Fresh<'a> {
+        let e = self.entry;
+        Fresh::new(e, e.service(), self.svc, self.joined, self.track, e.refires, group_by)
+    }
+}
+
 impl<'a> Fresh<'a> {
-    pub(super) fn new(
+    fn new(
         e: &'a AlertEntry,
         name: Option<&'a str>,
         svc: Svc,
-        track: &Track,
+        joined: bool,
         index: usize,
         refires: u32,
         group_by: &[String],
     ) -> Self {
         let a = &e.alert;
-        let joined = !track.occ.is_empty();
         // Its track gains no occurrence before this one joins (an alert is
         // placed at most once per pass), so "again" is known now.
         let at = place(name, &a.labels);
@@ -118,7 +179,6 @@ impl<'a> Fresh<'a> {
             joined,
             refires,
             start: a.starts_at,
-            head: e.fingerprint_head(),
             severity: e.severity(),
             suppressed: a.state == AlertState::Suppressed,
             target: e.is_target(),

@@ -4,9 +4,9 @@
 //! A `BTreeMap` allocates a whole node (eleven key and eleven value slots,
 //! over 500 bytes) even for one pair, and a vector of `String` pairs still
 //! allocates twice per pair; an alert has two such sets, and a storm holds
-//! hundreds of thousands of alerts. Here a set is two allocations: its
-//! names and values back to back in one string, and where each ends. Reading
-//! a label touches one or two cache lines instead of chasing a pointer per
+//! hundreds of thousands of alerts. Here a set is one allocation: where each
+//! name and value ends, then the names and values back to back. Reading a
+//! label touches one or two cache lines instead of chasing a pointer per
 //! name compared (which is what a storm's passes spent their time on). Label
 //! sets are small (a few to a few dozen pairs), so a binary search is as fast
 //! as a tree. The API is the part of `BTreeMap`'s that quell uses, with the
@@ -15,7 +15,6 @@
 
 use std::cmp::Ordering;
 use std::fmt;
-use std::hash::{Hash, Hasher};
 
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, Serializer};
@@ -23,13 +22,18 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 /// Label or annotation set, sorted by name, so that output and hashing are
 /// deterministic. Values are attacker-controlled bytes: sanitize before
 /// drawing, never put them in a shell string.
-#[derive(Clone, Default)]
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
 pub struct Labels {
-    /// Name, value, name, value, … back to back, names in order.
-    text: Box<str>,
-    /// Where each name and each value ends in `text` (two per pair).
-    ends: Box<[u32]>,
+    /// Empty, or: the number of pairs `n` (u32, little-endian); where each
+    /// name and each value ends in the text (2n u32s, little-endian); the
+    /// text: name, value, name, value, … back to back, names in order. Every
+    /// span is whole UTF-8 (it was a `&str`). Packed the same way from
+    /// sorted, unique pairs, so equal sets are equal bytes.
+    data: Box<[u8]>,
 }
+
+/// Bytes of one packed number.
+const WORD: usize = 4;
 
 /// Iterator over the pairs of a [`Labels`], in name order.
 #[derive(Clone)]
@@ -75,19 +79,32 @@ impl Labels {
         Self::default()
     }
 
-    /// Byte offset where span `i` (name or value) starts and ends.
-    fn span(&self, i: usize) -> &str {
-        let start = if i == 0 { 0 } else { self.ends.get(i - 1).map_or(0, |e| *e as usize) };
-        let end = self.ends.get(i).map_or(start, |e| *e as usize);
-        self.text.get(start..end).unwrap_or("")
+    fn word(&self, at: usize) -> usize {
+        self.data
+            .get(at..at + WORD)
+            .and_then(|b| <[u8; WORD]>::try_from(b).ok())
+            .map_or(0, |b| u32::from_le_bytes(b) as usize)
+    }
+
+    /// Name (even `i`) or value (odd `i`) number `i`, as bytes.
+    fn span(&self, i: usize) -> &[u8] {
+        let text = WORD + 2 * self.len() * WORD;
+        let start = if i == 0 { 0 } else { self.word(WORD * i) };
+        let end = self.word(WORD * (i + 1));
+        self.data.get(text + start..text + end).unwrap_or(&[])
+    }
+
+    /// Span `i` as text (always whole UTF-8; see `data`).
+    fn text(&self, i: usize) -> &str {
+        std::str::from_utf8(self.span(i)).unwrap_or("")
     }
 
     fn key(&self, i: usize) -> &str {
-        self.span(2 * i)
+        self.text(2 * i)
     }
 
     fn value(&self, i: usize) -> &str {
-        self.span(2 * i + 1)
+        self.text(2 * i + 1)
     }
 
     fn pair(&self, i: usize) -> (&str, &str) {
@@ -98,7 +115,7 @@ impl Labels {
         let (mut lo, mut hi) = (0, self.len());
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
-            match self.key(mid).cmp(name) {
+            match self.span(2 * mid).cmp(name.as_bytes()) {
                 Ordering::Less => lo = mid + 1,
                 Ordering::Greater => hi = mid,
                 Ordering::Equal => return Ok(mid),
@@ -158,31 +175,47 @@ impl Labels {
 
     #[must_use]
     pub fn len(&self) -> usize {
-        self.ends.len() / 2
+        self.word(0)
     }
 
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
+        self.len() == 0
     }
 
     /// Packs pairs already sorted by name with no name twice. A set larger
     /// than `u32` offsets can hold keeps the pairs that fit (label sets come
     /// from answers already capped far below that).
     fn pack(pairs: &[(&str, &str)]) -> Self {
-        let len: usize = pairs.iter().map(|(k, v)| k.len() + v.len()).sum();
-        let mut text = String::with_capacity(len.min(u32::MAX as usize));
-        let mut ends = Vec::with_capacity(pairs.len() * 2);
+        let limit = u32::MAX as usize;
+        let mut len = 0usize;
+        let fit = pairs
+            .iter()
+            .take_while(|(k, v)| {
+                len += k.len() + v.len();
+                len <= limit
+            })
+            .count();
+        let pairs = pairs.get(..fit).unwrap_or(&[]);
+        if pairs.is_empty() {
+            return Self::default();
+        }
+        let text: usize = pairs.iter().map(|(k, v)| k.len() + v.len()).sum();
+        let mut data = Vec::with_capacity(WORD + 2 * pairs.len() * WORD + text);
+        let word = |n: usize| u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes();
+        data.extend_from_slice(&word(pairs.len()));
+        let mut end = 0;
         for (k, v) in pairs {
-            if text.len() + k.len() + v.len() > u32::MAX as usize {
-                break;
-            }
             for part in [k, v] {
-                text.push_str(part);
-                ends.push(u32::try_from(text.len()).unwrap_or(u32::MAX));
+                end += part.len();
+                data.extend_from_slice(&word(end));
             }
         }
-        Self { text: text.into_boxed_str(), ends: ends.into_boxed_slice() }
+        for (k, v) in pairs {
+            data.extend_from_slice(k.as_bytes());
+            data.extend_from_slice(v.as_bytes());
+        }
+        Self { data: data.into_boxed_slice() }
     }
 
     /// Sorts pairs gathered in any order and keeps the last value of a
@@ -198,23 +231,6 @@ impl Labels {
             refs.reverse();
         }
         Self::pack(&refs)
-    }
-}
-
-impl PartialEq for Labels {
-    fn eq(&self, other: &Self) -> bool {
-        // Packed the same way from sorted, unique pairs: equal pairs are
-        // equal text and equal ends.
-        self.ends == other.ends && self.text == other.text
-    }
-}
-
-impl Eq for Labels {}
-
-impl Hash for Labels {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.text.hash(state);
-        self.ends.hash(state);
     }
 }
 
@@ -384,6 +400,23 @@ mod tests {
         assert_eq!(serde_json::to_string(&ours).unwrap(), serde_json::to_string(&tree).unwrap());
         assert!(serde_json::from_str::<Labels>(r#"{"a":1}"#).is_err());
         assert!(serde_json::from_str::<Labels>("[]").is_err());
+    }
+
+    #[test]
+    fn empty_names_and_values_and_any_text_survive_packing() {
+        let l: Labels = [("", "x"), ("k", ""), ("ünï", "→ \u{1b}[31m"), ("z", "1")]
+            .into_iter()
+            .collect();
+        assert_eq!(l.len(), 4);
+        assert_eq!(l.get(""), Some("x"));
+        assert_eq!(l.get("k"), Some(""));
+        assert_eq!(l.get("ünï"), Some("→ \u{1b}[31m"));
+        assert_eq!(l.iter().next_back(), Some(("z", "1")));
+        assert_eq!(Labels::new().get(""), None);
+        assert!(Labels::new().is_empty() && Labels::new().iter().next().is_none());
+        let many: Labels = (0..500).map(|i| (format!("k{i:03}"), format!("v{i}"))).collect();
+        assert_eq!(many.len(), 500);
+        assert!((0..500).all(|i| many.get(&format!("k{i:03}")) == Some(format!("v{i}").as_str())));
     }
 
     #[test]
