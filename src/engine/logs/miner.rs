@@ -220,6 +220,10 @@ impl Miner {
                 };
                 let masked_before = after_variable && Some(i) != first;
                 after_variable = *lh == WILD;
+                if *th == *lh && *p == Position::Fixed {
+                    // The line agrees with a fixed position: nothing to learn.
+                    continue;
+                }
                 let limit = if Some(i) == first { MAX_NAMES } else { MAX_CHOICES };
                 p.observe((*th, s, t.count), (*lh, m.token(i)), !masked_before, limit);
                 if *th != *lh && *th != WILD {
@@ -285,14 +289,14 @@ impl Miner {
             let Some(t) = self.slots.get(slot as usize).and_then(Option::as_ref) else {
                 continue;
             };
+            // Counted without branches: buckets of long lines hold many
+            // templates, and this loop is most of the lookup.
             let mut same = 0usize;
             let mut wild = 0usize;
-            for (th, lh) in t.tokens.iter().zip(line) {
-                if *th == WILD {
-                    wild += 1;
-                } else if th == lh {
-                    same += 1;
-                }
+            for (&th, &lh) in t.tokens.iter().zip(line) {
+                let w = th == WILD;
+                wild += usize::from(w);
+                same += usize::from(!w & (th == lh));
             }
             // Drain's rule: most agreeing constants; ties go to the template
             // with more variables (the more general one).

@@ -17,6 +17,7 @@ pub mod mask;
 pub mod miner;
 pub mod patterns;
 pub mod persist;
+pub mod scan;
 pub mod token;
 pub mod view;
 
