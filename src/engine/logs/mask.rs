@@ -230,6 +230,12 @@ fn mask_token(tok: &str, out: &mut String, sentence: bool) -> (bool, Option<u8>)
             if eq > 0 && start > 0 && is_word(b[start - 1]) {
                 i += eq;
                 out.push_str(tok.get(start..i).unwrap_or(""));
+                let key = b[..start].iter().rposition(|&c| !is_word(c)).map_or(0, |k| k + 1);
+                if token::is_message_key(&b[key..start]) {
+                    // A logger's message is text: its words stay, masked
+                    // as anywhere else in the line (`msg="write failed"`).
+                    continue;
+                }
                 let open = b.get(i).copied().filter(|&c| is_opener(c));
                 if let Some(o) = open {
                     i += 1;

@@ -175,6 +175,23 @@ pub fn is_date_word(tok: &str) -> bool {
     )
 }
 
+/// A key under which structured loggers write the event's own text: the
+/// message (`msg`, `message`) and the error (`err`, `error`) of logfmt,
+/// JSON and key=value loggers. Its value is what happened, worded by the
+/// program, so it is masked word by word like a plain line (`msg=started`,
+/// `msg="write failed"`), never taken whole for a datum.
+#[must_use]
+pub fn is_message_key(key: &[u8]) -> bool {
+    if key.len() > 7 {
+        return false;
+    }
+    let mut buf = [0u8; 7];
+    for (d, s) in buf.iter_mut().zip(key) {
+        *d = s.to_ascii_lowercase();
+    }
+    matches!(&buf[..key.len()], b"msg" | b"message" | b"err" | b"error")
+}
+
 /// A unit of time, size or rate, which belongs to the number before it
 /// (`12 ms`, `<1 sec`, `651 bytes`, `5 KB`).
 #[must_use]
@@ -281,6 +298,16 @@ mod tests {
         assert!(is_value("0xDEADBEEF"));
         assert!(!is_value("added"));
         assert!(!is_value("facade"));
+    }
+
+    #[test]
+    fn message_keys() {
+        for k in ["msg", "MSG", "message", "Message", "err", "error"] {
+            assert!(is_message_key(k.as_bytes()), "{k}");
+        }
+        for k in ["", "user", "status", "errors", "msgid", "error_code", "e"] {
+            assert!(!is_message_key(k.as_bytes()), "{k}");
+        }
     }
 
     #[test]
