@@ -15,9 +15,9 @@
 //! templates held in 7.1 MiB. Reference Python Drain: ~10 k lines/s.
 //! 2026-12-04, with the token kinds of `token.rs` (load average 3–6): raw
 //! lines 1.24 M lines/s, synthetic 2.21 M lines/s, 7.10 MiB. 2026-12-04
-//! 15:32–16:09, with the byte-class table of `scan.rs`: raw lines 1.54–1.63
-//! M lines per CPU second in 9 of 11 runs (1.24, 1.00 in two), wall
-//! 1.12–1.60 M lines/s at load 3.9–4.6 and 0.77–0.80 at load 6; 7.36 MiB.
+//! 15:32–16:11, with the byte-class table of `scan.rs`: raw lines 1.54–1.63
+//! M lines per CPU second in 12 of 14 runs (1.24, 1.00 in two), wall
+//! 1.12–1.60 M lines/s at load 3.8–4.6 and 0.77–0.80 at load 6; 7.36 MiB.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::Path;
