@@ -12,7 +12,8 @@
 //! Values without digits are recognised by their shape (see [`super::token`]:
 //! URLs, paths, endpoints, host, domain and file names, long hex), and the
 //! value after `key=` is a variable whatever it looks like (`user=root`,
-//! `rhost=example.org`). A month or weekday name next to a masked date, and
+//! `rhost=example.org`), except a logger's message and error, which are
+//! text (`msg="write failed"`, see [`token::is_message_key`]). A month or weekday name next to a masked date, and
 //! a unit after a masked number (`12 ms`, `651 bytes`), join that variable,
 //! so the same event reads alike whichever way a value was written.
 //!
