@@ -46,10 +46,12 @@ impl Position {
         may_choose: bool,
         limit: usize,
     ) {
-        let may_choose = may_choose && !text.contains('/') && !old_text.contains('/');
+        // Read only where a fixed word meets another one: most lines agree
+        // with the template, and this is the per-token path of the miner.
+        let may_choose = || may_choose && !text.contains('/') && !old_text.contains('/');
         match self {
             Self::Fixed if old == word => {}
-            Self::Fixed if old == WILD || word == WILD || !may_choose => *self = Self::Variable,
+            Self::Fixed if old == WILD || word == WILD || !may_choose() => *self = Self::Variable,
             Self::Fixed => {
                 *self =
                     Self::Choices(vec![(old, old_text.into(), old_count), (word, text.into(), 1)]);

@@ -206,3 +206,31 @@ fn the_same_event_reads_alike_in_every_style() {
         );
     }
 }
+
+#[test]
+fn a_loggers_message_is_text_other_values_are_data() {
+    // The message and the error a structured logger writes are the event's
+    // words, one word or several, quoted or not; values inside them are
+    // masked as anywhere else.
+    assert_eq!(
+        masked("level=info msg=started port=8080"),
+        ["level=<*>", "msg=started", "port=<*>"]
+    );
+    assert_ne!(masked("level=info msg=started port=1"), masked("level=info msg=stopped port=1"));
+    assert_eq!(
+        masked("msg=\"write failed\" user=\"Jane Doe\""),
+        ["msg=\"write", "failed\"", "user=<*>"]
+    );
+    assert_ne!(masked("msg=\"write failed\" x=1"), masked("msg=\"read failed\" x=1"));
+    same_template(
+        "value inside a message",
+        &["level=error msg=\"retry {} of 5\" err=\"dial tcp {}: i/o timeout\""],
+        &["3", "10.0.0.1:443", "17"],
+    );
+    // Any other key's value is a datum: one variable, quoted or not.
+    same_template(
+        "value of another key",
+        &["level=info msg=\"login\" user={} ok"],
+        &["root", "\"Jane Doe\"", "jdoe"],
+    );
+}

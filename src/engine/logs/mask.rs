@@ -12,14 +12,15 @@
 //! Values without digits are recognised by their shape (see [`super::token`]:
 //! URLs, paths, endpoints, host, domain and file names, long hex), and the
 //! value after `key=` is a variable whatever it looks like (`user=root`,
-//! `rhost=example.org`). A month or weekday name next to a masked date, and
+//! `rhost=example.org`), except a logger's message and error, which are
+//! text (`msg="write failed"`, see [`token::is_message_key`]). A month or weekday name next to a masked date, and
 //! a unit after a masked number (`12 ms`, `651 bytes`), join that variable,
 //! so the same event reads alike whichever way a value was written.
 //!
 //! Owns no state beyond a reusable scratch buffer, so masking allocates
 //! nothing per line once warm.
 
-use super::token;
+use super::{scan, token};
 
 /// The hash of a whole-token variable. Constant tokens never hash to it.
 pub const WILD: u64 = 0;
@@ -69,8 +70,8 @@ impl Masked {
         self.text.clear();
         self.spans.clear();
         let mut open_quote: Option<u8> = None;
-        let mut rest = line.split_ascii_whitespace();
-        while let Some(tok) = rest.next() {
+        let mut rest = scan::tokens(line);
+        while let Some((tok, seen)) = rest.next() {
             if self.hashes.len() + 1 >= MAX_TOKENS {
                 self.push_wild();
                 break;
@@ -93,7 +94,7 @@ impl Masked {
             // datum like `user="Jane Doe"`: its words are masked one by one,
             // like the rest of the line, so the template keeps its message.
             if let Some(q) = open
-                && rest.clone().next().is_some_and(|next| !next.as_bytes().contains(&q))
+                && rest.clone().next().is_some_and(|(next, _)| !next.as_bytes().contains(&q))
             {
                 self.text.truncate(start);
                 (has_letter, open) = mask_token(tok, &mut self.text, true);
@@ -102,9 +103,8 @@ impl Masked {
             // A token that kept letters may still be a value by its shape;
             // only one with a mark or of some length can be.
             if has_letter
-                && (tok.len() >= 8
-                    || tok.bytes().any(|b| matches!(b, b'/' | b'\\' | b':' | b'.' | b'-')))
-                && token::is_value(tok)
+                && (tok.len() >= 8 || seen & scan::MARK != 0)
+                && token::is_value_shaped(tok, seen)
             {
                 has_letter = false;
             }
@@ -144,21 +144,21 @@ fn to_u32(n: usize) -> u32 {
 }
 
 fn is_word(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+    scan::class(b) & scan::WORD != 0
 }
 
 /// Ends the value of a `key=value` inside a token.
 fn is_delimiter(b: u8) -> bool {
-    matches!(b, b',' | b';' | b')' | b']' | b'}' | b'&' | b'"' | b'\'')
+    scan::class(b) & scan::DELIM != 0
 }
 
 fn is_connector(b: u8) -> bool {
-    matches!(b, b'.' | b'-' | b'+')
+    scan::class(b) & scan::CONNECT != 0
 }
 
 /// Opens a quoted or bracketed `key=` value.
 fn is_opener(b: u8) -> bool {
-    matches!(b, b'"' | b'\'' | b'{' | b'[' | b'(' | b'<')
+    scan::class(b) & scan::OPENER != 0
 }
 
 /// The byte that closes a value opened by `open`.
@@ -198,9 +198,10 @@ fn mask_token(tok: &str, out: &mut String, sentence: bool) -> (bool, Option<u8>)
             // A run of word characters, joined across single connectors
             // (`10.0.0.1`, `a-b_c`, `1.5e+3`), but not across `....` leaders.
             while i < b.len() {
-                if is_word(b[i]) {
-                    digit |= b[i].is_ascii_digit();
-                    letter |= b[i].is_ascii_alphabetic() || b[i] >= 0x80;
+                let c = scan::class(b[i]);
+                if c & scan::WORD != 0 {
+                    digit |= c & scan::DIGIT != 0;
+                    letter |= c & scan::LETTER != 0;
                     i += 1;
                 } else if is_connector(b[i]) && b.get(i + 1).is_some_and(|&n| is_word(n)) {
                     i += 1;
@@ -230,6 +231,12 @@ fn mask_token(tok: &str, out: &mut String, sentence: bool) -> (bool, Option<u8>)
             if eq > 0 && start > 0 && is_word(b[start - 1]) {
                 i += eq;
                 out.push_str(tok.get(start..i).unwrap_or(""));
+                let key = b[..start].iter().rposition(|&c| !is_word(c)).map_or(0, |k| k + 1);
+                if token::is_message_key(&b[key..start]) {
+                    // A logger's message is text: its words stay, masked
+                    // as anywhere else in the line (`msg="write failed"`).
+                    continue;
+                }
                 let open = b.get(i).copied().filter(|&c| is_opener(c));
                 if let Some(o) = open {
                     i += 1;

@@ -195,7 +195,8 @@ impl Miner {
 
     fn add_masked(&mut self, m: &Masked) -> (TemplateId, TemplateId) {
         self.seq += 1;
-        let key = key_of(&m.hashes);
+        let first = bucket_word(&m.hashes, |i| names_a_field(m.token(i)));
+        let key = key_of(&m.hashes, first);
         let found = self.best_match(key, &m.hashes).or_else(|| {
             // The bucket word may be a value no mask knows (a user or host
             // name): the same line with another word there is the same
@@ -203,7 +204,7 @@ impl Miner {
             // once it has shown more words than an event has alternatives.
             // (Looked up again for every such line rather than added to the
             // line's bucket, so a stream of new names grows no table.)
-            self.by_rest.get(&rest_key(&m.hashes)?).copied()
+            self.by_rest.get(&rest_key(&m.hashes, first)?).copied()
         });
         if let Some(slot) = found
             && let Some(t) = self.slots.get_mut(slot as usize).and_then(Option::as_mut)
@@ -211,7 +212,6 @@ impl Miner {
             let mut after_variable = false;
             // The bucket word is never a unit after a number: it may be a
             // choice even after a masked value.
-            let first = m.hashes.iter().position(|&h| h != WILD);
             for (i, lh) in m.hashes.iter().enumerate() {
                 let (Some(th), Some(s), Some(p)) =
                     (t.tokens.get_mut(i), t.texts.get_mut(i), t.positions.get_mut(i))
@@ -220,6 +220,10 @@ impl Miner {
                 };
                 let masked_before = after_variable && Some(i) != first;
                 after_variable = *lh == WILD;
+                if *th == *lh && *p == Position::Fixed {
+                    // The line agrees with a fixed position: nothing to learn.
+                    continue;
+                }
                 let limit = if Some(i) == first { MAX_NAMES } else { MAX_CHOICES };
                 p.observe((*th, s, t.count), (*lh, m.token(i)), !masked_before, limit);
                 if *th != *lh && *th != WILD {
@@ -243,7 +247,7 @@ impl Miner {
             last_seq: self.seq,
         };
         let id = self.insert(key, t);
-        if let (Some(rest), Some(&slot)) = (rest_key(&m.hashes), self.by_id.get(&id)) {
+        if let (Some(rest), Some(&slot)) = (rest_key(&m.hashes, first), self.by_id.get(&id)) {
             self.by_rest.entry(rest).or_insert(slot);
         }
         (id, id)
@@ -285,14 +289,14 @@ impl Miner {
             let Some(t) = self.slots.get(slot as usize).and_then(Option::as_ref) else {
                 continue;
             };
+            // Counted without branches: buckets of long lines hold many
+            // templates, and this loop is most of the lookup.
             let mut same = 0usize;
             let mut wild = 0usize;
-            for (th, lh) in t.tokens.iter().zip(line) {
-                if *th == WILD {
-                    wild += 1;
-                } else if th == lh {
-                    same += 1;
-                }
+            for (&th, &lh) in t.tokens.iter().zip(line) {
+                let w = th == WILD;
+                wild += usize::from(w);
+                same += usize::from(!w & (th == lh));
             }
             // Drain's rule: most agreeing constants; ties go to the template
             // with more variables (the more general one).
@@ -359,7 +363,10 @@ impl Miner {
         if tokens.is_empty() || self.by_id.contains_key(&id) {
             return;
         }
-        let key = key_of(&tokens);
+        let key = key_of(
+            &tokens,
+            bucket_word(&tokens, |i| texts.get(i).is_some_and(|t| names_a_field(t))),
+        );
         let positions = if positions.len() == texts.len() {
             positions
         } else {
@@ -369,12 +376,12 @@ impl Miner {
     }
 }
 
-/// A line's tokens with its bucket word (the first constant) masked, for
+/// A line's tokens with its bucket word (see [`bucket_word`]) masked, for
 /// lines of at least three tokens with another constant besides it: two
 /// such lines that differ only in that word are one event. `None` for
 /// shorter lines (`Starting server` / `Stopping server`).
-fn rest_key(tokens: &[u64]) -> Option<u64> {
-    let first = tokens.iter().position(|&h| h != WILD)?;
+fn rest_key(tokens: &[u64], first: Option<usize>) -> Option<u64> {
+    let first = first?;
     let others = tokens.iter().filter(|&&h| h != WILD).count();
     if tokens.len() < 3 || others < 2 {
         return None;
@@ -386,11 +393,29 @@ fn rest_key(tokens: &[u64]) -> Option<u64> {
     Some(h.finish())
 }
 
-fn key_of(tokens: &[u64]) -> Key {
+/// The position of a line's bucket word: its first constant token, not
+/// just its first token (lines that start with a timestamp or an id would
+/// otherwise all share one bucket), and not one that only names a field
+/// whose value is masked (`level=<*>`): a key=value line tells its event
+/// by its message, not by the keys every line of its logger starts with.
+/// The first constant of any kind when the line has nothing else.
+fn bucket_word(tokens: &[u64], is_field: impl Fn(usize) -> bool) -> Option<usize> {
+    let mut constants = tokens.iter().enumerate().filter(|(_, h)| **h != WILD).map(|(i, _)| i);
+    let first = constants.clone().next();
+    constants.find(|&i| !is_field(i)).or(first)
+}
+
+/// Whether a masked token is a field name and nothing more: `key=<*>`.
+fn names_a_field(text: &str) -> bool {
+    text.strip_suffix("=<*>").is_some_and(|k| {
+        !k.is_empty()
+            && k.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+    })
+}
+
+fn key_of(tokens: &[u64], first: Option<usize>) -> Key {
     let n = u32::try_from(tokens.len()).unwrap_or(u32::MAX);
-    // The first constant token, not just the first token: lines that start
-    // with a timestamp or an id would otherwise all share one bucket.
-    (n, tokens.iter().copied().find(|h| *h != WILD).unwrap_or(WILD))
+    (n, first.and_then(|i| tokens.get(i).copied()).unwrap_or(WILD))
 }
 
 #[cfg(test)]

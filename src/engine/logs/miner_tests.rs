@@ -58,3 +58,52 @@ fn two_word_lines_keep_their_first_word() {
     assert_ne!(a, b);
     assert_eq!(m.len(), 2, "two templates, not one with choices");
 }
+
+/// Lines of a key=value logger (made up, in the style of logfmt): one
+/// template per message, whatever the values, and the message in its text.
+/// Every line shares its keys with the others, so key tokens alone would
+/// make them look alike.
+#[test]
+fn a_key_value_logger_gets_a_template_per_message() {
+    let messages = [
+        "msg=\"write failed\"",
+        "msg=\"read failed\"",
+        "msg=\"cache miss\"",
+        "msg=\"lease lost\"",
+        "msg=\"peer joined\"",
+        "msg=\"peer left\"",
+        "msg=started",
+        "msg=\"retry 3 of 5\" err=\"dial tcp 10.0.0.3:443: i/o timeout\"",
+    ];
+    let mut lines = Vec::new();
+    for i in 0..40 {
+        for msg in messages {
+            lines.push(format!(
+                "ts=2026-12-04T15:{:02}:{:02}Z level=info component=api {msg} request_id={:x}",
+                i % 60,
+                (i * 7) % 60,
+                0x5eed_0000 + i * 977
+            ));
+        }
+    }
+    let mut m = Miner::new(MinerConfig::default());
+    let ids = final_ids(&mut m, &lines);
+    for (i, id) in ids.iter().enumerate() {
+        assert_eq!(*id, ids[i % messages.len()], "line {i}: {}", lines[i]);
+    }
+    let distinct: std::collections::HashSet<_> = ids.iter().collect();
+    assert_eq!(distinct.len(), messages.len(), "one template per message");
+    // The template texts, as the patterns pane shows them.
+    let mut text = |line: &str| {
+        let c = m.add_detailed(line).0;
+        m.regroup(c, line).map(|r| r.1).unwrap_or_default()
+    };
+    assert_eq!(
+        text(&lines[0]),
+        "ts=<*> level=<*> component=<*> msg=\"write failed\" request_id=<*>"
+    );
+    assert_eq!(
+        text(&lines[7]),
+        "ts=<*> level=<*> component=<*> msg=\"retry <*> of <*> err=\"dial tcp <*> i/o timeout\" request_id=<*>"
+    );
+}

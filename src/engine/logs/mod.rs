@@ -1,7 +1,8 @@
 //! Log patterns: template mining over the log stream and what changed in it.
 //!
 //! - [`mask`] turns a line into tokens with generic variables masked;
-//!   [`token`] recognises values without digits by their shape.
+//!   [`token`] recognises values without digits by their shape; [`scan`]
+//!   classifies bytes (one table) and splits a line into tokens.
 //! - [`miner`] assigns each line to a template online (Drain-like), with
 //!   content-derived ids and bounded memory.
 //! - [`patterns`] counts templates per service over time and finds new and
@@ -17,6 +18,7 @@ pub mod mask;
 pub mod miner;
 pub mod patterns;
 pub mod persist;
+pub mod scan;
 pub mod token;
 pub mod view;
 

@@ -12,19 +12,17 @@
 //!
 //! Pure functions over bytes, no allocation.
 
+use super::scan::{ALPHA, COLON, DASH, DOT, LEAD, SLASH, Shape, TAIL, class, shape};
+
 /// Leading and trailing punctuation that wraps a value without being part
 /// of it: `(10.0.0.1)`, `host.example.org:`, `"GET`.
 fn trim(tok: &[u8]) -> &[u8] {
-    let lead = |b: u8| matches!(b, b'(' | b'[' | b'{' | b'<' | b'"' | b'\'' | b'`');
-    let tail = |b: u8| {
-        matches!(b, b')' | b']' | b'}' | b'>' | b',' | b';' | b':' | b'.' | b'"' | b'\'' | b'`')
-    };
     let mut a = 0;
     let mut b = tok.len();
-    while a < b && lead(tok[a]) {
+    while a < b && class(tok[a]) & LEAD != 0 {
         a += 1;
     }
-    while b > a && tail(tok[b - 1]) {
+    while b > a && class(tok[b - 1]) & TAIL != 0 {
         b -= 1;
     }
     &tok[a..b]
@@ -37,25 +35,26 @@ fn trim(tok: &[u8]) -> &[u8] {
 /// letters in it (`FF:F2:9F`, `ns.example.com`) one variable.
 #[must_use]
 pub fn is_value(tok: &str) -> bool {
-    let core = trim(tok.as_bytes());
-    // One pass over the bytes decides which shapes are possible at all:
-    // most tokens are plain words or numbers and stop here.
-    let (mut letter, mut slash, mut colon, mut dot, mut dash) = (false, false, false, false, false);
-    for &b in core {
-        letter |= b.is_ascii_alphabetic();
-        slash |= b == b'/' || b == b'\\';
-        colon |= b == b':';
-        dot |= b == b'.';
-        dash |= b == b'-';
-    }
+    is_value_shaped(tok, shape(tok.as_bytes()))
+}
+
+/// [`is_value`] for a token whose [`Shape`] (the classes of all its bytes)
+/// the tokenizer already knows, so no byte is read twice to rule shapes out.
+#[must_use]
+pub fn is_value_shaped(tok: &str, seen: Shape) -> bool {
+    // The shape says which shapes are possible at all: most tokens are plain
+    // words or numbers and stop here. It is the whole token's, trimmed
+    // punctuation included; only `:` and `.` can be trimmed off, and each
+    // test they gate fails by itself on a core without them.
     // Without a letter a token is masked by its digits (or is punctuation).
-    if !letter {
+    if seen & ALPHA == 0 {
         return false;
     }
-    (slash && (is_url(core) || is_path(core)))
-        || (colon && (is_endpoint(core) || is_hex_groups(core)))
-        || (dot && is_dotted_name(core))
-        || (dash && is_hex_groups(core))
+    let core = trim(tok.as_bytes());
+    (seen & SLASH != 0 && (is_url(core) || is_path(core)))
+        || (seen & COLON != 0 && (is_endpoint(core) || is_hex_groups(core)))
+        || (seen & DOT != 0 && is_dotted_name(core))
+        || (seen & DASH != 0 && is_hex_groups(core))
         || (core.len() >= 8 && is_hex(core))
 }
 
@@ -176,6 +175,23 @@ pub fn is_date_word(tok: &str) -> bool {
     )
 }
 
+/// A key under which structured loggers write the event's own text: the
+/// message (`msg`, `message`) and the error (`err`, `error`) of logfmt,
+/// JSON and key=value loggers. Its value is what happened, worded by the
+/// program, so it is masked word by word like a plain line (`msg=started`,
+/// `msg="write failed"`), never taken whole for a datum.
+#[must_use]
+pub fn is_message_key(key: &[u8]) -> bool {
+    if key.len() > 7 {
+        return false;
+    }
+    let mut buf = [0u8; 7];
+    for (d, s) in buf.iter_mut().zip(key) {
+        *d = s.to_ascii_lowercase();
+    }
+    matches!(&buf[..key.len()], b"msg" | b"message" | b"err" | b"error")
+}
+
 /// A unit of time, size or rate, which belongs to the number before it
 /// (`12 ms`, `<1 sec`, `651 bytes`, `5 KB`).
 #[must_use]
@@ -282,6 +298,16 @@ mod tests {
         assert!(is_value("0xDEADBEEF"));
         assert!(!is_value("added"));
         assert!(!is_value("facade"));
+    }
+
+    #[test]
+    fn message_keys() {
+        for k in ["msg", "MSG", "message", "Message", "err", "error"] {
+            assert!(is_message_key(k.as_bytes()), "{k}");
+        }
+        for k in ["", "user", "status", "errors", "msgid", "error_code", "e"] {
+            assert!(!is_message_key(k.as_bytes()), "{k}");
+        }
     }
 
     #[test]
