@@ -91,10 +91,8 @@ async fn ack_is_one_marked_silence_extended_in_place_and_expired_by_unack() {
     let am = Alertmanager::single(&[]);
     let url = am.url();
     let (ls, ts) = targets();
-    let mut posted: Vec<serde_json::Value> = ls
-        .iter()
-        .map(|l| alert_json(&l.iter().collect::<Vec<_>>()))
-        .collect();
+    let mut posted: Vec<serde_json::Value> =
+        ls.iter().map(|l| alert_json(&l.iter().collect::<Vec<_>>())).collect();
     posted.push(alert_json(&[("alertname", "Down"), ("instance", "c:9100"), ("job", "api")]));
     post_alerts(&url, &posted).await;
 
@@ -381,10 +379,8 @@ async fn a_hosts_incident_is_acked_with_one_silence_that_spares_everything_else(
     let other = host("HostHighCpuLoad", "web-2:9100", "warning");
     let gone = host("HostClockSkew", "web-1:9100", "warning");
     let all = [&cpu, &mem, &disk, &other];
-    let posted: Vec<serde_json::Value> = all
-        .iter()
-        .map(|l| alert_json(&l.iter().collect::<Vec<_>>()))
-        .collect();
+    let posted: Vec<serde_json::Value> =
+        all.iter().map(|l| alert_json(&l.iter().collect::<Vec<_>>())).collect();
     post_alerts(&url, &posted).await;
 
     let mut w = writer(std::slice::from_ref(&url), None);
@@ -443,8 +439,5 @@ async fn a_hosts_incident_is_acked_with_one_silence_that_spares_everything_else(
     .await;
     let matchers = live[0]["matchers"].as_array().unwrap();
     let clock = gone.get("alertname").unwrap();
-    assert!(
-        !matchers.iter().any(|m| m["value"].as_str().unwrap().contains(clock)),
-        "{matchers:?}"
-    );
+    assert!(!matchers.iter().any(|m| m["value"].as_str().unwrap().contains(clock)), "{matchers:?}");
 }

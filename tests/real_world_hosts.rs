@@ -134,7 +134,9 @@ fn active(v: &View) -> BTreeSet<(String, String)> {
         .values()
         .map(|a| &a.alert)
         .filter(|a| a.state.is_active() && !a.unconfirmed)
-        .map(|a| (a.name().to_string(), a.labels.get("instance").map(str::to_string).unwrap_or_default()))
+        .map(|a| {
+            (a.name().to_string(), a.labels.get("instance").map(str::to_string).unwrap_or_default())
+        })
         .collect()
 }
 

@@ -23,7 +23,8 @@ type Set = BTreeMap<String, BTreeSet<String>>;
 pub fn cover(alerts: &[&Labels]) -> Vec<Vec<SilenceMatcher>> {
     let mut sets: Vec<Set> = Vec::new();
     for l in alerts {
-        let s: Set = l.iter().map(|(k, v)| (k.to_string(), BTreeSet::from([v.to_string()]))).collect();
+        let s: Set =
+            l.iter().map(|(k, v)| (k.to_string(), BTreeSet::from([v.to_string()]))).collect();
         if !s.is_empty() && !sets.contains(&s) {
             sets.push(s);
         }

@@ -294,9 +294,7 @@ impl Alert {
 
     #[must_use]
     pub fn summary(&self) -> Option<&str> {
-        self.annotations
-            .get("summary")
-            .or_else(|| self.annotations.get("description"))
+        self.annotations.get("summary").or_else(|| self.annotations.get("description"))
     }
 }
 

@@ -93,9 +93,7 @@ pub fn entity_labels() -> &'static EntityLabels {
 pub fn entity_of<'a>(labels: &'a Labels, lists: &'a EntityLabels) -> Option<Entity<'a>> {
     let job = labels.get("job").filter(|j| !j.is_empty());
     let first = |names: &'a [String]| {
-        names
-            .iter()
-            .find_map(|k| labels.get(k).filter(|v| !v.is_empty()).map(|v| (k.as_str(), v)))
+        names.iter().find_map(|k| labels.get(k).filter(|v| !v.is_empty()).map(|v| (k.as_str(), v)))
     };
     if let Some((label, name)) = first(&lists.service) {
         return Some(Entity { name, kind: EntityKind::Service, label, job });

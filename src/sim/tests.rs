@@ -245,7 +245,8 @@ fn latency_and_errors_alert_per_instance_slo_per_service() {
             match a.name() {
                 "HighLatency" | "InstanceHighErrorRate" => {
                     assert!(a.labels.contains_key("instance") && a.labels.contains_key("node"));
-                    per_pod.insert(a.labels.get("instance").map(str::to_string).unwrap_or_default());
+                    per_pod
+                        .insert(a.labels.get("instance").map(str::to_string).unwrap_or_default());
                 }
                 "HighErrorRate" | "ServiceDown" => {
                     assert!(!a.labels.contains_key("instance"), "{:?}", a.labels);

@@ -344,7 +344,10 @@ impl<'de> Deserialize<'de> for CowStr<'de> {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a string")
             }
-            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+            fn visit_borrowed_str<E: serde::de::Error>(
+                self,
+                v: &'de str,
+            ) -> Result<Self::Value, E> {
                 Ok(CowStr(std::borrow::Cow::Borrowed(v)))
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
@@ -404,9 +407,8 @@ mod tests {
 
     #[test]
     fn empty_names_and_values_and_any_text_survive_packing() {
-        let l: Labels = [("", "x"), ("k", ""), ("ünï", "→ \u{1b}[31m"), ("z", "1")]
-            .into_iter()
-            .collect();
+        let l: Labels =
+            [("", "x"), ("k", ""), ("ünï", "→ \u{1b}[31m"), ("z", "1")].into_iter().collect();
         assert_eq!(l.len(), 4);
         assert_eq!(l.get(""), Some("x"));
         assert_eq!(l.get("k"), Some(""));
