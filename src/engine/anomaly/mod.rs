@@ -59,11 +59,13 @@ pub mod context;
 pub mod forecast;
 pub mod live;
 pub mod nab;
+pub mod pace;
 pub mod record;
 pub mod robust;
 pub mod season;
 
 use context::ContextNovelty;
+use pace::{Cadence, Span};
 use record::Record;
 use robust::RobustLevel;
 use season::DailyProfile;
@@ -74,36 +76,69 @@ use season::DailyProfile;
 /// Chosen once for the NAB corpus as a whole.
 pub const DEFAULT_THRESHOLD: f64 = 0.55;
 
-/// Samples a series needs before it is scored at all.
+/// Most samples a series waits before it is scored (the warm-up of a
+/// slowly sampled series is counted in samples, see [`DetectorConfig::warmup`]).
 pub const WARMUP: u32 = 300;
 
 /// Ratio to its record a surprise that fails the tail test is capped at
 /// (squashed: 0.40, below any threshold worth using).
 const NOT_SIGNIFICANT: f64 = 0.9;
 
-/// Samples before surprises count towards the records.
-const SETTLE: u32 = 50;
-
 /// Surprise measures with records: spike, shift, step.
 const MEASURES: usize = 3;
 const KINDS: [Kind; MEASURES] = [Kind::Spike, Kind::Shift, Kind::Step];
 
+const MINUTE_MS: i64 = 60_000;
+
 /// Tuning shared by every series. The defaults were chosen on the NAB corpus
-/// as a whole (never per file).
+/// as a whole (never per file); the lengths in time on the development
+/// data of `quell eval rca` (see the README).
+///
+/// Every setting that is a length of time is one: a [`Span`] (so many
+/// samples *and* so much time, counted in each series' own samples once its
+/// interval is known, see [`pace`]) or a per-sample rate with a memory in
+/// time next to it (`*_memory_ms`: the rate's memory is at least its own
+/// 1/rate samples and at least that long). Each says which part holds and why.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DetectorConfig {
-    /// Weight of a new sample in the slow baseline.
+    /// Weight of a new sample in the slow baseline. A sample count: the
+    /// precision of the robust level and scale depends on how many samples
+    /// they average (333), not on the clock.
     pub slow_alpha: f64,
-    /// Weight of a new sample in the short mean used for level shifts.
+    /// Memory in time of the slow baseline, next to `slow_alpha` (0: none).
+    pub slow_memory_ms: i64,
+    /// Weight of a new sample in the short mean used for level shifts. A
+    /// sample count: the tail test knows the mean's spread under noise
+    /// from this weight, and 20 samples is what averages noise down.
     pub fast_alpha: f64,
+    /// Memory in time of the short mean, next to `fast_alpha` (0: none).
+    pub fast_memory_ms: i64,
     /// Per-sample decay of the surprise records (re-arming after anomalies).
     pub record_decay: f64,
-    /// Samples before scoring starts.
-    pub warmup: u32,
+    /// Memory in time of the records, next to `record_decay` (0: none).
+    pub record_memory_ms: i64,
+    /// History before scoring starts. Samples: the records must have seen
+    /// some surprises to be broken meaningfully; time: a few minutes of the
+    /// series' routine (a faster scrape does not show it sooner).
+    pub warmup: Span,
+    /// History the context measure learns the series' range from (it
+    /// scores after twice this). Samples: a range of values is only known
+    /// after many of them; the quantization has nothing to do with time.
+    pub context_warmup: Span,
+    /// History before surprises count towards the records. Samples: the
+    /// robust scale starts from nothing and needs a handful of samples
+    /// before a surprise measured in it means anything.
+    pub settle: Span,
+    /// History of seasonal surprises before their record can be broken.
+    /// Time: a day's worth, so the record has seen every phase of the
+    /// daily pattern (at 5-minute samples that is 288, close to 300).
+    pub season_warmup: Span,
     /// Per-sample decay of the alarm hold: a score is only reported when it
     /// beats the decayed maximum of the scores before it, so one anomaly
     /// yields one alarm instead of a burst.
     pub hold_decay: f64,
+    /// Memory in time of the alarm hold, next to `hold_decay` (0: none).
+    pub hold_memory_ms: i64,
     /// Quantization levels of the context measure (0 turns it off).
     pub levels: f64,
     /// Weight of context novelty in the ensemble score.
@@ -115,9 +150,11 @@ pub struct DetectorConfig {
     /// some surprise is at least this share of its record: a level reached
     /// by slow drift, with the sample close to its baseline, is no anomaly.
     pub context_gate: f64,
-    /// Samples after a reported alarm (score ≥ [`DEFAULT_THRESHOLD`]) in
-    /// which nothing is reported.
-    pub refractory: u32,
+    /// After a reported alarm (score ≥ [`DEFAULT_THRESHOLD`]) nothing is
+    /// reported for this long. Time: one anomaly lasts minutes whatever the
+    /// sampling; samples: at least a few, so a slow series does not alarm
+    /// on every sample of one anomaly.
+    pub refractory: Span,
     /// Weight of a new sample in its phase-of-day estimate (0 turns the
     /// seasonal measure off).
     pub season_alpha: f64,
@@ -138,15 +175,22 @@ impl Default for DetectorConfig {
     fn default() -> Self {
         Self {
             slow_alpha: 0.003,
+            slow_memory_ms: 0,
             fast_alpha: 0.05,
+            fast_memory_ms: 0,
             record_decay: 0.9999,
-            warmup: WARMUP,
+            record_memory_ms: 0,
+            warmup: Span { samples: WARMUP, ms: 0 },
+            context_warmup: Span::samples(WARMUP),
+            settle: Span::samples(50),
+            season_warmup: Span { samples: WARMUP, ms: 0 },
             hold_decay: 0.998,
+            hold_memory_ms: 0,
             levels: 8.0,
             context_weight: 0.6,
             context_clamp: 32.0,
             context_gate: 0.12,
-            refractory: 25,
+            refractory: Span::samples(25),
             season_alpha: 0.05,
             season_days: 3,
             season_explain: 2.0,
@@ -157,33 +201,82 @@ impl Default for DetectorConfig {
 
 impl DetectorConfig {
     /// Sets one tuning value by name (for experiments such as
-    /// `quell eval nab --set`); `false` for an unknown name.
+    /// `quell eval nab --set`); `false` for an unknown name. Spans take
+    /// `NAME` (samples) and `NAME_min` (minutes).
     pub fn set(&mut self, key: &str, v: f64) -> bool {
+        let samples = v as u32;
+        let ms = (v * MINUTE_MS as f64) as i64;
         match key {
             "slow_alpha" => self.slow_alpha = v,
+            "slow_memory_min" => self.slow_memory_ms = ms,
             "fast_alpha" => self.fast_alpha = v,
+            "fast_memory_min" => self.fast_memory_ms = ms,
             "record_decay" => self.record_decay = v,
-            "warmup" => self.warmup = v as u32,
+            "record_memory_min" => self.record_memory_ms = ms,
+            "warmup" => self.warmup.samples = samples,
+            "warmup_min" => self.warmup.ms = ms,
+            "context_warmup" => self.context_warmup.samples = samples,
+            "context_warmup_min" => self.context_warmup.ms = ms,
+            "settle" => self.settle.samples = samples,
+            "settle_min" => self.settle.ms = ms,
+            "season_warmup" => self.season_warmup.samples = samples,
+            "season_warmup_min" => self.season_warmup.ms = ms,
             "hold_decay" => self.hold_decay = v,
+            "hold_memory_min" => self.hold_memory_ms = ms,
             "levels" => self.levels = v,
             "context_weight" => self.context_weight = v,
             "context_clamp" => self.context_clamp = v,
             "context_gate" => self.context_gate = v,
-            "refractory" => self.refractory = v as u32,
+            "refractory" => self.refractory.samples = samples,
+            "refractory_min" => self.refractory.ms = ms,
             "season_alpha" => self.season_alpha = v,
-            "season_days" => self.season_days = v as u32,
+            "season_days" => self.season_days = samples,
             "season_explain" => self.season_explain = v,
             "tail_z" => self.tail_z = v,
             _ => return false,
         }
         true
     }
+
+    /// The settings in one series' samples, for its sampling interval
+    /// (`None`: unknown, the sample counts and rates apply as written).
+    #[must_use]
+    pub fn paced(&self, interval_ms: Option<i64>) -> Paced {
+        Paced {
+            slow_alpha: pace::alpha(self.slow_alpha, self.slow_memory_ms, interval_ms),
+            fast_alpha: pace::alpha(self.fast_alpha, self.fast_memory_ms, interval_ms),
+            record_decay: pace::decay(self.record_decay, self.record_memory_ms, interval_ms),
+            hold_decay: pace::decay(self.hold_decay, self.hold_memory_ms, interval_ms),
+            warmup: self.warmup.count(interval_ms),
+            context_warmup: self.context_warmup.count(interval_ms),
+            settle: self.settle.count(interval_ms),
+            season_warmup: self.season_warmup.count(interval_ms),
+            refractory: self.refractory.count(interval_ms),
+        }
+    }
+}
+
+/// [`DetectorConfig`]'s time-like settings counted in one series' samples.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Paced {
+    pub slow_alpha: f64,
+    pub fast_alpha: f64,
+    pub record_decay: f64,
+    pub hold_decay: f64,
+    pub warmup: u32,
+    pub context_warmup: u32,
+    pub settle: u32,
+    pub season_warmup: u32,
+    pub refractory: u32,
 }
 
 /// The ensemble's state for one series.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Detector {
     cfg: DetectorConfig,
+    /// The settings in this series' samples (see [`pace`]).
+    paced: Paced,
+    cadence: Cadence,
     slow: RobustLevel,
     fast: f64,
     /// Scale of sample-to-sample change.
@@ -232,17 +325,20 @@ impl Default for Detector {
 impl Detector {
     #[must_use]
     pub fn new(cfg: DetectorConfig) -> Self {
-        let rec = Record::new(cfg.record_decay);
+        let paced = cfg.paced(None);
+        let rec = Record::new(paced.record_decay);
         Self {
             cfg,
-            slow: RobustLevel::new(cfg.slow_alpha),
+            paced,
+            cadence: Cadence::default(),
+            slow: RobustLevel::new(paced.slow_alpha),
             fast: 0.0,
-            step: RobustLevel::new(cfg.slow_alpha),
+            step: RobustLevel::new(paced.slow_alpha),
             prev: None,
             records: [rec; MEASURES],
             raw_records: [rec; MEASURES],
             context: (cfg.levels > 0.0)
-                .then(|| ContextNovelty::new(cfg.levels, cfg.context_clamp, cfg.warmup)),
+                .then(|| ContextNovelty::new(cfg.levels, cfg.context_clamp, paced.context_warmup)),
             season: (cfg.season_alpha > 0.0).then(|| {
                 Box::new(DailyProfile::new(cfg.season_alpha, cfg.fast_alpha, cfg.slow_alpha))
             }),
@@ -271,16 +367,54 @@ impl Detector {
         self.observe_inner(Some(ts_ms), x)
     }
 
+    /// This series' sampling interval as estimated so far.
+    #[must_use]
+    pub fn interval_ms(&self) -> Option<i64> {
+        self.cadence.interval_ms()
+    }
+
+    /// Samples of history before this series is scored (with what is known
+    /// of its interval so far).
+    #[must_use]
+    pub fn warmup_samples(&self) -> u32 {
+        self.paced.warmup
+    }
+
+    /// Re-counts the settings in this series' samples once its interval
+    /// estimate changes (at most a few times, early on).
+    fn repace(&mut self) {
+        let p = self.cfg.paced(self.cadence.interval_ms());
+        if p == self.paced {
+            return;
+        }
+        self.paced = p;
+        self.slow.set_alpha(p.slow_alpha);
+        self.step.set_alpha(p.slow_alpha);
+        for r in
+            self.records.iter_mut().chain(&mut self.raw_records).chain(&mut self.season_records)
+        {
+            r.set_decay(p.record_decay);
+        }
+        if let Some(c) = &mut self.context {
+            c.set_warmup(p.context_warmup);
+        }
+    }
+
     fn observe_inner(&mut self, ts_ms: Option<i64>, x: f64) -> Verdict {
         let quiet = Verdict { score: 0.0, kind: Kind::Spike };
         if !x.is_finite() {
             return quiet;
         }
+        if let Some(ts) = ts_ms
+            && self.cadence.observe(ts)
+        {
+            self.repace();
+        }
         self.n = self.n.saturating_add(1);
         if self.n == 1 {
             self.fast = x;
         }
-        self.fast += self.cfg.fast_alpha * (x - self.fast);
+        self.fast += self.paced.fast_alpha * (x - self.fast);
         let scale = self.slow.scale();
         let level = self.slow.level();
         let d = self.prev.map_or(0.0, |p| x - p);
@@ -289,10 +423,10 @@ impl Detector {
         let raw = [(x - level).abs(), (self.fast - level).abs(), (d - self.step.level()).abs()];
         let unit = [scale, scale, self.step.scale().max(1e-3 * scale)];
         let mut best = quiet;
-        let warm = self.n > self.cfg.warmup;
+        let warm = self.n > self.paced.warmup;
         // Surprises measured before the baseline has settled are meaningless
         // (the scale is still near zero) and would poison the records.
-        let settled = self.n > SETTLE;
+        let settled = self.n > self.paced.settle;
         // The largest ratio over the measures.
         let mut top = 0.0f64;
         // The best score before the tail test: the alarm hold follows it,
@@ -303,7 +437,7 @@ impl Detector {
         // Standard deviation of each surprise for Gaussian noise, in its
         // units: the scale is one for a sample or a change; an exponential
         // mean of weight α has √(α / (2 − α)) of it.
-        let fa = self.cfg.fast_alpha;
+        let fa = self.paced.fast_alpha;
         let null_sd = [1.0, (fa / (2.0 - fa)).sqrt(), 1.0];
         for (i, (rec, raw_rec)) in records.enumerate() {
             let u = raw[i] / unit[i];
@@ -337,7 +471,7 @@ impl Detector {
                 // Like the other records, this one needs a warm-up of its
                 // own before it can be broken.
                 let s = squash(rho);
-                if warm && rec.count() > self.cfg.warmup && s > best.score {
+                if warm && rec.count() > self.paced.season_warmup && s > best.score {
                     best = Verdict { score: s, kind: Kind::Season };
                 }
             }
@@ -355,13 +489,13 @@ impl Detector {
             }
         }
         let held = self.hold;
-        self.hold = (self.hold * self.cfg.hold_decay).max(best.score.max(untested));
+        self.hold = (self.hold * self.paced.hold_decay).max(best.score.max(untested));
         if best.score <= held || self.refractory_left > 0 {
             best.score = 0.0;
         }
         self.refractory_left = self.refractory_left.saturating_sub(1);
         if best.score >= DEFAULT_THRESHOLD {
-            self.refractory_left = self.cfg.refractory;
+            self.refractory_left = self.paced.refractory;
         }
         best
     }
