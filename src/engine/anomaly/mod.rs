@@ -76,8 +76,8 @@ use season::DailyProfile;
 /// Chosen once for the NAB corpus as a whole.
 pub const DEFAULT_THRESHOLD: f64 = 0.55;
 
-/// Most samples a series waits before it is scored (the warm-up of a
-/// slowly sampled series is counted in samples, see [`DetectorConfig::warmup`]).
+/// Samples the context measure learns a series' range from, and the
+/// seasonal record's floor (see [`DetectorConfig::context_warmup`]).
 pub const WARMUP: u32 = 300;
 
 /// Ratio to its record a surprise that fails the tail test is capped at
@@ -89,6 +89,7 @@ const MEASURES: usize = 3;
 const KINDS: [Kind; MEASURES] = [Kind::Spike, Kind::Shift, Kind::Step];
 
 const MINUTE_MS: i64 = 60_000;
+const HOUR_MS: i64 = 60 * MINUTE_MS;
 
 /// Tuning shared by every series. The defaults were chosen on the NAB corpus
 /// as a whole (never per file); the lengths in time on the development
@@ -115,29 +116,40 @@ pub struct DetectorConfig {
     pub fast_memory_ms: i64,
     /// Per-sample decay of the surprise records (re-arming after anomalies).
     pub record_decay: f64,
-    /// Memory in time of the records, next to `record_decay` (0: none).
+    /// Memory in time of the records, next to `record_decay`: 40 hours
+    /// (10,000 samples of 15 seconds), so a fast-sampled series does not
+    /// re-arm sooner in time than the demo's.
     pub record_memory_ms: i64,
-    /// History before scoring starts. Samples: the records must have seen
-    /// some surprises to be broken meaningfully; time: a few minutes of the
-    /// series' routine (a faster scrape does not show it sooner).
+    /// History before scoring starts: 60 samples and an hour. Samples:
+    /// the records start after `settle` (50) and must have taken in some
+    /// surprises (10) before breaking one means anything; time: an hour of
+    /// the series' routine, which a faster scrape does not show sooner. At
+    /// 15-second samples that is 240 (300 before the span), at one-minute
+    /// samples 60 (300, five hours, before), at 5-minute samples 60 (NAB's
+    /// score is the same with 60 as with 300: its first 15% of rows are
+    /// probation anyway).
     pub warmup: Span,
     /// History the context measure learns the series' range from (it
     /// scores after twice this). Samples: a range of values is only known
     /// after many of them; the quantization has nothing to do with time.
     pub context_warmup: Span,
-    /// History before surprises count towards the records. Samples: the
-    /// robust scale starts from nothing and needs a handful of samples
-    /// before a surprise measured in it means anything.
+    /// History before surprises count towards the records: 50 samples. The
+    /// robust scale starts from nothing; surprises measured in it before it
+    /// has settled inflate the records for a long time (NAB loses 1.2 points
+    /// with 20 samples, 4.4 with 5). A number of samples, not time.
     pub settle: Span,
-    /// History of seasonal surprises before their record can be broken.
-    /// Time: a day's worth, so the record has seen every phase of the
-    /// daily pattern (at 5-minute samples that is 288, close to 300).
+    /// History of seasonal surprises before their record can be broken:
+    /// 300 samples and a day, so the record has seen every phase of the
+    /// daily pattern (at 5-minute samples the 300 hold, as before). It was
+    /// the scoring warm-up before: shortening that one alone let NAB's
+    /// daily series alarm at the first seasonal surprise.
     pub season_warmup: Span,
     /// Per-sample decay of the alarm hold: a score is only reported when it
     /// beats the decayed maximum of the scores before it, so one anomaly
     /// yields one alarm instead of a burst.
     pub hold_decay: f64,
-    /// Memory in time of the alarm hold, next to `hold_decay` (0: none).
+    /// Memory in time of the alarm hold, next to `hold_decay`: 2 hours (500
+    /// samples of 15 seconds), for the same reason.
     pub hold_memory_ms: i64,
     /// Quantization levels of the context measure (0 turns it off).
     pub levels: f64,
@@ -151,9 +163,10 @@ pub struct DetectorConfig {
     /// by slow drift, with the sample close to its baseline, is no anomaly.
     pub context_gate: f64,
     /// After a reported alarm (score ≥ [`DEFAULT_THRESHOLD`]) nothing is
-    /// reported for this long. Time: one anomaly lasts minutes whatever the
-    /// sampling; samples: at least a few, so a slow series does not alarm
-    /// on every sample of one anomaly.
+    /// reported for this long: 25 samples and 6 minutes. Time: one anomaly
+    /// lasts minutes whatever the sampling (at 15-second samples the time
+    /// part holds: 24 samples); samples: on slower series one anomaly spans
+    /// several samples, and NAB's 5-minute series lose 0.4 points with 5.
     pub refractory: Span,
     /// Weight of a new sample in its phase-of-day estimate (0 turns the
     /// seasonal measure off).
@@ -179,18 +192,18 @@ impl Default for DetectorConfig {
             fast_alpha: 0.05,
             fast_memory_ms: 0,
             record_decay: 0.9999,
-            record_memory_ms: 0,
-            warmup: Span { samples: WARMUP, ms: 0 },
+            record_memory_ms: 40 * HOUR_MS,
+            warmup: Span { samples: 60, ms: HOUR_MS },
             context_warmup: Span::samples(WARMUP),
             settle: Span::samples(50),
-            season_warmup: Span { samples: WARMUP, ms: 0 },
+            season_warmup: Span { samples: WARMUP, ms: 24 * HOUR_MS },
             hold_decay: 0.998,
-            hold_memory_ms: 0,
+            hold_memory_ms: 2 * HOUR_MS,
             levels: 8.0,
             context_weight: 0.6,
             context_clamp: 32.0,
             context_gate: 0.12,
-            refractory: Span::samples(25),
+            refractory: Span { samples: 25, ms: 6 * MINUTE_MS },
             season_alpha: 0.05,
             season_days: 3,
             season_explain: 2.0,
