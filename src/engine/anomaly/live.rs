@@ -171,6 +171,23 @@ mod tests {
     }
 
     #[test]
+    fn every_series_runs_the_detector_settings_it_was_given() {
+        let limits = StoreLimits { samples_per_series: 2_000, ..StoreLimits::default() };
+        let mut store = Store::new(limits);
+        // 15-second samples: the default warm-up (an hour) is over by
+        // sample 710, a warm-up of four hours is not.
+        let long = DetectorConfig {
+            warmup: crate::engine::anomaly::pace::Span { samples: 60, ms: 4 * 3_600_000 },
+            ..DetectorConfig::default()
+        };
+        let mut slow = LiveAnomalies::new(10, long);
+        let mut default = LiveAnomalies::new(10, DetectorConfig::default());
+        push(&mut store, 0, 720, 710);
+        assert_eq!(slow.update(&store), 0);
+        assert_eq!(default.update(&store), 1);
+    }
+
+    #[test]
     fn a_filling_disk_gets_a_forecast() {
         let mut store = Store::new(StoreLimits::default());
         let samples =
