@@ -71,7 +71,7 @@ pub struct Cadence {
 
 impl Cadence {
     /// Takes in one sample's timestamp; `true` when the estimate changed
-    /// (only while the first [`GAPS`] gaps come in: after that it is fixed,
+    /// (only while the first `GAPS` gaps come in: after that it is fixed,
     /// so a series' settings do not drift with its scrape jitter).
     pub fn observe(&mut self, ts_ms: i64) -> bool {
         let prev = self.last.replace(ts_ms);
