@@ -84,7 +84,6 @@ const DEMO_START: i64 = 1_767_240_000_000;
 
 fn live() {
     use quell::engine::EngineConfig;
-    use quell::engine::anomaly::WARMUP;
     use quell::pipeline::Pipeline;
     use quell::sim::{DEMO_WARMUP_STEPS, STEP_MS as SIM_STEP, World};
     use quell::store::StoreLimits;
@@ -122,7 +121,9 @@ fn live() {
             .iter()
             .filter(|(_, t)| !truth.iter().any(|f| f.start - grace <= *t && *t <= f.end + grace))
             .count();
-        let scored_min = (DEMO_WARMUP_STEPS - WARMUP as usize) as f64 * SIM_STEP as f64 / 60_000.0;
+        // The detectors' warm-up at the demo's 15-second step.
+        let warmup = EngineConfig::default().detector.warmup.count(Some(SIM_STEP)) as usize;
+        let scored_min = (DEMO_WARMUP_STEPS - warmup) as f64 * SIM_STEP as f64 / 60_000.0;
         let clean_part = if seed <= 3 {
             format!(
                 "{} anomalies ({strong} with score >= 0.8) in the {scored_min:.0} scored clean minutes; ",

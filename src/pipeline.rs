@@ -49,11 +49,12 @@ pub const REGROUP_FILE: &str = "regroup.json";
 impl Pipeline {
     #[must_use]
     pub fn new(limits: StoreLimits, engine: EngineConfig, topology: Topology) -> Self {
+        let detector = engine.detector;
         Self {
             store: Store::new(limits),
             engine: Engine::new(engine, topology),
             truth: Vec::new(),
-            anomalies: LiveAnomalies::new(ANOMALIES_IN_VIEW),
+            anomalies: LiveAnomalies::new(ANOMALIES_IN_VIEW, detector),
             history: History::in_memory(),
             regroup_file: None,
             suspects: crate::engine::suspect::Suspects::default(),

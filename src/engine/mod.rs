@@ -63,6 +63,12 @@ pub struct EngineConfig {
     pub target_labels: Vec<String>,
     /// Without either: the last resort (a job, a namespace).
     pub fallback_labels: Vec<String>,
+    /// The metric anomaly detectors' settings (lengths in time and
+    /// samples, see [`anomaly::DetectorConfig`]): one place, so live use
+    /// and the replays of `quell eval` run the same detectors. Not read
+    /// from the config file.
+    #[serde(skip)]
+    pub detector: anomaly::DetectorConfig,
 }
 
 impl Default for EngineConfig {
@@ -78,6 +84,7 @@ impl Default for EngineConfig {
             service_labels: EntityLabels::default().service,
             target_labels: EntityLabels::default().target,
             fallback_labels: EntityLabels::default().fallback,
+            detector: anomaly::DetectorConfig::default(),
         }
     }
 }

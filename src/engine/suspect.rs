@@ -1,13 +1,16 @@
 //! Suspected incidents: a service whose key signals (error ratio, p99
-//! latency, request rate) turn strongly anomalous while nothing alerts on
-//! it gets an incident of its own, clearly labelled "suspected", before any
+//! latency, request rate, and CPU as corroboration) turn strongly anomalous
+//! while nothing alerts on it gets an incident of its own, clearly labelled "suspected", before any
 //! threshold trips. Its id starts with `S-` ([`IncidentId::is_suspected`]),
 //! it carries no alerts, its severity is info (it never pages) and its one
 //! candidate cause is the service itself, at low confidence, with the
 //! anomalies as evidence.
 //!
 //! Sustained, not a blip: at least [`MIN_EVENTS`] anomalies scoring
-//! [`STRONG`] or more on the service's key signals within [`WINDOW_MS`].
+//! [`STRONG`] or more on the service's key signals within [`WINDOW_MS`],
+//! one of them on a signal users feel (errors, latency, traffic): a CPU
+//! anomaly corroborates one of those (a saturated service that also turned
+//! slow) but two CPU anomalies alone are a busy host, not an incident.
 //! It goes away when an alert on the service fires or an incident covers
 //! the service (the real incident takes over), or after [`QUIET_MS`]
 //! without such an anomaly. Pure: fed the detectors' events, no I/O.
@@ -33,8 +36,15 @@ pub const QUIET_MS: i64 = 10 * 60_000;
 const MAX_EVIDENCE: usize = 8;
 
 /// Signals whose anomaly says users are affected.
-fn key_signal(s: &Signal) -> bool {
+fn user_signal(s: &Signal) -> bool {
     matches!(s, Signal::ErrorRatio | Signal::LatencyP99 | Signal::RequestRate)
+}
+
+/// Signals that count towards a suspicion: the user-facing ones, and
+/// saturation of the service's own CPU (the cause of a slow service as often
+/// as not, e.g. a noisy neighbour or a runaway thread).
+fn key_signal(s: &Signal) -> bool {
+    user_signal(s) || matches!(s, Signal::Cpu)
 }
 
 /// Services under suspicion together: anomalous services next to each
@@ -142,15 +152,17 @@ fn live_at(g: &Suspicion, t: UnixMs) -> bool {
 
 /// Some service of the group is corroborated: [`MIN_EVENTS`] strong
 /// anomalies of its own within [`WINDOW_MS`] (two of its series, or one
-/// twice). Lone blips on two neighbours are what clean data produces.
+/// twice), at least one on a signal users feel. Lone blips on two
+/// neighbours are what clean data produces.
 fn sustained(g: &Suspicion) -> bool {
     g.events.iter().any(|first| {
-        g.events
-            .iter()
-            .filter(|e| e.service == first.service)
-            .filter(|e| e.ts >= first.ts && e.ts - first.ts <= WINDOW_MS)
-            .count()
-            >= MIN_EVENTS
+        let mine = || {
+            g.events
+                .iter()
+                .filter(|e| e.service == first.service)
+                .filter(|e| e.ts >= first.ts && e.ts - first.ts <= WINDOW_MS)
+        };
+        mine().count() >= MIN_EVENTS && mine().any(|e| user_signal(&e.signal))
     })
 }
 
@@ -337,6 +349,33 @@ mod tests {
         let later = at(11) + WINDOW_MS + 1;
         assert_eq!(sus.update([].iter(), &[], &s, &shop(), later)[0].state, IncidentState::Quiet);
         assert!(sus.update([].iter(), &[], &s, &shop(), at(11) + QUIET_MS + 1).is_empty());
+    }
+
+    /// CPU saturation corroborates a slow service; it never opens a
+    /// suspicion by itself, however often it repeats.
+    #[test]
+    fn cpu_corroborates_latency_but_is_no_incident_alone() {
+        let s = store();
+        let mut sus = Suspects::default();
+        let busy = [
+            ev("redis", Signal::Cpu, at(10), 0.99),
+            ev("redis", Signal::Cpu, at(11), 0.99),
+            ev("redis", Signal::Cpu, at(12), 0.99),
+        ];
+        assert!(sus.update(busy.iter(), &[], &s, &shop(), at(12)).is_empty());
+        let mut sus = Suspects::default();
+        let slow = [
+            ev("payments", Signal::Cpu, at(10), 0.99),
+            ev("payments", Signal::LatencyP99, at(12), 0.9),
+        ];
+        let shown = sus.update(slow.iter(), &[], &s, &shop(), at(12));
+        assert_eq!(shown.len(), 1);
+        assert_eq!(shown[0].services, ["payments"]);
+        assert_eq!(shown[0].started_at, at(10), "dated by the CPU anomaly that came first");
+        assert_eq!(
+            shown[0].title,
+            "suspected: CPU + p99 latency anomaly on payments, no alert yet"
+        );
     }
 
     /// A strong p99 anomaly.

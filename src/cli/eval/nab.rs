@@ -36,9 +36,12 @@ pub struct NabArgs {
     #[arg(long)]
     pub json: bool,
     /// Override a detector setting for experiments, e.g. `--set refractory=40`
-    /// (slow_alpha, fast_alpha, record_decay, warmup, hold_decay, levels,
-    /// context_weight, context_clamp, context_gate, refractory, season_alpha,
-    /// season_days, season_explain, tail_z).
+    /// (slow_alpha, fast_alpha, record_decay, hold_decay, levels,
+    /// context_weight, context_clamp, context_gate, season_alpha,
+    /// season_days, season_explain, tail_z; the lengths warmup, settle,
+    /// context_warmup, season_warmup, refractory in samples and with `_min`
+    /// in minutes; slow_memory_min, fast_memory_min, record_memory_min,
+    /// hold_memory_min).
     #[arg(long, hide = true)]
     pub set: Vec<String>,
     /// Leave-one-category-out cross-validation: settings chosen on the other

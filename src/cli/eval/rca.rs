@@ -63,6 +63,10 @@ pub struct RcaArgs {
     /// `--out` output (to see why a ranking came out as it did).
     #[arg(long)]
     pub explain: bool,
+    /// Override a detector setting for experiments, e.g. `--detector
+    /// warmup_min=20` (the names of `quell eval nab --set`).
+    #[arg(long, hide = true, value_name = "KEY=VALUE")]
+    pub detector: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -123,11 +127,14 @@ pub fn evaluate(
 /// # Errors
 /// Unreadable data directory or unwritable output.
 pub fn run(args: &RcaArgs) -> anyhow::Result<()> {
+    let mut engine = crate::engine::EngineConfig::default();
+    super::nab::apply_settings(&mut engine.detector, &args.detector)?;
     let set = Settings {
         window_ms: args.window.as_ms(),
         affected_ms: args.affected.as_ms(),
         lookback_ms: args.lookback.as_ms(),
         explain: args.explain,
+        engine,
     };
     let report = evaluate(&args.dir, args.only.as_deref(), &set)?;
     if let Some(path) = &args.out {

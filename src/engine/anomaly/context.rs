@@ -53,6 +53,14 @@ impl ContextNovelty {
         }
     }
 
+    /// Changes the warm-up length (once a series' sampling interval is
+    /// known); has no effect once the range is learned.
+    pub fn set_warmup(&mut self, warmup: u32) {
+        if self.range.is_none() {
+            self.warmup = warmup.max(self.seen);
+        }
+    }
+
     fn level(&self, x: f64, lo: f64, hi: f64) -> i32 {
         let width = ((hi - lo) / self.levels).max(1e-9 * (1.0 + lo.abs()));
         // Saturate far outliers into the extreme levels so a huge value is

@@ -9,7 +9,7 @@
 use std::collections::{HashMap, VecDeque};
 
 use super::forecast::time_to_breach;
-use super::{DEFAULT_THRESHOLD, Detector, Kind};
+use super::{DEFAULT_THRESHOLD, Detector, DetectorConfig, Kind};
 use crate::model::{AnomalyEvent, Forecast, Sample, SeriesKey, Signal, UnixMs};
 
 /// Samples a forecast is fitted to (the trend of the last ones only).
@@ -20,15 +20,17 @@ use crate::store::Store;
 
 #[derive(Debug, Clone)]
 pub struct LiveAnomalies {
+    cfg: DetectorConfig,
     detectors: HashMap<SeriesKey, (Detector, UnixMs)>,
     recent: VecDeque<AnomalyEvent>,
     cap: usize,
 }
 
 impl LiveAnomalies {
+    /// Keeps at most `cap` anomalies; every series' detector runs `cfg`.
     #[must_use]
-    pub fn new(cap: usize) -> Self {
-        Self { detectors: HashMap::new(), recent: VecDeque::new(), cap }
+    pub fn new(cap: usize, cfg: DetectorConfig) -> Self {
+        Self { cfg, detectors: HashMap::new(), recent: VecDeque::new(), cap }
     }
 
     /// Feeds every sample newer than the last pass; returns how many
@@ -39,7 +41,7 @@ impl LiveAnomalies {
             let (det, last) = self
                 .detectors
                 .entry(key.clone())
-                .or_insert_with(|| (Detector::default(), i64::MIN));
+                .or_insert_with(|| (Detector::new(self.cfg), i64::MIN));
             let since = *last;
             // Walk back from the newest sample only as far as the last pass
             // got, so a pass costs the new samples, not the whole ring.
@@ -156,7 +158,7 @@ mod tests {
     fn feeds_only_new_samples_and_reports_each_anomaly_once() {
         let limits = StoreLimits { samples_per_series: 2_000, ..StoreLimits::default() };
         let mut store = Store::new(limits);
-        let mut live = LiveAnomalies::new(10);
+        let mut live = LiveAnomalies::new(10, DetectorConfig::default());
         push(&mut store, 0, 700, usize::MAX);
         assert_eq!(live.update(&store), 0);
         push(&mut store, 700, 720, 710);
@@ -166,6 +168,23 @@ mod tests {
         let a: Vec<_> = live.recent().collect();
         assert_eq!(a.len(), 1);
         assert_eq!((a[0].ts, a[0].service.as_deref()), (710 * 15_000, Some("db")));
+    }
+
+    #[test]
+    fn every_series_runs_the_detector_settings_it_was_given() {
+        let limits = StoreLimits { samples_per_series: 2_000, ..StoreLimits::default() };
+        let mut store = Store::new(limits);
+        // 15-second samples: the default warm-up (an hour) is over by
+        // sample 710, a warm-up of four hours is not.
+        let long = DetectorConfig {
+            warmup: crate::engine::anomaly::pace::Span { samples: 60, ms: 4 * 3_600_000 },
+            ..DetectorConfig::default()
+        };
+        let mut slow = LiveAnomalies::new(10, long);
+        let mut default = LiveAnomalies::new(10, DetectorConfig::default());
+        push(&mut store, 0, 720, 710);
+        assert_eq!(slow.update(&store), 0);
+        assert_eq!(default.update(&store), 1);
     }
 
     #[test]

@@ -55,15 +55,19 @@
 //! the store, [`forecast`] projects time to breach, [`nab`] scores
 //! detectors on the Numenta Anomaly Benchmark.
 
+mod config;
 pub mod context;
 pub mod forecast;
 pub mod live;
 pub mod nab;
+pub mod pace;
 pub mod record;
 pub mod robust;
 pub mod season;
 
+pub use config::{DetectorConfig, Paced};
 use context::ContextNovelty;
+use pace::Cadence;
 use record::Record;
 use robust::RobustLevel;
 use season::DailyProfile;
@@ -74,116 +78,25 @@ use season::DailyProfile;
 /// Chosen once for the NAB corpus as a whole.
 pub const DEFAULT_THRESHOLD: f64 = 0.55;
 
-/// Samples a series needs before it is scored at all.
+/// Samples the context measure learns a series' range from, and the
+/// seasonal record's floor (see [`DetectorConfig::context_warmup`]).
 pub const WARMUP: u32 = 300;
 
 /// Ratio to its record a surprise that fails the tail test is capped at
 /// (squashed: 0.40, below any threshold worth using).
 const NOT_SIGNIFICANT: f64 = 0.9;
 
-/// Samples before surprises count towards the records.
-const SETTLE: u32 = 50;
-
 /// Surprise measures with records: spike, shift, step.
 const MEASURES: usize = 3;
 const KINDS: [Kind; MEASURES] = [Kind::Spike, Kind::Shift, Kind::Step];
-
-/// Tuning shared by every series. The defaults were chosen on the NAB corpus
-/// as a whole (never per file).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct DetectorConfig {
-    /// Weight of a new sample in the slow baseline.
-    pub slow_alpha: f64,
-    /// Weight of a new sample in the short mean used for level shifts.
-    pub fast_alpha: f64,
-    /// Per-sample decay of the surprise records (re-arming after anomalies).
-    pub record_decay: f64,
-    /// Samples before scoring starts.
-    pub warmup: u32,
-    /// Per-sample decay of the alarm hold: a score is only reported when it
-    /// beats the decayed maximum of the scores before it, so one anomaly
-    /// yields one alarm instead of a burst.
-    pub hold_decay: f64,
-    /// Quantization levels of the context measure (0 turns it off).
-    pub levels: f64,
-    /// Weight of context novelty in the ensemble score.
-    pub context_weight: f64,
-    /// Context levels past either end of the learned range before values
-    /// saturate into one level.
-    pub context_clamp: f64,
-    /// A new level next to a seen one counts as context novelty only when
-    /// some surprise is at least this share of its record: a level reached
-    /// by slow drift, with the sample close to its baseline, is no anomaly.
-    pub context_gate: f64,
-    /// Samples after a reported alarm (score ≥ [`DEFAULT_THRESHOLD`]) in
-    /// which nothing is reported.
-    pub refractory: u32,
-    /// Weight of a new sample in its phase-of-day estimate (0 turns the
-    /// seasonal measure off).
-    pub season_alpha: f64,
-    /// Days a phase of the day must have been seen before it is scored.
-    pub season_days: u32,
-    /// The daily profile must explain the series: the spread around one
-    /// baseline must be at least this many times the seasonal residual's.
-    pub season_explain: f64,
-    /// A spike, shift or step surprise may only alarm when it lies at least
-    /// this many of its standard deviations under Gaussian noise from zero
-    /// (0 turns the test off). 4 is a two-sided tail probability of about
-    /// 6·10⁻⁵: records of plain noise, which keep being broken by chance
-    /// (about ln n times in n samples), are not anomalies.
-    pub tail_z: f64,
-}
-
-impl Default for DetectorConfig {
-    fn default() -> Self {
-        Self {
-            slow_alpha: 0.003,
-            fast_alpha: 0.05,
-            record_decay: 0.9999,
-            warmup: WARMUP,
-            hold_decay: 0.998,
-            levels: 8.0,
-            context_weight: 0.6,
-            context_clamp: 32.0,
-            context_gate: 0.12,
-            refractory: 25,
-            season_alpha: 0.05,
-            season_days: 3,
-            season_explain: 2.0,
-            tail_z: 4.0,
-        }
-    }
-}
-
-impl DetectorConfig {
-    /// Sets one tuning value by name (for experiments such as
-    /// `quell eval nab --set`); `false` for an unknown name.
-    pub fn set(&mut self, key: &str, v: f64) -> bool {
-        match key {
-            "slow_alpha" => self.slow_alpha = v,
-            "fast_alpha" => self.fast_alpha = v,
-            "record_decay" => self.record_decay = v,
-            "warmup" => self.warmup = v as u32,
-            "hold_decay" => self.hold_decay = v,
-            "levels" => self.levels = v,
-            "context_weight" => self.context_weight = v,
-            "context_clamp" => self.context_clamp = v,
-            "context_gate" => self.context_gate = v,
-            "refractory" => self.refractory = v as u32,
-            "season_alpha" => self.season_alpha = v,
-            "season_days" => self.season_days = v as u32,
-            "season_explain" => self.season_explain = v,
-            "tail_z" => self.tail_z = v,
-            _ => return false,
-        }
-        true
-    }
-}
 
 /// The ensemble's state for one series.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Detector {
     cfg: DetectorConfig,
+    /// The settings in this series' samples (see [`pace`]).
+    paced: Paced,
+    cadence: Cadence,
     slow: RobustLevel,
     fast: f64,
     /// Scale of sample-to-sample change.
@@ -232,17 +145,20 @@ impl Default for Detector {
 impl Detector {
     #[must_use]
     pub fn new(cfg: DetectorConfig) -> Self {
-        let rec = Record::new(cfg.record_decay);
+        let paced = cfg.paced(None);
+        let rec = Record::new(paced.record_decay);
         Self {
             cfg,
-            slow: RobustLevel::new(cfg.slow_alpha),
+            paced,
+            cadence: Cadence::default(),
+            slow: RobustLevel::new(paced.slow_alpha),
             fast: 0.0,
-            step: RobustLevel::new(cfg.slow_alpha),
+            step: RobustLevel::new(paced.slow_alpha),
             prev: None,
             records: [rec; MEASURES],
             raw_records: [rec; MEASURES],
             context: (cfg.levels > 0.0)
-                .then(|| ContextNovelty::new(cfg.levels, cfg.context_clamp, cfg.warmup)),
+                .then(|| ContextNovelty::new(cfg.levels, cfg.context_clamp, paced.context_warmup)),
             season: (cfg.season_alpha > 0.0).then(|| {
                 Box::new(DailyProfile::new(cfg.season_alpha, cfg.fast_alpha, cfg.slow_alpha))
             }),
@@ -271,16 +187,54 @@ impl Detector {
         self.observe_inner(Some(ts_ms), x)
     }
 
+    /// This series' sampling interval as estimated so far.
+    #[must_use]
+    pub fn interval_ms(&self) -> Option<i64> {
+        self.cadence.interval_ms()
+    }
+
+    /// Samples of history before this series is scored (with what is known
+    /// of its interval so far).
+    #[must_use]
+    pub fn warmup_samples(&self) -> u32 {
+        self.paced.warmup
+    }
+
+    /// Re-counts the settings in this series' samples once its interval
+    /// estimate changes (at most a few times, early on).
+    fn repace(&mut self) {
+        let p = self.cfg.paced(self.cadence.interval_ms());
+        if p == self.paced {
+            return;
+        }
+        self.paced = p;
+        self.slow.set_alpha(p.slow_alpha);
+        self.step.set_alpha(p.slow_alpha);
+        for r in
+            self.records.iter_mut().chain(&mut self.raw_records).chain(&mut self.season_records)
+        {
+            r.set_decay(p.record_decay);
+        }
+        if let Some(c) = &mut self.context {
+            c.set_warmup(p.context_warmup);
+        }
+    }
+
     fn observe_inner(&mut self, ts_ms: Option<i64>, x: f64) -> Verdict {
         let quiet = Verdict { score: 0.0, kind: Kind::Spike };
         if !x.is_finite() {
             return quiet;
         }
+        if let Some(ts) = ts_ms
+            && self.cadence.observe(ts)
+        {
+            self.repace();
+        }
         self.n = self.n.saturating_add(1);
         if self.n == 1 {
             self.fast = x;
         }
-        self.fast += self.cfg.fast_alpha * (x - self.fast);
+        self.fast += self.paced.fast_alpha * (x - self.fast);
         let scale = self.slow.scale();
         let level = self.slow.level();
         let d = self.prev.map_or(0.0, |p| x - p);
@@ -289,10 +243,10 @@ impl Detector {
         let raw = [(x - level).abs(), (self.fast - level).abs(), (d - self.step.level()).abs()];
         let unit = [scale, scale, self.step.scale().max(1e-3 * scale)];
         let mut best = quiet;
-        let warm = self.n > self.cfg.warmup;
+        let warm = self.n > self.paced.warmup;
         // Surprises measured before the baseline has settled are meaningless
         // (the scale is still near zero) and would poison the records.
-        let settled = self.n > SETTLE;
+        let settled = self.n > self.paced.settle;
         // The largest ratio over the measures.
         let mut top = 0.0f64;
         // The best score before the tail test: the alarm hold follows it,
@@ -303,7 +257,7 @@ impl Detector {
         // Standard deviation of each surprise for Gaussian noise, in its
         // units: the scale is one for a sample or a change; an exponential
         // mean of weight α has √(α / (2 − α)) of it.
-        let fa = self.cfg.fast_alpha;
+        let fa = self.paced.fast_alpha;
         let null_sd = [1.0, (fa / (2.0 - fa)).sqrt(), 1.0];
         for (i, (rec, raw_rec)) in records.enumerate() {
             let u = raw[i] / unit[i];
@@ -337,7 +291,7 @@ impl Detector {
                 // Like the other records, this one needs a warm-up of its
                 // own before it can be broken.
                 let s = squash(rho);
-                if warm && rec.count() > self.cfg.warmup && s > best.score {
+                if warm && rec.count() > self.paced.season_warmup && s > best.score {
                     best = Verdict { score: s, kind: Kind::Season };
                 }
             }
@@ -355,13 +309,13 @@ impl Detector {
             }
         }
         let held = self.hold;
-        self.hold = (self.hold * self.cfg.hold_decay).max(best.score.max(untested));
+        self.hold = (self.hold * self.paced.hold_decay).max(best.score.max(untested));
         if best.score <= held || self.refractory_left > 0 {
             best.score = 0.0;
         }
         self.refractory_left = self.refractory_left.saturating_sub(1);
         if best.score >= DEFAULT_THRESHOLD {
-            self.refractory_left = self.cfg.refractory;
+            self.refractory_left = self.paced.refractory;
         }
         best
     }

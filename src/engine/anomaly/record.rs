@@ -21,6 +21,12 @@ impl Record {
         Self { decay, max: 0.0, mean: 0.0, n: 0 }
     }
 
+    /// Changes the per-sample decay (once a series' sampling interval is
+    /// known); the record so far is kept.
+    pub fn set_decay(&mut self, decay: f64) {
+        self.decay = decay;
+    }
+
     /// How many times the record `u` is (before it is folded in).
     #[must_use]
     pub fn ratio(&self, u: f64) -> f64 {

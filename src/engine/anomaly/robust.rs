@@ -28,6 +28,12 @@ impl RobustLevel {
         Self { alpha, level: 0.0, mad: 0.0, n: 0 }
     }
 
+    /// Changes the weight of new samples (once a series' sampling
+    /// interval is known); the estimate so far is kept.
+    pub fn set_alpha(&mut self, alpha: f64) {
+        self.alpha = alpha;
+    }
+
     #[must_use]
     pub fn level(&self) -> f64 {
         self.level

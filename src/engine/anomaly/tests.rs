@@ -15,9 +15,11 @@ fn scores(xs: &[f64]) -> Vec<f64> {
 
 #[test]
 fn warm_up_scores_nothing() {
-    let xs: Vec<f64> = (0..400).map(|i| if i == 100 { 1e6 } else { noise(i) }).collect();
+    // Without timestamps the warm-up is its sample count.
+    let warm = DetectorConfig::default().warmup.samples as usize;
+    let xs: Vec<f64> = (0..400).map(|i| if i == 40 { 1e6 } else { noise(i) }).collect();
     let s = scores(&xs);
-    assert!(s[..WARMUP as usize].iter().all(|&v| v == 0.0));
+    assert!(s[..warm].iter().all(|&v| v == 0.0));
 }
 
 #[test]
@@ -231,4 +233,66 @@ fn nab_timestamps_parse_to_unix_milliseconds() {
         season::DailyProfile::phase(nab::timestamp_ms("2014-04-10 07:15:00").unwrap_or(0)),
         14
     );
+}
+
+/// The same behaviour in time sampled every `step_ms`: noise, then at
+/// minute 150 a level 12 noise widths up. Returns (minute the detector
+/// first scores anything, minute of its first alarm, alarms).
+fn in_time(step_ms: i64) -> (f64, Option<f64>, usize) {
+    let mut d = Detector::default();
+    let per_min = 60_000 / step_ms;
+    let mut first_scored = None;
+    let mut first_alarm = None;
+    let mut alarms = 0;
+    for i in 0..(240 * per_min) {
+        let ts = 1_700_000_000_000 + i * step_ms;
+        let minute = (i * step_ms) as f64 / 60_000.0;
+        let x = 100.0 + noise(i as usize) + if minute >= 150.0 { 12.0 } else { 0.0 };
+        let v = d.observe_at(ts, x);
+        // A sample is scored once the detector is past its warm-up.
+        if first_scored.is_none() && i >= i64::from(d.warmup_samples()) {
+            first_scored = Some(minute);
+        }
+        if v.score >= DEFAULT_THRESHOLD {
+            alarms += 1;
+            first_alarm = first_alarm.or(Some(minute));
+        }
+    }
+    (first_scored.unwrap_or(f64::INFINITY), first_alarm, alarms)
+}
+
+#[test]
+fn a_one_minute_and_a_15_second_series_warm_up_and_alarm_in_the_same_minutes() {
+    let (warm_fast, alarm_fast, n_fast) = in_time(15_000);
+    let (warm_slow, alarm_slow, n_slow) = in_time(60_000);
+    // Warm-up is an hour of either (240 and 60 samples).
+    assert!((warm_fast - 60.0).abs() < 0.1, "15 s series scored from minute {warm_fast}");
+    assert!((warm_slow - 60.0).abs() < 0.1, "1 min series scored from minute {warm_slow}");
+    // The shift is flagged within its first minute at either rate.
+    for (alarm, what) in [(alarm_fast, "15 s"), (alarm_slow, "1 min")] {
+        assert!(
+            alarm.is_some_and(|m| (150.0..151.0).contains(&m)),
+            "{what}: first alarm {alarm:?}"
+        );
+    }
+    // One anomaly, a handful of alarms at most at either rate.
+    assert!(n_fast <= 3 && n_slow <= 3, "alarms: {n_fast} at 15 s, {n_slow} at 1 min");
+}
+
+#[test]
+fn without_its_interval_a_series_counts_samples_as_before() {
+    let d = Detector::default();
+    assert_eq!(d.interval_ms(), None);
+    assert_eq!(d.warmup_samples(), 60);
+    let mut d = Detector::default();
+    for i in 0..5 {
+        d.observe_at(i * 60_000, 1.0);
+    }
+    assert_eq!(d.interval_ms(), Some(60_000));
+    assert_eq!(d.warmup_samples(), 60);
+    let mut d = Detector::default();
+    for i in 0..5 {
+        d.observe_at(i * 15_000, 1.0);
+    }
+    assert_eq!(d.warmup_samples(), 240);
 }

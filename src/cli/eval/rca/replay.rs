@@ -19,7 +19,7 @@ use crate::store::{Ingest, StoreLimits};
 use super::nezha::{ChunkKind, Counts, Day, read_logs, read_metrics, read_spans};
 
 /// Replay settings (all times).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
     /// The window after a fault that is ranked.
     pub window_ms: i64,
@@ -30,6 +30,9 @@ pub struct Settings {
     pub affected_ms: i64,
     /// Keep every service's strengths in each outcome.
     pub explain: bool,
+    /// The engine's settings, detectors included: the live defaults
+    /// unless an experiment overrides them.
+    pub engine: EngineConfig,
 }
 
 impl Default for Settings {
@@ -39,6 +42,7 @@ impl Default for Settings {
             lookback_ms: 60 * 60_000,
             affected_ms: 10 * 60_000,
             explain: false,
+            engine: EngineConfig::default(),
         }
     }
 }
@@ -49,12 +53,12 @@ const STEP_MS: i64 = 60_000;
 const CHUNK_SLACK_MS: i64 = 10_000;
 
 /// The one place the evaluation builds its pipeline: the store sized for a
-/// day of one-minute series and a day's spans, default engine, no
-/// topology (the call graph comes from the spans).
-fn new_driver() -> Driver {
+/// day of one-minute series and a day's spans, the engine (and detectors)
+/// as configured, no topology (the call graph comes from the spans).
+fn new_driver(engine: &EngineConfig) -> Driver {
     let limits =
         StoreLimits { samples_per_series: 2_000, log_lines: 400_000, ..StoreLimits::default() };
-    Driver::new(Setup::with_topology(limits, EngineConfig::default(), Topology::new()))
+    Driver::new(Setup::with_topology(limits, engine.clone(), Topology::new()))
 }
 
 /// A ranked service.
@@ -144,7 +148,7 @@ pub fn replay_day(
     set: &Settings,
     counts: &mut Counts,
 ) -> (Vec<Outcome>, Unprompted) {
-    let mut driver = new_driver();
+    let mut driver = new_driver(&set.engine);
     // Every metric sample, as its own event, in time order.
     let mut samples: Vec<(UnixMs, Ingest)> = Vec::new();
     for path in &day.metric_files {
@@ -274,8 +278,12 @@ mod tests {
     #[test]
     fn baseline_skips_every_fault_and_adds_earlier_fault_free_time() {
         let m = 60_000;
-        let set =
-            Settings { window_ms: 5 * m, lookback_ms: 60 * m, affected_ms: 10 * m, explain: false };
+        let set = Settings {
+            window_ms: 5 * m,
+            lookback_ms: 60 * m,
+            affected_ms: 10 * m,
+            ..Settings::default()
+        };
         let faults = [100 * m, 130 * m, 145 * m];
         let free = [(108 * m, 113 * m), (200 * m, 203 * m)];
         let b = baseline_for(145 * m, &faults, &free, &set);
