@@ -46,8 +46,9 @@ use topology::{Graph, NODES, SERVICES};
 /// The world produces data every 15 s of simulated time.
 pub const STEP_MS: i64 = 15_000;
 /// Clean history (2 hours) before the demo's first fault: the anomaly
-/// detectors are past their warm-up ([`crate::engine::anomaly::WARMUP`]
-/// samples) with 45 minutes more of settled records when it arrives, so a
+/// detectors are past their warm-ups (the longest counted in samples is the
+/// context range's, [`crate::engine::anomaly::WARMUP`] samples) with 45
+/// minutes more of settled records when it arrives, so a
 /// newcomer sees anomaly markers with the first incident (with less, the
 /// young records let ordinary noise just before the first fault through).
 pub const DEMO_WARMUP_STEPS: usize = 480;
