@@ -225,3 +225,50 @@ fn spiky_series_routine_spikes_do_not_count() {
     series(&mut s, "route", Signal::LatencyP99, spiky, 36);
     assert!(top(&s, &request(30)).is_empty());
 }
+
+#[test]
+fn a_stopped_line_is_expected_from_the_requests_its_spans_count() {
+    // route serves two kinds of request every 5 s and logs one line for
+    // each; from minute 30 an exception cuts the by-ids request short
+    // before its line. Logs and spans cover minutes 20 to 32 only, so the
+    // window holds two minutes of lines. Among route's own lines the stop
+    // thins out the lines it is judged against; its spans say its
+    // requests went on at the same rate.
+    use crate::engine::spans::testutil::span;
+    let info = |ts: i64, svc: &str, text: String| LogRecord {
+        ts,
+        source: "t".into(),
+        service: Some(svc.into()),
+        level: crate::model::LogLevel::Info,
+        line: text,
+    };
+    let (mut lines, mut spans) = (Vec::new(), Vec::new());
+    for sec in (20 * 60..32 * 60).step_by(5) {
+        let ts = i64::from(sec) * 1000;
+        let tr = u128::try_from(sec).unwrap_or(0) << 8;
+        lines.push(info(ts, "route", format!("INFO r.c.RouteController#47 by id {sec}")));
+        if sec < 30 * 60 {
+            lines.push(info(ts, "route", format!("INFO r.c.RouteController#53 by ids [{sec}, 7]")));
+        }
+        lines.push(info(ts, "cart", format!("INFO cart has {} items", sec % 7)));
+        spans.push(span(tr, 1, None, "route", ts, 3));
+        spans.push(span(tr | 1, 2, None, "route", ts + 1, 4));
+        spans.push(span(tr | 2, 3, None, "cart", ts, 2));
+    }
+    let mut logs_only = store();
+    logs_only.apply(Ingest::Logs(lines.clone()));
+    let st = strengths(&logs_only, &Topology::new(), &request(30));
+    let judged_by_lines = st.get("route").map_or(0.0, |r| r.logs);
+    assert!(judged_by_lines < REPORT_Z, "{:?}", st.get("route"));
+
+    let mut s = store();
+    s.apply(Ingest::Logs(lines));
+    s.apply(Ingest::Spans(spans));
+    let st = strengths(&s, &Topology::new(), &request(30));
+    assert!(st["route"].logs >= REPORT_Z, "{:?}", st["route"]);
+    let ranked = rank(&s, &Topology::new(), &request(30));
+    assert_eq!(ranked.first().map(|c| c.service.as_str()), Some("route"), "{ranked:?}");
+    assert!(!ranked.iter().any(|c| c.service == "cart"), "{ranked:?}");
+    let ev = &ranked[0].evidence[0].text;
+    assert!(ev.contains("RouteController#53 by ids"), "{ev}");
+}
