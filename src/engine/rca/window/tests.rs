@@ -272,3 +272,22 @@ fn a_stopped_line_is_expected_from_the_requests_its_spans_count() {
     let ev = &ranked[0].evidence[0].text;
     assert!(ev.contains("RouteController#53 by ids"), "{ev}");
 }
+
+#[test]
+fn a_chronic_symptom_does_not_outrank_a_fresh_change() {
+    // order's CPU moved to a new level at minute 12, after the baseline
+    // (minutes 0-10) and long before the window (30-35); cart's CPU rises
+    // less, but only in the window.
+    let mut s = store();
+    let wobble = |m: i64| f64::from(u8::try_from(m % 3).unwrap_or(0));
+    series(&mut s, "order", Signal::Cpu, |m| if m >= 12 { 90.0 } else { 20.0 + wobble(m) }, 36);
+    series(&mut s, "cart", Signal::Cpu, |m| if m >= 30 { 35.0 } else { 20.0 + wobble(m) }, 36);
+    let req = WindowRequest { window: (30 * MIN, 35 * MIN), baseline: vec![(0, 10 * MIN)] };
+    let st = strengths(&s, &Topology::new(), &req);
+    assert!(st["order"].metric < REPORT_Z, "{:?}", st["order"]);
+    assert!(st["cart"].metric >= REPORT_Z, "{:?}", st["cart"]);
+    assert_eq!(top(&s, &req).first().map(String::as_str), Some("cart"));
+    // Judged on the window alone, order's level would have won.
+    let fresh = WindowRequest { window: (12 * MIN, 17 * MIN), baseline: vec![(0, 10 * MIN)] };
+    assert_eq!(top(&s, &fresh).first().map(String::as_str), Some("order"));
+}
