@@ -257,14 +257,12 @@ fn metric_strength(e: &SeriesEntry, req: &WindowRequest) -> Option<(f64, Evidenc
     let span_ms = req.window.1 - req.window.0;
     let step = interval(&samples);
     let held = |from: UnixMs, to: UnixMs| held_z(&samples, (from, to), step, med, scale, bad_high);
-    let (mut z, at, peak) = held(req.window.0, req.window.1)?;
+    let (z, at, peak) = held(req.window.0, req.window.1)?;
     // Only what changed in the window counts: a departure the series
     // already held just as long just before it (a level it moved to long
     // ago, after the baseline) is not this trouble's doing.
-    if let Some((before, _, _)) = held(req.window.0 - span_ms, req.window.0 - 1) {
-        z -= before.max(0.0);
-    }
-    let text = format!(
+    let before = held(req.window.0 - span_ms, req.window.0 - 1).map_or(0.0, |(b, _, _)| b.max(0.0));
+    let mut text = format!(
         "{} {} {:.1}σ off baseline since {} ({} vs {})",
         crate::model::instance_of(&e.meta.labels).unwrap_or("-"),
         e.meta.signal.describe(),
@@ -273,7 +271,10 @@ fn metric_strength(e: &SeriesEntry, req: &WindowRequest) -> Option<(f64, Evidenc
         deviation::format_value(&e.meta.signal, &e.meta.unit, peak.value),
         deviation::format_value(&e.meta.signal, &e.meta.unit, med),
     );
-    Some((z, Evidence { ts: at.ts, text }))
+    if before >= 0.5 {
+        text.push_str(&format!(", {before:.1}σ of it already before"));
+    }
+    Some((z - before, Evidence { ts: at.ts, text }))
 }
 
 /// The robust z a series holds for at least half of `[from, to]` (the

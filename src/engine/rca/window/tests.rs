@@ -291,3 +291,29 @@ fn a_chronic_symptom_does_not_outrank_a_fresh_change() {
     let fresh = WindowRequest { window: (12 * MIN, 17 * MIN), baseline: vec![(0, 10 * MIN)] };
     assert_eq!(top(&s, &fresh).first().map(String::as_str), Some("order"));
 }
+
+#[test]
+fn a_departure_already_held_before_the_window_counts_only_for_its_growth() {
+    // pay's CPU rose at minute 26 and again at minute 30: only the second
+    // step is the window's. jump went from the baseline to the same level
+    // at minute 30 in one step.
+    let mut s = store();
+    let wobble = |m: i64| f64::from(u8::try_from(m % 3).unwrap_or(0));
+    let pay = |m: i64| match m {
+        30.. => 80.0,
+        26.. => 50.0,
+        _ => 20.0 + wobble(m),
+    };
+    series(&mut s, "pay", Signal::Cpu, pay, 36);
+    series(&mut s, "jump", Signal::Cpu, |m| if m >= 30 { 80.0 } else { 20.0 + wobble(m) }, 36);
+    let req = WindowRequest { window: (30 * MIN, 35 * MIN), baseline: vec![(0, 20 * MIN)] };
+    let st = strengths(&s, &Topology::new(), &req);
+    // 80 is 59 above the baseline's median (21); 50 was 29 above it.
+    let ratio = st["pay"].metric / st["jump"].metric;
+    assert!((ratio - 30.0 / 59.0).abs() < 0.02, "{ratio} {:?} {:?}", st["pay"], st["jump"]);
+    assert!(st["pay"].metric >= REPORT_Z, "{:?}", st["pay"]);
+    let ranked = rank(&s, &Topology::new(), &req);
+    assert_eq!(ranked.first().map(|c| c.service.as_str()), Some("jump"), "{ranked:?}");
+    let pay_ev = ranked.iter().find(|c| c.service == "pay").map(|c| c.evidence[0].text.clone());
+    assert!(pay_ev.is_some_and(|t| t.contains("σ of it already before")), "{ranked:?}");
+}
