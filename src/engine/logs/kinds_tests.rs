@@ -234,3 +234,33 @@ fn a_loggers_message_is_text_other_values_are_data() {
         &["root", "\"Jane Doe\"", "jdoe"],
     );
 }
+
+#[test]
+fn a_log_statement_position_is_part_of_its_event() {
+    // logback's `%class#%line`: two statements of one class write lines that
+    // look alike but are two events (one may stop while the other goes on).
+    let at = |pos: &str, id: &str| {
+        masked(&format!("12:00:01.5 INFO {pos} TraceID: 3fa9c2 [getById][Query by id][Id: {id}]"))
+    };
+    let one = "9c4b0f3e-1d2a-4b5c-8d7e-0123456789ab";
+    let list = "[9c4b0f3e-1d2a-4b5c-8d7e-0123456789ab, 0b23bd3e-876a-4af3-b920-c50a90c90b04]";
+    assert_ne!(at("o.c.OrderController#47", one), at("o.c.OrderController#53", list));
+    assert_ne!(at("OrderServiceImpl#47", one), at("OrderServiceImpl#53", one));
+    // The same statement with other values is one event.
+    assert_eq!(at("o.c.OrderController#53", one), at("o.c.OrderController#53", list));
+    assert_eq!(
+        masked("WARN v.s.i.VerifyCodeServiceImpl#114 [verify] start"),
+        ["WARN", "v.s.i.VerifyCodeServiceImpl#114", "[verify]", "start"]
+    );
+    // A counter after `#` is a value, whatever word it follows.
+    same_template(
+        "counter after #",
+        &["worker {} picked up job", "Thread#{} exited", "retry attempt #{} failed"],
+        &["3", "12", "4711"],
+    );
+    same_template(
+        "number after a class name that is no line number",
+        &["Pool#{} drained", "o.c.Pool#{}x drained", "Cache#{}.5 evicted"],
+        &["7", "1234567"],
+    );
+}

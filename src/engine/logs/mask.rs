@@ -178,6 +178,39 @@ fn is_hex_run(run: &[u8]) -> bool {
     run.len() >= 8 && run.iter().all(u8::is_ascii_hexdigit)
 }
 
+/// Whether the digits at `b[start..end]` are the source line of a log
+/// statement written as `Class#line` (logback's `%class#%line` style:
+/// `r.c.RouteController#53`, `OrderServiceImpl#120`): a class name, a
+/// package-qualified one or one in CamelCase, then `#`, then up to six
+/// digits that end the token or meet punctuation. A class position is a
+/// constant of the event: two statements of one class are two events,
+/// however alike their text. A bare capitalised word (`Thread#12`,
+/// `Worker#3`) is more often a counter and stays a variable.
+fn is_code_line(b: &[u8], start: usize, end: usize) -> bool {
+    if end - start > 6 || start < 2 || b[start - 1] != b'#' {
+        return false;
+    }
+    if !b[start..end].iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    if b.get(end).is_some_and(|&c| is_word(c) || is_connector(c)) {
+        return false;
+    }
+    let name_end = start - 1;
+    let mut name_start = name_end;
+    while name_start > 0 && (is_word(b[name_start - 1]) || b[name_start - 1] == b'.') {
+        name_start -= 1;
+    }
+    let name = &b[name_start..name_end];
+    let class = name.rsplit(|&c| c == b'.').next().unwrap_or(&[]);
+    let qualified = class.len() < name.len();
+    let camel = class.windows(2).any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase());
+    class.first().is_some_and(u8::is_ascii_uppercase)
+        && class.iter().any(u8::is_ascii_lowercase)
+        && class.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'$')
+        && (qualified || camel)
+}
+
 /// Appends the masked form of one whitespace-free token to `out`; returns
 /// whether it stays a constant token (some letter survived outside the
 /// variables, or it had no variable at all, like `-`), and the quote a
@@ -209,7 +242,11 @@ fn mask_token(tok: &str, out: &mut String, sentence: bool) -> (bool, Option<u8>)
                     break;
                 }
             }
-            if digit || is_hex_run(&b[start..i]) {
+            if digit && !letter && is_code_line(b, start, i) {
+                // `RouteController#53`: where the statement that wrote the
+                // line sits in the code, the same for every line it writes.
+                out.push_str(tok.get(start..i).unwrap_or(""));
+            } else if digit || is_hex_run(&b[start..i]) {
                 has_var = true;
                 out.push_str(WILD_TEXT);
             } else {

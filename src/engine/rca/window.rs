@@ -5,7 +5,9 @@
 //!
 //! Three kinds of evidence per service:
 //! - metrics: the robust z its series hold for at least half the window
-//!   (bad direction only), so a spiky series' routine spikes do not count;
+//!   (bad direction only), so a spiky series' routine spikes do not count,
+//!   less what they already held over the same length of time just before
+//!   it, so a chronic symptom is not taken for a fresh change;
 //! - spans: how many times slower (log2 of the 90th percentiles) its own
 //!   work or the calls into it became, when the change is significant;
 //!   calls to it failing (see [`crate::engine::spans::change`]: callers of
@@ -251,27 +253,16 @@ fn metric_strength(e: &SeriesEntry, req: &WindowRequest) -> Option<(f64, Evidenc
     base.sort_by(f64::total_cmp);
     let med = base[base.len() / 2];
     let scale = deviation::robust_scale(&base, med);
-    let win: Vec<&Sample> =
-        samples.iter().filter(|s| s.ts >= req.window.0 && s.ts <= req.window.1).collect();
-    // Held for half the window (at least two samples): the k-th strongest.
-    let span_ms = req.window.1 - req.window.0;
-    let expected = usize::try_from(span_ms / interval(&samples)).unwrap_or(0).max(1);
-    let k = expected.div_ceil(2).max(2);
-    if win.len() < k {
-        return None;
-    }
     let bad_high = e.meta.signal.bad_when_high();
-    let mut zs: Vec<(f64, &Sample)> = win
-        .iter()
-        .map(|s| {
-            let z = (s.value - med) / scale;
-            ((if bad_high { z } else { -z }).min(99.0), *s)
-        })
-        .collect();
-    zs.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let (z, at) = zs[k - 1];
-    let peak = zs[0].1;
-    let text = format!(
+    let span_ms = req.window.1 - req.window.0;
+    let step = interval(&samples);
+    let held = |from: UnixMs, to: UnixMs| held_z(&samples, (from, to), step, med, scale, bad_high);
+    let (z, at, peak) = held(req.window.0, req.window.1)?;
+    // Only what changed in the window counts: a departure the series
+    // already held just as long just before it (a level it moved to long
+    // ago, after the baseline) is not this trouble's doing.
+    let before = held(req.window.0 - span_ms, req.window.0 - 1).map_or(0.0, |(b, _, _)| b.max(0.0));
+    let mut text = format!(
         "{} {} {:.1}σ off baseline since {} ({} vs {})",
         crate::model::instance_of(&e.meta.labels).unwrap_or("-"),
         e.meta.signal.describe(),
@@ -280,7 +271,38 @@ fn metric_strength(e: &SeriesEntry, req: &WindowRequest) -> Option<(f64, Evidenc
         deviation::format_value(&e.meta.signal, &e.meta.unit, peak.value),
         deviation::format_value(&e.meta.signal, &e.meta.unit, med),
     );
-    Some((z, Evidence { ts: at.ts, text }))
+    if before >= 0.5 {
+        text.push_str(&format!(", {before:.1}σ of it already before"));
+    }
+    Some((z - before, Evidence { ts: at.ts, text }))
+}
+
+/// The robust z a series holds for at least half of `[from, to]` (the
+/// k-th strongest, at least two samples), bad direction only, with the
+/// sample it is held at and the peak sample.
+fn held_z(
+    samples: &[Sample],
+    (from, to): (UnixMs, UnixMs),
+    step: i64,
+    med: f64,
+    scale: f64,
+    bad_high: bool,
+) -> Option<(f64, Sample, Sample)> {
+    let win: Vec<&Sample> = samples.iter().filter(|s| s.ts >= from && s.ts <= to).collect();
+    let expected = usize::try_from((to - from + 1) / step).unwrap_or(0).max(1);
+    let k = expected.div_ceil(2).max(2);
+    if win.len() < k {
+        return None;
+    }
+    let mut zs: Vec<(f64, &Sample)> = win
+        .iter()
+        .map(|s| {
+            let z = (s.value - med) / scale;
+            ((if bad_high { z } else { -z }).min(99.0), *s)
+        })
+        .collect();
+    zs.sort_by(|a, b| b.0.total_cmp(&a.0));
+    Some((zs[k - 1].0, *zs[k - 1].1, *zs[0].1))
 }
 
 mod logs;

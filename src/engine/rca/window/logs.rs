@@ -10,7 +10,11 @@
 //! that is new), and a template of any level that the service kept writing
 //! in the baseline and stopped writing while its other lines go on: a code
 //! path no longer reached, as when an exception cuts a request short before
-//! its usual log line.
+//! its usual log line. How many lines of it the window should hold comes
+//! from the service's requests (its spans) when it has spans, else from
+//! its other lines: when the line that stops is most of what the service
+//! writes, its other lines are too few to show the stop, and its spans are
+//! not cut short by the exception.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -19,6 +23,10 @@ use crate::model::{LogLevel, UnixMs};
 use crate::store::Store;
 
 use super::WindowRequest;
+
+/// Baseline spans a service needs before its requests, not its lines,
+/// say how many lines of a template the window should hold.
+const MIN_BASELINE_REQUESTS: u64 = 20;
 
 /// What changed in one service's logs.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -94,13 +102,34 @@ pub fn shifts(store: &Store, req: &WindowRequest) -> BTreeMap<String, LogShift> 
             *known.entry(s).or_default() += c.win;
         }
     }
+    // A service's requests, counted from its spans: where it has spans, a
+    // line it wrote per request is expected in proportion to its requests,
+    // which its stopped lines cannot thin out as they thin out its lines.
+    let mut requests: HashMap<&str, (u64, u64)> = HashMap::new();
+    for sp in store.spans().iter() {
+        let (w, b) = (in_win(sp.start), in_base(sp.start));
+        if w || b {
+            let r = requests.entry(&sp.service).or_default();
+            if w {
+                r.1 += 1;
+            } else {
+                r.0 += 1;
+            }
+        }
+    }
     let mut out: BTreeMap<String, LogShift> = BTreeMap::new();
     for ((s, level, _), c) in counts {
         let (bt, wt) = totals.get(s).copied().unwrap_or_default();
         let expected = if bt == 0 { 0.0 } else { c.base as f64 * wt as f64 / bt as f64 };
         let z = (c.win as f64 - expected) / (expected + 1.0).sqrt();
         let kt = known.get(s).copied().unwrap_or(0);
-        let kept = if bt == 0 { 0.0 } else { c.base as f64 * kt as f64 / bt as f64 };
+        let kept = match requests.get(s) {
+            _ if bt == 0 || kt == 0 => 0.0,
+            Some(&(rb, rw)) if rb >= MIN_BASELINE_REQUESTS && rw > 0 => {
+                c.base as f64 * rw as f64 / rb as f64
+            }
+            _ => c.base as f64 * kt as f64 / bt as f64,
+        };
         let gone = (kept - c.win as f64) / (kept + 1.0).sqrt();
         if gone > 0.0 {
             let sh = out.entry(s.to_string()).or_default();

@@ -225,3 +225,95 @@ fn spiky_series_routine_spikes_do_not_count() {
     series(&mut s, "route", Signal::LatencyP99, spiky, 36);
     assert!(top(&s, &request(30)).is_empty());
 }
+
+#[test]
+fn a_stopped_line_is_expected_from_the_requests_its_spans_count() {
+    // route serves two kinds of request every 5 s and logs one line for
+    // each; from minute 30 an exception cuts the by-ids request short
+    // before its line. Logs and spans cover minutes 20 to 32 only, so the
+    // window holds two minutes of lines. Among route's own lines the stop
+    // thins out the lines it is judged against; its spans say its
+    // requests went on at the same rate.
+    use crate::engine::spans::testutil::span;
+    let info = |ts: i64, svc: &str, text: String| LogRecord {
+        ts,
+        source: "t".into(),
+        service: Some(svc.into()),
+        level: crate::model::LogLevel::Info,
+        line: text,
+    };
+    let (mut lines, mut spans) = (Vec::new(), Vec::new());
+    for sec in (20 * 60..32 * 60).step_by(5) {
+        let ts = i64::from(sec) * 1000;
+        let tr = u128::try_from(sec).unwrap_or(0) << 8;
+        lines.push(info(ts, "route", format!("INFO r.c.RouteController#47 by id {sec}")));
+        if sec < 30 * 60 {
+            lines.push(info(ts, "route", format!("INFO r.c.RouteController#53 by ids [{sec}, 7]")));
+        }
+        lines.push(info(ts, "cart", format!("INFO cart has {} items", sec % 7)));
+        spans.push(span(tr, 1, None, "route", ts, 3));
+        spans.push(span(tr | 1, 2, None, "route", ts + 1, 4));
+        spans.push(span(tr | 2, 3, None, "cart", ts, 2));
+    }
+    let mut logs_only = store();
+    logs_only.apply(Ingest::Logs(lines.clone()));
+    let st = strengths(&logs_only, &Topology::new(), &request(30));
+    let judged_by_lines = st.get("route").map_or(0.0, |r| r.logs);
+    assert!(judged_by_lines < REPORT_Z, "{:?}", st.get("route"));
+
+    let mut s = store();
+    s.apply(Ingest::Logs(lines));
+    s.apply(Ingest::Spans(spans));
+    let st = strengths(&s, &Topology::new(), &request(30));
+    assert!(st["route"].logs >= REPORT_Z, "{:?}", st["route"]);
+    let ranked = rank(&s, &Topology::new(), &request(30));
+    assert_eq!(ranked.first().map(|c| c.service.as_str()), Some("route"), "{ranked:?}");
+    assert!(!ranked.iter().any(|c| c.service == "cart"), "{ranked:?}");
+    let ev = &ranked[0].evidence[0].text;
+    assert!(ev.contains("RouteController#53 by ids"), "{ev}");
+}
+
+#[test]
+fn a_chronic_symptom_does_not_outrank_a_fresh_change() {
+    // order's CPU moved to a new level at minute 12, after the baseline
+    // (minutes 0-10) and long before the window (30-35); cart's CPU rises
+    // less, but only in the window.
+    let mut s = store();
+    let wobble = |m: i64| f64::from(u8::try_from(m % 3).unwrap_or(0));
+    series(&mut s, "order", Signal::Cpu, |m| if m >= 12 { 90.0 } else { 20.0 + wobble(m) }, 36);
+    series(&mut s, "cart", Signal::Cpu, |m| if m >= 30 { 35.0 } else { 20.0 + wobble(m) }, 36);
+    let req = WindowRequest { window: (30 * MIN, 35 * MIN), baseline: vec![(0, 10 * MIN)] };
+    let st = strengths(&s, &Topology::new(), &req);
+    assert!(st["order"].metric < REPORT_Z, "{:?}", st["order"]);
+    assert!(st["cart"].metric >= REPORT_Z, "{:?}", st["cart"]);
+    assert_eq!(top(&s, &req).first().map(String::as_str), Some("cart"));
+    // Judged on the window alone, order's level would have won.
+    let fresh = WindowRequest { window: (12 * MIN, 17 * MIN), baseline: vec![(0, 10 * MIN)] };
+    assert_eq!(top(&s, &fresh).first().map(String::as_str), Some("order"));
+}
+
+#[test]
+fn a_departure_already_held_before_the_window_counts_only_for_its_growth() {
+    // pay's CPU rose at minute 26 and again at minute 30: only the second
+    // step is the window's. jump went from the baseline to the same level
+    // at minute 30 in one step.
+    let mut s = store();
+    let wobble = |m: i64| f64::from(u8::try_from(m % 3).unwrap_or(0));
+    let pay = |m: i64| match m {
+        30.. => 80.0,
+        26.. => 50.0,
+        _ => 20.0 + wobble(m),
+    };
+    series(&mut s, "pay", Signal::Cpu, pay, 36);
+    series(&mut s, "jump", Signal::Cpu, |m| if m >= 30 { 80.0 } else { 20.0 + wobble(m) }, 36);
+    let req = WindowRequest { window: (30 * MIN, 35 * MIN), baseline: vec![(0, 20 * MIN)] };
+    let st = strengths(&s, &Topology::new(), &req);
+    // 80 is 59 above the baseline's median (21); 50 was 29 above it.
+    let ratio = st["pay"].metric / st["jump"].metric;
+    assert!((ratio - 30.0 / 59.0).abs() < 0.02, "{ratio} {:?} {:?}", st["pay"], st["jump"]);
+    assert!(st["pay"].metric >= REPORT_Z, "{:?}", st["pay"]);
+    let ranked = rank(&s, &Topology::new(), &req);
+    assert_eq!(ranked.first().map(|c| c.service.as_str()), Some("jump"), "{ranked:?}");
+    let pay_ev = ranked.iter().find(|c| c.service == "pay").map(|c| c.evidence[0].text.clone());
+    assert!(pay_ev.is_some_and(|t| t.contains("σ of it already before")), "{ranked:?}");
+}
