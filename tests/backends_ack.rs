@@ -44,7 +44,7 @@ fn targets() -> (Vec<Labels>, Vec<AckTarget>) {
         .enumerate()
         .map(|(i, l)| AckTarget {
             source: "am".into(),
-            fingerprint: Fingerprint(format!("fp{i}")),
+            fingerprint: Fingerprint::from(format!("fp{i}")),
             labels: l.clone(),
         })
         .collect();

@@ -119,7 +119,7 @@ mod tests {
         let mut s = fixture::state();
         assert_eq!(s.top(), Layer::Panes);
         assert!(!s.panes_covered());
-        s.drill = Some(crate::model::Fingerprint("fp".into()));
+        s.drill = Some(crate::model::Fingerprint::from("fp"));
         assert_eq!(s.top(), Layer::Drill);
         s.help_open = true;
         assert_eq!(s.layers(), vec![Layer::Panes, Layer::Drill, Layer::Help]);

@@ -191,12 +191,12 @@ pub fn launch(state: &mut State, key: u8) -> Vec<Effect> {
         .incident_alerts()
         .iter()
         .filter(|a| rb.applies_to(&a.alert.labels))
-        .map(|a| a.alert.fingerprint.0.clone())
+        .map(|a| a.alert.fingerprint.to_string())
         .collect();
     let target = Target {
         labels: &alert.alert.labels,
         incident_id: &inc_id,
-        fingerprint: &alert.alert.fingerprint.0,
+        fingerprint: alert.alert.fingerprint.as_str(),
     };
     let title = crate::sanitize::clean_line(&rb.title, 40);
     let refuse = |state: &mut State, plan: Plan, reason: String| {

@@ -149,7 +149,7 @@ impl Decisions {
                 if inc.alerts.iter().all(|fp| moving.contains(fp)) {
                     return Err(RegroupError::WouldEmpty(from.clone()));
                 }
-                let first = moving.iter().next().map_or("", |fp| fp.0.as_str());
+                let first = moving.iter().next().map_or("", |fp| fp.as_str());
                 let to = new_id(first, at, shown, self);
                 for fp in moving {
                     let d = Decision { to: to.clone(), by: by.to_string(), at, why: None };

@@ -116,7 +116,7 @@ mod tests_support {
             started_at: 0,
             updated_at: 0,
             resolved_at: None,
-            alerts: fps.iter().map(|f| Fingerprint((*f).into())).collect(),
+            alerts: fps.iter().map(|f| Fingerprint::from(*f)).collect(),
             services: vec![],
             root_causes: causes
                 .iter()
@@ -139,7 +139,7 @@ mod tests_support {
             root_service: root.into(),
             start: 0,
             end: 10,
-            alerts: fps.iter().map(|f| (Fingerprint((*f).into()), 5)).collect(),
+            alerts: fps.iter().map(|f| (Fingerprint::from(*f), 5)).collect(),
         }
     }
 }

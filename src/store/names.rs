@@ -77,7 +77,7 @@ impl Names {
 #[must_use]
 pub fn fingerprint_key(fp: &Fingerprint) -> u64 {
     static SEED: OnceLock<foldhash::fast::RandomState> = OnceLock::new();
-    SEED.get_or_init(foldhash::fast::RandomState::default).hash_one(fp.0.as_bytes())
+    SEED.get_or_init(foldhash::fast::RandomState::default).hash_one(fp.as_str().as_bytes())
 }
 
 /// The first 16 bytes of a fingerprint (big-endian, zero-padded), which
@@ -86,7 +86,7 @@ pub fn fingerprint_key(fp: &Fingerprint) -> u64 {
 #[must_use]
 pub fn fingerprint_head(fp: &Fingerprint) -> u128 {
     let mut head = [0u8; 16];
-    let b = fp.0.as_bytes();
+    let b = fp.as_str().as_bytes();
     let n = b.len().min(16);
     head[..n].copy_from_slice(&b[..n]);
     u128::from_be_bytes(head)
@@ -113,12 +113,12 @@ mod tests {
 
     #[test]
     fn fingerprint_keys_and_heads() {
-        let a = Fingerprint("0123456789abcdef".into());
-        let b = Fingerprint("0123456789abcdee".into());
+        let a = Fingerprint::from("0123456789abcdef");
+        let b = Fingerprint::from("0123456789abcdee");
         assert_eq!(fingerprint_key(&a), fingerprint_key(&a.clone()));
         assert_ne!(fingerprint_key(&a), fingerprint_key(&b));
         assert!(fingerprint_head(&b) < fingerprint_head(&a), "heads order like the text");
-        let short = Fingerprint("ab".into());
+        let short = Fingerprint::from("ab");
         assert_eq!(fingerprint_head(&short) >> 112, u128::from(u16::from_be_bytes(*b"ab")));
     }
 }

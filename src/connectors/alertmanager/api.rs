@@ -93,7 +93,7 @@ pub fn prometheus_fingerprint(labels: &Labels) -> Fingerprint {
     for (k, v) in labels {
         h.bytes(k.as_bytes()).bytes(&[0xff]).bytes(v.as_bytes()).bytes(&[0xff]);
     }
-    Fingerprint(format!("{:016x}", h.finish()))
+    Fingerprint::from(format!("{:016x}", h.finish()))
 }
 
 /// Parses a `GET /api/v2/alerts` body straight into alerts, one element at
@@ -165,7 +165,7 @@ impl ApiAlert {
         let fingerprint = if self.fingerprint.is_empty() {
             prometheus_fingerprint(&self.labels)
         } else {
-            Fingerprint(self.fingerprint)
+            Fingerprint::from(self.fingerprint)
         };
         let starts_at = parse_time(self.starts_at.as_deref()).unwrap_or(now);
         Alert {
@@ -179,7 +179,7 @@ impl ApiAlert {
             updated_at: parse_time(self.updated_at.as_deref()).unwrap_or(now),
             generator_url: self.generator_url.filter(|u| !u.is_empty()),
             silenced_by: self.status.silenced_by,
-            inhibited_by: self.status.inhibited_by.into_iter().map(Fingerprint).collect(),
+            inhibited_by: self.status.inhibited_by.into_iter().map(Fingerprint::from).collect(),
             replicas: vec![replica.to_string()],
             expr: None,
             series: None,
@@ -207,7 +207,7 @@ mod tests {
         assert_eq!(a.state, AlertState::Unprocessed);
         assert_eq!(a.starts_at, 1_767_225_600_000);
         assert_eq!(a.ends_at, Some(1_767_225_840_123));
-        assert_eq!(a.inhibited_by, vec![Fingerprint("def".into())]);
+        assert_eq!(a.inhibited_by, vec![Fingerprint::from("def")]);
         let b = alerts[1].clone().into_alert("am", "r1", 5);
         assert_eq!(b.starts_at, 5, "missing time falls back to now");
         assert_eq!(b.fingerprint, prometheus_fingerprint(&b.labels));

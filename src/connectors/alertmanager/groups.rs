@@ -96,7 +96,7 @@ impl<'de> Visitor<'de> for GroupList {
             let group = Arc::new(AmGroup { receiver: g.receiver.name, labels: g.labels });
             let evidence = group.is_evidence().then_some(group);
             for m in g.alerts.into_iter().filter(|m| !m.fingerprint.is_empty()) {
-                let have = out.entry(Fingerprint(m.fingerprint)).or_insert(None);
+                let have = out.entry(Fingerprint::from(m.fingerprint)).or_insert(None);
                 if have.is_none() {
                     have.clone_from(&evidence);
                 }
@@ -125,12 +125,12 @@ mod tests {
         let g: HashMap<Fingerprint, Arc<AmGroup>> =
             g.into_iter().filter_map(|(fp, g)| Some((fp, g?))).collect();
         assert_eq!(g.len(), 3);
-        let a1 = &g[&Fingerprint("a1".into())];
+        let a1 = &g[&Fingerprint::from("a1")];
         // The alertname-only group says nothing beyond the rule: skipped.
         assert_eq!(a1.describe(), "alertname=HostDown, cluster=eu");
         assert_eq!(a1.receiver, "ops");
-        assert!(Arc::ptr_eq(a1, &g[&Fingerprint("b2".into())]), "first group wins, shared");
-        let c3 = &g[&Fingerprint("c3".into())];
+        assert!(Arc::ptr_eq(a1, &g[&Fingerprint::from("b2")]), "first group wins, shared");
+        let c3 = &g[&Fingerprint::from("c3")];
         assert_eq!((c3.describe().as_str(), c3.receiver.as_str()), ("cluster=us", "pager"));
         assert_ne!(a1.key(), c3.key());
     }
@@ -153,7 +153,7 @@ mod tests {
             br#"[{"labels":{"alertname":"R"},"alerts":[{"fingerprint":"c"},{"fingerprint":"a"}]}]"#,
         );
         let u = union(vec![only_rule.unwrap(), one.unwrap(), two.unwrap()]);
-        let described = |fp: &str| u[&Fingerprint(fp.into())].as_ref().map(|g| g.describe());
+        let described = |fp: &str| u[&Fingerprint::from(fp)].as_ref().map(|g| g.describe());
         assert_eq!(described("a").as_deref(), Some("cluster=eu"), "evidence beats none");
         assert_eq!(described("b").as_deref(), Some("cluster=us"));
         assert_eq!(described("c"), None, "seen, in no group that is evidence");

@@ -233,7 +233,7 @@ mod tests {
         labels.insert("alertname".into(), name.into());
         Alert {
             source: "am".into(),
-            fingerprint: Fingerprint(name.into()),
+            fingerprint: Fingerprint::from(name),
             labels,
             annotations: Labels::new(),
             state,
@@ -267,7 +267,7 @@ mod tests {
             ],
         };
         let u = union(vec![a, b]);
-        let x = u.iter().find(|a| a.fingerprint.0 == "X").expect("X");
+        let x = u.iter().find(|a| a.fingerprint.as_str() == "X").expect("X");
         assert_eq!(x.state, AlertState::Firing);
         assert_eq!(x.replicas, vec!["r1".to_string(), "r2".to_string()]);
         assert_eq!(x.ends_at, Some(20));
@@ -322,7 +322,7 @@ mod tests {
         assert!(c.is_settling("r1", 100));
         let kept = c.settle(100, Vec::new(), &trust(&["r1"], false));
         assert_eq!(kept.len(), 1, "the expired lease resolves");
-        assert!(kept[0].unconfirmed && kept[0].fingerprint.0 == "leased");
+        assert!(kept[0].unconfirmed && kept[0].fingerprint.as_str() == "leased");
         // Still unconfirmed a little later, gone once the grace runs out.
         assert_eq!(c.settle(30_000, Vec::new(), &trust(&[], false)).len(), 1);
         assert!(c.settle(61_000, Vec::new(), &trust(&[], false)).is_empty());

@@ -134,9 +134,9 @@ fn impossible_decisions_are_refused_with_a_reason_and_change_nothing() {
             RegroupError::WouldEmpty(only.clone()),
         ),
         (
-            Regroup::Split { from: only.clone(), alerts: vec![Fingerprint("zz".into())] },
+            Regroup::Split { from: only.clone(), alerts: vec![Fingerprint::from("zz")] },
             "is not in",
-            RegroupError::AlertNotIn { alert: Fingerprint("zz".into()), incident: only.clone() },
+            RegroupError::AlertNotIn { alert: Fingerprint::from("zz"), incident: only.clone() },
         ),
     ];
     for (cmd, why, kind) in cases {
@@ -188,7 +188,7 @@ fn old_decisions_are_forgotten() {
         Decision { to: IncidentId("I-b".into()), by: "x".into(), at: 10 * KEEP_MS, why: None };
     let old = Decision { at: 0, ..keep.clone() };
     d.merged.insert(IncidentId("I-a".into()), keep);
-    d.split.insert(Fingerprint("f".into()), old);
+    d.split.insert(Fingerprint::from("f"), old);
     d.prune(10 * KEEP_MS + 1);
     assert_eq!(d.merged.len(), 1);
     assert!(d.split.is_empty());
