@@ -64,9 +64,10 @@ impl Fingerprint {
     pub fn as_str(&self) -> &str {
         match &self.0 {
             // Whole UTF-8: copied from a `&str` at its end.
-            Repr::Inline { len, bytes } => {
-                bytes.get(..usize::from(*len)).and_then(|b| std::str::from_utf8(b).ok()).unwrap_or("")
-            }
+            Repr::Inline { len, bytes } => bytes
+                .get(..usize::from(*len))
+                .and_then(|b| std::str::from_utf8(b).ok())
+                .unwrap_or(""),
             Repr::Heap(s) => s,
         }
     }
