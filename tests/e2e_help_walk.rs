@@ -519,7 +519,9 @@ fn finish(mut walk: Walk, by_command: bool) {
     }
     let start = Instant::now();
     let status = loop {
-        if let Ok(s) = std::fs::read_to_string(&walk.exit_file) {
+        // The shell creates the file before `echo` writes its line.
+        if let Some(s) = std::fs::read_to_string(&walk.exit_file).ok().filter(|s| s.ends_with('\n'))
+        {
             break s;
         }
         assert!(start.elapsed() < WAIT, "quell did not exit; screen:\n{}", walk.screen());

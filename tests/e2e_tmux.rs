@@ -62,7 +62,8 @@ fn demo_session_keys_and_clean_exit() {
     tmux.keys(&["q"]);
     let start = Instant::now();
     let status = loop {
-        if let Ok(s) = std::fs::read_to_string(&exit_file) {
+        // The shell creates the file before `echo` writes its line.
+        if let Some(s) = std::fs::read_to_string(&exit_file).ok().filter(|s| s.ends_with('\n')) {
             break s;
         }
         assert!(start.elapsed() < WAIT, "quell did not exit after q; screen:\n{}", tmux.screen());
@@ -396,12 +397,14 @@ fn sigtstp_suspends_to_the_shell_and_fg_comes_back() {
     tmux.wait_for("the shell prompt again", |s| !s.contains("Root causes"));
     tmux.literal(&format!("echo EXIT=$? > '{}'", exit_file.display()));
     tmux.keys(&["Enter"]);
+    // The shell creates the file before `echo` writes to it: wait for the line.
     let start = Instant::now();
-    while !exit_file.exists() {
+    let written = || std::fs::read_to_string(&exit_file).unwrap_or_default();
+    while !written().ends_with('\n') {
         assert!(start.elapsed() < WAIT, "the shell did not come back after q");
         std::thread::sleep(Duration::from_millis(100));
     }
-    assert_eq!(std::fs::read_to_string(&exit_file).unwrap().trim(), "EXIT=0");
+    assert_eq!(written().trim(), "EXIT=0");
     assert_terminal_restored(&tmux, "q after a suspend");
     drop(tmux);
     let _ = std::fs::remove_dir_all(&home);
