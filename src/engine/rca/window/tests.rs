@@ -30,6 +30,16 @@ fn top(s: &Store, req: &WindowRequest) -> Vec<String> {
     rank(s, &Topology::new(), req).into_iter().map(|c| c.service).collect()
 }
 
+/// Ranks the window of a fault at minute 30: `first` comes first with
+/// evidence quoting `quote`, and `never` is not ranked at all.
+fn first_with_evidence(s: &Store, first: &str, never: &str, quote: &str) {
+    let ranked = rank(s, &Topology::new(), &request(30));
+    assert_eq!(ranked.first().map(|c| c.service.as_str()), Some(first), "{ranked:?}");
+    assert!(!ranked.iter().any(|c| c.service == never), "{ranked:?}");
+    let ev = &ranked[0].evidence[0].text;
+    assert!(ev.contains(quote), "{ev}");
+}
+
 fn jitter(mut spans: Vec<Span>) -> Vec<Span> {
     for (i, s) in spans.iter_mut().enumerate() {
         s.duration_us += (i as u64 * 37) % 500;
@@ -136,11 +146,7 @@ fn exception_seen_only_in_logs_ranks_its_service() {
         }
     }
     s.apply(Ingest::Logs(lines));
-    let ranked = rank(&s, &Topology::new(), &request(30));
-    assert_eq!(ranked.first().map(|c| c.service.as_str()), Some("cart"), "{ranked:?}");
-    assert!(!ranked.iter().any(|c| c.service == "pay"), "{ranked:?}");
-    let ev = &ranked[0].evidence[0].text;
-    assert!(ev.contains("IllegalStateException"), "{ev}");
+    first_with_evidence(&s, "cart", "pay", "IllegalStateException");
 }
 
 #[test]
@@ -166,11 +172,12 @@ fn a_log_line_that_stops_while_its_service_goes_on_ranks_that_service() {
         lines.push(info(ts, "cart", format!("INFO cart has {} items", sec % 7)));
     }
     s.apply(Ingest::Logs(lines));
-    let ranked = rank(&s, &Topology::new(), &request(30));
-    assert_eq!(ranked.first().map(|c| c.service.as_str()), Some("route"), "{ranked:?}");
-    assert!(!ranked.iter().any(|c| c.service == "cart"), "{ranked:?}");
-    let ev = &ranked[0].evidence[0].text;
-    assert!(ev.contains("found, <*> stations\" stopped (0 lines in the window"), "{ev}");
+    first_with_evidence(
+        &s,
+        "route",
+        "cart",
+        "found, <*> stations\" stopped (0 lines in the window",
+    );
 }
 
 #[test]
@@ -266,11 +273,7 @@ fn a_stopped_line_is_expected_from_the_requests_its_spans_count() {
     s.apply(Ingest::Spans(spans));
     let st = strengths(&s, &Topology::new(), &request(30));
     assert!(st["route"].logs >= REPORT_Z, "{:?}", st["route"]);
-    let ranked = rank(&s, &Topology::new(), &request(30));
-    assert_eq!(ranked.first().map(|c| c.service.as_str()), Some("route"), "{ranked:?}");
-    assert!(!ranked.iter().any(|c| c.service == "cart"), "{ranked:?}");
-    let ev = &ranked[0].evidence[0].text;
-    assert!(ev.contains("RouteController#53 by ids"), "{ev}");
+    first_with_evidence(&s, "route", "cart", "RouteController#53 by ids");
 }
 
 #[test]
