@@ -239,3 +239,18 @@ pub fn state() -> State {
     update(&mut s, Msg::View(Arc::new(view())));
     s
 }
+
+/// Types `text` key by key, as a user would.
+pub fn typed(s: &mut State, text: &str) {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    for c in text.chars() {
+        update(s, Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
+    }
+}
+
+/// Runs `:line` from the command prompt.
+pub fn command(s: &mut State, line: &str) {
+    update(s, Msg::Action(crate::app::Action::Command));
+    typed(s, line);
+    update(s, Msg::Action(crate::app::Action::Submit));
+}

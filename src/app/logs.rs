@@ -22,6 +22,7 @@ impl State {
 
 #[cfg(test)]
 mod tests {
+    use crate::app::fixture::typed;
     use std::sync::Arc;
 
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -31,12 +32,6 @@ mod tests {
 
     fn key(s: &mut State, code: KeyCode) {
         update(s, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-    }
-
-    fn typed(s: &mut State, text: &str) {
-        for c in text.chars() {
-            key(s, KeyCode::Char(c));
-        }
     }
 
     #[test]

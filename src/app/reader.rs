@@ -195,17 +195,7 @@ mod tests {
             s.flash_info(format!("m{i}"));
         }
         assert_eq!(s.messages.len(), MESSAGES);
-        update(&mut s, Msg::Action(Action::Command));
-        for c in "messages".chars() {
-            update(
-                &mut s,
-                Msg::Key(crossterm::event::KeyEvent::new(
-                    crossterm::event::KeyCode::Char(c),
-                    crossterm::event::KeyModifiers::NONE,
-                )),
-            );
-        }
-        update(&mut s, Msg::Action(Action::Submit));
+        crate::app::fixture::command(&mut s, "messages");
         assert_eq!(s.reader.as_ref().map(|r| &r.what), Some(&ReadWhat::Messages));
     }
 }

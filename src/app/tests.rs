@@ -1,5 +1,6 @@
 //! `update` without a terminal: keys in, state and effects out.
 
+use crate::app::fixture::typed;
 use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -15,12 +16,6 @@ fn press(s: &mut State, code: KeyCode) -> Vec<Effect> {
 
 fn ch(s: &mut State, c: char) -> Vec<Effect> {
     press(s, KeyCode::Char(c))
-}
-
-fn typed(s: &mut State, text: &str) {
-    for c in text.chars() {
-        ch(s, c);
-    }
 }
 
 fn selected_id(s: &State) -> String {

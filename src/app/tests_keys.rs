@@ -2,6 +2,7 @@
 //! hiding resolved incidents, command history, the audit list driven by
 //! the keymap.
 
+use crate::app::fixture::typed;
 use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -12,12 +13,6 @@ use crate::model::{IncidentState, Severity};
 
 fn key(s: &mut State, code: KeyCode) -> Vec<Effect> {
     update(s, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
-}
-
-fn typed(s: &mut State, text: &str) {
-    for c in text.chars() {
-        key(s, KeyCode::Char(c));
-    }
 }
 
 fn order(s: &State) -> Vec<String> {

@@ -2,6 +2,7 @@
 //! width, footers that offer only keys that act, the command line's cursor
 //! and horizontal scroll, and the second-look dialog.
 
+use crate::app::fixture::typed;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -28,12 +29,6 @@ fn rows(buf: &Buffer) -> Vec<String> {
 
 fn key(s: &mut State, code: KeyCode, mods: KeyModifiers) {
     update(s, Msg::Key(KeyEvent::new(code, mods)));
-}
-
-fn typed(s: &mut State, text: &str) {
-    for c in text.chars() {
-        key(s, KeyCode::Char(c), KeyModifiers::NONE);
-    }
 }
 
 /// Every line the help overlay shows while scrolling from top to bottom.

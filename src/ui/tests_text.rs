@@ -141,17 +141,7 @@ fn a_cut_list_row_is_readable_whole_while_selected() {
             *r = reason.into();
         }
     });
-    update(&mut s, Msg::Action(Action::Command));
-    for c in "sources".chars() {
-        update(
-            &mut s,
-            Msg::Key(crossterm::event::KeyEvent::new(
-                crossterm::event::KeyCode::Char(c),
-                crossterm::event::KeyModifiers::NONE,
-            )),
-        );
-    }
-    update(&mut s, Msg::Action(Action::Submit));
+    crate::app::fixture::command(&mut s, "sources");
     update(&mut s, Msg::Action(Action::Down));
     let t = screen(&s, 80, 24);
     assert!(t.contains("END-OF-REASON"), "the whole reason is on screen:\n{t}");

@@ -40,6 +40,21 @@ fn first_with_evidence(s: &Store, first: &str, never: &str, quote: &str) {
     assert!(ev.contains(quote), "{ev}");
 }
 
+/// Five traces front → api → db (the call graph), each part 1 ms.
+fn front_api_db() -> Vec<Span> {
+    chain(0, 5, 1, 1, 1, 1)
+        .into_iter()
+        .map(|mut x| {
+            x.service = match &*x.service {
+                "a" => "front".into(),
+                "b" => "api".into(),
+                _ => "db".into(),
+            };
+            x
+        })
+        .collect()
+}
+
 fn jitter(mut spans: Vec<Span>) -> Vec<Span> {
     for (i, s) in spans.iter_mut().enumerate() {
         s.duration_us += (i as u64 * 37) % 500;
@@ -76,19 +91,7 @@ fn traffic_drop_travelling_down_the_call_graph_is_not_the_callees_fault() {
     let mut s = store();
     // front calls api; api gets slow (its CPU saturates) and sends fewer
     // requests on to db, whose request rate drops.
-    s.apply(Ingest::Spans(
-        chain(0, 5, 1, 1, 1, 1)
-            .into_iter()
-            .map(|mut x| {
-                x.service = match &*x.service {
-                    "a" => "front".into(),
-                    "b" => "api".into(),
-                    _ => "db".into(),
-                };
-                x
-            })
-            .collect(),
-    ));
+    s.apply(Ingest::Spans(front_api_db()));
     let noisy = |base: f64| move |m: i64| base + ((m * 7) % 5) as f64 * base * 0.01;
     series(&mut s, "api", Signal::Cpu, move |m| if m >= 30 { 95.0 } else { noisy(20.0)(m) }, 36);
     series(
@@ -185,19 +188,7 @@ fn a_caller_logging_errors_about_a_changed_callee_is_a_symptom() {
     // front calls api (the spans say so). From minute 30 api throws before
     // its second line; front logs a new error for every failed call.
     let mut s = store();
-    s.apply(Ingest::Spans(
-        chain(0, 5, 1, 1, 1, 1)
-            .into_iter()
-            .map(|mut x| {
-                x.service = match &*x.service {
-                    "a" => "front".into(),
-                    "b" => "api".into(),
-                    _ => "db".into(),
-                };
-                x
-            })
-            .collect(),
-    ));
+    s.apply(Ingest::Spans(front_api_db()));
     let rec = |ts: i64, svc: &str, level: crate::model::LogLevel, text: String| LogRecord {
         ts,
         source: "t".into(),
