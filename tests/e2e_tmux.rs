@@ -242,9 +242,10 @@ fn split_and_merge_from_the_keyboard() {
     tmux.wait_for("an incident with several alerts", |s| {
         s.lines().any(|l| {
             l.contains('\u{25b6}')
-                && l.split(" alerts")
-                    .next()
-                    .and_then(|h| h.split_whitespace().last())
+                // The count column is the row's last " alerts" (the title
+                // may say "(+2 alerts)" too).
+                && l.rsplit_once(" alerts")
+                    .and_then(|(h, _)| h.split_whitespace().last())
                     .is_some_and(|n| n.parse::<usize>().is_ok_and(|n| n >= 2))
         })
     });

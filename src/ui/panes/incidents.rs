@@ -67,6 +67,18 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         *seen.entry((inc.title.as_str(), inc.started_at)).or_default() += 1;
     }
     let twin = |inc: &Incident| seen.get(&(inc.title.as_str(), inc.started_at)) > Some(&1);
+    // The ack column takes room only while some incident in the list has
+    // an ack to show; the title gets it otherwise.
+    let ack_w = if state
+        .visible
+        .iter()
+        .filter_map(|&i| state.view.incidents.get(i))
+        .any(|inc| crate::app::ack::ack_badge(&state.view, inc).is_some())
+    {
+        ACK_W
+    } else {
+        0
+    };
     let height = usize::from(inner.height);
     let first = scroll_to(state.cursors.incidents, height, state.visible.len());
     let lines: Vec<Line> = state
@@ -78,7 +90,8 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         .filter_map(|(row, &i)| state.view.incidents.get(i).map(|inc| (row, inc)))
         .map(|(row, inc)| {
             let selected = row == state.cursors.incidents;
-            let row = Row { width: cols(inner.width), selected, focused: selected && focused };
+            let row =
+                Row { width: cols(inner.width), ack_w, selected, focused: selected && focused };
             line(inc, state, theme, row, twin(inc))
         })
         .collect();
@@ -122,12 +135,14 @@ fn unconfirmed_marker(state: &State, inc: &Incident) -> &'static str {
 #[derive(Clone, Copy)]
 struct Row {
     width: usize,
+    /// The ack column's width: 0 when no row shows an ack.
+    ack_w: usize,
     selected: bool,
     focused: bool,
 }
 
 fn line<'a>(inc: &Incident, state: &State, theme: &Theme, r: Row, twin: bool) -> Line<'a> {
-    let Row { width, selected, focused } = r;
+    let Row { width, ack_w, selected, focused } = r;
     let text_role = match inc.state {
         IncidentState::Open => Role::Text,
         IncidentState::Quiet => Role::StateQuiet,
@@ -157,8 +172,8 @@ fn line<'a>(inc: &Incident, state: &State, theme: &Theme, r: Row, twin: bool) ->
     };
     let ack_role =
         if badge.is_some_and(|b| b != "ACK") { Role::FlashError } else { Role::StateAcked };
-    // cursor, mark, glyph+word (6), spaces, age 6, count 9, ack 11, state 8.
-    let fixed = 1 + 1 + 6 + 1 + 1 + 6 + 1 + 9 + 1 + ACK_W + 1 + 8;
+    // cursor, mark, glyph+word (6), spaces, age 6, count 9, ack 11 or 0, state 8.
+    let fixed = 1 + 1 + 6 + 1 + 1 + 6 + 1 + 9 + usize::from(ack_w > 0) + ack_w + 1 + 8;
     let mut flex = width.saturating_sub(fixed);
     let services = if width >= SERVICES_FROM {
         let w = (flex / 3).min(40);
@@ -183,7 +198,7 @@ fn line<'a>(inc: &Incident, state: &State, theme: &Theme, r: Row, twin: bool) ->
         Span::styled(if marked { "*" } else { " " }, theme.style(Role::Marked)),
         Span::styled(format!("{} {}", inc.severity.glyph(), inc.severity.word()), sev),
         Span::styled(" ", row),
-        Span::styled(cell(&title, flex), row),
+        Span::styled(title_cell(&title, flex), row),
     ];
     if let Some(w) = services {
         spans.push(Span::styled(" ", row));
@@ -197,11 +212,14 @@ fn line<'a>(inc: &Incident, state: &State, theme: &Theme, r: Row, twin: bool) ->
         Span::styled(cell_right(&age, 6), row),
         Span::styled(" ", row),
         Span::styled(cell_right(&count, 9), row),
-        Span::styled(" ", row),
-        Span::styled(cell(ack, ACK_W), if focused { row } else { theme.style(ack_role) }),
-        Span::styled(" ", row),
-        Span::styled(cell(inc.state.word(), 8), row),
     ]);
+    if ack_w > 0 {
+        spans.extend([
+            Span::styled(" ", row),
+            Span::styled(cell(ack, ack_w), if focused { row } else { theme.style(ack_role) }),
+        ]);
+    }
+    spans.extend([Span::styled(" ", row), Span::styled(cell(inc.state.word(), 8), row)]);
     if marked && !focused {
         for s in spans.iter_mut().skip(4) {
             s.style = s
@@ -210,6 +228,31 @@ fn line<'a>(inc: &Incident, state: &State, theme: &Theme, r: Row, twin: bool) ->
         }
     }
     Line::from(spans)
+}
+
+/// Shortest an alert name is cut to so that the place after it fits.
+const NAME_AT_LEAST: usize = 10;
+
+/// An incident's title in `width` columns. A title reads `ALERT on WHERE…`,
+/// and rows of one alert on different hosts or services differ only in
+/// WHERE, so a title too wide loses the end of its alert name first
+/// (`HostMemoryUnd… on host-a`), down to [`NAME_AT_LEAST`] columns; only
+/// then is its end cut.
+fn title_cell(title: &str, width: usize) -> String {
+    let clean = sanitize::clean_line(title, sanitize::MAX_WIDTH);
+    let full = sanitize::width(&clean);
+    if full <= width {
+        return cell(&clean, width);
+    }
+    let Some(at) = clean.find(" on ") else { return cell(&clean, width) };
+    let (name, place) = clean.split_at(at);
+    let name_w = sanitize::width(name);
+    let keep = name_w.saturating_sub(full - width).max(NAME_AT_LEAST);
+    if keep >= name_w {
+        return cell(&clean, width);
+    }
+    // `truncate` ends what it cut with `…` within `keep` columns.
+    cell(&format!("{}{place}", sanitize::truncate(name, keep)), width)
 }
 
 #[cfg(test)]
@@ -242,5 +285,22 @@ mod tests {
         view.sources[0].status = SourceStatus::Ok;
         view.sources[0].last_ok = Some(1);
         assert!(super::quiet_or_no_data(&s).contains("all quiet"));
+    }
+
+    #[test]
+    fn a_title_too_wide_keeps_its_place_and_shortens_its_alert_name() {
+        use super::title_cell;
+        let t = "HostMemoryUnderPressure on host-a (+1 alerts)";
+        assert_eq!(title_cell(t, 50), format!("{t}     "));
+        // Room for the place: the name gives up what the row lacks.
+        assert_eq!(title_cell(t, 40), "HostMemoryUnderPr\u{2026} on host-a (+1 alerts)");
+        // The name keeps ten columns; then the end is cut.
+        let narrow = title_cell(t, 31);
+        assert_eq!(narrow, "HostMemor\u{2026} on host-a (+1 alert\u{2026}");
+        assert_eq!(crate::sanitize::width(&narrow), 31);
+        // No place: an ordinary cut.
+        assert_eq!(title_cell("DiskFillingUpVeryFast", 10), "DiskFilli\u{2026}");
+        // Hostile text stays inert.
+        assert!(!title_cell("A\x1b[2J on \x1b]52;c;x\x07b", 30).contains('\x1b'));
     }
 }
