@@ -116,6 +116,9 @@ impl ContextNovelty {
         let Some((lo, hi)) = self.range else {
             self.lo = self.lo.min(x);
             self.hi = self.hi.max(x);
+            if self.early.is_empty() {
+                self.early.reserve_exact(self.warmup as usize);
+            }
             self.early.push(x as f32);
             // The warm-up learns the range, then counts its own samples'
             // contexts, and the same length again more contexts, so scoring

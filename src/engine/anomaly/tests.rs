@@ -160,6 +160,28 @@ fn a_level_shown_during_warm_up_is_not_new_later() {
 }
 
 #[test]
+fn a_burst_height_from_warm_up_is_no_new_level_when_it_returns() {
+    // Noise around 10 with a short burst to 20 while the context range is
+    // learned (samples 100-102), and the same burst much later. Records
+    // that never decay keep the early burst as the spike record, so only a
+    // context alarm (a "never-seen level") could flag its return; the level
+    // was seen.
+    let burst = |i: usize| (100..103).contains(&i) || (2500..2503).contains(&i);
+    let mut d = Detector::new(DetectorConfig { record_decay: 1.0, ..DetectorConfig::default() });
+    let v: Vec<Verdict> =
+        (0..3000).map(|i| d.observe(if burst(i) { 20.0 } else { 10.0 + noise(i) })).collect();
+    let late: Vec<(usize, Kind)> =
+        (2400..3000).filter(|&i| v[i].score >= DEFAULT_THRESHOLD).map(|i| (i, v[i].kind)).collect();
+    assert!(late.is_empty(), "alarms {late:?} for a burst the series showed in warm-up");
+    // A burst to a height never shown is a new level.
+    let mut d = Detector::new(DetectorConfig { record_decay: 1.0, ..DetectorConfig::default() });
+    let v: Vec<Verdict> = (0..3000)
+        .map(|i| d.observe(if (2500..2503).contains(&i) { 20.0 } else { 10.0 + noise(i) }))
+        .collect();
+    assert!(v[2500].score >= DEFAULT_THRESHOLD, "a never-seen burst scored {:?}", v[2500]);
+}
+
+#[test]
 fn nothing_is_reported_in_the_refractory_period() {
     let mut xs: Vec<f64> = (0..2000).map(|i| 10.0 + noise(i)).collect();
     xs[1500] = 30.0;
