@@ -37,9 +37,12 @@ pub struct ContextNovelty {
     warmup: u32,
     recent: [i32; ORDERS],
     counts: Box<[u16]>,
-    /// The samples seen while the range is learned, counted into the table
-    /// once it is known (then emptied).
+    /// The samples seen while the range is learned, as offsets from the
+    /// first one (single precision keeps a series' spread exact however
+    /// large its values), counted into the table once the range is known
+    /// (then emptied).
     early: Vec<f32>,
+    origin: f64,
 }
 
 impl ContextNovelty {
@@ -60,6 +63,7 @@ impl ContextNovelty {
             recent: [0; ORDERS],
             counts: vec![0u16; TABLE].into_boxed_slice(),
             early: Vec::new(),
+            origin: 0.0,
         }
     }
 
@@ -118,8 +122,9 @@ impl ContextNovelty {
             self.hi = self.hi.max(x);
             if self.early.is_empty() {
                 self.early.reserve_exact(self.warmup as usize);
+                self.origin = x;
             }
-            self.early.push(x as f32);
+            self.early.push((x - self.origin) as f32);
             // The warm-up learns the range, then counts its own samples'
             // contexts, and the same length again more contexts, so scoring
             // does not start on a nearly empty table.
@@ -127,7 +132,7 @@ impl ContextNovelty {
                 let (lo, hi) = (self.lo, self.hi);
                 self.range = Some((lo, hi));
                 for v in std::mem::take(&mut self.early) {
-                    self.count(f64::from(v), lo, hi);
+                    self.count(self.origin + f64::from(v), lo, hi);
                 }
             }
             return 0.0;

@@ -145,18 +145,22 @@ fn a_never_seen_level_is_novel_context() {
 
 #[test]
 fn a_level_shown_during_warm_up_is_not_new_later() {
-    // One burst to 10 while the range is learned, then 0/1 noise.
-    let mut c = context::ContextNovelty::new(8.0, 32.0, 100);
-    for i in 0..400 {
-        c.update(if i == 50 { 10.0 } else { f64::from(i % 2) });
+    // One burst of 10 while the range is learned, then 0/1 noise; the same
+    // around 10^9 (a byte counter), where single precision alone would
+    // blur the warm-up's values into one.
+    for base in [0.0, 1e9] {
+        let mut c = context::ContextNovelty::new(8.0, 32.0, 100);
+        for i in 0..400 {
+            c.update(base + if i == 50 { 10.0 } else { f64::from(i % 2) });
+        }
+        // The burst's level was seen (in warm-up): at most its short
+        // patterns are new, not the level itself (which would score 1).
+        let again = c.update(base + 10.0);
+        assert!(again < 1.0, "a level seen in warm-up scored {again} (base {base})");
+        c.update(base);
+        // Halfway up was never visited: that level is new.
+        assert!((c.update(base + 5.0) - 1.0).abs() < 1e-12, "a never-seen level (base {base})");
     }
-    // The burst's level was seen (in warm-up): at most its short patterns
-    // are new, not the level itself (which would score 1).
-    let again = c.update(10.0);
-    assert!(again < 1.0, "a level seen in warm-up scored {again}");
-    c.update(0.0);
-    // Halfway up was never visited: that level is new.
-    assert!((c.update(5.0) - 1.0).abs() < 1e-12, "a never-seen level");
 }
 
 #[test]
