@@ -15,17 +15,17 @@ const MARGIN: f64 = 1.0;
 /// (profile, fixed-threshold score, tuned score) measured on the 44-file
 /// corpus with the default detector.
 const MEASURED: [(&str, f64, f64); 3] = [
-    ("standard", 75.01, 75.71),
-    ("reward_low_FP_rate", 68.24, 69.73),
-    ("reward_low_FN_rate", 79.33, 79.79),
+    ("standard", 75.12, 75.81),
+    ("reward_low_FP_rate", 68.42, 69.90),
+    ("reward_low_FN_rate", 79.40, 79.86),
 ];
 
 /// (profile, fixed, tuned) pooled out of fold by leave-one-category-out
 /// cross-validation of the default grid: the headline estimate.
 const MEASURED_CV: [(&str, f64, f64); 3] = [
-    ("standard", 75.01, 75.54),
-    ("reward_low_FP_rate", 68.24, 69.63),
-    ("reward_low_FN_rate", 79.33, 79.67),
+    ("standard", 75.12, 75.64),
+    ("reward_low_FP_rate", 68.42, 69.80),
+    ("reward_low_FN_rate", 79.40, 79.74),
 ];
 
 fn corpus_dir() -> PathBuf {
