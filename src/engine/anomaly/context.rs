@@ -98,11 +98,11 @@ impl ContextNovelty {
         self.adjacent
     }
 
-    /// Moves the context window on by the level of `x` and counts its
-    /// contexts; returns how many of them were never seen before.
-    fn count(&mut self, x: f64, lo: f64, hi: f64) -> usize {
+    /// Moves the context window on by one level and counts its contexts;
+    /// returns how many of them were never seen before.
+    fn count(&mut self, level: i32) -> usize {
         self.recent.rotate_right(1);
-        self.recent[0] = self.level(x, lo, hi);
+        self.recent[0] = level;
         let mut novel = 0usize;
         for k in 1..=ORDERS {
             let c = &mut self.counts[Self::slot(&self.recent[..k])];
@@ -132,7 +132,8 @@ impl ContextNovelty {
                 let (lo, hi) = (self.lo, self.hi);
                 self.range = Some((lo, hi));
                 for v in std::mem::take(&mut self.early) {
-                    self.count(self.origin + f64::from(v), lo, hi);
+                    let l = self.level(self.origin + f64::from(v), lo, hi);
+                    self.count(l);
                 }
             }
             return 0.0;
@@ -141,7 +142,7 @@ impl ContextNovelty {
         let l = self.level(x, lo, hi);
         self.adjacent = self.counts[Self::slot(&[l])] == 0
             && (self.counts[Self::slot(&[l - 1])] > 0 || self.counts[Self::slot(&[l + 1])] > 0);
-        let novel = self.count(x, lo, hi);
+        let novel = self.count(l);
         if self.seen <= 2 * self.warmup {
             return 0.0;
         }
