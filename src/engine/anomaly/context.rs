@@ -10,7 +10,13 @@
 //! stretch where the series always moves, a dip that never recovers) which
 //! the record-based measures cannot see.
 //!
-//! Memory is fixed: one table of `TABLE` counters per series.
+//! The samples the range is learned from are counted too, once the range is
+//! known: a level the series showed during warm-up is not new (a rare burst
+//! height seen once early is not a never-seen level when it recurs).
+//!
+//! Memory is fixed: one table of `TABLE` counters per series, and during
+//! warm-up only, the warm-up's samples in single precision (freed once the
+//! range is learned).
 
 /// Counters in the hashed context table (a power of two).
 const TABLE: usize = 4096;
@@ -31,6 +37,12 @@ pub struct ContextNovelty {
     warmup: u32,
     recent: [i32; ORDERS],
     counts: Box<[u16]>,
+    /// The samples seen while the range is learned, as offsets from the
+    /// first one (single precision keeps a series' spread exact however
+    /// large its values), counted into the table once the range is known
+    /// (then emptied).
+    early: Vec<f32>,
+    origin: f64,
 }
 
 impl ContextNovelty {
@@ -50,6 +62,8 @@ impl ContextNovelty {
             warmup,
             recent: [0; ORDERS],
             counts: vec![0u16; TABLE].into_boxed_slice(),
+            early: Vec::new(),
+            origin: 0.0,
         }
     }
 
@@ -84,25 +98,11 @@ impl ContextNovelty {
         self.adjacent
     }
 
-    /// Feeds one sample; returns its novelty in `[0, 1]` (0 while warming up).
-    pub fn update(&mut self, x: f64) -> f64 {
-        self.seen = self.seen.saturating_add(1);
-        let Some((lo, hi)) = self.range else {
-            self.lo = self.lo.min(x);
-            self.hi = self.hi.max(x);
-            // The warm-up learns the range, the same length again the
-            // contexts, so scoring does not start on an empty table.
-            if self.seen >= self.warmup {
-                self.range = Some((self.lo, self.hi));
-            }
-            return 0.0;
-        };
+    /// Moves the context window on by one level and counts its contexts;
+    /// returns how many of them were never seen before.
+    fn count(&mut self, level: i32) -> usize {
         self.recent.rotate_right(1);
-        self.recent[0] = self.level(x, lo, hi);
-        // Only a new level needs its neighbours looked up.
-        let l = self.recent[0];
-        self.adjacent = self.counts[Self::slot(&[l])] == 0
-            && (self.counts[Self::slot(&[l - 1])] > 0 || self.counts[Self::slot(&[l + 1])] > 0);
+        self.recent[0] = level;
         let mut novel = 0usize;
         for k in 1..=ORDERS {
             let c = &mut self.counts[Self::slot(&self.recent[..k])];
@@ -111,6 +111,38 @@ impl ContextNovelty {
             }
             *c = c.saturating_add(1);
         }
+        novel
+    }
+
+    /// Feeds one sample; returns its novelty in `[0, 1]` (0 while warming up).
+    pub fn update(&mut self, x: f64) -> f64 {
+        self.seen = self.seen.saturating_add(1);
+        let Some((lo, hi)) = self.range else {
+            self.lo = self.lo.min(x);
+            self.hi = self.hi.max(x);
+            if self.early.is_empty() {
+                self.early.reserve_exact(self.warmup as usize);
+                self.origin = x;
+            }
+            self.early.push((x - self.origin) as f32);
+            // The warm-up learns the range, then counts its own samples'
+            // contexts, and the same length again more contexts, so scoring
+            // does not start on a nearly empty table.
+            if self.seen >= self.warmup {
+                let (lo, hi) = (self.lo, self.hi);
+                self.range = Some((lo, hi));
+                for v in std::mem::take(&mut self.early) {
+                    let l = self.level(self.origin + f64::from(v), lo, hi);
+                    self.count(l);
+                }
+            }
+            return 0.0;
+        };
+        // Only a new level needs its neighbours looked up.
+        let l = self.level(x, lo, hi);
+        self.adjacent = self.counts[Self::slot(&[l])] == 0
+            && (self.counts[Self::slot(&[l - 1])] > 0 || self.counts[Self::slot(&[l + 1])] > 0);
+        let novel = self.count(l);
         if self.seen <= 2 * self.warmup {
             return 0.0;
         }

@@ -2,7 +2,9 @@
 //!
 //! [`Detector`] takes one sample at a time in O(1) time and fixed memory
 //! (a few dozen floats, a 48-phase daily profile and an 8 KiB context
-//! table, no sample history) and returns an anomaly score in `[0, 1]`. It
+//! table; no sample history, except the context measure's warm-up samples
+//! until it has learned their range) and returns an anomaly score in
+//! `[0, 1]`. It
 //! is plain Rust: the NAB evaluation, benchmarks and the live pipeline run
 //! the same code. Samples may come with their timestamp
 //! ([`Detector::observe_at`]), which the seasonal measure needs.

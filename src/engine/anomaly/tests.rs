@@ -144,6 +144,48 @@ fn a_never_seen_level_is_novel_context() {
 }
 
 #[test]
+fn a_level_shown_during_warm_up_is_not_new_later() {
+    // One burst of 10 while the range is learned, then 0/1 noise; the same
+    // around 10^9 (a byte counter), where single precision alone would
+    // blur the warm-up's values into one.
+    for base in [0.0, 1e9] {
+        let mut c = context::ContextNovelty::new(8.0, 32.0, 100);
+        for i in 0..400 {
+            c.update(base + if i == 50 { 10.0 } else { f64::from(i % 2) });
+        }
+        // The burst's level was seen (in warm-up): at most its short
+        // patterns are new, not the level itself (which would score 1).
+        let again = c.update(base + 10.0);
+        assert!(again < 1.0, "a level seen in warm-up scored {again} (base {base})");
+        c.update(base);
+        // Halfway up was never visited: that level is new.
+        assert!((c.update(base + 5.0) - 1.0).abs() < 1e-12, "a never-seen level (base {base})");
+    }
+}
+
+#[test]
+fn a_burst_height_from_warm_up_is_no_new_level_when_it_returns() {
+    // Noise around 10 with a short burst to 20 while the context range is
+    // learned (samples 100-102), and the same burst much later. Records
+    // that never decay keep the early burst as the spike record, so only a
+    // context alarm (a "never-seen level") could flag its return; the level
+    // was seen.
+    let burst = |i: usize| (100..103).contains(&i) || (2500..2503).contains(&i);
+    let mut d = Detector::new(DetectorConfig { record_decay: 1.0, ..DetectorConfig::default() });
+    let v: Vec<Verdict> =
+        (0..3000).map(|i| d.observe(if burst(i) { 20.0 } else { 10.0 + noise(i) })).collect();
+    let late: Vec<(usize, Kind)> =
+        (2400..3000).filter(|&i| v[i].score >= DEFAULT_THRESHOLD).map(|i| (i, v[i].kind)).collect();
+    assert!(late.is_empty(), "alarms {late:?} for a burst the series showed in warm-up");
+    // A burst to a height never shown is a new level.
+    let mut d = Detector::new(DetectorConfig { record_decay: 1.0, ..DetectorConfig::default() });
+    let v: Vec<Verdict> = (0..3000)
+        .map(|i| d.observe(if (2500..2503).contains(&i) { 20.0 } else { 10.0 + noise(i) }))
+        .collect();
+    assert!(v[2500].score >= DEFAULT_THRESHOLD, "a never-seen burst scored {:?}", v[2500]);
+}
+
+#[test]
 fn nothing_is_reported_in_the_refractory_period() {
     let mut xs: Vec<f64> = (0..2000).map(|i| 10.0 + noise(i)).collect();
     xs[1500] = 30.0;
