@@ -12,9 +12,9 @@
 //! path no longer reached, as when an exception cuts a request short before
 //! its usual log line. How many lines of it the window should hold comes
 //! from the service's requests (its spans) when it has spans, else from
-//! its other lines: when the line that stops is most of what the service
-//! writes, its other lines are too few to show the stop, and its spans are
-//! not cut short by the exception.
+//! its ratio to the service's other lines (not its share of all lines,
+//! which the stop itself thins out); spans are not cut short by the
+//! exception.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -22,7 +22,7 @@ use crate::engine::logs::mask::Masked;
 use crate::model::{LogLevel, UnixMs};
 use crate::store::Store;
 
-use super::WindowRequest;
+use super::{REPORT_Z, WindowRequest};
 
 /// Baseline spans a service needs before its requests, not its lines,
 /// say how many lines of a template the window should hold.
@@ -50,6 +50,15 @@ pub struct LogShift {
     /// That template, masked, with its window and expected counts.
     pub vanished: String,
     pub vanished_lines: (u64, f64),
+    /// The largest significant change (z at least the report bar) in
+    /// doublings, each count plus one: how many times fewer lines of a
+    /// template that stopped than expected, and how many times more of an
+    /// error or warning template that rose. A count's z grows with the
+    /// count, so a busy service's routine wobble reads as a larger z than
+    /// a quiet one's line stopping altogether; the size of the change does
+    /// not.
+    pub vanished_x: f64,
+    pub rise_x: f64,
 }
 
 #[derive(Default)]
@@ -128,11 +137,19 @@ pub fn shifts(store: &Store, req: &WindowRequest) -> BTreeMap<String, LogShift> 
             Some(&(rb, rw)) if rb >= MIN_BASELINE_REQUESTS && rw > 0 => {
                 c.base as f64 * rw as f64 / rb as f64
             }
-            _ => c.base as f64 * kt as f64 / bt as f64,
+            // Its ratio to the service's other known lines: a share of all
+            // lines would be thinned by the stop itself (a line that was
+            // two thirds of them, gone, would be expected at two thirds of
+            // the third left).
+            _ if bt == c.base => 0.0,
+            _ => c.base as f64 * (kt - c.win) as f64 / (bt - c.base) as f64,
         };
         let gone = (kept - c.win as f64) / (kept + 1.0).sqrt();
         if gone > 0.0 {
             let sh = out.entry(s.to_string()).or_default();
+            if gone >= REPORT_Z {
+                sh.vanished_x = sh.vanished_x.max(((kept + 1.0) / (c.win as f64 + 1.0)).log2());
+            }
             if gone > sh.vanished_z {
                 sh.vanished_z = gone;
                 sh.vanished = crate::sanitize::clean_line(&c.text, 160);
@@ -144,6 +161,9 @@ pub fn shifts(store: &Store, req: &WindowRequest) -> BTreeMap<String, LogShift> 
         }
         let sh = out.entry(s.to_string()).or_default();
         sh.z_sum += z.max(0.0);
+        if z >= REPORT_Z {
+            sh.rise_x = sh.rise_x.max(((c.win as f64 + 1.0) / (expected + 1.0)).log2());
+        }
         if c.base == 0 {
             sh.new_lines += c.win;
         }
