@@ -142,7 +142,7 @@ pub fn strengths(
     let base = CallStats::collect(store.spans(), &req.baseline);
     let win = CallStats::collect(store.spans(), &[(req.window.0, req.window.1 + 1)]);
     for ch in change::changes(&base, &win, 0.0) {
-        let st = out.entry(ch.subject.blamed().to_string()).or_default();
+        let st = out.entry(ch.blamed().to_string()).or_default();
         let kind = match ch.subject {
             change::Subject::Own(_) => "spans:own",
             change::Subject::Gap(..) => "spans:gap",
