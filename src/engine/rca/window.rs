@@ -171,8 +171,11 @@ pub fn strengths(
             st.evidence.push(Evidence {
                 ts: req.window.0,
                 text: format!(
-                    "{s} logs: \"{}\" stopped ({} lines in the window, {:.1} expected from the service's other lines or its requests)",
-                    sh.vanished, sh.vanished_lines.0, sh.vanished_lines.1
+                    "{s} logs: \"{}\" stopped ({} lines in the window{}, {:.1} expected from the service's other lines or its requests)",
+                    sh.vanished,
+                    sh.vanished_lines.0,
+                    sh.vanished_minutes.map_or(String::new(), |n| format!("'s first {n} min")),
+                    sh.vanished_lines.1
                 ),
             });
         }
