@@ -320,6 +320,8 @@ fn held_z(
     Some((zs[k - 1].0, *zs[k - 1].1, *zs[0].1))
 }
 
+#[cfg(test)]
+mod log_tests;
 mod logs;
 #[cfg(test)]
 mod tests;
