@@ -352,7 +352,7 @@ fn add_span_evidence(
     let before = CallStats::collect(store.spans(), &[base]);
     let during = CallStats::collect(store.spans(), &[(window.0, window.1 + 1)]);
     for ch in change::changes(&before, &during, deviation::ANOMALY_Z) {
-        if let Some(c) = causes.iter_mut().find(|c| c.service == ch.subject.blamed()) {
+        if let Some(c) = causes.iter_mut().find(|c| c.service == ch.blamed()) {
             if c.evidence.len() < MAX_EVIDENCE {
                 c.evidence.push(ch.evidence(window.0));
             }

@@ -46,7 +46,7 @@ fn hex_and_ids() {
         "hex or id",
         &[
             "{} thread started",
-            "Caused by: worker.Pool.take(Pool.java:{}) frame",
+            "Caused by: worker.Pool.take(Pool.java:88) frame {}",
             "E/AndroidRuntime: FATAL EXCEPTION in process pid {}",
             "kernel: task {} blocked for more than 120 seconds",
         ],
@@ -184,7 +184,7 @@ fn the_same_event_reads_alike_in_every_style() {
         ("nginx", "{} - - [10/Oct/2023:13:55:36 +0000] \"GET /api/items HTTP/1.1\" 200 512"),
         ("syslog", "Oct 10 13:55:36 {} CRON[2212]: (root) CMD (run-parts /etc/cron.hourly)"),
         ("klog", "I1010 13:55:36.123456 1 reflector.go:255] Listing and watching from {}"),
-        ("java", "\tat org.example.Worker.run(Worker.java:{})"),
+        ("java", "\t... {} more"),
         ("windows", "2016-09-28 04:30:30, Info CBS Loaded Servicing Stack v6.1 with Core: {}"),
         ("android", "03-17 16:13:38.811  1702  2395 D WindowManager: printFreezingDisplayLogs {}"),
         ("mac", "Jul  1 09:00:55 calvisitor-10-105-160-95 kernel[0]: AppleCam::setPowerState({})"),
@@ -263,4 +263,58 @@ fn a_log_statement_position_is_part_of_its_event() {
         &["Pool#{} drained", "o.c.Pool#{}x drained", "Cache#{}.5 evicted"],
         &["7", "1234567"],
     );
+}
+
+#[test]
+fn a_source_file_position_is_part_of_its_event() {
+    // Go's and Java's caller positions, like `Class#53`: the statement that
+    // wrote the line, not a host and port.
+    assert_ne!(
+        masked("I1010 13:55:36.1 1 reflector.go:255] watch closed"),
+        masked("I1010 13:55:36.1 1 reflector.go:301] watch closed")
+    );
+    assert_eq!(
+        masked("\tat org.example.Worker.run(Worker.java:132)"),
+        ["at", "org.example.Worker.run(Worker.java:132)"]
+    );
+    assert_eq!(
+        masked("[ib_sm_sweep.c:1831]: NEW SWEEP"),
+        ["[ib_sm_sweep.c:1831]:", "NEW", "SWEEP"]
+    );
+    // A host and port is still a value, and so is a file that is no source.
+    same_template(
+        "endpoint",
+        &["connect to {} refused", "upstream {}] closed"],
+        &["proxy.example.org:5070", "db.internal:5432", "cache.local:6379"],
+    );
+    same_template("data file and offset", &["read {} failed"], &["data.bin:4096", "index.db:77"]);
+}
+
+#[test]
+fn a_list_of_values_is_one_variable() {
+    // One item or several, whatever words sit beside the ids: one event.
+    same_template(
+        "list of values",
+        &[
+            "INFO p.c.PriceController#46 [Query price][routeId and Train Type: {}]",
+            "found {} stations",
+            "ids={} done",
+        ],
+        &[
+            "[92708982-77af-4318-be25-57ccb0ff69ad:GaoTieOne]",
+            "[084837bb-53c8-4438-87c8-0321a4d09917:GaoTieTwo, a3f256c1-0e43-4f7d-9c21-121bf258101f:DongCheOne]",
+            "[7, 12, 19]",
+            "[Trip(id=1, type=ZhiDa), Trip(id=2, type=GaoTie)]",
+        ],
+    );
+    // The text after the list stays the event's.
+    assert_eq!(masked("got [1, 2, 3] rows ok"), ["got", "<*>", "rows", "ok"]);
+    // A bracketed set of words is text, and a bracket that is no list
+    // (a tag, a field) is masked as before.
+    assert_eq!(
+        masked("Registered signal handlers for [TERM, HUP, INT]"),
+        ["Registered", "signal", "handlers", "for", "[TERM,", "HUP,", "INT]"]
+    );
+    assert_eq!(masked("[getById][Query by id] done"), ["[getById][Query", "by", "id]", "done"]);
+    assert_ne!(masked("[a1, b] x"), masked("[a1, b] y"));
 }

@@ -70,11 +70,18 @@ impl Masked {
         self.text.clear();
         self.spans.clear();
         let mut open_quote: Option<u8> = None;
+        // Brackets still open in a list of values being skipped.
+        let mut list_depth = 0i32;
         let mut rest = scan::tokens(line);
         while let Some((tok, seen)) = rest.next() {
             if self.hashes.len() + 1 >= MAX_TOKENS {
                 self.push_wild();
                 break;
+            }
+            if list_depth > 0 {
+                // The next items of a list of values: part of it.
+                list_depth += bracket_balance(tok);
+                continue;
             }
             if tok.len() <= 9 && self.hashes.last() == Some(&WILD) && token::is_unit(tok) {
                 // `12 ms` is one value, as `12ms` is.
@@ -88,21 +95,38 @@ impl Masked {
                 continue;
             }
             let start = self.text.len();
-            let (mut has_letter, mut open) = mask_token(tok, &mut self.text, false);
+            let mut t = mask_token(tok, &mut self.text, false);
             // A quoted value of three or more words is a sentence the
             // program wrote (`msg="upstream connect error or …"`), not a
             // datum like `user="Jane Doe"`: its words are masked one by one,
             // like the rest of the line, so the template keeps its message.
-            if let Some(q) = open
+            if let Some(q) = t.open
                 && rest.clone().next().is_some_and(|(next, _)| !next.as_bytes().contains(&q))
             {
                 self.text.truncate(start);
-                (has_letter, open) = mask_token(tok, &mut self.text, true);
+                t = mask_token(tok, &mut self.text, true);
             }
-            open_quote = open;
+            open_quote = t.open;
+            // A list of values (`[id-1:GaoTie, id-2:DongChe]`, `[7]`) is one
+            // variable however many items it has and whatever words sit
+            // beside their values: its first item holds a value and ends
+            // in this token.
+            if t.var && starts_list(tok) {
+                self.text.truncate(start);
+                self.push_wild();
+                list_depth = bracket_balance(tok);
+                continue;
+            }
+            if t.var && tok.ends_with(',') && bracket_balance(tok) > 0 {
+                // `ids=[1,`: the value's next items follow.
+                list_depth = bracket_balance(tok);
+            }
+            let mut has_letter = t.constant;
             // A token that kept letters may still be a value by its shape;
-            // only one with a mark or of some length can be.
+            // only one with a mark or of some length can be. A position in
+            // the code (`main.go:42`) looks like an endpoint but is none.
             if has_letter
+                && !t.position
                 && (tok.len() >= 8 || seen & scan::MARK != 0)
                 && token::is_value_shaped(tok, seen)
             {
@@ -137,6 +161,18 @@ impl Masked {
             self.spans.push((at, at));
         }
     }
+}
+
+/// Whether a token opens a list and ends its first item: `[` first, then
+/// a `,` at its end or a `]` inside it.
+fn starts_list(tok: &str) -> bool {
+    let b = tok.as_bytes();
+    b.len() > 2 && b[0] == b'[' && (b.ends_with(b",") || b[1..].contains(&b']'))
+}
+
+/// Brackets a token opens minus those it closes.
+fn bracket_balance(tok: &str) -> i32 {
+    tok.bytes().map(|c| i32::from(c == b'[') - i32::from(c == b']')).sum()
 }
 
 fn to_u32(n: usize) -> u32 {
@@ -179,15 +215,17 @@ fn is_hex_run(run: &[u8]) -> bool {
 }
 
 /// Whether the digits at `b[start..end]` are the source line of a log
-/// statement written as `Class#line` (logback's `%class#%line` style:
-/// `r.c.RouteController#53`, `OrderServiceImpl#120`): a class name, a
-/// package-qualified one or one in CamelCase, then `#`, then up to six
-/// digits that end the token or meet punctuation. A class position is a
+/// statement: logback's `%class#%line` (`r.c.RouteController#53`,
+/// `OrderServiceImpl#120`: a package-qualified or CamelCase class, `#`) or
+/// a source file and line (`main.go:42`, `Worker.java:132`, `sweep.c:1831`:
+/// a file name with a source-code extension, `:`), then up to six digits
+/// that end the token or meet punctuation. A position in the code is a
 /// constant of the event: two statements of one class are two events,
 /// however alike their text. A bare capitalised word (`Thread#12`,
-/// `Worker#3`) is more often a counter and stays a variable.
+/// `Worker#3`) is more often a counter and stays a variable, and a host
+/// and port (`proxy.example.org:5070`) stays a value.
 fn is_code_line(b: &[u8], start: usize, end: usize) -> bool {
-    if end - start > 6 || start < 2 || b[start - 1] != b'#' {
+    if end - start > 6 || start < 2 || !matches!(b[start - 1], b'#' | b':') {
         return false;
     }
     if !b[start..end].iter().all(u8::is_ascii_digit) {
@@ -202,6 +240,9 @@ fn is_code_line(b: &[u8], start: usize, end: usize) -> bool {
         name_start -= 1;
     }
     let name = &b[name_start..name_end];
+    if b[name_end] == b':' {
+        return is_source_file(name);
+    }
     let class = name.rsplit(|&c| c == b'.').next().unwrap_or(&[]);
     let qualified = class.len() < name.len();
     let camel = class.windows(2).any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase());
@@ -211,17 +252,28 @@ fn is_code_line(b: &[u8], start: usize, end: usize) -> bool {
         && (qualified || camel)
 }
 
+/// A file name with the extension of a programming language's source
+/// (`main.go`, `Worker.java`, `ib_sm_sweep.c`): what loggers print as the
+/// caller's position.
+fn is_source_file(name: &[u8]) -> bool {
+    const EXT: [&[u8]; 22] = [
+        b"c", b"cc", b"cpp", b"cxx", b"h", b"hpp", b"go", b"rs", b"java", b"kt", b"scala", b"py",
+        b"rb", b"js", b"ts", b"php", b"cs", b"swift", b"ex", b"erl", b"lua", b"pl",
+    ];
+    let Some(dot) = name.iter().rposition(|&c| c == b'.') else { return false };
+    dot > 0 && EXT.contains(&&name[dot + 1..])
+}
+
 /// Appends the masked form of one whitespace-free token to `out`; returns
-/// whether it stays a constant token (some letter survived outside the
-/// variables, or it had no variable at all, like `-`), and the quote a
-/// `key="value` left open, whose value goes on in the next tokens.
+/// what it found (see [`Token`]).
 ///
 /// With `sentence`, an unclosed quote opens text rather than a value: the
 /// quote is kept and the words after it are masked as usual.
-fn mask_token(tok: &str, out: &mut String, sentence: bool) -> (bool, Option<u8>) {
+fn mask_token(tok: &str, out: &mut String, sentence: bool) -> Token {
     let b = tok.as_bytes();
     let mut has_letter = false;
     let mut has_var = false;
+    let mut position = false;
     let mut i = 0;
     while i < b.len() {
         if is_word(b[i]) {
@@ -245,6 +297,7 @@ fn mask_token(tok: &str, out: &mut String, sentence: bool) -> (bool, Option<u8>)
             if digit && !letter && is_code_line(b, start, i) {
                 // `RouteController#53`: where the statement that wrote the
                 // line sits in the code, the same for every line it writes.
+                position = true;
                 out.push_str(tok.get(start..i).unwrap_or(""));
             } else if digit || is_hex_run(&b[start..i]) {
                 has_var = true;
@@ -291,7 +344,12 @@ fn mask_token(tok: &str, out: &mut String, sentence: bool) -> (bool, Option<u8>)
                         }
                         // The value goes on past this token (quotes only).
                         out.push_str(WILD_TEXT);
-                        return (has_letter, spans.then_some(close));
+                        return Token {
+                            constant: has_letter,
+                            open: spans.then_some(close),
+                            position,
+                            var: true,
+                        };
                     }
                     i += 1;
                 } else {
@@ -311,7 +369,21 @@ fn mask_token(tok: &str, out: &mut String, sentence: bool) -> (bool, Option<u8>)
             out.push_str(tok.get(start..i).unwrap_or(""));
         }
     }
-    (has_letter || !has_var, None)
+    Token { constant: has_letter || !has_var, open: None, position, var: has_var }
+}
+
+/// What [`mask_token`] found in a token.
+struct Token {
+    /// Some letter survived outside the variables, or it had no variable
+    /// at all (like `-`).
+    constant: bool,
+    /// The quote a `key="value` left open: the value goes on in the next
+    /// tokens.
+    open: Option<u8>,
+    /// It holds a position in the code (`Class#53`, `main.go:42`).
+    position: bool,
+    /// Some part of it was masked.
+    var: bool,
 }
 
 /// A fast 64-bit hash (FNV-style with a wide multiply); never returns [`WILD`].

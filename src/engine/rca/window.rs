@@ -12,14 +12,19 @@
 //!   work or the calls into it became, when the change is significant;
 //!   calls to it failing (see [`crate::engine::spans::change`]: callers of
 //!   a slow service are not blamed);
-//! - logs: the z of the error or warning template whose share of its lines
-//!   rose most (a template new to it counts by its lines).
+//! - logs: how many times more lines an error or warning template wrote
+//!   than its baseline share predicts (a template new to it counts by its
+//!   lines), or how many times fewer a line it kept writing did, log2, when
+//!   the change is significant (see [`logs`]). Sizes, as for spans, not
+//!   z's: a count's z grows with the count, so a busy service's routine
+//!   wobble would outweigh a quiet service's line stopping altogether.
 //!
 //! A drop in a service's request rate is not held against it when one of
 //! its callers is itself troubled: traffic drops travel down the call graph.
 //! Failures travel up: a service's log change is not held against it when
-//! one of its callees' own logs or spans changed too (the deepest one is
-//! the cause).
+//! one of its callees' own logs or spans changed at least as much (the
+//! deepest one is the cause); a callee's smaller change does not explain
+//! a larger one in its caller.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -65,7 +70,8 @@ pub struct Strengths {
     pub traffic_drop: f64,
     /// log2 of how many times slower, strongest significant change.
     pub spans: f64,
-    /// z of the strongest error/warning template.
+    /// log2 of how many times more (error/warning) or fewer (a line that
+    /// stopped) lines, strongest significant change.
     pub logs: f64,
     /// The strongest figure per kind of measure (`metric:cpu`,
     /// `spans:gap`, `logs:new`, ...), for explaining a ranking.
@@ -92,7 +98,8 @@ impl Strengths {
         let z = |v: f64| if v >= REPORT_Z { v.min(SATURATE_Z) / SATURATE_Z } else { 0.0 };
         let spans = (self.spans / SATURATE_LOG2).clamp(0.0, 1.0);
         let symptom = z(self.symptom.max(self.traffic_drop));
-        (z(self.metric) + SYMPTOM_WEIGHT * symptom + spans + z(self.logs)) / (3.0 + SYMPTOM_WEIGHT)
+        let logs = (self.logs / SATURATE_LOG2).clamp(0.0, 1.0);
+        (z(self.metric) + SYMPTOM_WEIGHT * symptom + spans + logs) / (3.0 + SYMPTOM_WEIGHT)
     }
 }
 
@@ -135,7 +142,7 @@ pub fn strengths(
     let base = CallStats::collect(store.spans(), &req.baseline);
     let win = CallStats::collect(store.spans(), &[(req.window.0, req.window.1 + 1)]);
     for ch in change::changes(&base, &win, 0.0) {
-        let st = out.entry(ch.subject.blamed().to_string()).or_default();
+        let st = out.entry(ch.blamed().to_string()).or_default();
         let kind = match ch.subject {
             change::Subject::Own(_) => "spans:own",
             change::Subject::Gap(..) => "spans:gap",
@@ -152,17 +159,23 @@ pub fn strengths(
     }
     for (s, sh) in logs::shifts(store, req) {
         let st = out.entry(s.clone()).or_default();
-        st.logs = sh.z_max.max(sh.vanished_z);
+        st.logs = sh.rise_x.max(sh.vanished_x);
+        st.note("logs:z".into(), sh.z_max);
         st.note("logs:sum".into(), sh.z_sum);
         st.note("logs:vanished".into(), sh.vanished_z);
+        st.note("logs:vanished_x".into(), sh.vanished_x);
+        st.note("logs:rise_x".into(), sh.rise_x);
         #[allow(clippy::cast_precision_loss)]
         st.note("logs:new".into(), sh.new_lines as f64);
         if sh.vanished_z >= REPORT_Z {
             st.evidence.push(Evidence {
                 ts: req.window.0,
                 text: format!(
-                    "{s} logs: \"{}\" stopped ({} lines in the window, {:.1} expected from its baseline share)",
-                    sh.vanished, sh.vanished_lines.0, sh.vanished_lines.1
+                    "{s} logs: \"{}\" stopped ({} lines in the window{}, {:.1} expected from the service's other lines or its requests)",
+                    sh.vanished,
+                    sh.vanished_lines.0,
+                    sh.vanished_minutes.map_or(String::new(), |n| format!("'s first {n} min")),
+                    sh.vanished_lines.1
                 ),
             });
         }
@@ -180,8 +193,9 @@ pub fn strengths(
     let troubled: BTreeSet<String> = out
         .iter()
         .filter(|(_, st)| {
-            st.metric.max(st.symptom).max(st.logs).max(st.traffic_drop) >= REPORT_Z
+            st.metric.max(st.symptom).max(st.traffic_drop) >= REPORT_Z
                 || st.spans >= 1.0
+                || st.logs > 0.0
         })
         .map(|(s, _)| s.clone())
         .collect();
@@ -191,15 +205,16 @@ pub fn strengths(
         }
     }
     // Failures travel up: a caller logging about a callee whose own logs or
-    // spans changed is reporting the callee's trouble: its log change is
-    // not held against it (kept in the detail).
-    let own_changed: BTreeSet<String> = out
+    // spans changed at least as much is reporting the callee's trouble: its
+    // log change is not held against it (kept in the detail).
+    let own_change: BTreeMap<String, f64> = out
         .iter()
-        .filter(|(_, st)| st.logs >= REPORT_Z || st.spans >= 1.0)
-        .map(|(s, _)| s.clone())
+        .filter(|(_, st)| st.logs > 0.0 || st.spans >= 1.0)
+        .map(|(s, st)| (s.clone(), st.logs.max(st.spans)))
         .collect();
     for (s, st) in &mut out {
-        if st.logs >= REPORT_Z && topo.callees(s).any(|c| c != s && own_changed.contains(c)) {
+        let explained = |c: &str| c != s && own_change.get(c).is_some_and(|x| *x >= st.logs);
+        if st.logs > 0.0 && topo.callees(s).any(explained) {
             st.note("logs:callee".into(), st.logs);
             st.logs = 0.0;
         }
@@ -305,6 +320,8 @@ fn held_z(
     Some((zs[k - 1].0, *zs[k - 1].1, *zs[0].1))
 }
 
+#[cfg(test)]
+mod log_tests;
 mod logs;
 #[cfg(test)]
 mod tests;

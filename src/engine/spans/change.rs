@@ -10,6 +10,12 @@
 //! A slow callee makes its callers wait longer too, but neither their own
 //! work nor the gap grows, so callers are not blamed for it.
 //!
+//! A gap is shared by both ends: when one caller's calls to two or more
+//! services all have wider gaps, the common end is the caller (its own
+//! egress, its CPU starved before it reads the answer), not each callee;
+//! those gaps are blamed on the caller. Gaps into one callee from many
+//! callers still blame the callee.
+//!
 //! The wire is one network: a call seen too rarely in the baseline to know
 //! its own gap (a rare request type) is judged against the gaps of every
 //! call in the baseline together.
@@ -18,6 +24,8 @@
 //! baseline's 95th percentile, against the 5% expected if nothing changed
 //! (a z-score on that share). Ties at a quantized baseline count as not
 //! above, so a flat baseline does not turn noise into a shift.
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::Evidence;
 
@@ -30,6 +38,9 @@ pub const MIN_WINDOW: usize = 5;
 /// Cap on reported z, so strengths stay comparable.
 const MAX_Z: f64 = 99.0;
 const TAIL: f64 = 0.95;
+/// A shift this many standard errors out is no chance: gaps this wide on
+/// two calls of one caller make the caller their common end.
+const SIGNIFICANT_Z: f64 = 4.0;
 
 /// Where a change was seen.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -65,9 +76,21 @@ pub struct SpanChange {
     /// Effect size: log2 of the window's 90th percentile over the
     /// baseline's (each plus 1 ms, so sub-millisecond noise is no effect).
     pub effect: f64,
+    /// A gap blamed on its caller: the caller's calls to two or more
+    /// services got wider gaps together.
+    pub caller_side: bool,
 }
 
 impl SpanChange {
+    /// The service the change is blamed on.
+    #[must_use]
+    pub fn blamed(&self) -> &str {
+        match &self.subject {
+            Subject::Gap(a, _) if self.caller_side => a,
+            s => s.blamed(),
+        }
+    }
+
     /// The evidence line: "calls a→b: p99 40 ms → 900 ms, errors 0% → 12%".
     #[must_use]
     pub fn describe(&self) -> String {
@@ -77,12 +100,17 @@ impl SpanChange {
             Subject::Errors(a, b) => (format!("calls {a}→{b}"), "p99"),
         };
         format!(
-            "{what}: {measure} {} → {}, errors {:.0}% → {:.0}% ({} spans)",
+            "{what}: {measure} {} → {}, errors {:.0}% → {:.0}% ({} spans){}",
             ms(self.p99.0),
             ms(self.p99.1),
             self.errors.0 * 100.0,
             self.errors.1 * 100.0,
-            self.samples
+            self.samples,
+            if self.caller_side {
+                "; its calls to other services too: the caller's side"
+            } else {
+                ""
+            }
         )
     }
 
@@ -149,6 +177,7 @@ pub fn changes(base: &CallStats, win: &CallStats, min_z: f64) -> Vec<SpanChange>
                 errors: (b.error_ratio(), w.error_ratio()),
                 samples: w.count(),
                 effect: effect(b, w),
+                caller_side: false,
             });
         }
     }
@@ -166,6 +195,7 @@ pub fn changes(base: &CallStats, win: &CallStats, min_z: f64) -> Vec<SpanChange>
                 errors,
                 samples: w.gap.count(),
                 effect: effect(gap_base, &w.gap),
+                caller_side: false,
             });
         }
         if let Some(z) = error_shift(&b.served, &w.served).filter(|z| *z >= min_z) {
@@ -176,8 +206,23 @@ pub fn changes(base: &CallStats, win: &CallStats, min_z: f64) -> Vec<SpanChange>
                 errors,
                 samples: w.served.count(),
                 effect: errors.1 - errors.0,
+                caller_side: false,
             });
         }
+    }
+    // Callers whose calls to two or more services all got wider gaps.
+    let mut widened: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for ch in &out {
+        if let Subject::Gap(a, b) = &ch.subject
+            && ch.z >= SIGNIFICANT_Z
+        {
+            widened.entry(a.as_str()).or_default().insert(b.as_str());
+        }
+    }
+    let common: BTreeSet<String> =
+        widened.into_iter().filter(|(_, bs)| bs.len() >= 2).map(|(a, _)| a.to_string()).collect();
+    for ch in &mut out {
+        ch.caller_side = matches!(&ch.subject, Subject::Gap(a, _) if common.contains(a));
     }
     out.sort_by(|a, b| b.z.total_cmp(&a.z).then(a.subject.cmp(&b.subject)));
     out
@@ -203,7 +248,7 @@ mod tests {
     }
 
     fn blamed(ch: &[SpanChange]) -> Vec<&str> {
-        let mut v: Vec<&str> = ch.iter().map(|c| c.subject.blamed()).collect();
+        let mut v: Vec<&str> = ch.iter().map(SpanChange::blamed).collect();
         v.dedup();
         v
     }
@@ -258,6 +303,52 @@ mod tests {
         // The same window with no wire slower than usual: nothing.
         let calm = stats(&jittered(chain(100_000, 8, 5, 2, 5, 10)));
         assert!(changes(&base, &calm, 4.0).is_empty());
+    }
+
+    /// `n` traces from `t0` where `caller` calls "b" and then "c" through
+    /// client spans, with `wire_b` and `wire_c` ms on the wire.
+    fn fan(t0: i64, n: u128, caller: &str, wire_b: u64, wire_c: u64) -> Vec<Span> {
+        use super::super::testutil::span;
+        let mut out = Vec::new();
+        for i in 0..n {
+            let start = t0 + i as i64 * 1000;
+            let tr = (t0 as u128) << 40 | (u128::from(caller.as_bytes()[0]) << 32) | i;
+            out.push(span(tr, 1, None, caller, start, 5 + wire_b + wire_c + 20));
+            out.push(span(tr, 2, Some(1), caller, start, wire_b + 10));
+            out.push(span(tr, 3, Some(2), "b", start + 1, 10));
+            out.push(span(tr, 4, Some(1), caller, start + 20, wire_c + 10));
+            out.push(span(tr, 5, Some(4), "c", start + 21, 10));
+        }
+        jittered(out)
+    }
+
+    fn blame_of(ch: &[SpanChange]) -> Vec<&str> {
+        let mut v: Vec<&str> = ch.iter().map(SpanChange::blamed).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
+    #[test]
+    fn wider_gaps_on_every_call_of_one_caller_blame_the_caller() {
+        // a calls b and c; in the window both calls wait 300 ms more
+        // between a's client span and the callee's server span: a's side
+        // (its egress, or its CPU starved before it reads the answer).
+        let base = stats(&fan(0, 60, "a", 2, 2));
+        let win = stats(&fan(100_000, 30, "a", 300, 300));
+        let ch = changes(&base, &win, 4.0);
+        assert_eq!(blame_of(&ch), vec!["a"], "{ch:?}");
+        assert!(ch[0].describe().contains("the caller's side"), "{}", ch[0].describe());
+        // Only the call to b slower: b's wire, b's doing.
+        let win = stats(&fan(100_000, 30, "a", 300, 2));
+        assert_eq!(blame_of(&changes(&base, &win, 4.0)), vec!["b"]);
+        // Two callers' calls into b slower: still b.
+        let mut base_spans = fan(0, 60, "a", 2, 2);
+        base_spans.extend(fan(0, 60, "x", 2, 2));
+        let mut win_spans = fan(100_000, 30, "a", 300, 2);
+        win_spans.extend(fan(100_000, 30, "x", 300, 2));
+        let ch = changes(&stats(&base_spans), &stats(&win_spans), 4.0);
+        assert_eq!(blame_of(&ch), vec!["b"], "{ch:?}");
     }
 
     fn renamed(mut spans: Vec<Span>, to: [&str; 3]) -> Vec<Span> {

@@ -12,9 +12,9 @@
 //! path no longer reached, as when an exception cuts a request short before
 //! its usual log line. How many lines of it the window should hold comes
 //! from the service's requests (its spans) when it has spans, else from
-//! its other lines: when the line that stops is most of what the service
-//! writes, its other lines are too few to show the stop, and its spans are
-//! not cut short by the exception.
+//! its ratio to the service's other lines (not its share of all lines,
+//! which the stop itself thins out); spans are not cut short by the
+//! exception.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -22,7 +22,7 @@ use crate::engine::logs::mask::Masked;
 use crate::model::{LogLevel, UnixMs};
 use crate::store::Store;
 
-use super::WindowRequest;
+use super::{REPORT_Z, WindowRequest};
 
 /// Baseline spans a service needs before its requests, not its lines,
 /// say how many lines of a template the window should hold.
@@ -50,14 +50,40 @@ pub struct LogShift {
     /// That template, masked, with its window and expected counts.
     pub vanished: String,
     pub vanished_lines: (u64, f64),
+    /// The first minutes of the window it was judged over, when not all.
+    pub vanished_minutes: Option<usize>,
+    /// The largest significant change (z at least the report bar) in
+    /// doublings, each count plus one: how many times fewer lines of a
+    /// template that stopped than expected, and how many times more of an
+    /// error or warning template that rose. A count's z grows with the
+    /// count, so a busy service's routine wobble reads as a larger z than
+    /// a quiet one's line stopping altogether; the size of the change does
+    /// not.
+    pub vanished_x: f64,
+    pub rise_x: f64,
 }
 
 #[derive(Default)]
 struct Count {
     base: u64,
     win: u64,
+    /// Window lines per minute from the window's start.
+    minutes: Vec<u64>,
     text: String,
     last: UnixMs,
+}
+
+/// Adds one to minute `m` of `v`, growing it as needed.
+fn bump(v: &mut Vec<u64>, m: usize) {
+    if v.len() <= m {
+        v.resize(m + 1, 0);
+    }
+    v[m] += 1;
+}
+
+/// The sum of the first `n` minutes.
+fn upto(v: &[u64], n: usize) -> u64 {
+    v.iter().take(n).sum()
 }
 
 /// Per service with error or warning lines in the window.
@@ -66,6 +92,12 @@ struct Count {
 pub fn shifts(store: &Store, req: &WindowRequest) -> BTreeMap<String, LogShift> {
     let in_base = |t: UnixMs| req.baseline.iter().any(|(a, b)| t >= *a && t < *b);
     let in_win = |t: UnixMs| t >= req.window.0 && t <= req.window.1;
+    // Minutes of the window, from its start: a line that stopped at the
+    // onset is judged over the first minute, the first two, ... so a stop
+    // that ended before the window closed still shows.
+    let minutes = usize::try_from((req.window.1 - req.window.0) / 60_000).unwrap_or(0).clamp(1, 60);
+    let minute =
+        |t: UnixMs| usize::try_from((t - req.window.0) / 60_000).unwrap_or(0).min(minutes - 1);
     let mut totals: HashMap<&str, (u64, u64)> = HashMap::new();
     let mut counts: HashMap<(&str, LogLevel, Vec<u64>), Count> = HashMap::new();
     let mut masked = Masked::default();
@@ -85,6 +117,7 @@ pub fn shifts(store: &Store, req: &WindowRequest) -> BTreeMap<String, LogShift> 
         let c = counts.entry((s, l.level, masked.hashes.clone())).or_default();
         if w {
             c.win += 1;
+            bump(&mut c.minutes, minute(l.ts));
             c.last = c.last.max(l.ts);
         } else {
             c.base += 1;
@@ -96,22 +129,26 @@ pub fn shifts(store: &Store, req: &WindowRequest) -> BTreeMap<String, LogShift> 
     // Window lines of templates the baseline knows, per service: a
     // template's disappearance is judged among these, so new lines (an
     // error burst) do not thin out the old ones' shares.
-    let mut known: HashMap<&str, u64> = HashMap::new();
+    let mut known: HashMap<&str, Vec<u64>> = HashMap::new();
     for ((s, _, _), c) in &counts {
         if c.base > 0 {
-            *known.entry(s).or_default() += c.win;
+            let k = known.entry(s).or_default();
+            k.resize(k.len().max(c.minutes.len()), 0);
+            for (m, n) in c.minutes.iter().enumerate() {
+                k[m] += n;
+            }
         }
     }
     // A service's requests, counted from its spans: where it has spans, a
     // line it wrote per request is expected in proportion to its requests,
     // which its stopped lines cannot thin out as they thin out its lines.
-    let mut requests: HashMap<&str, (u64, u64)> = HashMap::new();
+    let mut requests: HashMap<&str, (u64, Vec<u64>)> = HashMap::new();
     for sp in store.spans().iter() {
         let (w, b) = (in_win(sp.start), in_base(sp.start));
         if w || b {
             let r = requests.entry(&sp.service).or_default();
             if w {
-                r.1 += 1;
+                bump(&mut r.1, minute(sp.start));
             } else {
                 r.0 += 1;
             }
@@ -122,21 +159,35 @@ pub fn shifts(store: &Store, req: &WindowRequest) -> BTreeMap<String, LogShift> 
         let (bt, wt) = totals.get(s).copied().unwrap_or_default();
         let expected = if bt == 0 { 0.0 } else { c.base as f64 * wt as f64 / bt as f64 };
         let z = (c.win as f64 - expected) / (expected + 1.0).sqrt();
-        let kt = known.get(s).copied().unwrap_or(0);
-        let kept = match requests.get(s) {
-            _ if bt == 0 || kt == 0 => 0.0,
-            Some(&(rb, rw)) if rb >= MIN_BASELINE_REQUESTS && rw > 0 => {
-                c.base as f64 * rw as f64 / rb as f64
+        let no_minutes = Vec::new();
+        let kt = known.get(s).unwrap_or(&no_minutes);
+        for n in 1..=minutes {
+            let (seen, others) = (upto(&c.minutes, n), upto(kt, n));
+            let kept = match requests.get(s) {
+                _ if bt == 0 || others == 0 => 0.0,
+                Some((rb, rw)) if *rb >= MIN_BASELINE_REQUESTS && upto(rw, n) > 0 => {
+                    c.base as f64 * upto(rw, n) as f64 / *rb as f64
+                }
+                // Its ratio to the service's other known lines: a share of
+                // all lines would be thinned by the stop itself (a line
+                // that was two thirds of them, gone, would be expected at
+                // two thirds of the third left).
+                _ if bt == c.base => 0.0,
+                _ => c.base as f64 * others.saturating_sub(seen) as f64 / (bt - c.base) as f64,
+            };
+            let gone = (kept - seen as f64) / (kept + 1.0).sqrt();
+            if gone <= 0.0 {
+                continue;
             }
-            _ => c.base as f64 * kt as f64 / bt as f64,
-        };
-        let gone = (kept - c.win as f64) / (kept + 1.0).sqrt();
-        if gone > 0.0 {
             let sh = out.entry(s.to_string()).or_default();
+            if gone >= REPORT_Z {
+                sh.vanished_x = sh.vanished_x.max(((kept + 1.0) / (seen as f64 + 1.0)).log2());
+            }
             if gone > sh.vanished_z {
                 sh.vanished_z = gone;
                 sh.vanished = crate::sanitize::clean_line(&c.text, 160);
-                sh.vanished_lines = (c.win, kept);
+                sh.vanished_lines = (seen, kept);
+                sh.vanished_minutes = (n < minutes).then_some(n);
             }
         }
         if c.win == 0 || !matches!(level, LogLevel::Error | LogLevel::Warn) {
@@ -144,6 +195,9 @@ pub fn shifts(store: &Store, req: &WindowRequest) -> BTreeMap<String, LogShift> 
         }
         let sh = out.entry(s.to_string()).or_default();
         sh.z_sum += z.max(0.0);
+        if z >= REPORT_Z {
+            sh.rise_x = sh.rise_x.max(((c.win as f64 + 1.0) / (expected + 1.0)).log2());
+        }
         if c.base == 0 {
             sh.new_lines += c.win;
         }
