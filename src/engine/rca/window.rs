@@ -155,6 +155,9 @@ pub fn strengths(
         st.logs = sh.z_max.max(sh.vanished_z);
         st.note("logs:sum".into(), sh.z_sum);
         st.note("logs:vanished".into(), sh.vanished_z);
+        st.note("logs:rose".into(), sh.z_max);
+        #[allow(clippy::cast_precision_loss)]
+        st.note("logs:rose_lines".into(), sh.lines as f64);
         #[allow(clippy::cast_precision_loss)]
         st.note("logs:new".into(), sh.new_lines as f64);
         if sh.vanished_z >= REPORT_Z {
