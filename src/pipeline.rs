@@ -182,10 +182,10 @@ impl Pipeline {
     pub fn analyze(&mut self, now: UnixMs) -> View {
         let mut incidents = self.engine.update(&self.store, now);
         self.anomalies.update(&self.store);
-        let signs = self.watch.update(&self.store, self.engine.topology(), now);
+        self.watch.update(&self.store, self.engine.topology(), now);
         let suspected = self.suspects.update(
             self.anomalies.recent(),
-            &signs,
+            &self.watch,
             &incidents,
             &self.store,
             self.engine.topology(),

@@ -45,6 +45,12 @@ pub const MIN_EVENTS: usize = 2;
 pub const WINDOW_MS: i64 = 5 * 60_000;
 /// A suspicion with no strong anomaly for this long is dropped.
 pub const QUIET_MS: i64 = 10 * 60_000;
+/// A corroborated suspicion with no clue for this long has ended as far
+/// as quell can see (the watch judges every minute, over the last three):
+/// new clues on its services open a new one, so a fault repeated on one
+/// service is a new suspicion, as a resolved alert that fires again is a
+/// new occurrence.
+pub const REARM_MS: i64 = watch::WINDOW_MS + watch::EVERY_MS;
 /// Evidence lines kept per suspicion (anomalies, and signs apart).
 const MAX_EVIDENCE: usize = 8;
 
@@ -72,6 +78,9 @@ struct Suspicion {
     events: Vec<AnomalyEvent>,
     /// The watch's signs on its services.
     signs: Vec<Sign>,
+    /// Its causes as the window ranker orders them (see [`rank`]), and
+    /// when they were ranked.
+    ranked: Option<(UnixMs, Vec<RootCause>)>,
 }
 
 /// One piece of evidence taken in: a detector's anomaly or a watch's sign.
@@ -111,13 +120,13 @@ fn adjacent(topo: &Topology, a: &str, b: &str) -> bool {
 
 impl Suspects {
     /// Takes in the anomalies newer than the last pass (`recent` in any
-    /// order) and this pass's `signs` from the [`watch`], updates the
+    /// order) and the signs of the [`watch`]'s last run, updates the
     /// suspicions against `incidents`, the store's active alerts and the
     /// call graph, and returns the suspected incidents to show.
     pub fn update<'a>(
         &mut self,
         recent: impl Iterator<Item = &'a AnomalyEvent>,
-        signs: &[Sign],
+        watch: &watch::Watch,
         incidents: &[Arc<Incident>],
         store: &Store,
         topo: &Topology,
@@ -132,7 +141,7 @@ impl Suspects {
             self.seen_until = Some(t);
         }
         let mut clues: Vec<Clue<'_>> = fresh.into_iter().map(Clue::Anomaly).collect();
-        clues.extend(signs.iter().map(Clue::Sign));
+        clues.extend(watch.signs().iter().map(Clue::Sign));
         clues.sort_by_key(Clue::ts);
         for clue in clues {
             let Some(svc) = clue.service() else { continue };
@@ -140,8 +149,10 @@ impl Suspects {
             // Expire as of this clue, so one pass over an hour of
             // history groups exactly as a pass per step would.
             self.open.retain(|g| live_at(g, ts));
-            let near =
-                |g: &Suspicion| g.services.iter().any(|m| m == svc || adjacent(topo, m, svc));
+            let near = |g: &Suspicion| {
+                (ts - g.last <= REARM_MS || !sustained(g))
+                    && g.services.iter().any(|m| m == svc || adjacent(topo, m, svc))
+            };
             let g = match self.open.iter().position(near) {
                 Some(i) => &mut self.open[i],
                 None => {
@@ -152,6 +163,7 @@ impl Suspects {
                         services: Vec::new(),
                         events: Vec::new(),
                         signs: Vec::new(),
+                        ranked: None,
                     });
                     let last = self.open.len() - 1;
                     &mut self.open[last]
@@ -182,8 +194,29 @@ impl Suspects {
         let taken_over =
             |svc: &str| covered.contains(svc) || covered.iter().any(|c| adjacent(topo, c, svc));
         self.open.retain(|g| live_at(g, now) && !g.services.iter().any(|s| taken_over(s)));
+        for g in self.open.iter_mut().filter(|g| sustained(g)) {
+            rank(g, watch, store, topo, now);
+        }
         self.open.iter().filter(|g| sustained(g)).map(|g| Arc::new(incident(g, now))).collect()
     }
+}
+
+/// Ranks a corroborated suspicion's causes with the window ranker
+/// ([`crate::engine::rca::window`]: metrics, spans and logs of every
+/// service, the cause told from its symptoms along calls) for the time
+/// from just before its first clue to [`WINDOW_MS`] after it, against the
+/// watch's recent normal; once a minute until that time has passed. The
+/// clue that opened it says *that* something changed, and where it was
+/// seen first; the ranker says where it started.
+fn rank(g: &mut Suspicion, watch: &watch::Watch, store: &Store, topo: &Topology, now: UnixMs) {
+    let from = g.since - watch::WINDOW_MS;
+    let to = now.min(g.since + WINDOW_MS);
+    if g.ranked.as_ref().is_some_and(|(t, _)| *t >= to || now - t < watch::EVERY_MS) {
+        return;
+    }
+    let (baseline, _) = watch.baseline_before(store, from);
+    let req = crate::engine::rca::window::WindowRequest { window: (from, to), baseline };
+    g.ranked = Some((now, crate::engine::rca::window::rank(store, topo, &req)));
 }
 
 /// Still in force at `t`: not quiet for [`QUIET_MS`], and not a blip that
@@ -265,7 +298,7 @@ fn incident(g: &Suspicion, now: UnixMs) -> Incident {
         .collect();
     order.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(b.2.total_cmp(&a.2)));
     let from_metrics_only = g.signs.is_empty();
-    let root_causes = order
+    let mut root_causes: Vec<RootCause> = order
         .iter()
         .enumerate()
         .map(|(rank, (_, _, best, svc))| {
@@ -296,6 +329,25 @@ fn incident(g: &Suspicion, now: UnixMs) -> Incident {
             }
         })
         .collect();
+    // The window ranker's order first, at low confidence (no alert
+    // confirms it), each with the clues it also raised; the suspicion's
+    // own services it did not rank after them.
+    if let Some((_, ranked)) = g.ranked.as_ref().filter(|(_, r)| !r.is_empty()) {
+        let mut own = std::mem::take(&mut root_causes);
+        for c in ranked {
+            let mut c = c.clone();
+            c.confidence = Confidence::Low;
+            if let Some(i) = own.iter().position(|o| o.service == c.service) {
+                c.evidence.extend(own.remove(i).evidence);
+            }
+            root_causes.push(c);
+        }
+        let floor = root_causes.last().map_or(0.0, |c| c.score);
+        for (i, mut o) in own.into_iter().enumerate() {
+            o.score = floor * 0.9_f64.powi(i32::try_from(i + 1).unwrap_or(i32::MAX));
+            root_causes.push(o);
+        }
+    }
     let quiet = now - g.last > WINDOW_MS;
     let mut timeline: Vec<TimelineEntry> = g
         .events

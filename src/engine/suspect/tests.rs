@@ -21,11 +21,11 @@ fn two_strong_anomalies_on_a_quiet_service_open_a_suspected_incident() {
     let mut sus = Suspects::default();
     let one = [ev("payments", Signal::LatencyP99, at(10), 0.9)];
     assert!(
-        sus.update(one.iter(), &[], &[], &s, &shop(), at(10)).is_empty(),
+        sus.update(one.iter(), &watch::Watch::default(), &[], &s, &shop(), at(10)).is_empty(),
         "one blip is not enough"
     );
     let two = [ev("payments", Signal::ErrorRatio, at(12), 0.85)];
-    let shown = sus.update(two.iter(), &[], &[], &s, &shop(), at(12));
+    let shown = sus.update(two.iter(), &watch::Watch::default(), &[], &s, &shop(), at(12));
     assert_eq!(shown.len(), 1);
     let inc = &shown[0];
     assert!(inc.id.is_suspected(), "{}", inc.id);
@@ -37,7 +37,7 @@ fn two_strong_anomalies_on_a_quiet_service_open_a_suspected_incident() {
     assert!(inc.root_causes[0].evidence.iter().any(|e| e.text.contains("no alert has fired")));
     assert_eq!(inc.timeline.len(), 2);
     // The same id on the next pass (no new anomaly).
-    let again = sus.update([].iter(), &[], &[], &s, &shop(), at(13));
+    let again = sus.update([].iter(), &watch::Watch::default(), &[], &s, &shop(), at(13));
     assert_eq!(again[0].id, inc.id);
 }
 
@@ -53,7 +53,7 @@ fn weak_far_apart_or_non_key_anomalies_do_not() {
         ev("web", Signal::ErrorRatio, at(10), 0.9),
         ev("web", Signal::ErrorRatio, at(10) + WINDOW_MS + 1, 0.9),
     ];
-    assert!(sus.update(evs.iter(), &[], &[], &s, &shop(), at(40)).is_empty());
+    assert!(sus.update(evs.iter(), &watch::Watch::default(), &[], &s, &shop(), at(40)).is_empty());
 }
 
 /// What clean data produces: single-series blips, now and then next
@@ -64,7 +64,9 @@ fn lone_blips_next_door_are_not_a_suspicion_nor_its_start() {
     let s = store();
     let mut sus = Suspects::default();
     let blips = [near("redis", at(10)), near("cart", at(18))];
-    assert!(sus.update(blips.iter(), &[], &[], &s, &shop(), at(18)).is_empty());
+    assert!(
+        sus.update(blips.iter(), &watch::Watch::default(), &[], &s, &shop(), at(18)).is_empty()
+    );
     // One pass over a long history: redis blipped 30 steps before cart
     // turned anomalous on two series.
     let mut sus = Suspects::default();
@@ -74,7 +76,7 @@ fn lone_blips_next_door_are_not_a_suspicion_nor_its_start() {
         near("cart", at(30)),
         ev("cart", Signal::ErrorRatio, at(30), 0.99),
     ];
-    let shown = sus.update(history.iter(), &[], &[], &s, &shop(), at(30));
+    let shown = sus.update(history.iter(), &watch::Watch::default(), &[], &s, &shop(), at(30));
     assert_eq!(shown.len(), 1);
     assert_eq!(shown[0].services, ["cart"]);
     assert_eq!(shown[0].started_at, at(28));
@@ -90,15 +92,21 @@ fn an_alert_or_an_incident_on_the_service_takes_over_and_quiet_ones_go() {
         ev("cart", Signal::LatencyP99, at(10), 0.9),
         ev("cart", Signal::ErrorRatio, at(11), 0.9),
     ];
-    assert_eq!(sus.update(evs.iter(), &[], &[], &s, &shop(), at(11)).len(), 2);
+    assert_eq!(sus.update(evs.iter(), &watch::Watch::default(), &[], &s, &shop(), at(11)).len(), 2);
     poll(&mut s, at(12), vec![alert("HighLatency", "payments", "warning", at(12))]);
-    let shown = sus.update([].iter(), &[], &[], &s, &shop(), at(12));
+    let shown = sus.update([].iter(), &watch::Watch::default(), &[], &s, &shop(), at(12));
     assert_eq!(shown.len(), 1);
     assert_eq!(shown[0].services, ["cart"]);
     // Quiet for a while: shown as quiet, then gone.
     let later = at(11) + WINDOW_MS + 1;
-    assert_eq!(sus.update([].iter(), &[], &[], &s, &shop(), later)[0].state, IncidentState::Quiet);
-    assert!(sus.update([].iter(), &[], &[], &s, &shop(), at(11) + QUIET_MS + 1).is_empty());
+    assert_eq!(
+        sus.update([].iter(), &watch::Watch::default(), &[], &s, &shop(), later)[0].state,
+        IncidentState::Quiet
+    );
+    assert!(
+        sus.update([].iter(), &watch::Watch::default(), &[], &s, &shop(), at(11) + QUIET_MS + 1)
+            .is_empty()
+    );
 }
 
 /// CPU saturation corroborates a slow service; it never opens a
@@ -112,13 +120,13 @@ fn cpu_corroborates_latency_but_is_no_incident_alone() {
         ev("redis", Signal::Cpu, at(11), 0.99),
         ev("redis", Signal::Cpu, at(12), 0.99),
     ];
-    assert!(sus.update(busy.iter(), &[], &[], &s, &shop(), at(12)).is_empty());
+    assert!(sus.update(busy.iter(), &watch::Watch::default(), &[], &s, &shop(), at(12)).is_empty());
     let mut sus = Suspects::default();
     let slow = [
         ev("payments", Signal::Cpu, at(10), 0.99),
         ev("payments", Signal::LatencyP99, at(12), 0.9),
     ];
-    let shown = sus.update(slow.iter(), &[], &[], &s, &shop(), at(12));
+    let shown = sus.update(slow.iter(), &watch::Watch::default(), &[], &s, &shop(), at(12));
     assert_eq!(shown.len(), 1);
     assert_eq!(shown[0].services, ["payments"]);
     assert_eq!(shown[0].started_at, at(10), "dated by the CPU anomaly that came first");
@@ -141,7 +149,7 @@ fn neighbours_in_the_call_graph_are_one_suspicion_led_by_the_first() {
         near("payments", at(11)),
         near("warehouse", at(12)),
     ];
-    let shown = sus.update(evs.iter(), &[], &[], &s, &shop(), at(12));
+    let shown = sus.update(evs.iter(), &watch::Watch::default(), &[], &s, &shop(), at(12));
     assert_eq!(shown.len(), 1, "warehouse alone is one blip: {shown:?}");
     let g = &shown[0];
     assert_eq!(g.services, ["postgres", "payments"]);
@@ -155,10 +163,10 @@ fn an_alert_next_door_takes_the_suspicion_over() {
     let mut s = store();
     let mut sus = Suspects::default();
     let evs = [near("redis", at(10)), near("redis", at(11))];
-    assert_eq!(sus.update(evs.iter(), &[], &[], &s, &shop(), at(11)).len(), 1);
+    assert_eq!(sus.update(evs.iter(), &watch::Watch::default(), &[], &s, &shop(), at(11)).len(), 1);
     // cart calls redis and now alerts.
     poll(&mut s, at(12), vec![alert("HighErrorRate", "cart", "critical", at(12))]);
-    assert!(sus.update([].iter(), &[], &[], &s, &shop(), at(12)).is_empty());
+    assert!(sus.update([].iter(), &watch::Watch::default(), &[], &s, &shop(), at(12)).is_empty());
 }
 
 fn sign(service: &str, instrument: watch::Instrument, ts: UnixMs) -> Sign {
@@ -180,19 +188,29 @@ fn two_instruments_on_one_service_corroborate_one_does_not() {
     let s = store();
     let mut sus = Suspects::default();
     let same = [sign("cart", LogErrors, at(10)), sign("cart", LogErrors, at(11))];
-    assert!(sus.update([].iter(), &same, &[], &s, &shop(), at(11)).is_empty());
+    assert!(
+        sus.update([].iter(), &watch::Watch::holding(same.to_vec()), &[], &s, &shop(), at(11))
+            .is_empty()
+    );
     let mut sus = Suspects::default();
     let apart = [sign("cart", LogErrors, at(10)), sign("redis", Spans, at(10))];
-    assert!(sus.update([].iter(), &apart, &[], &s, &shop(), at(10)).is_empty());
+    assert!(
+        sus.update([].iter(), &watch::Watch::holding(apart.to_vec()), &[], &s, &shop(), at(10))
+            .is_empty()
+    );
     let mut sus = Suspects::default();
     let late = [sign("cart", LogErrors, at(10)), sign("cart", Spans, at(10) + WINDOW_MS + 1)];
-    assert!(sus.update([].iter(), &late, &[], &s, &shop(), late[1].ts).is_empty());
+    assert!(
+        sus.update([].iter(), &watch::Watch::holding(late.to_vec()), &[], &s, &shop(), late[1].ts)
+            .is_empty()
+    );
     // A detector's anomaly is the metrics instrument: with spans, it counts.
     let mut sus = Suspects::default();
     let cpu = [ev("payments", Signal::Cpu, at(10), 0.9)];
     let spans = [sign("payments", Spans, at(11))];
-    assert!(sus.update(cpu.iter(), &[], &[], &s, &shop(), at(10)).is_empty());
-    let shown = sus.update([].iter(), &spans, &[], &s, &shop(), at(11));
+    assert!(sus.update(cpu.iter(), &watch::Watch::default(), &[], &s, &shop(), at(10)).is_empty());
+    let shown =
+        sus.update([].iter(), &watch::Watch::holding(spans.to_vec()), &[], &s, &shop(), at(11));
     assert_eq!(shown.len(), 1);
     assert_eq!(shown[0].services, ["payments"]);
     assert_eq!(shown[0].started_at, at(10));
@@ -203,7 +221,10 @@ fn two_instruments_on_one_service_corroborate_one_does_not() {
     // The window's metrics are the same instrument as the detectors'.
     let mut sus = Suspects::default();
     let metrics = [sign("payments", Metrics, at(11))];
-    assert!(sus.update(cpu.iter(), &metrics, &[], &s, &shop(), at(11)).is_empty());
+    assert!(
+        sus.update(cpu.iter(), &watch::Watch::holding(metrics.to_vec()), &[], &s, &shop(), at(11))
+            .is_empty()
+    );
 }
 
 /// A service corroborated on its own leads its group, even when a
@@ -218,7 +239,8 @@ fn the_corroborated_service_leads_its_group() {
         sign("payments", LogErrors, at(11)),
         sign("payments", LogStopped, at(11)),
     ];
-    let shown = sus.update([].iter(), &signs, &[], &s, &shop(), at(11));
+    let shown =
+        sus.update([].iter(), &watch::Watch::holding(signs.to_vec()), &[], &s, &shop(), at(11));
     assert_eq!(shown.len(), 1, "{shown:?}");
     assert_eq!(shown[0].root_causes[0].service, "payments");
     assert_eq!(shown[0].root_causes[1].service, "checkout");

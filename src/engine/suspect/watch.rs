@@ -85,12 +85,31 @@ pub struct Watch {
     last_run: Option<UnixMs>,
     /// Windows with findings, `[from, to)`, newest last.
     flagged: Vec<(UnixMs, UnixMs)>,
+    /// What the last call of [`Watch::update`] found.
+    signs: Vec<Sign>,
 }
 
 impl Watch {
     /// One run at `now` if one is due and logs or spans arrived in the
-    /// window; the signs it found (none otherwise).
-    pub fn update(&mut self, store: &Store, topo: &Topology, now: UnixMs) -> Vec<Sign> {
+    /// window; the signs it found (none otherwise) are then [`Watch::signs`].
+    pub fn update(&mut self, store: &Store, topo: &Topology, now: UnixMs) -> &[Sign] {
+        self.signs = self.run(store, topo, now);
+        &self.signs
+    }
+
+    /// What the last [`Watch::update`] found.
+    #[must_use]
+    pub fn signs(&self) -> &[Sign] {
+        &self.signs
+    }
+
+    /// A watch whose last run found `signs` (tests of what follows).
+    #[cfg(test)]
+    pub(crate) fn holding(signs: Vec<Sign>) -> Self {
+        Self { signs, ..Self::default() }
+    }
+
+    fn run(&mut self, store: &Store, topo: &Topology, now: UnixMs) -> Vec<Sign> {
         if self.last_run.is_some_and(|t| now - t < EVERY_MS) {
             return Vec::new();
         }
@@ -102,14 +121,18 @@ impl Watch {
         }
         self.last_run = Some(now);
         self.flagged.retain(|(_, b)| *b > now - FLAGGED_KEEP_MS);
-        let baseline = minus(window.0 - BASELINE_MS, window.0, &self.flagged);
+        let (baseline, lines) = self.baseline_before(store, window.0);
         if baseline.is_empty() {
             return Vec::new();
         }
         let req = WindowRequest { window, baseline };
-        let lines = baseline_lines(store, &req);
+        let all = strengths(store, topo, &req);
+        let slowed = widespread_slowdown(store, window, &all);
         let mut signs = Vec::new();
-        for (service, st) in strengths(store, topo, &req) {
+        for (service, mut st) in all {
+            if slowed {
+                st.spans = 0.0;
+            }
             let known = lines.get(&service).copied().unwrap_or(0) >= MIN_BASELINE_LINES;
             signs.extend(signs_of(&service, &st, known, now));
         }
@@ -117,6 +140,29 @@ impl Watch {
             self.flagged.push((window.0, window.1 + 1));
         }
         signs
+    }
+}
+
+impl Watch {
+    /// The recent normal before `t`: the [`BASELINE_MS`] before it less
+    /// the windows with findings, with each service's log lines in it. A
+    /// normal judged from too little data is worse than one with some
+    /// trouble in it: the flagged windows stay in when leaving them out
+    /// would drop most of the baseline's logs and spans.
+    #[must_use]
+    pub fn baseline_before(
+        &self,
+        store: &Store,
+        t: UnixMs,
+    ) -> (Vec<(UnixMs, UnixMs)>, std::collections::HashMap<String, u64>) {
+        let plain = vec![(t - BASELINE_MS, t)];
+        let clean = minus(t - BASELINE_MS, t, &self.flagged);
+        let kept = baseline_lines(store, &clean);
+        let all = baseline_lines(store, &plain);
+        let data = |v: &std::collections::HashMap<String, u64>, b: &[(UnixMs, UnixMs)]| {
+            v.values().sum::<u64>() + spans_in(store, b)
+        };
+        if 2 * data(&kept, &clean) >= data(&all, &plain) { (clean, kept) } else { (plain, all) }
     }
 }
 
@@ -172,16 +218,41 @@ fn signs_of(service: &str, st: &Strengths, logs_known: bool, now: UnixMs) -> Vec
     out
 }
 
-/// Log lines per service in the baseline.
-fn baseline_lines(store: &Store, req: &WindowRequest) -> std::collections::HashMap<String, u64> {
+/// Log lines per service in `baseline`.
+fn baseline_lines(
+    store: &Store,
+    baseline: &[(UnixMs, UnixMs)],
+) -> std::collections::HashMap<String, u64> {
     let mut out = std::collections::HashMap::new();
     for l in store.logs().iter() {
         let Some(s) = &l.service else { continue };
-        if req.baseline.iter().any(|(a, b)| l.ts >= *a && l.ts < *b) {
+        if baseline.iter().any(|(a, b)| l.ts >= *a && l.ts < *b) {
             *out.entry(s.clone()).or_default() += 1;
         }
     }
     out
+}
+
+/// Spans that started in `intervals`.
+fn spans_in(store: &Store, intervals: &[(UnixMs, UnixMs)]) -> u64 {
+    intervals.iter().map(|(a, b)| store.spans().between(*a, *b).count() as u64).sum()
+}
+
+/// A third or more of the services with span changes measured got slower
+/// at once: the whole system slowed (load, a shared host, the tracer's
+/// clock), which is no one service's sign. A fault in one service slows
+/// its own work or the calls into it; its callers' own work does not
+/// grow (see [`crate::engine::spans::change`]).
+fn widespread_slowdown(
+    store: &Store,
+    window: (UnixMs, UnixMs),
+    all: &std::collections::BTreeMap<String, Strengths>,
+) -> bool {
+    let traced: std::collections::HashSet<&str> =
+        store.spans().between(window.0, window.1 + 1).map(|s| &*s.service).collect();
+    let measured = traced.len();
+    let slower = all.values().filter(|st| st.spans >= SPAN_SLOWER_LOG2).count();
+    measured >= 3 && 3 * slower >= measured
 }
 
 /// `[from, to)` less the `cuts`, as ordered intervals.

@@ -34,7 +34,7 @@ fn logs(minutes: i64, faults: &[(i64, i64)]) -> Store {
 /// The watch run once a minute up to `until`, every sign it gave.
 fn watch_until(s: &Store, until: i64) -> Vec<Sign> {
     let mut w = Watch::default();
-    (1..=until).flat_map(|m| w.update(s, &Topology::new(), m * MIN)).collect()
+    (1..=until).flat_map(|m| w.update(s, &Topology::new(), m * MIN).to_vec()).collect()
 }
 
 fn kinds(signs: &[Sign], svc: &str, since: i64) -> Vec<Instrument> {
@@ -56,7 +56,8 @@ fn an_exception_seen_only_in_logs_opens_a_suspicion() {
     assert_eq!(kinds(&signs, "pay", 0), [Instrument::LogErrors, Instrument::LogStopped]);
     assert!(signs.iter().all(|x| x.ts > 30 * MIN), "nothing before the exception: {signs:?}");
     let mut sus = Suspects::default();
-    let shown = sus.update([].iter(), &signs, &[], &s, &Topology::new(), 33 * MIN);
+    let shown =
+        sus.update([].iter(), &Watch::holding(signs.clone()), &[], &s, &Topology::new(), 33 * MIN);
     assert_eq!(shown.len(), 1, "{shown:?}");
     assert_eq!(shown[0].services, ["pay"]);
     assert!(shown[0].started_at > 30 * MIN);
@@ -78,7 +79,10 @@ fn one_log_blip_alone_does_not() {
     assert_eq!(kinds(&signs, "cart", 0), [Instrument::LogErrors], "{signs:?}");
     assert!(kinds(&signs, "pay", 0).is_empty(), "{signs:?}");
     let mut sus = Suspects::default();
-    assert!(sus.update([].iter(), &signs, &[], &s, &Topology::new(), 33 * MIN).is_empty());
+    assert!(
+        sus.update([].iter(), &Watch::holding(signs.clone()), &[], &s, &Topology::new(), 33 * MIN)
+            .is_empty()
+    );
     // Two error lines are no sign at all.
     let mut s = logs(33, &[]);
     let two = (0..2)
