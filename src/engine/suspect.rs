@@ -205,13 +205,15 @@ impl Suspects {
 /// ([`crate::engine::rca::window`]: metrics, spans and logs of every
 /// service, the cause told from its symptoms along calls) for the time
 /// from just before its first clue to [`WINDOW_MS`] after it, against the
-/// watch's recent normal; once a minute until that time has passed. The
-/// clue that opened it says *that* something changed, and where it was
-/// seen first; the ranker says where it started.
+/// watch's recent normal: once when it is corroborated, once more when
+/// that time has passed (a ranking costs a window's worth of every
+/// service's data). The clue that opened it says *that* something
+/// changed, and where it was seen first; the ranker says where it started.
 fn rank(g: &mut Suspicion, watch: &watch::Watch, store: &Store, topo: &Topology, now: UnixMs) {
     let from = g.since - watch::WINDOW_MS;
     let to = now.min(g.since + WINDOW_MS);
-    if g.ranked.as_ref().is_some_and(|(t, _)| *t >= to || now - t < watch::EVERY_MS) {
+    let last = g.since + WINDOW_MS;
+    if g.ranked.as_ref().is_some_and(|(t, _)| *t >= last || now < last) {
         return;
     }
     let (baseline, _) = watch.baseline_before(store, from);

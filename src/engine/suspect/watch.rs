@@ -13,8 +13,9 @@
 //! fault's own minutes are no baseline for the next one, which is how a
 //! fault repeated on one service is seen again.
 //!
-//! It runs only when logs or spans arrived in the window (metrics alone are
-//! the detectors' job), at most once per [`EVERY_MS`]. Pure: no I/O, no clock.
+//! It runs only when logs or spans arrived since its last run and lie in
+//! the window (metrics alone are the detectors' job), at most once per
+//! [`EVERY_MS`]. Pure: no I/O, no clock.
 
 use crate::engine::rca::window::{Strengths, WindowRequest, strengths};
 use crate::model::{Topology, UnixMs};
@@ -87,6 +88,18 @@ pub struct Watch {
     flagged: Vec<(UnixMs, UnixMs)>,
     /// What the last call of [`Watch::update`] found.
     signs: Vec<Sign>,
+    /// The store's logs and spans as of the last run (see [`arrivals`]).
+    seen: Option<Arrivals>,
+}
+
+/// How much log and span data the store has taken in: the same figure
+/// twice means nothing arrived in between.
+type Arrivals = (usize, Option<UnixMs>, usize, u64);
+
+fn arrivals(store: &Store) -> Arrivals {
+    let logs = store.logs();
+    let spans = store.spans();
+    (logs.len(), logs.iter().next_back().map(|l| l.ts), spans.len(), spans.evicted())
 }
 
 impl Watch {
@@ -113,6 +126,11 @@ impl Watch {
         if self.last_run.is_some_and(|t| now - t < EVERY_MS) {
             return Vec::new();
         }
+        // Nothing new since the last run: the same data, the same verdict.
+        let seen = arrivals(store);
+        if self.seen == Some(seen) {
+            return Vec::new();
+        }
         let window = (now - WINDOW_MS, now);
         let fresh_logs = store.logs().iter().rev().any(|l| l.ts >= window.0 && l.ts <= now);
         let fresh_spans = store.spans().between(window.0, now + 1).next().is_some();
@@ -120,6 +138,7 @@ impl Watch {
             return Vec::new();
         }
         self.last_run = Some(now);
+        self.seen = Some(seen);
         self.flagged.retain(|(_, b)| *b > now - FLAGGED_KEEP_MS);
         let (baseline, lines) = self.baseline_before(store, window.0);
         if baseline.is_empty() {
@@ -157,12 +176,16 @@ impl Watch {
     ) -> (Vec<(UnixMs, UnixMs)>, std::collections::HashMap<String, u64>) {
         let plain = vec![(t - BASELINE_MS, t)];
         let clean = minus(t - BASELINE_MS, t, &self.flagged);
-        let kept = baseline_lines(store, &clean);
-        let all = baseline_lines(store, &plain);
-        let data = |v: &std::collections::HashMap<String, u64>, b: &[(UnixMs, UnixMs)]| {
-            v.values().sum::<u64>() + spans_in(store, b)
+        let (all, kept) = baseline_lines(store, &plain, &clean);
+        let (spans_all, spans_kept) = spans_in(store, &plain, &clean);
+        let data = |v: &std::collections::HashMap<String, u64>, spans: u64| {
+            v.values().sum::<u64>() + spans
         };
-        if 2 * data(&kept, &clean) >= data(&all, &plain) { (clean, kept) } else { (plain, all) }
+        if 2 * data(&kept, spans_kept) >= data(&all, spans_all) {
+            (clean, kept)
+        } else {
+            (plain, all)
+        }
     }
 }
 
@@ -218,24 +241,34 @@ fn signs_of(service: &str, st: &Strengths, logs_known: bool, now: UnixMs) -> Vec
     out
 }
 
-/// Log lines per service in `baseline`.
-fn baseline_lines(
-    store: &Store,
-    baseline: &[(UnixMs, UnixMs)],
-) -> std::collections::HashMap<String, u64> {
-    let mut out = std::collections::HashMap::new();
+/// Log lines per service in `a` and in `b`, in one pass over the logs.
+fn baseline_lines(store: &Store, a: &[(UnixMs, UnixMs)], b: &[(UnixMs, UnixMs)]) -> (Lines, Lines) {
+    let inside = |t: UnixMs, v: &[(UnixMs, UnixMs)]| v.iter().any(|(x, y)| t >= *x && t < *y);
+    let (mut in_a, mut in_b) = (Lines::new(), Lines::new());
     for l in store.logs().iter() {
         let Some(s) = &l.service else { continue };
-        if baseline.iter().any(|(a, b)| l.ts >= *a && l.ts < *b) {
-            *out.entry(s.clone()).or_default() += 1;
+        if inside(l.ts, a) {
+            *in_a.entry(s.clone()).or_default() += 1;
+        }
+        if inside(l.ts, b) {
+            *in_b.entry(s.clone()).or_default() += 1;
         }
     }
-    out
+    (in_a, in_b)
 }
 
-/// Spans that started in `intervals`.
-fn spans_in(store: &Store, intervals: &[(UnixMs, UnixMs)]) -> u64 {
-    intervals.iter().map(|(a, b)| store.spans().between(*a, *b).count() as u64).sum()
+/// Log lines per service.
+type Lines = std::collections::HashMap<String, u64>;
+
+/// Spans that started in `a` and in `b`, in one pass over the spans.
+fn spans_in(store: &Store, a: &[(UnixMs, UnixMs)], b: &[(UnixMs, UnixMs)]) -> (u64, u64) {
+    let inside = |t: UnixMs, v: &[(UnixMs, UnixMs)]| v.iter().any(|(x, y)| t >= *x && t < *y);
+    let (mut in_a, mut in_b) = (0, 0);
+    for s in store.spans().iter() {
+        in_a += u64::from(inside(s.start, a));
+        in_b += u64::from(inside(s.start, b));
+    }
+    (in_a, in_b)
 }
 
 /// A third or more of the services with span changes measured got slower

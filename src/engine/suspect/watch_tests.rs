@@ -12,8 +12,7 @@ fn rec(ts: i64, svc: &str, level: LogLevel, line: String) -> LogRecord {
 /// `pay` logs two lines per request every second ("received", then "paid"),
 /// `cart` one. During each of `faults` (minutes `[from, to)`) an exception
 /// cuts pay's requests short: an error line instead of "paid".
-fn logs(minutes: i64, faults: &[(i64, i64)]) -> Store {
-    let mut s = Store::new(StoreLimits::default());
+fn logs(minutes: i64, faults: &[(i64, i64)]) -> Vec<LogRecord> {
     let mut lines = Vec::new();
     for sec in 0..minutes * 60 {
         let ts = sec * 1000;
@@ -27,14 +26,24 @@ fn logs(minutes: i64, faults: &[(i64, i64)]) -> Store {
         }
         lines.push(rec(ts, "cart", LogLevel::Info, format!("INFO cart has {} items", sec % 7)));
     }
-    s.apply(Ingest::Logs(lines));
-    s
+    lines
 }
 
-/// The watch run once a minute up to `until`, every sign it gave.
-fn watch_until(s: &Store, until: i64) -> Vec<Sign> {
+/// `lines` arriving minute by minute and the watch run once a minute up
+/// to `until`: every sign it gave, and the store.
+fn watch_until(mut lines: Vec<LogRecord>, until: i64) -> (Vec<Sign>, Store) {
+    lines.sort_by_key(|l| l.ts);
+    let mut s = Store::new(StoreLimits::default());
     let mut w = Watch::default();
-    (1..=until).flat_map(|m| w.update(s, &Topology::new(), m * MIN).to_vec()).collect()
+    let mut signs = Vec::new();
+    let mut next = 0;
+    for m in 1..=until {
+        let upto = lines[next..].iter().take_while(|l| l.ts < m * MIN).count();
+        s.apply(Ingest::Logs(lines[next..next + upto].to_vec()));
+        next += upto;
+        signs.extend(w.update(&s, &Topology::new(), m * MIN).iter().cloned());
+    }
+    (signs, s)
 }
 
 fn kinds(signs: &[Sign], svc: &str, since: i64) -> Vec<Instrument> {
@@ -50,8 +59,7 @@ fn kinds(signs: &[Sign], svc: &str, since: i64) -> Vec<Instrument> {
 
 #[test]
 fn an_exception_seen_only_in_logs_opens_a_suspicion() {
-    let s = logs(33, &[(30, 33)]);
-    let signs = watch_until(&s, 33);
+    let (signs, s) = watch_until(logs(33, &[(30, 33)]), 33);
     assert!(signs.iter().all(|x| x.service == "pay"), "{signs:?}");
     assert_eq!(kinds(&signs, "pay", 0), [Instrument::LogErrors, Instrument::LogStopped]);
     assert!(signs.iter().all(|x| x.ts > 30 * MIN), "nothing before the exception: {signs:?}");
@@ -70,12 +78,13 @@ fn an_exception_seen_only_in_logs_opens_a_suspicion() {
 fn one_log_blip_alone_does_not() {
     // Twenty error lines in one minute on cart, nothing else changes:
     // a sign of one instrument, never a suspicion.
-    let mut s = logs(33, &[]);
-    let burst = (0..20)
-        .map(|i| rec(31 * MIN + i * 1000, "cart", LogLevel::Error, format!("ERROR timeout {i}")))
-        .collect();
-    s.apply(Ingest::Logs(burst));
-    let signs = watch_until(&s, 33);
+    let mut lines = logs(33, &[]);
+    lines.extend(
+        (0..20).map(|i| {
+            rec(31 * MIN + i * 1000, "cart", LogLevel::Error, format!("ERROR timeout {i}"))
+        }),
+    );
+    let (signs, s) = watch_until(lines, 33);
     assert_eq!(kinds(&signs, "cart", 0), [Instrument::LogErrors], "{signs:?}");
     assert!(kinds(&signs, "pay", 0).is_empty(), "{signs:?}");
     let mut sus = Suspects::default();
@@ -84,20 +93,20 @@ fn one_log_blip_alone_does_not() {
             .is_empty()
     );
     // Two error lines are no sign at all.
-    let mut s = logs(33, &[]);
-    let two = (0..2)
-        .map(|i| rec(31 * MIN + i * 1000, "cart", LogLevel::Error, format!("ERROR timeout {i}")))
-        .collect();
-    s.apply(Ingest::Logs(two));
-    assert!(watch_until(&s, 33).is_empty());
+    let mut lines = logs(33, &[]);
+    lines.extend(
+        (0..2).map(|i| {
+            rec(31 * MIN + i * 1000, "cart", LogLevel::Error, format!("ERROR timeout {i}"))
+        }),
+    );
+    assert!(watch_until(lines, 33).0.is_empty());
 }
 
 #[test]
 fn a_fault_repeated_on_one_service_is_seen_again() {
     // A long first fault (minutes 14-26), then the same fault at 40: the
     // first one's minutes are no baseline for the second.
-    let s = logs(43, &[(14, 26), (40, 43)]);
-    let signs = watch_until(&s, 43);
+    let (signs, _) = watch_until(logs(43, &[(14, 26), (40, 43)]), 43);
     assert_eq!(kinds(&signs, "pay", 40), [Instrument::LogErrors, Instrument::LogStopped]);
     let second: Vec<&Sign> = signs.iter().filter(|x| x.ts > 40 * MIN).collect();
     assert!(second.iter().all(|x| x.strength >= LOG_Z), "{second:?}");
@@ -105,10 +114,16 @@ fn a_fault_repeated_on_one_service_is_seen_again() {
 
 #[test]
 fn no_logs_or_spans_in_the_window_no_run() {
-    let s = logs(20, &[]);
+    let mut s = Store::new(StoreLimits::default());
+    s.apply(Ingest::Logs(logs(20, &[])));
     let mut w = Watch::default();
     assert!(w.update(&s, &Topology::new(), 40 * MIN).is_empty());
     assert_eq!(w.last_run, None, "nothing arrived in the window: nothing was judged");
+    // Nothing new since the last run: not judged again.
+    assert!(w.update(&s, &Topology::new(), 15 * MIN).is_empty());
+    assert_eq!(w.last_run, Some(15 * MIN));
+    assert!(w.update(&s, &Topology::new(), 17 * MIN).is_empty());
+    assert_eq!(w.last_run, Some(15 * MIN), "the same data, the same verdict");
 }
 
 #[test]
