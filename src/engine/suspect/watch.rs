@@ -13,9 +13,11 @@
 //! fault's own minutes are no baseline for the next one, which is how a
 //! fault repeated on one service is seen again.
 //!
-//! It runs only when logs or spans arrived since its last run and lie in
-//! the window (metrics alone are the detectors' job), at most once per
-//! [`EVERY_MS`]. Pure: no I/O, no clock.
+//! It runs only when logs or spans arrived in the window (metrics alone are
+//! the detectors' job), at most once per [`EVERY_MS`]; a run with nothing
+//! new since the last one is not skipped, because the window moved (on
+//! the development data skipping them lost 2 of 27 detections for 15% less
+//! CPU). Pure: no I/O, no clock.
 
 use crate::engine::rca::window::{Strengths, WindowRequest, strengths};
 use crate::model::{Topology, UnixMs};
@@ -88,18 +90,6 @@ pub struct Watch {
     flagged: Vec<(UnixMs, UnixMs)>,
     /// What the last call of [`Watch::update`] found.
     signs: Vec<Sign>,
-    /// The store's logs and spans as of the last run (see [`arrivals`]).
-    seen: Option<Arrivals>,
-}
-
-/// How much log and span data the store has taken in: the same figure
-/// twice means nothing arrived in between.
-type Arrivals = (usize, Option<UnixMs>, usize, u64);
-
-fn arrivals(store: &Store) -> Arrivals {
-    let logs = store.logs();
-    let spans = store.spans();
-    (logs.len(), logs.iter().next_back().map(|l| l.ts), spans.len(), spans.evicted())
 }
 
 impl Watch {
@@ -126,11 +116,6 @@ impl Watch {
         if self.last_run.is_some_and(|t| now - t < EVERY_MS) {
             return Vec::new();
         }
-        // Nothing new since the last run: the same data, the same verdict.
-        let seen = arrivals(store);
-        if self.seen == Some(seen) {
-            return Vec::new();
-        }
         let window = (now - WINDOW_MS, now);
         let fresh_logs = store.logs().iter().rev().any(|l| l.ts >= window.0 && l.ts <= now);
         let fresh_spans = store.spans().between(window.0, now + 1).next().is_some();
@@ -138,7 +123,6 @@ impl Watch {
             return Vec::new();
         }
         self.last_run = Some(now);
-        self.seen = Some(seen);
         self.flagged.retain(|(_, b)| *b > now - FLAGGED_KEEP_MS);
         let (baseline, lines) = self.baseline_before(store, window.0);
         if baseline.is_empty() {
