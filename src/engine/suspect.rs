@@ -2,9 +2,11 @@
 //! latency, request rate, and CPU as corroboration) turn strongly anomalous
 //! while nothing alerts on it gets an incident of its own, clearly labelled "suspected", before any
 //! threshold trips. Its id starts with `S-` ([`IncidentId::is_suspected`]),
-//! it carries no alerts, its severity is info (it never pages) and its one
-//! candidate cause is the service itself, at low confidence, with the
-//! anomalies as evidence.
+//! it carries no alerts, its severity is info (it never pages) and its
+//! causes, at low confidence, are its services in onset order, or, once
+//! the watch's signs are among its clues, the window ranker's for its
+//! first minutes (see `rank`) and then its services, with the anomalies
+//! and signs as evidence.
 //!
 //! Sustained, not a blip: at least [`MIN_EVENTS`] anomalies scoring
 //! [`STRONG`] or more on the service's key signals within [`WINDOW_MS`],
@@ -13,7 +15,9 @@
 //! slow) but two CPU anomalies alone are a busy host, not an incident.
 //! It goes away when an alert on the service fires or an incident covers
 //! the service (the real incident takes over), or after [`QUIET_MS`]
-//! without such an anomaly.
+//! without such an anomaly. Once corroborated and then quiet for
+//! [`REARM_MS`] it takes no new clues: the next trouble on its services
+//! is a new suspicion.
 //!
 //! Beyond metrics, the rolling [`watch`] reports signs from logs and spans
 //! (an error template that rose, a per-request line that stopped, calls
@@ -194,7 +198,7 @@ impl Suspects {
         let taken_over =
             |svc: &str| covered.contains(svc) || covered.iter().any(|c| adjacent(topo, c, svc));
         self.open.retain(|g| live_at(g, now) && !g.services.iter().any(|s| taken_over(s)));
-        for g in self.open.iter_mut().filter(|g| sustained(g)) {
+        for g in self.open.iter_mut().filter(|g| sustained(g) && !g.signs.is_empty()) {
             rank(g, watch, store, topo, now);
         }
         self.open.iter().filter(|g| sustained(g)).map(|g| Arc::new(incident(g, now))).collect()
@@ -331,10 +335,14 @@ fn incident(g: &Suspicion, now: UnixMs) -> Incident {
             }
         })
         .collect();
-    // The window ranker's order first, at low confidence (no alert
-    // confirms it), each with the clues it also raised; the suspicion's
-    // own services it did not rank after them.
-    if let Some((_, ranked)) = g.ranked.as_ref().filter(|(_, r)| !r.is_empty()) {
+    // With signs of the watch, the window ranker's order first, at low
+    // confidence (no alert confirms it), each with the clues it also
+    // raised; the suspicion's own services it did not rank after them. A
+    // suspicion of the detectors' anomalies alone keeps their onset order
+    // (the demo's datastore faults are led by the datastore that way, and
+    // the ranker, without spans there, put a caller first).
+    let signs_seen = !g.signs.is_empty();
+    if let Some((_, ranked)) = g.ranked.as_ref().filter(|(_, r)| signs_seen && !r.is_empty()) {
         let mut own = std::mem::take(&mut root_causes);
         for c in ranked {
             let mut c = c.clone();
