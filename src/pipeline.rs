@@ -41,6 +41,9 @@ pub struct Pipeline {
     regroup_file: Option<std::path::PathBuf>,
     /// Services with strong anomalies and no alert (suspected incidents).
     suspects: crate::engine::suspect::Suspects,
+    /// Logs, spans and metrics of the last minutes against their recent
+    /// normal: signs for the suspected incidents.
+    watch: crate::engine::suspect::watch::Watch,
 }
 
 /// File name of the operator's regrouping decisions in the data dir.
@@ -58,6 +61,7 @@ impl Pipeline {
             history: History::in_memory(),
             regroup_file: None,
             suspects: crate::engine::suspect::Suspects::default(),
+            watch: crate::engine::suspect::watch::Watch::default(),
         }
     }
 
@@ -178,8 +182,10 @@ impl Pipeline {
     pub fn analyze(&mut self, now: UnixMs) -> View {
         let mut incidents = self.engine.update(&self.store, now);
         self.anomalies.update(&self.store);
+        self.watch.update(&self.store, self.engine.topology(), now);
         let suspected = self.suspects.update(
             self.anomalies.recent(),
+            &self.watch,
             &incidents,
             &self.store,
             self.engine.topology(),

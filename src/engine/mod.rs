@@ -32,6 +32,10 @@ use crate::store::Store;
 
 pub use correlate::Correlator;
 
+/// Samples after which live series get the small-sample early score
+/// (15 minutes of a one-minute series, under 4 of a 15-second one).
+pub const LIVE_EARLY_FROM: u32 = anomaly::early::MIN_FROM;
+
 /// Engine tuning. Defaults are documented in `config.example.toml` (`[engine]`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -84,7 +88,12 @@ impl Default for EngineConfig {
             service_labels: EntityLabels::default().service,
             target_labels: EntityLabels::default().target,
             fallback_labels: EntityLabels::default().fallback,
-            detector: anomaly::DetectorConfig::default(),
+            // Live series are scored from their first minutes, not their
+            // first hour (see `anomaly::early`).
+            detector: anomaly::DetectorConfig {
+                early_from: LIVE_EARLY_FROM,
+                ..anomaly::DetectorConfig::default()
+            },
         }
     }
 }

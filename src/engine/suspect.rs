@@ -2,9 +2,11 @@
 //! latency, request rate, and CPU as corroboration) turn strongly anomalous
 //! while nothing alerts on it gets an incident of its own, clearly labelled "suspected", before any
 //! threshold trips. Its id starts with `S-` ([`IncidentId::is_suspected`]),
-//! it carries no alerts, its severity is info (it never pages) and its one
-//! candidate cause is the service itself, at low confidence, with the
-//! anomalies as evidence.
+//! it carries no alerts, its severity is info (it never pages) and its
+//! causes, at low confidence, are its services in onset order, or, once
+//! the watch's signs are among its clues, the window ranker's for its
+//! first minutes (see `rank`) and then its services, with the anomalies
+//! and signs as evidence.
 //!
 //! Sustained, not a blip: at least [`MIN_EVENTS`] anomalies scoring
 //! [`STRONG`] or more on the service's key signals within [`WINDOW_MS`],
@@ -13,7 +15,19 @@
 //! slow) but two CPU anomalies alone are a busy host, not an incident.
 //! It goes away when an alert on the service fires or an incident covers
 //! the service (the real incident takes over), or after [`QUIET_MS`]
-//! without such an anomaly. Pure: fed the detectors' events, no I/O.
+//! without such an anomaly. Once corroborated and then quiet for
+//! [`REARM_MS`] it takes no new clues: the next trouble on its services
+//! is a new suspicion.
+//!
+//! Beyond metrics, the rolling [`watch`] reports signs from logs and spans
+//! (an error template that rose, a per-request line that stopped, calls
+//! into a service turned slow or failing) and from a window's metrics. A
+//! service is then also corroborated by two *different* instruments within
+//! [`WINDOW_MS`] ([`watch::Instrument`]): a log line, a span timing and a
+//! scraped series fail in unrelated ways, so two of them agreeing on one
+//! service is what a real change does, while one sign alone (an error
+//! burst, one slow minute of spans) is what clean systems produce every
+//! hour. Pure: fed the detectors' events and the watch's signs, no I/O.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -24,6 +38,9 @@ use crate::model::{
 };
 use crate::store::Store;
 
+pub mod watch;
+use watch::{Instrument, Sign};
+
 /// Detector score an anomaly needs to count here (the live threshold is
 /// lower: a marker on a chart is cheaper than an incident).
 pub const STRONG: f64 = 0.8;
@@ -32,7 +49,13 @@ pub const MIN_EVENTS: usize = 2;
 pub const WINDOW_MS: i64 = 5 * 60_000;
 /// A suspicion with no strong anomaly for this long is dropped.
 pub const QUIET_MS: i64 = 10 * 60_000;
-/// Evidence lines kept per suspicion.
+/// A corroborated suspicion with no clue for this long has ended as far
+/// as quell can see (the watch judges every minute, over the last three):
+/// new clues on its services open a new one, so a fault repeated on one
+/// service is a new suspicion, as a resolved alert that fires again is a
+/// new occurrence.
+pub const REARM_MS: i64 = watch::WINDOW_MS + watch::EVERY_MS;
+/// Evidence lines kept per suspicion (anomalies, and signs apart).
 const MAX_EVIDENCE: usize = 8;
 
 /// Signals whose anomaly says users are affected.
@@ -57,6 +80,33 @@ struct Suspicion {
     /// In order of their first strong anomaly.
     services: Vec<String>,
     events: Vec<AnomalyEvent>,
+    /// The watch's signs on its services.
+    signs: Vec<Sign>,
+    /// Its causes as the window ranker orders them (see [`rank`]), and
+    /// when they were ranked.
+    ranked: Option<(UnixMs, Vec<RootCause>)>,
+}
+
+/// One piece of evidence taken in: a detector's anomaly or a watch's sign.
+enum Clue<'a> {
+    Anomaly(&'a AnomalyEvent),
+    Sign(&'a Sign),
+}
+
+impl Clue<'_> {
+    fn ts(&self) -> UnixMs {
+        match self {
+            Self::Anomaly(e) => e.ts,
+            Self::Sign(s) => s.ts,
+        }
+    }
+
+    fn service(&self) -> Option<&str> {
+        match self {
+            Self::Anomaly(e) => e.service.as_deref(),
+            Self::Sign(s) => Some(&s.service),
+        }
+    }
 }
 
 /// The suspicions in force, carried from pass to pass.
@@ -74,42 +124,50 @@ fn adjacent(topo: &Topology, a: &str, b: &str) -> bool {
 
 impl Suspects {
     /// Takes in the anomalies newer than the last pass (`recent` in any
-    /// order), updates the suspicions against `incidents`, the store's
-    /// active alerts and the call graph, and returns the suspected
-    /// incidents to show.
+    /// order) and the signs of the [`watch`]'s last run, updates the
+    /// suspicions against `incidents`, the store's active alerts and the
+    /// call graph, and returns the suspected incidents to show.
     pub fn update<'a>(
         &mut self,
         recent: impl Iterator<Item = &'a AnomalyEvent>,
+        watch: &watch::Watch,
         incidents: &[Arc<Incident>],
         store: &Store,
         topo: &Topology,
         now: UnixMs,
     ) -> Vec<Arc<Incident>> {
         let since = self.seen_until;
-        let mut fresh: Vec<&AnomalyEvent> = recent
+        let fresh: Vec<&AnomalyEvent> = recent
             .filter(|e| since.is_none_or(|t| e.ts > t))
             .filter(|e| e.score >= STRONG && key_signal(&e.signal))
             .collect();
-        fresh.sort_by_key(|e| e.ts);
-        if let Some(e) = fresh.last() {
-            self.seen_until = Some(e.ts);
+        if let Some(t) = fresh.iter().map(|e| e.ts).max() {
+            self.seen_until = Some(t);
         }
-        for e in fresh {
-            let Some(svc) = e.service.as_deref() else { continue };
-            // Expire as of this anomaly, so one pass over an hour of
+        let mut clues: Vec<Clue<'_>> = fresh.into_iter().map(Clue::Anomaly).collect();
+        clues.extend(watch.signs().iter().map(Clue::Sign));
+        clues.sort_by_key(Clue::ts);
+        for clue in clues {
+            let Some(svc) = clue.service() else { continue };
+            let ts = clue.ts();
+            // Expire as of this clue, so one pass over an hour of
             // history groups exactly as a pass per step would.
-            self.open.retain(|g| live_at(g, e.ts));
-            let near =
-                |g: &Suspicion| g.services.iter().any(|m| m == svc || adjacent(topo, m, svc));
+            self.open.retain(|g| live_at(g, ts));
+            let near = |g: &Suspicion| {
+                (ts - g.last <= REARM_MS || !sustained(g))
+                    && g.services.iter().any(|m| m == svc || adjacent(topo, m, svc))
+            };
             let g = match self.open.iter().position(near) {
                 Some(i) => &mut self.open[i],
                 None => {
                     self.open.push(Suspicion {
-                        id: suspect_id(svc, e.ts),
-                        since: e.ts,
-                        last: e.ts,
+                        id: suspect_id(svc, ts),
+                        since: ts,
+                        last: ts,
                         services: Vec::new(),
                         events: Vec::new(),
+                        signs: Vec::new(),
+                        ranked: None,
                     });
                     let last = self.open.len() - 1;
                     &mut self.open[last]
@@ -118,10 +176,11 @@ impl Suspects {
             if !g.services.iter().any(|m| m == svc) {
                 g.services.push(svc.to_string());
             }
-            g.last = g.last.max(e.ts);
-            g.events.push(e.clone());
-            let excess = g.events.len().saturating_sub(MAX_EVIDENCE);
-            g.events.drain(..excess);
+            g.last = g.last.max(ts);
+            match clue {
+                Clue::Anomaly(e) => keep_newest(&mut g.events, e.clone()),
+                Clue::Sign(x) => keep_newest(&mut g.signs, x.clone()),
+            }
         }
         // Something real covers a service, or a neighbour of one: the
         // incident made of alerts takes over.
@@ -139,8 +198,31 @@ impl Suspects {
         let taken_over =
             |svc: &str| covered.contains(svc) || covered.iter().any(|c| adjacent(topo, c, svc));
         self.open.retain(|g| live_at(g, now) && !g.services.iter().any(|s| taken_over(s)));
+        for g in self.open.iter_mut().filter(|g| sustained(g) && !g.signs.is_empty()) {
+            rank(g, watch, store, topo, now);
+        }
         self.open.iter().filter(|g| sustained(g)).map(|g| Arc::new(incident(g, now))).collect()
     }
+}
+
+/// Ranks a corroborated suspicion's causes with the window ranker
+/// ([`crate::engine::rca::window`]: metrics, spans and logs of every
+/// service, the cause told from its symptoms along calls) for the time
+/// from just before its first clue to [`WINDOW_MS`] after it, against the
+/// watch's recent normal: once when it is corroborated, once more when
+/// that time has passed (a ranking costs a window's worth of every
+/// service's data). The clue that opened it says *that* something
+/// changed, and where it was seen first; the ranker says where it started.
+fn rank(g: &mut Suspicion, watch: &watch::Watch, store: &Store, topo: &Topology, now: UnixMs) {
+    let from = g.since - watch::WINDOW_MS;
+    let to = now.min(g.since + WINDOW_MS);
+    let last = g.since + WINDOW_MS;
+    if g.ranked.as_ref().is_some_and(|(t, _)| *t >= last || now < last) {
+        return;
+    }
+    let (baseline, _) = watch.baseline_before(store, from);
+    let req = crate::engine::rca::window::WindowRequest { window: (from, to), baseline };
+    g.ranked = Some((now, crate::engine::rca::window::rank(store, topo, &req)));
 }
 
 /// Still in force at `t`: not quiet for [`QUIET_MS`], and not a blip that
@@ -150,20 +232,38 @@ fn live_at(g: &Suspicion, t: UnixMs) -> bool {
     t - g.last <= QUIET_MS && (t - g.since <= WINDOW_MS || sustained(g))
 }
 
-/// Some service of the group is corroborated: [`MIN_EVENTS`] strong
-/// anomalies of its own within [`WINDOW_MS`] (two of its series, or one
-/// twice), at least one on a signal users feel. Lone blips on two
-/// neighbours are what clean data produces.
+/// Appends `x`, keeping the newest [`MAX_EVIDENCE`].
+fn keep_newest<T>(v: &mut Vec<T>, x: T) {
+    v.push(x);
+    let excess = v.len().saturating_sub(MAX_EVIDENCE);
+    v.drain(..excess);
+}
+
+/// Some service of the group is corroborated (see [`corroborated`]).
 fn sustained(g: &Suspicion) -> bool {
-    g.events.iter().any(|first| {
-        let mine = || {
-            g.events
-                .iter()
-                .filter(|e| e.service == first.service)
-                .filter(|e| e.ts >= first.ts && e.ts - first.ts <= WINDOW_MS)
-        };
-        mine().count() >= MIN_EVENTS && mine().any(|e| user_signal(&e.signal))
-    })
+    g.services.iter().any(|s| corroborated(g, s))
+}
+
+/// `svc` is corroborated by its metrics: [`MIN_EVENTS`] strong anomalies
+/// of its own within [`WINDOW_MS`] (two of its series, or one twice), at
+/// least one on a signal users feel; or by two different instruments
+/// within [`WINDOW_MS`] (a detector's strong anomaly counts as the
+/// metrics instrument). Lone blips on two neighbours are what clean data
+/// produces, and so is one instrument's sign alone.
+fn corroborated(g: &Suspicion, svc: &str) -> bool {
+    let mine = || g.events.iter().filter(|e| e.service.as_deref() == Some(svc));
+    let by_metrics = mine().any(|first| {
+        let near = || mine().filter(|e| e.ts >= first.ts && e.ts - first.ts <= WINDOW_MS);
+        near().count() >= MIN_EVENTS && near().any(|e| user_signal(&e.signal))
+    });
+    let seen: Vec<(UnixMs, Instrument)> = mine()
+        .map(|e| (e.ts, Instrument::Metrics))
+        .chain(g.signs.iter().filter(|x| x.service == svc).map(|x| (x.ts, x.instrument)))
+        .collect();
+    by_metrics
+        || seen.iter().any(|(t0, first)| {
+            seen.iter().any(|(t, other)| *t >= *t0 && t - t0 <= WINDOW_MS && other != first)
+        })
 }
 
 fn suspect_id(service: &str, ts: UnixMs) -> IncidentId {
@@ -183,38 +283,97 @@ fn line(e: &AnomalyEvent, service: &str) -> String {
 }
 
 fn incident(g: &Suspicion, now: UnixMs) -> Incident {
-    let signals: BTreeSet<&str> = g.events.iter().map(|e| e.signal.describe()).collect();
+    let mut signals: BTreeSet<&str> = g.events.iter().map(|e| e.signal.describe()).collect();
+    signals.extend(g.signs.iter().map(|x| instrument_name(x.instrument)));
     let signals: Vec<&str> = signals.into_iter().collect();
     let shown: Vec<&str> = g.services.iter().map(String::as_str).take(3).collect();
     let more = g.services.len().saturating_sub(3);
     let more = if more > 0 { format!(" +{more}") } else { String::new() };
-    // Candidates in onset order: the first to turn anomalous leads.
-    let root_causes =
-        g.services
-            .iter()
-            .enumerate()
-            .map(|(rank, svc)| {
-                let mine: Vec<&AnomalyEvent> =
-                    g.events.iter().filter(|e| e.service.as_deref() == Some(svc)).collect();
-                let best = mine.iter().map(|e| e.score).fold(0.0, f64::max);
-                let mut evidence: Vec<Evidence> =
-                    mine.iter().map(|e| Evidence { ts: e.ts, text: line(e, svc) }).collect();
-                if rank == 0 {
-                    evidence.push(Evidence {
+    // Candidates: a service corroborated on its own first, then in onset
+    // order (the first to turn anomalous leads), the stronger on a tie.
+    let mut order: Vec<(bool, UnixMs, f64, &String)> = g
+        .services
+        .iter()
+        .map(|svc| {
+            let mine = g.events.iter().filter(|e| e.service.as_deref() == Some(svc));
+            let signs = g.signs.iter().filter(|x| &x.service == svc);
+            let first = mine.clone().map(|e| e.ts).chain(signs.clone().map(|x| x.ts)).min();
+            let best = mine.map(|e| e.score).chain(signs.map(|x| x.score)).fold(0.0, f64::max);
+            (corroborated(g, svc), first.unwrap_or(g.since), best, svc)
+        })
+        .collect();
+    order.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(b.2.total_cmp(&a.2)));
+    let from_metrics_only = g.signs.is_empty();
+    let mut root_causes: Vec<RootCause> = order
+        .iter()
+        .enumerate()
+        .map(|(rank, (_, _, best, svc))| {
+            let mut evidence: Vec<Evidence> = g
+                .events
+                .iter()
+                .filter(|e| e.service.as_deref() == Some(svc.as_str()))
+                .map(|e| Evidence { ts: e.ts, text: line(e, svc) })
+                .collect();
+            evidence.extend(
+                g.signs
+                    .iter()
+                    .filter(|x| &x.service == *svc)
+                    .map(|x| Evidence { ts: x.ts, text: x.text.clone() }),
+            );
+            if rank == 0 {
+                let how = if from_metrics_only { "from metrics only, " } else { "" };
+                evidence.push(Evidence {
                     ts: g.since,
-                    text: "first strong anomaly of the group; from metrics only, no alert has fired"
-                        .into(),
+                    text: format!("first strong anomaly of the group; {how}no alert has fired"),
                 });
-                }
-                RootCause {
-                    service: svc.clone(),
-                    score: best * 0.9_f64.powi(i32::try_from(rank).unwrap_or(i32::MAX)),
-                    confidence: Confidence::Low,
-                    evidence,
-                }
-            })
-            .collect();
+            }
+            RootCause {
+                service: (*svc).clone(),
+                score: best * 0.9_f64.powi(i32::try_from(rank).unwrap_or(i32::MAX)),
+                confidence: Confidence::Low,
+                evidence,
+            }
+        })
+        .collect();
+    // With signs of the watch, the window ranker's order first, at low
+    // confidence (no alert confirms it), each with the clues it also
+    // raised; the suspicion's own services it did not rank after them. A
+    // suspicion of the detectors' anomalies alone keeps their onset order
+    // (the demo's datastore faults are led by the datastore that way, and
+    // the ranker, without spans there, put a caller first).
+    let signs_seen = !g.signs.is_empty();
+    if let Some((_, ranked)) = g.ranked.as_ref().filter(|(_, r)| signs_seen && !r.is_empty()) {
+        let mut own = std::mem::take(&mut root_causes);
+        for c in ranked {
+            let mut c = c.clone();
+            c.confidence = Confidence::Low;
+            if let Some(i) = own.iter().position(|o| o.service == c.service) {
+                c.evidence.extend(own.remove(i).evidence);
+            }
+            root_causes.push(c);
+        }
+        let floor = root_causes.last().map_or(0.0, |c| c.score);
+        for (i, mut o) in own.into_iter().enumerate() {
+            o.score = floor * 0.9_f64.powi(i32::try_from(i + 1).unwrap_or(i32::MAX));
+            root_causes.push(o);
+        }
+    }
     let quiet = now - g.last > WINDOW_MS;
+    let mut timeline: Vec<TimelineEntry> = g
+        .events
+        .iter()
+        .map(|e| TimelineEntry {
+            ts: e.ts,
+            kind: TimelineKind::Anomaly,
+            text: line(e, e.service.as_deref().unwrap_or("?")),
+        })
+        .chain(g.signs.iter().map(|x| TimelineEntry {
+            ts: x.ts,
+            kind: TimelineKind::Anomaly,
+            text: x.text.clone(),
+        }))
+        .collect();
+    timeline.sort_by_key(|t| t.ts);
     Incident {
         id: g.id.clone(),
         title: format!(
@@ -230,187 +389,19 @@ fn incident(g: &Suspicion, now: UnixMs) -> Incident {
         alerts: Vec::new(),
         services: g.services.clone(),
         root_causes,
-        timeline: g
-            .events
-            .iter()
-            .map(|e| TimelineEntry {
-                ts: e.ts,
-                kind: TimelineKind::Anomaly,
-                text: line(e, e.service.as_deref().unwrap_or("?")),
-            })
-            .collect(),
+        timeline,
         acked: false,
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::engine::testutil::*;
-    use crate::model::SeriesKey;
-
-    fn ev(service: &str, signal: Signal, ts: UnixMs, score: f64) -> AnomalyEvent {
-        AnomalyEvent {
-            series: SeriesKey(format!("{service}:{signal:?}").into()),
-            service: Some(service.into()),
-            signal,
-            ts,
-            value: 1.5,
-            score,
-            kind: "shift".into(),
-            instance: None,
-        }
-    }
-
-    #[test]
-    fn two_strong_anomalies_on_a_quiet_service_open_a_suspected_incident() {
-        let s = store();
-        let mut sus = Suspects::default();
-        let one = [ev("payments", Signal::LatencyP99, at(10), 0.9)];
-        assert!(
-            sus.update(one.iter(), &[], &s, &shop(), at(10)).is_empty(),
-            "one blip is not enough"
-        );
-        let two = [ev("payments", Signal::ErrorRatio, at(12), 0.85)];
-        let shown = sus.update(two.iter(), &[], &s, &shop(), at(12));
-        assert_eq!(shown.len(), 1);
-        let inc = &shown[0];
-        assert!(inc.id.is_suspected(), "{}", inc.id);
-        assert_eq!(
-            inc.title,
-            "suspected: error ratio + p99 latency anomaly on payments, no alert yet"
-        );
-        assert_eq!(inc.severity, Severity::Info);
-        assert!(inc.alerts.is_empty());
-        assert_eq!(inc.root_causes[0].confidence, Confidence::Low);
-        assert!(inc.root_causes[0].evidence.iter().any(|e| e.text.contains("score 0.90")));
-        assert!(inc.root_causes[0].evidence.iter().any(|e| e.text.contains("no alert has fired")));
-        assert_eq!(inc.timeline.len(), 2);
-        // The same id on the next pass (no new anomaly).
-        let again = sus.update([].iter(), &[], &s, &shop(), at(13));
-        assert_eq!(again[0].id, inc.id);
-    }
-
-    #[test]
-    fn weak_far_apart_or_non_key_anomalies_do_not() {
-        let s = store();
-        let mut sus = Suspects::default();
-        let evs = [
-            ev("cart", Signal::LatencyP99, at(10), 0.6),
-            ev("cart", Signal::LatencyP99, at(11), 0.7),
-            ev("redis", Signal::Cpu, at(10), 0.99),
-            ev("redis", Signal::Memory, at(11), 0.99),
-            ev("web", Signal::ErrorRatio, at(10), 0.9),
-            ev("web", Signal::ErrorRatio, at(10) + WINDOW_MS + 1, 0.9),
-        ];
-        assert!(sus.update(evs.iter(), &[], &s, &shop(), at(40)).is_empty());
-    }
-
-    /// What clean data produces: single-series blips, now and then next
-    /// to each other. They open nothing, and an old one does not head (or
-    /// date) a real problem next door, however long the pass.
-    #[test]
-    fn lone_blips_next_door_are_not_a_suspicion_nor_its_start() {
-        let s = store();
-        let mut sus = Suspects::default();
-        let blips = [near("redis", at(10)), near("cart", at(18))];
-        assert!(sus.update(blips.iter(), &[], &s, &shop(), at(18)).is_empty());
-        // One pass over a long history: redis blipped 30 steps before cart
-        // turned anomalous on two series.
-        let mut sus = Suspects::default();
-        let history = [
-            near("redis", at(0)),
-            near("cart", at(28)),
-            near("cart", at(30)),
-            ev("cart", Signal::ErrorRatio, at(30), 0.99),
-        ];
-        let shown = sus.update(history.iter(), &[], &s, &shop(), at(30));
-        assert_eq!(shown.len(), 1);
-        assert_eq!(shown[0].services, ["cart"]);
-        assert_eq!(shown[0].started_at, at(28));
-    }
-
-    #[test]
-    fn an_alert_or_an_incident_on_the_service_takes_over_and_quiet_ones_go() {
-        let mut s = store();
-        let mut sus = Suspects::default();
-        let evs = [
-            ev("payments", Signal::LatencyP99, at(10), 0.9),
-            ev("payments", Signal::LatencyP99, at(11), 0.9),
-            ev("cart", Signal::LatencyP99, at(10), 0.9),
-            ev("cart", Signal::ErrorRatio, at(11), 0.9),
-        ];
-        assert_eq!(sus.update(evs.iter(), &[], &s, &shop(), at(11)).len(), 2);
-        poll(&mut s, at(12), vec![alert("HighLatency", "payments", "warning", at(12))]);
-        let shown = sus.update([].iter(), &[], &s, &shop(), at(12));
-        assert_eq!(shown.len(), 1);
-        assert_eq!(shown[0].services, ["cart"]);
-        // Quiet for a while: shown as quiet, then gone.
-        let later = at(11) + WINDOW_MS + 1;
-        assert_eq!(sus.update([].iter(), &[], &s, &shop(), later)[0].state, IncidentState::Quiet);
-        assert!(sus.update([].iter(), &[], &s, &shop(), at(11) + QUIET_MS + 1).is_empty());
-    }
-
-    /// CPU saturation corroborates a slow service; it never opens a
-    /// suspicion by itself, however often it repeats.
-    #[test]
-    fn cpu_corroborates_latency_but_is_no_incident_alone() {
-        let s = store();
-        let mut sus = Suspects::default();
-        let busy = [
-            ev("redis", Signal::Cpu, at(10), 0.99),
-            ev("redis", Signal::Cpu, at(11), 0.99),
-            ev("redis", Signal::Cpu, at(12), 0.99),
-        ];
-        assert!(sus.update(busy.iter(), &[], &s, &shop(), at(12)).is_empty());
-        let mut sus = Suspects::default();
-        let slow = [
-            ev("payments", Signal::Cpu, at(10), 0.99),
-            ev("payments", Signal::LatencyP99, at(12), 0.9),
-        ];
-        let shown = sus.update(slow.iter(), &[], &s, &shop(), at(12));
-        assert_eq!(shown.len(), 1);
-        assert_eq!(shown[0].services, ["payments"]);
-        assert_eq!(shown[0].started_at, at(10), "dated by the CPU anomaly that came first");
-        assert_eq!(
-            shown[0].title,
-            "suspected: CPU + p99 latency anomaly on payments, no alert yet"
-        );
-    }
-
-    /// A strong p99 anomaly.
-    fn near(service: &str, ts: UnixMs) -> AnomalyEvent {
-        ev(service, Signal::LatencyP99, ts, 0.95)
-    }
-
-    #[test]
-    fn neighbours_in_the_call_graph_are_one_suspicion_led_by_the_first() {
-        let s = store();
-        let mut sus = Suspects::default();
-        // postgres first (twice), then its caller payments; warehouse is elsewhere.
-        let evs = [
-            near("postgres", at(10)),
-            near("postgres", at(11)),
-            near("payments", at(11)),
-            near("warehouse", at(12)),
-        ];
-        let shown = sus.update(evs.iter(), &[], &s, &shop(), at(12));
-        assert_eq!(shown.len(), 1, "warehouse alone is one blip: {shown:?}");
-        let g = &shown[0];
-        assert_eq!(g.services, ["postgres", "payments"]);
-        assert_eq!(g.root_causes[0].service, "postgres");
-        assert!(g.root_causes[0].score > g.root_causes[1].score);
-        assert!(g.title.ends_with("on postgres, payments, no alert yet"), "{}", g.title);
-    }
-
-    #[test]
-    fn an_alert_next_door_takes_the_suspicion_over() {
-        let mut s = store();
-        let mut sus = Suspects::default();
-        let evs = [near("redis", at(10)), near("redis", at(11))];
-        assert_eq!(sus.update(evs.iter(), &[], &s, &shop(), at(11)).len(), 1);
-        // cart calls redis and now alerts.
-        poll(&mut s, at(12), vec![alert("HighErrorRate", "cart", "critical", at(12))]);
-        assert!(sus.update([].iter(), &[], &s, &shop(), at(12)).is_empty());
+fn instrument_name(i: Instrument) -> &'static str {
+    match i {
+        Instrument::Metrics => "metrics window",
+        Instrument::Spans => "spans",
+        Instrument::LogErrors => "error logs",
+        Instrument::LogStopped => "stopped log line",
     }
 }
+
+#[cfg(test)]
+mod tests;

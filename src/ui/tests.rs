@@ -252,7 +252,14 @@ fn a_suspected_incident_says_so_in_its_row_and_its_causes() {
     let now = view.now;
     let evs = [ev(now - 60_000), ev(now - 30_000)];
     let topo = crate::model::Topology::new();
-    let suspected = Suspects::default().update(evs.iter(), &[], &store, &topo, now);
+    let suspected = Suspects::default().update(
+        evs.iter(),
+        &crate::engine::suspect::watch::Watch::default(),
+        &[],
+        &store,
+        &topo,
+        now,
+    );
     assert_eq!(suspected.len(), 1);
     view.incidents.insert(0, suspected[0].clone());
     let mut s = State::new(Theme::default(), crate::app::keymap::Keymap::defaults(), vec![], false);

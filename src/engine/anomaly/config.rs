@@ -99,6 +99,13 @@ pub struct DetectorConfig {
     /// 6·10⁻⁵: records of plain noise, which keep being broken by chance
     /// (about ln n times in n samples), are not anomalies.
     pub tail_z: f64,
+    /// Before the warm-up is over, score from this many samples on with
+    /// the conservative small-sample test of [`super::early`] (at least
+    /// 15; 0 turns it off). A sample count: the test's uncertainty is in
+    /// samples. Off here (NAB's first 15% of rows are probation, so a score
+    /// before the warm-up can only move its figures through the alarm
+    /// hold); live use turns it on ([`crate::engine::EngineConfig`]).
+    pub early_from: u32,
 }
 
 impl Default for DetectorConfig {
@@ -125,6 +132,7 @@ impl Default for DetectorConfig {
             season_days: 3,
             season_explain: 2.0,
             tail_z: 4.0,
+            early_from: 0,
         }
     }
 }
@@ -163,6 +171,7 @@ impl DetectorConfig {
             "season_days" => self.season_days = samples,
             "season_explain" => self.season_explain = v,
             "tail_z" => self.tail_z = v,
+            "early_from" => self.early_from = samples,
             _ => return false,
         }
         true

@@ -59,6 +59,7 @@
 
 mod config;
 pub mod context;
+pub mod early;
 pub mod forecast;
 pub mod live;
 pub mod nab;
@@ -69,6 +70,7 @@ pub mod season;
 
 pub use config::{DetectorConfig, Paced};
 use context::ContextNovelty;
+use early::Early;
 use pace::Cadence;
 use record::Record;
 use robust::RobustLevel;
@@ -118,6 +120,8 @@ pub struct Detector {
     /// Samples left in the refractory period.
     refractory_left: u32,
     n: u32,
+    /// The small-sample test before the warm-up is over (see [`early`]).
+    early: Option<Early>,
 }
 
 /// One sample's verdict: the score and which measure drove it.
@@ -168,6 +172,7 @@ impl Detector {
             hold: 0.0,
             refractory_left: 0,
             n: 0,
+            early: (cfg.early_from > 0).then(|| Early::new(cfg.early_from)),
         }
     }
 
@@ -308,6 +313,16 @@ impl Detector {
             let counts = !c.adjacent() || top >= self.cfg.context_gate;
             if warm && counts && s > best.score {
                 best = Verdict { score: s, kind: Kind::Context };
+            }
+        }
+        if let Some(e) = &mut self.early {
+            if warm {
+                self.early = None;
+            } else {
+                let s = e.observe(self.n - 1, level, scale, x, self.cfg.tail_z);
+                if s > best.score {
+                    best = Verdict { score: s, kind: Kind::Spike };
+                }
             }
         }
         let held = self.hold;

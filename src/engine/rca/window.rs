@@ -165,6 +165,9 @@ pub fn strengths(
         st.note("logs:vanished".into(), sh.vanished_z);
         st.note("logs:vanished_x".into(), sh.vanished_x);
         st.note("logs:rise_x".into(), sh.rise_x);
+        st.note("logs:rose".into(), sh.z_max);
+        #[allow(clippy::cast_precision_loss)]
+        st.note("logs:rose_lines".into(), sh.lines as f64);
         #[allow(clippy::cast_precision_loss)]
         st.note("logs:new".into(), sh.new_lines as f64);
         if sh.vanished_z >= REPORT_Z {

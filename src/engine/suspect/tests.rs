@@ -1,0 +1,248 @@
+use super::*;
+use crate::engine::testutil::*;
+use crate::model::SeriesKey;
+
+fn ev(service: &str, signal: Signal, ts: UnixMs, score: f64) -> AnomalyEvent {
+    AnomalyEvent {
+        series: SeriesKey(format!("{service}:{signal:?}").into()),
+        service: Some(service.into()),
+        signal,
+        ts,
+        value: 1.5,
+        score,
+        kind: "shift".into(),
+        instance: None,
+    }
+}
+
+#[test]
+fn two_strong_anomalies_on_a_quiet_service_open_a_suspected_incident() {
+    let s = store();
+    let mut sus = Suspects::default();
+    let one = [ev("payments", Signal::LatencyP99, at(10), 0.9)];
+    assert!(
+        sus.update(one.iter(), &watch::Watch::default(), &[], &s, &shop(), at(10)).is_empty(),
+        "one blip is not enough"
+    );
+    let two = [ev("payments", Signal::ErrorRatio, at(12), 0.85)];
+    let shown = sus.update(two.iter(), &watch::Watch::default(), &[], &s, &shop(), at(12));
+    assert_eq!(shown.len(), 1);
+    let inc = &shown[0];
+    assert!(inc.id.is_suspected(), "{}", inc.id);
+    assert_eq!(inc.title, "suspected: error ratio + p99 latency anomaly on payments, no alert yet");
+    assert_eq!(inc.severity, Severity::Info);
+    assert!(inc.alerts.is_empty());
+    assert_eq!(inc.root_causes[0].confidence, Confidence::Low);
+    assert!(inc.root_causes[0].evidence.iter().any(|e| e.text.contains("score 0.90")));
+    assert!(inc.root_causes[0].evidence.iter().any(|e| e.text.contains("no alert has fired")));
+    assert_eq!(inc.timeline.len(), 2);
+    // The same id on the next pass (no new anomaly).
+    let again = sus.update([].iter(), &watch::Watch::default(), &[], &s, &shop(), at(13));
+    assert_eq!(again[0].id, inc.id);
+}
+
+#[test]
+fn weak_far_apart_or_non_key_anomalies_do_not() {
+    let s = store();
+    let mut sus = Suspects::default();
+    let evs = [
+        ev("cart", Signal::LatencyP99, at(10), 0.6),
+        ev("cart", Signal::LatencyP99, at(11), 0.7),
+        ev("redis", Signal::Cpu, at(10), 0.99),
+        ev("redis", Signal::Memory, at(11), 0.99),
+        ev("web", Signal::ErrorRatio, at(10), 0.9),
+        ev("web", Signal::ErrorRatio, at(10) + WINDOW_MS + 1, 0.9),
+    ];
+    assert!(sus.update(evs.iter(), &watch::Watch::default(), &[], &s, &shop(), at(40)).is_empty());
+}
+
+/// What clean data produces: single-series blips, now and then next
+/// to each other. They open nothing, and an old one does not head (or
+/// date) a real problem next door, however long the pass.
+#[test]
+fn lone_blips_next_door_are_not_a_suspicion_nor_its_start() {
+    let s = store();
+    let mut sus = Suspects::default();
+    let blips = [near("redis", at(10)), near("cart", at(18))];
+    assert!(
+        sus.update(blips.iter(), &watch::Watch::default(), &[], &s, &shop(), at(18)).is_empty()
+    );
+    // One pass over a long history: redis blipped 30 steps before cart
+    // turned anomalous on two series.
+    let mut sus = Suspects::default();
+    let history = [
+        near("redis", at(0)),
+        near("cart", at(28)),
+        near("cart", at(30)),
+        ev("cart", Signal::ErrorRatio, at(30), 0.99),
+    ];
+    let shown = sus.update(history.iter(), &watch::Watch::default(), &[], &s, &shop(), at(30));
+    assert_eq!(shown.len(), 1);
+    assert_eq!(shown[0].services, ["cart"]);
+    assert_eq!(shown[0].started_at, at(28));
+}
+
+#[test]
+fn an_alert_or_an_incident_on_the_service_takes_over_and_quiet_ones_go() {
+    let mut s = store();
+    let mut sus = Suspects::default();
+    let evs = [
+        ev("payments", Signal::LatencyP99, at(10), 0.9),
+        ev("payments", Signal::LatencyP99, at(11), 0.9),
+        ev("cart", Signal::LatencyP99, at(10), 0.9),
+        ev("cart", Signal::ErrorRatio, at(11), 0.9),
+    ];
+    assert_eq!(sus.update(evs.iter(), &watch::Watch::default(), &[], &s, &shop(), at(11)).len(), 2);
+    poll(&mut s, at(12), vec![alert("HighLatency", "payments", "warning", at(12))]);
+    let shown = sus.update([].iter(), &watch::Watch::default(), &[], &s, &shop(), at(12));
+    assert_eq!(shown.len(), 1);
+    assert_eq!(shown[0].services, ["cart"]);
+    // Quiet for a while: shown as quiet, then gone.
+    let later = at(11) + WINDOW_MS + 1;
+    assert_eq!(
+        sus.update([].iter(), &watch::Watch::default(), &[], &s, &shop(), later)[0].state,
+        IncidentState::Quiet
+    );
+    assert!(
+        sus.update([].iter(), &watch::Watch::default(), &[], &s, &shop(), at(11) + QUIET_MS + 1)
+            .is_empty()
+    );
+}
+
+/// CPU saturation corroborates a slow service; it never opens a
+/// suspicion by itself, however often it repeats.
+#[test]
+fn cpu_corroborates_latency_but_is_no_incident_alone() {
+    let s = store();
+    let mut sus = Suspects::default();
+    let busy = [
+        ev("redis", Signal::Cpu, at(10), 0.99),
+        ev("redis", Signal::Cpu, at(11), 0.99),
+        ev("redis", Signal::Cpu, at(12), 0.99),
+    ];
+    assert!(sus.update(busy.iter(), &watch::Watch::default(), &[], &s, &shop(), at(12)).is_empty());
+    let mut sus = Suspects::default();
+    let slow = [
+        ev("payments", Signal::Cpu, at(10), 0.99),
+        ev("payments", Signal::LatencyP99, at(12), 0.9),
+    ];
+    let shown = sus.update(slow.iter(), &watch::Watch::default(), &[], &s, &shop(), at(12));
+    assert_eq!(shown.len(), 1);
+    assert_eq!(shown[0].services, ["payments"]);
+    assert_eq!(shown[0].started_at, at(10), "dated by the CPU anomaly that came first");
+    assert_eq!(shown[0].title, "suspected: CPU + p99 latency anomaly on payments, no alert yet");
+}
+
+/// A strong p99 anomaly.
+fn near(service: &str, ts: UnixMs) -> AnomalyEvent {
+    ev(service, Signal::LatencyP99, ts, 0.95)
+}
+
+#[test]
+fn neighbours_in_the_call_graph_are_one_suspicion_led_by_the_first() {
+    let s = store();
+    let mut sus = Suspects::default();
+    // postgres first (twice), then its caller payments; warehouse is elsewhere.
+    let evs = [
+        near("postgres", at(10)),
+        near("postgres", at(11)),
+        near("payments", at(11)),
+        near("warehouse", at(12)),
+    ];
+    let shown = sus.update(evs.iter(), &watch::Watch::default(), &[], &s, &shop(), at(12));
+    assert_eq!(shown.len(), 1, "warehouse alone is one blip: {shown:?}");
+    let g = &shown[0];
+    assert_eq!(g.services, ["postgres", "payments"]);
+    assert_eq!(g.root_causes[0].service, "postgres");
+    assert!(g.root_causes[0].score > g.root_causes[1].score);
+    assert!(g.title.ends_with("on postgres, payments, no alert yet"), "{}", g.title);
+}
+
+#[test]
+fn an_alert_next_door_takes_the_suspicion_over() {
+    let mut s = store();
+    let mut sus = Suspects::default();
+    let evs = [near("redis", at(10)), near("redis", at(11))];
+    assert_eq!(sus.update(evs.iter(), &watch::Watch::default(), &[], &s, &shop(), at(11)).len(), 1);
+    // cart calls redis and now alerts.
+    poll(&mut s, at(12), vec![alert("HighErrorRate", "cart", "critical", at(12))]);
+    assert!(sus.update([].iter(), &watch::Watch::default(), &[], &s, &shop(), at(12)).is_empty());
+}
+
+fn sign(service: &str, instrument: watch::Instrument, ts: UnixMs) -> Sign {
+    Sign {
+        service: service.into(),
+        ts,
+        instrument,
+        strength: 9.0,
+        score: 0.7,
+        text: format!("{service} {instrument:?}"),
+    }
+}
+
+/// Two instruments agreeing on one service open a suspicion; one
+/// instrument twice, or two instruments on two services, do not.
+#[test]
+fn two_instruments_on_one_service_corroborate_one_does_not() {
+    use watch::Instrument::{LogErrors, Metrics, Spans};
+    let s = store();
+    let mut sus = Suspects::default();
+    let same = [sign("cart", LogErrors, at(10)), sign("cart", LogErrors, at(11))];
+    assert!(
+        sus.update([].iter(), &watch::Watch::holding(same.to_vec()), &[], &s, &shop(), at(11))
+            .is_empty()
+    );
+    let mut sus = Suspects::default();
+    let apart = [sign("cart", LogErrors, at(10)), sign("redis", Spans, at(10))];
+    assert!(
+        sus.update([].iter(), &watch::Watch::holding(apart.to_vec()), &[], &s, &shop(), at(10))
+            .is_empty()
+    );
+    let mut sus = Suspects::default();
+    let late = [sign("cart", LogErrors, at(10)), sign("cart", Spans, at(10) + WINDOW_MS + 1)];
+    assert!(
+        sus.update([].iter(), &watch::Watch::holding(late.to_vec()), &[], &s, &shop(), late[1].ts)
+            .is_empty()
+    );
+    // A detector's anomaly is the metrics instrument: with spans, it counts.
+    let mut sus = Suspects::default();
+    let cpu = [ev("payments", Signal::Cpu, at(10), 0.9)];
+    let spans = [sign("payments", Spans, at(11))];
+    assert!(sus.update(cpu.iter(), &watch::Watch::default(), &[], &s, &shop(), at(10)).is_empty());
+    let shown =
+        sus.update([].iter(), &watch::Watch::holding(spans.to_vec()), &[], &s, &shop(), at(11));
+    assert_eq!(shown.len(), 1);
+    assert_eq!(shown[0].services, ["payments"]);
+    assert_eq!(shown[0].started_at, at(10));
+    assert_eq!(shown[0].title, "suspected: CPU + spans anomaly on payments, no alert yet");
+    let ev0 = &shown[0].root_causes[0].evidence;
+    assert!(ev0.iter().any(|e| e.text == "payments Spans"), "{ev0:?}");
+    assert!(!ev0.iter().any(|e| e.text.contains("from metrics only")), "{ev0:?}");
+    // The window's metrics are the same instrument as the detectors'.
+    let mut sus = Suspects::default();
+    let metrics = [sign("payments", Metrics, at(11))];
+    assert!(
+        sus.update(cpu.iter(), &watch::Watch::holding(metrics.to_vec()), &[], &s, &shop(), at(11))
+            .is_empty()
+    );
+}
+
+/// A service corroborated on its own leads its group, even when a
+/// neighbour's lone sign came first.
+#[test]
+fn the_corroborated_service_leads_its_group() {
+    use watch::Instrument::{LogErrors, LogStopped};
+    let s = store();
+    let mut sus = Suspects::default();
+    let signs = [
+        sign("checkout", LogErrors, at(10)),
+        sign("payments", LogErrors, at(11)),
+        sign("payments", LogStopped, at(11)),
+    ];
+    let shown =
+        sus.update([].iter(), &watch::Watch::holding(signs.to_vec()), &[], &s, &shop(), at(11));
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    assert_eq!(shown[0].root_causes[0].service, "payments");
+    assert_eq!(shown[0].root_causes[1].service, "checkout");
+    assert_eq!(shown[0].started_at, at(10), "dated by its first sign");
+}

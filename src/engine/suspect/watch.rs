@@ -1,0 +1,296 @@
+//! The rolling watch: once a minute, the last few minutes of every
+//! service's logs, spans and metrics measured against its recent normal,
+//! with the same window measures protocol A ranks a fault with
+//! ([`crate::engine::rca::window::strengths`]), so the suspect path sees
+//! what metric detectors cannot: an exception that only logs show, a call
+//! into a service that turned slow or failing, a per-request line that
+//! stopped. Each finding is a [`Sign`] of one kind of instrument; it takes
+//! two kinds on one service to open a suspicion (see
+//! [`super::Suspects`]), never one.
+//!
+//! The recent normal is the [`BASELINE_MS`] before the window, less every
+//! window in which this watch already found something (on any service): a
+//! fault's own minutes are no baseline for the next one, which is how a
+//! fault repeated on one service is seen again.
+//!
+//! It runs only when logs or spans arrived in the window (metrics alone are
+//! the detectors' job), at most once per [`EVERY_MS`]; a run with nothing
+//! new since the last one is not skipped, because the window moved (on
+//! the development data skipping them lost 2 of 27 detections for 15% less
+//! CPU). Pure: no I/O, no clock.
+
+use crate::engine::rca::window::{Strengths, WindowRequest, strengths};
+use crate::model::{Topology, UnixMs};
+use crate::store::Store;
+
+/// The window judged: the last three minutes, long enough for a minute
+/// of late log or span data and a few samples of a one-minute series.
+pub const WINDOW_MS: i64 = 3 * 60_000;
+/// How far back the recent normal reaches.
+pub const BASELINE_MS: i64 = 30 * 60_000;
+/// One run per minute of data time.
+pub const EVERY_MS: i64 = 60_000;
+/// How long a window with findings stays out of baselines (as long as a
+/// baseline reaches back).
+const FLAGGED_KEEP_MS: i64 = BASELINE_MS + WINDOW_MS;
+/// z of an error or warning template's rise (or of a stopped line) that
+/// counts: Poisson z, well above the 4 protocol A starts reporting at,
+/// because here it is judged every minute on every service.
+pub const LOG_Z: f64 = 6.0;
+/// Window lines of the risen template: one or two lines are a blip.
+const MIN_LOG_LINES: u64 = 3;
+/// Lines a service must have logged in the baseline before a change in
+/// its logs means anything (a service just heard from has no normal).
+const MIN_BASELINE_LINES: u64 = 30;
+/// Spans: twice slower (log2 of the 90th percentiles, the change
+/// significant at z ≥ 4, see [`crate::engine::spans::change`]).
+pub const SPAN_SLOWER_LOG2: f64 = 1.0;
+/// Spans: z of calls into the service failing more.
+pub const SPAN_ERRORS_Z: f64 = 6.0;
+/// A metric's robust z held over half the window.
+pub const METRIC_Z: f64 = 8.0;
+
+/// Which instrument saw a sign. Different instruments fail differently:
+/// two of them agreeing on one service within minutes is what a real
+/// change does and chance rarely does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Instrument {
+    /// A metric series (a detector's anomaly or a window's held z).
+    Metrics,
+    /// Span latency or failures on the service or the calls into it.
+    Spans,
+    /// An error or warning template that rose or is new.
+    LogErrors,
+    /// A line the service wrote steadily that stopped while it kept working
+    /// (a code path no longer reached). Independent of `LogErrors`: an
+    /// error burst does not stop a line, a stopped line needs no error.
+    LogStopped,
+}
+
+/// One finding of the watch on one service.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sign {
+    pub service: String,
+    /// When it became known (the run's time).
+    pub ts: UnixMs,
+    pub instrument: Instrument,
+    /// Its strength in the measure's units (z or log2 of slower).
+    pub strength: f64,
+    /// The strength against its threshold, in `[0.5, 1)` (0.5 at the
+    /// threshold, 0.75 at twice it), comparable with detector scores.
+    pub score: f64,
+    pub text: String,
+}
+
+/// The watch's state between runs.
+#[derive(Debug, Clone, Default)]
+pub struct Watch {
+    last_run: Option<UnixMs>,
+    /// Windows with findings, `[from, to)`, newest last.
+    flagged: Vec<(UnixMs, UnixMs)>,
+    /// What the last call of [`Watch::update`] found.
+    signs: Vec<Sign>,
+}
+
+impl Watch {
+    /// One run at `now` if one is due and logs or spans arrived in the
+    /// window; the signs it found (none otherwise) are then [`Watch::signs`].
+    pub fn update(&mut self, store: &Store, topo: &Topology, now: UnixMs) -> &[Sign] {
+        self.signs = self.run(store, topo, now);
+        &self.signs
+    }
+
+    /// What the last [`Watch::update`] found.
+    #[must_use]
+    pub fn signs(&self) -> &[Sign] {
+        &self.signs
+    }
+
+    /// A watch whose last run found `signs` (tests of what follows).
+    #[cfg(test)]
+    pub(crate) fn holding(signs: Vec<Sign>) -> Self {
+        Self { signs, ..Self::default() }
+    }
+
+    fn run(&mut self, store: &Store, topo: &Topology, now: UnixMs) -> Vec<Sign> {
+        if self.last_run.is_some_and(|t| now - t < EVERY_MS) {
+            return Vec::new();
+        }
+        let window = (now - WINDOW_MS, now);
+        let fresh_logs = store.logs().iter().rev().any(|l| l.ts >= window.0 && l.ts <= now);
+        let fresh_spans = store.spans().between(window.0, now + 1).next().is_some();
+        if !fresh_logs && !fresh_spans {
+            return Vec::new();
+        }
+        self.last_run = Some(now);
+        self.flagged.retain(|(_, b)| *b > now - FLAGGED_KEEP_MS);
+        let (baseline, lines) = self.baseline_before(store, window.0);
+        if baseline.is_empty() {
+            return Vec::new();
+        }
+        let req = WindowRequest { window, baseline };
+        let all = strengths(store, topo, &req);
+        let slowed = widespread_slowdown(store, window, &all);
+        let mut signs = Vec::new();
+        for (service, mut st) in all {
+            if slowed {
+                st.spans = 0.0;
+            }
+            let known = lines.get(&service).copied().unwrap_or(0) >= MIN_BASELINE_LINES;
+            signs.extend(signs_of(&service, &st, known, now));
+        }
+        if !signs.is_empty() {
+            self.flagged.push((window.0, window.1 + 1));
+        }
+        signs
+    }
+}
+
+impl Watch {
+    /// The recent normal before `t`: the [`BASELINE_MS`] before it less
+    /// the windows with findings, with each service's log lines in it. A
+    /// normal judged from too little data is worse than one with some
+    /// trouble in it: the flagged windows stay in when leaving them out
+    /// would drop most of the baseline's logs and spans.
+    #[must_use]
+    pub fn baseline_before(
+        &self,
+        store: &Store,
+        t: UnixMs,
+    ) -> (Vec<(UnixMs, UnixMs)>, std::collections::HashMap<String, u64>) {
+        let plain = vec![(t - BASELINE_MS, t)];
+        let clean = minus(t - BASELINE_MS, t, &self.flagged);
+        let (all, kept) = baseline_lines(store, &plain, &clean);
+        let (spans_all, spans_kept) = spans_in(store, &plain, &clean);
+        let data = |v: &std::collections::HashMap<String, u64>, spans: u64| {
+            v.values().sum::<u64>() + spans
+        };
+        if 2 * data(&kept, spans_kept) >= data(&all, spans_all) {
+            (clean, kept)
+        } else {
+            (plain, all)
+        }
+    }
+}
+
+/// The signs one service's strengths hold. `logs_known`: the service
+/// logged enough in the baseline for its log changes to count.
+fn signs_of(service: &str, st: &Strengths, logs_known: bool, now: UnixMs) -> Vec<Sign> {
+    let detail = |k: &str| st.detail.get(k).copied().unwrap_or(0.0);
+    let mut out = Vec::new();
+    let mut sign = |instrument, strength: f64, threshold: f64, text: String| {
+        let score = 1.0 - 0.5 * threshold / strength.max(threshold);
+        out.push(Sign { service: service.to_string(), ts: now, instrument, strength, score, text });
+    };
+    let metric = st.metric.max(st.symptom).max(st.traffic_drop);
+    if metric >= METRIC_Z {
+        sign(
+            Instrument::Metrics,
+            metric,
+            METRIC_Z,
+            format!("{service} metrics: a series held {metric:.1}σ off its recent normal"),
+        );
+    }
+    let errors = detail("spans:errors");
+    if st.spans >= SPAN_SLOWER_LOG2 || errors >= SPAN_ERRORS_Z {
+        if st.spans >= SPAN_SLOWER_LOG2 {
+            let text =
+                format!("{service} spans: {:.1}× slower than their recent normal", st.spans.exp2());
+            sign(Instrument::Spans, st.spans, SPAN_SLOWER_LOG2, text);
+        } else {
+            let text = format!("{service} spans: calls into it fail more (z {errors:.1})");
+            sign(Instrument::Spans, errors, SPAN_ERRORS_Z, text);
+        }
+    }
+    if logs_known && st.logs > 0.0 {
+        let rose = detail("logs:rose");
+        if rose >= LOG_Z && detail("logs:rose_lines") >= MIN_LOG_LINES as f64 {
+            sign(
+                Instrument::LogErrors,
+                rose,
+                LOG_Z,
+                format!("{service} logs: an error or warning template rose (z {rose:.1})"),
+            );
+        }
+        let stopped = detail("logs:vanished");
+        if stopped >= LOG_Z {
+            sign(
+                Instrument::LogStopped,
+                stopped,
+                LOG_Z,
+                format!("{service} logs: a line it kept writing stopped (z {stopped:.1})"),
+            );
+        }
+    }
+    out
+}
+
+/// Log lines per service in `a` and in `b`, in one pass over the logs.
+fn baseline_lines(store: &Store, a: &[(UnixMs, UnixMs)], b: &[(UnixMs, UnixMs)]) -> (Lines, Lines) {
+    let inside = |t: UnixMs, v: &[(UnixMs, UnixMs)]| v.iter().any(|(x, y)| t >= *x && t < *y);
+    let (mut in_a, mut in_b) = (Lines::new(), Lines::new());
+    for l in store.logs().iter() {
+        let Some(s) = &l.service else { continue };
+        if inside(l.ts, a) {
+            *in_a.entry(s.clone()).or_default() += 1;
+        }
+        if inside(l.ts, b) {
+            *in_b.entry(s.clone()).or_default() += 1;
+        }
+    }
+    (in_a, in_b)
+}
+
+/// Log lines per service.
+type Lines = std::collections::HashMap<String, u64>;
+
+/// Spans that started in `a` and in `b`, in one pass over the spans.
+fn spans_in(store: &Store, a: &[(UnixMs, UnixMs)], b: &[(UnixMs, UnixMs)]) -> (u64, u64) {
+    let inside = |t: UnixMs, v: &[(UnixMs, UnixMs)]| v.iter().any(|(x, y)| t >= *x && t < *y);
+    let (mut in_a, mut in_b) = (0, 0);
+    for s in store.spans().iter() {
+        in_a += u64::from(inside(s.start, a));
+        in_b += u64::from(inside(s.start, b));
+    }
+    (in_a, in_b)
+}
+
+/// A third or more of the services with span changes measured got slower
+/// at once: the whole system slowed (load, a shared host, the tracer's
+/// clock), which is no one service's sign. A fault in one service slows
+/// its own work or the calls into it; its callers' own work does not
+/// grow (see [`crate::engine::spans::change`]).
+fn widespread_slowdown(
+    store: &Store,
+    window: (UnixMs, UnixMs),
+    all: &std::collections::BTreeMap<String, Strengths>,
+) -> bool {
+    let traced: std::collections::HashSet<&str> =
+        store.spans().between(window.0, window.1 + 1).map(|s| &*s.service).collect();
+    let measured = traced.len();
+    let slower = all.values().filter(|st| st.spans >= SPAN_SLOWER_LOG2).count();
+    measured >= 3 && 3 * slower >= measured
+}
+
+/// `[from, to)` less the `cuts`, as ordered intervals.
+fn minus(from: UnixMs, to: UnixMs, cuts: &[(UnixMs, UnixMs)]) -> Vec<(UnixMs, UnixMs)> {
+    let mut cuts: Vec<(UnixMs, UnixMs)> =
+        cuts.iter().copied().filter(|(a, b)| *b > from && *a < to).collect();
+    cuts.sort_unstable();
+    let mut out = Vec::new();
+    let mut at = from;
+    for (a, b) in cuts {
+        if a > at {
+            out.push((at, a));
+        }
+        at = at.max(b);
+    }
+    if at < to {
+        out.push((at, to));
+    }
+    out
+}
+
+#[cfg(test)]
+#[path = "watch_tests.rs"]
+mod tests;

@@ -1,0 +1,135 @@
+use super::*;
+use crate::engine::suspect::Suspects;
+use crate::model::{LogLevel, LogRecord};
+use crate::store::{Ingest, StoreLimits};
+
+const MIN: i64 = 60_000;
+
+fn rec(ts: i64, svc: &str, level: LogLevel, line: String) -> LogRecord {
+    LogRecord { ts, source: "t".into(), service: Some(svc.into()), level, line }
+}
+
+/// `pay` logs two lines per request every second ("received", then "paid"),
+/// `cart` one. During each of `faults` (minutes `[from, to)`) an exception
+/// cuts pay's requests short: an error line instead of "paid".
+fn logs(minutes: i64, faults: &[(i64, i64)]) -> Vec<LogRecord> {
+    let mut lines = Vec::new();
+    for sec in 0..minutes * 60 {
+        let ts = sec * 1000;
+        let broken = faults.iter().any(|(a, b)| ts >= a * MIN && ts < b * MIN);
+        lines.push(rec(ts, "pay", LogLevel::Info, format!("INFO order {sec} received")));
+        if broken {
+            let e = format!("ERROR IllegalStateException at PayService#42 for order {sec}");
+            lines.push(rec(ts, "pay", LogLevel::Error, e));
+        } else {
+            lines.push(rec(ts, "pay", LogLevel::Info, format!("INFO order {sec} paid")));
+        }
+        lines.push(rec(ts, "cart", LogLevel::Info, format!("INFO cart has {} items", sec % 7)));
+    }
+    lines
+}
+
+/// `lines` arriving minute by minute and the watch run once a minute up
+/// to `until`: every sign it gave, and the store.
+fn watch_until(mut lines: Vec<LogRecord>, until: i64) -> (Vec<Sign>, Store) {
+    lines.sort_by_key(|l| l.ts);
+    let mut s = Store::new(StoreLimits::default());
+    let mut w = Watch::default();
+    let mut signs = Vec::new();
+    let mut next = 0;
+    for m in 1..=until {
+        let upto = lines[next..].iter().take_while(|l| l.ts < m * MIN).count();
+        s.apply(Ingest::Logs(lines[next..next + upto].to_vec()));
+        next += upto;
+        signs.extend(w.update(&s, &Topology::new(), m * MIN).iter().cloned());
+    }
+    (signs, s)
+}
+
+fn kinds(signs: &[Sign], svc: &str, since: i64) -> Vec<Instrument> {
+    let mut v: Vec<Instrument> = signs
+        .iter()
+        .filter(|x| x.service == svc && x.ts >= since * MIN)
+        .map(|x| x.instrument)
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+#[test]
+fn an_exception_seen_only_in_logs_opens_a_suspicion() {
+    let (signs, s) = watch_until(logs(33, &[(30, 33)]), 33);
+    assert!(signs.iter().all(|x| x.service == "pay"), "{signs:?}");
+    assert_eq!(kinds(&signs, "pay", 0), [Instrument::LogErrors, Instrument::LogStopped]);
+    assert!(signs.iter().all(|x| x.ts > 30 * MIN), "nothing before the exception: {signs:?}");
+    let mut sus = Suspects::default();
+    let shown =
+        sus.update([].iter(), &Watch::holding(signs.clone()), &[], &s, &Topology::new(), 33 * MIN);
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    assert_eq!(shown[0].services, ["pay"]);
+    assert!(shown[0].started_at > 30 * MIN);
+    let ev = &shown[0].root_causes[0].evidence;
+    assert!(ev.iter().any(|e| e.text.contains("a line it kept writing stopped")), "{ev:?}");
+    assert!(ev.iter().any(|e| e.text.contains("error or warning template rose")), "{ev:?}");
+}
+
+#[test]
+fn one_log_blip_alone_does_not() {
+    // Twenty error lines in one minute on cart, nothing else changes:
+    // a sign of one instrument, never a suspicion.
+    let mut lines = logs(33, &[]);
+    lines.extend(
+        (0..20).map(|i| {
+            rec(31 * MIN + i * 1000, "cart", LogLevel::Error, format!("ERROR timeout {i}"))
+        }),
+    );
+    let (signs, s) = watch_until(lines, 33);
+    assert_eq!(kinds(&signs, "cart", 0), [Instrument::LogErrors], "{signs:?}");
+    assert!(kinds(&signs, "pay", 0).is_empty(), "{signs:?}");
+    let mut sus = Suspects::default();
+    assert!(
+        sus.update([].iter(), &Watch::holding(signs.clone()), &[], &s, &Topology::new(), 33 * MIN)
+            .is_empty()
+    );
+    // Two error lines are no sign at all.
+    let mut lines = logs(33, &[]);
+    lines.extend(
+        (0..2).map(|i| {
+            rec(31 * MIN + i * 1000, "cart", LogLevel::Error, format!("ERROR timeout {i}"))
+        }),
+    );
+    assert!(watch_until(lines, 33).0.is_empty());
+}
+
+#[test]
+fn a_fault_repeated_on_one_service_is_seen_again() {
+    // A long first fault (minutes 14-26), then the same fault at 40: the
+    // first one's minutes are no baseline for the second.
+    let (signs, _) = watch_until(logs(43, &[(14, 26), (40, 43)]), 43);
+    assert_eq!(kinds(&signs, "pay", 40), [Instrument::LogErrors, Instrument::LogStopped]);
+    let second: Vec<&Sign> = signs.iter().filter(|x| x.ts > 40 * MIN).collect();
+    assert!(second.iter().all(|x| x.strength >= LOG_Z), "{second:?}");
+}
+
+#[test]
+fn no_logs_or_spans_in_the_window_no_run() {
+    let mut s = Store::new(StoreLimits::default());
+    s.apply(Ingest::Logs(logs(20, &[])));
+    let mut w = Watch::default();
+    assert!(w.update(&s, &Topology::new(), 40 * MIN).is_empty());
+    assert_eq!(w.last_run, None, "nothing arrived in the window: nothing was judged");
+    // Once a minute at most.
+    assert!(w.update(&s, &Topology::new(), 15 * MIN).is_empty());
+    assert_eq!(w.last_run, Some(15 * MIN));
+    assert!(w.update(&s, &Topology::new(), 15 * MIN + 30_000).is_empty());
+    assert_eq!(w.last_run, Some(15 * MIN));
+}
+
+#[test]
+fn flagged_windows_are_cut_out_of_the_baseline() {
+    let m = |v: i64| v * MIN;
+    let cuts = [(m(5), m(8)), (m(7), m(10)), (m(30), m(40))];
+    assert_eq!(minus(m(0), m(20), &cuts), vec![(m(0), m(5)), (m(10), m(20))]);
+    assert_eq!(minus(m(6), m(9), &cuts), vec![]);
+}
