@@ -201,6 +201,11 @@ impl Suspects {
         for g in self.open.iter_mut().filter(|g| sustained(g) && !g.signs.is_empty()) {
             rank(g, watch, store, topo, now);
         }
+        // Where the ranker says a suspicion started is covered too: it is
+        // the symptom, further out, of a problem alerts already show.
+        self.open.retain(|g| {
+            !g.ranked.as_ref().and_then(|(_, r)| r.first()).is_some_and(|c| taken_over(&c.service))
+        });
         self.open.iter().filter(|g| sustained(g)).map(|g| Arc::new(incident(g, now))).collect()
     }
 }

@@ -246,3 +246,30 @@ fn the_corroborated_service_leads_its_group() {
     assert_eq!(shown[0].root_causes[1].service, "checkout");
     assert_eq!(shown[0].started_at, at(10), "dated by its first sign");
 }
+
+/// A suspicion whose ranked cause is a service that alerts is that
+/// problem's symptom further out: the incident made of alerts takes over,
+/// even when no suspected service is next to it.
+#[test]
+fn a_suspicion_ranked_to_an_alerting_service_is_taken_over() {
+    use crate::model::{Confidence, RootCause};
+    use watch::Instrument::{LogErrors, LogStopped};
+    let signs = [sign("payments", LogErrors, at(10)), sign("payments", LogStopped, at(11))];
+    let watch = watch::Watch::holding(signs.to_vec());
+    let cause = |service: &str| RootCause {
+        service: service.into(),
+        score: 0.2,
+        confidence: Confidence::Low,
+        evidence: vec![],
+    };
+    for (ranked_first, kept) in [("payments", true), ("redis", false)] {
+        let mut s = store();
+        let mut sus = Suspects::default();
+        assert_eq!(sus.update([].iter(), &watch, &[], &s, &shop(), at(11)).len(), 1);
+        sus.open[0].ranked = Some((at(11), vec![cause(ranked_first)]));
+        // redis alerts; it is not next to payments.
+        poll(&mut s, at(12), vec![alert("HighErrorRate", "redis", "critical", at(12))]);
+        let shown = sus.update([].iter(), &watch, &[], &s, &shop(), at(12));
+        assert_eq!(shown.len(), usize::from(kept), "ranked first {ranked_first}: {shown:?}");
+    }
+}
