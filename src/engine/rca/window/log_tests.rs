@@ -1,15 +1,12 @@
 //! Log evidence in the window ranking: sizes of change, stops judged from
 //! the onset, and which log change a callee's explains.
 
+use super::tests::record as line;
 use super::*;
 use crate::model::{LogLevel, LogRecord};
 use crate::store::{Ingest, StoreLimits};
 
 const MIN: i64 = 60_000;
-
-fn line(ts: i64, svc: &str, level: LogLevel, text: String) -> LogRecord {
-    LogRecord { ts, source: "t".into(), service: Some(svc.into()), level, line: text }
-}
 
 fn request() -> WindowRequest {
     WindowRequest { window: (30 * MIN, 35 * MIN), baseline: vec![(0, 30 * MIN)] }

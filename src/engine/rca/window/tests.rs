@@ -1,9 +1,19 @@
 use super::*;
 use crate::engine::spans::testutil::chain;
-use crate::model::{LogRecord, SeriesKey, SeriesMeta, Span, labels_of};
+use crate::model::{LogLevel, LogRecord, SeriesKey, SeriesMeta, Span, labels_of};
 use crate::store::{Ingest, StoreLimits};
 
 const MIN: i64 = 60_000;
+
+/// One log line of `svc` at `ts`.
+pub(super) fn record(ts: i64, svc: &str, level: LogLevel, text: String) -> LogRecord {
+    LogRecord { ts, source: "t".into(), service: Some(svc.into()), level, line: text }
+}
+
+/// One log line whose level is read from its text, as a log source reads it.
+fn line(ts: i64, svc: &str, text: String) -> LogRecord {
+    record(ts, svc, LogLevel::sniff(&text), text)
+}
 
 fn store() -> Store {
     Store::new(StoreLimits::default())
@@ -122,13 +132,6 @@ fn traffic_drop_travelling_down_the_call_graph_is_not_the_callees_fault() {
 #[test]
 fn exception_seen_only_in_logs_ranks_its_service() {
     let mut s = store();
-    let line = |ts: i64, svc: &str, text: String| LogRecord {
-        ts,
-        source: "t".into(),
-        service: Some(svc.into()),
-        level: crate::model::LogLevel::sniff(&text),
-        line: text,
-    };
     let mut lines = Vec::new();
     for sec in 0..40 * 60 {
         let ts = i64::from(sec) * 1000;
@@ -158,21 +161,19 @@ fn a_log_line_that_stops_while_its_service_goes_on_ranks_that_service() {
     // each request short before the second, and nothing is logged as an
     // error. cart's lines go on as before.
     let mut s = store();
-    let info = |ts: i64, svc: &str, text: String| LogRecord {
-        ts,
-        source: "t".into(),
-        service: Some(svc.into()),
-        level: crate::model::LogLevel::Info,
-        line: text,
-    };
     let mut lines = Vec::new();
     for sec in (0..36 * 60).step_by(5) {
         let ts = i64::from(sec) * 1000;
-        lines.push(info(ts, "route", format!("INFO query route by id {sec}")));
+        lines.push(record(ts, "route", LogLevel::Info, format!("INFO query route by id {sec}")));
         if sec < 30 * 60 {
-            lines.push(info(ts, "route", format!("INFO route {sec} found, 3 stations")));
+            lines.push(record(
+                ts,
+                "route",
+                LogLevel::Info,
+                format!("INFO route {sec} found, 3 stations"),
+            ));
         }
-        lines.push(info(ts, "cart", format!("INFO cart has {} items", sec % 7)));
+        lines.push(record(ts, "cart", LogLevel::Info, format!("INFO cart has {} items", sec % 7)));
     }
     s.apply(Ingest::Logs(lines));
     first_with_evidence(
@@ -189,23 +190,16 @@ fn a_caller_logging_errors_about_a_changed_callee_is_a_symptom() {
     // its second line; front logs a new error for every failed call.
     let mut s = store();
     s.apply(Ingest::Spans(front_api_db()));
-    let rec = |ts: i64, svc: &str, level: crate::model::LogLevel, text: String| LogRecord {
-        ts,
-        source: "t".into(),
-        service: Some(svc.into()),
-        level,
-        line: text,
-    };
     let (info, error) = (crate::model::LogLevel::Info, crate::model::LogLevel::Error);
     let mut lines = Vec::new();
     for sec in (0..36 * 60).step_by(5) {
         let ts = i64::from(sec) * 1000;
-        lines.push(rec(ts, "front", info, format!("INFO GET /book {sec}")));
-        lines.push(rec(ts, "api", info, format!("INFO booking {sec} received")));
+        lines.push(record(ts, "front", info, format!("INFO GET /book {sec}")));
+        lines.push(record(ts, "api", info, format!("INFO booking {sec} received")));
         if sec < 30 * 60 {
-            lines.push(rec(ts, "api", info, format!("INFO booking {sec} priced")));
+            lines.push(record(ts, "api", info, format!("INFO booking {sec} priced")));
         } else {
-            lines.push(rec(ts, "front", error, format!("ERROR api returned 500 for {sec}")));
+            lines.push(record(ts, "front", error, format!("ERROR api returned 500 for {sec}")));
         }
     }
     s.apply(Ingest::Logs(lines));
@@ -238,22 +232,25 @@ fn a_stopped_line_is_expected_from_the_requests_its_spans_count() {
     // thins out the lines it is judged against; its spans say its
     // requests went on at the same rate.
     use crate::engine::spans::testutil::span;
-    let info = |ts: i64, svc: &str, text: String| LogRecord {
-        ts,
-        source: "t".into(),
-        service: Some(svc.into()),
-        level: crate::model::LogLevel::Info,
-        line: text,
-    };
     let (mut lines, mut spans) = (Vec::new(), Vec::new());
     for sec in (20 * 60..32 * 60).step_by(5) {
         let ts = i64::from(sec) * 1000;
         let tr = u128::try_from(sec).unwrap_or(0) << 8;
-        lines.push(info(ts, "route", format!("INFO r.c.RouteController#47 by id {sec}")));
+        lines.push(record(
+            ts,
+            "route",
+            LogLevel::Info,
+            format!("INFO r.c.RouteController#47 by id {sec}"),
+        ));
         if sec < 30 * 60 {
-            lines.push(info(ts, "route", format!("INFO r.c.RouteController#53 by ids [{sec}, 7]")));
+            lines.push(record(
+                ts,
+                "route",
+                LogLevel::Info,
+                format!("INFO r.c.RouteController#53 by ids [{sec}, 7]"),
+            ));
         }
-        lines.push(info(ts, "cart", format!("INFO cart has {} items", sec % 7)));
+        lines.push(record(ts, "cart", LogLevel::Info, format!("INFO cart has {} items", sec % 7)));
         spans.push(span(tr, 1, None, "route", ts, 3));
         spans.push(span(tr | 1, 2, None, "route", ts + 1, 4));
         spans.push(span(tr | 2, 3, None, "cart", ts, 2));
