@@ -232,13 +232,23 @@ fn baseline_lines(store: &Store, a: &[(UnixMs, UnixMs)], b: &[(UnixMs, UnixMs)])
     for l in store.logs().iter() {
         let Some(s) = &l.service else { continue };
         if inside(l.ts, a) {
-            *in_a.entry(s.clone()).or_default() += 1;
+            count(&mut in_a, s);
         }
         if inside(l.ts, b) {
-            *in_b.entry(s.clone()).or_default() += 1;
+            count(&mut in_b, s);
         }
     }
     (in_a, in_b)
+}
+
+/// One more line of `service`; its name is copied only the first time.
+fn count(lines: &mut Lines, service: &str) {
+    match lines.get_mut(service) {
+        Some(n) => *n += 1,
+        None => {
+            lines.insert(service.to_string(), 1);
+        }
+    }
 }
 
 /// Log lines per service.
