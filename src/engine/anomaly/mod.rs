@@ -4,9 +4,10 @@
 //! (a few dozen floats, a 48-phase daily profile and an 8 KiB context
 //! table; no sample history, except the context measure's warm-up samples
 //! until it has learned their range) and returns an anomaly score in
-//! `[0, 1]`. It
-//! is plain Rust: the NAB evaluation, benchmarks and the live pipeline run
-//! the same code. Samples may come with their timestamp
+//! `[0, 1]`; before its warm-up is over it scores only when
+//! `early_from` asks for the small-sample test (see [`early`]: on in live
+//! use, off for NAB). It is plain Rust: the NAB evaluation, benchmarks and
+//! the live pipeline run the same code. Samples may come with their timestamp
 //! ([`Detector::observe_at`]), which the seasonal measure needs.
 //!
 //! Method: several cheap *surprise* measures are compared with the largest
