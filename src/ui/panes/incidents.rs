@@ -233,21 +233,29 @@ fn line<'a>(inc: &Incident, state: &State, theme: &Theme, r: Row, twin: bool) ->
 /// Shortest an alert name is cut to so that the place after it fits.
 const NAME_AT_LEAST: usize = 10;
 
-/// An incident's title in `width` columns. A title reads `ALERT on WHERE…`,
-/// and rows of one alert on different hosts or services differ only in
-/// WHERE, so a title too wide loses the end of its alert name first
-/// (`HostMemoryUnd… on host-a`), down to [`NAME_AT_LEAST`] columns; only
-/// then is its end cut.
+/// An incident's title in `width` columns. A title reads `ALERT on WHERE…`
+/// (`HighErrorRate on cart, frontend (+5 alerts)`), and rows of one alert
+/// on different hosts or services differ only in WHERE, so a title too
+/// wide keeps the first place it names: its alert name gives up what that
+/// needs, down to [`NAME_AT_LEAST`] columns (`HostMemoryUnderPres… on
+/// host-a…`), and then its end is cut.
 fn title_cell(title: &str, width: usize) -> String {
     let clean = sanitize::clean_line(title, sanitize::MAX_WIDTH);
-    let full = sanitize::width(&clean);
-    if full <= width {
+    if sanitize::width(&clean) <= width {
         return cell(&clean, width);
     }
     let Some(at) = clean.find(" on ") else { return cell(&clean, width) };
     let (name, place) = clean.split_at(at);
+    // The first place, up to the next one or a note; the `…` that cuts
+    // what follows it takes a column too.
+    let first_end = [", ", " (", " +"]
+        .iter()
+        .filter_map(|sep| place[4..].find(sep).map(|i| i + 4))
+        .min()
+        .unwrap_or(place.len());
+    let first_w = sanitize::width(&place[..first_end]) + usize::from(first_end < place.len());
     let name_w = sanitize::width(name);
-    let keep = name_w.saturating_sub(full - width).max(NAME_AT_LEAST);
+    let keep = name_w.min(width.saturating_sub(first_w)).max(NAME_AT_LEAST);
     if keep >= name_w {
         return cell(&clean, width);
     }
@@ -292,12 +300,20 @@ mod tests {
         use super::title_cell;
         let t = "HostMemoryUnderPressure on host-a (+1 alerts)";
         assert_eq!(title_cell(t, 50), format!("{t}     "));
-        // Room for the place: the name gives up what the row lacks.
-        assert_eq!(title_cell(t, 40), "HostMemoryUnderPr\u{2026} on host-a (+1 alerts)");
-        // The name keeps ten columns; then the end is cut.
+        // Room for the name and the first place: only the end is cut.
+        assert_eq!(title_cell(t, 40), "HostMemoryUnderPressure on host-a (+1 a\u{2026}");
+        // Less room: the name gives up what the first place needs.
         let narrow = title_cell(t, 31);
-        assert_eq!(narrow, "HostMemor\u{2026} on host-a (+1 alert\u{2026}");
+        assert_eq!(narrow, "HostMemoryUnderPres\u{2026} on host-a\u{2026}");
         assert_eq!(crate::sanitize::width(&narrow), 31);
+        // Several places: the first stays whole.
+        let many = "suspected: p99 latency anomaly on reports-batch, bi-dashboard, no alert yet";
+        assert_eq!(
+            title_cell(many, 44),
+            "suspected: p99 latency an\u{2026} on reports-batch\u{2026}"
+        );
+        // The name keeps ten columns; then the end is cut.
+        assert_eq!(title_cell(t, 16), "HostMemor\u{2026} on h\u{2026}");
         // No place: an ordinary cut.
         assert_eq!(title_cell("DiskFillingUpVeryFast", 10), "DiskFilli\u{2026}");
         // Hostile text stays inert.
