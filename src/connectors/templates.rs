@@ -175,6 +175,7 @@ mod tests {
                 service: Some("svc".into()),
                 level: LogLevel::sniff(l),
                 line: l.clone(),
+                trace: None,
             })
             .collect();
         pipe.ingest(Ingest::Logs(recs));

@@ -223,6 +223,7 @@ pub(crate) fn step_logs(
             service: Some(SERVICES[s].name.to_string()),
             level,
             line,
+            trace: None,
         });
     };
     for (s, spec) in SERVICES.iter().enumerate() {

@@ -74,6 +74,7 @@ fn memory_is_bounded() {
             service: None,
             level: crate::model::LogLevel::Info,
             line: "l".into(),
+            trace: None,
         }]));
     }
     assert!(s.series_count() <= 5);

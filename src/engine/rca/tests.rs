@@ -104,6 +104,7 @@ fn error_logs_become_evidence() {
             service: Some("cart".into()),
             level: crate::model::LogLevel::Error,
             line: format!("ERROR connection pool exhausted after {i} ms"),
+            trace: None,
         })
         .collect();
     s.apply(Ingest::Logs(lines));

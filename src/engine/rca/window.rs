@@ -170,14 +170,31 @@ pub fn strengths(
         st.note("logs:rose_lines".into(), sh.lines as f64);
         #[allow(clippy::cast_precision_loss)]
         st.note("logs:new".into(), sh.new_lines as f64);
-        if sh.vanished_z >= REPORT_Z {
+        let during = sh.vanished_minutes.map_or("the window".to_string(), |(a, n)| {
+            if n == a + 1 {
+                format!("minute {n} of the window")
+            } else {
+                format!("minutes {}–{n} of the window", a + 1)
+            }
+        });
+        if sh.vanished_z >= REPORT_Z && sh.vanished_companion.is_some() {
             st.evidence.push(Evidence {
                 ts: req.window.0,
                 text: format!(
-                    "{s} logs: \"{}\" stopped ({} lines in the window{}, {:.1} expected from the service's other lines or its requests)",
+                    "{s} logs: \"{}\" stopped in the requests that write \"{}\" ({} of them in {during}, {:.1} expected from the baseline's requests)",
+                    sh.vanished,
+                    sh.vanished_companion.as_deref().unwrap_or_default(),
+                    sh.vanished_lines.0,
+                    sh.vanished_lines.1
+                ),
+            });
+        } else if sh.vanished_z >= REPORT_Z {
+            st.evidence.push(Evidence {
+                ts: req.window.0,
+                text: format!(
+                    "{s} logs: \"{}\" stopped ({} lines in {during}, {:.1} expected from the service's other lines or its requests)",
                     sh.vanished,
                     sh.vanished_lines.0,
-                    sh.vanished_minutes.map_or(String::new(), |n| format!("'s first {n} min")),
                     sh.vanished_lines.1
                 ),
             });
@@ -326,5 +343,6 @@ fn held_z(
 #[cfg(test)]
 mod log_tests;
 mod logs;
+pub mod paths;
 #[cfg(test)]
 mod tests;

@@ -20,6 +20,7 @@ use std::sync::Arc;
 
 use crate::model::{
     LogLevel, LogRecord, Sample, SeriesKey, SeriesMeta, Signal, Span, SpanId, UnixMs, labels_of,
+    trace_key,
 };
 use crate::store::Ingest;
 
@@ -285,6 +286,7 @@ pub fn read_logs(path: &Path, counts: &mut Counts) -> Vec<LogRecord> {
         counts.rows_skipped += rows.len();
         return Vec::new();
     };
+    let trace = col(&header, "TraceID");
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
         let (Some(t), Some(p), Some(raw)) =
@@ -305,6 +307,7 @@ pub fn read_logs(path: &Path, counts: &mut Counts) -> Vec<LogRecord> {
             service: Some(workload_of(&pod).to_string()),
             level: LogLevel::sniff(&line),
             line,
+            trace: trace.and_then(|i| r.get(i)).and_then(|v| trace_key(v)),
         });
     }
     out.sort_by_key(|l| l.ts);

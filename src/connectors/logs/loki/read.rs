@@ -101,6 +101,7 @@ fn to_record(
         service,
         level: level.unwrap_or_else(|| LogLevel::sniff(line)),
         line: line.to_string(),
+        trace: None,
     }
 }
 

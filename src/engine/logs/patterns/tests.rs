@@ -1,7 +1,14 @@
 use super::*;
 
 fn rec(ts: UnixMs, service: &str, level: LogLevel, line: &str) -> LogRecord {
-    LogRecord { ts, source: "test".into(), service: Some(service.into()), level, line: line.into() }
+    LogRecord {
+        ts,
+        source: "test".into(),
+        service: Some(service.into()),
+        level,
+        line: line.into(),
+        trace: None,
+    }
 }
 
 /// 30 minutes of steady info traffic on two services, then from minute 30 a

@@ -22,6 +22,7 @@ use crate::engine::logs::mask::Masked;
 use crate::model::{LogLevel, UnixMs};
 use crate::store::Store;
 
+use super::paths::{Companion, Requests, stopped_z};
 use super::{REPORT_Z, WindowRequest};
 
 /// Baseline spans a service needs before its requests, not its lines,
@@ -50,8 +51,13 @@ pub struct LogShift {
     /// That template, masked, with its window and expected counts.
     pub vanished: String,
     pub vanished_lines: (u64, f64),
-    /// The first minutes of the window it was judged over, when not all.
-    pub vanished_minutes: Option<usize>,
+    /// The minutes of the window it was judged over (from, to), when not
+    /// all.
+    pub vanished_minutes: Option<(usize, usize)>,
+    /// When it was judged in the requests that wrote its companion line
+    /// (see [`super::paths`]): that line, masked. The counts are then
+    /// requests, not lines.
+    pub vanished_companion: Option<String>,
     /// The largest significant change (z at least the report bar) in
     /// doublings, each count plus one: how many times fewer lines of a
     /// template that stopped than expected, and how many times more of an
@@ -65,6 +71,8 @@ pub struct LogShift {
 
 #[derive(Default)]
 struct Count {
+    /// Numbered in order of first sight.
+    id: usize,
     base: u64,
     win: u64,
     /// Window lines per minute from the window's start.
@@ -81,9 +89,9 @@ fn bump(v: &mut Vec<u64>, m: usize) {
     v[m] += 1;
 }
 
-/// The sum of the first `n` minutes.
-fn upto(v: &[u64], n: usize) -> u64 {
-    v.iter().take(n).sum()
+/// The sum of minutes `a..n`.
+fn span(v: &[u64], a: usize, n: usize) -> u64 {
+    v.iter().take(n).skip(a).sum()
 }
 
 /// Per service with error or warning lines in the window.
@@ -101,6 +109,7 @@ pub fn shifts(store: &Store, req: &WindowRequest) -> BTreeMap<String, LogShift> 
     let mut totals: HashMap<&str, (u64, u64)> = HashMap::new();
     let mut counts: HashMap<(&str, LogLevel, Vec<u64>), Count> = HashMap::new();
     let mut masked = Masked::default();
+    let mut paths: HashMap<&str, Requests> = HashMap::new();
     for l in store.logs() {
         let (w, b) = (in_win(l.ts), in_base(l.ts));
         if !(w || b) {
@@ -114,7 +123,13 @@ pub fn shifts(store: &Store, req: &WindowRequest) -> BTreeMap<String, LogShift> 
             t.0 += 1;
         }
         masked.fill(&l.line);
-        let c = counts.entry((s, l.level, masked.hashes.clone())).or_default();
+        let next = counts.len();
+        let c = counts
+            .entry((s, l.level, masked.hashes.clone()))
+            .or_insert_with(|| Count { id: next, ..Count::default() });
+        if let Some(tr) = l.trace {
+            paths.entry(s).or_default().add(tr, c.id, w.then(|| minute(l.ts)));
+        }
         if w {
             c.win += 1;
             bump(&mut c.minutes, minute(l.ts));
@@ -154,19 +169,50 @@ pub fn shifts(store: &Store, req: &WindowRequest) -> BTreeMap<String, LogShift> 
             }
         }
     }
+    // Each template's companion line, from the baseline's requests.
+    let companions: HashMap<(&str, usize), Companion> = paths
+        .iter()
+        .flat_map(|(s, r)| r.companions().into_iter().map(move |c| ((*s, c.template), c)))
+        .collect();
+    let texts: HashMap<usize, &str> = counts.values().map(|c| (c.id, c.text.as_str())).collect();
     let mut out: BTreeMap<String, LogShift> = BTreeMap::new();
-    for ((s, level, _), c) in counts {
+    for ((s, level, _), c) in &counts {
+        let (s, level) = (*s, *level);
+        let companion = companions.get(&(s, c.id));
+        let by_request = companion.and_then(|cp| {
+            let r = paths.get(s)?;
+            Some((cp, r.window_counts(cp, minutes)))
+        });
         let (bt, wt) = totals.get(s).copied().unwrap_or_default();
         let expected = if bt == 0 { 0.0 } else { c.base as f64 * wt as f64 / bt as f64 };
         let z = (c.win as f64 - expected) / (expected + 1.0).sqrt();
         let no_minutes = Vec::new();
         let kt = known.get(s).unwrap_or(&no_minutes);
-        for n in 1..=minutes {
-            let (seen, others) = (upto(&c.minutes, n), upto(kt, n));
+        // Errors and warnings that stop are a recovery, not a fault.
+        let runs = if matches!(level, LogLevel::Error | LogLevel::Warn) { 0 } else { minutes };
+        for (a, n) in (0..runs).flat_map(|a| (a + 1..=runs).map(move |n| (a, n))) {
+            let (seen, others) = (span(&c.minutes, a, n), span(kt, a, n));
+            if let Some((cp, (with, both))) = &by_request {
+                let (seen, with) = (span(both, a, n), span(with, a, n));
+                let (gone, kept) = stopped_z(cp, with, seen);
+                let sh = out.entry(s.to_string()).or_default();
+                if gone >= REPORT_Z {
+                    sh.vanished_x = sh.vanished_x.max(((kept + 1.0) / (seen as f64 + 1.0)).log2());
+                }
+                if gone > sh.vanished_z {
+                    sh.vanished_z = gone;
+                    sh.vanished = crate::sanitize::clean_line(&c.text, 160);
+                    sh.vanished_lines = (seen, kept);
+                    sh.vanished_minutes = (a > 0 || n < minutes).then_some((a, n));
+                    sh.vanished_companion =
+                        texts.get(&cp.companion).map(|t| crate::sanitize::clean_line(t, 160));
+                }
+                continue;
+            }
             let kept = match requests.get(s) {
                 _ if bt == 0 || others == 0 => 0.0,
-                Some((rb, rw)) if *rb >= MIN_BASELINE_REQUESTS && upto(rw, n) > 0 => {
-                    c.base as f64 * upto(rw, n) as f64 / *rb as f64
+                Some((rb, rw)) if *rb >= MIN_BASELINE_REQUESTS && span(rw, a, n) > 0 => {
+                    c.base as f64 * span(rw, a, n) as f64 / *rb as f64
                 }
                 // Its ratio to the service's other known lines: a share of
                 // all lines would be thinned by the stop itself (a line
@@ -187,7 +233,8 @@ pub fn shifts(store: &Store, req: &WindowRequest) -> BTreeMap<String, LogShift> 
                 sh.vanished_z = gone;
                 sh.vanished = crate::sanitize::clean_line(&c.text, 160);
                 sh.vanished_lines = (seen, kept);
-                sh.vanished_minutes = (n < minutes).then_some(n);
+                sh.vanished_minutes = (a > 0 || n < minutes).then_some((a, n));
+                sh.vanished_companion = None;
             }
         }
         if c.win == 0 || !matches!(level, LogLevel::Error | LogLevel::Warn) {
