@@ -62,6 +62,51 @@ pub fn trace_key(id: &str) -> Option<u64> {
     }))
 }
 
+/// The trace id a log line names in a field (`trace_id=…`, `"traceId":"…"`,
+/// `TraceID: …`, `trace.id=…`; any case), as [`trace_key`] keeps it. The
+/// value must look like a trace id: 16 to 64 hex digits (dashes allowed),
+/// so `trace_id=none` or a sentence about traces is not one.
+#[must_use]
+pub fn trace_in_line(line: &str) -> Option<u64> {
+    let b = line.as_bytes();
+    let mut from = 0;
+    while let Some(at) = find_ci(&b[from..], b"trace").map(|i| i + from) {
+        from = at + 5;
+        let mut i = from;
+        if matches!(b.get(i), Some(b'_' | b'-' | b'.')) {
+            i += 1;
+        }
+        if !b.get(i..i + 2).is_some_and(|w| w.eq_ignore_ascii_case(b"id")) {
+            continue;
+        }
+        i += 2;
+        let skip = |i: &mut usize, set: &[u8]| {
+            while b.get(*i).is_some_and(|c| set.contains(c)) {
+                *i += 1;
+            }
+        };
+        skip(&mut i, b"\"' ");
+        if !matches!(b.get(i), Some(b'=' | b':')) {
+            continue;
+        }
+        i += 1;
+        skip(&mut i, b"\"' ");
+        let end = b[i..]
+            .iter()
+            .position(|c| !(c.is_ascii_hexdigit() || *c == b'-'))
+            .map_or(b.len(), |n| n + i);
+        if (16..=64).contains(&(end - i)) {
+            return line.get(i..end).and_then(trace_key);
+        }
+    }
+    None
+}
+
+/// Where `needle` (lowercase ASCII) first occurs in `hay`, any case.
+fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w.eq_ignore_ascii_case(needle))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,5 +127,31 @@ mod tests {
         assert_eq!(trace_key("a"), Some(0xaf63_dc4c_8601_ec8c));
         assert_eq!(trace_key(""), None);
         assert_eq!(trace_key("00000000000000000000000000000000"), None);
+    }
+
+    #[test]
+    fn trace_ids_are_read_from_the_usual_fields() {
+        let id = "4bf92f3577b34da6a3ce929d0e0e4736";
+        let want = trace_key(id);
+        for line in [
+            format!("level=info msg=\"paid\" trace_id={id} span_id=00f067aa0ba902b7"),
+            format!("{{\"msg\":\"paid\",\"traceId\":\"{id}\"}}"),
+            format!("{{\"trace.id\": \"{id}\", \"msg\": \"paid\"}}"),
+            format!("18:25:44 INFO  t.s.Impl#532 TraceID: {id} SpanID: 10ce2c761b393750 [paid]"),
+            format!("paid trace-id='{id}'"),
+        ] {
+            assert_eq!(trace_in_line(&line), want, "{line}");
+        }
+        for line in [
+            "tracing enabled, trace_id=none".to_string(),
+            "retrace id: 42".to_string(),
+            "trace_id=\u{1b}[31m".to_string(),
+            format!("trace_id={}", "0".repeat(32)),
+            "no trace here".to_string(),
+        ] {
+            assert_eq!(trace_in_line(&line), None, "{line}");
+        }
+        // The second mention counts when the first is no id.
+        assert_eq!(trace_in_line(&format!("trace sampled; trace_id={id}")), want);
     }
 }

@@ -37,7 +37,7 @@ pub use incident::{
     Confidence, Evidence, Incident, IncidentId, IncidentState, RootCause, TimelineEntry,
     TimelineKind,
 };
-pub use log::{LogLevel, LogRecord, trace_key};
+pub use log::{LogLevel, LogRecord, trace_in_line, trace_key};
 pub use notice::Notice;
 pub use place::{place_between, place_of};
 pub use series::{Sample, SeriesKey, SeriesMeta, Signal};

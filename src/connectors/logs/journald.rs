@@ -63,8 +63,8 @@ pub fn parse(line: &str, source: &str, service: &str, now: UnixMs) -> Option<Log
         source: source.to_string(),
         service: Some(service.to_string()),
         level,
+        trace: crate::model::trace_in_line(&message),
         line: cut(&message, MAX_LINE_BYTES).to_string(),
-        trace: None,
     })
 }
 

@@ -114,7 +114,7 @@ pub fn record(source: &str, service: &str, ts: UnixMs, line: &str) -> LogRecord 
         service: Some(service.to_string()),
         level: LogLevel::sniff(line),
         line: line.to_string(),
-        trace: None,
+        trace: crate::model::trace_in_line(line),
     }
 }
 

@@ -63,6 +63,7 @@ impl Reader<'_> {
                 streams.iter().map(|s| service_of(&s.stream, self.cfg)).collect();
             let levels: Vec<Option<LogLevel>> =
                 streams.iter().map(|s| level_of(&s.stream)).collect();
+            let traces: Vec<Option<u64>> = streams.iter().map(|s| trace_of(&s.stream)).collect();
             let (fresh, step) = cursor.take(flatten(streams), limit);
             if step.skipped {
                 out.warnings.push(format!(
@@ -74,7 +75,8 @@ impl Reader<'_> {
                     |l| {
                         let service = services.get(l.stream).cloned().flatten();
                         let level = levels.get(l.stream).copied().flatten();
-                        to_record(self.source_id, l, service, level)
+                        let trace = traces.get(l.stream).copied().flatten();
+                        to_record(self.source_id, l, service, level, trace)
                     },
                 ),
             );
@@ -93,6 +95,7 @@ fn to_record(
     l: PageLine,
     service: Option<String>,
     level: Option<LogLevel>,
+    trace: Option<u64>,
 ) -> LogRecord {
     let line = cut(l.line.trim_end_matches(['\r', '\n']), MAX_LINE_BYTES);
     LogRecord {
@@ -101,7 +104,7 @@ fn to_record(
         service,
         level: level.unwrap_or_else(|| LogLevel::sniff(line)),
         line: line.to_string(),
-        trace: None,
+        trace: trace.or_else(|| crate::model::trace_in_line(line)),
     }
 }
 
@@ -140,6 +143,18 @@ fn service_of(labels: &BTreeMap<String, String>, cfg: &LokiSource) -> Option<Str
         .map(|v| crate::sanitize::clean_line(v, MAX_SERVICE_WIDTH))
         .find(|v| !v.trim().is_empty())
         .or_else(|| cfg.service.clone())
+}
+
+/// The trace a stream names (structured metadata `trace_id`, as the
+/// OpenTelemetry exporter sets it, comes back among the stream's labels).
+fn trace_of(labels: &BTreeMap<String, String>) -> Option<u64> {
+    labels
+        .iter()
+        .find(|(k, _)| {
+            let k: String = k.chars().filter(char::is_ascii_alphanumeric).collect();
+            k.eq_ignore_ascii_case("traceid")
+        })
+        .and_then(|(_, v)| crate::model::trace_key(v))
 }
 
 /// A level the stream states (`level`, or Loki's `detected_level`), when it
@@ -193,5 +208,21 @@ mod tests {
         assert_eq!(level_of(&one("detected_level", "warn")), Some(LogLevel::Warn));
         assert_eq!(level_of(&one("level", "verbose")), None);
         assert_eq!(level_of(&one("app", "error")), None);
+    }
+
+    #[test]
+    fn the_trace_comes_from_structured_metadata_else_the_line() {
+        let one = |k: &str, v: &str| BTreeMap::from([(k.to_string(), v.to_string())]);
+        let id = "4bf92f3577b34da6a3ce929d0e0e4736";
+        let want = crate::model::trace_key(id);
+        assert_eq!(trace_of(&one("trace_id", id)), want);
+        assert_eq!(trace_of(&one("traceID", id)), want);
+        assert_eq!(trace_of(&one("app", id)), None);
+        let line = |text: &str| PageLine { ts_ns: 0, stream: 0, stream_key: 0, line: text.into() };
+        let r = to_record("l", line("paid"), None, None, trace_of(&one("trace_id", id)));
+        assert_eq!(r.trace, want);
+        let r = to_record("l", line(&format!("paid trace_id={id}")), None, None, None);
+        assert_eq!(r.trace, want);
+        assert_eq!(to_record("l", line("paid"), None, None, None).trace, None);
     }
 }
