@@ -2,7 +2,7 @@
 //! the clusters (see the module docs of `ack`).
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -26,7 +26,7 @@ mod step;
 
 pub use persist::default_path;
 use persist::load;
-use step::{Step, expire_record, fail, is_transport, refresh_status, same_matchers};
+use step::same_matchers;
 
 /// File name of the ack records inside the data dir.
 pub const FILE_NAME: &str = "acks.json";

@@ -4,6 +4,7 @@
 //! applied: journal lines, notices, records dropped or retried on another
 //! replica. What one step does to one record lives in `step`.
 
+use super::step::{Step, expire_record, fail, is_transport, refresh_status};
 use super::*;
 
 impl Writer {

@@ -2,6 +2,8 @@
 //! atomically after every change, read once at start. An unreadable file
 //! starts the writer empty (logged), never stops it.
 
+use std::path::Path;
+
 use super::*;
 
 #[derive(Debug, Serialize, Deserialize)]
