@@ -7,6 +7,7 @@ pub mod runbook;
 pub mod servers;
 pub mod stub;
 pub mod tmux;
+pub mod walk;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
