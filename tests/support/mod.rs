@@ -2,6 +2,7 @@
 //! alerts, running `quell snapshot --json`.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod ack;
 pub mod loki;
 pub mod process;
 pub mod runbook;
