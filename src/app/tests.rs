@@ -1,4 +1,7 @@
 //! `update` without a terminal: keys in, state and effects out.
+//! Navigation, the filter, commands, help, marks, notifications, runbook
+//! offers and logs here; the keys that write or hand off (ack, silences,
+//! copy) in `ack` (ack_tests.rs).
 
 use crate::app::fixture::typed;
 use std::sync::Arc;
