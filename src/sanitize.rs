@@ -23,6 +23,7 @@
 //! measured per grapheme cluster, as ratatui lays them out.
 
 mod clusters;
+mod strip;
 
 use std::borrow::Cow;
 
@@ -30,6 +31,7 @@ use unicode_segmentation::UnicodeSegmentation as _;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use clusters::Clusters;
+use strip::strip_into;
 
 /// Upper bound on the display width [`clean`] returns, so a 100 kB label
 /// cannot make every frame do 100 kB of work.
@@ -40,11 +42,6 @@ pub const NEWLINE_MARK: char = '\u{23ce}'; // ⏎
 
 /// Marks text cut to fit.
 pub const ELLIPSIS: char = '\u{2026}'; // …
-
-const ESC: char = '\u{1b}';
-const BEL: char = '\u{07}';
-/// 8-bit String Terminator.
-const ST8: char = '\u{9c}';
 
 /// Cleans `s` for a one-line context, capped at [`MAX_WIDTH`] columns.
 /// Borrows when there is nothing to change (the common case).
@@ -244,73 +241,6 @@ impl Sink {
             self.out.push(ELLIPSIS);
         }
         self.out
-    }
-}
-
-/// Walks `s`, skipping escape sequences and controls, feeding the rest to `out`.
-fn strip_into(s: &str, out: &mut Sink) {
-    let mut it = s.chars().peekable();
-    while let Some(c) = it.next() {
-        match c {
-            ESC => match it.peek().copied() {
-                Some('[') => {
-                    it.next();
-                    skip_csi(&mut it);
-                }
-                Some(']' | 'P' | '_' | '^' | 'X') => {
-                    it.next();
-                    skip_string(&mut it);
-                }
-                // nF escapes (`ESC ( B` and friends): intermediates then a final.
-                Some('\u{20}'..='\u{2f}') => {
-                    while it.next_if(|c| ('\u{20}'..='\u{2f}').contains(c)).is_some() {}
-                    it.next_if(|c| ('\u{30}'..='\u{7e}').contains(c));
-                }
-                // Two-character escapes (`ESC 7`, `ESC c`, `ESC M`, ...).
-                Some('\u{30}'..='\u{7e}') => {
-                    it.next();
-                }
-                _ => {}
-            },
-            '\u{9b}' => skip_csi(&mut it),
-            '\u{90}' | '\u{98}' | '\u{9d}' | '\u{9e}' | '\u{9f}' => skip_string(&mut it),
-            '\n' | '\t' => {
-                if !out.push(c) {
-                    return;
-                }
-            }
-            c if is_control_or_bidi(c) => {}
-            c => {
-                if !out.push(c) {
-                    return;
-                }
-            }
-        }
-    }
-}
-
-/// Skips a CSI body: parameters (0x30–0x3F), intermediates (0x20–0x2F) and
-/// one final byte (0x40–0x7E). Anything else ends the sequence early and is
-/// processed as ordinary text (the terminal would abort the sequence too).
-fn skip_csi(it: &mut std::iter::Peekable<std::str::Chars<'_>>) {
-    while it.next_if(|c| ('\u{30}'..='\u{3f}').contains(c)).is_some() {}
-    while it.next_if(|c| ('\u{20}'..='\u{2f}').contains(c)).is_some() {}
-    it.next_if(|c| ('\u{40}'..='\u{7e}').contains(c));
-}
-
-/// Skips an OSC/DCS/APC/PM/SOS body up to BEL, `ESC \` or the 8-bit ST.
-/// An unterminated string swallows the rest of the input, as a terminal
-/// would: its payload is exactly what must never be shown or executed.
-fn skip_string(it: &mut std::iter::Peekable<std::str::Chars<'_>>) {
-    while let Some(c) = it.next() {
-        match c {
-            BEL | ST8 => return,
-            ESC => {
-                it.next_if_eq(&'\\');
-                return;
-            }
-            _ => {}
-        }
     }
 }
 

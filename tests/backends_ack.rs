@@ -6,85 +6,16 @@
 
 mod support;
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
-use quell::ack::backend::Backend;
-use quell::ack::writer::Writer;
 use quell::ack::{AckCommand, AckTarget};
-use quell::connectors::alertmanager::silence_apis;
-use quell::model::{AckPhase, Clock, Fingerprint, IncidentId, Labels, SystemClock};
+use quell::model::{AckPhase, Clock, IncidentId, SystemClock};
+use support::ack::{
+    HOSTILE, ack_cmd, alerts, end_of, fp_of, labels, live_silences, no, silences, targets, view_of,
+    writer, yes,
+};
 use support::servers::{Alertmanager, TempDir, free_port};
-use support::{alert_json, am_toml, config, eventually, post_alerts};
-
-const HOSTILE: &str = "x$(touch /tmp/quell-pwned)\"\\\n`id`; rm -rf ~";
-
-fn labels(pairs: &[(&str, &str)]) -> Labels {
-    pairs.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect()
-}
-
-fn writer(urls: &[String], path: Option<std::path::PathBuf>) -> Writer {
-    let cfg = config(&format!(
-        "{}\n[ack]\nauthor = \"ana@bastion\"\nduration = \"15m\"\nmax_duration = \"2h\"\n",
-        am_toml("am", urls, "")
-    ));
-    let apis = silence_apis(&cfg.alertmanager[0]).unwrap();
-    let backends =
-        BTreeMap::from([("am".to_string(), Backend::alertmanager(apis, urls[0].clone()))]);
-    Writer::new(cfg.ack, backends, path)
-}
-
-fn targets() -> (Vec<Labels>, Vec<AckTarget>) {
-    let ls = vec![
-        labels(&[("alertname", "Down"), ("instance", HOSTILE), ("job", "api")]),
-        labels(&[("alertname", "Down"), ("instance", "b:9100"), ("job", "api")]),
-    ];
-    let ts = ls
-        .iter()
-        .enumerate()
-        .map(|(i, l)| AckTarget {
-            source: "am".into(),
-            fingerprint: Fingerprint::from(format!("fp{i}")),
-            labels: l.clone(),
-        })
-        .collect();
-    (ls, ts)
-}
-
-fn ack_cmd(alerts: Vec<AckTarget>) -> AckCommand {
-    AckCommand::Ack {
-        incident: IncidentId("INC-1".into()),
-        title: "api down".into(),
-        alerts,
-        note: "on it".into(),
-    }
-}
-
-async fn silences(base: &str) -> Vec<serde_json::Value> {
-    let body = reqwest::get(format!("{base}/api/v2/silences")).await.unwrap().text().await.unwrap();
-    serde_json::from_str::<Vec<serde_json::Value>>(&body).unwrap()
-}
-
-async fn live_silences(base: &str) -> Vec<serde_json::Value> {
-    silences(base).await.into_iter().filter(|s| s["status"]["state"] != "expired").collect()
-}
-
-async fn alerts(base: &str) -> Vec<serde_json::Value> {
-    let body = reqwest::get(format!("{base}/api/v2/alerts")).await.unwrap().text().await.unwrap();
-    serde_json::from_str(&body).unwrap()
-}
-
-fn end_of(s: &serde_json::Value) -> i64 {
-    chrono::DateTime::parse_from_rfc3339(s["endsAt"].as_str().unwrap()).unwrap().timestamp_millis()
-}
-
-fn yes(_: &Fingerprint) -> bool {
-    true
-}
-
-fn no(_: &Fingerprint) -> bool {
-    false
-}
+use support::{alert_json, eventually, post_alerts};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ack_is_one_marked_silence_extended_in_place_and_expired_by_unack() {
@@ -338,30 +269,6 @@ async fn editor_silences_with_hostile_matchers_select_exactly_their_alert() {
     assert!(end_of(&live[0]) >= end + 3_500_000);
     w.command(AckCommand::Expire { source: "am".into(), id: id.clone() }, now).await;
     assert!(live_silences(&url).await.is_empty());
-}
-
-/// An alert view as the pipeline publishes it (for the writer's planning).
-fn view_of(alerts: &[(&Labels, bool)]) -> std::sync::Arc<quell::model::View> {
-    use quell::model::{Alert, AlertState, AlertView, View};
-    let mut v = View::default();
-    for (l, unconfirmed) in alerts {
-        let mut a = Alert::new("am", (*l).clone(), AlertState::Firing, SystemClock.now());
-        a.fingerprint = fp_of(l);
-        a.unconfirmed = *unconfirmed;
-        let av = AlertView {
-            alert: a,
-            spark: vec![],
-            threshold: None,
-            anomalies: vec![],
-            spark_span: None,
-        };
-        v.alerts.insert(av.alert.fingerprint.clone(), av);
-    }
-    std::sync::Arc::new(v)
-}
-
-fn fp_of(l: &Labels) -> Fingerprint {
-    quell::connectors::alertmanager::api::prometheus_fingerprint(l)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -10,71 +10,13 @@ mod support;
 use quell::connectors::Event;
 use quell::connectors::live::Source;
 use quell::connectors::logs::MAX_LINE_BYTES;
-use quell::connectors::logs::loki::LokiStream;
 use quell::driver::live::sources;
-use quell::model::{Clock, LogLevel, LogRecord, SourceStatus, SystemClock};
+use quell::model::{Clock, LogLevel, SourceStatus, SystemClock};
 use quell::store::Ingest;
 use serde_json::json;
 use support::config;
-use support::stub::{Reply, Stub, percent_decoded};
-
-fn loki_toml(url: &str, extra: &str) -> String {
-    format!(
-        "[[logs.loki]]\nname = \"loki\"\nurl = {url:?}\nquery = '{{app=~\".+\"}} != \"healthz\"'\n\
-         interval = \"200ms\"\ntimeout = \"3s\"\nconnect_timeout = \"1s\"\n{extra}\n"
-    )
-}
-
-fn stream(url: &str, extra: &str) -> LokiStream {
-    LokiStream::new(config(&loki_toml(url, extra)).logs.loki[0].clone()).unwrap()
-}
-
-/// A `query_range` answer: `(labels, [(ns, line)])` per stream.
-fn answer(streams: &[(serde_json::Value, Vec<(i64, &str)>)]) -> Reply {
-    let result: Vec<serde_json::Value> = streams
-        .iter()
-        .map(|(labels, values)| {
-            let values: Vec<serde_json::Value> =
-                values.iter().map(|(ts, line)| json!([ts.to_string(), line])).collect();
-            json!({"stream": labels, "values": values})
-        })
-        .collect();
-    let body = json!({"status": "success", "data": {"resultType": "streams", "result": result,
-        "stats": {"summary": {"execTime": 0.002, "totalLinesProcessed": 3}}}});
-    Reply::json(serde_json::to_vec(&body).unwrap())
-}
-
-fn lines(events: &[Ingest]) -> Vec<LogRecord> {
-    events
-        .iter()
-        .filter_map(|e| match e {
-            Ingest::Logs(l) => Some(l.clone()),
-            _ => None,
-        })
-        .flatten()
-        .collect()
-}
-
-fn status(events: &[Ingest]) -> SourceStatus {
-    events
-        .iter()
-        .find_map(|e| match e {
-            Ingest::Health(h) => Some(h.status.clone()),
-            _ => None,
-        })
-        .expect("every cycle reports health")
-}
-
-/// The value of query parameter `key` in a lowercased request head.
-fn param(head: &str, key: &str) -> String {
-    let target = head.split_whitespace().nth(1).unwrap();
-    let query = target.split_once('?').unwrap().1;
-    query
-        .split('&')
-        .find_map(|kv| kv.strip_prefix(&format!("{key}=")))
-        .unwrap_or_else(|| panic!("no {key} in {target}"))
-        .to_string()
-}
+use support::loki::{answer, lines, loki_toml, status, stream};
+use support::stub::{Reply, Stub, param, percent_decoded};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_by_start_drops_boundary_duplicates_and_sends_the_tenant() {

@@ -11,7 +11,8 @@ mod support;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use support::tmux::{Tmux, WAIT, require_tmux};
+use support::process::{children, exited, proc_state, send_signal};
+use support::tmux::{Tmux, WAIT, assert_terminal_restored, pane_stty, quell_pid, require_tmux};
 
 #[test]
 fn demo_session_keys_and_clean_exit() {
@@ -84,22 +85,6 @@ fn demo_session_keys_and_clean_exit() {
     assert_eq!(String::from_utf8_lossy(&cursor.stdout).trim(), "1", "cursor still hidden");
     drop(tmux);
     let _ = std::fs::remove_dir_all(&home);
-}
-
-/// Children of a process, from procfs.
-fn children(pid: u32) -> Vec<u32> {
-    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
-        .unwrap_or_default()
-        .split_whitespace()
-        .filter_map(|p| p.parse().ok())
-        .collect()
-}
-
-/// Gone, or a zombie waiting for a reaper: either way no longer running.
-fn exited(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| s.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z')))
-        .unwrap_or(true)
 }
 
 #[test]
@@ -283,41 +268,6 @@ fn split_and_merge_from_the_keyboard() {
     let _ = std::fs::remove_dir_all(&home);
 }
 
-/// The pane's terminal settings as `stty -a` reports them.
-fn pane_stty(tmux: &Tmux) -> String {
-    let tty = tmux.cmd(&["display-message", "-p", "-t", "e2e", "#{pane_tty}"]);
-    let tty = String::from_utf8_lossy(&tty.stdout).trim().to_string();
-    let out = std::process::Command::new("stty").args(["-a", "-F", &tty]).output().unwrap();
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// Alternate screen off, cursor shown, raw mode off.
-fn assert_terminal_restored(tmux: &Tmux, after: &str) {
-    let alt = tmux.cmd(&["display-message", "-p", "-t", "e2e", "#{alternate_on}"]);
-    assert_eq!(String::from_utf8_lossy(&alt.stdout).trim(), "0", "{after}: alternate screen on");
-    let cursor = tmux.cmd(&["display-message", "-p", "-t", "e2e", "#{cursor_flag}"]);
-    assert_eq!(String::from_utf8_lossy(&cursor.stdout).trim(), "1", "{after}: cursor hidden");
-    // Raw mode clears `isig` and `opost`; a shell, even one in readline's
-    // own mode at its prompt, keeps both.
-    let stty = pane_stty(tmux);
-    let words: Vec<&str> = stty.split_whitespace().collect();
-    assert!(words.contains(&"isig") && words.contains(&"opost"), "{after}: raw mode on:\n{stty}");
-}
-
-/// The only quell under the pane's shell.
-fn quell_pid(tmux: &Tmux) -> u32 {
-    let pane = tmux.cmd(&["display-message", "-p", "-t", "e2e", "#{pane_pid}"]);
-    let shell: u32 = String::from_utf8_lossy(&pane.stdout).trim().parse().unwrap();
-    let quell = children(shell);
-    assert_eq!(quell.len(), 1, "expected quell under the pane shell");
-    quell[0]
-}
-
-fn send_signal(sig: &str, target: &str) {
-    let ok = std::process::Command::new("kill").args(["-s", sig, "--", target]).status().unwrap();
-    assert!(ok.success(), "kill -s {sig} {target}");
-}
-
 fn signal_restores_the_terminal(sig: &str) {
     require_tmux();
     let home = std::env::temp_dir().join(format!("quell-e2e-{sig}-{}", std::process::id()));
@@ -348,12 +298,6 @@ fn sigint_restores_the_terminal() {
 #[test]
 fn sigquit_restores_the_terminal() {
     signal_restores_the_terminal("QUIT");
-}
-
-/// Process state letter from procfs (`T` when stopped).
-fn proc_state(pid: u32) -> char {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    stat.rsplit(')').next().and_then(|r| r.trim_start().chars().next()).unwrap_or('?')
 }
 
 /// Under an interactive shell with job control, as a user runs it:

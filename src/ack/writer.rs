@@ -2,7 +2,7 @@
 //! the clusters (see the module docs of `ack`).
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,9 +20,13 @@ use crate::model::{
 };
 use crate::store::Ingest;
 
+mod cycle;
+mod persist;
 mod step;
 
-use step::{Step, expire_record, fail, is_transport, refresh_status, same_matchers};
+pub use persist::default_path;
+use persist::load;
+use step::same_matchers;
 
 /// File name of the ack records inside the data dir.
 pub const FILE_NAME: &str = "acks.json";
@@ -50,12 +54,6 @@ struct Record {
     next_try: UnixMs,
     #[serde(default)]
     verified_at: UnixMs,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-struct Saved {
-    version: u32,
-    records: Vec<Record>,
 }
 
 /// Owns every ack and talks to the clusters through [`Backend`]s.
@@ -334,148 +332,6 @@ impl Writer {
             v.alerts.get(fp).is_some_and(|a| a.alert.state.is_active() && !a.alert.unconfirmed)
         })
     }
-
-    /// Brings every due ack one step closer to what it should be on its
-    /// cluster. `firing` says whether an alert is still active. Returns
-    /// whether anything changed.
-    pub async fn cycle(
-        &mut self,
-        now: UnixMs,
-        firing: &(dyn Fn(&Fingerprint) -> bool + Sync),
-    ) -> bool {
-        let before = self.statuses();
-        let sources: Vec<SourceId> = self.records.iter().map(|r| r.status.source.clone()).collect();
-        let mut sources = sources;
-        sources.sort();
-        sources.dedup();
-        for source in sources {
-            self.cycle_source(&source, now, firing).await;
-        }
-        let changed = before != self.statuses();
-        if changed {
-            self.save();
-        }
-        changed
-    }
-
-    fn due(&self, r: &Record, now: UnixMs, firing: &(dyn Fn(&Fingerprint) -> bool + Sync)) -> bool {
-        match r.status.phase {
-            AckPhase::Pending { .. } | AckPhase::Expiring { .. } => r.next_try <= now,
-            AckPhase::LocalOnly { .. } => false,
-            AckPhase::Active => {
-                let extend_before = self.cfg.duration.as_ms() / 3;
-                let soon = r.sets.iter().any(|s| s.ends_at.is_none_or(|e| e - now < extend_before));
-                let live = r.status.fingerprints.iter().any(firing);
-                r.next_try <= now && ((soon && live) || now - r.verified_at >= VERIFY_MS)
-            }
-        }
-    }
-
-    async fn cycle_source(
-        &mut self,
-        source: &str,
-        now: UnixMs,
-        firing: &(dyn Fn(&Fingerprint) -> bool + Sync),
-    ) {
-        // Acks whose alerts resolved and whose silences ran out are done.
-        self.records.retain(|r| {
-            !(r.status.source == source
-                && r.status.phase == AckPhase::Active
-                && !r.status.fingerprints.iter().any(firing)
-                && r.sets.iter().all(|s| s.ends_at.is_some_and(|e| e <= now)))
-        });
-        let due: Vec<usize> = (0..self.records.len())
-            .filter(|&i| self.records[i].status.source == source)
-            .filter(|&i| self.due(&self.records[i], now, firing))
-            .collect();
-        if due.is_empty() {
-            return;
-        }
-        let Some(backend) = self.backends.get(source).cloned() else { return };
-        let list = match backend.list().await {
-            Ok(l) => l,
-            Err(e) => {
-                let msg = e.to_string();
-                if is_transport(&e)
-                    && let Some(b) = self.backends.get_mut(source)
-                {
-                    b.rotate();
-                }
-                for i in due {
-                    fail(&mut self.records[i], now, &msg);
-                }
-                return;
-            }
-        };
-        let mut drop_ids = Vec::new();
-        for i in due {
-            let outcome = if matches!(self.records[i].status.phase, AckPhase::Expiring { .. }) {
-                expire_record(&backend, &mut self.records[i], &list).await
-            } else {
-                self.step(&backend, i, &list, now, firing).await
-            };
-            let r = &mut self.records[i];
-            match outcome {
-                Step::Done => drop_ids.push(i),
-                Step::Ok => {
-                    r.verified_at = now;
-                    let first = r.status.silence_ids.is_empty();
-                    refresh_status(r);
-                    if first {
-                        let (inc, ids) =
-                            (r.status.incident.clone(), r.status.silence_ids.join(","));
-                        self.journal("ack applied", Some(&inc), source, &ids);
-                    }
-                }
-                Step::Gone => {
-                    drop_ids.push(i);
-                    let inc = r.status.incident.clone();
-                    self.notices.push(Notice::Info(format!(
-                        "the ack of {inc} was expired on the cluster by someone else"
-                    )));
-                }
-                Step::Failed(e, transport) => {
-                    fail(r, now, &e);
-                    if transport && let Some(b) = self.backends.get_mut(source) {
-                        b.rotate();
-                    }
-                }
-            }
-        }
-        for i in drop_ids.into_iter().rev() {
-            let r = self.records.remove(i);
-            if matches!(r.status.phase, AckPhase::Expiring { .. }) {
-                self.journal("unack applied", Some(&r.status.incident), source, "");
-                self.notices.push(Notice::Info(format!("{} un-acknowledged", r.status.incident)));
-            }
-        }
-    }
-
-    fn save(&self) {
-        let Some(path) = &self.path else { return };
-        let saved = Saved { version: 1, records: self.records.clone() };
-        if let Err(e) = save_atomic(path, &saved) {
-            tracing::warn!(path = %path.display(), "ack records not saved: {e}");
-        }
-    }
-}
-
-fn load(path: &Path) -> Vec<Record> {
-    match std::fs::read(path) {
-        Ok(bytes) => match serde_json::from_slice::<Saved>(&bytes) {
-            Ok(s) => s.records,
-            Err(e) => {
-                tracing::warn!(path = %path.display(), "ack records unreadable, starting empty: {e}");
-                Vec::new()
-            }
-        },
-        Err(_) => Vec::new(),
-    }
-}
-
-/// Writes JSON atomically over `path` (see [`crate::base::write_atomic`]).
-fn save_atomic(path: &Path, value: &impl Serialize) -> std::io::Result<()> {
-    crate::base::write_atomic(path, &serde_json::to_vec(value).map_err(std::io::Error::other)?)
 }
 
 /// Runs a writer: takes commands, cycles every few seconds, publishes
@@ -518,10 +374,4 @@ pub async fn run(
             return;
         }
     }
-}
-
-/// `<data dir>/acks.json`.
-#[must_use]
-pub fn default_path() -> Option<PathBuf> {
-    crate::base::paths::data_dir().map(|d| d.join(FILE_NAME))
 }

@@ -7,19 +7,26 @@
 //! loop, through [`RunbookEffect`], to audit, load the log or start a run.
 //! Results come back as [`RunbookMsg`]. Integrity checks and the audit
 //! write that gate every run happen in the executor, not here.
+//!
+//! The dialog's keys and confirming live in `dialog`, the `runbook_url`
+//! link and its `o` key in `link`.
 
 use std::collections::{BTreeSet, VecDeque};
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-
-use super::action::{Action, Effect, Msg};
+use super::action::{Effect, Msg};
 use super::state::State;
 use crate::model::AlertView;
+use crate::runbook::Runbook;
 use crate::runbook::audit::Entry;
 use crate::runbook::exec::{Outcome, Stream};
 use crate::runbook::expand::Target;
 use crate::runbook::run::Plan;
-use crate::runbook::{Confirm, Runbook};
+
+mod dialog;
+mod link;
+
+pub use dialog::{dialog_action, dialog_type};
+pub use link::{copy_runbook_link, is_safe_link, runbook_link};
 
 /// Output lines kept per run (a ring: the oldest go first).
 pub const OUTPUT_LINES: usize = 500;
@@ -242,127 +249,6 @@ pub fn kill_latest(state: &mut State) -> Vec<Effect> {
     state.runbook_flow.output_open = true;
     state.flash_info(format!("stopping run {run} (SIGTERM, then SIGKILL)"));
     vec![eff(RunbookEffect::Kill(run))]
-}
-
-/// The dialog's keys, as the keymap's `Context::Dialog` names them:
-/// `confirm` runs (a typed confirmation must match first), `back` cancels,
-/// `delete_back` edits the typed text. Nothing else reaches it.
-pub fn dialog_action(state: &mut State, action: Action) -> Vec<Effect> {
-    let Some(d) = state.runbook_flow.dialog.as_mut() else {
-        return Vec::new();
-    };
-    match (d.plan.confirm, action) {
-        (_, Action::Back | Action::Cancel) => {
-            state.runbook_flow.dialog = None;
-            state.flash_info("runbook cancelled");
-            Vec::new()
-        }
-        (Confirm::Yes, Action::Confirm) => confirm(state, "yes"),
-        (Confirm::Typed, Action::Confirm) => {
-            if d.typed == d.plan.target {
-                confirm(state, "typed")
-            } else {
-                d.mismatch = true;
-                d.typed.clear();
-                Vec::new()
-            }
-        }
-        (Confirm::Typed, Action::DeleteBack) => {
-            d.typed.pop();
-            Vec::new()
-        }
-        _ => Vec::new(),
-    }
-}
-
-/// A key the dialog's keymap did not claim: text for a typed confirmation.
-pub fn dialog_type(state: &mut State, ev: &KeyEvent) {
-    let Some(d) = state.runbook_flow.dialog.as_mut() else {
-        return;
-    };
-    let plain = !ev.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
-    if let (Confirm::Typed, KeyCode::Char(c)) = (d.plan.confirm, ev.code)
-        && plain
-        && !c.is_control()
-    {
-        if d.typed.chars().count() < 512 {
-            d.typed.push(c);
-        }
-        d.mismatch = false;
-    }
-}
-
-fn confirm(state: &mut State, confirmation: &str) -> Vec<Effect> {
-    let Some(d) = state.runbook_flow.dialog.take() else {
-        return Vec::new();
-    };
-    let now = state.view.now;
-    let flow = &mut state.runbook_flow;
-    flow.next_run += 1;
-    let run = flow.next_run;
-    flow.runs.push(RunView {
-        id: run,
-        key: d.key,
-        plan: d.plan.clone(),
-        status: RunStatus::Running,
-        output: VecDeque::new(),
-        started_at: now,
-        ended_at: None,
-    });
-    while flow.runs.len() > RUNS_KEPT {
-        match flow.runs.iter().position(|r| r.status != RunStatus::Running) {
-            Some(i) => {
-                flow.runs.remove(i);
-            }
-            None => break,
-        }
-    }
-    flow.output_open = true;
-    vec![eff(RunbookEffect::Start {
-        run,
-        plan: Box::new(d.plan),
-        confirmation: confirmation.into(),
-    })]
-}
-
-/// Longest `runbook_url` copied.
-const MAX_LINK: usize = 2048;
-
-/// The `runbook_url` annotation of the alert in focus (the detail view, the
-/// alerts cursor), else of the incident's first alert that has one.
-#[must_use]
-pub fn runbook_link(state: &State) -> Option<String> {
-    let url = |a: &AlertView| a.alert.annotations.get("runbook_url").map(str::to_string);
-    state
-        .focused_alert()
-        .and_then(url)
-        .or_else(|| state.incident_alerts().into_iter().find_map(url))
-}
-
-/// Whether a link is safe to hand to the clipboard: http(s), no spaces,
-/// controls or bidi marks, bounded length.
-#[must_use]
-pub fn is_safe_link(url: &str) -> bool {
-    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
-    (lower.starts_with("https://") || lower.starts_with("http://"))
-        && url.len() <= MAX_LINK
-        && url.len() > 8
-        && !url.chars().any(|c| c.is_whitespace() || crate::sanitize::is_control_or_bidi(c))
-}
-
-/// `o`: copies the runbook link (OSC 52) when it is an http(s) URL.
-pub fn copy_runbook_link(state: &mut State) -> Vec<Effect> {
-    let Some(url) = runbook_link(state) else {
-        state.flash_info("no runbook_url annotation on this incident's alerts");
-        return Vec::new();
-    };
-    let shown = crate::sanitize::clean_line(&url, 80);
-    if !is_safe_link(&url) {
-        state.flash_error(format!("runbook_url {shown} is not a plain http(s) link; not copied"));
-        return Vec::new();
-    }
-    state.flash_info(format!("copied {shown}"));
-    vec![eff(RunbookEffect::CopyLink(url))]
 }
 
 /// Opens the `:audit` overlay and asks for the log.

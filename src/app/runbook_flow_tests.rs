@@ -10,6 +10,7 @@ use super::*;
 use crate::app::fixture;
 use crate::app::keymap::Keymap;
 use crate::app::update;
+use crate::runbook::Confirm;
 use crate::runbook::audit::Event;
 use crate::theme::Theme;
 

@@ -3,16 +3,22 @@
 //! Synchronous and pure: it turns a message into state changes and a list
 //! of effects for the loop. It must never do I/O, sleep or look at the
 //! clock; time arrives as `Msg::Tick`.
+//!
+//! This file dispatches; what the main keys do on the panes lives in
+//! `panes`, flash messages and notifications in `feedback`.
 
 use crossterm::event::{KeyEvent, KeyEventKind};
 
 use super::action::{Action, Effect, Msg};
-use super::state::{Flash, FlashKind, Mode, Pane, State};
+use super::state::{Mode, Pane, State};
 use crate::app::keymap::Context;
 use crate::model::IncidentState;
 
-/// How many ticks (seconds) a flash message stays.
-const FLASH_TICKS: u8 = 4;
+mod feedback;
+mod panes;
+
+use feedback::notifications;
+use panes::{back, copy, enter, mark};
 
 /// Applies one message; sets `state.dirty` when the screen must be redrawn.
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
@@ -257,66 +263,6 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
     Vec::new()
 }
 
-fn enter(state: &mut State) {
-    if state.help_open || state.drill.is_some() {
-        return;
-    }
-    match state.focus {
-        Pane::Incidents => {
-            if state.selected_incident().is_some() {
-                state.focus = Pane::Alerts;
-            }
-        }
-        Pane::Alerts => {
-            if let Some(fp) = state.selected_alert().map(|a| a.alert.fingerprint.clone()) {
-                state.drill = Some(fp);
-                state.cursors.detail_scroll = 0;
-            }
-        }
-        Pane::Runbooks if state.logs_open => state.toggle_log_lines(),
-        // Runbooks are launched in `apply`, which can return effects.
-        Pane::Runbooks | Pane::Causes => {}
-    }
-}
-
-/// Esc peels one layer: help, then the alert detail, then pane focus, then
-/// the marks, then the filter.
-fn back(state: &mut State) {
-    use super::layers::Layer;
-    match state.scroll_layer() {
-        Layer::Help => state.help_open = false,
-        Layer::Reader => state.reader = None,
-        Layer::Audit => state.runbook_flow.audit_open = false,
-        Layer::List(_) => state.overlay = None,
-        Layer::Drill => {
-            state.drill = None;
-            state.focus = Pane::Alerts;
-        }
-        _ => back_in_panes(state),
-    }
-}
-
-/// Esc with nothing over the panes: the runbook output, the log lines,
-/// pane focus, the filter.
-fn back_in_panes(state: &mut State) {
-    if state.runbook_flow.output_open {
-        state.runbook_flow.output_open = false;
-    } else if state.logs_lines {
-        state.logs_lines = false;
-    } else if state.focus != Pane::Incidents {
-        state.focus = Pane::Incidents;
-    } else if !state.marked.is_empty() || !state.marked_alerts.is_empty() {
-        let n = state.marked.len() + state.marked_alerts.len();
-        state.marked.clear();
-        state.marked_alerts.clear();
-        state.flash_info(format!("{n} mark(s) cleared"));
-    } else if !state.filter.is_empty() {
-        state.filter.clear();
-        state.recompute_visible();
-        state.flash_info("filter cleared");
-    }
-}
-
 /// `H` / `:resolved [hide|show]`: leave resolved incidents out of the list.
 pub(super) fn toggle_resolved(state: &mut State, hide: Option<bool>) {
     state.hide_resolved = hide.unwrap_or(!state.hide_resolved);
@@ -326,91 +272,5 @@ pub(super) fn toggle_resolved(state: &mut State, hide: Option<bool>) {
         state.flash_info(format!("resolved incidents hidden ({hidden} now)"));
     } else {
         state.flash_info("resolved incidents shown");
-    }
-}
-
-/// Space toggles the mark on the selected incident (in the alerts pane: on
-/// the selected alert) and moves down, so a run of rows is marked by
-/// holding the key.
-fn mark(state: &mut State) {
-    if state.focus == Pane::Alerts && state.drill.is_none() {
-        if let Some(fp) = state.selected_alert().map(|a| a.alert.fingerprint.clone()) {
-            if !state.marked_alerts.remove(&fp) {
-                state.marked_alerts.insert(fp);
-            }
-            super::nav::step(state, 1);
-        }
-        return;
-    }
-    let Some(id) = state.selected_incident().map(|i| i.id.clone()) else {
-        return;
-    };
-    if !state.marked.remove(&id) {
-        state.marked.insert(id);
-    }
-    if state.focus == Pane::Incidents && state.drill.is_none() {
-        super::nav::step(state, 1);
-    }
-}
-
-/// `y` / `Y`: the selected incident's Markdown summary or `amtool`
-/// commands, to the clipboard.
-fn copy(state: &mut State, commands: bool) -> Vec<Effect> {
-    let Some(inc) = state.selected_incident() else {
-        state.flash_error("copy: no incident selected");
-        return Vec::new();
-    };
-    let (text, what) = if commands {
-        (super::ack::amtool_commands(state, inc), "amtool commands")
-    } else {
-        (super::ack::summary_markdown(&state.view, inc), "Markdown summary")
-    };
-    if text.is_empty() {
-        state.flash_error("copy: no active alerts to build commands from");
-        return Vec::new();
-    }
-    vec![Effect::Copy { text, what: what.to_string() }]
-}
-
-/// A new incident at or above the notify severity rings the bell and
-/// raises a desktop notification; incidents in the first view do not.
-fn notifications(state: &mut State, view: &crate::model::View) -> Vec<Effect> {
-    let first = !state.has_data;
-    let mut effects = Vec::new();
-    for inc in &view.incidents {
-        if state.seen_incidents.contains(&inc.id) {
-            continue;
-        }
-        state.seen_incidents.insert(inc.id.clone());
-        let loud = state.caps.notify.is_some_and(|min| inc.severity <= min)
-            && inc.state != IncidentState::Resolved;
-        if !first && loud && effects.is_empty() {
-            effects.push(Effect::Notify {
-                title: format!("quell: {} incident", inc.severity.word()),
-                body: crate::sanitize::clean_line(&inc.title, 120),
-            });
-        }
-    }
-    // Bounded: forget incidents no longer in the view.
-    if state.seen_incidents.len() > 4 * view.incidents.len() + 1_000 {
-        let live: std::collections::HashSet<_> =
-            view.incidents.iter().map(|i| i.id.clone()).collect();
-        state.seen_incidents.retain(|id| live.contains(id));
-    }
-    effects
-}
-
-impl State {
-    pub fn flash_info(&mut self, text: impl Into<String>) {
-        self.flash_as(text.into(), FlashKind::Info);
-    }
-
-    pub fn flash_error(&mut self, text: impl Into<String>) {
-        self.flash_as(text.into(), FlashKind::Error);
-    }
-
-    fn flash_as(&mut self, text: String, kind: FlashKind) {
-        super::reader::remember(&mut self.messages, &text);
-        self.flash = Some(Flash { text, kind, ticks_left: FLASH_TICKS });
     }
 }

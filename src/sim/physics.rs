@@ -11,72 +11,22 @@ use std::collections::VecDeque;
 
 use crate::model::UnixMs;
 
-use super::STEP_MS;
 use super::faults::Effects;
 use super::rng::Rng;
 use super::topology::{Graph, NODES, SERVICES};
 
+mod metric;
+mod pods;
+
+pub(crate) use metric::Metric;
+
 const DAY_MS: i64 = 86_400_000;
-/// Steps ahead a predict_linear(…, 1h) looks at 15 s resolution.
-const STEPS_PER_HOUR: f64 = 240.0;
-const RESTART_WINDOW_MS: i64 = 10 * 60_000;
 /// cert-manager style renewal: a certificate is replaced this long before it expires.
 const RENEW_BEFORE_DAYS: f64 = 25.0;
 const CERT_LIFETIME_MS: i64 = 90 * DAY_MS;
 /// Steps before a stopped node is marked NotReady (node-monitor-grace-period
 /// 40 s); until then its pods stay in their services' endpoints.
 const NOT_READY_AFTER_STEPS: u32 = 3;
-
-/// A quantity the rule evaluator can ask about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Metric {
-    RequestRate,
-    ErrorRatio,
-    LatencyP99,
-    /// One instance's share of failed requests (its own and its callees').
-    InstanceErrorRatio,
-    /// One instance's p99 latency.
-    InstanceLatencyP99,
-    CertDays,
-    Cpu,
-    Memory,
-    Disk,
-    /// Disk percent one hour from now at the recent fill rate.
-    DiskIn1h,
-    /// Restarts within the last ten minutes.
-    RecentRestarts,
-    RestartsTotal,
-    /// Whether the pod's metrics endpoint answers scrapes (`up`), 1 or 0.
-    Up,
-    /// Node: whether its node-exporter answers scrapes, 1 or 0.
-    NodeUp,
-    /// Node: the kubelet reports Ready, 1 or 0.
-    NodeReady,
-    /// Node: how long Prometheus' scrape of its exporter took; the scrape
-    /// timeout when the node does not answer.
-    NodeScrapeSeconds,
-}
-
-impl Metric {
-    pub(crate) fn per_pod(self) -> bool {
-        matches!(
-            self,
-            Self::InstanceErrorRatio
-                | Self::InstanceLatencyP99
-                | Self::Cpu
-                | Self::Memory
-                | Self::Disk
-                | Self::DiskIn1h
-                | Self::RecentRestarts
-                | Self::RestartsTotal
-                | Self::Up
-        )
-    }
-
-    pub(crate) fn per_node(self) -> bool {
-        matches!(self, Self::NodeUp | Self::NodeReady | Self::NodeScrapeSeconds)
-    }
-}
 
 #[derive(Debug, Clone)]
 pub(crate) struct ServiceState {
@@ -259,142 +209,12 @@ impl Physics {
         killed
     }
 
-    /// Each instance's latency and error ratio: what its callees cost it is
-    /// shared, its own work and failures are its own.
-    fn step_pod_signals(&mut self, g: &Graph, s: usize, e: &Effects, waits: f64, upstream: f64) {
-        let spec = &SERVICES[s];
-        for &p in &g.pods[s] {
-            let (z0, z1) = (self.rng.normal(), self.rng.normal());
-            let pod = &mut self.pods[p];
-            let own = (spec.self_p99 * e.lat_mult * (1.0 + 1.5 * pod.pressure) + e.lat_add)
-                * (0.07 * z0).exp();
-            pod.lat = own + waits;
-            let down = if pod.down_steps > 0 { 1.0 } else { 0.0 };
-            pod.err =
-                (spec.error_ratio * (0.3 * z1).exp() + e.err_add + pod.disk_err + upstream + down)
-                    .clamp(0.0, 1.0);
-        }
-    }
-
-    /// Steps the pods of service `s`. Returns (GC pressure, share of pods
-    /// down, error ratio from full disks), each averaged over the pods.
-    fn step_pods(
-        &mut self,
-        g: &Graph,
-        s: usize,
-        now: UnixMs,
-        diurnal: f64,
-        e: &Effects,
-        killed: &mut Vec<usize>,
-    ) -> (f64, f64, f64) {
-        let spec = &SERVICES[s];
-        #[allow(clippy::cast_precision_loss)]
-        let n = g.pods[s].len().max(1) as f64;
-        let (mut gc, mut down, mut disk_err) = (0.0, 0.0, 0.0);
-        for (ordinal, &p) in g.pods[s].iter().enumerate() {
-            let z = [self.rng.normal(), self.rng.normal(), self.rng.normal(), self.rng.unit()];
-            let node = g.instances.get(p).map_or(0, |i| i.node);
-            // Requests keep going to a dead node's pods until it is marked
-            // NotReady and they leave the endpoints; with no replica left
-            // elsewhere, the service stays down.
-            let in_endpoints =
-                self.nodes.get(node).is_some_and(|x| x.down_steps < NOT_READY_AFTER_STEPS);
-            let alone = !g.pods[s].iter().any(|&q| !self.pods[q].unreachable);
-            let pod = &mut self.pods[p];
-            if pod.unreachable && (in_endpoints || alone) {
-                down += 1.0 / n;
-            }
-            if pod.down_steps > 0 {
-                pod.down_steps -= 1;
-                down += 1.0 / n;
-            }
-            if ordinal == 0 && e.leak > 0.0 {
-                pod.mem += e.leak * (0.8 + 0.4 * z[3]);
-            } else {
-                pod.mem += 0.2 * (spec.memory - pod.mem) + 0.4 * z[0];
-            }
-            if pod.mem >= 100.0 {
-                pod.restarts += 1;
-                pod.recent.push_back(now);
-                pod.mem = spec.memory;
-                pod.down_steps = 2;
-                killed.push(p);
-            }
-            while pod.recent.front().is_some_and(|&t| now - t > RESTART_WINDOW_MS) {
-                pod.recent.pop_front();
-            }
-            let pressure = ((pod.mem - 85.0) / 15.0).clamp(0.0, 1.0);
-            pod.pressure = pressure;
-            gc += pressure / n;
-            pod.cpu = spec.cpu * diurnal * (1.0 + 0.05 * z[1]) + 25.0 * pressure;
-            if let Some(floor) = e.cpu_floor {
-                pod.cpu = pod.cpu.max(floor + 1.5 * z[1]);
-            }
-            if let (Some(center), 0) = (e.cpu_wobble, ordinal) {
-                pod.cpu = center + 3.0 * z[1];
-            }
-            pod.cpu = pod.cpu.clamp(0.5, 100.0);
-            let before = pod.disk;
-            if let Some(full_at) = e.disk_full_at {
-                #[allow(clippy::cast_precision_loss)]
-                let steps_left = ((full_at - now) as f64 / STEP_MS as f64).max(1.0);
-                let rate = ((99.0 - pod.disk) / steps_left).max(0.05);
-                pod.disk += rate * (0.8 + 0.4 * z[3]);
-            } else if pod.disk > spec.disk + 0.5 {
-                // Cleanup after the fault: old files deleted, volume back to normal.
-                pod.disk = spec.disk + (pod.disk - spec.disk) * 0.3;
-            } else {
-                pod.disk = spec.disk + 0.03 * z[2];
-            }
-            pod.disk = pod.disk.clamp(0.0, 100.0);
-            pod.disk_slope = 0.9 * pod.disk_slope + 0.1 * (pod.disk - before);
-            pod.disk_err = if pod.disk > 95.0 { 0.25 * (pod.disk - 95.0) / 5.0 } else { 0.0 };
-            disk_err += pod.disk_err / n;
-        }
-        (gc, down.min(1.0), disk_err)
-    }
-
     /// How long each node's exporter scrape takes: a few tens of ms, the
     /// timeout when the node does not answer.
     fn step_nodes(&mut self) {
         for node in &mut self.nodes {
             node.scrape_s =
                 if node.up { 0.03 * (0.15 * self.rng.normal()).exp() } else { SCRAPE_TIMEOUT_S };
-        }
-    }
-
-    /// The current value of `metric` for service `s` or pod `p` (`idx` is a
-    /// pod index exactly when `metric.per_pod()`).
-    pub(crate) fn read(&self, metric: Metric, idx: usize, now: UnixMs) -> f64 {
-        // An unreachable pod or node has no samples at all, only `up` 0.
-        let pod = |f: fn(&PodState) -> f64| {
-            self.pods.get(idx).map_or(0.0, |p| if p.unreachable { f64::NAN } else { f(p) })
-        };
-        let node = self.nodes.get(idx);
-        let svc = |f: fn(&ServiceState) -> f64| self.svc.get(idx).map_or(0.0, f);
-        match metric {
-            Metric::RequestRate => svc(|s| s.rate),
-            Metric::ErrorRatio => svc(|s| s.err),
-            Metric::LatencyP99 => svc(|s| s.lat),
-            Metric::CertDays => {
-                self.svc.get(idx).map_or(0.0, |s| days_until(s.cert_not_after, now))
-            }
-            Metric::InstanceErrorRatio => pod(|p| p.err),
-            Metric::InstanceLatencyP99 => pod(|p| p.lat),
-            Metric::Cpu => pod(|p| p.cpu),
-            Metric::Memory => pod(|p| p.mem),
-            Metric::Disk => pod(|p| p.disk),
-            Metric::DiskIn1h => pod(|p| p.disk + p.disk_slope * STEPS_PER_HOUR),
-            #[allow(clippy::cast_precision_loss)]
-            Metric::RecentRestarts => pod(|p| p.recent.len() as f64),
-            #[allow(clippy::cast_precision_loss)]
-            Metric::RestartsTotal => pod(|p| p.restarts as f64),
-            Metric::Up => self.pods.get(idx).map_or(0.0, |p| if p.unreachable { 0.0 } else { 1.0 }),
-            Metric::NodeUp => node.map_or(0.0, |n| if n.up { 1.0 } else { 0.0 }),
-            Metric::NodeReady => {
-                node.map_or(0.0, |n| if n.down_steps >= NOT_READY_AFTER_STEPS { 0.0 } else { 1.0 })
-            }
-            Metric::NodeScrapeSeconds => node.map_or(0.0, |n| n.scrape_s),
         }
     }
 

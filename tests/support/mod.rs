@@ -2,9 +2,14 @@
 //! alerts, running `quell snapshot --json`.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod ack;
+pub mod loki;
+pub mod process;
+pub mod runbook;
 pub mod servers;
 pub mod stub;
 pub mod tmux;
+pub mod walk;
 
 use std::path::Path;
 use std::time::{Duration, Instant};

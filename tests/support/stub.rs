@@ -138,3 +138,14 @@ pub fn percent_decoded(value: &str) -> String {
     }
     String::from_utf8(out).unwrap()
 }
+
+/// The value of query parameter `key` in a lowercased request head.
+pub fn param(head: &str, key: &str) -> String {
+    let target = head.split_whitespace().nth(1).unwrap();
+    let query = target.split_once('?').unwrap().1;
+    query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix(&format!("{key}=")))
+        .unwrap_or_else(|| panic!("no {key} in {target}"))
+        .to_string()
+}

@@ -1,4 +1,5 @@
-//! A private tmux server driving the real binary: keys in, screen out.
+//! A private tmux server driving the real binary: keys in, screen out;
+//! and the pane's terminal read back (alternate screen, cursor, raw mode).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
@@ -88,4 +89,34 @@ impl Drop for Tmux {
 pub fn require_tmux() {
     let ok = Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success());
     assert!(ok, "tmux is required for the end-to-end test: install tmux (apt-get install tmux)");
+}
+
+/// The pane's terminal settings as `stty -a` reports them.
+pub fn pane_stty(tmux: &Tmux) -> String {
+    let tty = tmux.cmd(&["display-message", "-p", "-t", "e2e", "#{pane_tty}"]);
+    let tty = String::from_utf8_lossy(&tty.stdout).trim().to_string();
+    let out = Command::new("stty").args(["-a", "-F", &tty]).output().unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Alternate screen off, cursor shown, raw mode off.
+pub fn assert_terminal_restored(tmux: &Tmux, after: &str) {
+    let alt = tmux.cmd(&["display-message", "-p", "-t", "e2e", "#{alternate_on}"]);
+    assert_eq!(String::from_utf8_lossy(&alt.stdout).trim(), "0", "{after}: alternate screen on");
+    let cursor = tmux.cmd(&["display-message", "-p", "-t", "e2e", "#{cursor_flag}"]);
+    assert_eq!(String::from_utf8_lossy(&cursor.stdout).trim(), "1", "{after}: cursor hidden");
+    // Raw mode clears `isig` and `opost`; a shell, even one in readline's
+    // own mode at its prompt, keeps both.
+    let stty = pane_stty(tmux);
+    let words: Vec<&str> = stty.split_whitespace().collect();
+    assert!(words.contains(&"isig") && words.contains(&"opost"), "{after}: raw mode on:\n{stty}");
+}
+
+/// The only quell under the pane's shell.
+pub fn quell_pid(tmux: &Tmux) -> u32 {
+    let pane = tmux.cmd(&["display-message", "-p", "-t", "e2e", "#{pane_pid}"]);
+    let shell: u32 = String::from_utf8_lossy(&pane.stdout).trim().parse().unwrap();
+    let quell = super::process::children(shell);
+    assert_eq!(quell.len(), 1, "expected quell under the pane shell");
+    quell[0]
 }
