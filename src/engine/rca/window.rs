@@ -110,6 +110,29 @@ pub fn strengths(
     topo: &Topology,
     req: &WindowRequest,
 ) -> BTreeMap<String, Strengths> {
+    strengths_of(store, topo, req, None, &span_changes(store, req))
+}
+
+/// The span changes of the window against the baseline.
+#[must_use]
+pub fn span_changes(store: &Store, req: &WindowRequest) -> Vec<SpanChange> {
+    let base = CallStats::collect(store.spans(), &req.baseline);
+    let win = CallStats::collect(store.spans(), &[(req.window.0, req.window.1 + 1)]);
+    change::changes(&base, &win, 0.0)
+}
+
+/// [`strengths`] with the span changes given (measured once for several
+/// baselines of logs and metrics), measuring metrics and logs only of the
+/// services in `only` and those they call or are called by, when given;
+/// the rest of the map is then incomplete.
+#[must_use]
+pub fn strengths_of(
+    store: &Store,
+    topo: &Topology,
+    req: &WindowRequest,
+    only: Option<&[String]>,
+    changes: &[SpanChange],
+) -> BTreeMap<String, Strengths> {
     // With no configured topology, the call graph the spans imply.
     let derived;
     let topo = if topo.is_empty() {
@@ -118,9 +141,17 @@ pub fn strengths(
     } else {
         topo
     };
+    // The services asked for, with their callers and callees: the rules
+    // below weigh a service's change against theirs.
+    let near: Option<BTreeSet<&str>> = only.map(|o| {
+        o.iter()
+            .flat_map(|s| std::iter::once(s.as_str()).chain(topo.callers(s)).chain(topo.callees(s)))
+            .collect()
+    });
+    let wanted = |s: &str| near.as_ref().is_none_or(|o| o.contains(s));
     let index = SeriesIndex::build(store);
     let mut out: BTreeMap<String, Strengths> = BTreeMap::new();
-    for s in index.services() {
+    for s in index.services().filter(|s| wanted(s)) {
         let st = out.entry(s.to_string()).or_default();
         for e in index.service(s) {
             if let Some((z, ev)) = metric_strength(e, req) {
@@ -139,9 +170,7 @@ pub fn strengths(
             }
         }
     }
-    let base = CallStats::collect(store.spans(), &req.baseline);
-    let win = CallStats::collect(store.spans(), &[(req.window.0, req.window.1 + 1)]);
-    for ch in change::changes(&base, &win, 0.0) {
+    for ch in changes {
         let st = out.entry(ch.blamed().to_string()).or_default();
         let kind = match ch.subject {
             change::Subject::Own(_) => "spans:own",
@@ -154,10 +183,10 @@ pub fn strengths(
             st.spans = ch.effect;
         }
         if ch.z >= REPORT_Z && st.evidence.len() < 8 {
-            st.evidence.push(span_evidence(&ch, req.window.0));
+            st.evidence.push(span_evidence(ch, req.window.0));
         }
     }
-    for (s, sh) in logs::shifts(store, req) {
+    for (s, sh) in logs::shifts(store, req, near.as_ref()) {
         let st = out.entry(s.clone()).or_default();
         st.logs = sh.rise_x.max(sh.vanished_x);
         st.note("logs:z".into(), sh.z_max);

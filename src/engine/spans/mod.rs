@@ -28,15 +28,30 @@ pub fn call_graph<'a>(spans: impl Iterator<Item = &'a Span>) -> Topology {
     for s in &spans {
         by_id.insert((s.trace, s.id), &s.service);
     }
-    let mut topo = Topology::new();
+    // Each service and edge once: the topology's own insertions compare
+    // names, and there are far more spans than edges.
+    let mut services: Vec<&str> = Vec::new();
+    let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    let mut edges: std::collections::HashSet<(&str, &str)> = std::collections::HashSet::new();
     for s in &spans {
-        topo.add_service(&s.service);
+        if seen.insert(&s.service) {
+            services.push(&s.service);
+        }
         let Some(p) = s.parent else { continue };
         if let Some(caller) = by_id.get(&(s.trace, p)) {
             if *caller != &*s.service {
-                topo.add_edge(caller, &s.service);
+                edges.insert((caller, &s.service));
             }
         }
+    }
+    let mut topo = Topology::new();
+    for s in services {
+        topo.add_service(s);
+    }
+    let mut edges: Vec<(&str, &str)> = edges.into_iter().collect();
+    edges.sort_unstable();
+    for (a, b) in edges {
+        topo.add_edge(a, b);
     }
     topo
 }

@@ -19,7 +19,7 @@
 //! the development data skipping them lost 2 of 27 detections for 15% less
 //! CPU). Pure: no I/O, no clock.
 
-use crate::engine::rca::window::{Strengths, WindowRequest, strengths};
+use crate::engine::rca::window::{Strengths, WindowRequest, span_changes, strengths_of};
 use crate::model::{Topology, UnixMs};
 use crate::store::Store;
 
@@ -86,8 +86,9 @@ pub struct Sign {
 #[derive(Debug, Clone, Default)]
 pub struct Watch {
     last_run: Option<UnixMs>,
-    /// Windows with findings, `[from, to)`, newest last.
-    flagged: Vec<(UnixMs, UnixMs)>,
+    /// Windows with findings, `[from, to)`, newest last, with the
+    /// services the findings were on.
+    flagged: Vec<(UnixMs, UnixMs, Vec<String>)>,
     /// What the last call of [`Watch::update`] found.
     signs: Vec<Sign>,
 }
@@ -123,13 +124,55 @@ impl Watch {
             return Vec::new();
         }
         self.last_run = Some(now);
-        self.flagged.retain(|(_, b)| *b > now - FLAGGED_KEEP_MS);
+        self.flagged.retain(|(_, b, _)| *b > now - FLAGGED_KEEP_MS);
         let (baseline, lines) = self.baseline_before(store, window.0);
         if baseline.is_empty() {
             return Vec::new();
         }
+        let plain = baseline == [(window.0 - BASELINE_MS, window.0)];
         let req = WindowRequest { window, baseline };
-        let all = strengths(store, topo, &req);
+        // With no configured topology, the call graph the spans of the
+        // baseline and the window imply, once.
+        let derived;
+        let topo = if topo.is_empty() {
+            derived = crate::engine::spans::call_graph(
+                store.spans().between(window.0 - BASELINE_MS, now + 1),
+            );
+            &derived
+        } else {
+            topo
+        };
+        let changes = span_changes(store, &req);
+        let mut all = strengths_of(store, topo, &req, None, &changes);
+        // A service with findings of its own in a recent normal that had to
+        // keep every flagged window is judged against that normal less its
+        // own flagged windows, when that leaves it enough of its data: its
+        // last fault is no baseline for its next one.
+        if plain {
+            // Only services heard from in the window can show a change.
+            let mut heard: std::collections::HashSet<&str> =
+                store.spans().between(window.0, now + 1).map(|sp| &*sp.service).collect();
+            heard.extend(
+                store
+                    .logs()
+                    .iter()
+                    .filter(|l| l.ts >= window.0 && l.ts <= now)
+                    .filter_map(|l| l.service.as_deref()),
+            );
+            for (own, mut services) in self.own_baselines(store, window.0) {
+                services.retain(|s| heard.contains(s.as_str()));
+                if services.is_empty() {
+                    continue;
+                }
+                let own = WindowRequest { window, baseline: own };
+                let mut mine = strengths_of(store, topo, &own, Some(&services), &changes);
+                for s in services {
+                    if let Some(st) = mine.remove(&s) {
+                        all.insert(s, st);
+                    }
+                }
+            }
+        }
         let slowed = widespread_slowdown(store, window, &all);
         let mut signs = Vec::new();
         for (service, mut st) in all {
@@ -140,7 +183,10 @@ impl Watch {
             signs.extend(signs_of(&service, &st, known, now));
         }
         if !signs.is_empty() {
-            self.flagged.push((window.0, window.1 + 1));
+            let mut on: Vec<String> = signs.iter().map(|x: &Sign| x.service.clone()).collect();
+            on.sort_unstable();
+            on.dedup();
+            self.flagged.push((window.0, window.1 + 1, on));
         }
         signs
     }
@@ -159,7 +205,8 @@ impl Watch {
         t: UnixMs,
     ) -> (Vec<(UnixMs, UnixMs)>, std::collections::HashMap<String, u64>) {
         let plain = vec![(t - BASELINE_MS, t)];
-        let clean = minus(t - BASELINE_MS, t, &self.flagged);
+        let cuts: Vec<(UnixMs, UnixMs)> = self.flagged.iter().map(|(a, b, _)| (*a, *b)).collect();
+        let clean = minus(t - BASELINE_MS, t, &cuts);
         let (all, kept) = baseline_lines(store, &plain, &clean);
         let (spans_all, spans_kept) = spans_in(store, &plain, &clean);
         let data = |v: &std::collections::HashMap<String, u64>, spans: u64| {
@@ -170,6 +217,58 @@ impl Watch {
         } else {
             (plain, all)
         }
+    }
+}
+
+impl Watch {
+    /// For each service with findings in the recent normal before `t`: that
+    /// normal less its own flagged windows, when at least half of its log
+    /// lines and spans there are left. Services with the same cuts share one
+    /// baseline.
+    fn own_baselines(&self, store: &Store, t: UnixMs) -> Vec<(Intervals, Vec<String>)> {
+        let from = t - BASELINE_MS;
+        let mut cuts: std::collections::BTreeMap<&str, Vec<(UnixMs, UnixMs)>> =
+            std::collections::BTreeMap::new();
+        for (a, b, on) in self.flagged.iter().filter(|(a, b, _)| *b > from && *a < t) {
+            for s in on {
+                cuts.entry(s.as_str()).or_default().push((*a, *b));
+            }
+        }
+        if cuts.is_empty() {
+            return Vec::new();
+        }
+        let own: std::collections::BTreeMap<&str, Vec<(UnixMs, UnixMs)>> =
+            cuts.iter().map(|(s, c)| (*s, minus(from, t, c))).collect();
+        let inside = |x: UnixMs, v: &[(UnixMs, UnixMs)]| v.iter().any(|(a, b)| x >= *a && x < *b);
+        // Each service's data in the whole normal and in its own cut one.
+        let mut data: std::collections::HashMap<&str, (u64, u64)> =
+            std::collections::HashMap::new();
+        let mut note = |s: &str, x: UnixMs| {
+            if let Some((name, v)) = own.get_key_value(s) {
+                if x >= from && x < t {
+                    let d = data.entry(name).or_default();
+                    d.0 += 1;
+                    d.1 += u64::from(inside(x, v));
+                }
+            }
+        };
+        for l in store.logs().iter() {
+            if let Some(s) = &l.service {
+                note(s, l.ts);
+            }
+        }
+        for sp in store.spans().between(from, t) {
+            note(&sp.service, sp.start);
+        }
+        let mut groups: std::collections::BTreeMap<Vec<(UnixMs, UnixMs)>, Vec<String>> =
+            std::collections::BTreeMap::new();
+        for (s, v) in own {
+            let (all, kept) = data.get(s).copied().unwrap_or_default();
+            if all > 0 && 2 * kept >= all && !v.is_empty() {
+                groups.entry(v).or_default().push(s.to_string());
+            }
+        }
+        groups.into_iter().collect()
     }
 }
 
@@ -250,6 +349,9 @@ fn count(lines: &mut Lines, service: &str) {
         }
     }
 }
+
+/// Time intervals `[from, to)`.
+type Intervals = Vec<(UnixMs, UnixMs)>;
 
 /// Log lines per service.
 type Lines = std::collections::HashMap<String, u64>;

@@ -112,6 +112,54 @@ fn a_fault_repeated_on_one_service_is_seen_again() {
     assert!(second.iter().all(|x| x.strength >= LOG_Z), "{second:?}");
 }
 
+/// Logs only in 3-minute bursts (as when logs are shipped around
+/// incidents): in each burst `pay` answers a request every 10 s, and `batch`
+/// writes 20 lines a second; `pay_faults` and `batch_faults` name the
+/// bursts (by first minute) in which each logs an error per request or line.
+fn bursts(starts: &[i64], pay_faults: &[i64], batch_faults: &[i64]) -> Vec<LogRecord> {
+    let mut lines = Vec::new();
+    for &m in starts {
+        for sec in m * 60..(m + 3) * 60 {
+            let ts = sec * 1000;
+            if sec % 10 == 0 {
+                lines.push(rec(ts, "pay", LogLevel::Info, format!("INFO order {sec} received")));
+                lines.push(if pay_faults.contains(&m) {
+                    rec(ts, "pay", LogLevel::Error, format!("ERROR IllegalState order {sec}"))
+                } else {
+                    rec(ts, "pay", LogLevel::Info, format!("INFO order {sec} paid"))
+                });
+            }
+            for k in 0..20 {
+                let row = sec * 20 + k;
+                lines.push(if batch_faults.contains(&m) && k % 2 == 0 {
+                    rec(ts, "batch", LogLevel::Error, format!("ERROR row {row} rejected"))
+                } else {
+                    rec(ts, "batch", LogLevel::Info, format!("INFO row {row} copied"))
+                });
+            }
+        }
+    }
+    lines
+}
+
+#[test]
+fn a_repeated_fault_is_judged_without_its_own_earlier_faults() {
+    // pay failed in two of the last four bursts, batch in the other two:
+    // cutting every window with findings would leave too little of the
+    // half hour, so the shared baseline keeps them all, and half of pay's
+    // lines in it are its earlier faults' errors. Judged against the half
+    // hour less its own earlier faults, pay's new errors stand out.
+    let starts = [3, 10, 17, 24, 31, 38, 45];
+    let (signs, _) = watch_until(bursts(&starts, &[17, 24, 45], &[31, 38]), 48);
+    assert!(kinds(&signs, "pay", 45).contains(&Instrument::LogErrors), "{signs:?}");
+    assert_eq!(kinds(&signs, "batch", 31), [Instrument::LogErrors], "{signs:?}");
+    // Without findings of its own there is no baseline of its own.
+    let empty = Store::new(StoreLimits::default());
+    let mut w = Watch::default();
+    w.flagged.push((13 * MIN, 29 * MIN, vec!["pay".into()]));
+    assert!(w.own_baselines(&empty, 40 * MIN).is_empty());
+}
+
 #[test]
 fn no_logs_or_spans_in_the_window_no_run() {
     let mut s = Store::new(StoreLimits::default());

@@ -81,6 +81,41 @@ struct Count {
     last: UnixMs,
 }
 
+/// Distinct lines whose template keys are remembered (per thread); the
+/// memo is emptied when it reaches this.
+const KEY_MEMO: usize = 1 << 18;
+
+thread_local! {
+    /// Line text (hashed with a per-process random key, so crafted lines
+    /// cannot collide on purpose) to its template key: the window measures
+    /// run every minute over the same half hour of lines, and masking is
+    /// their largest cost.
+    static KEYS: std::cell::RefCell<(std::hash::RandomState, HashMap<u64, u64>)> =
+        std::cell::RefCell::new((std::hash::RandomState::new(), HashMap::new()));
+}
+
+/// The template key of `line`: its masked tokens (as the miner masks
+/// them) folded into one hash.
+fn template_key(masked: &mut Masked, line: &str) -> u64 {
+    use std::hash::BuildHasher;
+    KEYS.with(|k| {
+        let mut k = k.borrow_mut();
+        let id = k.0.hash_one(line);
+        if let Some(key) = k.1.get(&id) {
+            return *key;
+        }
+        masked.fill(line);
+        let key = masked.hashes.iter().fold(0x9e37_79b9_7f4a_7c15_u64, |h, x| {
+            (h.rotate_left(23) ^ x).wrapping_mul(0x0100_0000_01b3)
+        });
+        if k.1.len() >= KEY_MEMO {
+            k.1.clear();
+        }
+        k.1.insert(id, key);
+        key
+    })
+}
+
 /// Adds one to minute `m` of `v`, growing it as needed.
 fn bump(v: &mut Vec<u64>, m: usize) {
     if v.len() <= m {
@@ -97,7 +132,12 @@ fn span(v: &[u64], a: usize, n: usize) -> u64 {
 /// Per service with error or warning lines in the window.
 #[must_use]
 #[allow(clippy::cast_precision_loss)]
-pub fn shifts(store: &Store, req: &WindowRequest) -> BTreeMap<String, LogShift> {
+/// Only the services in `only`, when given.
+pub fn shifts(
+    store: &Store,
+    req: &WindowRequest,
+    only: Option<&std::collections::BTreeSet<&str>>,
+) -> BTreeMap<String, LogShift> {
     let in_base = |t: UnixMs| req.baseline.iter().any(|(a, b)| t >= *a && t < *b);
     let in_win = |t: UnixMs| t >= req.window.0 && t <= req.window.1;
     // Minutes of the window, from its start: a line that stopped at the
@@ -107,7 +147,7 @@ pub fn shifts(store: &Store, req: &WindowRequest) -> BTreeMap<String, LogShift> 
     let minute =
         |t: UnixMs| usize::try_from((t - req.window.0) / 60_000).unwrap_or(0).min(minutes - 1);
     let mut totals: HashMap<&str, (u64, u64)> = HashMap::new();
-    let mut counts: HashMap<(&str, LogLevel, Vec<u64>), Count> = HashMap::new();
+    let mut counts: HashMap<(&str, LogLevel, u64), Count> = HashMap::new();
     let mut masked = Masked::default();
     let mut paths: HashMap<&str, Requests> = HashMap::new();
     for l in store.logs() {
@@ -116,16 +156,19 @@ pub fn shifts(store: &Store, req: &WindowRequest) -> BTreeMap<String, LogShift> 
             continue;
         }
         let Some(s) = l.service.as_deref() else { continue };
+        if only.is_some_and(|o| !o.contains(s)) {
+            continue;
+        }
         let t = totals.entry(s).or_default();
         if w {
             t.1 += 1;
         } else {
             t.0 += 1;
         }
-        masked.fill(&l.line);
+        let key = template_key(&mut masked, &l.line);
         let next = counts.len();
         let c = counts
-            .entry((s, l.level, masked.hashes.clone()))
+            .entry((s, l.level, key))
             .or_insert_with(|| Count { id: next, ..Count::default() });
         if let Some(tr) = l.trace {
             paths.entry(s).or_default().add(tr, c.id, w.then(|| minute(l.ts)));
@@ -138,6 +181,7 @@ pub fn shifts(store: &Store, req: &WindowRequest) -> BTreeMap<String, LogShift> 
             c.base += 1;
         }
         if c.text.is_empty() {
+            masked.fill(&l.line);
             c.text = (0..masked.len()).map(|i| masked.token(i)).collect::<Vec<_>>().join(" ");
         }
     }
