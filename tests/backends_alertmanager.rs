@@ -9,10 +9,9 @@ use std::time::Duration;
 use quell::connectors::alertmanager::Cluster;
 use quell::model::{AlertState, Clock, Fingerprint, SourceStatus, SystemClock};
 use quell::pipeline::Pipeline;
-use quell::store::Ingest;
 use support::servers::{Alertmanager, TempDir};
 use support::{
-    alert_json, am_alert_count, am_toml, config, eventually, post_alerts, snapshot_json,
+    alert_json, am_alert_count, am_toml, config, eventually, health_of, post_alerts, snapshot_json,
 };
 
 fn cluster(name: &str, urls: &[String]) -> Cluster {
@@ -23,16 +22,6 @@ fn cluster(name: &str, urls: &[String]) -> Cluster {
 fn pipeline() -> Pipeline {
     let cfg = quell::config::Config::default();
     Pipeline::new(cfg.store, cfg.engine, quell::model::Topology::new())
-}
-
-fn health_of(events: &[Ingest]) -> SourceStatus {
-    events
-        .iter()
-        .find_map(|e| match e {
-            Ingest::Health(h) => Some(h.status.clone()),
-            _ => None,
-        })
-        .expect("every cycle reports health")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

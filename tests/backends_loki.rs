@@ -14,9 +14,10 @@ use quell::driver::live::sources;
 use quell::model::{Clock, LogLevel, SourceStatus, SystemClock};
 use quell::store::Ingest;
 use serde_json::json;
-use support::config;
-use support::loki::{answer, lines, loki_toml, status, stream};
+
+use support::loki::{answer, lines, loki_toml, stream};
 use support::stub::{Reply, Stub, param, percent_decoded};
+use support::{config, health_of};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_by_start_drops_boundary_duplicates_and_sends_the_tenant() {
@@ -62,7 +63,7 @@ async fn pages_by_start_drops_boundary_duplicates_and_sends_the_tenant() {
     assert_eq!(got[3].level, LogLevel::Unknown);
     assert_eq!(got[0].ts, now_ms - 60_000);
     assert_eq!(got[0].source, "loki:loki");
-    assert_eq!(status(&events), SourceStatus::Ok);
+    assert_eq!(health_of(&events), SourceStatus::Ok);
 
     let heads = stub.heads.lock().unwrap().clone();
     assert_eq!(heads.len(), 3);
@@ -81,7 +82,7 @@ async fn pages_by_start_drops_boundary_duplicates_and_sends_the_tenant() {
     // The next cycle asks from the same instant and delivers nothing twice.
     let events = loki.cycle_at(now_ms + 1_000).await;
     assert!(lines(&events).is_empty());
-    assert_eq!(status(&events), SourceStatus::Ok);
+    assert_eq!(health_of(&events), SourceStatus::Ok);
     let heads = stub.heads.lock().unwrap().clone();
     assert_eq!(param(&heads[3], "start"), (b + 4).to_string());
 
@@ -103,7 +104,7 @@ async fn rejected_credentials_stop_polling_until_retry() {
     for _ in 0..3 {
         last = l.cycle().await;
     }
-    match status(&last) {
+    match health_of(&last) {
         SourceStatus::AuthFailed { reason } => assert_eq!(reason, "HTTP 401: no org id"),
         s => panic!("{s:?}"),
     }
@@ -119,7 +120,7 @@ async fn garbage_is_a_bad_response_and_delivers_nothing() {
     let mut l = stream(&stub.url(), "");
     let events = l.cycle().await;
     assert!(lines(&events).is_empty());
-    match status(&events) {
+    match health_of(&events) {
         SourceStatus::BadResponse { excerpt } => {
             assert!(excerpt.contains("\\u{1b}[31m<html>proxy error\\xff"), "{excerpt}");
             assert!(!excerpt.contains('\u{1b}'));
@@ -141,7 +142,7 @@ async fn a_400_with_lokis_plain_text_error_names_the_problem() {
     let events = l.cycle().await;
     assert!(lines(&events).is_empty());
     assert_eq!(
-        status(&events),
+        health_of(&events),
         SourceStatus::BadResponse {
             excerpt: "HTTP 400: parse error at line 1, col 9: syntax error: unexpected IDENTIFIER"
                 .into()
@@ -213,14 +214,14 @@ async fn a_huge_answer_is_capped_and_a_large_one_within_the_cap_is_read() {
     let mut capped = stream(&stub.url(), "max_response_bytes = 1048576\nlimit = 50000");
     let events = capped.cycle_at(now_ms).await;
     assert!(lines(&events).is_empty());
-    assert_eq!(status(&events), SourceStatus::TooLarge { limit_bytes: 1_048_576 });
+    assert_eq!(health_of(&events), SourceStatus::TooLarge { limit_bytes: 1_048_576 });
 
     let mut l = stream(&stub.url(), "limit = 50000");
     let t = std::time::Instant::now();
     let events = l.cycle_at(now_ms).await;
     eprintln!("20,000 Loki entries ({size} bytes): fetch+parse+dedupe {:?}", t.elapsed());
     assert_eq!(lines(&events).len(), 20_000);
-    assert_eq!(status(&events), SourceStatus::Ok);
+    assert_eq!(health_of(&events), SourceStatus::Ok);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -244,7 +245,7 @@ async fn a_backlog_is_read_over_several_cycles_without_gaps_or_repeats() {
     for c in 0..3 {
         let events = l.cycle_at(now_ms + c).await;
         all.extend(lines(&events).into_iter().map(|r| r.line));
-        statuses.push(status(&events));
+        statuses.push(health_of(&events));
     }
     assert_eq!(all, texts, "every line once, in order");
     for s in &statuses[..2] {
@@ -276,16 +277,16 @@ async fn an_idle_stream_is_not_behind_but_an_outage_longer_than_lookback_is() {
     // Quiet for minutes, polled every minute: always fine.
     for m in 0..4 {
         let events = l.cycle_at(now_ms + m * 60_000).await;
-        assert_eq!(status(&events), SourceStatus::Ok, "minute {m}");
+        assert_eq!(health_of(&events), SourceStatus::Ok, "minute {m}");
     }
     let heads = stub.heads.lock().unwrap().clone();
     assert_eq!(param(&heads[3], "start"), ((now_ms + 180_000 - 300_000) * 1_000_000).to_string());
     // Then Loki fails, and the next answer comes ten minutes later.
     let events = l.cycle_at(now_ms + 240_000).await;
-    assert!(matches!(status(&events), SourceStatus::Down { .. }), "{:?}", status(&events));
+    assert!(matches!(health_of(&events), SourceStatus::Down { .. }), "{:?}", health_of(&events));
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let events = l.cycle_at(now_ms + 840_000).await;
-    match status(&events) {
+    match health_of(&events) {
         SourceStatus::Partial { warnings } => {
             assert_eq!(warnings, ["more than 5m behind: older lines were not read"])
         }
@@ -330,7 +331,7 @@ async fn an_open_incident_gets_a_query_of_its_own_for_its_services() {
     let events = l.cycle_at(now_ms).await;
     let texts: Vec<String> = lines(&events).into_iter().map(|r| r.line).collect();
     assert_eq!(texts, ["db timeout after 30s", "pool exhausted"], "each line once");
-    assert_eq!(status(&events), SourceStatus::Ok);
+    assert_eq!(health_of(&events), SourceStatus::Ok);
     let health = events.iter().find_map(|e| match e {
         Ingest::Health(h) => Some(h.kind.clone()),
         _ => None,
@@ -361,7 +362,7 @@ async fn an_open_incident_gets_a_query_of_its_own_for_its_services() {
     let events = l.cycle_at(now_ms + 2_000).await;
     let texts: Vec<String> = lines(&events).into_iter().map(|r| r.line).collect();
     assert_eq!(texts, ["GET /pay 200"]);
-    match status(&events) {
+    match health_of(&events) {
         SourceStatus::Partial { warnings } => {
             assert!(
                 warnings.iter().any(|w| w.contains("I-1") && w.contains("500")),

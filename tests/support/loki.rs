@@ -4,7 +4,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use quell::connectors::logs::loki::LokiStream;
-use quell::model::{LogRecord, SourceStatus};
+use quell::model::LogRecord;
 use quell::store::Ingest;
 use serde_json::json;
 
@@ -49,15 +49,4 @@ pub fn lines(events: &[Ingest]) -> Vec<LogRecord> {
         })
         .flatten()
         .collect()
-}
-
-/// The health the cycle reported.
-pub fn status(events: &[Ingest]) -> SourceStatus {
-    events
-        .iter()
-        .find_map(|e| match e {
-            Ingest::Health(h) => Some(h.status.clone()),
-            _ => None,
-        })
-        .expect("every cycle reports health")
 }

@@ -71,6 +71,17 @@ pub async fn am_alert_count(base: &str) -> usize {
     v.as_array().map_or(0, Vec::len)
 }
 
+/// The health a connector's poll cycle reported.
+pub fn health_of(events: &[quell::store::Ingest]) -> quell::model::SourceStatus {
+    events
+        .iter()
+        .find_map(|e| match e {
+            quell::store::Ingest::Health(h) => Some(h.status.clone()),
+            _ => None,
+        })
+        .expect("every cycle reports health")
+}
+
 /// Polls `f` until it returns true or `timeout` passes.
 pub async fn eventually<F, Fut>(timeout: Duration, what: &str, mut f: F)
 where

@@ -236,36 +236,25 @@ pub fn shifts(
         let runs = if matches!(level, LogLevel::Error | LogLevel::Warn) { 0 } else { minutes };
         for (a, n) in (0..runs).flat_map(|a| (a + 1..=runs).map(move |n| (a, n))) {
             let (seen, others) = (span(&c.minutes, a, n), span(kt, a, n));
-            if let Some((cp, (with, both))) = &by_request {
+            let (gone, kept, seen, companion) = if let Some((cp, (with, both))) = &by_request {
                 let (seen, with) = (span(both, a, n), span(with, a, n));
                 let (gone, kept) = stopped_z(cp, with, seen);
-                let sh = out.entry(s.to_string()).or_default();
-                if gone >= REPORT_Z {
-                    sh.vanished_x = sh.vanished_x.max(((kept + 1.0) / (seen as f64 + 1.0)).log2());
-                }
-                if gone > sh.vanished_z {
-                    sh.vanished_z = gone;
-                    sh.vanished = crate::sanitize::clean_line(&c.text, 160);
-                    sh.vanished_lines = (seen, kept);
-                    sh.vanished_minutes = (a > 0 || n < minutes).then_some((a, n));
-                    sh.vanished_companion =
-                        texts.get(&cp.companion).map(|t| crate::sanitize::clean_line(t, 160));
-                }
-                continue;
-            }
-            let kept = match requests.get(s) {
-                _ if bt == 0 || others == 0 => 0.0,
-                Some((rb, rw)) if *rb >= MIN_BASELINE_REQUESTS && span(rw, a, n) > 0 => {
-                    c.base as f64 * span(rw, a, n) as f64 / *rb as f64
-                }
-                // Its ratio to the service's other known lines: a share of
-                // all lines would be thinned by the stop itself (a line
-                // that was two thirds of them, gone, would be expected at
-                // two thirds of the third left).
-                _ if bt == c.base => 0.0,
-                _ => c.base as f64 * others.saturating_sub(seen) as f64 / (bt - c.base) as f64,
+                (gone, kept, seen, Some(cp.companion))
+            } else {
+                let kept = match requests.get(s) {
+                    _ if bt == 0 || others == 0 => 0.0,
+                    Some((rb, rw)) if *rb >= MIN_BASELINE_REQUESTS && span(rw, a, n) > 0 => {
+                        c.base as f64 * span(rw, a, n) as f64 / *rb as f64
+                    }
+                    // Its ratio to the service's other known lines: a share
+                    // of all lines would be thinned by the stop itself (a
+                    // line that was two thirds of them, gone, would be
+                    // expected at two thirds of the third left).
+                    _ if bt == c.base => 0.0,
+                    _ => c.base as f64 * others.saturating_sub(seen) as f64 / (bt - c.base) as f64,
+                };
+                ((kept - seen as f64) / (kept + 1.0).sqrt(), kept, seen, None)
             };
-            let gone = (kept - seen as f64) / (kept + 1.0).sqrt();
             if gone <= 0.0 {
                 continue;
             }
@@ -278,7 +267,9 @@ pub fn shifts(
                 sh.vanished = crate::sanitize::clean_line(&c.text, 160);
                 sh.vanished_lines = (seen, kept);
                 sh.vanished_minutes = (a > 0 || n < minutes).then_some((a, n));
-                sh.vanished_companion = None;
+                sh.vanished_companion = companion
+                    .and_then(|id| texts.get(&id))
+                    .map(|t| crate::sanitize::clean_line(t, 160));
             }
         }
         if c.win == 0 || !matches!(level, LogLevel::Error | LogLevel::Warn) {
