@@ -136,7 +136,7 @@ fn incident(state: &State, inc: &Incident, out: &mut Out) {
 fn alerts(state: &State, inc: &Incident, selected: usize, out: &mut Out) {
     let list = crate::app::alerts_of(&state.view, inc);
     if list.is_empty() {
-        out.line("no alerts: suspected from metric anomalies");
+        out.line("no alerts: suspected from anomalies (metrics, logs, spans)");
     }
     for (i, a) in list.iter().enumerate() {
         let mark = if i == selected { "\u{25b6}" } else { " " };

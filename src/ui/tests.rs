@@ -278,7 +278,7 @@ fn a_suspected_incident_says_so_in_its_row_and_its_causes() {
     assert!(t.contains("○ INFO suspected: p99 latency anomaly on warehouse-db"), "{t}");
     assert!(t.contains("suspected "), "the alert count column says suspected:\n{t}");
     assert!(t.contains("no alert has fired"), "the evidence says where it comes from:\n{t}");
-    assert!(t.contains("no alerts: suspected from metric anomalies"), "{t}");
+    assert!(t.contains("no alerts: suspected from anomalies (metrics, logs, spans)"), "{t}");
 }
 
 #[test]

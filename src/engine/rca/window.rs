@@ -210,7 +210,7 @@ pub fn strengths_of(
             st.evidence.push(Evidence {
                 ts: req.window.0,
                 text: format!(
-                    "{s} logs: \"{}\" stopped in the requests that write \"{}\" ({} of them in {during}, {:.1} expected from the baseline's requests)",
+                    "{s} logs: \"{}\" stopped in the requests that write \"{}\" (in {during}, {} of those requests wrote it where the baseline's share expects {:.1})",
                     sh.vanished,
                     sh.vanished_companion.as_deref().unwrap_or_default(),
                     sh.vanished_lines.0,

@@ -43,7 +43,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let mut top = summary(inc, state, theme, width, usize::from(inner.height) / 4);
     let alerts = state.incident_alerts();
     let rule = if inc.id.is_suspected() {
-        "\u{2500}\u{2500} no alerts: suspected from metric anomalies ".to_string()
+        "\u{2500}\u{2500} no alerts: suspected from anomalies (metrics, logs, spans) ".to_string()
     } else {
         format!("\u{2500}\u{2500} alerts ({}) ", alerts.len())
     };
