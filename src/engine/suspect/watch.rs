@@ -287,17 +287,16 @@ fn signs_of(service: &str, st: &Strengths, logs_known: bool, now: UnixMs) -> Vec
             Instrument::Metrics,
             metric,
             METRIC_Z,
-            format!("{service} metrics: a series held {metric:.1}σ off its recent normal"),
+            format!("{service}: a metric held {metric:.1}σ off normal"),
         );
     }
     let errors = detail("spans:errors");
     if st.spans >= SPAN_SLOWER_LOG2 || errors >= SPAN_ERRORS_Z {
         if st.spans >= SPAN_SLOWER_LOG2 {
-            let text =
-                format!("{service} spans: {:.1}× slower than their recent normal", st.spans.exp2());
+            let text = format!("{service}: spans {:.1}× slower than normal", st.spans.exp2());
             sign(Instrument::Spans, st.spans, SPAN_SLOWER_LOG2, text);
         } else {
-            let text = format!("{service} spans: calls into it fail more (z {errors:.1})");
+            let text = format!("{service}: calls into it fail more (z {errors:.1})");
             sign(Instrument::Spans, errors, SPAN_ERRORS_Z, text);
         }
     }
@@ -308,7 +307,7 @@ fn signs_of(service: &str, st: &Strengths, logs_known: bool, now: UnixMs) -> Vec
                 Instrument::LogErrors,
                 rose,
                 LOG_Z,
-                format!("{service} logs: an error or warning template rose (z {rose:.1})"),
+                format!("{service}: error or warning lines rose (z {rose:.1})"),
             );
         }
         let stopped = detail("logs:vanished");
@@ -317,7 +316,7 @@ fn signs_of(service: &str, st: &Strengths, logs_known: bool, now: UnixMs) -> Vec
                 Instrument::LogStopped,
                 stopped,
                 LOG_Z,
-                format!("{service} logs: a line it kept writing stopped (z {stopped:.1})"),
+                format!("{service}: a steady log line stopped (z {stopped:.1})"),
             );
         }
     }

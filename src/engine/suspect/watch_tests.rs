@@ -70,8 +70,8 @@ fn an_exception_seen_only_in_logs_opens_a_suspicion() {
     assert_eq!(shown[0].services, ["pay"]);
     assert!(shown[0].started_at > 30 * MIN);
     let ev = &shown[0].root_causes[0].evidence;
-    assert!(ev.iter().any(|e| e.text.contains("a line it kept writing stopped")), "{ev:?}");
-    assert!(ev.iter().any(|e| e.text.contains("error or warning template rose")), "{ev:?}");
+    assert!(ev.iter().any(|e| e.text.contains("pay: a steady log line stopped")), "{ev:?}");
+    assert!(ev.iter().any(|e| e.text.contains("pay: error or warning lines rose")), "{ev:?}");
 }
 
 #[test]
