@@ -1,6 +1,6 @@
 use super::*;
 use crate::engine::testutil::*;
-use crate::model::SeriesKey;
+use crate::model::{Confidence, SeriesKey, Severity};
 
 fn ev(service: &str, signal: Signal, ts: UnixMs, score: f64) -> AnomalyEvent {
     AnomalyEvent {
