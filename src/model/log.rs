@@ -57,9 +57,7 @@ pub fn trace_key(id: &str) -> Option<u64> {
     if id.is_empty() || id.bytes().all(|b| b == b'0') {
         return None;
     }
-    Some(id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    }))
+    Some(crate::base::fnv1a(id.as_bytes()))
 }
 
 /// The trace id a log line names in a field (`trace_id=…`, `"traceId":"…"`,

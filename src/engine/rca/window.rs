@@ -199,34 +199,24 @@ pub fn strengths_of(
         st.note("logs:rose_lines".into(), sh.lines as f64);
         #[allow(clippy::cast_precision_loss)]
         st.note("logs:new".into(), sh.new_lines as f64);
-        let during = sh.vanished_minutes.map_or("the window".to_string(), |(a, n)| {
-            if n == a + 1 {
-                format!("minute {n} of the window")
-            } else {
-                format!("minutes {}–{n} of the window", a + 1)
-            }
-        });
-        if sh.vanished_z >= REPORT_Z && sh.vanished_companion.is_some() {
-            st.evidence.push(Evidence {
-                ts: req.window.0,
-                text: format!(
-                    "{s} logs: \"{}\" stopped in the requests that write \"{}\" (in {during}, {} of those requests wrote it where the baseline's share expects {:.1})",
-                    sh.vanished,
-                    sh.vanished_companion.as_deref().unwrap_or_default(),
-                    sh.vanished_lines.0,
-                    sh.vanished_lines.1
-                ),
+        if sh.vanished_z >= REPORT_Z {
+            let during = sh.vanished_minutes.map_or("the window".to_string(), |(a, n)| {
+                if n == a + 1 {
+                    format!("minute {n} of the window")
+                } else {
+                    format!("minutes {}–{n} of the window", a + 1)
+                }
             });
-        } else if sh.vanished_z >= REPORT_Z {
-            st.evidence.push(Evidence {
-                ts: req.window.0,
-                text: format!(
-                    "{s} logs: \"{}\" stopped ({} lines in {during}, {:.1} expected from the service's other lines or its requests)",
-                    sh.vanished,
-                    sh.vanished_lines.0,
-                    sh.vanished_lines.1
+            let (line, (seen, kept)) = (&sh.vanished, sh.vanished_lines);
+            let text = match &sh.vanished_companion {
+                Some(c) => format!(
+                    "{s} logs: \"{line}\" stopped in the requests that write \"{c}\" (in {during}, {seen} of those requests wrote it where the baseline's share expects {kept:.1})"
                 ),
-            });
+                None => format!(
+                    "{s} logs: \"{line}\" stopped ({seen} lines in {during}, {kept:.1} expected from the service's other lines or its requests)"
+                ),
+            };
+            st.evidence.push(Evidence { ts: req.window.0, text });
         }
         if sh.z_max >= REPORT_Z {
             st.evidence.push(Evidence {
@@ -372,6 +362,6 @@ fn held_z(
 #[cfg(test)]
 mod log_tests;
 mod logs;
-pub mod paths;
+mod paths;
 #[cfg(test)]
 mod tests;

@@ -86,12 +86,12 @@ struct Count {
 const KEY_MEMO: usize = 1 << 18;
 
 thread_local! {
-    /// Line text (hashed with a per-process random key, so crafted lines
-    /// cannot collide on purpose) to its template key: the window measures
+    /// Line text (hashed with a per-process random seed, so colliding lines
+    /// cannot be prepared in advance) to its template key: the window measures
     /// run every minute over the same half hour of lines, and masking is
     /// their largest cost.
-    static KEYS: std::cell::RefCell<(std::hash::RandomState, HashMap<u64, u64>)> =
-        std::cell::RefCell::new((std::hash::RandomState::new(), HashMap::new()));
+    static KEYS: std::cell::RefCell<(foldhash::quality::RandomState, HashMap<u64, u64>)> =
+        std::cell::RefCell::new((foldhash::quality::RandomState::default(), HashMap::new()));
 }
 
 /// The template key of `line`: its masked tokens (as the miner masks
@@ -105,9 +105,11 @@ fn template_key(masked: &mut Masked, line: &str) -> u64 {
             return *key;
         }
         masked.fill(line);
-        let key = masked.hashes.iter().fold(0x9e37_79b9_7f4a_7c15_u64, |h, x| {
-            (h.rotate_left(23) ^ x).wrapping_mul(0x0100_0000_01b3)
-        });
+        let mut h = crate::base::Fnv1a::new();
+        for x in &masked.hashes {
+            h.word(*x);
+        }
+        let key = h.finish();
         if k.1.len() >= KEY_MEMO {
             k.1.clear();
         }
