@@ -200,13 +200,17 @@ pub fn strengths_of(
         #[allow(clippy::cast_precision_loss)]
         st.note("logs:new".into(), sh.new_lines as f64);
         if sh.vanished_z >= REPORT_Z {
-            let during = sh.vanished_minutes.map_or("the window".to_string(), |(a, n)| {
+            let mut during = sh.vanished_minutes.map_or("the window".to_string(), |(a, n)| {
                 if n == a + 1 {
                     format!("minute {n} of the window")
                 } else {
                     format!("minutes {}–{n} of the window", a + 1)
                 }
             });
+            if let Some(t) = sh.vanished_since {
+                let clock = crate::model::format_clock(t);
+                during = format!("{during} and since {clock} before it");
+            }
             let (line, (seen, kept)) = (&sh.vanished, sh.vanished_lines);
             let text = match &sh.vanished_companion {
                 Some(c) => format!(

@@ -182,3 +182,44 @@ fn errors_that_stop_are_a_recovery_not_a_fault() {
     let st = strengths(&s, &Topology::new(), &request());
     assert!(st.get("api").is_none_or(|a| a.logs == 0.0), "{st:?}");
 }
+
+#[test]
+fn a_stop_that_began_before_the_window_is_measured_from_its_own_start() {
+    // 2 requests a minute write "querying trips" then "trips found" until
+    // minute 27; from then on only the first: the stop began 3 minutes
+    // before the window. Against the whole half hour (14 of 32 requests
+    // held it) the window's 0 of 18 is weak; from before the stop, 14 of 14
+    // against 0 of 36 is plain.
+    let build = |back_at: Option<i64>| {
+        let mut logs = Vec::new();
+        for m in 20..33 {
+            let per = if m < 27 { 2 } else { 6 };
+            for i in 0..per {
+                let back = back_at.is_some_and(|b| m >= b);
+                let texts: &[&str] = if m < 27 || back {
+                    &["INFO querying trips", "INFO trips found"]
+                } else {
+                    &["INFO querying trips"]
+                };
+                logs.extend(request_lines("trips", m, i, texts));
+            }
+        }
+        let mut s = Store::new(StoreLimits::default());
+        s.apply(Ingest::Logs(logs));
+        s
+    };
+    let s = build(None);
+    let st = strengths(&s, &Topology::new(), &request());
+    assert!(st["trips"].detail["logs:vanished"] >= 6.0, "{st:?}");
+    let causes = rank(&s, &Topology::new(), &request());
+    let ev: Vec<&str> = causes[0].evidence.iter().map(|e| e.text.as_str()).collect();
+    assert!(
+        ev.iter().any(|e| e.contains("trips found") && e.contains("and since 00:27:00 before it")),
+        "{ev:?}"
+    );
+    // Back in the window: the baseline's stopped end is no stop of the
+    // window's.
+    let s = build(Some(30));
+    let st = strengths(&s, &Topology::new(), &request());
+    assert!(st.get("trips").is_none_or(|t| t.logs == 0.0), "{st:?}");
+}

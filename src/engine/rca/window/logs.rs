@@ -58,6 +58,9 @@ pub struct LogShift {
     /// (see [`super::paths`]): that line, masked. The counts are then
     /// requests, not lines.
     pub vanished_companion: Option<String>,
+    /// When it stopped, if that was before the window (its counts then
+    /// include the baseline's requests since).
+    pub vanished_since: Option<UnixMs>,
     /// The largest significant change (z at least the report bar) in
     /// doublings, each count plus one: how many times fewer lines of a
     /// template that stopped than expected, and how many times more of an
@@ -173,7 +176,7 @@ pub fn shifts(
             .entry((s, l.level, key))
             .or_insert_with(|| Count { id: next, ..Count::default() });
         if let Some(tr) = l.trace {
-            paths.entry(s).or_default().add(tr, c.id, w.then(|| minute(l.ts)));
+            paths.entry(s).or_default().add(tr, c.id, l.ts, w.then(|| minute(l.ts)));
         }
         if w {
             c.win += 1;
@@ -238,9 +241,18 @@ pub fn shifts(
         let runs = if matches!(level, LogLevel::Error | LogLevel::Warn) { 0 } else { minutes };
         for (a, n) in (0..runs).flat_map(|a| (a + 1..=runs).map(move |n| (a, n))) {
             let (seen, others) = (span(&c.minutes, a, n), span(kt, a, n));
+            let mut since = None;
             let (gone, kept, seen, companion) = if let Some((cp, (with, both))) = &by_request {
                 let (seen, with) = (span(both, a, n), span(with, a, n));
-                let (gone, kept) = stopped_z(cp, with, seen);
+                // A stop already under way when the window opened, and
+                // still whole over these minutes from its start, is measured
+                // from its own start.
+                let (gone, kept) = if a == 0 && cp.tail > 0 && seen == 0 {
+                    since = cp.since;
+                    stopped_z(&cp.before_stop(), with + cp.tail, seen)
+                } else {
+                    stopped_z(cp, with, seen)
+                };
                 (gone, kept, seen, Some(cp.companion))
             } else {
                 let kept = match requests.get(s) {
@@ -269,6 +281,7 @@ pub fn shifts(
                 sh.vanished = crate::sanitize::clean_line(&c.text, 160);
                 sh.vanished_lines = (seen, kept);
                 sh.vanished_minutes = (a > 0 || n < minutes).then_some((a, n));
+                sh.vanished_since = since;
                 sh.vanished_companion = companion
                     .and_then(|id| texts.get(&id))
                     .map(|t| crate::sanitize::clean_line(t, 160));

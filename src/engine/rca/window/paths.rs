@@ -14,39 +14,66 @@
 //! [`MIN_COMPANION_TRACES`] of them). The window's requests holding the
 //! companion are then tested, by Fisher's exact test, for holding the
 //! template less often than the baseline's did.
+//!
+//! A stop that began before the window, and so already ends the baseline,
+//! is measured from its own start: the baseline's last requests with the
+//! companion that lacked the template, in a row up to its end, belong to
+//! the stop, not to the normal it is judged against (a fault is measured
+//! against a baseline from before its own first sign).
 
 use std::collections::HashMap;
+
+use crate::model::UnixMs;
 
 /// Baseline requests a companion must appear in.
 pub const MIN_COMPANION_TRACES: u64 = 5;
 
 /// A template and its companion: the share of the companion's baseline
 /// requests that held the template.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Companion {
     pub template: usize,
     pub companion: usize,
     /// Baseline requests with the companion, and with both.
     pub with: u64,
     pub both: u64,
+    /// Of those, the latest requests in a row that lacked the template, up
+    /// to the baseline's end (its stop, if it began before the window), and
+    /// when the first of them started.
+    pub tail: u64,
+    pub since: Option<UnixMs>,
+}
+
+impl Companion {
+    /// The companion measured from before its stop: the baseline without
+    /// its trailing stopped requests.
+    #[must_use]
+    pub fn before_stop(&self) -> Self {
+        Self { with: self.with - self.tail, tail: 0, since: None, ..*self }
+    }
 }
 
 /// Per-request template sets of one service.
 #[derive(Debug, Default)]
 pub struct Requests {
-    /// Baseline requests: the templates each held.
-    pub base: HashMap<u64, Vec<usize>>,
+    /// Baseline requests: when each started (its first line) and the
+    /// templates it held.
+    pub base: HashMap<u64, (UnixMs, Vec<usize>)>,
     /// Window requests: the templates each held, and the window minute of
     /// its first line.
     pub win: HashMap<u64, (usize, Vec<usize>)>,
 }
 
 impl Requests {
-    /// Records that `trace` wrote `template` (at window minute `minute`
-    /// when in the window, else in the baseline).
-    pub fn add(&mut self, trace: u64, template: usize, minute: Option<usize>) {
+    /// Records that `trace` wrote `template` at `ts` (window minute
+    /// `minute` when in the window, else in the baseline).
+    pub fn add(&mut self, trace: u64, template: usize, ts: UnixMs, minute: Option<usize>) {
         let set = match minute {
-            None => self.base.entry(trace).or_default(),
+            None => {
+                let e = self.base.entry(trace).or_insert((ts, Vec::new()));
+                e.0 = e.0.min(ts);
+                &mut e.1
+            }
             Some(m) => {
                 let e = self.win.entry(trace).or_insert((m, Vec::new()));
                 e.0 = e.0.min(m);
@@ -63,7 +90,7 @@ impl Requests {
     pub fn companions(&self) -> Vec<Companion> {
         let mut with: HashMap<usize, u64> = HashMap::new();
         let mut both: HashMap<(usize, usize), u64> = HashMap::new();
-        for set in self.base.values() {
+        for (_, set) in self.base.values() {
             for &p in set {
                 *with.entry(p).or_default() += 1;
                 for &t in set {
@@ -79,7 +106,7 @@ impl Requests {
             if w < MIN_COMPANION_TRACES {
                 continue;
             }
-            let c = Companion { template: t, companion: p, with: w, both: b };
+            let c = Companion { template: t, companion: p, with: w, both: b, tail: 0, since: None };
             let better = best.get(&t).is_none_or(|o| {
                 let (r, ro) = (share(&c), share(o));
                 r > ro || (r == ro && (c.with, c.companion) > (o.with, o.companion))
@@ -88,7 +115,21 @@ impl Requests {
                 best.insert(t, c);
             }
         }
+        // The trailing stop of each, newest request first.
+        let mut order: Vec<&(UnixMs, Vec<usize>)> = self.base.values().collect();
+        order.sort_unstable_by_key(|(ts, _)| std::cmp::Reverse(*ts));
         let mut out: Vec<Companion> = best.into_values().collect();
+        for c in &mut out {
+            for (ts, set) in &order {
+                if set.contains(&c.companion) {
+                    if set.contains(&c.template) {
+                        break;
+                    }
+                    c.tail += 1;
+                    c.since = Some(*ts);
+                }
+            }
+        }
         out.sort_by_key(|c| c.template);
         out
     }
@@ -189,7 +230,7 @@ mod tests {
     fn fisher_matches_hand_counts() {
         // Baseline: 7 of 7 requests; window: 0 of 21. Of the 28 requests, 7
         // held it; all 7 in the baseline: C(21,0)·C(7,7)/C(28,7) = 1/1184040.
-        let c = Companion { template: 1, companion: 0, with: 7, both: 7 };
+        let c = Companion { template: 1, companion: 0, with: 7, both: 7, ..Companion::default() };
         let (z, expected) = stopped_z(&c, 21, 0);
         assert!((expected - 21.0).abs() < 1e-9);
         assert!((z - z_of_tail(1.0 / 1_184_040.0)).abs() < 1e-6, "{z}");
@@ -197,7 +238,8 @@ mod tests {
         // As many as expected, or more: nothing.
         assert!(stopped_z(&c, 21, 21).0.abs() < f64::EPSILON);
         // A half-held line in a small window is within chance.
-        let half = Companion { template: 1, companion: 0, with: 10, both: 5 };
+        let half =
+            Companion { template: 1, companion: 0, with: 10, both: 5, ..Companion::default() };
         assert!(stopped_z(&half, 6, 1).0 < 2.0);
     }
 
@@ -214,10 +256,10 @@ mod tests {
         // Template 0 ("query") in every request, 1 ("found") in the same
         // ones, 2 ("cache hit") in every other one.
         for t in 0..10u64 {
-            r.add(t, 0, None);
-            r.add(t, 1, None);
+            r.add(t, 0, t as i64, None);
+            r.add(t, 1, t as i64, None);
             if t % 2 == 0 {
-                r.add(t, 2, None);
+                r.add(t, 2, t as i64, None);
             }
         }
         let cs = r.companions();
@@ -228,11 +270,11 @@ mod tests {
         assert!(two.is_some_and(|c| c.both * 2 == c.with), "{two:?}");
         // Window: 12 requests write "query", none "found", from minute 1.
         for t in 100..112u64 {
-            r.add(t, 0, Some(1));
+            r.add(t, 0, t as i64, Some(1));
         }
         for t in 200..204u64 {
-            r.add(t, 0, Some(0));
-            r.add(t, 1, Some(0));
+            r.add(t, 0, t as i64, Some(0));
+            r.add(t, 1, t as i64, Some(0));
         }
         let (with, both) = r.window_counts(&one.unwrap_or(cs[0]), 3);
         assert_eq!((with, both), (vec![4, 12, 0], vec![4, 0, 0]));
