@@ -48,6 +48,9 @@ const SATURATE_LOG2: f64 = 8.0;
 const SYMPTOM_WEIGHT: f64 = 0.25;
 /// Services ranked.
 pub const MAX_RANKED: usize = 10;
+/// How much later than a caller's log change a callee's may begin and
+/// still explain it: the stop tests judge whole minutes.
+const ONSET_SLACK_MS: i64 = 60_000;
 
 /// What to rank: trouble in `window`, judged against `baseline` (one or
 /// more fault-free intervals, `[from, to)`).
@@ -78,6 +81,9 @@ pub struct Strengths {
     pub detail: BTreeMap<String, f64>,
     #[serde(skip)]
     evidence: Vec<Evidence>,
+    /// When its log change began (see [`logs::LogShift::onset`]).
+    #[serde(skip)]
+    logs_onset: Option<UnixMs>,
 }
 
 impl Strengths {
@@ -189,6 +195,7 @@ pub fn strengths_of(
     for (s, sh) in logs::shifts(store, req, near.as_ref()) {
         let st = out.entry(s.clone()).or_default();
         st.logs = sh.rise_x.max(sh.vanished_x);
+        st.logs_onset = sh.onset();
         st.note("logs:z".into(), sh.z_max);
         st.note("logs:sum".into(), sh.z_sum);
         st.note("logs:vanished".into(), sh.vanished_z);
@@ -248,15 +255,28 @@ pub fn strengths_of(
         }
     }
     // Failures travel up: a caller logging about a callee whose own logs or
-    // spans changed at least as much is reporting the callee's trouble: its
-    // log change is not held against it (kept in the detail).
-    let own_change: BTreeMap<String, f64> = out
+    // spans changed at least as much, and no later, is reporting the
+    // callee's trouble: its log change is not held against it (kept in the
+    // detail). A change that began after the caller's cannot have caused
+    // it. Span changes are measured over the whole window, so they count
+    // as from its start.
+    let own_change: BTreeMap<String, (f64, UnixMs)> = out
         .iter()
         .filter(|(_, st)| st.logs > 0.0 || st.spans >= 1.0)
-        .map(|(s, st)| (s.clone(), st.logs.max(st.spans)))
+        .map(|(s, st)| {
+            let from =
+                if st.spans >= 1.0 { req.window.0 } else { st.logs_onset.unwrap_or(req.window.0) };
+            (s.clone(), (st.logs.max(st.spans), from))
+        })
         .collect();
     for (s, st) in &mut out {
-        let explained = |c: &str| c != s && own_change.get(c).is_some_and(|x| *x >= st.logs);
+        let began = st.logs_onset.unwrap_or(req.window.0);
+        let explained = |c: &str| {
+            c != s
+                && own_change
+                    .get(c)
+                    .is_some_and(|(x, from)| *x >= st.logs && *from <= began + ONSET_SLACK_MS)
+        };
         if st.logs > 0.0 && topo.callees(s).any(explained) {
             st.note("logs:callee".into(), st.logs);
             st.logs = 0.0;

@@ -223,3 +223,26 @@ fn a_stop_that_began_before_the_window_is_measured_from_its_own_start() {
     let st = strengths(&s, &Topology::new(), &request());
     assert!(st.get("trips").is_none_or(|t| t.logs == 0.0), "{st:?}");
 }
+
+#[test]
+fn a_callees_change_that_began_later_does_not_explain_its_callers() {
+    // front calls api. front logs a new error per request from the
+    // window's start; api's second line stops altogether, but only from
+    // minute 3 of the window. A change that began three minutes after the
+    // errors did not cause them: front keeps its evidence. Had api's stop
+    // begun with the window, front's errors would be api's doing (the
+    // test above).
+    let mut topo = Topology::new();
+    topo.add_edge("front", "api");
+    let mut logs = every("front", LogLevel::Info, "INFO GET /book", 12, (0, 36));
+    logs.extend(every("front", LogLevel::Error, "ERROR no instances available for", 12, (30, 36)));
+    logs.extend(every("api", LogLevel::Info, "INFO booking received", 60, (0, 36)));
+    logs.extend(every("api", LogLevel::Info, "INFO booking priced", 60, (0, 33)));
+    let mut s = Store::new(StoreLimits::default());
+    s.apply(Ingest::Logs(logs));
+    let st = strengths(&s, &topo, &request());
+    assert!(st["api"].logs >= st["front"].logs, "{st:?}");
+    assert!(!st["front"].detail.contains_key("logs:callee"), "{st:?}");
+    assert!(st["front"].logs > 0.0, "{st:?}");
+    assert!(ranked(&s, &topo).iter().any(|c| c == "front"), "{:?}", ranked(&s, &topo));
+}

@@ -61,6 +61,11 @@ pub struct LogShift {
     /// When it stopped, if that was before the window (its counts then
     /// include the baseline's requests since).
     pub vanished_since: Option<UnixMs>,
+    /// When the minutes it was judged over began (or `vanished_since`).
+    pub vanished_from: Option<UnixMs>,
+    /// The first window line of a template that rose significantly (z at
+    /// least the report bar).
+    pub rose_from: Option<UnixMs>,
     /// The largest significant change (z at least the report bar) in
     /// doublings, each count plus one: how many times fewer lines of a
     /// template that stopped than expected, and how many times more of an
@@ -81,6 +86,7 @@ struct Count {
     /// Window lines per minute from the window's start.
     minutes: Vec<u64>,
     text: String,
+    first: Option<UnixMs>,
     last: UnixMs,
 }
 
@@ -182,6 +188,7 @@ pub fn shifts(
             c.win += 1;
             bump(&mut c.minutes, minute(l.ts));
             c.last = c.last.max(l.ts);
+            c.first = Some(c.first.map_or(l.ts, |f| f.min(l.ts)));
         } else {
             c.base += 1;
         }
@@ -282,6 +289,8 @@ pub fn shifts(
                 sh.vanished_lines = (seen, kept);
                 sh.vanished_minutes = (a > 0 || n < minutes).then_some((a, n));
                 sh.vanished_since = since;
+                let a = i64::try_from(a).unwrap_or(0);
+                sh.vanished_from = Some(since.unwrap_or(req.window.0 + 60_000 * a));
                 sh.vanished_companion = companion
                     .and_then(|id| texts.get(&id))
                     .map(|t| crate::sanitize::clean_line(t, 160));
@@ -293,6 +302,8 @@ pub fn shifts(
         let sh = out.entry(s.to_string()).or_default();
         sh.z_sum += z.max(0.0);
         if z >= REPORT_Z {
+            let from = c.first.unwrap_or(req.window.0);
+            sh.rose_from = Some(sh.rose_from.map_or(from, |o| o.min(from)));
             sh.rise_x = sh.rise_x.max(((c.win as f64 + 1.0) / (expected + 1.0)).log2());
         }
         if c.base == 0 {
@@ -307,4 +318,17 @@ pub fn shifts(
         }
     }
     out
+}
+
+impl LogShift {
+    /// When its trouble began: the first line of a significant rise or the
+    /// start of its strongest significant stop, whichever is earlier.
+    #[must_use]
+    pub fn onset(&self) -> Option<UnixMs> {
+        let stop = self.vanished_from.filter(|_| self.vanished_z >= REPORT_Z);
+        match (self.rose_from, stop) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
 }
