@@ -190,9 +190,9 @@ fn a_stop_that_began_before_the_window_is_measured_from_its_own_start() {
     // before the window. Against the whole half hour (14 of 32 requests
     // held it) the window's 0 of 18 is weak; from before the stop, 14 of 14
     // against 0 of 36 is plain.
-    let build = |back_at: Option<i64>| {
+    let build = |back_at: Option<i64>, last: i64| {
         let mut logs = Vec::new();
-        for m in 20..33 {
+        for m in 20..last {
             let per = if m < 27 { 2 } else { 6 };
             for i in 0..per {
                 let back = back_at.is_some_and(|b| m >= b);
@@ -208,7 +208,7 @@ fn a_stop_that_began_before_the_window_is_measured_from_its_own_start() {
         s.apply(Ingest::Logs(logs));
         s
     };
-    let s = build(None);
+    let s = build(None, 33);
     let st = strengths(&s, &Topology::new(), &request());
     assert!(st["trips"].detail["logs:vanished"] >= 6.0, "{st:?}");
     let causes = rank(&s, &Topology::new(), &request());
@@ -219,7 +219,13 @@ fn a_stop_that_began_before_the_window_is_measured_from_its_own_start() {
     );
     // Back in the window: the baseline's stopped end is no stop of the
     // window's.
-    let s = build(Some(30));
+    let s = build(Some(30), 33);
+    let st = strengths(&s, &Topology::new(), &request());
+    assert!(st.get("trips").is_none_or(|t| t.logs == 0.0), "{st:?}");
+    // No request in the window writes the companion (it only answers
+    // health checks): the baseline's own end is not held against it.
+    let mut s = build(None, 30);
+    s.apply(Ingest::Logs(every("trips", LogLevel::Info, "INFO health ok", 6, (30, 33))));
     let st = strengths(&s, &Topology::new(), &request());
     assert!(st.get("trips").is_none_or(|t| t.logs == 0.0), "{st:?}");
 }

@@ -254,7 +254,7 @@ pub fn shifts(
                 // A stop already under way when the window opened, and
                 // still whole over these minutes from its start, is measured
                 // from its own start.
-                let (gone, kept) = if a == 0 && cp.tail > 0 && seen == 0 {
+                let (gone, kept) = if a == 0 && cp.tail > 0 && with > 0 && seen == 0 {
                     since = cp.since;
                     stopped_z(&cp.before_stop(), with + cp.tail, seen)
                 } else {
