@@ -237,7 +237,7 @@ pub fn shifts(
         let companion = companions.get(&(s, c.id));
         let by_request = companion.and_then(|cp| {
             let r = paths.get(s)?;
-            Some((cp, r.window_counts(cp, minutes)))
+            Some((cp, r, r.window_counts(cp, minutes)))
         });
         let (bt, wt) = totals.get(s).copied().unwrap_or_default();
         let expected = if bt == 0 { 0.0 } else { c.base as f64 * wt as f64 / bt as f64 };
@@ -246,19 +246,26 @@ pub fn shifts(
         let kt = known.get(s).unwrap_or(&no_minutes);
         // Errors and warnings that stop are a recovery, not a fault.
         let runs = if matches!(level, LogLevel::Error | LogLevel::Warn) { 0 } else { minutes };
+        let mut tail_memo = None;
         for (a, n) in (0..runs).flat_map(|a| (a + 1..=runs).map(move |n| (a, n))) {
             let (seen, others) = (span(&c.minutes, a, n), span(kt, a, n));
             let mut since = None;
-            let (gone, kept, seen, companion) = if let Some((cp, (with, both))) = &by_request {
+            let (gone, kept, seen, companion) = if let Some((cp, r, (with, both))) = &by_request {
                 let (seen, with) = (span(both, a, n), span(with, a, n));
                 // A stop already under way when the window opened, and
                 // still whole over these minutes from its start, is measured
                 // from its own start.
-                let (gone, kept) = if a == 0 && cp.tail > 0 && with > 0 && seen == 0 {
-                    since = cp.since;
-                    stopped_z(&cp.before_stop(), with + cp.tail, seen)
+                let tail = if a == 0 && with > 0 && seen == 0 {
+                    *tail_memo.get_or_insert_with(|| r.tail(cp))
                 } else {
-                    stopped_z(cp, with, seen)
+                    None
+                };
+                let (gone, kept) = match tail {
+                    Some(t) => {
+                        since = Some(t.since);
+                        stopped_z(&cp.before(&t), with + t.requests, seen)
+                    }
+                    None => stopped_z(cp, with, seen),
                 };
                 (gone, kept, seen, Some(cp.companion))
             } else {

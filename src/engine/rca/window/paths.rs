@@ -30,26 +30,31 @@ pub const MIN_COMPANION_TRACES: u64 = 5;
 
 /// A template and its companion: the share of the companion's baseline
 /// requests that held the template.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Companion {
     pub template: usize,
     pub companion: usize,
     /// Baseline requests with the companion, and with both.
     pub with: u64,
     pub both: u64,
-    /// Of those, the latest requests in a row that lacked the template, up
-    /// to the baseline's end (its stop, if it began before the window), and
-    /// when the first of them started.
-    pub tail: u64,
-    pub since: Option<UnixMs>,
+}
+
+/// The baseline's latest requests with a companion that lacked its
+/// template, in a row up to the baseline's end: a stop that began before
+/// the window.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Tail {
+    pub requests: u64,
+    /// When the first of them started.
+    pub since: UnixMs,
 }
 
 impl Companion {
     /// The companion measured from before its stop: the baseline without
-    /// its trailing stopped requests.
+    /// the tail's requests.
     #[must_use]
-    pub fn before_stop(&self) -> Self {
-        Self { with: self.with - self.tail, tail: 0, since: None, ..*self }
+    pub fn before(&self, tail: &Tail) -> Self {
+        Self { with: self.with.saturating_sub(tail.requests), ..*self }
     }
 }
 
@@ -62,6 +67,8 @@ pub struct Requests {
     /// Window requests: the templates each held, and the window minute of
     /// its first line.
     pub win: HashMap<u64, (usize, Vec<usize>)>,
+    /// The baseline's requests, newest first (sorted when first needed).
+    newest: std::cell::OnceCell<Vec<u64>>,
 }
 
 impl Requests {
@@ -70,6 +77,7 @@ impl Requests {
     pub fn add(&mut self, trace: u64, template: usize, ts: UnixMs, minute: Option<usize>) {
         let set = match minute {
             None => {
+                self.newest.take();
                 let e = self.base.entry(trace).or_insert((ts, Vec::new()));
                 e.0 = e.0.min(ts);
                 &mut e.1
@@ -106,7 +114,7 @@ impl Requests {
             if w < MIN_COMPANION_TRACES {
                 continue;
             }
-            let c = Companion { template: t, companion: p, with: w, both: b, tail: 0, since: None };
+            let c = Companion { template: t, companion: p, with: w, both: b };
             let better = best.get(&t).is_none_or(|o| {
                 let (r, ro) = (share(&c), share(o));
                 r > ro || (r == ro && (c.with, c.companion) > (o.with, o.companion))
@@ -115,23 +123,31 @@ impl Requests {
                 best.insert(t, c);
             }
         }
-        // The trailing stop of each, newest request first.
-        let mut order: Vec<&(UnixMs, Vec<usize>)> = self.base.values().collect();
-        order.sort_unstable_by_key(|(ts, _)| std::cmp::Reverse(*ts));
         let mut out: Vec<Companion> = best.into_values().collect();
-        for c in &mut out {
-            for (ts, set) in &order {
-                if set.contains(&c.companion) {
-                    if set.contains(&c.template) {
-                        break;
-                    }
-                    c.tail += 1;
-                    c.since = Some(*ts);
-                }
-            }
-        }
         out.sort_by_key(|c| c.template);
         out
+    }
+
+    /// `c`'s stop before the window, if the baseline ends in one.
+    #[must_use]
+    pub fn tail(&self, c: &Companion) -> Option<Tail> {
+        let newest = self.newest.get_or_init(|| {
+            let mut v: Vec<(UnixMs, u64)> =
+                self.base.iter().map(|(k, (ts, _))| (*ts, *k)).collect();
+            v.sort_unstable_by_key(|&(ts, k)| (std::cmp::Reverse(ts), k));
+            v.into_iter().map(|(_, k)| k).collect()
+        });
+        let mut tail: Option<Tail> = None;
+        for (ts, set) in newest.iter().filter_map(|k| self.base.get(k)) {
+            if set.contains(&c.companion) {
+                if set.contains(&c.template) {
+                    break;
+                }
+                let n = tail.map_or(0, |t| t.requests);
+                tail = Some(Tail { requests: n + 1, since: *ts });
+            }
+        }
+        tail
     }
 
     /// Window requests with `c`'s companion and with both, per minute
@@ -230,7 +246,7 @@ mod tests {
     fn fisher_matches_hand_counts() {
         // Baseline: 7 of 7 requests; window: 0 of 21. Of the 28 requests, 7
         // held it; all 7 in the baseline: C(21,0)·C(7,7)/C(28,7) = 1/1184040.
-        let c = Companion { template: 1, companion: 0, with: 7, both: 7, ..Companion::default() };
+        let c = Companion { template: 1, companion: 0, with: 7, both: 7 };
         let (z, expected) = stopped_z(&c, 21, 0);
         assert!((expected - 21.0).abs() < 1e-9);
         assert!((z - z_of_tail(1.0 / 1_184_040.0)).abs() < 1e-6, "{z}");
@@ -238,8 +254,7 @@ mod tests {
         // As many as expected, or more: nothing.
         assert!(stopped_z(&c, 21, 21).0.abs() < f64::EPSILON);
         // A half-held line in a small window is within chance.
-        let half =
-            Companion { template: 1, companion: 0, with: 10, both: 5, ..Companion::default() };
+        let half = Companion { template: 1, companion: 0, with: 10, both: 5 };
         assert!(stopped_z(&half, 6, 1).0 < 2.0);
     }
 
@@ -256,10 +271,10 @@ mod tests {
         // Template 0 ("query") in every request, 1 ("found") in the same
         // ones, 2 ("cache hit") in every other one.
         for t in 0..10u64 {
-            r.add(t, 0, t as i64, None);
-            r.add(t, 1, t as i64, None);
+            r.add(t, 0, i64::try_from(t).unwrap_or(0), None);
+            r.add(t, 1, i64::try_from(t).unwrap_or(0), None);
             if t % 2 == 0 {
-                r.add(t, 2, t as i64, None);
+                r.add(t, 2, i64::try_from(t).unwrap_or(0), None);
             }
         }
         let cs = r.companions();
@@ -270,13 +285,39 @@ mod tests {
         assert!(two.is_some_and(|c| c.both * 2 == c.with), "{two:?}");
         // Window: 12 requests write "query", none "found", from minute 1.
         for t in 100..112u64 {
-            r.add(t, 0, t as i64, Some(1));
+            r.add(t, 0, i64::try_from(t).unwrap_or(0), Some(1));
         }
         for t in 200..204u64 {
-            r.add(t, 0, t as i64, Some(0));
-            r.add(t, 1, t as i64, Some(0));
+            r.add(t, 0, i64::try_from(t).unwrap_or(0), Some(0));
+            r.add(t, 1, i64::try_from(t).unwrap_or(0), Some(0));
         }
         let (with, both) = r.window_counts(&one.unwrap_or(cs[0]), 3);
         assert_eq!((with, both), (vec![4, 12, 0], vec![4, 0, 0]));
+    }
+
+    #[test]
+    fn the_tail_is_the_baselines_stopped_end() {
+        let mut r = Requests::default();
+        // 10 requests write both lines, then 4 only the first, with a
+        // request that writes neither among them.
+        for t in 0..15u64 {
+            let ts = i64::try_from(t).unwrap_or(0) * 1000;
+            if t != 12 {
+                r.add(t, 0, ts, None);
+            }
+            if t < 10 {
+                r.add(t, 1, ts, None);
+            }
+        }
+        let cs = r.companions();
+        let one = cs.iter().find(|c| c.template == 1).copied();
+        let one = one.unwrap_or(cs[0]);
+        assert_eq!((one.with, one.both), (14, 10));
+        assert_eq!(r.tail(&one), Some(Tail { requests: 4, since: 10_000 }));
+        assert_eq!(one.before(&Tail { requests: 4, since: 0 }).with, 10);
+        // A line still written at the baseline's end has no tail.
+        r.add(20, 0, 20_000, None);
+        r.add(20, 1, 20_000, None);
+        assert_eq!(r.tail(&one), None);
     }
 }
