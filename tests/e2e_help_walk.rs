@@ -277,7 +277,12 @@ fn walk_lists(walk: &mut Walk) {
     walk.press(l, Action::Command, ":", "the command line over the list", |s| {
         footer(s).starts_with(':')
     });
+    // Esc and the next key sent at once read as Alt plus that key: wait
+    // for the command line to close first.
     walk.tmux.keys(&["Escape"]);
+    walk.wait("the command line closed", |s| {
+        s.contains("Silences ") && !footer(s).starts_with(':')
+    });
     walk.press(l, Action::Back, "q", "the list closed", |s| {
         !s.contains("Silences ") && s.contains("Root causes")
     });

@@ -22,9 +22,10 @@
 //! A drop in a service's request rate is not held against it when one of
 //! its callers is itself troubled: traffic drops travel down the call graph.
 //! Failures travel up: a service's log change is not held against it when
-//! one of its callees' own logs or spans changed at least as much (the
-//! deepest one is the cause); a callee's smaller change does not explain
-//! a larger one in its caller.
+//! one of its callees' own logs or spans changed at least as much, and
+//! began no later (the deepest one is the cause); a callee's smaller
+//! change does not explain a larger one in its caller, nor does a change
+//! that began after the caller's.
 
 use std::collections::{BTreeMap, BTreeSet};
 
