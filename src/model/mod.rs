@@ -11,6 +11,7 @@ mod change;
 mod entity;
 mod history;
 mod incident;
+pub mod interval;
 mod log;
 mod notice;
 mod place;

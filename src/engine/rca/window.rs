@@ -196,7 +196,7 @@ pub fn strengths_of(
     for (s, sh) in logs::shifts(store, req, near.as_ref()) {
         let st = out.entry(s.clone()).or_default();
         st.logs = sh.rise_x.max(sh.vanished_x);
-        st.logs_onset = sh.onset();
+        st.logs_onset = sh.onset(req.window.0);
         st.note("logs:z".into(), sh.z_max);
         st.note("logs:sum".into(), sh.z_sum);
         st.note("logs:vanished".into(), sh.vanished_z);
@@ -323,7 +323,7 @@ fn metric_strength(e: &SeriesEntry, req: &WindowRequest) -> Option<(f64, Evidenc
     let samples: Vec<Sample> = e.samples.iter().copied().collect();
     let mut base: Vec<f64> = samples
         .iter()
-        .filter(|s| req.baseline.iter().any(|(a, b)| s.ts >= *a && s.ts < *b))
+        .filter(|s| crate::model::interval::contains(&req.baseline, s.ts))
         .map(|s| s.value)
         .collect();
     if base.len() < MIN_BASELINE_SAMPLES {

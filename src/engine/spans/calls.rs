@@ -74,8 +74,8 @@ impl CallStats {
     /// Folds the spans that started inside any of `intervals` (`[from, to)`).
     #[must_use]
     pub fn collect(spans: &Spans, intervals: &[(UnixMs, UnixMs)]) -> Self {
-        let inside = |t: UnixMs| intervals.iter().any(|(a, b)| t >= *a && t < *b);
-        let picked: Vec<&Span> = spans.iter().filter(|s| inside(s.start)).collect();
+        let picked: Vec<&Span> =
+            spans.iter().filter(|s| crate::model::interval::contains(intervals, s.start)).collect();
         Self::of(&picked)
     }
 

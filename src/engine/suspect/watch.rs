@@ -266,7 +266,7 @@ fn widespread_slowdown(
 }
 
 #[cfg(test)]
-use baseline::minus;
+use crate::model::interval::minus;
 
 #[cfg(test)]
 #[path = "watch_tests.rs"]

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use crate::driver::{Driver, Setup};
 use crate::engine::rca::window::{Strengths, WindowRequest};
-use crate::model::{Topology, UnixMs};
+use crate::model::{Topology, UnixMs, interval};
 use crate::store::{Ingest, StoreLimits};
 
 use super::nezha::{ChunkKind, Counts, Day, read_logs, read_metrics, read_spans};
@@ -107,38 +107,10 @@ fn baseline_for(
     fault_free: &[(UnixMs, UnixMs)],
     set: &Settings,
 ) -> Vec<(UnixMs, UnixMs)> {
-    let mut cuts: Vec<(UnixMs, UnixMs)> = faults
-        .iter()
-        .map(|t| (*t, t + set.affected_ms))
-        .filter(|(a, b)| *b > at - set.lookback_ms && *a < at)
-        .collect();
-    cuts.sort_unstable();
-    let mut out = Vec::new();
-    let mut from = at - set.lookback_ms;
-    for (a, b) in cuts {
-        if a > from {
-            out.push((from, a.min(at)));
-        }
-        from = from.max(b);
-    }
-    if from < at {
-        out.push((from, at));
-    }
+    let cuts: Vec<(UnixMs, UnixMs)> = faults.iter().map(|t| (*t, t + set.affected_ms)).collect();
+    let mut out = interval::minus(at - set.lookback_ms, at, &cuts);
     out.extend(fault_free.iter().filter(|(_, b)| *b <= at).copied());
-    union(out)
-}
-
-/// Overlapping intervals merged, so no sample counts twice.
-fn union(mut v: Vec<(UnixMs, UnixMs)>) -> Vec<(UnixMs, UnixMs)> {
-    v.sort_unstable();
-    let mut out: Vec<(UnixMs, UnixMs)> = Vec::with_capacity(v.len());
-    for (a, b) in v {
-        match out.last_mut() {
-            Some(last) if a <= last.1 => last.1 = last.1.max(b),
-            _ => out.push((a, b)),
-        }
-    }
-    out
+    interval::union(out)
 }
 
 /// Replays `day` and ranks each of its faults (protocol A).
@@ -260,7 +232,7 @@ pub fn replay_day(
         now += STEP_MS;
     }
     let affected = |t: UnixMs| fault_times.iter().any(|f| t >= *f && t < f + set.affected_ms);
-    let busy = union(fault_times.iter().map(|f| (*f, f + set.affected_ms)).collect());
+    let busy = interval::union(fault_times.iter().map(|f| (*f, f + set.affected_ms)).collect());
     let busy_ms: i64 =
         busy.iter().map(|(a, b)| b.min(&now) - a.max(&start)).filter(|d| *d > 0).sum();
     #[allow(clippy::cast_precision_loss)]

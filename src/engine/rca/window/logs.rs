@@ -61,8 +61,6 @@ pub struct LogShift {
     /// When it stopped, if that was before the window (its counts then
     /// include the baseline's requests since).
     pub vanished_since: Option<UnixMs>,
-    /// When the minutes it was judged over began (or `vanished_since`).
-    pub vanished_from: Option<UnixMs>,
     /// The first window line of a template that rose significantly (z at
     /// least the report bar).
     pub rose_from: Option<UnixMs>,
@@ -149,7 +147,7 @@ pub fn shifts(
     req: &WindowRequest,
     only: Option<&std::collections::BTreeSet<&str>>,
 ) -> BTreeMap<String, LogShift> {
-    let in_base = |t: UnixMs| req.baseline.iter().any(|(a, b)| t >= *a && t < *b);
+    let in_base = |t: UnixMs| crate::model::interval::contains(&req.baseline, t);
     let in_win = |t: UnixMs| t >= req.window.0 && t <= req.window.1;
     // Minutes of the window, from its start: a line that stopped at the
     // onset is judged over the first minute, the first two, ... so a stop
@@ -296,8 +294,6 @@ pub fn shifts(
                 sh.vanished_lines = (seen, kept);
                 sh.vanished_minutes = (a > 0 || n < minutes).then_some((a, n));
                 sh.vanished_since = since;
-                let a = i64::try_from(a).unwrap_or(0);
-                sh.vanished_from = Some(since.unwrap_or(req.window.0 + 60_000 * a));
                 sh.vanished_companion = companion
                     .and_then(|id| texts.get(&id))
                     .map(|t| crate::sanitize::clean_line(t, 160));
@@ -328,11 +324,15 @@ pub fn shifts(
 }
 
 impl LogShift {
-    /// When its trouble began: the first line of a significant rise or the
-    /// start of its strongest significant stop, whichever is earlier.
+    /// When its trouble began, in a window starting at `from`: the first
+    /// line of a significant rise or the start of its strongest significant
+    /// stop (the minutes it was judged over, or its stop before the
+    /// window), whichever is earlier.
     #[must_use]
-    pub fn onset(&self) -> Option<UnixMs> {
-        let stop = self.vanished_from.filter(|_| self.vanished_z >= REPORT_Z);
+    pub fn onset(&self, from: UnixMs) -> Option<UnixMs> {
+        let minutes = self.vanished_minutes.map_or(0, |(a, _)| i64::try_from(a).unwrap_or(0));
+        let stop = (self.vanished_z >= REPORT_Z)
+            .then(|| self.vanished_since.unwrap_or(from + 60_000 * minutes));
         match (self.rose_from, stop) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),

@@ -4,6 +4,7 @@
 //! something there (that half hour less only its own flagged windows).
 
 use crate::model::UnixMs;
+use crate::model::interval::{contains, minus};
 use crate::store::Store;
 
 use super::{BASELINE_MS, Watch};
@@ -55,7 +56,6 @@ impl Watch {
         }
         let own: std::collections::BTreeMap<&str, Vec<(UnixMs, UnixMs)>> =
             cuts.iter().map(|(s, c)| (*s, minus(from, t, c))).collect();
-        let inside = |x: UnixMs, v: &[(UnixMs, UnixMs)]| v.iter().any(|(a, b)| x >= *a && x < *b);
         // Each service's data in the whole normal and in its own cut one.
         let mut data: std::collections::HashMap<&str, (u64, u64)> =
             std::collections::HashMap::new();
@@ -64,7 +64,7 @@ impl Watch {
                 if x >= from && x < t {
                     let d = data.entry(name).or_default();
                     d.0 += 1;
-                    d.1 += u64::from(inside(x, v));
+                    d.1 += u64::from(contains(v, x));
                 }
             }
         };
@@ -90,14 +90,13 @@ impl Watch {
 
 /// Log lines per service in `a` and in `b`, in one pass over the logs.
 fn baseline_lines(store: &Store, a: &[(UnixMs, UnixMs)], b: &[(UnixMs, UnixMs)]) -> (Lines, Lines) {
-    let inside = |t: UnixMs, v: &[(UnixMs, UnixMs)]| v.iter().any(|(x, y)| t >= *x && t < *y);
     let (mut in_a, mut in_b) = (Lines::new(), Lines::new());
     for l in store.logs().iter() {
         let Some(s) = &l.service else { continue };
-        if inside(l.ts, a) {
+        if contains(a, l.ts) {
             count(&mut in_a, s);
         }
-        if inside(l.ts, b) {
+        if contains(b, l.ts) {
             count(&mut in_b, s);
         }
     }
@@ -122,30 +121,10 @@ type Lines = std::collections::HashMap<String, u64>;
 
 /// Spans that started in `a` and in `b`, in one pass over the spans.
 fn spans_in(store: &Store, a: &[(UnixMs, UnixMs)], b: &[(UnixMs, UnixMs)]) -> (u64, u64) {
-    let inside = |t: UnixMs, v: &[(UnixMs, UnixMs)]| v.iter().any(|(x, y)| t >= *x && t < *y);
     let (mut in_a, mut in_b) = (0, 0);
     for s in store.spans().iter() {
-        in_a += u64::from(inside(s.start, a));
-        in_b += u64::from(inside(s.start, b));
+        in_a += u64::from(contains(a, s.start));
+        in_b += u64::from(contains(b, s.start));
     }
     (in_a, in_b)
-}
-
-/// `[from, to)` less the `cuts`, as ordered intervals.
-pub(super) fn minus(from: UnixMs, to: UnixMs, cuts: &[(UnixMs, UnixMs)]) -> Vec<(UnixMs, UnixMs)> {
-    let mut cuts: Vec<(UnixMs, UnixMs)> =
-        cuts.iter().copied().filter(|(a, b)| *b > from && *a < to).collect();
-    cuts.sort_unstable();
-    let mut out = Vec::new();
-    let mut at = from;
-    for (a, b) in cuts {
-        if a > at {
-            out.push((at, a));
-        }
-        at = at.max(b);
-    }
-    if at < to {
-        out.push((at, to));
-    }
-    out
 }
