@@ -228,7 +228,7 @@ pub fn strengths_of(
                     "{s} logs: \"{line}\" stopped ({seen} lines in {during}, {kept:.1} expected from the service's other lines or its requests)"
                 ),
             };
-            st.evidence.push(Evidence { ts: req.window.0, text });
+            st.evidence.push(Evidence { ts: sh.stopped_at(req.window.0), text });
         }
         if sh.z_max >= REPORT_Z {
             st.evidence.push(Evidence {

@@ -324,15 +324,22 @@ pub fn shifts(
 }
 
 impl LogShift {
+    /// When its strongest stop began, in a window starting at `from`: the
+    /// start of the minutes it was judged over, or of its stop before the
+    /// window.
+    #[must_use]
+    pub fn stopped_at(&self, from: UnixMs) -> UnixMs {
+        let minutes = self.vanished_minutes.map_or(0, |(a, _)| i64::try_from(a).unwrap_or(0));
+        self.vanished_since.unwrap_or(from + 60_000 * minutes)
+    }
+
     /// When its trouble began, in a window starting at `from`: the first
     /// line of a significant rise or the start of its strongest significant
     /// stop (the minutes it was judged over, or its stop before the
     /// window), whichever is earlier.
     #[must_use]
     pub fn onset(&self, from: UnixMs) -> Option<UnixMs> {
-        let minutes = self.vanished_minutes.map_or(0, |(a, _)| i64::try_from(a).unwrap_or(0));
-        let stop = (self.vanished_z >= REPORT_Z)
-            .then(|| self.vanished_since.unwrap_or(from + 60_000 * minutes));
+        let stop = (self.vanished_z >= REPORT_Z).then(|| self.stopped_at(from));
         match (self.rose_from, stop) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
