@@ -27,7 +27,12 @@
 //! scraped series fail in unrelated ways, so two of them agreeing on one
 //! service is what a real change does, while one sign alone (an error
 //! burst, one slow minute of spans) is what clean systems produce every
-//! hour. Pure: fed the detectors' events and the watch's signs, no I/O.
+//! hour. Or by one log or span sign seen again in the watch's window right
+//! after the first one's (the windows do not overlap, so these are two
+//! independent looks; a run late at most): a fault holds, a blip does not.
+//! A window's metrics never corroborate themselves this way: quantized
+//! series sit far off their median for minutes on end. Pure: fed the
+//! detectors' events and the watch's signs, no I/O.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -79,8 +84,11 @@ struct Suspicion {
     /// In order of their first strong anomaly.
     services: Vec<String>,
     events: Vec<AnomalyEvent>,
-    /// The watch's signs on its services.
+    /// The watch's signs on its services (the newest, as evidence).
     signs: Vec<Sign>,
+    /// Every sign's service, instrument and time within [`WINDOW_MS`] of
+    /// the newest, for [`corroborated`] (evidence keeps fewer).
+    looks: Vec<(String, Instrument, UnixMs)>,
     /// Its causes as the window ranker orders them (see [`rank`]), and
     /// when they were ranked.
     ranked: Option<(UnixMs, Vec<RootCause>)>,
@@ -166,6 +174,7 @@ impl Suspects {
                         services: Vec::new(),
                         events: Vec::new(),
                         signs: Vec::new(),
+                        looks: Vec::new(),
                         ranked: None,
                     });
                     let last = self.open.len() - 1;
@@ -178,7 +187,11 @@ impl Suspects {
             g.last = g.last.max(ts);
             match clue {
                 Clue::Anomaly(e) => keep_newest(&mut g.events, e.clone()),
-                Clue::Sign(x) => keep_newest(&mut g.signs, x.clone()),
+                Clue::Sign(x) => {
+                    g.looks.retain(|(_, _, t)| x.ts - t <= WINDOW_MS);
+                    g.looks.push((x.service.clone(), x.instrument, x.ts));
+                    keep_newest(&mut g.signs, x.clone());
+                }
             }
         }
         // Something real covers a service, or a neighbour of one: the
@@ -252,8 +265,10 @@ fn sustained(g: &Suspicion) -> bool {
 /// of its own within [`WINDOW_MS`] (two of its series, or one twice), at
 /// least one on a signal users feel; or by two different instruments
 /// within [`WINDOW_MS`] (a detector's strong anomaly counts as the
-/// metrics instrument). Lone blips on two neighbours are what clean data
-/// produces, and so is one instrument's sign alone.
+/// metrics instrument); or by a log or span sign seen again at least a
+/// watch window and at most [`REARM_MS`] after the first. Lone blips on
+/// two neighbours are what clean data produces, and so is one
+/// instrument's sign in one window alone.
 fn corroborated(g: &Suspicion, svc: &str) -> bool {
     let mine = || g.events.iter().filter(|e| e.service.as_deref() == Some(svc));
     let by_metrics = mine().any(|first| {
@@ -262,9 +277,21 @@ fn corroborated(g: &Suspicion, svc: &str) -> bool {
     });
     let seen: Vec<(UnixMs, Instrument)> = mine()
         .map(|e| (e.ts, Instrument::Metrics))
-        .chain(g.signs.iter().filter(|x| x.service == svc).map(|x| (x.ts, x.instrument)))
+        .chain(g.looks.iter().filter(|(s, _, _)| s == svc).map(|(_, i, t)| (*t, *i)))
         .collect();
+    // The same log or span sign again in a window that does not overlap
+    // the first one's: two independent looks, as two instruments are.
+    let looks: Vec<UnixMs> = g
+        .looks
+        .iter()
+        .filter(|(s, i, _)| s == svc && *i != Instrument::Metrics)
+        .map(|(_, _, t)| *t)
+        .collect();
+    let persisted = looks
+        .iter()
+        .any(|t0| looks.iter().any(|t| t - t0 >= watch::WINDOW_MS && t - t0 <= REARM_MS));
     by_metrics
+        || persisted
         || seen.iter().any(|(t0, first)| {
             seen.iter().any(|(t, other)| *t >= *t0 && t - t0 <= WINDOW_MS && other != first)
         })

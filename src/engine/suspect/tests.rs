@@ -227,6 +227,48 @@ fn two_instruments_on_one_service_corroborate_one_does_not() {
     );
 }
 
+/// One instrument's sign seen again in a window apart from the first
+/// (two independent looks) corroborates; seen again in an overlapping
+/// window, or as a window's metrics, it does not.
+#[test]
+fn a_sign_seen_again_in_a_window_apart_corroborates() {
+    use watch::Instrument::{LogStopped, Metrics, Spans};
+    let s = store();
+    let t0 = at(10);
+    let opens = |signs: Vec<Sign>| {
+        let now = signs.iter().map(|x| x.ts).max().unwrap_or(t0);
+        let mut sus = Suspects::default();
+        sus.update([].iter(), &watch::Watch::holding(signs), &[], &s, &shop(), now)
+    };
+    let apart = opens(vec![sign("cart", Spans, t0), sign("cart", Spans, t0 + watch::WINDOW_MS)]);
+    assert_eq!(apart.len(), 1);
+    assert_eq!(apart[0].services, ["cart"]);
+    assert_eq!(apart[0].started_at, t0);
+    let overlapping = vec![
+        sign("cart", Spans, t0),
+        sign("cart", Spans, t0 + watch::EVERY_MS),
+        sign("cart", Spans, t0 + watch::WINDOW_MS - 1),
+    ];
+    assert!(opens(overlapping).is_empty());
+    let stale = vec![sign("cart", LogStopped, t0), sign("cart", LogStopped, t0 + WINDOW_MS + 1)];
+    assert!(opens(stale).is_empty());
+    let metrics = vec![sign("cart", Metrics, t0), sign("cart", Metrics, t0 + watch::WINDOW_MS)];
+    assert!(opens(metrics).is_empty());
+    let elsewhere = vec![sign("cart", Spans, t0), sign("redis", Spans, t0 + watch::WINDOW_MS)];
+    assert!(opens(elsewhere).is_empty());
+    // Its neighbours' signs in between, more than the evidence keeps, do
+    // not push its first look out.
+    let mut busy = vec![sign("cart", Spans, t0)];
+    for k in 0..12 {
+        let svc = if k % 2 == 0 { "frontend" } else { "redis" };
+        busy.push(sign(svc, Metrics, t0 + 1 + k * 10_000));
+    }
+    busy.push(sign("cart", Spans, t0 + watch::WINDOW_MS));
+    let shown = opens(busy);
+    assert_eq!(shown.len(), 1);
+    assert_eq!(shown[0].root_causes[0].service, "cart");
+}
+
 /// A service corroborated on its own leads its group, even when a
 /// neighbour's lone sign came first.
 #[test]

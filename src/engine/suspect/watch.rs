@@ -5,8 +5,10 @@
 //! what metric detectors cannot: an exception that only logs show, a call
 //! into a service that turned slow or failing, a per-request line that
 //! stopped. Each finding is a [`Sign`] of one kind of instrument; it takes
-//! two kinds on one service to open a suspicion (see
-//! [`super::Suspects`]), never one.
+//! two kinds on one service, or a log or span sign again in the next
+//! window, to open a suspicion (see [`super::Suspects`]), never one sign.
+//! A service's log and span changes count only once the baseline has heard
+//! from it in as many minutes as the window judges.
 //!
 //! The recent normal is the [`BASELINE_MS`] before the window, less every
 //! window in which this watch already found something (on any service): a
@@ -23,6 +25,7 @@
 //! CPU). Pure: no I/O, no clock.
 
 use crate::engine::rca::window::{Strengths, WindowRequest, span_changes, strengths_of};
+use crate::model::interval::contains;
 use crate::model::{Topology, UnixMs};
 use crate::store::Store;
 
@@ -47,6 +50,10 @@ const MIN_LOG_LINES: u64 = 3;
 /// Lines a service must have logged in the baseline before a change in
 /// its logs means anything (a service just heard from has no normal).
 const MIN_BASELINE_LINES: u64 = 30;
+/// Distinct minutes of the baseline a service must have been heard from
+/// in (log lines or spans) before its log or span changes count: as many
+/// as the window judged.
+const NORMAL_MINUTES: usize = (WINDOW_MS / 60_000) as usize;
 /// Spans: twice slower (log2 of the 90th percentiles, the change
 /// significant at z ≥ 4, see [`crate::engine::spans::change`]).
 pub const SPAN_SLOWER_LOG2: f64 = 1.0;
@@ -179,13 +186,19 @@ impl Watch {
             }
         }
         let slowed = widespread_slowdown(store, window, &all);
+        let heard = heard_minutes(store, &req.baseline);
         let mut signs = Vec::new();
         for (service, mut st) in all {
             if slowed {
                 st.spans = 0.0;
             }
-            let known = lines.get(&service).copied().unwrap_or(0) >= MIN_BASELINE_LINES;
-            signs.extend(signs_of(&service, &st, known, now));
+            // A normal shorter than the window it judges is no normal: a
+            // service first heard from seconds before the window would be
+            // judged on those seconds.
+            let has_normal = heard.get(service.as_str()).map_or(0, |m| m.len()) >= NORMAL_MINUTES;
+            let known =
+                has_normal && lines.get(&service).copied().unwrap_or(0) >= MIN_BASELINE_LINES;
+            signs.extend(signs_of(&service, &st, known, has_normal, now));
         }
         if !signs.is_empty() {
             let mut on: Vec<String> = signs.iter().map(|x: &Sign| x.service.clone()).collect();
@@ -197,9 +210,41 @@ impl Watch {
     }
 }
 
+/// The distinct minutes each service was heard from (a log line or a
+/// span) in `baseline`.
+fn heard_minutes<'a>(
+    store: &'a Store,
+    baseline: &[(UnixMs, UnixMs)],
+) -> std::collections::HashMap<&'a str, std::collections::HashSet<i64>> {
+    let mut heard: std::collections::HashMap<&str, std::collections::HashSet<i64>> =
+        std::collections::HashMap::new();
+    let mut note = |s: &'a str, t: UnixMs| {
+        heard.entry(s).or_default().insert(t.div_euclid(60_000));
+    };
+    for l in store.logs().iter().filter(|l| contains(baseline, l.ts)) {
+        if let Some(s) = l.service.as_deref() {
+            note(s, l.ts);
+        }
+    }
+    for &(a, b) in baseline {
+        for sp in store.spans().between(a, b) {
+            note(&sp.service, sp.start);
+        }
+    }
+    heard
+}
+
 /// The signs one service's strengths hold. `logs_known`: the service
-/// logged enough in the baseline for its log changes to count.
-fn signs_of(service: &str, st: &Strengths, logs_known: bool, now: UnixMs) -> Vec<Sign> {
+/// logged enough in the baseline for its log changes to count;
+/// `spans_known`: it was heard from over enough of the baseline for its
+/// span changes to count.
+fn signs_of(
+    service: &str,
+    st: &Strengths,
+    logs_known: bool,
+    spans_known: bool,
+    now: UnixMs,
+) -> Vec<Sign> {
     let detail = |k: &str| st.detail.get(k).copied().unwrap_or(0.0);
     let mut out = Vec::new();
     let mut sign = |instrument, strength: f64, threshold: f64, text: String| {
@@ -216,7 +261,7 @@ fn signs_of(service: &str, st: &Strengths, logs_known: bool, now: UnixMs) -> Vec
         );
     }
     let errors = detail("spans:errors");
-    if st.spans >= SPAN_SLOWER_LOG2 || errors >= SPAN_ERRORS_Z {
+    if spans_known && (st.spans >= SPAN_SLOWER_LOG2 || errors >= SPAN_ERRORS_Z) {
         if st.spans >= SPAN_SLOWER_LOG2 {
             let text = format!("{service}: spans {:.1}× slower than normal", st.spans.exp2());
             sign(Instrument::Spans, st.spans, SPAN_SLOWER_LOG2, text);

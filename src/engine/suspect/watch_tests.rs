@@ -181,3 +181,18 @@ fn flagged_windows_are_cut_out_of_the_baseline() {
     assert_eq!(minus(m(0), m(20), &cuts), vec![(m(0), m(5)), (m(10), m(20))]);
     assert_eq!(minus(m(6), m(9), &cuts), vec![]);
 }
+
+/// A service first heard from seconds before the window has no normal to
+/// judge it by, however many lines those seconds hold: its signs wait
+/// until the baseline holds as many minutes of it as the window judges.
+#[test]
+fn a_service_just_heard_from_has_no_normal_yet() {
+    // pay starts at 7:30 (60 lines before 8:00) and breaks at 10:00.
+    let lines: Vec<LogRecord> =
+        logs(16, &[(10, 16)]).into_iter().filter(|l| l.ts >= 7 * MIN + 30_000).collect();
+    let (signs, _) = watch_until(lines, 14);
+    // At 11:00 and 12:00 the baseline holds one and two of its minutes.
+    assert!(signs.iter().all(|x| x.ts >= 13 * MIN), "{signs:?}");
+    // At 13:00 it holds three (7, 8 and 9), and the errors count.
+    assert!(kinds(&signs, "pay", 13).contains(&Instrument::LogErrors), "{signs:?}");
+}

@@ -13,8 +13,10 @@
 //! its usual log line. How many lines of it the window should hold comes
 //! from the service's requests (its spans) when it has spans, else from
 //! its ratio to the service's other lines (not its share of all lines,
-//! which the stop itself thins out); spans are not cut short by the
-//! exception.
+//! which the stop itself thins out) or from its rate per minute the
+//! service wrote in, whichever expects fewer: a burst of other lines
+//! inflates the ratio, a lull in traffic the rate, and a line that stopped
+//! is missing by both. Spans are not cut short by the exception.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -159,6 +161,9 @@ pub fn shifts(
     let mut counts: HashMap<(&str, LogLevel, u64), Count> = HashMap::new();
     let mut masked = Masked::default();
     let mut paths: HashMap<&str, Requests> = HashMap::new();
+    // Minutes each service wrote anything in: the baseline's (by their
+    // time) and the window's (from its start).
+    let mut active: HashMap<&str, (std::collections::HashSet<i64>, Vec<u64>)> = HashMap::new();
     for l in store.logs() {
         let (w, b) = (in_win(l.ts), in_base(l.ts));
         if !(w || b) {
@@ -169,10 +174,13 @@ pub fn shifts(
             continue;
         }
         let t = totals.entry(s).or_default();
+        let on = active.entry(s).or_default();
         if w {
             t.1 += 1;
+            bump(&mut on.1, minute(l.ts));
         } else {
             t.0 += 1;
+            on.0.insert(l.ts.div_euclid(60_000));
         }
         let key = template_key(&mut masked, &l.line);
         let next = counts.len();
@@ -277,7 +285,19 @@ pub fn shifts(
                     // line that was two thirds of them, gone, would be
                     // expected at two thirds of the third left).
                     _ if bt == c.base => 0.0,
-                    _ => c.base as f64 * others.saturating_sub(seen) as f64 / (bt - c.base) as f64,
+                    // And by the clock, per minute the service wrote in:
+                    // a burst of its other lines inflates the first, a
+                    // lull in its traffic the second; a line that stopped
+                    // is missing by both.
+                    _ => {
+                        let by_others = c.base as f64 * others.saturating_sub(seen) as f64
+                            / (bt - c.base) as f64;
+                        let by_clock = active.get(s).map_or(0.0, |(b, w)| {
+                            let busy = w.iter().take(n).skip(a).filter(|&&x| x > 0).count();
+                            c.base as f64 * busy as f64 / b.len().max(1) as f64
+                        });
+                        by_others.min(by_clock)
+                    }
                 };
                 ((kept - seen as f64) / (kept + 1.0).sqrt(), kept, seen, None)
             };

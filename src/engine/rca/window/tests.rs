@@ -187,7 +187,8 @@ fn a_log_line_that_stops_while_its_service_goes_on_ranks_that_service() {
 #[test]
 fn a_caller_logging_errors_about_a_changed_callee_is_a_symptom() {
     // front calls api (the spans say so). From minute 30 api throws before
-    // its second line; front logs a new error for every failed call.
+    // its second line; front logs a new error for every other failed call
+    // (the rest succeed on a retry).
     let mut s = store();
     s.apply(Ingest::Spans(front_api_db()));
     let (info, error) = (crate::model::LogLevel::Info, crate::model::LogLevel::Error);
@@ -198,7 +199,7 @@ fn a_caller_logging_errors_about_a_changed_callee_is_a_symptom() {
         lines.push(record(ts, "api", info, format!("INFO booking {sec} received")));
         if sec < 30 * 60 {
             lines.push(record(ts, "api", info, format!("INFO booking {sec} priced")));
-        } else {
+        } else if sec % 10 == 0 {
             lines.push(record(ts, "front", error, format!("ERROR api returned 500 for {sec}")));
         }
     }
