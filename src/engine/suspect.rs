@@ -120,6 +120,9 @@ impl Clue<'_> {
 #[derive(Debug, Clone, Default)]
 pub struct Suspects {
     open: Vec<Suspicion>,
+    /// Every sign's service, instrument and time within [`WINDOW_MS`] of
+    /// the newest, whichever suspicion took it in.
+    looks: Vec<(String, Instrument, UnixMs)>,
     /// The newest anomaly already taken in.
     seen_until: Option<UnixMs>,
 }
@@ -189,8 +192,17 @@ impl Suspects {
                 Clue::Anomaly(e) => keep_newest(&mut g.events, e.clone()),
                 Clue::Sign(x) => {
                     g.looks.retain(|(_, _, t)| x.ts - t <= WINDOW_MS);
+                    // Its service's recent looks that a suspicion since
+                    // expired took in (a blip then) are looks at it still.
+                    for l in &self.looks {
+                        if l.0 == x.service && x.ts - l.2 <= REARM_MS && !g.looks.contains(l) {
+                            g.looks.push(l.clone());
+                        }
+                    }
                     g.looks.push((x.service.clone(), x.instrument, x.ts));
                     keep_newest(&mut g.signs, x.clone());
+                    self.looks.retain(|(_, _, t)| x.ts - t <= WINDOW_MS);
+                    self.looks.push((x.service.clone(), x.instrument, x.ts));
                 }
             }
         }

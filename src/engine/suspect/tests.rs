@@ -269,6 +269,26 @@ fn a_sign_seen_again_in_a_window_apart_corroborates() {
     assert_eq!(shown[0].root_causes[0].service, "cart");
 }
 
+/// A look taken in by a suspicion that then expired still pairs with the
+/// next one: which suspicion held it is bookkeeping.
+#[test]
+fn a_look_outlives_the_suspicion_that_held_it() {
+    use watch::Instrument::Spans;
+    let s = store();
+    let m = 60_000;
+    let t0 = at(10);
+    let mut sus = Suspects::default();
+    let mut shown = Vec::new();
+    // At 0 and 5 minutes (too far apart to pair); the first suspicion
+    // expires; again at 6 and 8: 8 pairs with 5, 3 minutes before it.
+    for k in [0, 5, 6, 8] {
+        let w = watch::Watch::holding(vec![sign("cart", Spans, t0 + k * m)]);
+        shown = sus.update([].iter(), &w, &[], &s, &shop(), t0 + k * m);
+        assert_eq!(shown.is_empty(), k < 8, "minute {k}: {shown:?}");
+    }
+    assert_eq!(shown[0].started_at, t0 + 6 * m);
+}
+
 /// A service corroborated on its own leads its group, even when a
 /// neighbour's lone sign came first.
 #[test]
