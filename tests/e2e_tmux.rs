@@ -201,6 +201,8 @@ fn ack_from_the_keyboard_is_a_marked_silence_and_read_only_writes_nothing() {
         std::thread::sleep(Duration::from_millis(200));
     }
     tmux.wait_for("the row without ack", |s| !s.contains("\u{2713} acked"));
+    drop(tmux);
+    let _ = std::fs::remove_dir_all(&home);
 }
 
 /// The number after "Incidents " in the incidents pane title.

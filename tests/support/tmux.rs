@@ -81,8 +81,26 @@ impl Tmux {
 }
 
 impl Drop for Tmux {
+    /// Kills the server and waits (a few seconds at most) for the panes'
+    /// processes to end: quell saves its state on a hangup, and a test that
+    /// removes its home next must not see it written again after.
     fn drop(&mut self) {
+        let panes = self.cmd(&["list-panes", "-a", "-F", "#{pane_pid}"]);
+        let mut pids: Vec<u32> = String::from_utf8_lossy(&panes.stdout)
+            .split_whitespace()
+            .filter_map(|p| p.parse().ok())
+            .collect();
+        for i in 0.. {
+            let Some(&pid) = pids.get(i) else { break };
+            pids.extend(super::process::children(pid));
+        }
         let _ = self.cmd(&["kill-server"]);
+        let start = Instant::now();
+        while !pids.iter().all(|&p| super::process::exited(p))
+            && start.elapsed() < Duration::from_secs(5)
+        {
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 }
 
