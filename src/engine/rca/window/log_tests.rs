@@ -275,3 +275,18 @@ fn a_burst_of_other_lines_does_not_stop_a_steady_one() {
     let stopped = build(30);
     assert!(stopped > 6.0, "{stopped}");
 }
+
+#[test]
+fn a_lull_in_traffic_stops_no_line() {
+    // cart's two lines fall to a tenth in the window (night, a drained
+    // zone): by the clock both are short, against each other neither is.
+    let mut logs = every("cart", LogLevel::Info, "INFO served order", 20, (0, 30));
+    logs.extend(every("cart", LogLevel::Info, "INFO priced order", 20, (0, 30)));
+    logs.extend(every("cart", LogLevel::Info, "INFO served order", 2, (30, 36)));
+    logs.extend(every("cart", LogLevel::Info, "INFO priced order", 2, (30, 36)));
+    let mut s = Store::new(StoreLimits::default());
+    s.apply(Ingest::Logs(logs));
+    let st = strengths(&s, &Topology::new(), &request());
+    let stop = st.get("cart").and_then(|c| c.detail.get("logs:vanished").copied()).unwrap_or(0.0);
+    assert!(stop < 1.0, "{st:?}");
+}
