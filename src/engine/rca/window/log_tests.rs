@@ -26,6 +26,13 @@ fn every(
         .collect()
 }
 
+/// A store holding `logs`.
+fn logged(logs: Vec<LogRecord>) -> Store {
+    let mut s = Store::new(StoreLimits::default());
+    s.apply(Ingest::Logs(logs));
+    s
+}
+
 fn ranked(s: &Store, topo: &Topology) -> Vec<String> {
     rank(s, topo, &request()).into_iter().map(|c| c.service).collect()
 }
@@ -41,8 +48,7 @@ fn a_quiet_services_stopped_line_outranks_a_busy_services_larger_z() {
     logs.extend(every("cart", LogLevel::Warn, "WARN cache miss", 35, (30, 36)));
     logs.extend(every("route", LogLevel::Info, "INFO by id", 4, (0, 36)));
     logs.extend(every("route", LogLevel::Info, "INFO by ids", 4, (0, 30)));
-    let mut s = Store::new(StoreLimits::default());
-    s.apply(Ingest::Logs(logs));
+    let s = logged(logs);
     let st = strengths(&s, &Topology::new(), &request());
     assert!(st["cart"].detail["logs:z"] > st["route"].detail["logs:vanished"], "{st:?}");
     assert!(st["route"].logs > 4.0 && st["cart"].logs < 1.0, "{st:?}");
@@ -56,8 +62,7 @@ fn a_stop_that_ends_before_the_window_closes_still_counts() {
     let mut logs = every("route", LogLevel::Info, "INFO by id", 10, (0, 36));
     logs.extend(every("route", LogLevel::Info, "INFO by ids", 10, (0, 30)));
     logs.extend(every("route", LogLevel::Info, "INFO by ids", 10, (32, 36)));
-    let mut s = Store::new(StoreLimits::default());
-    s.apply(Ingest::Logs(logs));
+    let s = logged(logs);
     let causes = rank(&s, &Topology::new(), &request());
     assert_eq!(causes.first().map(|c| c.service.as_str()), Some("route"), "{causes:?}");
     let ev = &causes[0].evidence[0].text;
@@ -81,9 +86,7 @@ fn a_callees_smaller_change_does_not_explain_its_callers_larger_one() {
         if api_after > 0 {
             logs.extend(every("api", LogLevel::Info, "INFO booking priced", api_after, (30, 36)));
         }
-        let mut s = Store::new(StoreLimits::default());
-        s.apply(Ingest::Logs(logs));
-        s
+        logged(logs)
     };
     let halved = build(30);
     let st = strengths(&halved, &topo, &request());
@@ -128,8 +131,7 @@ fn a_line_its_requests_stop_reaching_is_found_from_those_requests() {
             logs.extend(request_lines("trips", m, i, &["INFO querying trips"]));
         }
     }
-    let mut s = Store::new(StoreLimits::default());
-    s.apply(Ingest::Logs(logs));
+    let s = logged(logs);
     let causes = rank(&s, &Topology::new(), &request());
     assert_eq!(causes.first().map(|c| c.service.as_str()), Some("trips"), "{causes:?}");
     let ev = &causes[0].evidence[0].text;
@@ -160,8 +162,7 @@ fn a_shift_in_the_mix_of_requests_is_no_stopped_line() {
         }
         logs.extend(every("pay", LogLevel::Info, "INFO health ok", 4, (0, 30)));
         logs.extend(every("pay", LogLevel::Info, "INFO health ok", 40, (30, 36)));
-        let mut s = Store::new(StoreLimits::default());
-        s.apply(Ingest::Logs(logs));
+        let s = logged(logs);
         strengths(&s, &Topology::new(), &request())
     };
     let by_requests = build(true);
@@ -178,8 +179,7 @@ fn errors_that_stop_are_a_recovery_not_a_fault() {
     // other lines go on: nothing to hold against it.
     let mut logs = every("api", LogLevel::Info, "INFO served", 30, (0, 36));
     logs.extend(every("api", LogLevel::Error, "ERROR upstream reset", 10, (0, 30)));
-    let mut s = Store::new(StoreLimits::default());
-    s.apply(Ingest::Logs(logs));
+    let s = logged(logs);
     let st = strengths(&s, &Topology::new(), &request());
     assert!(st.get("api").is_none_or(|a| a.logs == 0.0), "{st:?}");
 }
@@ -205,9 +205,7 @@ fn a_stop_that_began_before_the_window_is_measured_from_its_own_start() {
                 logs.extend(request_lines("trips", m, i, texts));
             }
         }
-        let mut s = Store::new(StoreLimits::default());
-        s.apply(Ingest::Logs(logs));
-        s
+        logged(logs)
     };
     let s = build(None, 33);
     let st = strengths(&s, &Topology::new(), &request());
@@ -245,8 +243,7 @@ fn a_callees_change_that_began_later_does_not_explain_its_callers() {
     logs.extend(every("front", LogLevel::Error, "ERROR no instances available for", 12, (30, 36)));
     logs.extend(every("api", LogLevel::Info, "INFO booking received", 60, (0, 36)));
     logs.extend(every("api", LogLevel::Info, "INFO booking priced", 60, (0, 33)));
-    let mut s = Store::new(StoreLimits::default());
-    s.apply(Ingest::Logs(logs));
+    let s = logged(logs);
     let st = strengths(&s, &topo, &request());
     assert!(st["api"].logs >= st["front"].logs, "{st:?}");
     assert!(!st["front"].detail.contains_key("logs:callee"), "{st:?}");
@@ -265,8 +262,7 @@ fn a_burst_of_other_lines_does_not_stop_a_steady_one() {
         let mut logs = every("cart", LogLevel::Info, "INFO served order", 10, (0, served_until));
         logs.extend(every("cart", LogLevel::Warn, "WARN retry payment", 2, (0, 30)));
         logs.extend(every("cart", LogLevel::Warn, "WARN retry payment", 40, (30, 36)));
-        let mut s = Store::new(StoreLimits::default());
-        s.apply(Ingest::Logs(logs));
+        let s = logged(logs);
         let st = strengths(&s, &Topology::new(), &request());
         st["cart"].detail.get("logs:vanished").copied().unwrap_or(0.0)
     };
@@ -284,8 +280,7 @@ fn a_lull_in_traffic_stops_no_line() {
     logs.extend(every("cart", LogLevel::Info, "INFO priced order", 20, (0, 30)));
     logs.extend(every("cart", LogLevel::Info, "INFO served order", 2, (30, 36)));
     logs.extend(every("cart", LogLevel::Info, "INFO priced order", 2, (30, 36)));
-    let mut s = Store::new(StoreLimits::default());
-    s.apply(Ingest::Logs(logs));
+    let s = logged(logs);
     let st = strengths(&s, &Topology::new(), &request());
     let stop = st.get("cart").and_then(|c| c.detail.get("logs:vanished").copied()).unwrap_or(0.0);
     assert!(stop < 1.0, "{st:?}");
