@@ -25,7 +25,6 @@
 //! CPU). Pure: no I/O, no clock.
 
 use crate::engine::rca::window::{Strengths, WindowRequest, span_changes, strengths_of};
-use crate::model::interval::contains;
 use crate::model::{Topology, UnixMs};
 use crate::store::Store;
 
@@ -186,7 +185,6 @@ impl Watch {
             }
         }
         let slowed = widespread_slowdown(store, window, &all);
-        let heard = heard_minutes(store, &req.baseline);
         let mut signs = Vec::new();
         for (service, mut st) in all {
             if slowed {
@@ -195,9 +193,9 @@ impl Watch {
             // A normal shorter than the window it judges is no normal: a
             // service first heard from seconds before the window would be
             // judged on those seconds.
-            let has_normal = heard.get(service.as_str()).map_or(0, |m| m.len()) >= NORMAL_MINUTES;
-            let known =
-                has_normal && lines.get(&service).copied().unwrap_or(0) >= MIN_BASELINE_LINES;
+            let seen = lines.get(service.as_str());
+            let has_normal = seen.is_some_and(|h| h.minutes.len() >= NORMAL_MINUTES);
+            let known = has_normal && seen.is_some_and(|h| h.lines >= MIN_BASELINE_LINES);
             signs.extend(signs_of(&service, &st, known, has_normal, now));
         }
         if !signs.is_empty() {
@@ -208,30 +206,6 @@ impl Watch {
         }
         signs
     }
-}
-
-/// The distinct minutes each service was heard from (a log line or a
-/// span) in `baseline`.
-fn heard_minutes<'a>(
-    store: &'a Store,
-    baseline: &[(UnixMs, UnixMs)],
-) -> std::collections::HashMap<&'a str, std::collections::HashSet<i64>> {
-    let mut heard: std::collections::HashMap<&str, std::collections::HashSet<i64>> =
-        std::collections::HashMap::new();
-    let mut note = |s: &'a str, t: UnixMs| {
-        heard.entry(s).or_default().insert(t.div_euclid(60_000));
-    };
-    for l in store.logs().iter().filter(|l| contains(baseline, l.ts)) {
-        if let Some(s) = l.service.as_deref() {
-            note(s, l.ts);
-        }
-    }
-    for &(a, b) in baseline {
-        for sp in store.spans().between(a, b) {
-            note(&sp.service, sp.start);
-        }
-    }
-    heard
 }
 
 /// The signs one service's strengths hold. `logs_known`: the service

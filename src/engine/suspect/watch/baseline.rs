@@ -11,24 +11,18 @@ use super::{BASELINE_MS, Watch};
 
 impl Watch {
     /// The recent normal before `t`: the [`BASELINE_MS`] before it less
-    /// the windows with findings, with each service's log lines in it. A
-    /// normal judged from too little data is worse than one with some
-    /// trouble in it: the flagged windows stay in when leaving them out
-    /// would drop most of the baseline's logs and spans.
+    /// the windows with findings, with what each service logged in it and
+    /// the minutes it was heard from. A normal judged from too little data
+    /// is worse than one with some trouble in it: the flagged windows stay
+    /// in when leaving them out would drop most of the baseline's logs and
+    /// spans.
     #[must_use]
-    pub fn baseline_before(
-        &self,
-        store: &Store,
-        t: UnixMs,
-    ) -> (Vec<(UnixMs, UnixMs)>, std::collections::HashMap<String, u64>) {
+    pub fn baseline_before<'s>(&self, store: &'s Store, t: UnixMs) -> (Intervals, Heard<'s>) {
         let plain = vec![(t - BASELINE_MS, t)];
         let cuts: Vec<(UnixMs, UnixMs)> = self.flagged.iter().map(|(a, b, _)| (*a, *b)).collect();
         let clean = minus(t - BASELINE_MS, t, &cuts);
-        let (all, kept) = baseline_lines(store, &plain, &clean);
-        let (spans_all, spans_kept) = spans_in(store, &plain, &clean);
-        let data = |v: &std::collections::HashMap<String, u64>, spans: u64| {
-            v.values().sum::<u64>() + spans
-        };
+        let ((all, spans_all), (kept, spans_kept)) = heard_in(store, &plain, &clean);
+        let data = |v: &Heard<'_>, spans: u64| v.values().map(|h| h.lines).sum::<u64>() + spans;
         if 2 * data(&kept, spans_kept) >= data(&all, spans_all) {
             (clean, kept)
         } else {
@@ -88,43 +82,51 @@ impl Watch {
     }
 }
 
-/// Log lines per service in `a` and in `b`, in one pass over the logs.
-fn baseline_lines(store: &Store, a: &[(UnixMs, UnixMs)], b: &[(UnixMs, UnixMs)]) -> (Lines, Lines) {
-    let (mut in_a, mut in_b) = (Lines::new(), Lines::new());
-    for l in store.logs().iter() {
-        let Some(s) = &l.service else { continue };
-        if contains(a, l.ts) {
-            count(&mut in_a, s);
-        }
-        if contains(b, l.ts) {
-            count(&mut in_b, s);
-        }
-    }
-    (in_a, in_b)
+/// What one service left in a baseline.
+#[derive(Debug, Clone, Default)]
+pub struct Seen {
+    /// Its log lines.
+    pub lines: u64,
+    /// The minutes it was heard from (a log line or a span).
+    pub minutes: std::collections::HashSet<i64>,
 }
 
-/// One more line of `service`; its name is copied only the first time.
-fn count(lines: &mut Lines, service: &str) {
-    match lines.get_mut(service) {
-        Some(n) => *n += 1,
-        None => {
-            lines.insert(service.to_string(), 1);
-        }
-    }
-}
+/// Per service, what it left in a baseline.
+pub type Heard<'s> = std::collections::HashMap<&'s str, Seen>;
 
 /// Time intervals `[from, to)`.
 type Intervals = Vec<(UnixMs, UnixMs)>;
 
-/// Log lines per service.
-type Lines = std::collections::HashMap<String, u64>;
-
-/// Spans that started in `a` and in `b`, in one pass over the spans.
-fn spans_in(store: &Store, a: &[(UnixMs, UnixMs)], b: &[(UnixMs, UnixMs)]) -> (u64, u64) {
-    let (mut in_a, mut in_b) = (0, 0);
-    for s in store.spans().iter() {
-        in_a += u64::from(contains(a, s.start));
-        in_b += u64::from(contains(b, s.start));
+/// What each service left in `a` and in `b`, and the spans each holds, in
+/// one pass over the logs and one over the spans.
+fn heard_in<'s>(
+    store: &'s Store,
+    a: &[(UnixMs, UnixMs)],
+    b: &[(UnixMs, UnixMs)],
+) -> ((Heard<'s>, u64), (Heard<'s>, u64)) {
+    let (mut in_a, mut in_b) = ((Heard::new(), 0), (Heard::new(), 0));
+    for l in store.logs().iter() {
+        let Some(s) = l.service.as_deref() else { continue };
+        for (set, heard) in [(a, &mut in_a.0), (b, &mut in_b.0)] {
+            if contains(set, l.ts) {
+                note(heard, s, l.ts).lines += 1;
+            }
+        }
+    }
+    for sp in store.spans().iter() {
+        for (set, heard) in [(a, &mut in_a), (b, &mut in_b)] {
+            if contains(set, sp.start) {
+                note(&mut heard.0, &sp.service, sp.start);
+                heard.1 += 1;
+            }
+        }
     }
     (in_a, in_b)
+}
+
+/// `service` heard from at `ts`.
+fn note<'h, 's>(heard: &'h mut Heard<'s>, service: &'s str, ts: UnixMs) -> &'h mut Seen {
+    let seen = heard.entry(service).or_default();
+    seen.minutes.insert(ts.div_euclid(60_000));
+    seen
 }
