@@ -92,6 +92,9 @@ struct Suspicion {
     /// Its causes as the window ranker orders them (see [`rank`]), and
     /// when they were ranked.
     ranked: Option<(UnixMs, Vec<RootCause>)>,
+    /// Corroborated once: it stays so until it ends, though the clues that
+    /// corroborated it age out of `looks` and `events`.
+    held: bool,
 }
 
 /// One piece of evidence taken in: a detector's anomaly or a watch's sign.
@@ -179,6 +182,7 @@ impl Suspects {
                         signs: Vec::new(),
                         looks: Vec::new(),
                         ranked: None,
+                        held: false,
                     });
                     let last = self.open.len() - 1;
                     &mut self.open[last]
@@ -205,6 +209,7 @@ impl Suspects {
                     self.looks.push((x.service.clone(), x.instrument, x.ts));
                 }
             }
+            g.held = sustained(g);
         }
         // Something real covers a service, or a neighbour of one: the
         // incident made of alerts takes over.
@@ -268,9 +273,10 @@ fn keep_newest<T>(v: &mut Vec<T>, x: T) {
     v.drain(..excess);
 }
 
-/// Some service of the group is corroborated (see [`corroborated`]).
+/// Some service of the group is, or once was, corroborated (see
+/// [`corroborated`]).
 fn sustained(g: &Suspicion) -> bool {
-    g.services.iter().any(|s| corroborated(g, s))
+    g.held || g.services.iter().any(|s| corroborated(g, s))
 }
 
 /// `svc` is corroborated by its metrics: [`MIN_EVENTS`] strong anomalies

@@ -289,6 +289,22 @@ fn a_look_outlives_the_suspicion_that_held_it() {
     assert_eq!(shown[0].started_at, t0 + 6 * m);
 }
 
+/// A suspicion once corroborated stays shown while clues keep coming,
+/// though the looks that corroborated it have aged out.
+#[test]
+fn a_corroborated_suspicion_outlives_its_first_looks() {
+    use watch::Instrument::Spans;
+    let s = store();
+    let m = 60_000;
+    let t0 = at(10);
+    let mut sus = Suspects::default();
+    for (k, shown) in [(0, false), (3 * m, true), (5 * m + m / 2, true)] {
+        let w = watch::Watch::holding(vec![sign("cart", Spans, t0 + k)]);
+        let open = sus.update([].iter(), &w, &[], &s, &shop(), t0 + k);
+        assert_eq!(!open.is_empty(), shown, "at {k} ms: {open:?}");
+    }
+}
+
 /// A service corroborated on its own leads its group, even when a
 /// neighbour's lone sign came first.
 #[test]
