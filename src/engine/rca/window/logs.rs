@@ -127,6 +127,17 @@ fn template_key(masked: &mut Masked, line: &str) -> u64 {
     })
 }
 
+/// One service's lines in the baseline and the window, and the minutes it
+/// wrote in: the baseline's (by their time) and the window's (from its
+/// start, lines per minute).
+#[derive(Debug, Default)]
+struct Totals {
+    base: u64,
+    win: u64,
+    base_minutes: std::collections::HashSet<i64>,
+    win_minutes: Vec<u64>,
+}
+
 /// Adds one to minute `m` of `v`, growing it as needed.
 fn bump(v: &mut Vec<u64>, m: usize) {
     if v.len() <= m {
@@ -157,13 +168,10 @@ pub fn shifts(
     let minutes = usize::try_from((req.window.1 - req.window.0) / 60_000).unwrap_or(0).clamp(1, 60);
     let minute =
         |t: UnixMs| usize::try_from((t - req.window.0) / 60_000).unwrap_or(0).min(minutes - 1);
-    let mut totals: HashMap<&str, (u64, u64)> = HashMap::new();
+    let mut totals: HashMap<&str, Totals> = HashMap::new();
     let mut counts: HashMap<(&str, LogLevel, u64), Count> = HashMap::new();
     let mut masked = Masked::default();
     let mut paths: HashMap<&str, Requests> = HashMap::new();
-    // Minutes each service wrote anything in: the baseline's (by their
-    // time) and the window's (from its start).
-    let mut active: HashMap<&str, (std::collections::HashSet<i64>, Vec<u64>)> = HashMap::new();
     for l in store.logs() {
         let (w, b) = (in_win(l.ts), in_base(l.ts));
         if !(w || b) {
@@ -174,13 +182,12 @@ pub fn shifts(
             continue;
         }
         let t = totals.entry(s).or_default();
-        let on = active.entry(s).or_default();
         if w {
-            t.1 += 1;
-            bump(&mut on.1, minute(l.ts));
+            t.win += 1;
+            bump(&mut t.win_minutes, minute(l.ts));
         } else {
-            t.0 += 1;
-            on.0.insert(l.ts.div_euclid(60_000));
+            t.base += 1;
+            t.base_minutes.insert(l.ts.div_euclid(60_000));
         }
         let key = template_key(&mut masked, &l.line);
         let next = counts.len();
@@ -245,7 +252,9 @@ pub fn shifts(
             let r = paths.get(s)?;
             Some((cp, r, r.window_counts(cp, minutes)))
         });
-        let (bt, wt) = totals.get(s).copied().unwrap_or_default();
+        let no_lines = Totals::default();
+        let tot = totals.get(s).unwrap_or(&no_lines);
+        let (bt, wt) = (tot.base, tot.win);
         let expected = if bt == 0 { 0.0 } else { c.base as f64 * wt as f64 / bt as f64 };
         let z = (c.win as f64 - expected) / (expected + 1.0).sqrt();
         let no_minutes = Vec::new();
@@ -292,10 +301,10 @@ pub fn shifts(
                     _ => {
                         let by_others = c.base as f64 * others.saturating_sub(seen) as f64
                             / (bt - c.base) as f64;
-                        let by_clock = active.get(s).map_or(0.0, |(b, w)| {
-                            let busy = w.iter().take(n).skip(a).filter(|&&x| x > 0).count();
-                            c.base as f64 * busy as f64 / b.len().max(1) as f64
-                        });
+                        let busy =
+                            tot.win_minutes.iter().take(n).skip(a).filter(|&&x| x > 0).count();
+                        let by_clock =
+                            c.base as f64 * busy as f64 / tot.base_minutes.len().max(1) as f64;
                         by_others.min(by_clock)
                     }
                 };
