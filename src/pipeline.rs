@@ -188,7 +188,7 @@ impl Pipeline {
             &self.watch,
             &incidents,
             &self.store,
-            self.engine.topology(),
+            self.watch.call_graph(self.engine.topology()),
             now,
         );
         incidents.extend(suspected);

@@ -19,6 +19,15 @@
 //! [`REARM_MS`] it takes no new clues: the next trouble on its services
 //! is a new suspicion.
 //!
+//! Services next to each other in the call graph (the configured topology,
+//! else the one the spans imply, see [`watch::Watch::call_graph`]) are one
+//! suspicion, as a fault spreads along calls in its first minutes: a
+//! neighbour joins within [`WINDOW_MS`] of the suspicion's start, later it
+//! is trouble of its own (a busy call graph would otherwise chain every
+//! fault of the hour into one suspicion). The suspicion starts at the first
+//! clue of the service that corroborated it: a lone blip next door that it
+//! took in before is evidence, not its start.
+//!
 //! Beyond metrics, the rolling [`watch`] reports signs from logs and spans
 //! (an error template that rose, a per-request line that stopped, calls
 //! into a service turned slow or failing) and from a window's metrics. A
@@ -83,6 +92,8 @@ struct Suspicion {
     last: UnixMs,
     /// In order of their first strong anomaly.
     services: Vec<String>,
+    /// When each of `services` was first seen in it.
+    onset: Vec<UnixMs>,
     events: Vec<AnomalyEvent>,
     /// The watch's signs on its services (the newest, as evidence).
     signs: Vec<Sign>,
@@ -95,6 +106,18 @@ struct Suspicion {
     /// Corroborated once: it stays so until it ends, though the clues that
     /// corroborated it age out of `looks` and `events`.
     held: bool,
+    /// Set when it is first corroborated: the first clue of the services
+    /// that corroborated it. A lone blip next door that it took in before
+    /// is evidence, not its start (see [`Suspicion::start`]).
+    confirmed: Option<UnixMs>,
+}
+
+impl Suspicion {
+    /// When the trouble it shows started: the first clue of the service
+    /// that corroborated it (its first clue until then).
+    fn start(&self) -> UnixMs {
+        self.confirmed.unwrap_or(self.since)
+    }
 }
 
 /// One piece of evidence taken in: a detector's anomaly or a watch's sign.
@@ -166,9 +189,13 @@ impl Suspects {
             // Expire as of this clue, so one pass over an hour of
             // history groups exactly as a pass per step would.
             self.open.retain(|g| live_at(g, ts));
+            // Its own services while it goes on; a neighbour of one of
+            // them in its first minutes.
             let near = |g: &Suspicion| {
                 (ts - g.last <= REARM_MS || !sustained(g))
-                    && g.services.iter().any(|m| m == svc || adjacent(topo, m, svc))
+                    && (g.services.iter().any(|m| m == svc)
+                        || (ts - g.start() <= WINDOW_MS
+                            && g.services.iter().any(|m| adjacent(topo, m, svc))))
             };
             let g = match self.open.iter().position(near) {
                 Some(i) => &mut self.open[i],
@@ -178,11 +205,13 @@ impl Suspects {
                         since: ts,
                         last: ts,
                         services: Vec::new(),
+                        onset: Vec::new(),
                         events: Vec::new(),
                         signs: Vec::new(),
                         looks: Vec::new(),
                         ranked: None,
                         held: false,
+                        confirmed: None,
                     });
                     let last = self.open.len() - 1;
                     &mut self.open[last]
@@ -190,6 +219,7 @@ impl Suspects {
             };
             if !g.services.iter().any(|m| m == svc) {
                 g.services.push(svc.to_string());
+                g.onset.push(ts);
             }
             g.last = g.last.max(ts);
             match clue {
@@ -210,6 +240,12 @@ impl Suspects {
                 }
             }
             g.held = sustained(g);
+            if g.held && g.confirmed.is_none() {
+                g.confirmed = (g.services.iter().zip(&g.onset))
+                    .filter(|(s, _)| corroborated(g, s))
+                    .map(|(_, t)| *t)
+                    .min();
+            }
         }
         // Something real covers a service, or a neighbour of one: the
         // incident made of alerts takes over.
@@ -242,15 +278,15 @@ impl Suspects {
 /// Ranks a corroborated suspicion's causes with the window ranker
 /// ([`crate::engine::rca::window`]: metrics, spans and logs of every
 /// service, the cause told from its symptoms along calls) for the time
-/// from just before its first clue to [`WINDOW_MS`] after it, against the
+/// from just before its start ([`Suspicion::start`]) to [`WINDOW_MS`] after it, against the
 /// watch's recent normal: once when it is corroborated, once more when
 /// that time has passed (a ranking costs a window's worth of every
 /// service's data). The clue that opened it says *that* something
 /// changed, and where it was seen first; the ranker says where it started.
 fn rank(g: &mut Suspicion, watch: &watch::Watch, store: &Store, topo: &Topology, now: UnixMs) {
-    let from = g.since - watch::WINDOW_MS;
-    let to = now.min(g.since + WINDOW_MS);
-    let last = g.since + WINDOW_MS;
+    let from = g.start() - watch::WINDOW_MS;
+    let to = now.min(g.start() + WINDOW_MS);
+    let last = g.start() + WINDOW_MS;
     if g.ranked.as_ref().is_some_and(|(t, _)| *t >= last || now < last) {
         return;
     }

@@ -129,7 +129,7 @@ pub(super) fn incident(g: &Suspicion, now: UnixMs) -> Incident {
         ),
         severity: Severity::Info,
         state: if quiet { IncidentState::Quiet } else { IncidentState::Open },
-        started_at: g.since,
+        started_at: g.start(),
         updated_at: g.last,
         resolved_at: None,
         alerts: Vec::new(),

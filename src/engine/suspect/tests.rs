@@ -322,7 +322,9 @@ fn the_corroborated_service_leads_its_group() {
     assert_eq!(shown.len(), 1, "{shown:?}");
     assert_eq!(shown[0].root_causes[0].service, "payments");
     assert_eq!(shown[0].root_causes[1].service, "checkout");
-    assert_eq!(shown[0].started_at, at(10), "dated by its first sign");
+    // Dated by the corroborated service's first sign: the blip next door
+    // is evidence (see `a_blip_next_door_does_not_date_the_trouble_it_joins`).
+    assert_eq!(shown[0].started_at, at(11));
 }
 
 /// A suspicion whose ranked cause is a service that alerts is that
@@ -350,4 +352,57 @@ fn a_suspicion_ranked_to_an_alerting_service_is_taken_over() {
         let shown = sus.update([].iter(), &watch, &[], &s, &shop(), at(12));
         assert_eq!(shown.len(), usize::from(kept), "ranked first {ranked_first}: {shown:?}");
     }
+}
+
+/// A fault spreads to a suspicion's neighbours in its first minutes; a
+/// neighbour of a neighbour turning bad later is trouble of its own, or
+/// a busy call graph would chain every fault of the hour into one.
+#[test]
+fn a_neighbours_neighbour_in_trouble_later_is_a_suspicion_of_its_own() {
+    use watch::Instrument::{LogErrors, Spans};
+    let s = store();
+    let mut sus = Suspects::default();
+    let t0 = at(10);
+    let signs = vec![
+        sign("postgres", LogErrors, t0),
+        sign("postgres", Spans, t0),
+        // payments calls postgres: one minute later it is the same trouble.
+        sign("payments", Spans, at(14)),
+        sign("payments", Spans, at(26)),
+        // checkout calls payments; it turns bad 6.5 minutes in.
+        sign("checkout", LogErrors, at(36)),
+        sign("checkout", Spans, at(36)),
+    ];
+    let shown = sus.update([].iter(), &watch::Watch::holding(signs), &[], &s, &shop(), at(36));
+    let services: Vec<&[String]> = shown.iter().map(|i| i.services.as_slice()).collect();
+    assert_eq!(services.len(), 2, "{services:?}");
+    assert!(services.contains(&&["postgres".to_string(), "payments".to_string()][..]));
+    assert!(services.contains(&&["checkout".to_string()][..]));
+    let checkout = shown.iter().find(|i| i.services == ["checkout"]).unwrap();
+    assert_eq!(checkout.started_at, at(36));
+}
+
+/// A lone blip next door that a suspicion took in before it was
+/// corroborated is evidence, not the start of the trouble: the suspicion
+/// starts at the first clue of the service that corroborated it.
+#[test]
+fn a_blip_next_door_does_not_date_the_trouble_it_joins() {
+    use watch::Instrument::{LogErrors, Spans};
+    let s = store();
+    let mut sus = Suspects::default();
+    let signs = vec![
+        sign("payments", LogErrors, at(10)),
+        sign("postgres", LogErrors, at(14)),
+        sign("postgres", Spans, at(14)),
+    ];
+    let shown = sus.update([].iter(), &watch::Watch::holding(signs), &[], &s, &shop(), at(14));
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    assert_eq!(shown[0].services, ["payments", "postgres"]);
+    assert_eq!(shown[0].started_at, at(14));
+    assert_eq!(shown[0].root_causes[0].service, "postgres");
+    // It stays dated so as its clues age out and new ones come.
+    let later = vec![sign("postgres", Spans, at(30))];
+    let shown = sus.update([].iter(), &watch::Watch::holding(later), &[], &s, &shop(), at(30));
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    assert_eq!(shown[0].started_at, at(14));
 }

@@ -102,6 +102,9 @@ pub struct Watch {
     flagged: Vec<(UnixMs, UnixMs, Vec<String>)>,
     /// What the last call of [`Watch::update`] found.
     signs: Vec<Sign>,
+    /// The call graph its last run's spans implied (empty when a topology
+    /// is configured, or no run had spans).
+    derived: Topology,
 }
 
 impl Watch {
@@ -116,6 +119,15 @@ impl Watch {
     #[must_use]
     pub fn signs(&self) -> &[Sign] {
         &self.signs
+    }
+
+    /// The call graph services are judged along: `configured` when there
+    /// is one, else the one the spans of the last run's window and its
+    /// recent normal imply, so suspicions group along calls (see
+    /// [`super::Suspects`]) without a configured topology as they do with one.
+    #[must_use]
+    pub fn call_graph<'a>(&'a self, configured: &'a Topology) -> &'a Topology {
+        if configured.is_empty() { &self.derived } else { configured }
     }
 
     /// A watch whose last run found `signs` (tests of what follows).
@@ -144,12 +156,11 @@ impl Watch {
         let req = WindowRequest { window, baseline };
         // With no configured topology, the call graph the spans of the
         // baseline and the window imply, once.
-        let derived;
         let topo = if topo.is_empty() {
-            derived = crate::engine::spans::call_graph(
+            self.derived = crate::engine::spans::call_graph(
                 store.spans().between(window.0 - BASELINE_MS, now + 1),
             );
-            &derived
+            &self.derived
         } else {
             topo
         };

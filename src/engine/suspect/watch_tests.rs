@@ -196,3 +196,21 @@ fn a_service_just_heard_from_has_no_normal_yet() {
     // At 13:00 it holds three (7, 8 and 9), and the errors count.
     assert!(kinds(&signs, "pay", 13).contains(&Instrument::LogErrors), "{signs:?}");
 }
+
+/// With no configured topology, the call graph the spans imply is the one
+/// suspicions group along; a configured one is used as it is.
+#[test]
+fn the_spans_call_graph_stands_in_for_a_missing_topology() {
+    use crate::engine::spans::testutil::chain;
+    let mut s = Store::new(StoreLimits::default());
+    s.apply(Ingest::Spans(chain(0, 600, 5, 1, 5, 5)));
+    let mut w = Watch::default();
+    let none = Topology::new();
+    assert!(w.call_graph(&none).is_empty(), "no run yet, no graph");
+    w.update(&s, &none, 10 * MIN);
+    assert_eq!(w.call_graph(&none).callees("a").collect::<Vec<_>>(), ["b"]);
+    assert_eq!(w.call_graph(&none).callers("c").collect::<Vec<_>>(), ["b"]);
+    let configured = Topology::from_edges([("web", "db")]);
+    assert_eq!(w.call_graph(&configured).callees("web").collect::<Vec<_>>(), ["db"]);
+    assert_eq!(w.call_graph(&configured).callees("a").count(), 0);
+}
