@@ -354,7 +354,10 @@ fn add_span_evidence(
     for ch in change::changes(&before, &during, deviation::ANOMALY_Z) {
         if let Some(c) = causes.iter_mut().find(|c| c.service == ch.blamed()) {
             if c.evidence.len() < MAX_EVIDENCE {
-                c.evidence.push(ch.evidence(window.0));
+                // Dated at the cause's first sign (the spans compared span
+                // the whole window, which starts well before the trouble).
+                let ts = c.evidence.iter().map(|e| e.ts).min().unwrap_or(window.1);
+                c.evidence.push(ch.evidence(ts));
             }
         }
     }

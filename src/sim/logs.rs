@@ -36,8 +36,22 @@ fn path(r: &mut Rng) -> &'static str {
     PATHS[r.below(PATHS.len())]
 }
 
+/// The trace id a request line names: the next request of the service's
+/// sampled traces, else an unsampled request's (drawn all the same, so
+/// the lines do not depend on how many traces were sampled).
+fn trace_id(r: &mut Rng, traced: &mut impl Iterator<Item = u128>) -> String {
+    let drawn = hex(r, 16);
+    traced.next().map_or(drawn, |t| format!("{t:032x}"))
+}
+
 /// One normal-traffic line for a service of this role.
-fn info_line(role: Role, name: &str, lat: f64, r: &mut Rng) -> String {
+fn info_line(
+    role: Role,
+    name: &str,
+    lat: f64,
+    r: &mut Rng,
+    traced: &mut impl Iterator<Item = u128>,
+) -> String {
     match role {
         Role::Proxy => format!(
             "{} - - \"GET {}/{} HTTP/1.1\" 200 {} {}ms upstream=frontend",
@@ -51,7 +65,7 @@ fn info_line(role: Role, name: &str, lat: f64, r: &mut Rng) -> String {
             "level=info msg=\"request completed\" method=GET path={} status=200 duration={}ms trace_id={}",
             path(r),
             ms(r, lat),
-            hex(r, 16)
+            trace_id(r, traced)
         ),
         Role::Database => format!(
             "LOG:  duration: {}.{:03} ms  statement: SELECT * FROM items WHERE id = {}",
@@ -207,10 +221,12 @@ fn worst_callee(g: &Graph, p: &Physics, s: usize) -> Option<(usize, &'static str
     Some((c, why))
 }
 
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn step_logs(
     g: &Graph,
     p: &Physics,
     fx: &[Effects],
+    served: &[Vec<u128>],
     killed: &[usize],
     now: UnixMs,
     r: &mut Rng,
@@ -222,14 +238,15 @@ pub(crate) fn step_logs(
             source: "demo".into(),
             service: Some(SERVICES[s].name.to_string()),
             level,
+            trace: crate::model::trace_in_line(&line),
             line,
-            trace: None,
         });
     };
     for (s, spec) in SERVICES.iter().enumerate() {
+        let mut traced = served.get(s).into_iter().flatten().copied();
         let lines = 1 + usize::from(spec.rate > 100.0) + r.below(2);
         for _ in 0..lines {
-            let line = info_line(spec.role, spec.name, p.svc[s].lat, r);
+            let line = info_line(spec.role, spec.name, p.svc[s].lat, r, &mut traced);
             push(s, LogLevel::Info, line);
         }
         if let Some(kind) = fx.get(s).and_then(|e| e.root_of) {
@@ -246,7 +263,7 @@ pub(crate) fn step_logs(
                     "level=error msg=\"upstream request failed\" upstream={} err=\"{why}\" duration={}ms trace_id={}",
                     SERVICES[c].name,
                     ms(r, p.svc[c].lat.min(spec.timeout)),
-                    hex(r, 16)
+                    trace_id(r, &mut traced)
                 );
                 push(s, LogLevel::Error, line);
             }

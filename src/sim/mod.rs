@@ -22,6 +22,7 @@ mod rules;
 pub mod scenario;
 mod schedule;
 mod signals;
+mod spans;
 #[cfg(test)]
 mod tests;
 mod topology;
@@ -80,6 +81,7 @@ pub struct World {
     truth: VecDeque<FaultTruth>,
     effects: Vec<Effects>,
     log_rng: Rng,
+    span_rng: Rng,
     deploy_rng: Rng,
     versions: Vec<(u32, u32, u32)>,
     rollback_to: Vec<Option<(u32, u32, u32)>>,
@@ -122,6 +124,7 @@ impl World {
             truth: VecDeque::new(),
             effects: vec![Effects::default(); SERVICES.len() + NODES.len()],
             log_rng: Rng::fork(seed, "logs"),
+            span_rng: Rng::fork(seed, "spans"),
             deploy_rng,
             versions,
             rollback_to: vec![None; SERVICES.len()],
@@ -204,17 +207,20 @@ impl World {
         }));
         out.extend(changes.into_iter().map(Ingest::Change));
         self.catalog.emit(&self.physics, now, &mut out);
+        let traced = spans::step_spans(&self.graph, &self.physics, now, &mut self.span_rng);
         let mut lines: Vec<LogRecord> = Vec::with_capacity(64);
         logs::step_logs(
             &self.graph,
             &self.physics,
             &self.effects,
+            &traced.served,
             &killed,
             now,
             &mut self.log_rng,
             &mut lines,
         );
         out.push(Ingest::Logs(lines));
+        out.push(Ingest::Spans(traced.spans));
         let physics = &self.physics;
         let (alerts, fired) = self.rules.eval(now, |m, idx| physics.read(m, idx, now));
         for f in fired {

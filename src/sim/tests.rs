@@ -266,3 +266,57 @@ fn latency_and_errors_alert_per_instance_slo_per_service() {
     assert!(per_pod.len() > 2 * per_service.len(), "{per_pod:?} {per_service:?}");
     assert_eq!(w.unattributed_alerts(), 0);
 }
+
+/// The demo's sampled traces follow its call graph, its App services'
+/// request lines name them, and a slow service's own spans turn slow
+/// while its neighbours' barely move.
+#[test]
+fn traces_follow_the_call_graph_and_requests_name_them() {
+    let spans_of = |out: &[Ingest]| -> Vec<crate::model::Span> {
+        out.iter()
+            .find_map(|i| match i {
+                Ingest::Spans(s) => Some(s.clone()),
+                _ => None,
+            })
+            .unwrap_or_default()
+    };
+    let mut w = World::new(7, START, vec![spec(FaultKind::SlowDatabase, "postgres", 40, 30)]);
+    let mut before = Vec::new();
+    let mut during = Vec::new();
+    let mut named = 0usize;
+    let mut lines = 0usize;
+    for step in 0..120 {
+        let out = w.step();
+        let spans = spans_of(&out);
+        let ids: BTreeSet<u128> = spans.iter().map(|s| s.trace.0).collect();
+        if let Some(Ingest::Logs(l)) = out.iter().find(|i| matches!(i, Ingest::Logs(_))) {
+            for r in l.iter().filter(|r| r.service.as_deref() == Some("checkout")) {
+                lines += 1;
+                named += usize::from(ids.iter().any(|t| r.line.contains(&format!("{t:032x}"))));
+                assert_eq!(r.trace, crate::model::trace_in_line(&r.line));
+            }
+        }
+        if step < 40 {
+            before.extend(spans)
+        } else if step >= 60 {
+            during.extend(spans)
+        }
+    }
+    let graph = crate::engine::spans::call_graph(before.iter());
+    for (a, b) in [("ingress", "frontend"), ("frontend", "checkout"), ("checkout", "payments")] {
+        assert!(graph.callees(a).any(|c| c == b), "{a} -> {b}");
+    }
+    assert!(!graph.callees("frontend").any(|c| c == "postgres"), "no call the world lacks");
+    assert!(named > 0 && named < lines, "some of checkout's {lines} requests are sampled: {named}");
+    let p90 = |spans: &[crate::model::Span], svc: &str| {
+        let mut v: Vec<u64> =
+            spans.iter().filter(|s| &*s.service == svc).map(|s| s.duration_us).collect();
+        v.sort_unstable();
+        assert!(v.len() > 20, "{svc}: {} spans", v.len());
+        v[v.len() * 9 / 10]
+    };
+    #[allow(clippy::cast_precision_loss)]
+    let ratio = |svc: &str| p90(&during, svc) as f64 / p90(&before, svc) as f64;
+    assert!(ratio("postgres") > 3.0, "postgres {}", ratio("postgres"));
+    assert!(ratio("auth") < 1.5, "auth {}", ratio("auth"));
+}

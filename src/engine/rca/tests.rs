@@ -181,6 +181,16 @@ fn causes_carry_span_lines_for_live_use() {
     let lines: Vec<&str> = causes[0].evidence.iter().map(|e| e.text.as_str()).collect();
     assert!(lines.iter().any(|l| l.starts_with("c own work: p99 ")), "{lines:?}");
     assert!(lines.iter().all(|l| l.contains(" → ")), "{lines:?}");
+    // Dated at the cause's first sign, not at the window's start.
+    let mut causes = vec![crate::model::RootCause {
+        service: "c".into(),
+        score: 0.5,
+        confidence: crate::model::Confidence::Low,
+        evidence: vec![crate::model::Evidence { ts: 1_950_000, text: "c p99 latency".into() }],
+    }];
+    super::add_span_evidence(&mut causes, &s, (0, 1_800_000), (1_800_000, 2_100_000));
+    assert!(causes[0].evidence.len() > 1);
+    assert!(causes[0].evidence.iter().all(|e| e.ts == 1_950_000), "{:?}", causes[0].evidence);
 }
 
 #[test]

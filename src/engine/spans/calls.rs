@@ -26,9 +26,13 @@ impl Samples {
         if self.values.is_empty() { 0.0 } else { self.errors as f64 / self.values.len() as f64 }
     }
 
-    /// The `q` quantile (nearest rank); `None` when empty.
+    /// The `q` quantile (nearest rank); `None` when empty. Without a copy
+    /// when the values are sorted (as [`CallStats::of`] leaves them).
     #[must_use]
     pub fn quantile(&self, q: f64) -> Option<f64> {
+        if self.values.is_sorted_by(|a, b| a.total_cmp(b).is_le()) {
+            return Some(self.values[nearest_rank(self.values.len(), q)?]);
+        }
         let mut v = self.values.clone();
         quantile_of(&mut v, q)
     }
@@ -36,14 +40,15 @@ impl Samples {
 
 /// The `q` quantile of `v` (nearest rank; sorts it).
 #[must_use]
-#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
 pub fn quantile_of(v: &mut [f64], q: f64) -> Option<f64> {
-    if v.is_empty() {
-        return None;
-    }
     v.sort_by(f64::total_cmp);
-    let i = ((q.clamp(0.0, 1.0) * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1;
-    Some(v[i])
+    Some(v[nearest_rank(v.len(), q)?])
+}
+
+/// The index of the `q` quantile among `n` sorted values (nearest rank).
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
+fn nearest_rank(n: usize, q: f64) -> Option<usize> {
+    (n > 0).then(|| ((q.clamp(0.0, 1.0) * n as f64).ceil() as usize).clamp(1, n) - 1)
 }
 
 /// One call between two services.
@@ -79,7 +84,8 @@ impl CallStats {
         Self::of(&picked)
     }
 
-    /// Folds the given spans (parents outside the set are unknown).
+    /// Folds the given spans (parents outside the set are unknown). Every
+    /// sample list comes out sorted, so quantiles need no copy.
     #[must_use]
     #[allow(clippy::cast_precision_loss)]
     pub fn of(spans: &[&Span]) -> Self {
@@ -87,6 +93,16 @@ impl CallStats {
         for (i, s) in spans.iter().enumerate() {
             by_id.insert((s.trace, s.id), i);
         }
+        // Each span's service as a small number: names are compared and
+        // copied once per service, not once per span.
+        let mut index: HashMap<&str, usize> = HashMap::new();
+        let svc: Vec<usize> = spans
+            .iter()
+            .map(|s| {
+                let next = index.len();
+                *index.entry(&*s.service).or_insert(next)
+            })
+            .collect();
         // Time spent in children, per parent, and whether a parent calls
         // another service (a client span: its own time is the wire).
         let mut in_children = vec![0u64; spans.len()];
@@ -95,38 +111,62 @@ impl CallStats {
         for (i, s) in spans.iter().enumerate() {
             if let Some(&p) = s.parent.and_then(|p| by_id.get(&(s.trace, p))) {
                 in_children[p] = in_children[p].saturating_add(s.duration_us);
-                calls_out[p] |= spans[p].service != s.service;
+                calls_out[p] |= svc[p] != svc[i];
                 parent_of[i] = Some(p);
             }
         }
-        let mut out = Self { spans: spans.len(), ..Self::default() };
+        let mut own = vec![Samples::default(); index.len()];
+        let mut calls: HashMap<(usize, usize), Call> = HashMap::new();
         for (i, s) in spans.iter().enumerate() {
-            let nested = parent_of[i].is_some_and(|p| spans[p].service == s.service);
+            let nested = parent_of[i].is_some_and(|p| svc[p] == svc[i]);
             if !(calls_out[i] && nested) {
                 let own_ms = s.duration_us.saturating_sub(in_children[i]) as f64 / 1000.0;
-                let own = out.own.entry(s.service.to_string()).or_default();
-                own.values.push(own_ms);
-                own.errors += usize::from(s.error);
+                own[svc[i]].values.push(own_ms);
+                own[svc[i]].errors += usize::from(s.error);
             }
-            let Some(p) = parent_of[i].map(|p| spans[p]) else { continue };
-            if p.service == s.service {
+            let Some(pi) = parent_of[i] else { continue };
+            if svc[pi] == svc[i] {
                 continue;
             }
-            let call = out.calls.entry((p.service.to_string(), s.service.to_string())).or_default();
+            let p = spans[pi];
+            let call = calls.entry((svc[pi], svc[i])).or_default();
             call.seen_by_caller.values.push(p.duration_ms());
             call.seen_by_caller.errors += usize::from(p.error);
             call.served.values.push(s.duration_ms());
             call.served.errors += usize::from(s.error);
             // Only a client span's wait is all wire: a span that also works
             // itself would make its own work look like the callee's gap.
-            let pi = parent_of[i].unwrap_or(i);
-            let client =
-                calls_out[pi] && parent_of[pi].is_some_and(|g| spans[g].service == p.service);
+            let client = calls_out[pi] && parent_of[pi].is_some_and(|g| svc[g] == svc[pi]);
             if client {
                 call.gap.values.push((p.duration_ms() - s.duration_ms()).max(0.0));
             }
         }
-        out
+        let mut names = vec![""; index.len()];
+        for (name, i) in index {
+            names[i] = name;
+        }
+        let sorted = |mut x: Samples| {
+            x.values.sort_by(f64::total_cmp);
+            x
+        };
+        Self {
+            own: (own.into_iter().enumerate())
+                .filter(|(_, x)| !x.values.is_empty())
+                .map(|(i, x)| (names[i].to_string(), sorted(x)))
+                .collect(),
+            calls: calls
+                .into_iter()
+                .map(|((a, b), c)| {
+                    let c = Call {
+                        seen_by_caller: sorted(c.seen_by_caller),
+                        served: sorted(c.served),
+                        gap: sorted(c.gap),
+                    };
+                    ((names[a].to_string(), names[b].to_string()), c)
+                })
+                .collect(),
+            spans: spans.len(),
+        }
     }
 }
 
