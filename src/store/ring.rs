@@ -53,6 +53,11 @@ impl<T> Ring<T> {
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &T> + ExactSizeIterator {
         self.items.iter()
     }
+
+    /// The items at positions `range` (oldest is 0).
+    pub fn range(&self, range: std::ops::Range<usize>) -> impl Iterator<Item = &T> {
+        self.items.range(range)
+    }
 }
 
 impl<'a, T> IntoIterator for &'a Ring<T> {

@@ -79,8 +79,12 @@ impl CallStats {
     /// Folds the spans that started inside any of `intervals` (`[from, to)`).
     #[must_use]
     pub fn collect(spans: &Spans, intervals: &[(UnixMs, UnixMs)]) -> Self {
-        let picked: Vec<&Span> =
-            spans.iter().filter(|s| crate::model::interval::contains(intervals, s.start)).collect();
+        let from = intervals.iter().map(|i| i.0).min().unwrap_or(0);
+        let to = intervals.iter().map(|i| i.1).max().unwrap_or(0);
+        let picked: Vec<&Span> = spans
+            .between(from, to)
+            .filter(|s| crate::model::interval::contains(intervals, s.start))
+            .collect();
         Self::of(&picked)
     }
 

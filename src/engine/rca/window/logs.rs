@@ -227,7 +227,9 @@ pub fn shifts(
     // line it wrote per request is expected in proportion to its requests,
     // which its stopped lines cannot thin out as they thin out its lines.
     let mut requests: HashMap<&str, (u64, Vec<u64>)> = HashMap::new();
-    for sp in store.spans().iter() {
+    let from = req.baseline.iter().map(|i| i.0).fold(req.window.0, UnixMs::min);
+    let to = req.baseline.iter().map(|i| i.1).fold(req.window.1 + 1, UnixMs::max);
+    for sp in store.spans().between(from, to) {
         let (w, b) = (in_win(sp.start), in_base(sp.start));
         if w || b {
             let r = requests.entry(&sp.service).or_default();

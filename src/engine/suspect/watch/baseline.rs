@@ -113,7 +113,9 @@ fn heard_in<'s>(
             }
         }
     }
-    for sp in store.spans().iter() {
+    let from = a.iter().chain(b).map(|i| i.0).min().unwrap_or(0);
+    let to = a.iter().chain(b).map(|i| i.1).max().unwrap_or(0);
+    for sp in store.spans().between(from, to) {
         for (set, heard) in [(a, &mut in_a), (b, &mut in_b)] {
             if contains(set, sp.start) {
                 note(&mut heard.0, &sp.service, sp.start);
