@@ -81,7 +81,7 @@ pub struct World {
     truth: VecDeque<FaultTruth>,
     effects: Vec<Effects>,
     log_rng: Rng,
-    span_rng: Rng,
+    tracer: spans::Tracer,
     deploy_rng: Rng,
     versions: Vec<(u32, u32, u32)>,
     rollback_to: Vec<Option<(u32, u32, u32)>>,
@@ -124,7 +124,7 @@ impl World {
             truth: VecDeque::new(),
             effects: vec![Effects::default(); SERVICES.len() + NODES.len()],
             log_rng: Rng::fork(seed, "logs"),
-            span_rng: Rng::fork(seed, "spans"),
+            tracer: spans::Tracer::new(seed, &graph),
             deploy_rng,
             versions,
             rollback_to: vec![None; SERVICES.len()],
@@ -207,7 +207,7 @@ impl World {
         }));
         out.extend(changes.into_iter().map(Ingest::Change));
         self.catalog.emit(&self.physics, now, &mut out);
-        let traced = spans::step_spans(&self.graph, &self.physics, now, &mut self.span_rng);
+        let traced = self.tracer.step(&self.graph, &self.physics, now);
         let mut lines: Vec<LogRecord> = Vec::with_capacity(64);
         logs::step_logs(
             &self.graph,

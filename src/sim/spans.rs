@@ -45,13 +45,23 @@ fn operation(s: usize) -> &'static str {
     }
 }
 
-struct Walk<'a> {
-    g: &'a Graph,
-    p: &'a Physics,
-    r: &'a mut Rng,
+/// The demo's tracer: the names its spans share (allocated once, not once
+/// per span) and its own random stream.
+#[derive(Debug, Clone)]
+pub(crate) struct Tracer {
+    rng: Rng,
+    /// Per service: how often a request into a caller calls it.
     shares: Vec<f64>,
     names: Vec<Arc<str>>,
     ops: Vec<Arc<str>>,
+    /// Per instance (pod), its name.
+    pods: Vec<Arc<str>>,
+}
+
+struct Walk<'a> {
+    g: &'a Graph,
+    p: &'a Physics,
+    t: &'a mut Tracer,
     out: &'a mut Traced,
 }
 
@@ -60,20 +70,20 @@ impl Walk<'_> {
     /// `start` (its caller's span `parent`); returns its duration (µs) and
     /// whether it failed.
     fn visit(&mut self, trace: u128, parent: Option<u128>, s: usize, start: UnixMs) -> (u64, bool) {
-        let id = u128::from(self.r.next_u64() | 1);
+        let id = u128::from(self.t.rng.next_u64() | 1);
         let st = &self.p.svc[s];
-        let mut failed = self.r.chance(st.err);
+        let mut failed = self.t.rng.chance(st.err);
         // The service's own time: its current p99 covers the waits on its
         // callees as the physics has them; a request is a draw below it.
-        let own = st.lat * self.r.range(0.2, 1.0);
+        let own = st.lat * self.t.rng.range(0.2, 1.0);
         let mut waited = 0.0_f64;
         let g = self.g;
         for e in &g.callees[s] {
-            if !self.r.chance(self.shares[e.callee]) {
+            if !self.t.rng.chance(self.t.shares[e.callee]) {
                 continue;
             }
             // A connection that never arrived leaves no span on the callee.
-            if self.r.chance(self.p.svc[e.callee].conn_err) {
+            if self.t.rng.chance(self.p.svc[e.callee].conn_err) {
                 failed = true;
                 continue;
             }
@@ -83,22 +93,22 @@ impl Walk<'_> {
             #[allow(clippy::cast_precision_loss)]
             let secs = us as f64 / 1e6;
             waited += secs * e.lat_w;
-            failed |= err && self.r.chance(e.err_w);
+            failed |= err && self.t.rng.chance(e.err_w);
         }
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let us = (own.max(waited) * 1e6).max(50.0) as u64;
         let pods = &self.g.pods[s];
         let instance = (!pods.is_empty())
-            .then(|| pods[self.r.below(pods.len())])
-            .and_then(|i| self.g.instances.get(i))
-            .map(|i| Arc::<str>::from(i.name.as_str()));
+            .then(|| pods[self.t.rng.below(pods.len())])
+            .and_then(|i| self.t.pods.get(i))
+            .cloned();
         self.out.spans.push(Span {
             trace: SpanId(trace),
             id: SpanId(id),
             parent: parent.map(SpanId),
-            service: self.names[s].clone(),
+            service: self.t.names[s].clone(),
             instance,
-            operation: self.ops[s].clone(),
+            operation: self.t.ops[s].clone(),
             start,
             duration_us: us,
             error: failed,
@@ -108,25 +118,30 @@ impl Walk<'_> {
     }
 }
 
-/// The sampled traces of the step ending at `now`.
-pub(crate) fn step_spans(g: &Graph, p: &Physics, now: UnixMs, r: &mut Rng) -> Traced {
-    let mut out = Traced { spans: Vec::new(), served: vec![Vec::new(); SERVICES.len()] };
-    let mut walk = Walk {
-        g,
-        p,
-        r,
-        shares: (0..SERVICES.len()).map(|c| call_share(g, c)).collect(),
-        names: SERVICES.iter().map(|s| Arc::from(s.name)).collect(),
-        ops: (0..SERVICES.len()).map(|s| Arc::from(operation(s))).collect(),
-        out: &mut out,
-    };
-    for entry in (0..SERVICES.len()).filter(|&s| g.callers[s].is_empty()) {
-        for _ in 0..TRACES_PER_ENTRY {
-            let trace = (u128::from(walk.r.next_u64()) << 64) | u128::from(walk.r.next_u64() | 1);
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-            let at = now - STEP_MS + walk.r.below(STEP_MS as usize) as i64;
-            walk.visit(trace, None, entry, at);
+impl Tracer {
+    pub(crate) fn new(seed: u64, g: &Graph) -> Self {
+        Self {
+            rng: Rng::fork(seed, "spans"),
+            shares: (0..SERVICES.len()).map(|c| call_share(g, c)).collect(),
+            names: SERVICES.iter().map(|s| Arc::from(s.name)).collect(),
+            ops: (0..SERVICES.len()).map(|s| Arc::from(operation(s))).collect(),
+            pods: g.instances.iter().map(|i| Arc::from(i.name.as_str())).collect(),
         }
     }
-    out
+
+    /// The sampled traces of the step ending at `now`.
+    pub(crate) fn step(&mut self, g: &Graph, p: &Physics, now: UnixMs) -> Traced {
+        let mut out = Traced { spans: Vec::new(), served: vec![Vec::new(); SERVICES.len()] };
+        let mut walk = Walk { g, p, t: self, out: &mut out };
+        for entry in (0..SERVICES.len()).filter(|&s| g.callers[s].is_empty()) {
+            for _ in 0..TRACES_PER_ENTRY {
+                let r = &mut walk.t.rng;
+                let trace = (u128::from(r.next_u64()) << 64) | u128::from(r.next_u64() | 1);
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                let at = now - STEP_MS + r.below(STEP_MS as usize) as i64;
+                walk.visit(trace, None, entry, at);
+            }
+        }
+        out
+    }
 }
