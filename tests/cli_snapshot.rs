@@ -16,8 +16,11 @@ fn quell(args: &[&str], home: &Path) -> Output {
         .expect("quell runs")
 }
 
-fn temp_home(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("quell-test-{name}-{}", std::process::id()));
+mod support;
+
+/// A home of its own, removed when the test ends.
+fn temp_home(name: &str) -> support::servers::TempDir {
+    let dir = support::servers::TempDir::new(&format!("test-{name}"));
     std::fs::create_dir_all(dir.join(".config")).unwrap();
     dir
 }

@@ -6,6 +6,8 @@
 
 use std::process::{Command, Output};
 
+mod support;
+
 fn quell(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_quell"))
         .args(args)
@@ -33,8 +35,7 @@ fn builtin_library_meets_the_grouping_and_root_cause_targets() {
 
 #[test]
 fn a_scenario_file_from_the_documented_format_runs() {
-    let dir = std::env::temp_dir().join(format!("quell-scn-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = support::servers::TempDir::new("scn");
     std::fs::write(
         dir.join("mine.toml"),
         "name = \"user-inventory-stall\"\ndescription = \"written by a user\"\nduration = \"20m\"\n\n\
@@ -63,8 +64,7 @@ fn a_scenario_file_from_the_documented_format_runs() {
 
 #[test]
 fn a_broken_scenario_file_is_named_in_the_error() {
-    let dir = std::env::temp_dir().join(format!("quell-scn-bad-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = support::servers::TempDir::new("scn-bad");
     std::fs::write(
         dir.join("broken.toml"),
         "name = \"b\"\nduration = \"20m\"\n[[fault]]\nkind = \"meteor\"\n",

@@ -59,6 +59,13 @@ impl Drop for TempDir {
     }
 }
 
+impl std::ops::Deref for TempDir {
+    type Target = std::path::Path;
+    fn deref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
 /// A running server process.
 pub struct Server {
     child: Child,
