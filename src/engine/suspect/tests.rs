@@ -271,37 +271,43 @@ fn a_sign_seen_again_in_a_window_apart_corroborates() {
 
 /// A look taken in by a suspicion that then expired still pairs with the
 /// next one: which suspicion held it is bookkeeping.
+/// A spans sign on cart at each of `offsets` (ms after `at(10)`), one pass
+/// each: what each pass showed.
+fn cart_spans_at(offsets: &[i64]) -> Vec<Vec<Arc<Incident>>> {
+    let s = store();
+    let mut sus = Suspects::default();
+    offsets
+        .iter()
+        .map(|k| {
+            let t = at(10) + k;
+            let w = watch::Watch::holding(vec![sign("cart", watch::Instrument::Spans, t)]);
+            sus.update([].iter(), &w, &[], &s, &shop(), t)
+        })
+        .collect()
+}
+
 #[test]
 fn a_look_outlives_the_suspicion_that_held_it() {
-    use watch::Instrument::Spans;
-    let s = store();
     let m = 60_000;
-    let t0 = at(10);
-    let mut sus = Suspects::default();
-    let mut shown = Vec::new();
     // At 0 and 5 minutes (too far apart to pair); the first suspicion
     // expires; again at 6 and 8: 8 pairs with 5, 3 minutes before it.
-    for k in [0, 5, 6, 8] {
-        let w = watch::Watch::holding(vec![sign("cart", Spans, t0 + k * m)]);
-        shown = sus.update([].iter(), &w, &[], &s, &shop(), t0 + k * m);
-        assert_eq!(shown.is_empty(), k < 8, "minute {k}: {shown:?}");
+    let minutes = [0, 5, 6, 8];
+    let passes = cart_spans_at(&minutes.map(|k| k * m));
+    for (k, shown) in minutes.iter().zip(&passes) {
+        assert_eq!(shown.is_empty(), *k < 8, "minute {k}: {shown:?}");
     }
-    assert_eq!(shown[0].started_at, t0 + 6 * m);
+    assert_eq!(passes[3][0].started_at, at(10) + 6 * m);
 }
 
 /// A suspicion once corroborated stays shown while clues keep coming,
 /// though the looks that corroborated it have aged out.
 #[test]
 fn a_corroborated_suspicion_outlives_its_first_looks() {
-    use watch::Instrument::Spans;
-    let s = store();
     let m = 60_000;
-    let t0 = at(10);
-    let mut sus = Suspects::default();
-    for (k, shown) in [(0, false), (3 * m, true), (5 * m + m / 2, true)] {
-        let w = watch::Watch::holding(vec![sign("cart", Spans, t0 + k)]);
-        let open = sus.update([].iter(), &w, &[], &s, &shop(), t0 + k);
-        assert_eq!(!open.is_empty(), shown, "at {k} ms: {open:?}");
+    let steps = [(0, false), (3 * m, true), (5 * m + m / 2, true)];
+    let passes = cart_spans_at(&steps.map(|(k, _)| k));
+    for ((k, shown), open) in steps.iter().zip(&passes) {
+        assert_eq!(!open.is_empty(), *shown, "at {k} ms: {open:?}");
     }
 }
 
