@@ -66,7 +66,9 @@ pub const QUIET_MS: i64 = 10 * 60_000;
 /// as quell can see (the watch judges every minute, over the last three):
 /// new clues on its services open a new one, so a fault repeated on one
 /// service is a new suspicion, as a resolved alert that fires again is a
-/// new occurrence.
+/// new occurrence. A clue counts from when the data showed it
+/// ([`watch::Sign::until`]): runs that re-read minutes whose data ended
+/// tell nothing newer.
 pub const REARM_MS: i64 = watch::WINDOW_MS + watch::EVERY_MS;
 /// Evidence lines kept per suspicion (anomalies, and signs apart).
 const MAX_EVIDENCE: usize = 8;
@@ -134,6 +136,14 @@ impl Clue<'_> {
         }
     }
 
+    /// When what it shows was last seen in the data (see [`Sign::until`]).
+    fn until(&self) -> UnixMs {
+        match self {
+            Self::Anomaly(e) => e.ts,
+            Self::Sign(s) => s.until.min(s.ts),
+        }
+    }
+
     fn service(&self) -> Option<&str> {
         match self {
             Self::Anomaly(e) => e.service.as_deref(),
@@ -186,6 +196,7 @@ impl Suspects {
         for clue in clues {
             let Some(svc) = clue.service() else { continue };
             let ts = clue.ts();
+            let until = clue.until();
             // Expire as of this clue, so one pass over an hour of
             // history groups exactly as a pass per step would.
             self.open.retain(|g| live_at(g, ts));
@@ -203,7 +214,7 @@ impl Suspects {
                     self.open.push(Suspicion {
                         id: suspect_id(svc, ts),
                         since: ts,
-                        last: ts,
+                        last: until,
                         services: Vec::new(),
                         onset: Vec::new(),
                         events: Vec::new(),
@@ -221,7 +232,7 @@ impl Suspects {
                 g.services.push(svc.to_string());
                 g.onset.push(ts);
             }
-            g.last = g.last.max(ts);
+            g.last = g.last.max(until);
             match clue {
                 Clue::Anomaly(e) => keep_newest(&mut g.events, e.clone()),
                 Clue::Sign(x) => {

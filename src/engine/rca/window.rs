@@ -85,6 +85,11 @@ pub struct Strengths {
     /// When its log change began (see [`logs::LogShift::onset`]).
     #[serde(skip)]
     logs_onset: Option<UnixMs>,
+    /// When the series behind the strongest of `metric`, `symptom` and
+    /// `traffic_drop` was last seen off normal (its newest sample off by
+    /// [`REPORT_Z`] or more).
+    #[serde(skip)]
+    pub metric_until: Option<UnixMs>,
 }
 
 impl Strengths {
@@ -160,8 +165,13 @@ pub fn strengths_of(
     let mut out: BTreeMap<String, Strengths> = BTreeMap::new();
     for s in index.services().filter(|s| wanted(s)) {
         let st = out.entry(s.to_string()).or_default();
+        let mut strongest = f64::MIN;
         for e in index.service(s) {
-            if let Some((z, ev)) = metric_strength(e, req) {
+            if let Some((z, ev, until)) = metric_strength(e, req) {
+                if z > strongest {
+                    strongest = z;
+                    st.metric_until = Some(until);
+                }
                 st.note(format!("metric:{}", e.meta.signal.describe()), z);
                 let slot = match e.meta.signal {
                     Signal::RequestRate => &mut st.traffic_drop,
@@ -319,7 +329,9 @@ fn interval(samples: &[Sample]) -> i64 {
     *gaps.select_nth_unstable(mid).1.max(&mut 1)
 }
 
-fn metric_strength(e: &SeriesEntry, req: &WindowRequest) -> Option<(f64, Evidence)> {
+/// The robust z a series holds over half the window less what it held
+/// just before, its evidence, and when it was last seen off (see [`held_z`]).
+fn metric_strength(e: &SeriesEntry, req: &WindowRequest) -> Option<(f64, Evidence, UnixMs)> {
     let samples: Vec<Sample> = e.samples.iter().copied().collect();
     let mut base: Vec<f64> = samples
         .iter()
@@ -336,11 +348,11 @@ fn metric_strength(e: &SeriesEntry, req: &WindowRequest) -> Option<(f64, Evidenc
     let span_ms = req.window.1 - req.window.0;
     let step = interval(&samples);
     let held = |from: UnixMs, to: UnixMs| held_z(&samples, (from, to), step, med, scale, bad_high);
-    let (z, at, peak) = held(req.window.0, req.window.1)?;
+    let (z, at, peak, until) = held(req.window.0, req.window.1)?;
     // Only what changed in the window counts: a departure the series
     // already held just as long just before it (a level it moved to long
     // ago, after the baseline) is not this trouble's doing.
-    let before = held(req.window.0 - span_ms, req.window.0 - 1).map_or(0.0, |(b, _, _)| b.max(0.0));
+    let before = held(req.window.0 - span_ms, req.window.0 - 1).map_or(0.0, |(b, ..)| b.max(0.0));
     let mut text = format!(
         "{} {} {:.1}σ off baseline since {} ({} vs {})",
         crate::model::instance_of(&e.meta.labels).unwrap_or("-"),
@@ -353,12 +365,13 @@ fn metric_strength(e: &SeriesEntry, req: &WindowRequest) -> Option<(f64, Evidenc
     if before >= 0.5 {
         text.push_str(&format!(", {before:.1}σ of it already before"));
     }
-    Some((z - before, Evidence { ts: at.ts, text }))
+    Some((z - before, Evidence { ts: at.ts, text }, until))
 }
 
 /// The robust z a series holds for at least half of `[from, to]` (the
 /// k-th strongest, at least two samples), bad direction only, with the
-/// sample it is held at and the peak sample.
+/// sample it is held at, the peak sample and the time of the newest
+/// sample off by [`REPORT_Z`] or more.
 fn held_z(
     samples: &[Sample],
     (from, to): (UnixMs, UnixMs),
@@ -366,7 +379,7 @@ fn held_z(
     med: f64,
     scale: f64,
     bad_high: bool,
-) -> Option<(f64, Sample, Sample)> {
+) -> Option<(f64, Sample, Sample, UnixMs)> {
     let win: Vec<&Sample> = samples.iter().filter(|s| s.ts >= from && s.ts <= to).collect();
     let expected = usize::try_from((to - from + 1) / step).unwrap_or(0).max(1);
     let k = expected.div_ceil(2).max(2);
@@ -380,8 +393,11 @@ fn held_z(
             ((if bad_high { z } else { -z }).min(99.0), *s)
         })
         .collect();
+    // The departure was last seen at the newest sample still off by as
+    // much as the ranker reports.
+    let newest = zs.iter().filter(|(z, _)| *z >= REPORT_Z).map(|(_, s)| s.ts).max();
     zs.sort_by(|a, b| b.0.total_cmp(&a.0));
-    Some((zs[k - 1].0, *zs[k - 1].1, *zs[0].1))
+    Some((zs[k - 1].0, *zs[k - 1].1, *zs[0].1, newest.unwrap_or(zs[k - 1].1.ts)))
 }
 
 #[cfg(test)]

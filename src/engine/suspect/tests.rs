@@ -173,6 +173,7 @@ fn sign(service: &str, instrument: watch::Instrument, ts: UnixMs) -> Sign {
     Sign {
         service: service.into(),
         ts,
+        until: ts,
         instrument,
         strength: 9.0,
         score: 0.7,

@@ -84,6 +84,12 @@ pub struct Sign {
     pub service: String,
     /// When it became known (the run's time).
     pub ts: UnixMs,
+    /// The newest data it was read from: the service's newest log line
+    /// (log signs) or span (span signs) in the window, its series' newest
+    /// sample as far off as it is held (metric signs). A run keeps re-reading a window's minutes after the
+    /// data in them ended; what it finds then is known to hold only until
+    /// that data's end, which is when trouble was last seen.
+    pub until: UnixMs,
     pub instrument: Instrument,
     /// Its strength in the measure's units (z or log2 of slower).
     pub strength: f64,
@@ -196,6 +202,7 @@ impl Watch {
             }
         }
         let slowed = widespread_slowdown(store, window, &all);
+        let newest = newest_data(store, window);
         let mut signs = Vec::new();
         for (service, mut st) in all {
             if slowed {
@@ -207,7 +214,16 @@ impl Watch {
             let seen = lines.get(service.as_str());
             let has_normal = seen.is_some_and(|h| h.minutes.len() >= NORMAL_MINUTES);
             let known = has_normal && seen.is_some_and(|h| h.lines >= MIN_BASELINE_LINES);
-            signs.extend(signs_of(&service, &st, known, has_normal, now));
+            let mut found = signs_of(&service, &st, known, has_normal, now);
+            for x in &mut found {
+                let (logs, spans) = newest.get(service.as_str()).copied().unwrap_or_default();
+                x.until = match x.instrument {
+                    Instrument::Metrics => st.metric_until.unwrap_or(now),
+                    Instrument::Spans => spans.unwrap_or(now),
+                    Instrument::LogErrors | Instrument::LogStopped => logs.unwrap_or(now),
+                };
+            }
+            signs.extend(found);
         }
         if !signs.is_empty() {
             let mut on: Vec<String> = signs.iter().map(|x: &Sign| x.service.clone()).collect();
@@ -234,7 +250,15 @@ fn signs_of(
     let mut out = Vec::new();
     let mut sign = |instrument, strength: f64, threshold: f64, text: String| {
         let score = 1.0 - 0.5 * threshold / strength.max(threshold);
-        out.push(Sign { service: service.to_string(), ts: now, instrument, strength, score, text });
+        out.push(Sign {
+            service: service.to_string(),
+            ts: now,
+            until: now,
+            instrument,
+            strength,
+            score,
+            text,
+        });
     };
     let metric = st.metric.max(st.symptom).max(st.traffic_drop);
     if metric >= METRIC_Z {
@@ -274,6 +298,26 @@ fn signs_of(
                 format!("{service}: a steady log line stopped (z {stopped:.1})"),
             );
         }
+    }
+    out
+}
+
+/// Each service's newest log line and newest span in `window`.
+fn newest_data(
+    store: &Store,
+    window: (UnixMs, UnixMs),
+) -> std::collections::HashMap<&str, (Option<UnixMs>, Option<UnixMs>)> {
+    let mut out: std::collections::HashMap<&str, (Option<UnixMs>, Option<UnixMs>)> =
+        std::collections::HashMap::new();
+    for l in store.logs().iter().filter(|l| l.ts >= window.0 && l.ts <= window.1) {
+        if let Some(s) = l.service.as_deref() {
+            let e = &mut out.entry(s).or_default().0;
+            *e = Some(e.map_or(l.ts, |t| t.max(l.ts)));
+        }
+    }
+    for sp in store.spans().between(window.0, window.1 + 1) {
+        let e = &mut out.entry(&*sp.service).or_default().1;
+        *e = Some(e.map_or(sp.start, |t| t.max(sp.start)));
     }
     out
 }

@@ -214,3 +214,43 @@ fn the_spans_call_graph_stands_in_for_a_missing_topology() {
     assert_eq!(w.call_graph(&configured).callees("web").collect::<Vec<_>>(), ["db"]);
     assert_eq!(w.call_graph(&configured).callees("a").count(), 0);
 }
+
+/// A run keeps re-reading its window's minutes after the data in them
+/// ended (logs shipped in bursts, a collector that stopped): what it finds
+/// then is dated at the data's end, when the trouble was last seen, not
+/// at the run. So a fault repeated on one service after a gap in the data
+/// longer than a suspicion waits ([`super::super::REARM_MS`]) is a new
+/// suspicion, not the first one going on.
+#[test]
+fn signs_are_dated_by_the_data_they_were_read_from() {
+    let starts = [3, 10, 17, 24, 31, 38];
+    let mut lines = bursts(&starts, &[31, 38], &[]);
+    lines.sort_by_key(|l| l.ts);
+    let mut s = Store::new(StoreLimits::default());
+    let (mut w, mut sus) = (Watch::default(), Suspects::default());
+    let mut signs: Vec<Sign> = Vec::new();
+    let mut opened: Vec<(String, i64)> = Vec::new();
+    let mut next = 0;
+    for m in 1..=42 {
+        let upto = lines[next..].iter().take_while(|l| l.ts < m * MIN).count();
+        s.apply(Ingest::Logs(lines[next..next + upto].to_vec()));
+        next += upto;
+        signs.extend(w.update(&s, &Topology::new(), m * MIN).iter().cloned());
+        for inc in sus.update([].iter(), &w, &[], &s, &Topology::new(), m * MIN) {
+            if !opened.iter().any(|(id, _)| *id == inc.id.0) {
+                opened.push((inc.id.0.clone(), inc.started_at));
+            }
+        }
+    }
+    // The first fault's minutes (31-33) are re-read by the runs up to 36.
+    let echo: Vec<&Sign> = signs.iter().filter(|x| x.ts >= 35 * MIN && x.ts < 38 * MIN).collect();
+    assert!(!echo.is_empty(), "{signs:?}");
+    assert!(echo.iter().all(|x| x.until < 34 * MIN), "{echo:?}");
+    // While the data goes on, a sign is as new as its run's data.
+    let live: Vec<&Sign> = signs.iter().filter(|x| x.ts <= 34 * MIN).collect();
+    assert!(!live.is_empty() && live.iter().all(|x| x.ts - x.until <= MIN), "{live:?}");
+    // Two faults, two suspicions, the second dated in its own burst.
+    assert_eq!(opened.len(), 2, "{opened:?}");
+    assert!(opened[0].1 >= 31 * MIN && opened[0].1 < 34 * MIN, "{opened:?}");
+    assert!(opened[1].1 >= 38 * MIN, "{opened:?}");
+}

@@ -322,3 +322,19 @@ fn a_departure_already_held_before_the_window_counts_only_for_its_growth() {
     let pay_ev = ranked.iter().find(|c| c.service == "pay").map(|c| c.evidence[0].text.clone());
     assert!(pay_ev.is_some_and(|t| t.contains("σ of it already before")), "{ranked:?}");
 }
+
+#[test]
+fn a_departure_is_dated_by_its_last_sample_off_normal() {
+    // cart's CPU was high for minutes 30-32 and back to normal from 33:
+    // judged over 30-35 it is held off normal, last seen so at minute 32.
+    // pay's is high to the window's end.
+    let mut s = store();
+    let wobble = |m: i64| f64::from(u8::try_from(m % 3).unwrap_or(0));
+    let cart = |m: i64| if (30..33).contains(&m) { 80.0 } else { 20.0 + wobble(m) };
+    series(&mut s, "cart", Signal::Cpu, cart, 36);
+    series(&mut s, "pay", Signal::Cpu, |m| if m >= 30 { 80.0 } else { 20.0 + wobble(m) }, 36);
+    let st = strengths(&s, &Topology::new(), &request(30));
+    assert!(st["cart"].metric >= REPORT_Z, "{:?}", st["cart"]);
+    assert_eq!(st["cart"].metric_until, Some(32 * MIN));
+    assert_eq!(st["pay"].metric_until, Some(35 * MIN));
+}
