@@ -16,7 +16,7 @@
 //! fault repeated on one service is seen again. When cutting them would
 //! drop most of the data, the whole half hour is kept, and a service that
 //! had findings of its own is judged against it less only its own flagged
-//! windows (see `baseline`).
+//! windows (see `baseline`): its logs, metrics and spans alike.
 //!
 //! It runs only when logs or spans arrived in the window (metrics alone are
 //! the detectors' job), at most once per [`EVERY_MS`]; a run with nothing
@@ -142,34 +142,25 @@ impl Watch {
         Self { signs, ..Self::default() }
     }
 
-    fn run(&mut self, store: &Store, topo: &Topology, now: UnixMs) -> Vec<Sign> {
-        if self.last_run.is_some_and(|t| now - t < EVERY_MS) {
-            return Vec::new();
-        }
-        let window = (now - WINDOW_MS, now);
-        let fresh_logs = store.logs().iter().rev().any(|l| l.ts >= window.0 && l.ts <= now);
-        let fresh_spans = store.spans().between(window.0, now + 1).next().is_some();
-        if !fresh_logs && !fresh_spans {
-            return Vec::new();
-        }
-        self.last_run = Some(now);
-        self.flagged.retain(|(_, b, _)| *b > now - FLAGGED_KEEP_MS);
+    /// Every service's strengths in `window` against the recent normal
+    /// before it ([`Watch::baseline_before`]), a service with findings of
+    /// its own in that normal judged against it less its own flagged
+    /// windows when that leaves it enough of its data (its last fault is
+    /// no baseline for its next one), and what each service left in the
+    /// normal. None without a normal.
+    fn judge<'s>(
+        &self,
+        store: &'s Store,
+        topo: &Topology,
+        window: (UnixMs, UnixMs),
+    ) -> Option<(std::collections::BTreeMap<String, Strengths>, baseline::Heard<'s>)> {
+        let now = window.1;
         let (baseline, lines) = self.baseline_before(store, window.0);
         if baseline.is_empty() {
-            return Vec::new();
+            return None;
         }
         let plain = baseline == [(window.0 - BASELINE_MS, window.0)];
         let req = WindowRequest { window, baseline };
-        // With no configured topology, the call graph the spans of the
-        // baseline and the window imply, once.
-        let topo = if topo.is_empty() {
-            self.derived = crate::engine::spans::call_graph(
-                store.spans().between(window.0 - BASELINE_MS, now + 1),
-            );
-            &self.derived
-        } else {
-            topo
-        };
         let changes = span_changes(store, &req);
         let mut all = strengths_of(store, topo, &req, None, &changes);
         // A service with findings of its own in a recent normal that had to
@@ -193,7 +184,10 @@ impl Watch {
                     continue;
                 }
                 let own = WindowRequest { window, baseline: own };
-                let mut mine = strengths_of(store, topo, &own, Some(&services), &changes);
+                // Its spans too: calls into it slowed by its last fault
+                // are no normal for its next one.
+                let own_changes = span_changes(store, &own);
+                let mut mine = strengths_of(store, topo, &own, Some(&services), &own_changes);
                 for s in services {
                     if let Some(st) = mine.remove(&s) {
                         all.insert(s, st);
@@ -201,6 +195,30 @@ impl Watch {
                 }
             }
         }
+        Some((all, lines))
+    }
+
+    fn run(&mut self, store: &Store, topo: &Topology, now: UnixMs) -> Vec<Sign> {
+        if self.last_run.is_some_and(|t| now - t < EVERY_MS) {
+            return Vec::new();
+        }
+        let window = (now - WINDOW_MS, now);
+        let fresh_logs = store.logs().iter().rev().any(|l| l.ts >= window.0 && l.ts <= now);
+        let fresh_spans = store.spans().between(window.0, now + 1).next().is_some();
+        if !fresh_logs && !fresh_spans {
+            return Vec::new();
+        }
+        self.last_run = Some(now);
+        self.flagged.retain(|(_, b, _)| *b > now - FLAGGED_KEEP_MS);
+        // With no configured topology, the call graph the spans of the
+        // recent normal and the window imply, once.
+        if topo.is_empty() {
+            self.derived = crate::engine::spans::call_graph(
+                store.spans().between(window.0 - BASELINE_MS, now + 1),
+            );
+        }
+        let topo = if topo.is_empty() { &self.derived } else { topo };
+        let Some((all, lines)) = self.judge(store, topo, window) else { return Vec::new() };
         let slowed = widespread_slowdown(store, window, &all);
         let newest = newest_data(store, window);
         let mut signs = Vec::new();

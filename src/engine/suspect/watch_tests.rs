@@ -254,3 +254,56 @@ fn signs_are_dated_by_the_data_they_were_read_from() {
     assert!(opened[0].1 >= 31 * MIN && opened[0].1 < 34 * MIN, "{opened:?}");
     assert!(opened[1].1 >= 38 * MIN, "{opened:?}");
 }
+
+/// Spans of two chains a→b→c and x→y→z, a trace a second each, during
+/// the bursts of [`bursts`]; b's own work takes 40 ms instead of 5 in the
+/// bursts `b_slow` starts.
+fn span_bursts(starts: &[i64], b_slow: &[i64]) -> Vec<crate::model::Span> {
+    use crate::engine::spans::testutil::chain;
+    let mut out = Vec::new();
+    for &m in starts {
+        let b_ms = if b_slow.contains(&m) { 40 } else { 5 };
+        out.extend(chain(m * MIN, 180, 5, 1, b_ms, 5));
+        for mut sp in chain(m * MIN + 500, 180, 5, 1, 5, 5) {
+            let name = match &*sp.service {
+                "a" => "x",
+                "b" => "y",
+                _ => "z",
+            };
+            sp.service = name.into();
+            sp.trace.0 ^= 1 << 100;
+            out.push(sp);
+        }
+    }
+    out
+}
+
+#[test]
+fn a_repeated_slowdown_is_judged_without_its_own_earlier_ones() {
+    // b was slow in two of the last four bursts, batch logged errors in
+    // the other two: the shared baseline keeps them all, and half of b's
+    // spans in it are slow. Judged against the half hour less its own
+    // earlier slowdowns, b's spans are slower again.
+    let starts = [3, 10, 17, 24, 31, 38, 45];
+    let mut lines = bursts(&starts, &[], &[31, 38]);
+    lines.sort_by_key(|l| l.ts);
+    let mut spans = span_bursts(&starts, &[17, 24, 45]);
+    spans.sort_by_key(|s| s.start);
+    let mut s = Store::new(StoreLimits::default());
+    let mut w = Watch::default();
+    let mut signs = Vec::new();
+    let (mut nl, mut ns) = (0, 0);
+    for m in 1..=48 {
+        let l = lines[nl..].iter().take_while(|l| l.ts < m * MIN).count();
+        s.apply(Ingest::Logs(lines[nl..nl + l].to_vec()));
+        nl += l;
+        let k = spans[ns..].iter().take_while(|x| x.start < m * MIN).count();
+        s.apply(Ingest::Spans(spans[ns..ns + k].to_vec()));
+        ns += k;
+        signs.extend(w.update(&s, &Topology::new(), m * MIN).iter().cloned());
+    }
+    assert_eq!(kinds(&signs, "b", 17), [Instrument::Spans], "{signs:?}");
+    assert!(signs.iter().any(|x| x.service == "b" && x.ts > 45 * MIN), "{signs:?}");
+    assert_eq!(kinds(&signs, "batch", 31), [Instrument::LogErrors], "{signs:?}");
+    assert!(signs.iter().all(|x| ["b", "batch"].contains(&x.service.as_str())), "{signs:?}");
+}
