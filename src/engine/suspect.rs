@@ -289,8 +289,8 @@ impl Suspects {
 /// Ranks a corroborated suspicion's causes with the window ranker
 /// ([`crate::engine::rca::window`]: metrics, spans and logs of every
 /// service, the cause told from its symptoms along calls) for the time
-/// from just before its start ([`Suspicion::start`]) to [`WINDOW_MS`] after it, against the
-/// watch's recent normal: once when it is corroborated, once more when
+/// from just before its start ([`Suspicion::start`]) to [`WINDOW_MS`] after it, each service
+/// judged as the watch judges it (see `watch::Watch::judge`): once when it is corroborated, once more when
 /// that time has passed (a ranking costs a window's worth of every
 /// service's data). The clue that opened it says *that* something
 /// changed, and where it was seen first; the ranker says where it started.
@@ -301,9 +301,14 @@ fn rank(g: &mut Suspicion, watch: &watch::Watch, store: &Store, topo: &Topology,
     if g.ranked.as_ref().is_some_and(|(t, _)| *t >= last || now < last) {
         return;
     }
-    let (baseline, _) = watch.baseline_before(store, from);
-    let req = crate::engine::rca::window::WindowRequest { window: (from, to), baseline };
-    g.ranked = Some((now, crate::engine::rca::window::rank(store, topo, &req)));
+    // Each service as the watch judges it: against the recent normal, or
+    // that normal less its own flagged windows when it had findings of its
+    // own (its last fault is no normal for its next one).
+    let ranked = watch
+        .judge(store, topo, (from, to))
+        .map(|(all, _)| crate::engine::rca::window::causes(all))
+        .unwrap_or_default();
+    g.ranked = Some((now, ranked));
 }
 
 /// Still in force at `t`: not quiet for [`QUIET_MS`], and not a blip that

@@ -299,7 +299,13 @@ pub fn strengths_of(
 /// Ranks services for the window, best first, at most [`MAX_RANKED`].
 #[must_use]
 pub fn rank(store: &Store, topo: &Topology, req: &WindowRequest) -> Vec<RootCause> {
-    let mut causes: Vec<RootCause> = strengths(store, topo, req)
+    causes(strengths(store, topo, req))
+}
+
+/// Services ranked by their strengths, best first, at most [`MAX_RANKED`].
+#[must_use]
+pub fn causes(all: BTreeMap<String, Strengths>) -> Vec<RootCause> {
+    let mut causes: Vec<RootCause> = all
         .into_iter()
         .map(|(service, st)| RootCause {
             score: st.score(),

@@ -99,12 +99,17 @@ impl CallStats {
         }
         // Each span's service as a small number: names are compared and
         // copied once per service, not once per span.
+        // Spans share their name's allocation (readers intern them), so
+        // the allocation is looked up first and the text once per allocation.
         let mut index: HashMap<&str, usize> = HashMap::new();
+        let mut by_alloc: HashMap<*const u8, usize> = HashMap::new();
         let svc: Vec<usize> = spans
             .iter()
             .map(|s| {
-                let next = index.len();
-                *index.entry(&*s.service).or_insert(next)
+                *by_alloc.entry(s.service.as_ptr()).or_insert_with(|| {
+                    let next = index.len();
+                    *index.entry(&*s.service).or_insert(next)
+                })
             })
             .collect();
         // Time spent in children, per parent, and whether a parent calls

@@ -148,7 +148,7 @@ impl Watch {
     /// windows when that leaves it enough of its data (its last fault is
     /// no baseline for its next one), and what each service left in the
     /// normal. None without a normal.
-    fn judge<'s>(
+    pub(super) fn judge<'s>(
         &self,
         store: &'s Store,
         topo: &Topology,
