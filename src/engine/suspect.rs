@@ -289,10 +289,10 @@ impl Suspects {
 /// Ranks a corroborated suspicion's causes with the window ranker
 /// ([`crate::engine::rca::window`]: metrics, spans and logs of every
 /// service, the cause told from its symptoms along calls) for the time
-/// from just before its start ([`Suspicion::start`]) to [`WINDOW_MS`] after it, each service
-/// judged as the watch judges it (see `watch::Watch::judge`): once when it is corroborated, once more when
-/// that time has passed (a ranking costs a window's worth of every
-/// service's data). The clue that opened it says *that* something
+/// from just before its start ([`Suspicion::start`]) to [`WINDOW_MS`]
+/// after it, each service judged as the watch judges it (`Watch::judge`):
+/// once when it is corroborated, once more when that time has passed (a
+/// ranking costs a window's worth of every service's data). The clue that opened it says *that* something
 /// changed, and where it was seen first; the ranker says where it started.
 fn rank(g: &mut Suspicion, watch: &watch::Watch, store: &Store, topo: &Topology, now: UnixMs) {
     let from = g.start() - watch::WINDOW_MS;

@@ -98,9 +98,9 @@ impl CallStats {
             by_id.insert((s.trace, s.id), i);
         }
         // Each span's service as a small number: names are compared and
-        // copied once per service, not once per span.
-        // Spans share their name's allocation (readers intern them), so
-        // the allocation is looked up first and the text once per allocation.
+        // copied once per service, not once per span. Spans share their
+        // name's allocation (readers and the demo's tracer intern names),
+        // so the allocation is looked up first, its text once.
         let mut index: HashMap<&str, usize> = HashMap::new();
         let mut by_alloc: HashMap<*const u8, usize> = HashMap::new();
         let svc: Vec<usize> = spans

@@ -85,10 +85,11 @@ pub struct Sign {
     /// When it became known (the run's time).
     pub ts: UnixMs,
     /// The newest data it was read from: the service's newest log line
-    /// (log signs) or span (span signs) in the window, its series' newest
-    /// sample as far off as it is held (metric signs). A run keeps re-reading a window's minutes after the
-    /// data in them ended; what it finds then is known to hold only until
-    /// that data's end, which is when trouble was last seen.
+    /// (log signs) or span (span signs) in the window, the newest sample
+    /// of its strongest series still off normal (metric signs, see
+    /// [`Strengths::metric_until`]). A run keeps re-reading a window's
+    /// minutes after the data in them ended; what it finds then is known
+    /// to hold only until that data's end, when the trouble was last seen.
     pub until: UnixMs,
     pub instrument: Instrument,
     /// Its strength in the measure's units (z or log2 of slower).
