@@ -306,7 +306,7 @@ fn rank(g: &mut Suspicion, watch: &watch::Watch, store: &Store, topo: &Topology,
     // own (its last fault is no normal for its next one).
     let ranked = watch
         .judge(store, topo, (from, to))
-        .map(|(all, _)| crate::engine::rca::window::causes(all))
+        .map(|(all, ..)| crate::engine::rca::window::causes(all))
         .unwrap_or_default();
     g.ranked = Some((now, ranked));
 }

@@ -147,15 +147,19 @@ impl Watch {
     /// before it ([`Watch::baseline_before`]), a service with findings of
     /// its own in that normal judged against it less its own flagged
     /// windows when that leaves it enough of its data (its last fault is
-    /// no baseline for its next one), and what each service left in the
-    /// normal. None without a normal.
+    /// no baseline for its next one), what each service left in the
+    /// normal, and each service's newest data in the window when finding
+    /// those services needed it. None without a normal.
     pub(super) fn judge<'s>(
         &self,
         store: &'s Store,
         topo: &Topology,
         window: (UnixMs, UnixMs),
-    ) -> Option<(std::collections::BTreeMap<String, Strengths>, baseline::Heard<'s>)> {
-        let now = window.1;
+    ) -> Option<(
+        std::collections::BTreeMap<String, Strengths>,
+        baseline::Heard<'s>,
+        Option<Newest<'s>>,
+    )> {
         let (baseline, lines) = self.baseline_before(store, window.0);
         if baseline.is_empty() {
             return None;
@@ -164,23 +168,16 @@ impl Watch {
         let req = WindowRequest { window, baseline };
         let changes = span_changes(store, &req);
         let mut all = strengths_of(store, topo, &req, None, &changes);
+        let mut newest = None;
         // A service with findings of its own in a recent normal that had to
         // keep every flagged window is judged against that normal less its
         // own flagged windows, when that leaves it enough of its data: its
         // last fault is no baseline for its next one.
         if plain {
-            // Only services heard from in the window can show a change.
-            let mut heard: std::collections::HashSet<&str> =
-                store.spans().between(window.0, now + 1).map(|sp| &*sp.service).collect();
-            heard.extend(
-                store
-                    .logs()
-                    .iter()
-                    .filter(|l| l.ts >= window.0 && l.ts <= now)
-                    .filter_map(|l| l.service.as_deref()),
-            );
             for (own, mut services) in self.own_baselines(store, window.0) {
-                services.retain(|s| heard.contains(s.as_str()));
+                // Only services heard from in the window can show a change.
+                let heard = newest.get_or_insert_with(|| newest_data(store, window));
+                services.retain(|s| heard.contains_key(s.as_str()));
                 if services.is_empty() {
                     continue;
                 }
@@ -196,7 +193,7 @@ impl Watch {
                 }
             }
         }
-        Some((all, lines))
+        Some((all, lines, newest))
     }
 
     fn run(&mut self, store: &Store, topo: &Topology, now: UnixMs) -> Vec<Sign> {
@@ -219,9 +216,11 @@ impl Watch {
             );
         }
         let topo = if topo.is_empty() { &self.derived } else { topo };
-        let Some((all, lines)) = self.judge(store, topo, window) else { return Vec::new() };
+        let Some((all, lines, newest)) = self.judge(store, topo, window) else {
+            return Vec::new();
+        };
+        let newest = newest.unwrap_or_else(|| newest_data(store, window));
         let slowed = widespread_slowdown(store, window, &all);
-        let newest = newest_data(store, window);
         let mut signs = Vec::new();
         for (service, mut st) in all {
             if slowed {
@@ -321,13 +320,13 @@ fn signs_of(
     out
 }
 
+/// Per service heard from in a window, its newest log line and its newest
+/// span there.
+type Newest<'s> = std::collections::HashMap<&'s str, (Option<UnixMs>, Option<UnixMs>)>;
+
 /// Each service's newest log line and newest span in `window`.
-fn newest_data(
-    store: &Store,
-    window: (UnixMs, UnixMs),
-) -> std::collections::HashMap<&str, (Option<UnixMs>, Option<UnixMs>)> {
-    let mut out: std::collections::HashMap<&str, (Option<UnixMs>, Option<UnixMs>)> =
-        std::collections::HashMap::new();
+fn newest_data(store: &Store, window: (UnixMs, UnixMs)) -> Newest<'_> {
+    let mut out = Newest::new();
     for l in store.logs().iter().filter(|l| l.ts >= window.0 && l.ts <= window.1) {
         if let Some(s) = l.service.as_deref() {
             let e = &mut out.entry(s).or_default().0;
