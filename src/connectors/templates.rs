@@ -176,6 +176,7 @@ mod tests {
                 level: LogLevel::sniff(l),
                 line: l.clone(),
                 trace: None,
+                template: Default::default(),
             })
             .collect();
         pipe.ingest(Ingest::Logs(recs));

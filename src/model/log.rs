@@ -46,6 +46,31 @@ pub struct LogRecord {
     /// reached.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace: Option<u64>,
+    /// The line's template key, computed when first needed (see
+    /// [`crate::engine::rca::window`]'s log measures): the window measures
+    /// run every minute over the same half hour of lines, and masking is
+    /// their largest cost.
+    #[serde(skip)]
+    pub template: Memo,
+}
+
+/// A value derived from a record, computed once and kept with it. A
+/// cache, not part of the record: records compare equal whatever it
+/// holds, and it is never written out.
+#[derive(Debug, Clone, Default)]
+pub struct Memo(std::sync::OnceLock<u64>);
+
+impl Memo {
+    /// The value, computing it with `f` the first time.
+    pub fn get_or_init(&self, f: impl FnOnce() -> u64) -> u64 {
+        *self.0.get_or_init(f)
+    }
+}
+
+impl PartialEq for Memo {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 /// A trace id as [`LogRecord::trace`] keeps it: a stable 64-bit hash

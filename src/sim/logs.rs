@@ -239,6 +239,7 @@ pub(crate) fn step_logs(
             service: Some(SERVICES[s].name.to_string()),
             level,
             trace: crate::model::trace_in_line(&line),
+            template: Default::default(),
             line,
         });
     };

@@ -75,6 +75,7 @@ fn memory_is_bounded() {
             level: crate::model::LogLevel::Info,
             line: "l".into(),
             trace: None,
+            template: Default::default(),
         }]));
     }
     assert!(s.series_count() <= 5);

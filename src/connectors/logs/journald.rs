@@ -64,6 +64,7 @@ pub fn parse(line: &str, source: &str, service: &str, now: UnixMs) -> Option<Log
         service: Some(service.to_string()),
         level,
         trace: crate::model::trace_in_line(&message),
+        template: Default::default(),
         line: cut(&message, MAX_LINE_BYTES).to_string(),
     })
 }

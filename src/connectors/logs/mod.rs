@@ -115,6 +115,7 @@ pub fn record(source: &str, service: &str, ts: UnixMs, line: &str) -> LogRecord 
         level: LogLevel::sniff(line),
         line: line.to_string(),
         trace: crate::model::trace_in_line(line),
+        template: Default::default(),
     }
 }
 

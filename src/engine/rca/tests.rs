@@ -105,6 +105,7 @@ fn error_logs_become_evidence() {
             level: crate::model::LogLevel::Error,
             line: format!("ERROR connection pool exhausted after {i} ms"),
             trace: None,
+            template: Default::default(),
         })
         .collect();
     s.apply(Ingest::Logs(lines));

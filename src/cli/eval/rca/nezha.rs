@@ -308,6 +308,7 @@ pub fn read_logs(path: &Path, counts: &mut Counts) -> Vec<LogRecord> {
             level: LogLevel::sniff(&line),
             line,
             trace: trace.and_then(|i| r.get(i)).and_then(|v| trace_key(v)),
+            template: Default::default(),
         });
     }
     out.sort_by_key(|l| l.ts);

@@ -105,6 +105,7 @@ fn to_record(
         level: level.unwrap_or_else(|| LogLevel::sniff(line)),
         line: line.to_string(),
         trace: trace.or_else(|| crate::model::trace_in_line(line)),
+        template: Default::default(),
     }
 }
 

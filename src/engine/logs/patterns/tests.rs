@@ -8,6 +8,7 @@ fn rec(ts: UnixMs, service: &str, level: LogLevel, line: &str) -> LogRecord {
         level,
         line: line.into(),
         trace: None,
+        template: Default::default(),
     }
 }
 

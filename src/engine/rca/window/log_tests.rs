@@ -110,6 +110,7 @@ fn request_lines(svc: &str, m: i64, i: i64, texts: &[&str]) -> Vec<LogRecord> {
             let k = i64::try_from(k).unwrap_or(0);
             LogRecord {
                 trace,
+                template: Default::default(),
                 ..line(ts + k, svc, LogLevel::Info, format!("{t} id={}", i * 7 + k))
             }
         })

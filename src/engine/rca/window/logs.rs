@@ -18,10 +18,12 @@
 //! inflates the ratio, a lull in traffic the rate, and a line that stopped
 //! is missing by both. Spans are not cut short by the exception.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashMapExt};
 
 use crate::engine::logs::mask::Masked;
-use crate::model::{LogLevel, UnixMs};
+use crate::model::{LogLevel, LogRecord, UnixMs};
 use crate::store::Store;
 
 use super::paths::{Companion, Requests, stopped_z};
@@ -90,40 +92,16 @@ struct Count {
     last: UnixMs,
 }
 
-/// Distinct lines whose template keys are remembered (per thread); the
-/// memo is emptied when it reaches this.
-const KEY_MEMO: usize = 1 << 18;
-
-thread_local! {
-    /// Line text (hashed with a per-process random seed, so colliding lines
-    /// cannot be prepared in advance) to its template key: the window measures
-    /// run every minute over the same half hour of lines, and masking is
-    /// their largest cost.
-    static KEYS: std::cell::RefCell<(foldhash::quality::RandomState, HashMap<u64, u64>)> =
-        std::cell::RefCell::new((foldhash::quality::RandomState::default(), HashMap::new()));
-}
-
-/// The template key of `line`: its masked tokens (as the miner masks
-/// them) folded into one hash.
-fn template_key(masked: &mut Masked, line: &str) -> u64 {
-    use std::hash::BuildHasher;
-    KEYS.with(|k| {
-        let mut k = k.borrow_mut();
-        let id = k.0.hash_one(line);
-        if let Some(key) = k.1.get(&id) {
-            return *key;
-        }
-        masked.fill(line);
+/// The template key of `l`: its masked tokens (as the miner masks them)
+/// folded into one hash, computed once per line and kept with it.
+fn template_key(masked: &mut Masked, l: &LogRecord) -> u64 {
+    l.template.get_or_init(|| {
+        masked.fill(&l.line);
         let mut h = crate::base::Fnv1a::new();
         for x in &masked.hashes {
             h.word(*x);
         }
-        let key = h.finish();
-        if k.1.len() >= KEY_MEMO {
-            k.1.clear();
-        }
-        k.1.insert(id, key);
-        key
+        h.finish()
     })
 }
 
@@ -132,9 +110,11 @@ fn template_key(masked: &mut Masked, line: &str) -> u64 {
 /// start, lines per minute).
 #[derive(Debug, Default)]
 struct Totals {
+    /// Whether the service is measured at all.
+    wanted: bool,
     base: u64,
     win: u64,
-    base_minutes: std::collections::HashSet<i64>,
+    base_minutes: foldhash::HashSet<i64>,
     win_minutes: Vec<u64>,
 }
 
@@ -178,10 +158,13 @@ pub fn shifts(
             continue;
         }
         let Some(s) = l.service.as_deref() else { continue };
-        if only.is_some_and(|o| !o.contains(s)) {
+        let t = totals.entry(s).or_insert_with(|| Totals {
+            wanted: only.is_none_or(|o| o.contains(s)),
+            ..Totals::default()
+        });
+        if !t.wanted {
             continue;
         }
-        let t = totals.entry(s).or_default();
         if w {
             t.win += 1;
             bump(&mut t.win_minutes, minute(l.ts));
@@ -189,7 +172,7 @@ pub fn shifts(
             t.base += 1;
             t.base_minutes.insert(l.ts.div_euclid(60_000));
         }
-        let key = template_key(&mut masked, &l.line);
+        let key = template_key(&mut masked, l);
         let next = counts.len();
         let c = counts
             .entry((s, l.level, key))

@@ -21,7 +21,7 @@
 //! the stop, not to the normal it is judged against (a fault is measured
 //! against a baseline from before its own first sign).
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use crate::model::UnixMs;
 
