@@ -152,7 +152,10 @@ pub fn shifts(
     let mut counts: HashMap<(&str, LogLevel, u64), Count> = HashMap::new();
     let mut masked = Masked::default();
     let mut paths: HashMap<&str, Requests> = HashMap::new();
-    for l in store.logs() {
+    // The first and last instant either holds: most lines lie outside.
+    let lo = req.baseline.iter().map(|i| i.0).fold(req.window.0, UnixMs::min);
+    let hi = req.baseline.iter().map(|i| i.1 - 1).fold(req.window.1, UnixMs::max);
+    for l in store.logs().iter().filter(|l| l.ts >= lo && l.ts <= hi) {
         let (w, b) = (in_win(l.ts), in_base(l.ts));
         if !(w || b) {
             continue;

@@ -54,12 +54,13 @@ impl Watch {
         let mut data: std::collections::HashMap<&str, (u64, u64)> =
             std::collections::HashMap::new();
         let mut note = |s: &str, x: UnixMs| {
+            if x < from || x >= t {
+                return;
+            }
             if let Some((name, v)) = own.get_key_value(s) {
-                if x >= from && x < t {
-                    let d = data.entry(name).or_default();
-                    d.0 += 1;
-                    d.1 += u64::from(contains(v, x));
-                }
+                let d = data.entry(name).or_default();
+                d.0 += 1;
+                d.1 += u64::from(contains(v, x));
             }
         };
         for l in store.logs().iter() {
