@@ -15,9 +15,11 @@
 //! slow) but two CPU anomalies alone are a busy host, not an incident.
 //! It goes away when an alert on the service fires or an incident covers
 //! the service (the real incident takes over), or after [`QUIET_MS`]
-//! without such an anomaly. Once corroborated and then quiet for
-//! [`REARM_MS`] it takes no new clues: the next trouble on its services
-//! is a new suspicion.
+//! without such an anomaly. Once corroborated, a service of it quiet for
+//! [`REARM_MS`] takes no new clues there: its next trouble is a new
+//! suspicion, even while a neighbour's clues keep the old one going (that
+//! trouble of its own had ended as far as quell can see). The whole
+//! suspicion quiet for [`REARM_MS`] takes no new neighbours either.
 //!
 //! Services next to each other in the call graph (the configured topology,
 //! else the one the spans imply, see [`watch::Watch::call_graph`]) are one
@@ -62,11 +64,12 @@ pub const MIN_EVENTS: usize = 2;
 pub const WINDOW_MS: i64 = 5 * 60_000;
 /// A suspicion with no strong anomaly for this long is dropped.
 pub const QUIET_MS: i64 = 10 * 60_000;
-/// A corroborated suspicion with no clue for this long has ended as far
-/// as quell can see (the watch judges every minute, over the last three):
-/// new clues on its services open a new one, so a fault repeated on one
-/// service is a new suspicion, as a resolved alert that fires again is a
-/// new occurrence. A clue counts from when the data showed it
+/// A service of a corroborated suspicion with no clue for this long is
+/// out of trouble as far as quell can see (the watch judges every minute,
+/// over the last three): new clues on it open a new suspicion, so a fault
+/// repeated on one service is a new suspicion, as a resolved alert that
+/// fires again is a new occurrence, though clues next door kept the first
+/// one going. A clue counts from when the data showed it
 /// ([`watch::Sign::until`]): runs that re-read minutes whose data ended
 /// tell nothing newer.
 pub const REARM_MS: i64 = watch::WINDOW_MS + watch::EVERY_MS;
@@ -96,6 +99,9 @@ struct Suspicion {
     services: Vec<String>,
     /// When each of `services` was first seen in it.
     onset: Vec<UnixMs>,
+    /// When each of `services` was last seen in trouble (its clues'
+    /// [`Clue::until`]).
+    latest: Vec<UnixMs>,
     events: Vec<AnomalyEvent>,
     /// The watch's signs on its services (the newest, as evidence).
     signs: Vec<Sign>,
@@ -200,13 +206,15 @@ impl Suspects {
             // Expire as of this clue, so one pass over an hour of
             // history groups exactly as a pass per step would.
             self.open.retain(|g| live_at(g, ts));
-            // Its own services while it goes on; a neighbour of one of
-            // them in its first minutes.
-            let near = |g: &Suspicion| {
-                (ts - g.last <= REARM_MS || !sustained(g))
-                    && (g.services.iter().any(|m| m == svc)
-                        || (ts - g.start() <= WINDOW_MS
-                            && g.services.iter().any(|m| adjacent(topo, m, svc))))
+            // Its own services while their trouble goes on; a neighbour
+            // of one of them in its first minutes, while it goes on.
+            let near = |g: &Suspicion| match g.services.iter().position(|m| m == svc) {
+                Some(i) => ts - g.latest[i] <= REARM_MS || !sustained(g),
+                None => {
+                    (ts - g.last <= REARM_MS || !sustained(g))
+                        && ts - g.start() <= WINDOW_MS
+                        && g.services.iter().any(|m| adjacent(topo, m, svc))
+                }
             };
             let g = match self.open.iter().position(near) {
                 Some(i) => &mut self.open[i],
@@ -217,6 +225,7 @@ impl Suspects {
                         last: until,
                         services: Vec::new(),
                         onset: Vec::new(),
+                        latest: Vec::new(),
                         events: Vec::new(),
                         signs: Vec::new(),
                         looks: Vec::new(),
@@ -228,9 +237,13 @@ impl Suspects {
                     &mut self.open[last]
                 }
             };
-            if !g.services.iter().any(|m| m == svc) {
-                g.services.push(svc.to_string());
-                g.onset.push(ts);
+            match g.services.iter().position(|m| m == svc) {
+                Some(i) => g.latest[i] = g.latest[i].max(until),
+                None => {
+                    g.services.push(svc.to_string());
+                    g.onset.push(ts);
+                    g.latest.push(until);
+                }
             }
             g.last = g.last.max(until);
             match clue {

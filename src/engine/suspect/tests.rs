@@ -413,3 +413,32 @@ fn a_blip_next_door_does_not_date_the_trouble_it_joins() {
     assert_eq!(shown.len(), 1, "{shown:?}");
     assert_eq!(shown[0].started_at, at(14));
 }
+
+/// A service whose own trouble went quiet for [`REARM_MS`] starts a new
+/// suspicion when it is in trouble again, though a neighbour's clues kept
+/// its old one going: that is its next fault, not the old one still
+/// showing.
+#[test]
+fn a_service_quiet_for_a_while_in_trouble_again_is_a_new_suspicion() {
+    use watch::Instrument::{LogErrors, Metrics, Spans};
+    let s = store();
+    let mut sus = Suspects::default();
+    let m = 60_000;
+    let t0 = at(10);
+    let passes: [(UnixMs, Vec<Sign>); 4] = [
+        (t0, vec![sign("cart", LogErrors, t0), sign("cart", Spans, t0)]),
+        (t0 + 3 * m, vec![sign("redis", Metrics, t0 + 3 * m)]),
+        (t0 + 6 * m, vec![sign("redis", Metrics, t0 + 6 * m)]),
+        (t0 + 8 * m, vec![sign("cart", LogErrors, t0 + 8 * m), sign("cart", Spans, t0 + 8 * m)]),
+    ];
+    let mut shown = Vec::new();
+    for (now, signs) in passes {
+        shown = sus.update([].iter(), &watch::Watch::holding(signs), &[], &s, &shop(), now);
+    }
+    assert!(t0 + 8 * m - (t0 + 6 * m) <= REARM_MS && 8 * m > REARM_MS);
+    let mut starts: Vec<UnixMs> = shown.iter().map(|i| i.started_at).collect();
+    starts.sort_unstable();
+    assert_eq!(starts, [t0, t0 + 8 * m], "{shown:?}");
+    let again = shown.iter().find(|i| i.started_at == t0 + 8 * m);
+    assert_eq!(again.map(|i| i.services.clone()), Some(vec!["cart".to_string()]));
+}

@@ -6,7 +6,15 @@ use crate::store::{Ingest, StoreLimits};
 const MIN: i64 = 60_000;
 
 fn rec(ts: i64, svc: &str, level: LogLevel, line: String) -> LogRecord {
-    LogRecord { ts, source: "t".into(), service: Some(svc.into()), level, line, trace: None, template: Default::default() }
+    LogRecord {
+        ts,
+        source: "t".into(),
+        service: Some(svc.into()),
+        level,
+        line,
+        trace: None,
+        template: Default::default(),
+    }
 }
 
 /// `pay` logs two lines per request every second ("received", then "paid"),

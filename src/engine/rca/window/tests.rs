@@ -7,7 +7,15 @@ const MIN: i64 = 60_000;
 
 /// One log line of `svc` at `ts`.
 pub(super) fn record(ts: i64, svc: &str, level: LogLevel, text: String) -> LogRecord {
-    LogRecord { ts, source: "t".into(), service: Some(svc.into()), level, line: text, trace: None, template: Default::default() }
+    LogRecord {
+        ts,
+        source: "t".into(),
+        service: Some(svc.into()),
+        level,
+        line: text,
+        trace: None,
+        template: Default::default(),
+    }
 }
 
 /// One log line whose level is read from its text, as a log source reads it.
