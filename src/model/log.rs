@@ -134,6 +134,44 @@ fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
 mod tests {
     use super::*;
 
+    /// A record's memo is computed once, and neither it nor whether it
+    /// was computed changes what the record is.
+    #[test]
+    fn a_memo_is_computed_once_and_is_not_part_of_the_record() {
+        let rec = LogRecord {
+            ts: 1,
+            source: "s".into(),
+            service: Some("a".into()),
+            level: LogLevel::Info,
+            line: "x".into(),
+            trace: None,
+            template: Memo::default(),
+        };
+        let fresh = rec.clone();
+        let mut calls = 0;
+        assert_eq!(
+            rec.template.get_or_init(|| {
+                calls += 1;
+                7
+            }),
+            7
+        );
+        assert_eq!(
+            rec.template.get_or_init(|| {
+                calls += 1;
+                8
+            }),
+            7
+        );
+        assert_eq!(calls, 1);
+        assert_eq!(rec, fresh);
+        let Ok(json) = serde_json::to_string(&rec) else { panic!("a record serializes") };
+        assert!(!json.contains("template"), "{json}");
+        let Ok(back) = serde_json::from_str::<LogRecord>(&json) else { panic!("{json}") };
+        assert_eq!(back, rec);
+        assert_eq!(back.template.get_or_init(|| 9), 9);
+    }
+
     #[test]
     fn sniffs_levels() {
         assert_eq!(LogLevel::sniff("2024 ERROR db timeout"), LogLevel::Error);
