@@ -85,6 +85,11 @@ pub struct Strengths {
     /// When its log change began (see [`logs::LogShift::onset`]).
     #[serde(skip)]
     logs_onset: Option<UnixMs>,
+    /// Services whose errors came first in most of the requests its
+    /// strongest error template was written in (see
+    /// [`logs::LogShift::preceded_by`]).
+    #[serde(skip)]
+    logs_after: Vec<String>,
     /// When the series behind the strongest of `metric`, `symptom` and
     /// `traffic_drop` was last seen off normal (its newest sample off by
     /// [`REPORT_Z`] or more).
@@ -207,6 +212,7 @@ pub fn strengths_of(
         let st = out.entry(s.clone()).or_default();
         st.logs = sh.rise_x.max(sh.vanished_x);
         st.logs_onset = sh.onset(req.window.0);
+        st.logs_after = sh.preceded_by.clone();
         st.note("logs:z".into(), sh.z_max);
         st.note("logs:sum".into(), sh.z_sum);
         st.note("logs:vanished".into(), sh.vanished_z);
@@ -270,7 +276,11 @@ pub fn strengths_of(
     // callee's trouble: its log change is not held against it (kept in the
     // detail). A change that began after the caller's cannot have caused
     // it. Span changes are measured over the whole window, so they count
-    // as from its start.
+    // as from its start. A caller whose errors came after a callee's in
+    // most of the requests (traces) they were written in, when that callee
+    // changed too, reports the callee's trouble as well: the requests
+    // failed there first, whatever the sizes (a caller may log more lines
+    // per failure than its callee).
     let own_change: BTreeMap<String, (f64, UnixMs)> = out
         .iter()
         .filter(|(_, st)| st.logs > 0.0 || st.spans >= 1.0)
@@ -282,11 +292,13 @@ pub fn strengths_of(
         .collect();
     for (s, st) in &mut out {
         let began = st.logs_onset.unwrap_or(req.window.0);
+        let after = &st.logs_after;
         let explained = |c: &str| {
             c != s
-                && own_change
-                    .get(c)
-                    .is_some_and(|(x, from)| *x >= st.logs && *from <= began + ONSET_SLACK_MS)
+                && own_change.get(c).is_some_and(|(x, from)| {
+                    (*x >= st.logs && *from <= began + ONSET_SLACK_MS)
+                        || after.iter().any(|a| a == c)
+                })
         };
         if st.logs > 0.0 && topo.callees(s).any(explained) {
             st.note("logs:callee".into(), st.logs);

@@ -286,3 +286,60 @@ fn a_lull_in_traffic_stops_no_line() {
     let stop = st.get("cart").and_then(|c| c.detail.get("logs:vanished").copied()).unwrap_or(0.0);
     assert!(stop < 1.0, "{st:?}");
 }
+
+/// A caller's errors that follow its callee's in most of the requests they
+/// are written in are the callee's doing, though the caller writes more of
+/// them; the same errors in requests of their own are not.
+#[test]
+fn a_callers_errors_after_its_callees_in_the_same_requests_are_the_callees() {
+    let mut topo = Topology::new();
+    topo.add_edge("front", "api");
+    let traced = |ts: i64, svc: &str, level: LogLevel, text: &str, trace: u64| LogRecord {
+        trace: Some(trace),
+        ..line(ts, svc, level, format!("{text} {ts}"))
+    };
+    // 12 requests a minute; from minute 30, front fails every one of them
+    // and api logs an error first in 8 of them (`shared`), or in 8
+    // requests of its own.
+    let build = |shared: bool| {
+        let mut logs = Vec::new();
+        for m in 0..36 {
+            for i in 0..12 {
+                let (ts, trace) = (m * MIN + i * 5_000, u64::try_from(m * 100 + i).unwrap_or(0));
+                logs.push(traced(ts, "front", LogLevel::Info, "INFO GET /book", trace));
+                logs.push(traced(ts + 1, "api", LogLevel::Info, "INFO booking received", trace));
+                if m < 30 {
+                    continue;
+                }
+                if i < 8 {
+                    let own = if shared { trace } else { trace + 50 };
+                    logs.push(traced(
+                        ts + 2,
+                        "api",
+                        LogLevel::Error,
+                        "ERROR price lookup failed",
+                        own,
+                    ));
+                }
+                logs.push(traced(
+                    ts + 3,
+                    "front",
+                    LogLevel::Error,
+                    "ERROR api returned 500",
+                    trace,
+                ));
+            }
+        }
+        logs.sort_by_key(|l| l.ts);
+        logged(logs)
+    };
+    let shared = build(true);
+    let st = strengths(&shared, &topo, &request());
+    assert!(st["front"].detail["logs:rise_x"] > st["api"].logs, "{st:?}");
+    assert!(st["front"].detail.contains_key("logs:callee"), "{st:?}");
+    assert_eq!(ranked(&shared, &topo).first().map(String::as_str), Some("api"));
+    let apart = build(false);
+    let st = strengths(&apart, &topo, &request());
+    assert!(!st["front"].detail.contains_key("logs:callee"), "{st:?}");
+    assert_eq!(ranked(&apart, &topo).first().map(String::as_str), Some("front"));
+}

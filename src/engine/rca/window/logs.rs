@@ -77,6 +77,11 @@ pub struct LogShift {
     /// not.
     pub vanished_x: f64,
     pub rise_x: f64,
+    /// The services whose error or warning lines came first in more than
+    /// half of the window requests (traces) that wrote its strongest risen
+    /// template, when that rose significantly: a callee failing the
+    /// request before the caller reports it.
+    pub preceded_by: Vec<String>,
 }
 
 #[derive(Default)]
@@ -152,6 +157,9 @@ pub fn shifts(
     let mut counts: HashMap<(&str, LogLevel, u64), Count> = HashMap::new();
     let mut masked = Masked::default();
     let mut paths: HashMap<&str, Requests> = HashMap::new();
+    // The window's error and warning lines per request: service, time,
+    // template.
+    let mut errors: HashMap<u64, Vec<(&str, UnixMs, usize)>> = HashMap::new();
     // The first and last instant either holds: most lines lie outside.
     let lo = req.baseline.iter().map(|i| i.0).fold(req.window.0, UnixMs::min);
     let hi = req.baseline.iter().map(|i| i.1 - 1).fold(req.window.1, UnixMs::max);
@@ -182,6 +190,9 @@ pub fn shifts(
             .or_insert_with(|| Count { id: next, ..Count::default() });
         if let Some(tr) = l.trace {
             paths.entry(s).or_default().add(tr, c.id, l.ts, w.then(|| minute(l.ts)));
+            if w && matches!(l.level, LogLevel::Error | LogLevel::Warn) {
+                errors.entry(tr).or_default().push((s, l.ts, c.id));
+            }
         }
         if w {
             c.win += 1;
@@ -233,6 +244,8 @@ pub fn shifts(
         .collect();
     let texts: HashMap<usize, &str> = counts.values().map(|c| (c.id, c.text.as_str())).collect();
     let mut out: BTreeMap<String, LogShift> = BTreeMap::new();
+    // Per service, its strongest error or warning template.
+    let mut top: HashMap<&str, usize> = HashMap::new();
     for ((s, level, _), c) in &counts {
         let (s, level) = (*s, *level);
         let companion = companions.get(&(s, c.id));
@@ -330,6 +343,7 @@ pub fn shifts(
             sh.new_lines += c.win;
         }
         if z > sh.z_max || sh.example.is_empty() {
+            top.insert(s, c.id);
             sh.z_max = sh.z_max.max(z);
             sh.example = crate::sanitize::clean_line(&c.text, 160);
             sh.ts = c.last;
@@ -337,7 +351,35 @@ pub fn shifts(
             sh.expected = expected;
         }
     }
+    for (s, sh) in out.iter_mut().filter(|(_, sh)| sh.z_max >= REPORT_Z) {
+        if let Some(&id) = top.get(s.as_str()) {
+            sh.preceded_by = preceded_by(&errors, s, id);
+        }
+    }
     out
+}
+
+/// The other services whose error or warning lines came no later than
+/// `service`'s first line of template `id` in more than half of the
+/// requests holding that template.
+fn preceded_by(
+    errors: &HashMap<u64, Vec<(&str, UnixMs, usize)>>,
+    service: &str,
+    id: usize,
+) -> Vec<String> {
+    let mut requests = 0u64;
+    let mut first: BTreeMap<&str, u64> = BTreeMap::new();
+    for lines in errors.values() {
+        let mine = lines.iter().filter(|(s, _, t)| *s == service && *t == id);
+        let Some(at) = mine.map(|x| x.1).min() else { continue };
+        requests += 1;
+        let before: std::collections::BTreeSet<&str> =
+            lines.iter().filter(|(s, ts, _)| *s != service && *ts <= at).map(|x| x.0).collect();
+        for s in before {
+            *first.entry(s).or_default() += 1;
+        }
+    }
+    first.into_iter().filter(|(_, n)| 2 * n > requests).map(|(s, _)| s.to_string()).collect()
 }
 
 impl LogShift {
