@@ -9,7 +9,7 @@ secs=${SECS:-30}
 home=$(mktemp -d)
 measure() {
   local label=$1; shift
-  local sock="quell-idle-$$"
+  local sock="quell-idle-$$-$RANDOM"
   tmux -L "$sock" new-session -d -x 120 -y 40 "env HOME=$home XDG_CONFIG_HOME=$home/.config $bin $*"
   sleep 5
   local pid; pid=$(pgrep -n -f "$bin $*")
