@@ -94,7 +94,6 @@ fn key_signal(s: &Signal) -> bool {
 struct Suspicion {
     id: IncidentId,
     since: UnixMs,
-    last: UnixMs,
     /// In order of their first strong anomaly.
     services: Vec<String>,
     /// When each of `services` was first seen in it.
@@ -125,6 +124,11 @@ impl Suspicion {
     /// that corroborated it (its first clue until then).
     fn start(&self) -> UnixMs {
         self.confirmed.unwrap_or(self.since)
+    }
+
+    /// When any of its services was last seen in trouble.
+    fn last(&self) -> UnixMs {
+        self.latest.iter().copied().max().unwrap_or(self.since)
     }
 }
 
@@ -211,7 +215,7 @@ impl Suspects {
             let near = |g: &Suspicion| match g.services.iter().position(|m| m == svc) {
                 Some(i) => ts - g.latest[i] <= REARM_MS || !sustained(g),
                 None => {
-                    (ts - g.last <= REARM_MS || !sustained(g))
+                    (ts - g.last() <= REARM_MS || !sustained(g))
                         && ts - g.start() <= WINDOW_MS
                         && g.services.iter().any(|m| adjacent(topo, m, svc))
                 }
@@ -222,7 +226,6 @@ impl Suspects {
                     self.open.push(Suspicion {
                         id: suspect_id(svc, ts),
                         since: ts,
-                        last: until,
                         services: Vec::new(),
                         onset: Vec::new(),
                         latest: Vec::new(),
@@ -245,7 +248,6 @@ impl Suspects {
                     g.latest.push(until);
                 }
             }
-            g.last = g.last.max(until);
             match clue {
                 Clue::Anomaly(e) => keep_newest(&mut g.events, e.clone()),
                 Clue::Sign(x) => {
@@ -328,7 +330,7 @@ fn rank(g: &mut Suspicion, watch: &watch::Watch, store: &Store, topo: &Topology,
 /// went uncorroborated for a whole [`WINDOW_MS`] (such a blip must not
 /// later head, and date, a group of unrelated anomalies next door).
 fn live_at(g: &Suspicion, t: UnixMs) -> bool {
-    t - g.last <= QUIET_MS && (t - g.since <= WINDOW_MS || sustained(g))
+    t - g.last() <= QUIET_MS && (t - g.since <= WINDOW_MS || sustained(g))
 }
 
 /// Appends `x`, keeping the newest [`MAX_EVIDENCE`].

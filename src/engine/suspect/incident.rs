@@ -104,7 +104,7 @@ pub(super) fn incident(g: &Suspicion, now: UnixMs) -> Incident {
             root_causes.push(o);
         }
     }
-    let quiet = now - g.last > WINDOW_MS;
+    let quiet = now - g.last() > WINDOW_MS;
     let mut timeline: Vec<TimelineEntry> = g
         .events
         .iter()
@@ -130,7 +130,7 @@ pub(super) fn incident(g: &Suspicion, now: UnixMs) -> Incident {
         severity: Severity::Info,
         state: if quiet { IncidentState::Quiet } else { IncidentState::Open },
         started_at: g.start(),
-        updated_at: g.last,
+        updated_at: g.last(),
         resolved_at: None,
         alerts: Vec::new(),
         services: g.services.clone(),
