@@ -4,6 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{SourceId, UnixMs};
 
+mod level;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LogLevel {
@@ -12,25 +14,6 @@ pub enum LogLevel {
     Info,
     Debug,
     Unknown,
-}
-
-impl LogLevel {
-    /// Guesses the level from a line's text when the source gives none.
-    #[must_use]
-    pub fn sniff(line: &str) -> Self {
-        let head: String = line.chars().take(120).collect::<String>().to_ascii_uppercase();
-        if ["ERROR", "FATAL", "PANIC", "CRIT", "EXCEPTION"].iter().any(|w| head.contains(w)) {
-            Self::Error
-        } else if head.contains("WARN") {
-            Self::Warn
-        } else if head.contains("DEBUG") || head.contains("TRACE") {
-            Self::Debug
-        } else if head.contains("INFO") {
-            Self::Info
-        } else {
-            Self::Unknown
-        }
-    }
 }
 
 /// One log line. `line` is raw, attacker-controlled text.
@@ -170,13 +153,6 @@ mod tests {
         let Ok(back) = serde_json::from_str::<LogRecord>(&json) else { panic!("{json}") };
         assert_eq!(back, rec);
         assert_eq!(back.template.get_or_init(|| 9), 9);
-    }
-
-    #[test]
-    fn sniffs_levels() {
-        assert_eq!(LogLevel::sniff("2024 ERROR db timeout"), LogLevel::Error);
-        assert_eq!(LogLevel::sniff("level=warn msg=slow"), LogLevel::Warn);
-        assert_eq!(LogLevel::sniff("GET /healthz 200"), LogLevel::Unknown);
     }
 
     #[test]

@@ -162,15 +162,7 @@ fn trace_of(labels: &BTreeMap<String, String>) -> Option<u64> {
 /// is one of the usual words.
 fn level_of(labels: &BTreeMap<String, String>) -> Option<LogLevel> {
     let word = labels.get("level").or_else(|| labels.get("detected_level"))?;
-    match word.to_ascii_lowercase().as_str() {
-        "error" | "err" | "fatal" | "critical" | "crit" | "panic" | "emerg" | "alert" => {
-            Some(LogLevel::Error)
-        }
-        "warn" | "warning" => Some(LogLevel::Warn),
-        "info" | "notice" | "informational" => Some(LogLevel::Info),
-        "debug" | "trace" => Some(LogLevel::Debug),
-        _ => None,
-    }
+    LogLevel::named(word)
 }
 
 #[cfg(test)]
@@ -207,7 +199,8 @@ mod tests {
         let one = |k: &str, v: &str| BTreeMap::from([(k.to_string(), v.to_string())]);
         assert_eq!(level_of(&one("level", "ERROR")), Some(LogLevel::Error));
         assert_eq!(level_of(&one("detected_level", "warn")), Some(LogLevel::Warn));
-        assert_eq!(level_of(&one("level", "verbose")), None);
+        assert_eq!(level_of(&one("level", "verbose")), Some(LogLevel::Debug));
+        assert_eq!(level_of(&one("level", "high")), None);
         assert_eq!(level_of(&one("app", "error")), None);
     }
 

@@ -163,6 +163,34 @@ fn exception_seen_only_in_logs_ranks_its_service() {
     first_with_evidence(&s, "cart", "pay", "IllegalStateException");
 }
 
+/// The same fault in JSON logs whose level is a field after the message,
+/// as Go services behind a container runtime write them: the message names
+/// no level (and its `TraceID:` is no trace level), a routine message on pay
+/// says "error" at info level.
+#[test]
+fn exception_seen_only_in_structured_logs_ranks_its_service() {
+    let json = |msg: String, sev: &str| {
+        format!(
+            "{{\"message\":\"TraceID: 4bf92f3577b34da6a3ce929d0e0e4736 SpanID: 00f067aa0ba902b7 {msg}\",\"severity\":\"{sev}\",\"timestamp\":\"2022-08-22T00:00:00Z\"}}"
+        )
+    };
+    let mut s = store();
+    let mut lines = Vec::new();
+    for sec in 0..40 * 60 {
+        let ts = i64::from(sec) * 1000;
+        if sec % 10 == 0 {
+            lines.push(line(ts, "cart", json(format!("cart has {} items", sec % 7), "info")));
+            lines.push(line(ts, "pay", json(format!("charged order {sec}"), "info")));
+        }
+        if sec >= 30 * 60 && sec % 20 == 0 {
+            lines.push(line(ts, "cart", json(format!("total mismatch for order {sec}"), "error")));
+            lines.push(line(ts, "pay", json(format!("error budget report {sec}"), "info")));
+        }
+    }
+    s.apply(Ingest::Logs(lines));
+    first_with_evidence(&s, "cart", "pay", "total mismatch");
+}
+
 #[test]
 fn a_log_line_that_stops_while_its_service_goes_on_ranks_that_service() {
     // route logs two lines per request; from minute 30 an exception cuts
