@@ -25,7 +25,7 @@
 //! (a z-score on that share). Ties at a quantized baseline count as not
 //! above, so a flat baseline does not turn noise into a shift.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use crate::model::Evidence;
 
@@ -76,8 +76,9 @@ pub struct SpanChange {
     /// Effect size: log2 of the window's 90th percentile over the
     /// baseline's (each plus 1 ms, so sub-millisecond noise is no effect).
     pub effect: f64,
-    /// A gap blamed on its caller: the caller's calls to two or more
-    /// services got wider gaps together.
+    /// A gap blamed on its caller: the caller's calls to another service
+    /// got a significantly wider gap too, with an effect at most 1 (a
+    /// factor of two) below this one's.
     pub caller_side: bool,
 }
 
@@ -210,19 +211,29 @@ pub fn changes(base: &CallStats, win: &CallStats, min_z: f64) -> Vec<SpanChange>
             });
         }
     }
-    // Callers whose calls to two or more services all got wider gaps.
-    let mut widened: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    // A caller whose calls to two or more services got wider gaps
+    // together is slow on its own side (its network, its threads), and
+    // those gaps are its doing, as far as its other calls widened too: a
+    // gap widened more than twice as much again (an effect more than 1
+    // above every other widened call of that caller) has a cause of its
+    // own, at the callee.
+    let mut widened: BTreeMap<&str, Vec<(&str, f64)>> = BTreeMap::new();
     for ch in &out {
         if let Subject::Gap(a, b) = &ch.subject
             && ch.z >= SIGNIFICANT_Z
         {
-            widened.entry(a.as_str()).or_default().insert(b.as_str());
+            widened.entry(a.as_str()).or_default().push((b.as_str(), ch.effect));
         }
     }
-    let common: BTreeSet<String> =
-        widened.into_iter().filter(|(_, bs)| bs.len() >= 2).map(|(a, _)| a.to_string()).collect();
-    for ch in &mut out {
-        ch.caller_side = matches!(&ch.subject, Subject::Gap(a, _) if common.contains(a));
+    let shared = |a: &str, b: &str, effect: f64| {
+        widened.get(a).is_some_and(|bs| bs.iter().any(|(c, e)| *c != b && *e >= effect - 1.0))
+    };
+    let sides: Vec<bool> = out
+        .iter()
+        .map(|ch| matches!(&ch.subject, Subject::Gap(a, b) if shared(a, b, ch.effect)))
+        .collect();
+    for (ch, side) in out.iter_mut().zip(sides) {
+        ch.caller_side = side;
     }
     out.sort_by(|a, b| b.z.total_cmp(&a.z).then(a.subject.cmp(&b.subject)));
     out
@@ -349,6 +360,26 @@ mod tests {
         win_spans.extend(fan(100_000, 30, "x", 300, 2));
         let ch = changes(&stats(&base_spans), &stats(&win_spans), 4.0);
         assert_eq!(blame_of(&ch), vec!["b"], "{ch:?}");
+    }
+
+    #[test]
+    fn a_gap_far_wider_than_the_callers_other_calls_is_the_callees() {
+        // a's call to c waits 20 ms more (its side, a little), its call to
+        // b 3 s more: far more than a's side explains, so b's own.
+        let base = stats(&fan(0, 60, "a", 2, 2));
+        let win = stats(&fan(100_000, 30, "a", 3000, 22));
+        let ch = changes(&base, &win, 4.0);
+        let gap = |to: &str| {
+            ch.iter()
+                .find(|c| c.subject == Subject::Gap("a".into(), to.into()))
+                .unwrap_or_else(|| panic!("a gap to {to} in {ch:?}"))
+        };
+        assert!(gap("c").z >= SIGNIFICANT_Z, "{ch:?}");
+        assert_eq!(gap("b").blamed(), "b", "{ch:?}");
+        assert_eq!(gap("c").blamed(), "a", "{ch:?}");
+        // Both about as much wider: a's side, both.
+        let win = stats(&fan(100_000, 30, "a", 3000, 1600));
+        assert_eq!(blame_of(&changes(&base, &win, 4.0)), vec!["a"]);
     }
 
     fn renamed(mut spans: Vec<Span>, to: [&str; 3]) -> Vec<Span> {
