@@ -76,6 +76,11 @@ pub struct SpanChange {
     /// Effect size: log2 of the window's 90th percentile over the
     /// baseline's (each plus 1 ms, so sub-millisecond noise is no effect).
     pub effect: f64,
+    /// For a slow-down (own work, a gap): the share of the window's spans
+    /// above the baseline's 95th percentile, and that percentile in ms,
+    /// the measure the change was found by (its p99 may even fall while
+    /// most calls got slower).
+    pub above: Option<(f64, f64)>,
     /// A gap blamed on its caller: the caller's calls to another service
     /// got a significantly wider gap too, with an effect at most 1 (a
     /// factor of two) below this one's.
@@ -100,8 +105,11 @@ impl SpanChange {
             Subject::Gap(a, b) => (format!("calls {a}→{b}"), "wire+queue p99"),
             Subject::Errors(a, b) => (format!("calls {a}→{b}"), "p99"),
         };
+        let above = self.above.map_or(String::new(), |(share, q)| {
+            format!(", {:.0}% over the normal p95 {}", share * 100.0, ms(q))
+        });
         format!(
-            "{what}: {measure} {} → {}, errors {:.0}% → {:.0}% ({} spans){}",
+            "{what}: {measure} {} → {}{above}, errors {:.0}% → {:.0}% ({} spans){}",
             ms(self.p99.0),
             ms(self.p99.1),
             self.errors.0 * 100.0,
@@ -128,8 +136,14 @@ fn ms(v: f64) -> String {
 /// How far the window's upper tail left the baseline's (z of the share
 /// above the baseline's 95th percentile); `None` with too few samples.
 #[must_use]
-#[allow(clippy::cast_precision_loss)]
 pub fn tail_shift(base: &Samples, win: &Samples) -> Option<f64> {
+    tail(base, win).map(|(z, ..)| z)
+}
+
+/// [`tail_shift`]'s z, with the window's share above the baseline's 95th
+/// percentile and that percentile.
+#[allow(clippy::cast_precision_loss)]
+fn tail(base: &Samples, win: &Samples) -> Option<(f64, f64, f64)> {
     if base.count() < MIN_BASELINE || win.count() < MIN_WINDOW {
         return None;
     }
@@ -137,7 +151,8 @@ pub fn tail_shift(base: &Samples, win: &Samples) -> Option<f64> {
     let above = win.values.iter().filter(|v| **v > q).count() as f64;
     let n = win.count() as f64;
     let p0 = 1.0 - TAIL;
-    Some(((above / n - p0) / (p0 * (1.0 - p0) / n).sqrt()).min(MAX_Z))
+    let z = ((above / n - p0) / (p0 * (1.0 - p0) / n).sqrt()).min(MAX_Z);
+    Some((z, above / n, q))
 }
 
 /// Two-proportion z of the error ratio rising; `None` with too few samples.
@@ -170,8 +185,9 @@ pub fn changes(base: &CallStats, win: &CallStats, min_z: f64) -> Vec<SpanChange>
     };
     for (svc, w) in &win.own {
         let Some(b) = base.own.get(svc) else { continue };
-        if let Some(z) = tail_shift(b, w).filter(|z| *z >= min_z) {
+        if let Some((z, share, q)) = tail(b, w).filter(|(z, ..)| *z >= min_z) {
             out.push(SpanChange {
+                above: Some((share, q)),
                 subject: Subject::Own(svc.clone()),
                 z,
                 p99: (p99(b), p99(w)),
@@ -188,8 +204,9 @@ pub fn changes(base: &CallStats, win: &CallStats, min_z: f64) -> Vec<SpanChange>
         let b = base.calls.get(key).unwrap_or(&none);
         let errors = (b.served.error_ratio(), w.served.error_ratio());
         let gap_base = if b.gap.count() >= MIN_BASELINE { &b.gap } else { &wire };
-        if let Some(z) = tail_shift(gap_base, &w.gap).filter(|z| *z >= min_z) {
+        if let Some((z, share, q)) = tail(gap_base, &w.gap).filter(|(z, ..)| *z >= min_z) {
             out.push(SpanChange {
+                above: Some((share, q)),
                 subject: Subject::Gap(key.0.clone(), key.1.clone()),
                 z,
                 p99: (p99(gap_base), p99(&w.gap)),
@@ -207,6 +224,7 @@ pub fn changes(base: &CallStats, win: &CallStats, min_z: f64) -> Vec<SpanChange>
                 errors,
                 samples: w.served.count(),
                 effect: errors.1 - errors.0,
+                above: None,
                 caller_side: false,
             });
         }
@@ -297,7 +315,32 @@ mod tests {
         assert_eq!(blamed(&ch), vec!["b"], "{ch:?}");
         let line = ch[0].describe();
         assert!(line.starts_with("calls a→b: wire+queue p99 "), "{line}");
+        // Every window call waited 400 ms more: all of them over the normal.
+        assert!(line.contains(", 100% over the normal p95 "), "{line}");
         assert!(line.contains("errors 0% → 0%"), "{line}");
+    }
+
+    /// A slow-down found by the share of calls over the normal p95 says so,
+    /// as its p99 alone may even fall: a few slow outliers in the normal, most
+    /// window calls a little slower than nearly all of it.
+    #[test]
+    fn a_slow_down_says_how_many_calls_were_over_the_normal() {
+        let mut base = jittered(chain(0, 60, 5, 2, 5, 10));
+        for s in base.iter_mut().filter(|s| &*s.service == "c").take(3) {
+            s.duration_us = 400_000;
+        }
+        let mut win = jittered(chain(100_000, 30, 5, 2, 5, 10));
+        for s in win.iter_mut().filter(|s| &*s.service == "c") {
+            s.duration_us = 60_000;
+        }
+        let ch = changes(&stats(&base), &stats(&win), 4.0);
+        let own = ch
+            .iter()
+            .find(|c| c.subject == Subject::Own("c".into()))
+            .unwrap_or_else(|| panic!("c's own work in {ch:?}"));
+        assert!(own.p99.1 < own.p99.0, "{own:?}");
+        let line = own.describe();
+        assert!(line.contains(", 100% over the normal p95 "), "{line}");
     }
 
     #[test]
