@@ -13,8 +13,11 @@
 //! A gap is shared by both ends: when one caller's calls to two or more
 //! services all have wider gaps, the common end is the caller (its own
 //! egress, its CPU starved before it reads the answer), not each callee;
-//! those gaps are blamed on the caller. Gaps into one callee from many
-//! callers still blame the callee.
+//! those gaps are blamed on the caller, as far as they widened alike: the
+//! caller's side adds about the same to each of its calls, so a gap that
+//! slowed by more than twice the ratio of every other widened call of that
+//! caller (an effect more than 1 above theirs) is its callee's. Gaps into
+//! one callee from many callers still blame the callee.
 //!
 //! The wire is one network: a call seen too rarely in the baseline to know
 //! its own gap (a rare request type) is judged against the gaps of every
@@ -229,12 +232,9 @@ pub fn changes(base: &CallStats, win: &CallStats, min_z: f64) -> Vec<SpanChange>
             });
         }
     }
-    // A caller whose calls to two or more services got wider gaps
-    // together is slow on its own side (its network, its threads), and
-    // those gaps are its doing, as far as its other calls widened too: a
-    // gap widened more than twice as much again (an effect more than 1
-    // above every other widened call of that caller) has a cause of its
-    // own, at the callee.
+    // The caller's side (see the module docs): a significantly wider gap
+    // is its caller's when another call of that caller widened too, by an
+    // effect at most 1 below its own.
     let mut widened: BTreeMap<&str, Vec<(&str, f64)>> = BTreeMap::new();
     for ch in &out {
         if let Subject::Gap(a, b) = &ch.subject
