@@ -108,6 +108,74 @@ async fn resolved_alerts_let_the_ack_run_out_unextended() {
     assert_eq!(silences(&url).await.len(), 1, "no new silence was made");
 }
 
+/// quell stopped with an ack on record; meanwhile the cluster lost the
+/// silence (a replica set recreated without its data) and the alerts
+/// resolved and fired again. The ack was for the occurrence that had
+/// started when it was made: that one still firing gets its silence back,
+/// a new one is not acknowledged in the engineer's name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_ack_comes_back_for_its_occurrence_not_for_a_new_one() {
+    let dir = TempDir::new("acks-occurrence");
+    let path = dir.0.join("acks.json");
+    let (_, ts) = targets();
+    let now = SystemClock.now();
+    {
+        let old = Alertmanager::single(&[]);
+        let mut w = writer(&[old.url()], Some(path.clone()));
+        w.command(ack_cmd(ts), now).await;
+        w.cycle(now, &yes).await;
+        assert_eq!(w.statuses()[0].phase, AckPhase::Active);
+    }
+    let saved = std::fs::read(&path).unwrap();
+    let am = Alertmanager::single(&[]);
+    let url = am.url();
+    let later = now + 20 * 60_000;
+
+    // The same alerts fire again, from 10 minutes after the ack.
+    let refired = |_: &quell::model::Fingerprint| Some(now + 10 * 60_000);
+    let mut w = writer(std::slice::from_ref(&url), Some(path.clone()));
+    w.cycle(later, &refired).await;
+    w.cycle(later + 61_000, &refired).await;
+    assert!(silences(&url).await.is_empty(), "no silence for a new occurrence");
+    assert!(w.statuses().is_empty(), "{:?}", w.statuses());
+    drop(w);
+
+    // The occurrence it was made for still fires: its silence comes back.
+    std::fs::write(&path, &saved).unwrap();
+    let mut w = writer(std::slice::from_ref(&url), Some(path));
+    w.cycle(later, &yes).await;
+    assert_eq!(live_silences(&url).await.len(), 1);
+    assert_eq!(w.statuses()[0].phase, AckPhase::Active);
+}
+
+/// A teammate expired quell's ack silence while quell was stopped: the
+/// first pass after the restart sees it, rather than showing the alerts
+/// acked until the next periodic check.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ack_expired_while_quell_was_stopped_is_seen_at_once() {
+    let am = Alertmanager::single(&[]);
+    let url = am.url();
+    let dir = TempDir::new("acks-expired");
+    let path = dir.0.join("acks.json");
+    let (_, ts) = targets();
+    let now = SystemClock.now();
+    let mut w = writer(std::slice::from_ref(&url), Some(path.clone()));
+    w.command(ack_cmd(ts), now).await;
+    w.cycle(now, &yes).await;
+    let id = w.statuses()[0].silence_ids[0].clone();
+    drop(w);
+    let gone =
+        reqwest::Client::new().delete(format!("{url}/api/v2/silence/{id}")).send().await.unwrap();
+    assert!(gone.status().is_success(), "{}", gone.status());
+    let mut w = writer(std::slice::from_ref(&url), Some(path));
+    assert_eq!(w.statuses().len(), 1, "the record as saved");
+    w.cycle(now + 5_000, &yes).await;
+    assert!(w.statuses().is_empty(), "{:?}", w.statuses());
+    let notices = format!("{:?}", w.take_notices());
+    assert!(notices.contains("expired on the cluster by someone else"), "{notices}");
+    assert!(live_silences(&url).await.is_empty(), "not re-created");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_ha_pair_sees_the_ack_on_both_replicas_after_one_write() {
     let (a, b) = Alertmanager::pair();

@@ -136,8 +136,12 @@ fn hostile_instance_label_reaches_the_script_as_one_literal_argument() {
     tmux.wait_for("the hostile alert", |s| s.contains("PwnTest") && s.contains("Runbooks 2"));
     tmux.keys(&["1"]);
     let quoted = format!("\"{hostile}\"");
-    let s = tmux.wait_for("the dialog", |s| s.contains("Run runbook 1") && s.contains(&quoted));
-    assert!(s.contains("\"--instance\"") && s.contains("Enter run"), "{s}");
+    // The whole dialog, down to its keys line: a capture may catch a frame
+    // half drawn.
+    let s = tmux.wait_for("the dialog", |s| {
+        s.contains("Run runbook 1") && s.contains(&quoted) && s.contains("Enter run")
+    });
+    assert!(s.contains("\"--instance\""), "{s}");
     tmux.keys(&["Enter"]);
     let arg = format!("[2] <{hostile}>");
     let s = tmux.wait_for("the output", |s| s.contains(&arg) && s.contains("exit 0"));

@@ -38,6 +38,13 @@ const CYCLE: Duration = Duration::from_secs(5);
 /// (to notice a teammate expiring it).
 const VERIFY_MS: i64 = 60_000;
 
+/// How far an alert's start (the server's clock) may fall after an ack
+/// (quell's clock) and still be the occurrence it was made for.
+const CLOCK_SLACK_MS: i64 = 60_000;
+
+/// When an alert that is active now started (`None`: not active).
+pub type Firing<'a> = dyn Fn(&Fingerprint) -> Option<UnixMs> + Sync + 'a;
+
 /// One silence of an ack.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct SetState {
@@ -79,7 +86,12 @@ impl Writer {
         path: Option<PathBuf>,
     ) -> Self {
         let author = cfg.author();
-        let records = path.as_deref().map(load).unwrap_or_default();
+        // What was true before a restart is checked first: while quell was
+        // stopped a silence may have been expired, or its alerts resolved.
+        let mut records = path.as_deref().map(load).unwrap_or_default();
+        for r in &mut records {
+            r.verified_at = 0;
+        }
         Self { cfg, author, backends, records, path, notices: Vec::new(), view: None }
     }
 
@@ -362,8 +374,9 @@ pub async fn run(
             changed = true;
         }
         let view = Arc::clone(&views.borrow());
-        let firing =
-            |fp: &Fingerprint| view.alerts.get(fp).is_some_and(|a| a.alert.state.is_active());
+        let firing = |fp: &Fingerprint| {
+            view.alerts.get(fp).filter(|a| a.alert.state.is_active()).map(|a| a.alert.starts_at)
+        };
         changed |= writer.cycle(now, &firing).await;
         for n in writer.take_notices() {
             if notices.send(n).is_err() {

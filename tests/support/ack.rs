@@ -84,14 +84,14 @@ pub fn end_of(s: &serde_json::Value) -> i64 {
     chrono::DateTime::parse_from_rfc3339(s["endsAt"].as_str().unwrap()).unwrap().timestamp_millis()
 }
 
-/// Every alert still fires.
-pub fn yes(_: &Fingerprint) -> bool {
-    true
+/// Every alert still fires, since long before any ack.
+pub fn yes(_: &Fingerprint) -> Option<i64> {
+    Some(0)
 }
 
 /// Every alert resolved.
-pub fn no(_: &Fingerprint) -> bool {
-    false
+pub fn no(_: &Fingerprint) -> Option<i64> {
+    None
 }
 
 /// An alert view as the pipeline publishes it (for the writer's planning).

@@ -4,18 +4,14 @@
 //! applied: journal lines, notices, records dropped or retried on another
 //! replica. What one step does to one record lives in `step`.
 
-use super::step::{Step, expire_record, fail, is_transport, refresh_status};
+use super::step::{Step, covers_firing, expire_record, fail, is_transport, refresh_status};
 use super::*;
 
 impl Writer {
     /// Brings every due ack one step closer to what it should be on its
-    /// cluster. `firing` says whether an alert is still active. Returns
-    /// whether anything changed.
-    pub async fn cycle(
-        &mut self,
-        now: UnixMs,
-        firing: &(dyn Fn(&Fingerprint) -> bool + Sync),
-    ) -> bool {
+    /// cluster. `firing` says when an alert that is active now started
+    /// (see [`Firing`]). Returns whether anything changed.
+    pub async fn cycle(&mut self, now: UnixMs, firing: &Firing<'_>) -> bool {
         let before = self.statuses();
         let sources: Vec<SourceId> = self.records.iter().map(|r| r.status.source.clone()).collect();
         let mut sources = sources;
@@ -31,30 +27,25 @@ impl Writer {
         changed
     }
 
-    fn due(&self, r: &Record, now: UnixMs, firing: &(dyn Fn(&Fingerprint) -> bool + Sync)) -> bool {
+    fn due(&self, r: &Record, now: UnixMs, firing: &Firing<'_>) -> bool {
         match r.status.phase {
             AckPhase::Pending { .. } | AckPhase::Expiring { .. } => r.next_try <= now,
             AckPhase::LocalOnly { .. } => false,
             AckPhase::Active => {
                 let extend_before = self.cfg.duration.as_ms() / 3;
                 let soon = r.sets.iter().any(|s| s.ends_at.is_none_or(|e| e - now < extend_before));
-                let live = r.status.fingerprints.iter().any(firing);
+                let live = covers_firing(r, firing);
                 r.next_try <= now && ((soon && live) || now - r.verified_at >= VERIFY_MS)
             }
         }
     }
 
-    async fn cycle_source(
-        &mut self,
-        source: &str,
-        now: UnixMs,
-        firing: &(dyn Fn(&Fingerprint) -> bool + Sync),
-    ) {
+    async fn cycle_source(&mut self, source: &str, now: UnixMs, firing: &Firing<'_>) {
         // Acks whose alerts resolved and whose silences ran out are done.
         self.records.retain(|r| {
             !(r.status.source == source
                 && r.status.phase == AckPhase::Active
-                && !r.status.fingerprints.iter().any(firing)
+                && !covers_firing(r, firing)
                 && r.sets.iter().all(|s| s.ends_at.is_some_and(|e| e <= now)))
         });
         let due: Vec<usize> = (0..self.records.len())

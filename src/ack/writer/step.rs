@@ -13,11 +13,11 @@ impl Writer {
         i: usize,
         list: &[ApiSilence],
         now: UnixMs,
-        firing: &(dyn Fn(&Fingerprint) -> bool + Sync),
+        firing: &Firing<'_>,
     ) -> Step {
         let duration = self.cfg.duration.as_ms();
         let max_until = self.records[i].status.at + self.cfg.max_duration.as_ms();
-        let live = self.records[i].status.fingerprints.iter().any(firing);
+        let live = covers_firing(&self.records[i], firing);
         let was_active = self.records[i].status.phase == AckPhase::Active;
         let r = &mut self.records[i];
         let mut gone = 0usize;
@@ -96,6 +96,20 @@ impl Writer {
         r.next_try = now;
         Step::Ok
     }
+}
+
+/// Whether an alert the ack was made for still fires in the occurrence it
+/// was made for: one that started before the ack (give or take the
+/// servers' clocks). An alert of the same labels that resolved and fired
+/// again later, e.g. while quell was stopped, is a new occurrence, as
+/// Alertmanager's own grouping treats it: the old ack is not extended or
+/// re-created for it.
+pub(super) fn covers_firing(r: &Record, firing: &Firing<'_>) -> bool {
+    r.status
+        .fingerprints
+        .iter()
+        .filter_map(firing)
+        .any(|started| started <= r.status.at + CLOCK_SLACK_MS)
 }
 
 pub(super) fn same_matchers(a: &[SilenceMatcher], b: &[SilenceMatcher]) -> bool {
