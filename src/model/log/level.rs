@@ -122,7 +122,9 @@ fn field_at(b: &[u8], i: usize, key: &[u8]) -> Option<LogLevel> {
     LogLevel::named(value)
 }
 
-/// The level named by the first level word of a plain line's head.
+/// The level named by the first level word of a plain line's head. Fewer
+/// words than [`LogLevel::named`] takes from a level field: in running
+/// text "alert", "notice", "fine" or "information" are ordinary words.
 fn word_level(line: &str) -> Option<LogLevel> {
     let mut n = line.len().min(WORD_SCAN);
     while !line.is_char_boundary(n) {
