@@ -100,6 +100,15 @@ pub(crate) mod testutil {
         }
         out
     }
+
+    /// Up to half a millisecond added to each span, so percentiles are not
+    /// all ties.
+    pub fn jittered(mut spans: Vec<Span>) -> Vec<Span> {
+        for (i, s) in spans.iter_mut().enumerate() {
+            s.duration_us += (i as u64 * 37) % 500;
+        }
+        spans
+    }
 }
 
 #[cfg(test)]

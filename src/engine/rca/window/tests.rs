@@ -1,5 +1,5 @@
 use super::*;
-use crate::engine::spans::testutil::chain;
+use crate::engine::spans::testutil::{chain, jittered};
 use crate::model::{LogLevel, LogRecord, SeriesKey, SeriesMeta, Span, labels_of};
 use crate::store::{Ingest, StoreLimits};
 
@@ -73,19 +73,12 @@ fn front_api_db() -> Vec<Span> {
         .collect()
 }
 
-fn jitter(mut spans: Vec<Span>) -> Vec<Span> {
-    for (i, s) in spans.iter_mut().enumerate() {
-        s.duration_us += (i as u64 * 37) % 500;
-    }
-    spans
-}
-
 #[test]
 fn slow_callee_ranks_first_not_its_waiting_callers() {
     let mut s = store();
-    s.apply(Ingest::Spans(jitter(chain(0, 600, 5, 2, 5, 10))));
+    s.apply(Ingest::Spans(jittered(chain(0, 600, 5, 2, 5, 10))));
     // From minute 30, c takes 300 ms: a and b wait, but only c works longer.
-    s.apply(Ingest::Spans(jitter(chain(30 * MIN, 300, 5, 2, 5, 300))));
+    s.apply(Ingest::Spans(jittered(chain(30 * MIN, 300, 5, 2, 5, 300))));
     let ranked = top(&s, &request(30));
     assert_eq!(ranked.first().map(String::as_str), Some("c"), "{ranked:?}");
     assert!(!ranked.iter().any(|x| x == "a" || x == "b"), "{ranked:?}");
@@ -94,8 +87,8 @@ fn slow_callee_ranks_first_not_its_waiting_callers() {
 #[test]
 fn slow_caller_ranks_first_not_its_callees() {
     let mut s = store();
-    s.apply(Ingest::Spans(jitter(chain(0, 600, 5, 2, 5, 10))));
-    s.apply(Ingest::Spans(jitter(chain(30 * MIN, 300, 5, 2, 400, 10))));
+    s.apply(Ingest::Spans(jittered(chain(0, 600, 5, 2, 5, 10))));
+    s.apply(Ingest::Spans(jittered(chain(30 * MIN, 300, 5, 2, 400, 10))));
     let ranked = rank(&s, &Topology::new(), &request(30));
     assert_eq!(ranked.first().map(|c| c.service.as_str()), Some("b"), "{ranked:?}");
     assert!(!ranked.iter().any(|c| c.service == "c"), "{ranked:?}");

@@ -1,4 +1,4 @@
-use super::super::testutil::chain;
+use super::super::testutil::{chain, jittered};
 use super::*;
 use crate::model::Span;
 
@@ -10,14 +10,6 @@ fn blamed(ch: &[SpanChange]) -> Vec<&str> {
     let mut v: Vec<&str> = ch.iter().map(SpanChange::blamed).collect();
     v.dedup();
     v
-}
-
-/// Jitter so percentiles are not all ties.
-fn jittered(mut spans: Vec<Span>) -> Vec<Span> {
-    for (i, s) in spans.iter_mut().enumerate() {
-        s.duration_us += (i as u64 * 37) % 500;
-    }
-    spans
 }
 
 #[test]
