@@ -6,7 +6,8 @@ Reads one JSON object per line (fields: system, day, kind, truth, ranked =
 share of faults whose true service is among the top k) and Avg@5 (their
 mean) overall, per system, per day and per fault type, and protocol B's
 detection rate and AC@1/AC@3 of the incidents quell opened on its own
-(fields detected, opened). Standard library only.
+(fields detected, opened) with the median time to the incident's first showing
+(field shown_after_ms). Standard library only.
 """
 import json
 import sys
@@ -34,11 +35,18 @@ def end_to_end(rows):
     def share(m):
         return m / n if n else 0.0
 
+    shown = sorted(r["shown_after_ms"] for r in rows
+                   if r.get("detected") and r.get("shown_after_ms") is not None)
+    m = len(shown)
+    median = None
+    if m:
+        median = (shown[m // 2] if m % 2 else (shown[m // 2 - 1] + shown[m // 2]) / 2) / 1000
     return {
         "faults": n,
         "detection": share(sum(1 for r in rows if r.get("detected"))),
         "ac1": share(sum(1 for r in rows if within(r, 1))),
         "ac3": share(sum(1 for r in rows if within(r, 3))),
+        "median_shown_s": median,
     }
 
 

@@ -46,7 +46,7 @@ fn eval_rca_ranks_the_tiny_fixture_and_the_independent_scorer_agrees() {
         let theirs = &rescored[key];
         assert_eq!(strip(ours), strip(theirs), "{key}: quell {ours:#} vs script {theirs:#}");
     }
-    for key in ["faults", "detection", "ac1", "ac3"] {
+    for key in ["faults", "detection", "ac1", "ac3", "median_shown_s"] {
         let (ours, theirs) = (&report["end_to_end"][key], &rescored["end_to_end"][key]);
         assert_eq!(strip(ours), strip(theirs), "end_to_end.{key}");
     }

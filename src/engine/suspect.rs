@@ -40,7 +40,9 @@
 //! burst, one slow minute of spans) is what clean systems produce every
 //! hour. Or by one log or span sign seen again in the watch's window right
 //! after the first one's (the windows do not overlap, so these are two
-//! independent looks; a run late at most): a fault holds, a blip does not.
+//! independent looks; a run late at most), or sooner, on the minutes since
+//! the first look alone ([`watch::Sign::again`]): a fault holds, a blip
+//! does not.
 //! A window's metrics never corroborate themselves this way: quantized
 //! series sit far off their median for minutes on end. Pure: fed the
 //! detectors' events and the watch's signs, no I/O.
@@ -76,6 +78,11 @@ pub const REARM_MS: i64 = watch::WINDOW_MS + watch::EVERY_MS;
 /// Evidence lines kept per suspicion (anomalies, and signs apart).
 const MAX_EVIDENCE: usize = 8;
 
+/// A watch sign as [`corroborated`] weighs it: its service, instrument,
+/// run time, and whether it held on data an earlier look never read
+/// ([`watch::Sign::again`]).
+type Look = (String, Instrument, UnixMs, bool);
+
 /// Signals whose anomaly says users are affected.
 fn user_signal(s: &Signal) -> bool {
     matches!(s, Signal::ErrorRatio | Signal::LatencyP99 | Signal::RequestRate)
@@ -104,9 +111,9 @@ struct Suspicion {
     events: Vec<AnomalyEvent>,
     /// The watch's signs on its services (the newest, as evidence).
     signs: Vec<Sign>,
-    /// Every sign's service, instrument and time within [`WINDOW_MS`] of
-    /// the newest, for [`corroborated`] (evidence keeps fewer).
-    looks: Vec<(String, Instrument, UnixMs)>,
+    /// Every sign's look within [`WINDOW_MS`] of the newest, for
+    /// [`corroborated`] (evidence keeps fewer).
+    looks: Vec<Look>,
     /// Its causes as the window ranker orders them (see [`rank`]), and
     /// when they were ranked.
     ranked: Option<(UnixMs, Vec<RootCause>)>,
@@ -166,9 +173,9 @@ impl Clue<'_> {
 #[derive(Debug, Clone, Default)]
 pub struct Suspects {
     open: Vec<Suspicion>,
-    /// Every sign's service, instrument and time within [`WINDOW_MS`] of
-    /// the newest, whichever suspicion took it in.
-    looks: Vec<(String, Instrument, UnixMs)>,
+    /// Every sign's look within [`WINDOW_MS`] of the newest, whichever
+    /// suspicion took it in.
+    looks: Vec<Look>,
     /// The newest anomaly already taken in.
     seen_until: Option<UnixMs>,
 }
@@ -251,7 +258,7 @@ impl Suspects {
             match clue {
                 Clue::Anomaly(e) => keep_newest(&mut g.events, e.clone()),
                 Clue::Sign(x) => {
-                    g.looks.retain(|(_, _, t)| x.ts - t <= WINDOW_MS);
+                    g.looks.retain(|l| x.ts - l.2 <= WINDOW_MS);
                     // Its service's recent looks that a suspicion since
                     // expired took in (a blip then) are looks at it still.
                     for l in &self.looks {
@@ -259,10 +266,11 @@ impl Suspects {
                             g.looks.push(l.clone());
                         }
                     }
-                    g.looks.push((x.service.clone(), x.instrument, x.ts));
+                    let look = (x.service.clone(), x.instrument, x.ts, x.again);
+                    g.looks.push(look.clone());
                     keep_newest(&mut g.signs, x.clone());
-                    self.looks.retain(|(_, _, t)| x.ts - t <= WINDOW_MS);
-                    self.looks.push((x.service.clone(), x.instrument, x.ts));
+                    self.looks.retain(|l| x.ts - l.2 <= WINDOW_MS);
+                    self.looks.push(look);
                 }
             }
             g.held = sustained(g);
@@ -320,7 +328,7 @@ fn rank(g: &mut Suspicion, watch: &watch::Watch, store: &Store, topo: &Topology,
     // that normal less its own flagged windows when it had findings of its
     // own (its last fault is no normal for its next one).
     let ranked = watch
-        .judge(store, topo, (from, to))
+        .judge(store, topo, (from, to), None)
         .map(|(all, ..)| crate::engine::rca::window::causes(all))
         .unwrap_or_default();
     g.ranked = Some((now, ranked));
@@ -362,19 +370,17 @@ fn corroborated(g: &Suspicion, svc: &str) -> bool {
     });
     let seen: Vec<(UnixMs, Instrument)> = mine()
         .map(|e| (e.ts, Instrument::Metrics))
-        .chain(g.looks.iter().filter(|(s, _, _)| s == svc).map(|(_, i, t)| (*t, *i)))
+        .chain(g.looks.iter().filter(|l| l.0 == svc).map(|l| (l.2, l.1)))
         .collect();
     // The same log or span sign again in a window that does not overlap
-    // the first one's: two independent looks, as two instruments are.
-    let looks: Vec<UnixMs> = g
-        .looks
-        .iter()
-        .filter(|(s, i, _)| s == svc && *i != Instrument::Metrics)
-        .map(|(_, _, t)| *t)
-        .collect();
-    let persisted = looks
-        .iter()
-        .any(|t0| looks.iter().any(|t| t - t0 >= watch::WINDOW_MS && t - t0 <= REARM_MS));
+    // the first one's, or on the data the first one never read: two
+    // independent looks, as two instruments are.
+    let looks: Vec<UnixMs> =
+        g.looks.iter().filter(|l| l.0 == svc && l.1 != Instrument::Metrics).map(|l| l.2).collect();
+    let persisted = g.looks.iter().any(|l| l.0 == svc && l.3)
+        || looks
+            .iter()
+            .any(|t0| looks.iter().any(|t| t - t0 >= watch::WINDOW_MS && t - t0 <= REARM_MS));
     by_metrics
         || persisted
         || seen.iter().any(|(t0, first)| {

@@ -178,6 +178,7 @@ fn sign(service: &str, instrument: watch::Instrument, ts: UnixMs) -> Sign {
         strength: 9.0,
         score: 0.7,
         text: format!("{service} {instrument:?}"),
+        again: false,
     }
 }
 
@@ -228,9 +229,10 @@ fn two_instruments_on_one_service_corroborate_one_does_not() {
     );
 }
 
-/// One instrument's sign seen again in a window apart from the first
-/// (two independent looks) corroborates; seen again in an overlapping
-/// window, or as a window's metrics, it does not.
+/// One instrument's sign seen again in a window apart from the first, or
+/// on the data since the first alone (two independent looks),
+/// corroborates; seen again in an overlapping window, or as a window's
+/// metrics, it does not.
 #[test]
 fn a_sign_seen_again_in_a_window_apart_corroborates() {
     use watch::Instrument::{LogStopped, Metrics, Spans};
@@ -251,6 +253,11 @@ fn a_sign_seen_again_in_a_window_apart_corroborates() {
         sign("cart", Spans, t0 + watch::WINDOW_MS - 1),
     ];
     assert!(opens(overlapping).is_empty());
+    // Overlapping, but held on the data the first look never read.
+    let fresh = Sign { again: true, ..sign("cart", Spans, t0 + watch::EVERY_MS) };
+    let again = opens(vec![sign("cart", Spans, t0), fresh]);
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].started_at, t0);
     let stale = vec![sign("cart", LogStopped, t0), sign("cart", LogStopped, t0 + WINDOW_MS + 1)];
     assert!(opens(stale).is_empty());
     let metrics = vec![sign("cart", Metrics, t0), sign("cart", Metrics, t0 + watch::WINDOW_MS)];

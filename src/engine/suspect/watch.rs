@@ -6,7 +6,8 @@
 //! into a service that turned slow or failing, a per-request line that
 //! stopped. Each finding is a [`Sign`] of one kind of instrument; it takes
 //! two kinds on one service, or a log or span sign again in the next
-//! window, to open a suspicion (see [`super::Suspects`]), never one sign.
+//! window or on the minutes since the first alone (see `again`), to open a
+//! suspicion (see [`super::Suspects`]), never one sign.
 //! A service's log and span changes count only once the baseline has heard
 //! from it in as many minutes as the window judges.
 //!
@@ -28,6 +29,7 @@ use crate::engine::rca::window::{Strengths, WindowRequest, span_changes, strengt
 use crate::model::{Topology, UnixMs};
 use crate::store::Store;
 
+mod again;
 mod baseline;
 
 /// The window judged: the last three minutes, long enough for a minute
@@ -98,6 +100,11 @@ pub struct Sign {
     /// threshold, 0.75 at twice it), comparable with detector scores.
     pub score: f64,
     pub text: String,
+    /// A log or span sign that also holds on the data alone that the
+    /// watch's earlier look at the same service and instrument, a run or
+    /// two ago, never read (`Watch::again`): two independent looks, though
+    /// the windows overlap. Judged only where it can tell something.
+    pub again: bool,
 }
 
 /// The watch's state between runs.
@@ -112,6 +119,9 @@ pub struct Watch {
     /// The call graph its last run's spans implied (empty when a topology
     /// is configured, or no run had spans).
     derived: Topology,
+    /// Its log and span signs of the last [`WINDOW_MS`]: service,
+    /// instrument, run time and [`Sign::again`].
+    looked: Vec<(String, Instrument, UnixMs, bool)>,
 }
 
 impl Watch {
@@ -155,6 +165,7 @@ impl Watch {
         store: &'s Store,
         topo: &Topology,
         window: (UnixMs, UnixMs),
+        only: Option<&[String]>,
     ) -> Option<(
         std::collections::BTreeMap<String, Strengths>,
         baseline::Heard<'s>,
@@ -167,7 +178,7 @@ impl Watch {
         let plain = baseline == [(window.0 - BASELINE_MS, window.0)];
         let req = WindowRequest { window, baseline };
         let changes = span_changes(store, &req);
-        let mut all = strengths_of(store, topo, &req, None, &changes);
+        let mut all = strengths_of(store, topo, &req, only, &changes);
         let mut newest = None;
         // A service with findings of its own in a recent normal that had to
         // keep every flagged window is judged against that normal less its
@@ -178,6 +189,7 @@ impl Watch {
                 // Only services heard from in the window can show a change.
                 let heard = newest.get_or_insert_with(|| newest_data(store, window));
                 services.retain(|s| heard.contains_key(s.as_str()));
+                services.retain(|s| only.is_none_or(|o| o.contains(s)));
                 if services.is_empty() {
                     continue;
                 }
@@ -216,7 +228,7 @@ impl Watch {
             );
         }
         let topo = if topo.is_empty() { &self.derived } else { topo };
-        let Some((all, lines, newest)) = self.judge(store, topo, window) else {
+        let Some((all, lines, newest)) = self.judge(store, topo, window, None) else {
             return Vec::new();
         };
         let newest = newest.unwrap_or_else(|| newest_data(store, window));
@@ -229,9 +241,7 @@ impl Watch {
             // A normal shorter than the window it judges is no normal: a
             // service first heard from seconds before the window would be
             // judged on those seconds.
-            let seen = lines.get(service.as_str());
-            let has_normal = seen.is_some_and(|h| h.minutes.len() >= NORMAL_MINUTES);
-            let known = has_normal && seen.is_some_and(|h| h.lines >= MIN_BASELINE_LINES);
+            let (known, has_normal) = normal_of(&lines, &service);
             let mut found = signs_of(&service, &st, known, has_normal, now);
             for x in &mut found {
                 let (logs, spans) = newest.get(service.as_str()).copied().unwrap_or_default();
@@ -243,6 +253,8 @@ impl Watch {
             }
             signs.extend(found);
         }
+        self.again(store, topo, now, &mut signs);
+        self.remember(now, &signs);
         if !signs.is_empty() {
             let mut on: Vec<String> = signs.iter().map(|x: &Sign| x.service.clone()).collect();
             on.sort_unstable();
@@ -251,6 +263,15 @@ impl Watch {
         }
         signs
     }
+}
+
+/// Whether `service` has a normal in the baseline `lines` tell of: it
+/// logged enough there for its log changes to count, and it was heard
+/// from in as many minutes as the window judges, for its span changes.
+fn normal_of(lines: &baseline::Heard<'_>, service: &str) -> (bool, bool) {
+    let seen = lines.get(service);
+    let has_normal = seen.is_some_and(|h| h.minutes.len() >= NORMAL_MINUTES);
+    (has_normal && seen.is_some_and(|h| h.lines >= MIN_BASELINE_LINES), has_normal)
 }
 
 /// The signs one service's strengths hold. `logs_known`: the service
@@ -276,6 +297,7 @@ fn signs_of(
             strength,
             score,
             text,
+            again: false,
         });
     };
     let metric = st.metric.max(st.symptom).max(st.traffic_drop);

@@ -94,6 +94,10 @@ fn one_log_blip_alone_does_not() {
     );
     let (signs, s) = watch_until(lines, 33);
     assert_eq!(kinds(&signs, "cart", 0), [Instrument::LogErrors], "{signs:?}");
+    // Seen by the runs at 32 and 33 (their windows overlap); the minute
+    // the second one added holds no error.
+    assert_eq!(signs.iter().filter(|x| x.service == "cart").count(), 2, "{signs:?}");
+    assert!(signs.iter().all(|x| !x.again), "{signs:?}");
     assert!(kinds(&signs, "pay", 0).is_empty(), "{signs:?}");
     let mut sus = Suspects::default();
     assert!(
@@ -108,6 +112,30 @@ fn one_log_blip_alone_does_not() {
         }),
     );
     assert!(watch_until(lines, 33).0.is_empty());
+}
+
+#[test]
+fn errors_that_go_on_are_seen_again_on_the_minute_the_first_look_never_read() {
+    // Twenty error lines a minute on cart from minute 31 on: the run at 32
+    // finds them; the run at 33 finds them in the minute since as well, so
+    // the two looks are independent though their windows overlap, and the
+    // suspicion opens at 33, not when a window that shares no minute with
+    // the first one has passed (35).
+    let mut lines = logs(34, &[]);
+    lines.extend(
+        (0..60).map(|i| {
+            rec(31 * MIN + i * 3000, "cart", LogLevel::Error, format!("ERROR timeout {i}"))
+        }),
+    );
+    let (signs, s) = watch_until(lines, 33);
+    let cart: Vec<&Sign> = signs.iter().filter(|x| x.service == "cart").collect();
+    assert_eq!(cart.len(), 2, "{signs:?}");
+    assert_eq!((cart[0].ts, cart[0].again), (32 * MIN, false), "{cart:?}");
+    assert_eq!((cart[1].ts, cart[1].again), (33 * MIN, true), "{cart:?}");
+    let mut sus = Suspects::default();
+    let shown = sus.update([].iter(), &Watch::holding(signs), &[], &s, &Topology::new(), 33 * MIN);
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    assert_eq!(shown[0].services, ["cart"]);
 }
 
 #[test]

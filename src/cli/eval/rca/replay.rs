@@ -13,8 +13,9 @@ use std::collections::BTreeMap;
 
 use crate::driver::{Driver, Setup};
 use crate::engine::rca::window::{Strengths, WindowRequest};
-use crate::model::{Topology, UnixMs, interval};
+use crate::model::{Incident, Topology, UnixMs, interval};
 use crate::store::{Ingest, StoreLimits};
+use std::sync::Arc;
 
 use super::nezha::{ChunkKind, Counts, Day, read_logs, read_metrics, read_spans};
 
@@ -82,10 +83,14 @@ pub struct Outcome {
     /// First evidence lines of the top service.
     pub evidence: Vec<String>,
     /// Protocol B: an incident quell opened on its own within the window
-    /// after the fault.
+    /// after the fault: dated, and first in the pipeline's view, within it.
     pub detected: bool,
     /// Protocol B: that incident's ranked causes when the window closed.
     pub opened: Vec<Ranked>,
+    /// Protocol B: how long after the fault that incident was first in
+    /// the pipeline's view (its start is dated by its first clue, earlier).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shown_after_ms: Option<i64>,
     /// Every service's strengths (with `--explain` only).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub strengths: BTreeMap<String, Strengths>,
@@ -111,6 +116,23 @@ fn baseline_for(
     let mut out = interval::minus(at - set.lookback_ms, at, &cuts);
     out.extend(fault_free.iter().filter(|(_, b)| *b <= at).copied());
     interval::union(out)
+}
+
+/// The first incident that detected a fault in `window` (its start to the
+/// end of protocol B's window): dated in the window, and first in the view
+/// (`shown`: incident id to the replay time it first appeared) in it too.
+/// An incident shown later dates its start back to its first clue, but no
+/// one saw it in time.
+fn detection<'a>(
+    incidents: &'a [Arc<Incident>],
+    shown: &BTreeMap<String, UnixMs>,
+    window: (UnixMs, UnixMs),
+) -> Option<&'a Arc<Incident>> {
+    let inside = |t: UnixMs| t >= window.0 && t <= window.1;
+    incidents
+        .iter()
+        .filter(|i| inside(i.started_at) && shown.get(&i.id.0).is_some_and(|t| inside(*t)))
+        .min_by_key(|i| (i.started_at, i.id.0.clone()))
 }
 
 /// Replays `day` and ranks each of its faults (protocol A).
@@ -150,6 +172,8 @@ pub fn replay_day(
     let mut out = Vec::new();
     // Protocol B: every incident quell opens, by id, with when it started.
     let mut opened: BTreeMap<String, UnixMs> = BTreeMap::new();
+    // And when each was first in the view.
+    let mut shown: BTreeMap<String, UnixMs> = BTreeMap::new();
     let mut now = start;
     while now <= end && fi < day.faults.len() {
         let mut batch = Vec::new();
@@ -183,14 +207,11 @@ pub fn replay_day(
         let view = driver.analyze(now);
         for inc in &view.incidents {
             opened.entry(inc.id.0.clone()).or_insert(inc.started_at);
+            shown.entry(inc.id.0.clone()).or_insert(now);
         }
         while fi < day.faults.len() && day.faults[fi].at + set.window_ms + STEP_MS <= now {
             let f = &day.faults[fi];
-            let first = view
-                .incidents
-                .iter()
-                .filter(|i| i.started_at >= f.at && i.started_at <= f.at + set.window_ms)
-                .min_by_key(|i| (i.started_at, i.id.0.clone()));
+            let first = detection(&view.incidents, &shown, (f.at, f.at + set.window_ms));
             let req = WindowRequest {
                 window: (f.at, f.at + set.window_ms),
                 baseline: baseline_for(f.at, &fault_times, &fault_free, set),
@@ -218,6 +239,7 @@ pub fn replay_day(
                     .unwrap_or_default(),
                 strengths,
                 detected: first.is_some(),
+                shown_after_ms: first.and_then(|i| shown.get(&i.id.0)).map(|t| t - f.at),
                 opened: first
                     .map(|i| {
                         i.root_causes
@@ -260,5 +282,42 @@ mod tests {
         let free = [(108 * m, 113 * m), (200 * m, 203 * m)];
         let b = baseline_for(145 * m, &faults, &free, &set);
         assert_eq!(b, vec![(85 * m, 100 * m), (108 * m, 130 * m), (140 * m, 145 * m)]);
+    }
+
+    #[test]
+    fn a_fault_is_detected_only_by_an_incident_shown_within_its_window() {
+        use crate::model::{IncidentId, IncidentState, Severity};
+        let m = 60_000;
+        let inc = |id: &str, started_at: UnixMs| {
+            Arc::new(Incident {
+                id: IncidentId(id.into()),
+                title: String::new(),
+                severity: Severity::Info,
+                state: IncidentState::Open,
+                started_at,
+                updated_at: started_at,
+                resolved_at: None,
+                alerts: vec![],
+                services: vec![],
+                root_causes: vec![],
+                timeline: vec![],
+                acked: false,
+            })
+        };
+        let window = (100 * m, 105 * m);
+        // Dated 2 minutes in, both; S-late first shown 6 minutes in.
+        let incidents = [inc("S-late", 102 * m), inc("S-soon", 103 * m), inc("S-before", 99 * m)];
+        let mut shown: BTreeMap<String, UnixMs> = BTreeMap::new();
+        shown.insert("S-late".into(), 106 * m);
+        shown.insert("S-soon".into(), 104 * m);
+        shown.insert("S-before".into(), 101 * m);
+        let first = detection(&incidents, &shown, window).map(|i| i.id.0.as_str());
+        assert_eq!(first, Some("S-soon"));
+        shown.insert("S-late".into(), 105 * m);
+        let first = detection(&incidents, &shown, window).map(|i| i.id.0.as_str());
+        assert_eq!(first, Some("S-late"), "shown at the window's end is in time");
+        shown.remove("S-soon");
+        shown.remove("S-late");
+        assert!(detection(&incidents, &shown, window).is_none());
     }
 }

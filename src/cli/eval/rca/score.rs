@@ -52,6 +52,9 @@ pub struct EndToEnd {
     pub false_incidents: usize,
     pub fault_free_hours: f64,
     pub false_per_hour: f64,
+    /// Median time from the fault to its incident's first showing, in
+    /// seconds, over the detected faults (None when none was).
+    pub median_shown_s: Option<f64>,
 }
 
 #[must_use]
@@ -68,6 +71,23 @@ pub fn end_to_end(outcomes: &[Outcome], false_incidents: usize, hours: f64) -> E
         false_incidents,
         fault_free_hours: hours,
         false_per_hour: if hours > 0.0 { false_incidents as f64 / hours } else { 0.0 },
+        median_shown_s: median(
+            outcomes.iter().filter(|o| o.detected).filter_map(|o| o.shown_after_ms),
+        )
+        .map(|ms| ms / 1000.0),
+    }
+}
+
+/// The median of `xs` (the mean of the middle two for an even count).
+#[allow(clippy::cast_precision_loss)]
+fn median(xs: impl Iterator<Item = i64>) -> Option<f64> {
+    let mut v: Vec<i64> = xs.collect();
+    v.sort_unstable();
+    let n = v.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(v[n / 2] as f64),
+        _ => Some((v[n / 2 - 1] + v[n / 2]) as f64 / 2.0),
     }
 }
 
@@ -99,6 +119,7 @@ mod tests {
             strengths: std::collections::BTreeMap::new(),
             detected: false,
             opened: vec![],
+            shown_after_ms: None,
         }
     }
 
