@@ -38,10 +38,6 @@ const CYCLE: Duration = Duration::from_secs(5);
 /// (to notice a teammate expiring it).
 const VERIFY_MS: i64 = 60_000;
 
-/// How far an alert's start (the server's clock) may fall after an ack
-/// (quell's clock) and still be the occurrence it was made for.
-const CLOCK_SLACK_MS: i64 = 60_000;
-
 /// When an alert that is active now started (`None`: not active).
 pub type Firing<'a> = dyn Fn(&Fingerprint) -> Option<UnixMs> + Sync + 'a;
 

@@ -35,7 +35,8 @@ use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::sync::Arc;
 
 use crate::model::{
-    AckPhase, Alert, AlertState, Fingerprint, Incident, IncidentId, IncidentState, Topology, UnixMs,
+    AckPhase, AckStatus, Alert, AlertState, Fingerprint, Incident, IncidentId, IncidentState,
+    Topology, UnixMs,
 };
 use crate::store::{AlertEntry, AlertEpoch, Store};
 
@@ -81,8 +82,9 @@ pub struct Correlator {
     seen_seq: u64,
     /// Alerts held back by auto-pause, looked at again every pass.
     paused: Vec<Fingerprint>,
-    /// Incidents quell holds a live acknowledgement for (as of this pass).
-    acked: HashSet<IncidentId>,
+    /// Incidents quell holds a live acknowledgement for (as of this pass),
+    /// with those acknowledgements.
+    acked: HashMap<IncidentId, Vec<AckStatus>>,
 }
 
 impl Correlator {
@@ -104,7 +106,7 @@ impl Correlator {
             epoch: None,
             seen_seq: 0,
             paused: Vec::new(),
-            acked: HashSet::new(),
+            acked: HashMap::new(),
         }
     }
 
@@ -148,13 +150,9 @@ impl Correlator {
     pub fn ingest(&mut self, store: &Store, topo: &Topology, now: UnixMs) -> HashSet<IncidentId> {
         let mut touched: HashSet<Serial> = HashSet::new();
         self.acked.clear();
-        self.acked.extend(
-            store
-                .acks()
-                .iter()
-                .filter(|a| !matches!(a.phase, AckPhase::Expiring { .. }))
-                .map(|a| a.incident.clone()),
-        );
+        for a in store.acks().iter().filter(|a| !matches!(a.phase, AckPhase::Expiring { .. })) {
+            self.acked.entry(a.incident.clone()).or_default().push(a.clone());
+        }
         let epoch = store.alert_epoch();
         let full = self.epoch != Some(epoch);
         if full {

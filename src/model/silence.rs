@@ -200,10 +200,24 @@ pub struct AckStatus {
     pub phase: AckPhase,
 }
 
+/// How far an alert's start (the server's clock) may fall after an ack
+/// (quell's clock) and still be the occurrence it was made for.
+pub const ACK_CLOCK_SLACK_MS: UnixMs = 60_000;
+
 impl AckStatus {
     #[must_use]
     pub fn is_pending(&self) -> bool {
         matches!(self.phase, AckPhase::Pending { .. })
+    }
+
+    /// Whether this ack was made for the occurrence of `fingerprint` that
+    /// started at `started`: one of the alerts it covered, started before
+    /// the ack (give or take [`ACK_CLOCK_SLACK_MS`] of the servers'
+    /// clocks). An alert of the same labels that resolved and fired again
+    /// later is a new occurrence, as Alertmanager's own grouping treats it.
+    #[must_use]
+    pub fn covers(&self, fingerprint: &Fingerprint, started: UnixMs) -> bool {
+        started <= self.at + ACK_CLOCK_SLACK_MS && self.fingerprints.contains(fingerprint)
     }
 }
 

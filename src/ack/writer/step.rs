@@ -105,11 +105,8 @@ impl Writer {
 /// Alertmanager's own grouping treats it: the old ack is not extended or
 /// re-created for it.
 pub(super) fn covers_firing(r: &Record, firing: &Firing<'_>) -> bool {
-    r.status
-        .fingerprints
-        .iter()
-        .filter_map(firing)
-        .any(|started| started <= r.status.at + CLOCK_SLACK_MS)
+    let fps = r.status.fingerprints.iter();
+    fps.into_iter().any(|fp| firing(fp).is_some_and(|started| r.status.covers(fp, started)))
 }
 
 pub(super) fn same_matchers(a: &[SilenceMatcher], b: &[SilenceMatcher]) -> bool {

@@ -107,6 +107,45 @@ fn an_alert_arriving_after_an_ack_opens_a_new_unacked_incident() {
     }
 }
 
+/// After a restart the rule engine may report an acked incident's alerts
+/// firing before Alertmanager says they are silenced: they are the
+/// occurrence the ack was made for and stay in its incident. An alert of
+/// the same labels that fired again after the ack is news.
+#[test]
+fn an_acked_incidents_own_alerts_stay_in_it_after_a_restart() {
+    let cpu = host_alert("HostHighCpuLoad", "web-1", "warning", at(10));
+    let oom = host_alert("HostOutOfMemory", "web-1", "critical", at(10));
+    let mut s = store();
+    let mut c = Correlator::new(EngineConfig::default());
+    poll(&mut s, at(10), vec![cpu.clone()]);
+    c.ingest(&s, &Topology::default(), at(10));
+    poll(&mut s, at(11), vec![cpu.clone(), oom.clone()]);
+    c.ingest(&s, &Topology::default(), at(11));
+    assert_eq!(c.incidents().len(), 1);
+    let id = c.incidents()[0].id.clone();
+    let acked = AckStatus {
+        fingerprints: vec![cpu.fingerprint.clone(), oom.fingerprint.clone()],
+        at: at(12),
+        ..ack(&id, &cpu.fingerprint)
+    };
+    let restarted = |oom: &Alert| {
+        let mut s = store();
+        s.apply(Ingest::Acks(vec![acked.clone()]));
+        let mut c = Correlator::new(EngineConfig::default());
+        poll(&mut s, at(24), vec![cpu.clone(), oom.clone()]);
+        c.ingest(&s, &Topology::default(), at(24));
+        let holder = |fp: &Fingerprint| {
+            c.incidents().iter().find(|i| i.alerts.contains(fp)).map(|i| i.id.clone())
+        };
+        (holder(&cpu.fingerprint), holder(&oom.fingerprint))
+    };
+    assert_eq!(restarted(&oom), (Some(id.clone()), Some(id.clone())));
+    let again = Alert { starts_at: at(20), updated_at: at(20), ..oom.clone() };
+    let (cpu_in, oom_in) = restarted(&again);
+    assert_eq!(cpu_in, Some(id.clone()));
+    assert!(oom_in.is_some_and(|i| i != id), "a new occurrence is news");
+}
+
 #[test]
 fn an_acked_alert_flapping_rejoins_its_incident() {
     let mut s = store();

@@ -10,7 +10,7 @@ use super::state::{Fresh, Meta, Pending};
 use super::timeline::push_timeline;
 use super::{Correlator, MAX_ALERTS_PER_INCIDENT, Serial, Svc};
 use crate::base::fnv1a;
-use crate::model::{Alert, Incident, IncidentId, IncidentState, TimelineKind, UnixMs};
+use crate::model::{AckStatus, Alert, Incident, IncidentId, IncidentState, TimelineKind, UnixMs};
 
 impl Correlator {
     /// Candidate incidents: those with alerts on the same service, on a
@@ -77,8 +77,15 @@ impl Correlator {
             let refire = own && moving;
             // Someone acknowledged the incident: a new fault is news, so it
             // opens its own (un-acked) incident instead of hiding under the
-            // ack. An alert the ack already covers may rejoin.
-            let acked = self.acked.contains(&inc.id) && !own && !f.suppressed;
+            // ack. An alert the ack already covers may rejoin: silenced, or
+            // the very occurrence it was made for (after a restart a rule
+            // engine may report it firing before Alertmanager says it is
+            // silenced).
+            let covered = |acks: &Vec<AckStatus>| {
+                f.fingerprint.as_ref().is_some_and(|fp| acks.iter().any(|a| a.covers(fp, start)))
+            };
+            let acked =
+                self.acked.get(&inc.id).is_some_and(|acks| !covered(acks)) && !own && !f.suppressed;
             let ok = match inc.state {
                 IncidentState::Resolved => false,
                 // A quiet incident only comes back for its own alerts.
