@@ -85,6 +85,20 @@ fn main_screen_200x50() {
 }
 
 #[test]
+fn an_alert_with_no_chart_says_so_in_whole_words_at_any_width() {
+    let mut s = fixture::state();
+    let view = std::sync::Arc::make_mut(&mut s.view);
+    for a in view.alerts.values_mut() {
+        a.spark.clear();
+    }
+    let narrow = text(&draw(&s, &s.theme, 80, 24));
+    assert!(!narrow.contains("no char"), "{narrow}");
+    assert!(narrow.contains("\u{2014}"), "{narrow}");
+    let wide = text(&draw(&s, &s.theme, 200, 50));
+    assert!(wide.contains("no chart"), "{wide}");
+}
+
+#[test]
 fn alert_detail_with_hostile_labels() {
     let mut s = fixture::state();
     // Alerts pane, second alert (ErrorBudgetBurn, whose pod label is hostile).

@@ -200,10 +200,10 @@ fn render_alerts(
                 let spark_area =
                     Rect { x: spark_x, y, width: u16::try_from(spark_w).unwrap_or(0), height: 1 };
                 if a.spark.is_empty() {
-                    frame.render_widget(
-                        Line::styled("no chart", theme.style(Role::TextDim)),
-                        spark_area,
-                    );
+                    // Whole words only: a narrow pane's chart column is
+                    // 6 or 7 wide.
+                    let none = if spark_w >= 8 { "no chart" } else { "\u{2014}" };
+                    frame.render_widget(Line::styled(none, theme.style(Role::TextDim)), spark_area);
                 } else {
                     frame.render_widget(
                         Sparkline {
