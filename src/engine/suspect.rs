@@ -56,7 +56,7 @@ use crate::model::{
 use crate::store::Store;
 
 pub mod watch;
-use watch::{Instrument, Sign};
+use watch::{Instrument, Look, Sign};
 
 /// Detector score an anomaly needs to count here (the live threshold is
 /// lower: a marker on a chart is cheaper than an incident).
@@ -77,11 +77,6 @@ pub const QUIET_MS: i64 = 10 * 60_000;
 pub const REARM_MS: i64 = watch::WINDOW_MS + watch::EVERY_MS;
 /// Evidence lines kept per suspicion (anomalies, and signs apart).
 const MAX_EVIDENCE: usize = 8;
-
-/// A watch sign as [`corroborated`] weighs it: its service, instrument,
-/// run time, and whether it held on data an earlier look never read
-/// ([`watch::Sign::again`]).
-type Look = (String, Instrument, UnixMs, bool);
 
 /// Signals whose anomaly says users are affected.
 fn user_signal(s: &Signal) -> bool {

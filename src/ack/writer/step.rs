@@ -105,8 +105,8 @@ impl Writer {
 /// Alertmanager's own grouping treats it: the old ack is not extended or
 /// re-created for it.
 pub(super) fn covers_firing(r: &Record, firing: &Firing<'_>) -> bool {
-    let fps = r.status.fingerprints.iter();
-    fps.into_iter().any(|fp| firing(fp).is_some_and(|started| r.status.covers(fp, started)))
+    let s = &r.status;
+    s.fingerprints.iter().any(|fp| firing(fp).is_some_and(|started| s.covers(fp, started)))
 }
 
 pub(super) fn same_matchers(a: &[SilenceMatcher], b: &[SilenceMatcher]) -> bool {

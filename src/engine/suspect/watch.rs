@@ -107,6 +107,10 @@ pub struct Sign {
     pub again: bool,
 }
 
+/// A sign as later judgements weigh it: its service, instrument, run time
+/// and [`Sign::again`].
+pub type Look = (String, Instrument, UnixMs, bool);
+
 /// The watch's state between runs.
 #[derive(Debug, Clone, Default)]
 pub struct Watch {
@@ -119,9 +123,8 @@ pub struct Watch {
     /// The call graph its last run's spans implied (empty when a topology
     /// is configured, or no run had spans).
     derived: Topology,
-    /// Its log and span signs of the last [`WINDOW_MS`]: service,
-    /// instrument, run time and [`Sign::again`].
-    looked: Vec<(String, Instrument, UnixMs, bool)>,
+    /// Its log and span signs of the last [`WINDOW_MS`].
+    looked: Vec<Look>,
 }
 
 impl Watch {

@@ -10,12 +10,12 @@
 
 use crate::engine::EngineConfig;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::driver::{Driver, Setup};
 use crate::engine::rca::window::{Strengths, WindowRequest};
 use crate::model::{Incident, Topology, UnixMs, interval};
 use crate::store::{Ingest, StoreLimits};
-use std::sync::Arc;
 
 use super::nezha::{ChunkKind, Counts, Day, read_logs, read_metrics, read_spans};
 

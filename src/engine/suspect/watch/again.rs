@@ -25,7 +25,6 @@ impl Watch {
     /// by two instruments, which corroborate each other, nor for a sign
     /// already seen again within the window.
     pub(super) fn again(&self, store: &Store, topo: &Topology, now: UnixMs, signs: &mut [Sign]) {
-        let looks = |x: &Sign| x.instrument != Instrument::Metrics;
         let two =
             |x: &Sign| signs.iter().any(|y| y.service == x.service && y.instrument != x.instrument);
         // Per earlier run, the signs to judge on the data since it.
@@ -65,7 +64,13 @@ impl Watch {
     /// runs, and those of the last [`WINDOW_MS`].
     pub(super) fn remember(&mut self, now: UnixMs, signs: &[Sign]) {
         self.looked.retain(|l| now - l.2 < WINDOW_MS);
-        let looks = signs.iter().filter(|x| x.instrument != Instrument::Metrics);
-        self.looked.extend(looks.map(|x| (x.service.clone(), x.instrument, now, x.again)));
+        let kept = signs.iter().filter(|x| looks(x));
+        self.looked.extend(kept.map(|x| (x.service.clone(), x.instrument, now, x.again)));
     }
+}
+
+/// A log or span sign: one that can be seen again. Metric signs are left
+/// out, as persistence leaves them out.
+fn looks(x: &Sign) -> bool {
+    x.instrument != Instrument::Metrics
 }
