@@ -13,8 +13,8 @@ use crate::engine::anomaly::live::LiveAnomalies;
 use crate::engine::{Engine, EngineConfig};
 use crate::history::History;
 use crate::model::{
-    AckPhase, AckStatus, AlertView, FaultTruth, Fingerprint, Incident, IncidentState, Silence,
-    Topology, UnixMs, View,
+    AckPhase, AckStatus, AlertView, FaultTruth, Fingerprint, Incident, IncidentState, SeriesKey,
+    Silence, Topology, UnixMs, View,
 };
 use crate::store::{Ingest, Store, StoreLimits};
 
@@ -131,6 +131,11 @@ impl Pipeline {
         for ev in evs {
             self.ingest(ev);
         }
+    }
+
+    /// See [`Store::attach_chart`].
+    pub fn attach_chart(&mut self, fp: &Fingerprint, expr: &str, series: &SeriesKey) {
+        self.store.attach_chart(fp, expr, series);
     }
 
     pub fn set_topology(&mut self, topology: Topology) {

@@ -19,7 +19,7 @@ use foldhash::{HashSet, HashSetExt};
 
 use super::entry::Derived;
 use super::{AlertEntry, Ring, Store, next_seq};
-use crate::model::{Alert, AlertState, Fingerprint, SourceId, UnixMs};
+use crate::model::{Alert, AlertState, Fingerprint, SeriesKey, SourceId, UnixMs};
 
 /// One source's report of an alert, as of its latest poll.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +49,21 @@ fn decided(reports: &[Report]) -> Option<AlertState> {
 }
 
 impl Store {
+    /// A rule engine's chart of an alert that is already stored (an
+    /// Alertmanager reported it before the rule engine's poll charted it):
+    /// its expression and series, where it has none. Unknown fingerprints
+    /// are ignored; the chart joins them when they are reported.
+    pub fn attach_chart(&mut self, fp: &Fingerprint, expr: &str, series: &SeriesKey) {
+        let Some(entry) = self.alerts.get_mut(fp) else { return };
+        let have = &mut entry.alert;
+        if have.expr.is_none() {
+            have.expr = Some(expr.to_string());
+        }
+        if have.series.is_none() {
+            have.series = Some(series.clone());
+        }
+    }
+
     pub(super) fn apply_poll(&mut self, source: &str, at: UnixMs, alerts: Vec<Alert>) {
         let mut seen = HashSet::with_capacity(alerts.len());
         let cap = self.limits.max_alerts;
