@@ -5,10 +5,12 @@
 
 mod support;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use quell::model::{AlertState, Signal};
-use support::servers::{Alertmanager, Server, TempDir, bin};
+use quell::app::silence::reported_active;
+use quell::driver::{Driver, Setup};
+use quell::model::{Alert, AlertState, Clock, Signal, SystemClock};
+use support::servers::{Alertmanager, Server, TempDir, bin, free_port};
 use support::stub::{Reply, Stub};
 use support::{am_alert_count, am_toml, config, eventually, snapshot_json};
 
@@ -37,28 +39,41 @@ fn start_stack() -> Stack {
     });
     let am = Alertmanager::single(&[]);
     let dir = TempDir::new("prom");
-    let rules = dir.file("rules.yml", RULES);
+    let prom = start_prometheus(&dir, RULES, am.server.port, metrics.port, 0, "1s");
+    Stack { _metrics: metrics, am, prom, _dir: dir }
+}
+
+/// A Prometheus scraping `metrics_port` with `rules`, firing into the
+/// Alertmanager on `am_port`, listening on `port` (0: any), data in a
+/// directory of its own per start.
+fn start_prometheus(
+    dir: &TempDir,
+    rules: &str,
+    am_port: u16,
+    metrics_port: u16,
+    port: u16,
+    resend_delay: &str,
+) -> Server {
+    let n = std::fs::read_dir(&dir.0).map_or(0, Iterator::count);
+    let rules = dir.file(&format!("rules-{n}.yml"), rules);
     let cfg = dir.file(
-        "prometheus.yml",
+        &format!("prometheus-{n}.yml"),
         &format!(
             "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files:\n  - {}\n\
-             alerting:\n  alertmanagers:\n    - static_configs:\n        - targets: ['127.0.0.1:{}']\n\
-             scrape_configs:\n  - job_name: app\n    static_configs:\n      - targets: ['127.0.0.1:{}']\n",
+             alerting:\n  alertmanagers:\n    - static_configs:\n        - targets: ['127.0.0.1:{am_port}']\n\
+             scrape_configs:\n  - job_name: app\n    static_configs:\n      - targets: ['127.0.0.1:{metrics_port}']\n",
             rules.display(),
-            am.server.port,
-            metrics.port
         ),
     );
-    let prom = Server::start(
+    Server::start(
         &bin("prometheus"),
         &[
             format!("--config.file={}", cfg.display()),
-            format!("--storage.tsdb.path={}", dir.0.join("data").display()),
-            "--web.listen-address=127.0.0.1:0".into(),
-            "--rules.alert.resend-delay=1s".into(),
+            format!("--storage.tsdb.path={}", dir.0.join(format!("data-{n}")).display()),
+            format!("--web.listen-address=127.0.0.1:{port}"),
+            format!("--rules.alert.resend-delay={resend_delay}"),
         ],
-    );
-    Stack { _metrics: metrics, am, prom, _dir: dir }
+    )
 }
 
 fn prom_toml(url: &str, alerts: bool) -> String {
@@ -168,4 +183,82 @@ async fn prometheus_alone_supplies_alerts_and_signal_series() {
         driver.pipeline().store().alerts().all(|e| e.alert.state == AlertState::Firing),
         "an outage never resolves"
     );
+}
+
+/// Prometheus restarts and its alert's condition no longer holds: it never
+/// sends the resolution, so Alertmanager holds the alert until the `endsAt`
+/// of the last send (4 resend delays: a minute here). quell takes the rule
+/// engine's word once its rule is evaluated: the alert is "ending", not
+/// counted as firing, and an ack would not silence it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alert_over_after_a_prometheus_restart_is_ending_not_firing() {
+    let metrics = Stub::start(Reply {
+        content_type: "text/plain; version=0.0.4",
+        ..Reply::json(b"app_errors_total{service=\"payments\"} 10\n".to_vec())
+    });
+    let am = Alertmanager::single(&[]);
+    let dir = TempDir::new("prom-restart");
+    let port = free_port();
+    let mut prom = start_prometheus(&dir, RULES, am.server.port, metrics.port, port, "15s");
+    let am_url = am.url();
+    eventually(Duration::from_secs(40), "Prometheus to fire into Alertmanager", || {
+        let u = am_url.clone();
+        async move { am_alert_count(&u).await == 1 }
+    })
+    .await;
+    let text = format!(
+        "[[prometheus]]\nname = \"prom\"\nurl = {:?}\ninterval = \"500ms\"\nalerts = true\n{}",
+        prom.url(),
+        am_toml("am", &[am.url()], "")
+    );
+    let cfg = config(&text);
+    let mut driver = Driver::new(Setup::from_config(&cfg));
+    let mut sources = quell::driver::live::sources(&cfg).unwrap();
+    let mut until = async |what: &str, ok: &dyn Fn(&Alert) -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(40);
+        loop {
+            for src in &mut sources {
+                for ev in src.cycle().await {
+                    driver.apply(ev);
+                }
+            }
+            let view = driver.analyze(SystemClock.now());
+            let alert = view.alerts.values().next().map(|a| a.alert.clone());
+            if let Some(a) = alert.filter(|a| ok(a)) {
+                return a;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what}: {:?}", view.alerts);
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    };
+    let a = until("the alert firing from both", &|a| {
+        a.state == AlertState::Firing && a.source == "am" && a.expr.is_some()
+    })
+    .await;
+    assert_eq!(a.rule_ended, None, "{a:?}");
+    assert!(reported_active(&a, SystemClock.now()));
+
+    // Restarted on the same port with a threshold the metric is below.
+    prom.kill();
+    let listen = format!("127.0.0.1:{port}");
+    while std::net::TcpListener::bind(&listen).is_err() {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let _prom = start_prometheus(
+        &dir,
+        &RULES.replace("> 5", "> 50"),
+        am.server.port,
+        metrics.port,
+        port,
+        "15s",
+    );
+    let restarted = SystemClock.now();
+    let a = until("the alert ending", &|a| a.rule_ended.is_some()).await;
+    assert_eq!(a.state, AlertState::Firing, "Alertmanager's state is kept: {a:?}");
+    assert!(a.rule_ended.unwrap() >= restarted - 1_000, "{a:?}");
+    assert_eq!(am_alert_count(&am.url()).await, 1, "Alertmanager still holds it");
+    assert!(!reported_active(&a, SystemClock.now()), "an ack leaves it alone");
+    let view = driver.analyze(SystemClock.now());
+    let shown = view.alerts.values().next().unwrap();
+    assert_eq!(quell::ui::panes::detail::state_word(&shown.alert), "ending");
 }

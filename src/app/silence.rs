@@ -166,11 +166,16 @@ fn parse_matcher(s: &str) -> Result<(SilenceMatcher, &str), String> {
 }
 
 /// Whether a source reports `a` active now: not resolved, not kept only
-/// because its absence is unconfirmed (a replica down or restarting), and
-/// not past the end its source gave it. Only these count and get silenced.
+/// because its absence is unconfirmed (a replica down or restarting), not
+/// over by its rule engine's word (an Alertmanager holding it until its
+/// lease ends), and not past the end its source gave it. Only these count
+/// and get silenced.
 #[must_use]
 pub fn reported_active(a: &Alert, now: UnixMs) -> bool {
-    a.state.is_active() && !a.unconfirmed && a.ends_at.is_none_or(|end| end > now)
+    a.state.is_active()
+        && !a.unconfirmed
+        && a.rule_ended.is_none()
+        && a.ends_at.is_none_or(|end| end > now)
 }
 
 /// How many alerts a source reports active that any of the groups selects.

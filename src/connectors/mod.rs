@@ -31,6 +31,12 @@ pub struct RuleInfo {
     pub labels: Labels,
     /// The PromQL expression (charts).
     pub query: String,
+    /// The engine evaluated it without error last time (`health` "ok"):
+    /// only then does the absence of one of its alerts mean its condition
+    /// no longer holds (before the first evaluation after a restart it
+    /// reports no alerts at all).
+    #[serde(default)]
+    pub evaluated: bool,
 }
 
 /// A charted alert: which stored series shows its expression.

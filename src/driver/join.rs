@@ -3,12 +3,19 @@
 //! rule's expression and chart, and an engine's own copy of an alert that
 //! an Alertmanager also reports is dropped (Alertmanager knows silences
 //! and inhibitions; the engine does not).
+//!
+//! The engine still has the last word on whether an alert's condition
+//! holds: an alert it reported and no longer reports, its rule evaluated,
+//! is over even while an Alertmanager still holds it (a restarted
+//! Prometheus never sends the resolution; Alertmanager keeps the alert
+//! until the `endsAt` of its last send, up to 4 resend delays later).
+//! Such an alert is marked [`Alert::rule_ended`].
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::connectors::prometheus::rule_for;
 use crate::connectors::{Chart, Event, RuleInfo};
-use crate::model::{Fingerprint, SourceId, Topology};
+use crate::model::{Alert, Fingerprint, SourceId, Topology, UnixMs};
 use crate::pipeline::Pipeline;
 use crate::store::Ingest;
 
@@ -22,6 +29,11 @@ pub struct Joiner {
     charts: HashMap<Fingerprint, Chart>,
     am_sources: HashSet<SourceId>,
     am_alerts: HashMap<SourceId, HashSet<Fingerprint>>,
+    /// Per alert a rule engine reported: which engine (an index into
+    /// `engines`), and since when its latest polls omit it. Kept while the
+    /// engine reports it or an Alertmanager does.
+    reported: HashMap<Fingerprint, (usize, Option<UnixMs>)>,
+    engines: Vec<SourceId>,
     base_topology: Topology,
 }
 
@@ -41,7 +53,11 @@ impl Joiner {
                         source.clone(),
                         alerts.iter().map(|a| a.fingerprint.clone()).collect(),
                     );
+                    for a in &mut alerts {
+                        a.rule_ended = self.rule_ended(a);
+                    }
                 } else {
+                    self.engine_poll(&source, at, &alerts);
                     alerts.retain(|a| !self.am_alerts.values().any(|s| s.contains(&a.fingerprint)));
                 }
                 for a in &mut alerts {
@@ -84,13 +100,52 @@ impl Joiner {
             Event::GroundTruth(truth) => pipe.set_ground_truth(truth),
         }
     }
+
+    /// Notes which alerts a rule engine's poll reports and which it no
+    /// longer does. An unconfirmed stub (the engine failed a while ago and
+    /// its absences are not trusted for a settling time) counts as absent:
+    /// only an evaluated rule's absence ends an alert (see `rule_ended`),
+    /// which is exactly what makes that absence trustworthy.
+    fn engine_poll(&mut self, source: &SourceId, at: UnixMs, alerts: &[Alert]) {
+        let engine = match self.engines.iter().position(|e| e == source) {
+            Some(i) => i,
+            None => {
+                self.engines.push(source.clone());
+                self.engines.len() - 1
+            }
+        };
+        let now: HashSet<&Fingerprint> =
+            alerts.iter().filter(|a| !a.unconfirmed).map(|a| &a.fingerprint).collect();
+        let am = &self.am_alerts;
+        self.reported.retain(|fp, (by, omitted)| {
+            if *by != engine || now.contains(fp) {
+                return true;
+            }
+            omitted.get_or_insert(at);
+            am.values().any(|held| held.contains(fp))
+        });
+        for fp in now {
+            self.reported.insert(fp.clone(), (engine, None));
+        }
+    }
+
+    /// Since when `a`'s rule engine no longer reports it, if `a` is active,
+    /// that engine reported it before, and its rule was evaluated.
+    fn rule_ended(&self, a: &Alert) -> Option<UnixMs> {
+        let (engine, omitted) = self.reported.get(&a.fingerprint)?;
+        let since = (*omitted)?;
+        let rules = self.rules.get(self.engines.get(*engine)?)?;
+        let evaluated = rule_for(rules, &a.labels).is_some_and(|r| r.evaluated);
+        (a.state.is_active() && evaluated).then_some(since)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::connectors::RuleInfo;
     use crate::engine::EngineConfig;
-    use crate::model::{Alert, AlertState, Labels, SeriesKey};
+    use crate::model::{AlertState, Labels, SeriesKey};
     use crate::store::StoreLimits;
 
     fn host_alert(host: &str) -> Alert {
@@ -140,5 +195,70 @@ mod tests {
             &mut pipe,
         );
         assert_eq!(stored(&pipe, &a.fingerprint).and_then(|x| x.series), Some(chart_of(&a).series));
+    }
+
+    fn rule(evaluated: bool) -> Event {
+        let rule = RuleInfo {
+            name: "HostHighLoad".into(),
+            labels: Labels::new(),
+            query: "node_load1 >= 0".into(),
+            evaluated,
+        };
+        Event::Rules { source: "prom".into(), rules: vec![rule] }
+    }
+
+    fn poll(source: &str, at: UnixMs, alerts: &[&Alert]) -> Event {
+        let mut alerts: Vec<Alert> = alerts.iter().map(|a| (*a).clone()).collect();
+        for a in &mut alerts {
+            a.source = source.into();
+            a.rule_engine = source == "prom";
+        }
+        Event::Ingest(Ingest::AlertPoll { source: source.into(), at, alerts })
+    }
+
+    #[test]
+    fn an_alert_its_rule_engine_no_longer_reports_is_ending_while_alertmanager_holds_it() {
+        let mut pipe =
+            Pipeline::new(StoreLimits::default(), EngineConfig::default(), Topology::default());
+        let mut join = Joiner::new(HashSet::from(["am".to_string()]), Topology::default());
+        let (a, b) = (host_alert("host-a"), host_alert("host-b"));
+        // host-b's alert comes from a rule engine quell does not poll.
+        let mut steps = vec![rule(true), poll("prom", 1_000, &[&a]), poll("am", 2_000, &[&a, &b])];
+        // Prometheus restarts: before its first evaluation it reports
+        // nothing, and its rule is not evaluated yet. quell saw it fail, so
+        // its connector sends a stub for a settling time (absence untrusted).
+        let mut stub = Alert::new("", Labels::new(), AlertState::Firing, a.starts_at);
+        stub.fingerprint = a.fingerprint.clone();
+        stub.unconfirmed = true;
+        steps.extend([rule(false), poll("prom", 3_000, &[&stub]), poll("am", 4_000, &[&a, &b])]);
+        for ev in steps {
+            join.apply(ev, &mut pipe);
+        }
+        let ended = |pipe: &Pipeline, x: &Alert| {
+            pipe.store().alert(&x.fingerprint).and_then(|e| e.alert.rule_ended)
+        };
+        assert_eq!(ended(&pipe, &a), None, "a rule not evaluated says nothing");
+        // Evaluated, its alert absent: the condition no longer holds, the
+        // stub's caution is moot; it ends since it was first omitted.
+        // Another engine's alert is none of its business.
+        for ev in [rule(true), poll("prom", 5_000, &[&stub]), poll("am", 6_000, &[&a, &b])] {
+            join.apply(ev, &mut pipe);
+        }
+        assert_eq!(ended(&pipe, &a), Some(3_000));
+        assert_eq!(ended(&pipe, &b), None);
+        let e = pipe.store().alert(&a.fingerprint).expect("held");
+        assert_eq!(e.alert.state, AlertState::Firing, "Alertmanager still reports it");
+        // The condition holds again: no longer ending.
+        for ev in [poll("prom", 7_000, &[&a]), poll("am", 8_000, &[&a, &b])] {
+            join.apply(ev, &mut pipe);
+        }
+        assert_eq!(ended(&pipe, &a), None);
+        // Over, then resolved at the Alertmanager: nothing is kept of it.
+        for ev in [poll("prom", 9_000, &[]), poll("am", 10_000, &[&b]), poll("prom", 11_000, &[])] {
+            join.apply(ev, &mut pipe);
+        }
+        assert!(join.reported.is_empty(), "{:?}", join.reported);
+        let e = pipe.store().alert(&a.fingerprint).expect("kept as resolved");
+        assert_eq!((e.alert.state, e.alert.rule_ended), (AlertState::Resolved, None));
     }
 }

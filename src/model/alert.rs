@@ -209,6 +209,13 @@ pub struct Alert {
     /// grouping (shared by every alert of the group).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub am_group: Option<Arc<AmGroup>>,
+    /// Since when the rule engine that reported it no longer does, its
+    /// rule evaluated, while an Alertmanager still reports it active: the
+    /// engine restarted (or could not reach the Alertmanager) and never sent
+    /// the resolution, so the Alertmanager holds it until its `endsAt`.
+    /// Shown as "ending", never silenced by an ack.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule_ended: Option<UnixMs>,
 }
 
 impl Alert {
@@ -235,6 +242,7 @@ impl Alert {
             unconfirmed: false,
             rule_engine: false,
             am_group: None,
+            rule_ended: None,
         }
     }
 

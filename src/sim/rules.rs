@@ -286,6 +286,7 @@ fn alert(b: &Binding, rule: &Rule, v: f64, since: UnixMs, now: UnixMs) -> Alert 
         unconfirmed: false,
         rule_engine: false,
         am_group: None,
+        rule_ended: None,
     }
 }
 

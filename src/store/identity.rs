@@ -117,6 +117,7 @@ impl Store {
                     a.ends_at = Some(at);
                     a.updated_at = at;
                     a.unconfirmed = false;
+                    a.rule_ended = None;
                     entry.history.push((at, AlertState::Resolved));
                     entry.seq = next_seq();
                     last_seq = entry.seq;

@@ -99,6 +99,42 @@ fn an_alert_with_no_chart_says_so_in_whole_words_at_any_width() {
 }
 
 #[test]
+fn alerts_their_rule_engine_says_are_over_read_ending() {
+    use crate::model::AlertState;
+    let mut s = fixture::state();
+    let firing = |t: &str| -> usize {
+        let head = t.lines().next().unwrap_or_default();
+        let n = head.split(" firing").next().and_then(|x| x.rsplit(' ').next());
+        n.and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("no count in {head}"))
+    };
+    let before = text(&draw(&s, &s.theme, 200, 50));
+    assert!(!before.contains("ending"), "{before}");
+    let fps = s.selected_incident().expect("an incident").alerts.clone();
+    let now = s.view.now;
+    let view = std::sync::Arc::make_mut(&mut s.view);
+    let mut ended = 0;
+    for fp in &fps {
+        let Some(a) = view.alerts.get_mut(fp) else { continue };
+        if a.alert.state.is_active() {
+            a.alert.rule_ended = Some(now - 30_000);
+            ended += usize::from(a.alert.state == AlertState::Firing);
+        }
+    }
+    assert!(ended > 0, "the fixture's incident has firing alerts");
+    let after = text(&draw(&s, &s.theme, 200, 50));
+    assert_eq!(firing(&after), firing(&before) - ended, "not counted as firing:\n{after}");
+    let row = after.lines().find(|l| l.contains('\u{25b6}')).expect("selected row");
+    assert!(row.contains("ending "), "the incident's title is marked:\n{row}");
+    let rows = after.lines().filter(|l| l.contains(" ending ")).count();
+    assert!(rows > ended, "each ended alert's row says so:\n{after}");
+    // Its detail says since when, and that Alertmanager still holds it.
+    keys(&mut s, "\n\n");
+    let t = text(&draw(&s, &s.theme, 200, 50));
+    let since = crate::model::format_clock(now - 30_000);
+    assert!(t.contains(&format!("no longer reports it since {since}")), "{t}");
+}
+
+#[test]
 fn alert_detail_with_hostile_labels() {
     let mut s = fixture::state();
     // Alerts pane, second alert (ErrorBudgetBurn, whose pod label is hostile).

@@ -187,6 +187,7 @@ impl ApiAlert {
             unconfirmed: false,
             rule_engine: false,
             am_group: None,
+            rule_ended: None,
         }
     }
 }

@@ -250,6 +250,7 @@ mod tests {
             unconfirmed: false,
             rule_engine: false,
             am_group: None,
+            rule_ended: None,
         }
     }
 

@@ -57,6 +57,8 @@ pub struct Rule {
     pub name: String,
     pub query: String,
     pub labels: Labels,
+    /// `ok`, `err`, or `unknown` before its first evaluation.
+    pub health: String,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -147,7 +147,12 @@ impl Engine {
             .into_iter()
             .flat_map(|g| g.rules)
             .filter(|r| r.kind == "alerting")
-            .map(|r| RuleInfo { name: r.name, labels: r.labels, query: r.query })
+            .map(|r| RuleInfo {
+                name: r.name,
+                labels: r.labels,
+                query: r.query,
+                evaluated: r.health == "ok",
+            })
             .collect();
         let body = self.http.get(&format!("{rb}/api/v1/alerts"), &[]).await?;
         let (data, w): (AlertsData, _) = decode(&body)?;
@@ -184,6 +189,7 @@ impl Engine {
             unconfirmed: false,
             rule_engine: true,
             am_group: None,
+            rule_ended: None,
         }
     }
 
@@ -364,11 +370,13 @@ mod tests {
                 name: "High".into(),
                 labels: mk(&[("severity", "page")]),
                 query: "a > 1".into(),
+                evaluated: true,
             },
             RuleInfo {
                 name: "High".into(),
                 labels: mk(&[("severity", "warn")]),
                 query: "a > 0".into(),
+                evaluated: true,
             },
         ];
         let alert = mk(&[("alertname", "High"), ("severity", "warn"), ("job", "x")]);

@@ -129,6 +129,17 @@ fn lines_and_link<'a>(
             st(Role::TextDim),
         ));
     }
+    if let (Some(since), true) = (al.rule_ended, al.state.is_active()) {
+        let until = al.ends_at.map_or(String::new(), |t| format!(" until {}", format_clock(t)));
+        out.push(Line::styled(
+            format!(
+                "ending: its rule engine no longer reports it since {} (its rule evaluated); \
+                 the Alertmanager holds it{until}, as the engine sent no resolution (it restarted?)",
+                format_clock(since)
+            ),
+            st(Role::TextDim),
+        ));
+    }
     if let Some(expr) = al.expr.as_deref() {
         let cmp = comparison(expr);
         let unit = crate::model::rule::unit_of(cmp.map_or(expr, |c| c.lhs));

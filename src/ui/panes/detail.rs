@@ -228,6 +228,8 @@ pub fn state_word(a: &crate::model::Alert) -> &'static str {
     match a.state {
         AlertState::Unprocessed => "new",
         AlertState::Pending => "pending",
+        // Its rule engine says it is over; an Alertmanager still holds it.
+        AlertState::Firing if a.rule_ended.is_some() => "ending",
         AlertState::Firing => "firing",
         AlertState::Suppressed if a.silenced_by.is_empty() && !a.inhibited_by.is_empty() => {
             "inhibited"

@@ -55,7 +55,12 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     }
 
     let open = view.incidents.iter().filter(|i| i.state != IncidentState::Resolved).count();
-    let firing = view.alerts.values().filter(|a| a.alert.state == AlertState::Firing).count();
+    // An alert its rule engine says is over is not counted as firing.
+    let firing = view
+        .alerts
+        .values()
+        .filter(|a| a.alert.state == AlertState::Firing && a.alert.rule_ended.is_none())
+        .count();
     let mut right = String::new();
     if let Some(secs) = state.stale_for() {
         right.push_str(&format!("no update for {} \u{2502} ", format_age(i64::from(secs) * 1000)));

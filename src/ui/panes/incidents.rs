@@ -121,14 +121,23 @@ fn quiet_or_no_data(state: &State) -> String {
 }
 
 /// `unconfirmed ` before the title while any of its active alerts is no
-/// longer reported but not confirmed resolved (a replica down or settling).
-fn unconfirmed_marker(state: &State, inc: &Incident) -> &'static str {
-    let any = inc
-        .alerts
-        .iter()
-        .filter_map(|fp| state.view.alerts.get(fp))
-        .any(|a| a.alert.unconfirmed && a.alert.state.is_active());
-    if any { "unconfirmed " } else { "" }
+/// longer reported but not confirmed resolved (a replica down or settling);
+/// `ending ` while every active one is over by its rule engine's word
+/// (an Alertmanager still holds them until their lease ends).
+fn doubt_marker(state: &State, inc: &Incident) -> &'static str {
+    let active = || {
+        inc.alerts
+            .iter()
+            .filter_map(|fp| state.view.alerts.get(fp))
+            .filter(|a| a.alert.state.is_active())
+    };
+    if active().any(|a| a.alert.unconfirmed) {
+        "unconfirmed "
+    } else if active().next().is_some() && active().all(|a| a.alert.rule_ended.is_some()) {
+        "ending "
+    } else {
+        ""
+    }
 }
 
 /// Where a row is drawn and how it is highlighted.
@@ -184,12 +193,8 @@ fn line<'a>(inc: &Incident, state: &State, theme: &Theme, r: Row, twin: bool) ->
     };
 
     let id = if twin { format!("{} \u{00b7} ", inc.id) } else { String::new() };
-    let title = format!(
-        "{}{}{id}{}",
-        unconfirmed_marker(state, inc),
-        state.view.flap_marker(inc),
-        inc.title
-    );
+    let title =
+        format!("{}{}{id}{}", doubt_marker(state, inc), state.view.flap_marker(inc), inc.title);
     let mut spans = vec![
         Span::styled(
             cursor,
