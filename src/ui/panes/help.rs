@@ -90,6 +90,8 @@ const GLYPHS: &[(&str, &str)] = &[
     ("*", "a marked row (space); a, A, m act on every marked incident"),
     ("\u{21bb}", "before a title: one of its alerts is flapping (firing and resolving)"),
     ("\u{2713} acked", "acknowledged: an ack silence exists on the cluster"),
+    ("unconfirmed", "no source reports it, not confirmed resolved (a replica down or settling)"),
+    ("ending", "its rule engine says it is over; Alertmanager holds it until its lease ends"),
     ("suspected", "anomalies without an alert yet; an alert incident takes over"),
     ("sim / wall", "which clock a screen shows: the demo's simulated time or real time"),
 ];
