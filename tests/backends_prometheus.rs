@@ -39,27 +39,27 @@ fn start_stack() -> Stack {
     });
     let am = Alertmanager::single(&[]);
     let dir = TempDir::new("prom");
-    let prom = start_prometheus(&dir, RULES, am.server.port, metrics.port, 0, "1s");
+    let prom = start_prometheus(&dir, RULES, (am.server.port, metrics.port), 0, "1s", "");
     Stack { _metrics: metrics, am, prom, _dir: dir }
 }
 
 /// A Prometheus scraping `metrics_port` with `rules`, firing into the
 /// Alertmanager on `am_port`, listening on `port` (0: any), data in a
-/// directory of its own per start.
+/// directory of its own per start; `global` is added to its `global:`.
 fn start_prometheus(
     dir: &TempDir,
     rules: &str,
-    am_port: u16,
-    metrics_port: u16,
+    (am_port, metrics_port): (u16, u16),
     port: u16,
     resend_delay: &str,
+    global: &str,
 ) -> Server {
     let n = std::fs::read_dir(&dir.0).map_or(0, Iterator::count);
     let rules = dir.file(&format!("rules-{n}.yml"), rules);
     let cfg = dir.file(
         &format!("prometheus-{n}.yml"),
         &format!(
-            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files:\n  - {}\n\
+            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n{global}rule_files:\n  - {}\n\
              alerting:\n  alertmanagers:\n    - static_configs:\n        - targets: ['127.0.0.1:{am_port}']\n\
              scrape_configs:\n  - job_name: app\n    static_configs:\n      - targets: ['127.0.0.1:{metrics_port}']\n",
             rules.display(),
@@ -185,13 +185,15 @@ async fn prometheus_alone_supplies_alerts_and_signal_series() {
     );
 }
 
-/// Prometheus restarts and its alert's condition no longer holds: it never
-/// sends the resolution, so Alertmanager holds the alert until the `endsAt`
-/// of the last send (4 resend delays: a minute here). quell takes the rule
-/// engine's word once its rule is evaluated: the alert is "ending", not
-/// counted as firing, and an ack would not silence it.
+/// External labels (Prometheus adds them to what it sends, not to what
+/// `/api/v1/alerts` lists) leave one alert, not two: the Alertmanager's,
+/// with its chart. Then Prometheus restarts and its alert's condition no
+/// longer holds: it never sends the resolution, so Alertmanager holds the
+/// alert until the `endsAt` of the last send (4 resend delays: a minute
+/// here). quell takes the rule engine's word once its rule is evaluated:
+/// the alert is "ending", not counted as firing, and an ack leaves it alone.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_alert_over_after_a_prometheus_restart_is_ending_not_firing() {
+async fn external_labels_and_an_alert_over_after_a_prometheus_restart() {
     let metrics = Stub::start(Reply {
         content_type: "text/plain; version=0.0.4",
         ..Reply::json(b"app_errors_total{service=\"payments\"} 10\n".to_vec())
@@ -199,7 +201,9 @@ async fn an_alert_over_after_a_prometheus_restart_is_ending_not_firing() {
     let am = Alertmanager::single(&[]);
     let dir = TempDir::new("prom-restart");
     let port = free_port();
-    let mut prom = start_prometheus(&dir, RULES, am.server.port, metrics.port, port, "15s");
+    let ports = (am.server.port, metrics.port);
+    let external = "  external_labels:\n    cluster: eu1\n    prometheus_replica: 'prom-0'\n";
+    let mut prom = start_prometheus(&dir, RULES, ports, port, "15s", external);
     let am_url = am.url();
     eventually(Duration::from_secs(40), "Prometheus to fire into Alertmanager", || {
         let u = am_url.clone();
@@ -223,18 +227,21 @@ async fn an_alert_over_after_a_prometheus_restart_is_ending_not_firing() {
                 }
             }
             let view = driver.analyze(SystemClock.now());
-            let alert = view.alerts.values().next().map(|a| a.alert.clone());
-            if let Some(a) = alert.filter(|a| ok(a)) {
-                return a;
+            if view.alerts.values().any(|a| ok(&a.alert)) {
+                return view;
             }
             assert!(Instant::now() < deadline, "timed out waiting for {what}: {:?}", view.alerts);
             tokio::time::sleep(Duration::from_millis(300)).await;
         }
     };
-    let a = until("the alert firing from both", &|a| {
-        a.state == AlertState::Firing && a.source == "am" && a.expr.is_some()
+    let view = until("the alert firing, charted", &|a| {
+        a.state == AlertState::Firing && a.source == "am" && a.series.is_some()
     })
     .await;
+    let all: Vec<&Alert> = view.alerts.values().map(|a| &a.alert).collect();
+    assert_eq!(all.len(), 1, "one alert, not Prometheus's and Alertmanager's: {all:?}");
+    let a = all[0].clone();
+    assert_eq!(a.labels.get("cluster"), Some("eu1"), "{a:?}");
     assert_eq!(a.rule_ended, None, "{a:?}");
     assert!(reported_active(&a, SystemClock.now()));
 
@@ -244,21 +251,16 @@ async fn an_alert_over_after_a_prometheus_restart_is_ending_not_firing() {
     while std::net::TcpListener::bind(&listen).is_err() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let _prom = start_prometheus(
-        &dir,
-        &RULES.replace("> 5", "> 50"),
-        am.server.port,
-        metrics.port,
-        port,
-        "15s",
-    );
+    let rules = RULES.replace("> 5", "> 50");
+    let _prom = start_prometheus(&dir, &rules, ports, port, "15s", external);
     let restarted = SystemClock.now();
-    let a = until("the alert ending", &|a| a.rule_ended.is_some()).await;
+    let view = until("the alert ending", &|a| a.rule_ended.is_some()).await;
+    assert_eq!(view.alerts.len(), 1, "{:?}", view.alerts);
+    let shown = view.alerts.values().next().unwrap();
+    let a = &shown.alert;
     assert_eq!(a.state, AlertState::Firing, "Alertmanager's state is kept: {a:?}");
     assert!(a.rule_ended.unwrap() >= restarted - 1_000, "{a:?}");
     assert_eq!(am_alert_count(&am.url()).await, 1, "Alertmanager still holds it");
-    assert!(!reported_active(&a, SystemClock.now()), "an ack leaves it alone");
-    let view = driver.analyze(SystemClock.now());
-    let shown = view.alerts.values().next().unwrap();
-    assert_eq!(quell::ui::panes::detail::state_word(&shown.alert), "ending");
+    assert!(!reported_active(a, SystemClock.now()), "an ack leaves it alone");
+    assert_eq!(quell::ui::panes::detail::state_word(a), "ending");
 }

@@ -8,6 +8,7 @@
 //! Alertmanager's alerts. Never touches UI state.
 
 pub mod api;
+pub mod external;
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
@@ -41,6 +42,8 @@ pub struct Engine {
     jitter: Jitter,
     /// Alerts shown, kept through outages like an Alertmanager cluster's.
     shown: ClusterAlerts,
+    /// Labels Prometheus adds to what it sends an Alertmanager.
+    external: external::External,
 }
 
 impl Engine {
@@ -55,7 +58,15 @@ impl Engine {
         let http = Http::new(&cfg.conn)?;
         let endpoint = Endpoint::new(cfg.url.clone(), Instant::now());
         let jitter = Jitter::seeded(&cfg.name);
-        Ok(Self { cfg, topology, http, endpoint, jitter, shown: ClusterAlerts::default() })
+        Ok(Self {
+            cfg,
+            topology,
+            http,
+            endpoint,
+            jitter,
+            shown: ClusterAlerts::default(),
+            external: external::External::default(),
+        })
     }
 
     #[must_use]
@@ -132,7 +143,7 @@ impl Engine {
     /// Rules, charts, signals and topology into `events`; returns the
     /// engine's current alerts (published by `cycle` through the absence rule).
     async fn poll(
-        &self,
+        &mut self,
         now: UnixMs,
         warnings: &mut Vec<String>,
         events: &mut Vec<Event>,
@@ -140,6 +151,13 @@ impl Engine {
         let rb = self.rules_base();
         let body =
             self.http.get(&format!("{rb}/api/v1/rules"), &[("type", "alert".into())]).await?;
+        // Read once it answers (never a second request to a failing
+        // engine), and again after it failed: it may have restarted.
+        let failing = !matches!(self.endpoint.status, SourceStatus::Starting)
+            && !self.endpoint.status.is_healthy();
+        if self.cfg.alerts && self.external.due(Instant::now(), failing) {
+            self.read_external().await;
+        }
         let (rules, w): (RulesData, _) = decode(&body)?;
         warnings.extend(w);
         let rules: Vec<RuleInfo> = rules
@@ -157,8 +175,14 @@ impl Engine {
         let body = self.http.get(&format!("{rb}/api/v1/alerts"), &[]).await?;
         let (data, w): (AlertsData, _) = decode(&body)?;
         warnings.extend(w);
-        let mut alerts: Vec<Alert> =
-            data.alerts.into_iter().map(|a| self.to_alert(a, &rules, now)).collect();
+        let mut alerts: Vec<Alert> = data
+            .alerts
+            .into_iter()
+            .map(|mut a| {
+                self.external.apply(&mut a.labels);
+                self.to_alert(a, &rules, now)
+            })
+            .collect();
         let charts = self.chart(&mut alerts, now, warnings, events).await;
         events.push(Event::Rules { source: self.cfg.name.clone(), rules });
         events.push(Event::Charts(charts));
@@ -236,6 +260,25 @@ impl Engine {
             charts.push(Chart { fingerprint: a.fingerprint.clone(), expr, series: key });
         }
         charts
+    }
+
+    /// Reads Prometheus's external labels. An engine that does not say
+    /// (no `/api/v1/status/config`: Thanos ruler, Mimir, vmalert) or
+    /// fails to keeps what was known, asked again after a while.
+    async fn read_external(&mut self) {
+        let url = format!("{}/api/v1/status/config", self.base());
+        let data = match self.http.get(&url, &[]).await {
+            Ok(body) => decode::<external::ConfigData>(&body).map(|(d, _)| d),
+            Err(e) => Err(e),
+        };
+        let labels = match data {
+            Ok(d) => external::parse(&d.yaml),
+            Err(e) => {
+                tracing::debug!(source = %self.cfg.name, "external labels not read: {e}");
+                self.external.labels.clone()
+            }
+        };
+        self.external.read(Instant::now(), labels);
     }
 
     async fn range(
