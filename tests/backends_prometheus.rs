@@ -39,20 +39,21 @@ fn start_stack() -> Stack {
     });
     let am = Alertmanager::single(&[]);
     let dir = TempDir::new("prom");
-    let prom = start_prometheus(&dir, RULES, (am.server.port, metrics.port), 0, "1s", "");
+    let prom = start_prometheus(&dir, RULES, (am.server.port, metrics.port), 0, "1s", ("", ""));
     Stack { _metrics: metrics, am, prom, _dir: dir }
 }
 
 /// A Prometheus scraping `metrics_port` with `rules`, firing into the
 /// Alertmanager on `am_port`, listening on `port` (0: any), data in a
-/// directory of its own per start; `global` is added to its `global:`.
+/// directory of its own per start; `global` and `alerting` are added to
+/// its `global:` and `alerting:`.
 fn start_prometheus(
     dir: &TempDir,
     rules: &str,
     (am_port, metrics_port): (u16, u16),
     port: u16,
     resend_delay: &str,
-    global: &str,
+    (global, alerting): (&str, &str),
 ) -> Server {
     let n = std::fs::read_dir(&dir.0).map_or(0, Iterator::count);
     let rules = dir.file(&format!("rules-{n}.yml"), rules);
@@ -60,7 +61,7 @@ fn start_prometheus(
         &format!("prometheus-{n}.yml"),
         &format!(
             "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n{global}rule_files:\n  - {}\n\
-             alerting:\n  alertmanagers:\n    - static_configs:\n        - targets: ['127.0.0.1:{am_port}']\n\
+             alerting:\n{alerting}  alertmanagers:\n    - static_configs:\n        - targets: ['127.0.0.1:{am_port}']\n\
              scrape_configs:\n  - job_name: app\n    static_configs:\n      - targets: ['127.0.0.1:{metrics_port}']\n",
             rules.display(),
         ),
@@ -186,8 +187,8 @@ async fn prometheus_alone_supplies_alerts_and_signal_series() {
 }
 
 /// External labels (Prometheus adds them to what it sends, not to what
-/// `/api/v1/alerts` lists) leave one alert, not two: the Alertmanager's,
-/// with its chart. Then Prometheus restarts and its alert's condition no
+/// `/api/v1/alerts` lists, then applies its alert relabelling) leave one
+/// alert, not two: the Alertmanager's, with its chart. Then Prometheus restarts and its alert's condition no
 /// longer holds: it never sends the resolution, so Alertmanager holds the
 /// alert until the `endsAt` of the last send (4 resend delays: a minute
 /// here). quell takes the rule engine's word once its rule is evaluated:
@@ -202,7 +203,11 @@ async fn external_labels_and_an_alert_over_after_a_prometheus_restart() {
     let dir = TempDir::new("prom-restart");
     let port = free_port();
     let ports = (am.server.port, metrics.port);
-    let external = "  external_labels:\n    cluster: eu1\n    prometheus_replica: 'prom-0'\n";
+    // As kube-prometheus has it: the replica label is dropped from alerts.
+    let external = (
+        "  external_labels:\n    cluster: eu1\n    prometheus_replica: 'prom-0'\n",
+        "  alert_relabel_configs:\n  - action: labeldrop\n    regex: prometheus_replica\n",
+    );
     let mut prom = start_prometheus(&dir, RULES, ports, port, "15s", external);
     let am_url = am.url();
     eventually(Duration::from_secs(40), "Prometheus to fire into Alertmanager", || {
@@ -242,6 +247,7 @@ async fn external_labels_and_an_alert_over_after_a_prometheus_restart() {
     assert_eq!(all.len(), 1, "one alert, not Prometheus's and Alertmanager's: {all:?}");
     let a = all[0].clone();
     assert_eq!(a.labels.get("cluster"), Some("eu1"), "{a:?}");
+    assert!(!a.labels.contains_key("prometheus_replica"), "{a:?}");
     assert_eq!(a.rule_ended, None, "{a:?}");
     assert!(reported_active(&a, SystemClock.now()));
 

@@ -8,7 +8,12 @@
 //! hence different fingerprints, and each alert would show twice: once
 //! with its chart, once with its silences.
 //!
-//! They are read from `/api/v1/status/config`, whose `yaml` field is the
+//! Prometheus then applies its `alerting.alert_relabel_configs`:
+//! kube-prometheus drops `prometheus_replica` there, so that the replicas'
+//! alerts are one at the Alertmanager. Its label-name steps (`labeldrop`,
+//! `labelkeep`) are followed too; steps that rewrite values are not.
+//!
+//! Both are read from `/api/v1/status/config`, whose `yaml` field is the
 //! loaded configuration as Prometheus writes it back out (two-space
 //! indentation, one `name: value` per line). Engines without that endpoint
 //! (Thanos ruler, Mimir, vmalert) have none to learn here.
@@ -33,6 +38,7 @@ pub struct ConfigData {
 #[derive(Debug, Default)]
 pub struct External {
     pub labels: Labels,
+    pub relabel: Relabel,
     read_at: Option<Instant>,
 }
 
@@ -45,21 +51,27 @@ impl External {
         was_failing || self.read_at.is_none_or(|t| now.duration_since(t) >= REFRESH)
     }
 
-    /// The outcome of a read: the labels found (none in a configuration
-    /// without them; what was known before when the engine did not say).
-    /// Read again after [`REFRESH`] either way.
-    pub fn read(&mut self, now: Instant, labels: Labels) {
-        self.labels = labels;
+    /// The outcome of a read: what the configuration says (`None`: the
+    /// engine did not say; what was known before stays). Read again after
+    /// [`REFRESH`] either way.
+    pub fn read(&mut self, now: Instant, read: Option<(Labels, Relabel)>) {
+        if let Some((labels, relabel)) = read {
+            self.labels = labels;
+            self.relabel = relabel;
+        }
         self.read_at = Some(now);
     }
 
-    /// Adds the external labels `labels` lacks, as Prometheus does to
-    /// what it sends.
+    /// Adds the external labels `labels` lacks and drops the labels the
+    /// alert relabelling drops, as Prometheus does to what it sends.
     pub fn apply(&self, labels: &mut Labels) {
         for (k, v) in &self.labels {
             if !labels.contains_key(k) {
                 labels.insert(k.to_string(), v.to_string());
             }
+        }
+        if !self.relabel.drop.is_empty() || !self.relabel.keep.is_empty() {
+            labels.retain(|k, _| self.relabel.keeps(k));
         }
     }
 }
@@ -70,8 +82,58 @@ impl External {
 #[must_use]
 pub fn parse(yaml: &str) -> Labels {
     let mut out = Labels::new();
-    let mut in_global = false;
-    let mut block: Option<usize> = None;
+    for line in block(yaml, "global", "external_labels") {
+        if let Some((k, v)) = line.trim().split_once(':') {
+            let (k, v) = (unquote(k.trim()), unquote(v.trim()));
+            if !k.is_empty() && !v.is_empty() {
+                out.insert(k, v);
+            }
+        }
+    }
+    out
+}
+
+/// The label-name steps of `alerting.alert_relabel_configs`, which
+/// Prometheus applies after adding the external labels (kube-prometheus
+/// drops `prometheus_replica` so that replicas' alerts are one):
+/// `labeldrop` and `labelkeep`, each regex anchored as Prometheus does.
+/// Other actions rewrite values and are not followed; a regex this crate
+/// cannot compile is skipped.
+#[must_use]
+pub fn parse_relabel(yaml: &str) -> Relabel {
+    let mut out = Relabel::default();
+    let mut items: Vec<Vec<(String, String)>> = Vec::new();
+    for line in block(yaml, "alerting", "alert_relabel_configs") {
+        let t = line.trim_start();
+        let (item_start, kv) = match t.strip_prefix("- ") {
+            Some(rest) => (true, rest),
+            None => (false, t),
+        };
+        if item_start || items.is_empty() {
+            items.push(Vec::new());
+        }
+        if let (Some(item), Some((k, v))) = (items.last_mut(), kv.split_once(':')) {
+            item.push((k.trim().to_string(), unquote(v.trim())));
+        }
+    }
+    for item in items {
+        let get = |key: &str| item.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+        let regex = get("regex").unwrap_or("(.*)");
+        let Ok(re) = regex::Regex::new(&format!("^(?:{regex})$")) else { continue };
+        match get("action") {
+            Some("labeldrop") => out.drop.push(re),
+            Some("labelkeep") => out.keep.push(re),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The lines of the block `key:` inside the top-level block `top:`.
+fn block<'a>(yaml: &'a str, top: &str, key: &str) -> Vec<&'a str> {
+    let mut out = Vec::new();
+    let mut in_top = false;
+    let mut inner: Option<usize> = None;
     for line in yaml.lines() {
         let content = line.trim_start();
         if content.is_empty() || content.starts_with('#') {
@@ -79,28 +141,35 @@ pub fn parse(yaml: &str) -> Labels {
         }
         let indent = line.len() - content.len();
         if indent == 0 {
-            in_global = content.trim_end() == "global:";
-            block = None;
+            in_top = content.trim_end() == format!("{top}:");
+            inner = None;
             continue;
         }
-        if !in_global {
+        if !in_top {
             continue;
         }
-        match block {
-            Some(b) if indent > b => {
-                if let Some((k, v)) = content.split_once(':') {
-                    let (k, v) = (unquote(k.trim()), unquote(v.trim()));
-                    if !k.is_empty() && !v.is_empty() {
-                        out.insert(k, v);
-                    }
-                }
-            }
-            _ => {
-                block = (content.trim_end() == "external_labels:").then_some(indent);
-            }
+        match inner {
+            // A list may sit at its key's own indentation (`- item`).
+            Some(b) if indent > b || (indent == b && content.starts_with("- ")) => out.push(line),
+            _ => inner = (content.trim_end() == format!("{key}:")).then_some(indent),
         }
     }
     out
+}
+
+/// Label-name relabelling of alerts (see [`parse_relabel`]).
+#[derive(Debug, Default)]
+pub struct Relabel {
+    drop: Vec<regex::Regex>,
+    keep: Vec<regex::Regex>,
+}
+
+impl Relabel {
+    /// Whether a label of this name survives.
+    #[must_use]
+    pub fn keeps(&self, name: &str) -> bool {
+        !self.drop.iter().any(|r| r.is_match(name)) && self.keep.iter().all(|r| r.is_match(name))
+    }
 }
 
 /// A YAML scalar as written by a YAML encoder: plain, `'single'` (a quote
@@ -142,6 +211,13 @@ mod tests {
     single: 'it''s'
   evaluation_interval: 5s
 alerting:
+  alert_relabel_configs:
+  - separator: ;
+    regex: prometheus_replica|tmp_.*
+    replacement: $1
+    action: labeldrop
+  - action: replace
+    target_label: x
   alertmanagers:
   - static_configs:
     - targets:
@@ -172,16 +248,34 @@ scrape_configs:
     }
 
     #[test]
+    fn alert_relabelling_keeps_its_label_name_steps() {
+        let r = parse_relabel(CONFIG);
+        assert!(!r.keeps("prometheus_replica") && !r.keeps("tmp_a") && r.keeps("instance"));
+        let keep = "alerting:\n  alert_relabel_configs:\n  - action: labelkeep\n    regex: alertname|instance\n";
+        let r = parse_relabel(keep);
+        assert!(r.keeps("alertname") && !r.keeps("job"));
+        assert!(parse_relabel("global:\n  scrape_interval: 1m\n").keeps("anything"));
+        let bad = "alerting:\n  alert_relabel_configs:\n  - action: labeldrop\n    regex: '('\n";
+        assert!(parse_relabel(bad).keeps("anything"), "an unreadable regex drops nothing");
+    }
+
+    #[test]
     fn an_alerts_own_label_wins_over_an_external_one() {
         let mut e = External::default();
-        e.read(Instant::now(), parse(CONFIG));
+        e.read(Instant::now(), Some((parse(CONFIG), parse_relabel(CONFIG))));
         let mut labels = Labels::new();
         labels.insert("alertname".into(), "HostDown".into());
         labels.insert("cluster".into(), "us2".into());
+        labels.insert("tmp_x".into(), "1".into());
+        labels.insert("prometheus_replica_set".into(), "kept: the regex is anchored".into());
         e.apply(&mut labels);
         assert_eq!(labels.get("cluster"), Some("us2"));
         assert_eq!(labels.get("prometheus"), Some("monitoring/k8s"));
-        assert_eq!(labels.len(), 5);
+        assert!(!labels.contains_key("tmp_x"), "dropped by the alert relabelling");
+        assert_eq!(labels.len(), 6, "{labels:?}");
+        // The engine did not say: what was known stays.
+        e.read(Instant::now(), None);
+        assert_eq!(e.labels.len(), 4);
     }
 
     #[test]
@@ -189,7 +283,7 @@ scrape_configs:
         let mut e = External::default();
         let t = Instant::now();
         assert!(e.due(t, false), "never read");
-        e.read(t, Labels::new());
+        e.read(t, None);
         assert!(!e.due(t + Duration::from_secs(10), false));
         assert!(e.due(t + Duration::from_secs(10), true), "after a failure");
         assert!(e.due(t + REFRESH, false));

@@ -271,14 +271,14 @@ impl Engine {
             Ok(body) => decode::<external::ConfigData>(&body).map(|(d, _)| d),
             Err(e) => Err(e),
         };
-        let labels = match data {
-            Ok(d) => external::parse(&d.yaml),
+        let read = match data {
+            Ok(d) => Some((external::parse(&d.yaml), external::parse_relabel(&d.yaml))),
             Err(e) => {
                 tracing::debug!(source = %self.cfg.name, "external labels not read: {e}");
-                self.external.labels.clone()
+                None
             }
         };
-        self.external.read(Instant::now(), labels);
+        self.external.read(Instant::now(), read);
     }
 
     async fn range(
