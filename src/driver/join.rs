@@ -57,7 +57,10 @@ impl Joiner {
                         a.rule_ended = self.rule_ended(a);
                     }
                 } else {
-                    self.engine_poll(&source, at, &alerts);
+                    if !self.am_sources.is_empty() {
+                        // Only an Alertmanager holds what an engine let go.
+                        self.engine_poll(&source, at, &alerts);
+                    }
                     alerts.retain(|a| !self.am_alerts.values().any(|s| s.contains(&a.fingerprint)));
                 }
                 for a in &mut alerts {
