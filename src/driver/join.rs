@@ -29,10 +29,9 @@ pub struct Joiner {
     charts: HashMap<Fingerprint, Chart>,
     am_sources: HashSet<SourceId>,
     am_alerts: HashMap<SourceId, HashSet<Fingerprint>>,
-    /// Per alert a rule engine reported: which engine (an index into
-    /// `engines`), and since when its latest polls omit it. Kept while the
-    /// engine reports it or an Alertmanager does.
-    reported: HashMap<Fingerprint, (usize, Option<UnixMs>)>,
+    /// Per alert a rule engine reported: who reports it now and since
+    /// when none does. Kept while an engine or an Alertmanager reports it.
+    reported: HashMap<Fingerprint, Reporters>,
     engines: Vec<SourceId>,
     base_topology: Topology,
 }
@@ -108,7 +107,9 @@ impl Joiner {
     /// longer does. An unconfirmed stub (the engine failed a while ago and
     /// its absences are not trusted for a settling time) counts as absent:
     /// only an evaluated rule's absence ends an alert (see `rule_ended`),
-    /// which is exactly what makes that absence trustworthy.
+    /// which is exactly what makes that absence trustworthy. With several
+    /// engines (an HA pair polled as two sources) it ends when none reports
+    /// it any more.
     fn engine_poll(&mut self, source: &SourceId, at: UnixMs, alerts: &[Alert]) {
         let engine = match self.engines.iter().position(|e| e == source) {
             Some(i) => i,
@@ -117,30 +118,50 @@ impl Joiner {
                 self.engines.len() - 1
             }
         };
+        let Some(bit) = u32::try_from(engine).ok().and_then(|e| 1u64.checked_shl(e)) else {
+            return; // beyond 64 engines: not judged
+        };
         let now: HashSet<&Fingerprint> =
             alerts.iter().filter(|a| !a.unconfirmed).map(|a| &a.fingerprint).collect();
         let am = &self.am_alerts;
-        self.reported.retain(|fp, (by, omitted)| {
-            if *by != engine || now.contains(fp) {
+        self.reported.retain(|fp, r| {
+            if now.contains(fp) {
                 return true;
             }
-            omitted.get_or_insert(at);
-            am.values().any(|held| held.contains(fp))
+            if r.now & bit != 0 {
+                r.now &= !bit;
+                r.last = engine;
+                if r.now == 0 {
+                    r.omitted.get_or_insert(at);
+                }
+            }
+            r.now != 0 || am.values().any(|held| held.contains(fp))
         });
         for fp in now {
-            self.reported.insert(fp.clone(), (engine, None));
+            let r = self.reported.entry(fp.clone()).or_default();
+            r.now |= bit;
+            r.omitted = None;
         }
     }
 
     /// Since when `a`'s rule engine no longer reports it, if `a` is active,
     /// that engine reported it before, and its rule was evaluated.
     fn rule_ended(&self, a: &Alert) -> Option<UnixMs> {
-        let (engine, omitted) = self.reported.get(&a.fingerprint)?;
-        let since = (*omitted)?;
-        let rules = self.rules.get(self.engines.get(*engine)?)?;
+        let r = self.reported.get(&a.fingerprint)?;
+        let since = r.omitted?;
+        let rules = self.rules.get(self.engines.get(r.last)?)?;
         let evaluated = rule_for(rules, &a.labels).is_some_and(|r| r.evaluated);
         (a.state.is_active() && evaluated).then_some(since)
     }
+}
+
+/// Which rule engines report an alert now (a bit per engine), the last
+/// to stop, and since when none does.
+#[derive(Debug, Default)]
+struct Reporters {
+    now: u64,
+    last: usize,
+    omitted: Option<UnixMs>,
 }
 
 #[cfg(test)]
@@ -201,20 +222,24 @@ mod tests {
     }
 
     fn rule(evaluated: bool) -> Event {
+        rule_of("prom", evaluated)
+    }
+
+    fn rule_of(source: &str, evaluated: bool) -> Event {
         let rule = RuleInfo {
             name: "HostHighLoad".into(),
             labels: Labels::new(),
             query: "node_load1 >= 0".into(),
             evaluated,
         };
-        Event::Rules { source: "prom".into(), rules: vec![rule] }
+        Event::Rules { source: source.into(), rules: vec![rule] }
     }
 
     fn poll(source: &str, at: UnixMs, alerts: &[&Alert]) -> Event {
         let mut alerts: Vec<Alert> = alerts.iter().map(|a| (*a).clone()).collect();
         for a in &mut alerts {
             a.source = source.into();
-            a.rule_engine = source == "prom";
+            a.rule_engine = source.starts_with("prom");
         }
         Event::Ingest(Ingest::AlertPoll { source: source.into(), at, alerts })
     }
@@ -263,5 +288,29 @@ mod tests {
         assert!(join.reported.is_empty(), "{:?}", join.reported);
         let e = pipe.store().alert(&a.fingerprint).expect("kept as resolved");
         assert_eq!((e.alert.state, e.alert.rule_ended), (AlertState::Resolved, None));
+    }
+
+    #[test]
+    fn with_a_pair_of_engines_an_alert_ends_when_neither_reports_it() {
+        let mut pipe =
+            Pipeline::new(StoreLimits::default(), EngineConfig::default(), Topology::default());
+        let mut join = Joiner::new(HashSet::from(["am".to_string()]), Topology::default());
+        let a = host_alert("host-a");
+        let mut steps = vec![rule_of("prom-1", true), rule_of("prom-2", true)];
+        steps.extend([poll("prom-1", 1_000, &[&a]), poll("prom-2", 1_500, &[&a])]);
+        // The replica that reported it last no longer has it (near the
+        // threshold, or restarted); the other still does.
+        steps.extend([poll("prom-2", 2_000, &[]), poll("am", 3_000, &[&a])]);
+        for ev in steps {
+            join.apply(ev, &mut pipe);
+        }
+        let ended =
+            |pipe: &Pipeline| pipe.store().alert(&a.fingerprint).and_then(|e| e.alert.rule_ended);
+        assert_eq!(ended(&pipe), None, "one replica still reports it");
+        for ev in [poll("prom-2", 4_000, &[]), poll("prom-1", 4_500, &[]), poll("am", 5_000, &[&a])]
+        {
+            join.apply(ev, &mut pipe);
+        }
+        assert_eq!(ended(&pipe), Some(4_500), "since the last one let it go");
     }
 }
