@@ -44,8 +44,8 @@ fn start_stack() -> Stack {
 }
 
 /// A Prometheus scraping `metrics_port` with `rules`, firing into the
-/// Alertmanager on `am_port`, listening on `port` (0: any), data in a
-/// directory of its own per start; `global` and `alerting` are added to
+/// Alertmanager on `am_port`, listening on `port` (0: any), its data
+/// kept per port; `global` and `alerting` are added to
 /// its `global:` and `alerting:`.
 fn start_prometheus(
     dir: &TempDir,
@@ -70,7 +70,8 @@ fn start_prometheus(
         &bin("prometheus"),
         &[
             format!("--config.file={}", cfg.display()),
-            format!("--storage.tsdb.path={}", dir.0.join(format!("data-{n}")).display()),
+            // Kept across restarts on the same port, as a real one's is.
+            format!("--storage.tsdb.path={}", dir.0.join(format!("data-{port}")).display()),
             format!("--web.listen-address=127.0.0.1:{port}"),
             format!("--rules.alert.resend-delay={resend_delay}"),
         ],
@@ -269,4 +270,93 @@ async fn external_labels_and_an_alert_over_after_a_prometheus_restart() {
     assert_eq!(am_alert_count(&am.url()).await, 1, "Alertmanager still holds it");
     assert!(!reported_active(a, SystemClock.now()), "an ack leaves it alone");
     assert_eq!(quell::ui::panes::detail::state_word(a), "ending");
+}
+
+/// Prometheus alone (no Alertmanager) restarts between two polls: until
+/// each rule's first evaluation it lists none of that rule's alerts (its
+/// rules' health says "unknown"), then lists them pending
+/// while it waits out the rule's `for` again (it restores that only for a
+/// `for` longer than its grace period). The condition held all along:
+/// the alert stays firing, one occurrence, never resolved.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_prometheus_restart_neither_resolves_nor_re_fires_its_alerts() {
+    const SLOW_RULES: &str = r#"groups:
+  - name: slow
+    interval: 6s
+    rules:
+      - alert: HighErrors
+        expr: app_errors_total > 5
+        for: 2s
+        labels:
+          severity: critical
+"#;
+    let metrics = Stub::start(Reply {
+        content_type: "text/plain; version=0.0.4",
+        ..Reply::json(b"app_errors_total{service=\"payments\"} 10\n".to_vec())
+    });
+    let dir = TempDir::new("prom-alone");
+    let port = free_port();
+    // No Alertmanager listens on this port: Prometheus only logs that.
+    let ports = (free_port(), metrics.port);
+    let mut prom = start_prometheus(&dir, SLOW_RULES, ports, port, "1s", ("", ""));
+    let text = format!(
+        "[[prometheus]]\nname = \"prom\"\nurl = {:?}\ninterval = \"500ms\"\nalerts = true\n",
+        prom.url()
+    );
+    let cfg = config(&text);
+    let mut driver = Driver::new(Setup::from_config(&cfg));
+    let mut sources = quell::driver::live::sources(&cfg).unwrap();
+    let mut step = async || {
+        for src in &mut sources {
+            for ev in src.cycle().await {
+                driver.apply(ev);
+            }
+        }
+        let view = driver.analyze(SystemClock.now());
+        let alert = view.alerts.values().next().map(|a| a.alert.clone());
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        alert
+    };
+    let deadline = Instant::now() + Duration::from_secs(40);
+    let first = loop {
+        if let Some(a) = step().await.filter(|a| a.state == AlertState::Firing) {
+            break a;
+        }
+        assert!(Instant::now() < deadline, "the rule never fired");
+    };
+
+    prom.kill();
+    let listen = format!("127.0.0.1:{port}");
+    while std::net::TcpListener::bind(&listen).is_err() {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let _prom = start_prometheus(&dir, SLOW_RULES, ports, port, "1s", ("", ""));
+    // Restarted between two polls: quell never sees it down, so only the
+    // rules' health says its empty list is no news (the first evaluation
+    // comes up to an interval after the start).
+    let ready = format!("http://127.0.0.1:{port}/-/ready");
+    while !reqwest::get(&ready).await.is_ok_and(|r| r.status().is_success()) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Until Prometheus lists it firing again (the store keeps the earlier
+    // start, so that is when its own start moved past the restart).
+    let url = format!("http://127.0.0.1:{port}/api/v1/alerts");
+    let deadline = Instant::now() + Duration::from_secs(40);
+    loop {
+        let a = step().await.expect("the alert is kept");
+        assert_eq!(a.state, AlertState::Firing, "never resolved nor pending: {a:?}");
+        assert_eq!(a.starts_at, first.starts_at, "one occurrence: {a:?}");
+        let body = reqwest::get(&url).await.map(|r| r.text());
+        let listed = match body {
+            Ok(t) => t.await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if listed.contains("\"state\":\"firing\"") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "Prometheus never fired it again: {listed}");
+    }
+    let v = driver.analyze(SystemClock.now());
+    let e = driver.pipeline().store().alert(&first.fingerprint).unwrap();
+    assert_eq!(e.refires, 0, "not a fire and a re-fire: {:?}", v.alerts);
 }

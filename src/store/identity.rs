@@ -179,6 +179,15 @@ impl Store {
             );
             return;
         };
+        if a.rule_engine && a.state == AlertState::Pending && entry.alert.state.is_active() {
+            // Pending never follows firing in one rule engine's life: it
+            // restarted, forgot the alert and waits out the rule's `for`
+            // again (Prometheus restores that only for a `for` longer than
+            // its grace period). The condition held throughout, as far as
+            // anyone can tell: the same occurrence, still firing, as an
+            // Alertmanager would keep it.
+            a.state = AlertState::Firing;
+        }
         // Updated in place: a storm re-reports every alert every poll.
         match entry.reports.iter_mut().find(|r| r.source == source) {
             Some(r) => (r.state, r.rule_engine) = (a.state, a.rule_engine),
@@ -282,6 +291,31 @@ mod tests {
         let e = s.alert(&fp).expect("kept as resolved");
         assert_eq!(e.alert.state, AlertState::Resolved);
         assert!(!e.history.iter().skip(2).any(|(_, st)| *st == AlertState::Firing));
+    }
+
+    #[test]
+    fn a_firing_alert_reported_pending_after_its_engine_restarted_goes_on_firing() {
+        let mut s = Store::new(StoreLimits::default());
+        let a = alert(AlertState::Firing, 1_000, true, "prom");
+        poll(&mut s, "prom", 1_000, vec![a.clone()]);
+        // Restarted: pending again since its first evaluation, then firing.
+        poll(&mut s, "prom", 60_000, vec![alert(AlertState::Pending, 55_000, true, "prom")]);
+        let e = s.alert(&a.fingerprint).expect("kept");
+        assert_eq!((e.alert.state, e.alert.starts_at), (AlertState::Firing, 1_000));
+        poll(&mut s, "prom", 90_000, vec![alert(AlertState::Firing, 55_000, true, "prom")]);
+        let e = s.alert(&a.fingerprint).expect("kept");
+        assert_eq!((e.alert.state, e.alert.starts_at, e.refires), (AlertState::Firing, 1_000, 0));
+        assert_eq!(
+            e.history.len(),
+            1,
+            "one fired, nothing else: {:?}",
+            e.history.iter().collect::<Vec<_>>()
+        );
+        // Resolved, then pending anew: a new occurrence, pending.
+        poll(&mut s, "prom", 100_000, vec![]);
+        poll(&mut s, "prom", 110_000, vec![alert(AlertState::Pending, 105_000, true, "prom")]);
+        let e = s.alert(&a.fingerprint).expect("kept");
+        assert_eq!(e.alert.state, AlertState::Pending);
     }
 
     #[test]

@@ -95,6 +95,10 @@ pub struct Trust {
     pub all: bool,
     /// Longest an absent alert is kept unconfirmed.
     pub grace_ms: i64,
+    /// Absent alerts the source cannot speak for yet, whatever the rest:
+    /// a restarted Prometheus lists no alert of a rule before its first
+    /// evaluation (up to an evaluation interval, a minute by default).
+    pub unsure: std::collections::HashSet<Fingerprint>,
 }
 
 /// What a cluster remembers of an alert it published: enough to decide
@@ -179,7 +183,7 @@ impl ClusterAlerts {
                 continue;
             }
             let denied = old.replicas & trusted_bits != 0;
-            if trust.all || denied {
+            if (trust.all || denied) && !trust.unsure.contains(&fp) {
                 continue;
             }
             let since = old.missing_since.unwrap_or(now);
@@ -276,7 +280,12 @@ mod tests {
     }
 
     fn trust(trusted: &[&str], all: bool) -> Trust {
-        Trust { trusted: trusted.iter().map(|r| (*r).to_string()).collect(), all, grace_ms: 60_000 }
+        Trust {
+            trusted: trusted.iter().map(|r| (*r).to_string()).collect(),
+            all,
+            grace_ms: 60_000,
+            unsure: std::collections::HashSet::new(),
+        }
     }
 
     fn reply(replica: &str, names: &[&str]) -> ReplicaAnswer {
@@ -301,6 +310,20 @@ mod tests {
         let kept = c.settle(20, answer("r1", &["Y"]), &trust(&["r1", "r2"], true));
         assert_eq!(kept.len(), 1, "X resolved on the next fresh poll");
         assert!(!kept[0].unconfirmed);
+    }
+
+    #[test]
+    fn an_absence_the_source_cannot_speak_for_yet_is_kept_unconfirmed() {
+        let mut c = ClusterAlerts::default();
+        c.settle(10, answer("prom", &["X", "Y"]), &trust(&["prom"], true));
+        // Restarted, its rules not evaluated yet: X's rule is unsure, Y's is not.
+        let mut t = trust(&["prom"], true);
+        t.unsure.insert(Fingerprint::from("X"));
+        let kept = c.settle(20, Vec::new(), &t);
+        assert_eq!(kept.len(), 1, "{kept:?}");
+        assert!(kept[0].unconfirmed && kept[0].fingerprint.as_str() == "X");
+        // Evaluated and still absent: resolved.
+        assert!(c.settle(30, Vec::new(), &trust(&["prom"], true)).is_empty());
     }
 
     #[test]

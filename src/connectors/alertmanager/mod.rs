@@ -253,7 +253,7 @@ impl Cluster {
             }
             let all = trusted.len() == self.endpoints.len()
                 && !trusted.iter().any(|r| self.alerts.is_settling(r, now_ms));
-            let trust = Trust { trusted, all, grace_ms: grace };
+            let trust = Trust { trusted, all, grace_ms: grace, ..Trust::default() };
             let too_large = group_lists.iter().any(|g| matches!(g, Groups::TooLarge));
             let lists: Vec<GroupOf> = group_lists
                 .into_iter()

@@ -11,12 +11,13 @@ pub mod api;
 pub mod external;
 mod queries;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use super::settings::{PrometheusConfig, TopologyConfig};
 use crate::model::{
-    Alert, AlertState, Clock, Labels, Signal, SourceHealth, SourceStatus, SystemClock, UnixMs,
+    Alert, AlertState, Clock, Fingerprint, Labels, Signal, SourceHealth, SourceStatus, SystemClock,
+    UnixMs,
 };
 use crate::store::Ingest;
 
@@ -44,6 +45,11 @@ pub struct Engine {
     shown: ClusterAlerts,
     /// Labels Prometheus adds to what it sends an Alertmanager.
     external: external::External,
+    /// Alert rules not evaluated yet (just after a restart), by name.
+    unevaluated: HashSet<String>,
+    /// The name of each alert published, while it matters: an absent
+    /// alert of a rule not evaluated yet is not taken as resolved.
+    names: HashMap<Fingerprint, String>,
 }
 
 impl Engine {
@@ -66,6 +72,8 @@ impl Engine {
             jitter,
             shown: ClusterAlerts::default(),
             external: external::External::default(),
+            unevaluated: HashSet::new(),
+            names: HashMap::new(),
         })
     }
 
@@ -125,6 +133,7 @@ impl Engine {
                         trusted: vec![self.cfg.url.clone()],
                         all: settled,
                         grace_ms: grace,
+                        unsure: self.unsure(&fresh),
                     };
                     let alerts = self.shown.settle(now_ms, fresh, &trust);
                     let source = self.cfg.name.clone();
@@ -138,6 +147,24 @@ impl Engine {
         }
         events.push(Event::Ingest(Ingest::Health(self.health())));
         events
+    }
+
+    /// The alerts absent from `fresh` whose rule was not evaluated yet
+    /// (Prometheus restarted): their absence says nothing. Remembers the
+    /// names of `fresh` for the next poll.
+    fn unsure(&mut self, fresh: &[Alert]) -> HashSet<Fingerprint> {
+        let present: HashSet<&Fingerprint> = fresh.iter().map(|a| &a.fingerprint).collect();
+        let unsure: HashSet<Fingerprint> = self
+            .names
+            .iter()
+            .filter(|(fp, name)| !present.contains(fp) && self.unevaluated.contains(*name))
+            .map(|(fp, _)| fp.clone())
+            .collect();
+        self.names.retain(|fp, _| unsure.contains(fp));
+        for a in fresh {
+            self.names.insert(a.fingerprint.clone(), a.name().to_string());
+        }
+        unsure
     }
 
     /// Rules, charts, signals and topology into `events`; returns the
@@ -160,18 +187,25 @@ impl Engine {
         }
         let (rules, w): (RulesData, _) = decode(&body)?;
         warnings.extend(w);
-        let rules: Vec<RuleInfo> = rules
-            .groups
-            .into_iter()
-            .flat_map(|g| g.rules)
-            .filter(|r| r.kind == "alerting")
-            .map(|r| RuleInfo {
-                name: r.name,
-                labels: r.labels,
-                query: r.query,
-                evaluated: r.health == "ok",
+        let alerting =
+            rules.groups.into_iter().flat_map(|g| g.rules).filter(|r| r.kind == "alerting");
+        let mut unevaluated = HashSet::new();
+        let rules: Vec<RuleInfo> = alerting
+            .map(|r| {
+                // "unknown" until its first evaluation (an engine too old
+                // to say has no health at all: nothing is known then).
+                if r.health == "unknown" {
+                    unevaluated.insert(r.name.clone());
+                }
+                RuleInfo {
+                    name: r.name,
+                    labels: r.labels,
+                    query: r.query,
+                    evaluated: r.health == "ok",
+                }
             })
             .collect();
+        self.unevaluated = unevaluated;
         let body = self.http.get(&format!("{rb}/api/v1/alerts"), &[]).await?;
         let (data, w): (AlertsData, _) = decode(&body)?;
         warnings.extend(w);
