@@ -58,6 +58,13 @@ pub enum Event {
     },
     /// Charts made this cycle, to attach to the same alerts from Alertmanager.
     Charts(Vec<Chart>),
+    /// Alerts a rule engine had firing in the last minutes, from its own
+    /// record (Prometheus's `ALERTS` series), read when quell first reaches
+    /// it and after an outage: what it reported before quell could see.
+    Fired {
+        source: SourceId,
+        alerts: Vec<Fingerprint>,
+    },
     /// Caller/callee pairs learned from the topology query.
     Topology(Vec<(String, String)>),
     /// The demo world's injected faults (for scoring; never from a real source).

@@ -100,6 +100,33 @@ impl Joiner {
                 pipe.set_topology(t);
             }
             Event::GroundTruth(truth) => pipe.set_ground_truth(truth),
+            Event::Fired { source, alerts } => {
+                if !self.am_sources.is_empty() {
+                    self.engine_fired(&source, alerts);
+                }
+            }
+        }
+    }
+
+    /// The index and bit of a rule engine (`None` beyond 64 engines: not judged).
+    fn engine(&mut self, source: &SourceId) -> Option<(usize, u64)> {
+        let engine = match self.engines.iter().position(|e| e == source) {
+            Some(i) => i,
+            None => {
+                self.engines.push(source.clone());
+                self.engines.len() - 1
+            }
+        };
+        let bit = u32::try_from(engine).ok().and_then(|e| 1u64.checked_shl(e))?;
+        Some((engine, bit))
+    }
+
+    /// Alerts an engine had firing before quell could see: as if it had
+    /// reported them, so that its next poll's absence of them counts.
+    fn engine_fired(&mut self, source: &SourceId, alerts: Vec<Fingerprint>) {
+        let Some((engine, bit)) = self.engine(source) else { return };
+        for fp in alerts {
+            self.reported.entry(fp).or_insert(Reporters { now: bit, last: engine, omitted: None });
         }
     }
 
@@ -111,19 +138,13 @@ impl Joiner {
     /// engines (an HA pair polled as two sources) it ends when none reports
     /// it any more.
     fn engine_poll(&mut self, source: &SourceId, at: UnixMs, alerts: &[Alert]) {
-        let engine = match self.engines.iter().position(|e| e == source) {
-            Some(i) => i,
-            None => {
-                self.engines.push(source.clone());
-                self.engines.len() - 1
-            }
-        };
-        let Some(bit) = u32::try_from(engine).ok().and_then(|e| 1u64.checked_shl(e)) else {
-            return; // beyond 64 engines: not judged
-        };
+        let Some((engine, bit)) = self.engine(source) else { return };
         let now: HashSet<&Fingerprint> =
             alerts.iter().filter(|a| !a.unconfirmed).map(|a| &a.fingerprint).collect();
         let am = &self.am_alerts;
+        // Until every Alertmanager has answered, none can be said not to
+        // hold an alert.
+        let am_known = self.am_sources.iter().all(|s| am.contains_key(s));
         self.reported.retain(|fp, r| {
             if now.contains(fp) {
                 return true;
@@ -135,7 +156,7 @@ impl Joiner {
                     r.omitted.get_or_insert(at);
                 }
             }
-            r.now != 0 || am.values().any(|held| held.contains(fp))
+            r.now != 0 || !am_known || am.values().any(|held| held.contains(fp))
         });
         for fp in now {
             let r = self.reported.entry(fp.clone()).or_default();
@@ -312,5 +333,22 @@ mod tests {
             join.apply(ev, &mut pipe);
         }
         assert_eq!(ended(&pipe), Some(4_500), "since the last one let it go");
+    }
+
+    #[test]
+    fn an_alert_from_the_engines_own_record_counts_before_any_alertmanager_answered() {
+        let mut pipe =
+            Pipeline::new(StoreLimits::default(), EngineConfig::default(), Topology::default());
+        let mut join = Joiner::new(HashSet::from(["am".to_string()]), Topology::default());
+        let a = host_alert("host-a");
+        // quell starts after Prometheus restarted: its record says it had
+        // the alert firing; its first poll lists nothing, before the
+        // Alertmanager's first answer.
+        let fired = Event::Fired { source: "prom".into(), alerts: vec![a.fingerprint.clone()] };
+        for ev in [rule(true), fired, poll("prom", 1_000, &[]), poll("am", 2_000, &[&a])] {
+            join.apply(ev, &mut pipe);
+        }
+        let e = pipe.store().alert(&a.fingerprint).expect("held");
+        assert_eq!(e.alert.rule_ended, Some(1_000));
     }
 }

@@ -185,6 +185,12 @@ impl Engine {
         if self.cfg.alerts && self.external.due(Instant::now(), failing) {
             self.read_external().await;
         }
+        let first = matches!(self.endpoint.status, SourceStatus::Starting);
+        if self.cfg.alerts && (first || failing) {
+            if let Some(alerts) = self.fired_recently(now).await {
+                events.push(Event::Fired { source: self.cfg.name.clone(), alerts });
+            }
+        }
         let (rules, w): (RulesData, _) = decode(&body)?;
         warnings.extend(w);
         let alerting =

@@ -7,10 +7,14 @@ use std::time::Instant;
 
 use super::api::{QueryData, decode};
 use super::{CHART_POINTS, Engine, MAX_CHARTS, external, parse_signal};
+use crate::connectors::alertmanager::api::prometheus_fingerprint;
 use crate::connectors::http::FetchError;
 use crate::connectors::{Chart, Event};
-use crate::model::{Alert, Labels, SeriesKey, SeriesMeta, Signal, UnixMs};
+use crate::model::{Alert, Fingerprint, Labels, SeriesKey, SeriesMeta, Signal, UnixMs};
 use crate::store::Ingest;
+
+/// How far back [`Engine::fired_recently`] looks.
+const FIRED_WINDOW: &str = "10m";
 
 impl Engine {
     /// Charts each firing alert's expression (the left-hand side of a
@@ -56,6 +60,28 @@ impl Engine {
             charts.push(Chart { fingerprint: a.fingerprint.clone(), expr, series: key });
         }
         charts
+    }
+
+    /// The alerts this engine had firing in the last [`FIRED_WINDOW`]
+    /// (longer than an Alertmanager holds an alert that was not sent
+    /// again: 4 resend delays, 4 minutes by default), as fingerprints of
+    /// what it sends. `None` when it cannot say (no `ALERTS` series).
+    pub(super) async fn fired_recently(&self, now: UnixMs) -> Option<Vec<Fingerprint>> {
+        let q = [
+            ("query", format!("max_over_time(ALERTS{{alertstate=\"firing\"}}[{FIRED_WINDOW}])")),
+            ("time", format!("{:.3}", now as f64 / 1000.0)),
+        ];
+        let url = format!("{}/api/v1/query", self.base());
+        let body = self.http.get(&url, &q).await.ok()?;
+        let (data, _) = decode::<QueryData>(&body).ok()?;
+        let fps = data.result.into_iter().map(|s| {
+            let mut labels = s.metric;
+            labels.remove("__name__");
+            labels.remove("alertstate");
+            self.external.apply(&mut labels);
+            prometheus_fingerprint(&labels)
+        });
+        Some(fps.collect())
     }
 
     /// Reads Prometheus's external labels. An engine that does not say
