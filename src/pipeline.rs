@@ -133,6 +133,11 @@ impl Pipeline {
         }
     }
 
+    /// See [`Store::set_rule_ended`].
+    pub fn set_rule_ended(&mut self, fp: &Fingerprint, ended: Option<UnixMs>) {
+        self.store.set_rule_ended(fp, ended);
+    }
+
     /// See [`Store::attach_chart`].
     pub fn attach_chart(&mut self, fp: &Fingerprint, expr: &str, series: &SeriesKey) {
         self.store.attach_chart(fp, expr, series);

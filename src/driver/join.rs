@@ -59,6 +59,7 @@ impl Joiner {
                     if !self.am_sources.is_empty() {
                         // Only an Alertmanager holds what an engine let go.
                         self.engine_poll(&source, at, &alerts);
+                        self.restate(pipe);
                     }
                     alerts.retain(|a| !self.am_alerts.values().any(|s| s.contains(&a.fingerprint)));
                 }
@@ -162,6 +163,23 @@ impl Joiner {
             let r = self.reported.entry(fp.clone()).or_default();
             r.now |= bit;
             r.omitted = None;
+        }
+    }
+
+    /// The engine's word reaches the stored alerts at once, not at their
+    /// Alertmanager's next poll.
+    fn restate(&self, pipe: &mut Pipeline) {
+        let changed: Vec<(Fingerprint, Option<UnixMs>)> = self
+            .reported
+            .keys()
+            .filter_map(|fp| {
+                let stored = &pipe.store().alert(fp)?.alert;
+                let ended = self.rule_ended(stored);
+                (!stored.rule_engine && ended != stored.rule_ended).then(|| (fp.clone(), ended))
+            })
+            .collect();
+        for (fp, ended) in changed {
+            pipe.set_rule_ended(&fp, ended);
         }
     }
 
@@ -290,17 +308,19 @@ mod tests {
         // Evaluated, its alert absent: the condition no longer holds, the
         // stub's caution is moot; it ends since it was first omitted.
         // Another engine's alert is none of its business.
-        for ev in [rule(true), poll("prom", 5_000, &[&stub]), poll("am", 6_000, &[&a, &b])] {
+        for ev in [rule(true), poll("prom", 5_000, &[&stub])] {
             join.apply(ev, &mut pipe);
         }
+        assert_eq!(ended(&pipe, &a), Some(3_000), "at once, not at the next Alertmanager poll");
+        join.apply(poll("am", 6_000, &[&a, &b]), &mut pipe);
         assert_eq!(ended(&pipe, &a), Some(3_000));
         assert_eq!(ended(&pipe, &b), None);
         let e = pipe.store().alert(&a.fingerprint).expect("held");
         assert_eq!(e.alert.state, AlertState::Firing, "Alertmanager still reports it");
-        // The condition holds again: no longer ending.
-        for ev in [poll("prom", 7_000, &[&a]), poll("am", 8_000, &[&a, &b])] {
-            join.apply(ev, &mut pipe);
-        }
+        // The condition holds again: no longer ending, at once.
+        join.apply(poll("prom", 7_000, &[&a]), &mut pipe);
+        assert_eq!(ended(&pipe, &a), None);
+        join.apply(poll("am", 8_000, &[&a, &b]), &mut pipe);
         assert_eq!(ended(&pipe, &a), None);
         // Over, then resolved at the Alertmanager: nothing is kept of it.
         for ev in [poll("prom", 9_000, &[]), poll("am", 10_000, &[&b]), poll("prom", 11_000, &[])] {
