@@ -78,6 +78,46 @@ fn start_prometheus(
     )
 }
 
+/// quell's live pipeline, stepped by hand: every source once, then a pass.
+struct Quell {
+    driver: Driver,
+    sources: Vec<quell::connectors::live::Source>,
+}
+
+impl Quell {
+    fn new(cfg: &quell::config::Config) -> Self {
+        let driver = Driver::new(Setup::from_config(cfg));
+        Self { driver, sources: quell::driver::live::sources(cfg).unwrap() }
+    }
+
+    async fn step(&mut self) -> quell::model::View {
+        for src in &mut self.sources {
+            for ev in src.cycle().await {
+                self.driver.apply(ev);
+            }
+        }
+        self.driver.analyze(SystemClock.now())
+    }
+
+    /// Steps until some alert passes `ok`; panics after `secs`.
+    async fn until(
+        &mut self,
+        secs: u64,
+        what: &str,
+        ok: &dyn Fn(&Alert) -> bool,
+    ) -> quell::model::View {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let view = self.step().await;
+            if view.alerts.values().any(|a| ok(&a.alert)) {
+                return view;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what}: {:?}", view.alerts);
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    }
+}
+
 fn prom_toml(url: &str, alerts: bool) -> String {
     format!(
         "[[prometheus]]\nname = \"prom\"\nurl = {url:?}\ninterval = \"500ms\"\nchart_window = \"30s\"\nalerts = {alerts}\n\
@@ -222,28 +262,12 @@ async fn external_labels_and_an_alert_over_after_a_prometheus_restart() {
         am_toml("am", &[am.url()], "")
     );
     let cfg = config(&text);
-    let mut driver = Driver::new(Setup::from_config(&cfg));
-    let mut sources = quell::driver::live::sources(&cfg).unwrap();
-    let mut until = async |what: &str, ok: &dyn Fn(&Alert) -> bool| {
-        let deadline = Instant::now() + Duration::from_secs(40);
-        loop {
-            for src in &mut sources {
-                for ev in src.cycle().await {
-                    driver.apply(ev);
-                }
-            }
-            let view = driver.analyze(SystemClock.now());
-            if view.alerts.values().any(|a| ok(&a.alert)) {
-                return view;
-            }
-            assert!(Instant::now() < deadline, "timed out waiting for {what}: {:?}", view.alerts);
-            tokio::time::sleep(Duration::from_millis(300)).await;
-        }
-    };
-    let view = until("the alert firing, charted", &|a| {
-        a.state == AlertState::Firing && a.source == "am" && a.series.is_some()
-    })
-    .await;
+    let mut q = Quell::new(&cfg);
+    let view = q
+        .until(40, "the alert firing, charted", &|a| {
+            a.state == AlertState::Firing && a.source == "am" && a.series.is_some()
+        })
+        .await;
     let all: Vec<&Alert> = view.alerts.values().map(|a| &a.alert).collect();
     assert_eq!(all.len(), 1, "one alert, not Prometheus's and Alertmanager's: {all:?}");
     let a = all[0].clone();
@@ -261,7 +285,7 @@ async fn external_labels_and_an_alert_over_after_a_prometheus_restart() {
     let rules = RULES.replace("> 5", "> 50");
     let _prom = start_prometheus(&dir, &rules, ports, port, "15s", external);
     let restarted = SystemClock.now();
-    let view = until("the alert ending", &|a| a.rule_ended.is_some()).await;
+    let view = q.until(40, "the alert ending", &|a| a.rule_ended.is_some()).await;
     assert_eq!(view.alerts.len(), 1, "{:?}", view.alerts);
     let shown = view.alerts.values().next().unwrap();
     let a = &shown.alert;
@@ -273,23 +297,9 @@ async fn external_labels_and_an_alert_over_after_a_prometheus_restart() {
 
     // A quell started only now never saw Prometheus report the alert; the
     // alert is in Prometheus's own record (its `ALERTS` series) though.
-    let mut driver = Driver::new(Setup::from_config(&cfg));
-    let mut sources = quell::driver::live::sources(&cfg).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        for src in &mut sources {
-            for ev in src.cycle().await {
-                driver.apply(ev);
-            }
-        }
-        let view = driver.analyze(SystemClock.now());
-        if view.alerts.values().any(|a| a.alert.rule_ended.is_some()) {
-            assert_eq!(view.alerts.len(), 1, "{:?}", view.alerts);
-            break;
-        }
-        assert!(Instant::now() < deadline, "a new quell never saw it ending: {:?}", view.alerts);
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+    let mut fresh = Quell::new(&cfg);
+    let view = fresh.until(20, "a new quell to see it ending", &|a| a.rule_ended.is_some()).await;
+    assert_eq!(view.alerts.len(), 1, "{:?}", view.alerts);
 }
 
 /// Prometheus alone (no Alertmanager) restarts between two polls: until
@@ -324,16 +334,9 @@ async fn a_prometheus_restart_neither_resolves_nor_re_fires_its_alerts() {
         prom.url()
     );
     let cfg = config(&text);
-    let mut driver = Driver::new(Setup::from_config(&cfg));
-    let mut sources = quell::driver::live::sources(&cfg).unwrap();
+    let mut q = Quell::new(&cfg);
     let mut step = async || {
-        for src in &mut sources {
-            for ev in src.cycle().await {
-                driver.apply(ev);
-            }
-        }
-        let view = driver.analyze(SystemClock.now());
-        let alert = view.alerts.values().next().map(|a| a.alert.clone());
+        let alert = q.step().await.alerts.values().next().map(|a| a.alert.clone());
         tokio::time::sleep(Duration::from_millis(300)).await;
         alert
     };
@@ -376,7 +379,7 @@ async fn a_prometheus_restart_neither_resolves_nor_re_fires_its_alerts() {
         }
         assert!(Instant::now() < deadline, "Prometheus never fired it again: {listed}");
     }
-    let v = driver.analyze(SystemClock.now());
-    let e = driver.pipeline().store().alert(&first.fingerprint).unwrap();
+    let v = q.driver.analyze(SystemClock.now());
+    let e = q.driver.pipeline().store().alert(&first.fingerprint).unwrap();
     assert_eq!(e.refires, 0, "not a fire and a re-fire: {:?}", v.alerts);
 }

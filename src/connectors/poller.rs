@@ -117,6 +117,18 @@ impl Endpoint {
         self.stopped
     }
 
+    /// Its last attempt failed (it has been tried and is not healthy).
+    #[must_use]
+    pub fn is_failing(&self) -> bool {
+        self.status != SourceStatus::Starting && !self.status.is_healthy()
+    }
+
+    /// Not tried yet.
+    #[must_use]
+    pub fn is_starting(&self) -> bool {
+        self.status == SourceStatus::Starting
+    }
+
     /// A successful poll that took `elapsed`; `warnings` from the API make it partial.
     pub fn succeeded(
         &mut self,

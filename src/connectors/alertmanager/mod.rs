@@ -197,8 +197,7 @@ impl Cluster {
                 Ok(ReplicaData { alerts, status, silences, groups }) => {
                     silence_lists.extend(silences);
                     group_lists.push(groups);
-                    let was_failing =
-                        !matches!(ep.status, SourceStatus::Starting) && !ep.status.is_healthy();
+                    let was_failing = ep.is_failing();
                     ep.succeeded(now, now_ms, elapsed, self.cfg.conn.slow_after.0, vec![]);
                     if was_failing {
                         self.alerts.settling(&ep.url, now_ms + settle);
@@ -291,11 +290,7 @@ impl Cluster {
     /// data" naming the degraded replicas when some do.
     #[must_use]
     pub fn health(&self) -> SourceHealth {
-        let bad: Vec<&Endpoint> = self
-            .endpoints
-            .iter()
-            .filter(|e| !e.status.is_healthy() && e.status != SourceStatus::Starting)
-            .collect();
+        let bad: Vec<&Endpoint> = self.endpoints.iter().filter(|e| e.is_failing()).collect();
         let status = if !bad.is_empty() && bad.len() == self.endpoints.len() {
             bad[0].status.clone()
         } else if !bad.is_empty() || !self.warnings.is_empty() {

@@ -115,8 +115,7 @@ impl Engine {
         let grace = self.cfg.resolve_grace.as_ms();
         match polled {
             Ok(fresh) => {
-                let was_failing = self.endpoint.status != SourceStatus::Starting
-                    && !self.endpoint.status.is_healthy();
+                let was_failing = self.endpoint.is_failing();
                 self.endpoint.succeeded(
                     Instant::now(),
                     now_ms,
@@ -180,13 +179,11 @@ impl Engine {
             self.http.get(&format!("{rb}/api/v1/rules"), &[("type", "alert".into())]).await?;
         // Read once it answers (never a second request to a failing
         // engine), and again after it failed: it may have restarted.
-        let failing = !matches!(self.endpoint.status, SourceStatus::Starting)
-            && !self.endpoint.status.is_healthy();
+        let failing = self.endpoint.is_failing();
         if self.cfg.alerts && self.external.due(Instant::now(), failing) {
             self.read_external().await;
         }
-        let first = matches!(self.endpoint.status, SourceStatus::Starting);
-        if self.cfg.alerts && (first || failing) {
+        if self.cfg.alerts && (self.endpoint.is_starting() || failing) {
             if let Some(alerts) = self.fired_recently(now).await {
                 events.push(Event::Fired { source: self.cfg.name.clone(), alerts });
             }
